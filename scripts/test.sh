@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Runs every test of the solution against real services.
+# On a fresh Debian machine with the .NET 10 SDK it installs what is missing (PostgreSQL, Redis,
+# Chromium), starts PostgreSQL and Redis on 127.0.0.1, creates the test role and database,
+# exports the connection strings, runs `dotnet test` and prints the totals on the last line:
+#   N passed, N failed, N skipped
+set -uo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+
+pg_port=${CHATENGINE_TEST_PG_PORT:-5432}
+redis_port=${CHATENGINE_TEST_REDIS_PORT:-6379}
+pg_user=chatengine_test
+pg_password=chatengine_test
+pg_db=chatengine_test
+
+log() { printf '==> %s\n' "$*" >&2; }
+fail() { printf 'error: %s\n' "$*" >&2; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_missing() {
+  local missing=()
+  command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]} from Debian's packages"
+    as_root apt-get update -qq >/dev/null || fail "apt-get update failed"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
+      || fail "could not install ${missing[*]}"
+  fi
+}
+
+start_postgres() {
+  if pg_isready -h 127.0.0.1 -p "$pg_port" -q 2>/dev/null; then
+    return
+  fi
+  local version cluster
+  version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+  cluster=$(pg_lsclusters -h 2>/dev/null | awk -v v="$version" '$1 == v { print $2; exit }')
+  if [ -z "$cluster" ]; then
+    as_root pg_createcluster "$version" main -p "$pg_port" >/dev/null || fail "could not create a PostgreSQL cluster"
+    cluster=main
+  fi
+  log "starting PostgreSQL $version/$cluster"
+  as_root pg_ctlcluster "$version" "$cluster" start || fail "PostgreSQL did not start"
+  for _ in $(seq 1 30); do
+    pg_isready -h 127.0.0.1 -p "$pg_port" -q && return
+    sleep 1
+  done
+  fail "PostgreSQL is not answering on 127.0.0.1:$pg_port"
+}
+
+prepare_database() {
+  # Peer authentication over the local socket: the postgres OS user is the superuser.
+  local psql=(psql -p "$pg_port" -v ON_ERROR_STOP=1 -qtA)
+  if [ "$(id -u)" -eq 0 ]; then psql=(runuser -u postgres -- "${psql[@]}"); else psql=(sudo -u postgres "${psql[@]}"); fi
+  if [ "$("${psql[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = '$pg_user'")" != "1" ]; then
+    "${psql[@]}" -c "CREATE ROLE $pg_user LOGIN PASSWORD '$pg_password' CREATEDB" || fail "could not create role $pg_user"
+  fi
+  if [ "$("${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname = '$pg_db'")" != "1" ]; then
+    "${psql[@]}" -c "CREATE DATABASE $pg_db OWNER $pg_user" || fail "could not create database $pg_db"
+  fi
+}
+
+start_redis() {
+  if redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null | grep -q PONG; then
+    return
+  fi
+  log "starting Redis on 127.0.0.1:$redis_port"
+  redis-server --bind 127.0.0.1 --port "$redis_port" --daemonize yes --save '' --appendonly no >/dev/null \
+    || fail "Redis did not start"
+  for _ in $(seq 1 30); do
+    redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null | grep -q PONG && return
+    sleep 1
+  done
+  fail "Redis is not answering on 127.0.0.1:$redis_port"
+}
+
+install_missing
+start_postgres
+prepare_database
+start_redis
+
+export ConnectionStrings__PostgreSqlTests="Host=127.0.0.1;Port=$pg_port;Username=$pg_user;Password=$pg_password;Database=$pg_db"
+export ConnectionStrings__RedisTests="127.0.0.1:$redis_port"
+export CHATENGINE_CHROMIUM=/usr/bin/chromium
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+results=$(mktemp -d)
+log "building"
+if ! dotnet build ChatEngine.sln -c Release -nologo -v quiet 2>&1 | tee "$results/build.log" | grep -E ' error |warn' ; then :; fi
+if ! grep -q "Build succeeded" "$results/build.log"; then
+  tail -n 30 "$results/build.log" >&2
+  fail "the build failed"
+fi
+
+log "testing"
+dotnet test ChatEngine.sln -c Release --no-build -nologo 2>&1 | tee "$results/test.log"
+test_exit=${PIPESTATUS[0]}
+
+# Sum the per-assembly summaries: "Passed!  - Failed:     0, Passed:    74, Skipped:     0, ..."
+read -r passed failed skipped < <(grep -E '^(Passed|Failed)!' "$results/test.log" | awk -F'[:,]' '
+  { f += $2; p += $4; s += $6 } END { printf "%d %d %d\n", p, f, s }')
+assemblies=$(grep -cE '^(Passed|Failed)!' "$results/test.log")
+if [ "$test_exit" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1  # the runner failed without a test to blame (a crash, say): never report green
+fi
+if [ "$assemblies" -eq 0 ]; then
+  failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Options;
+
+namespace ChatEngine;
+
+/// <summary>Limits and defaults of the chat engine.</summary>
+public sealed class ChatEngineOptions
+{
+    /// <summary>Longest message text, in characters, after trimming. Default 4,000.</summary>
+    public int MaxMessageLength { get; set; } = 4000;
+
+    /// <summary>Longest client message id (idempotency key). Default 100.</summary>
+    public int MaxClientIdLength { get; set; } = 100;
+
+    /// <summary>Messages in a history page when the client names no size. Default 50.</summary>
+    public int DefaultPageSize { get; set; } = 50;
+
+    /// <summary>Largest history page a client may ask for. Default 200.</summary>
+    public int MaxPageSize { get; set; } = 200;
+
+    /// <summary>Most users a search returns. Default 20.</summary>
+    public int MaxSearchResults { get; set; } = 20;
+
+    /// <summary>Longest group name. Default 100.</summary>
+    public int MaxGroupNameLength { get; set; } = 100;
+
+    /// <summary>Most members a group may have. Default 1,000.</summary>
+    public int MaxGroupMembers { get; set; } = 1000;
+}
+
+/// <summary>Checks <see cref="ChatEngineOptions"/> at start-up with messages that say what to fix.</summary>
+internal sealed class ChatEngineOptionsValidator : IValidateOptions<ChatEngineOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ChatEngineOptions options)
+    {
+        var failures = new List<string>();
+        RequirePositive(failures, nameof(options.MaxMessageLength), options.MaxMessageLength);
+        RequirePositive(failures, nameof(options.MaxClientIdLength), options.MaxClientIdLength);
+        RequirePositive(failures, nameof(options.DefaultPageSize), options.DefaultPageSize);
+        RequirePositive(failures, nameof(options.MaxPageSize), options.MaxPageSize);
+        RequirePositive(failures, nameof(options.MaxSearchResults), options.MaxSearchResults);
+        RequirePositive(failures, nameof(options.MaxGroupNameLength), options.MaxGroupNameLength);
+        if (options.MaxGroupMembers < 2)
+        {
+            failures.Add($"ChatEngine:{nameof(options.MaxGroupMembers)} must be at least 2 (it is {options.MaxGroupMembers}).");
+        }
+
+        if (options.DefaultPageSize > options.MaxPageSize)
+        {
+            failures.Add($"ChatEngine:{nameof(options.DefaultPageSize)} ({options.DefaultPageSize}) must not exceed {nameof(options.MaxPageSize)} ({options.MaxPageSize}).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void RequirePositive(List<string> failures, string option, int value)
+    {
+        if (value <= 0)
+        {
+            failures.Add($"ChatEngine:{option} must be greater than 0 (it is {value}).");
+        }
+    }
+}

@@ -1,0 +1,221 @@
+using Microsoft.Extensions.Options;
+
+namespace ChatEngine;
+
+/// <summary>Private chats, chat lists, chat history and user search, with every rule enforced here.</summary>
+public sealed class ChatService
+{
+    private readonly IChatStore _chats;
+    private readonly IChatMemberStore _members;
+    private readonly IMessageStore _messages;
+    private readonly IChatUserDirectory _users;
+    private readonly PresenceService _presence;
+    private readonly MessagingService _messaging;
+    private readonly ChatAccess _access;
+    private readonly TimeProvider _time;
+    private readonly ChatEngineOptions _options;
+
+    internal ChatService(
+        IChatStore chats,
+        IChatMemberStore members,
+        IMessageStore messages,
+        IChatUserDirectory users,
+        PresenceService presence,
+        MessagingService messaging,
+        ChatAccess access,
+        TimeProvider time,
+        IOptions<ChatEngineOptions> options)
+    {
+        _chats = chats;
+        _members = members;
+        _messages = messages;
+        _users = users;
+        _presence = presence;
+        _messaging = messaging;
+        _access = access;
+        _time = time;
+        _options = options.Value;
+    }
+
+    /// <summary>
+    /// Returns the private chat between the caller and <paramref name="otherUserName"/>, creating it
+    /// the first time; racing calls get the same chat.
+    /// </summary>
+    /// <returns>The chat as a list entry, and whether this call created it.</returns>
+    public async Task<(ChatListItem Chat, bool Created)> StartPrivateChatAsync(long userId, string? otherUserName, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(otherUserName))
+        {
+            throw ChatErrors.Validation(ChatErrorCodes.UserNotFound, "A user name is required.");
+        }
+
+        var other = await _users.FindByUserNameAsync(otherUserName.Trim(), cancellationToken).ConfigureAwait(false) ?? throw ChatErrors.UserNotFound();
+        if (other.Id == userId)
+        {
+            throw ChatErrors.Validation(ChatErrorCodes.SelfChat, "You cannot start a chat with yourself.");
+        }
+
+        var (chat, created) = await _chats.GetOrCreatePrivateChatAsync(new PrivatePair(userId, other.Id), _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var summary = (await _chats.GetSummariesAsync(userId, ChatKind.Private, cancellationToken).ConfigureAwait(false))
+            .FirstOrDefault(s => s.Chat.Id == chat.Id) ?? new ChatSummary { Chat = chat };
+        return (ToListItem(summary, other.UserName), created);
+    }
+
+    /// <summary>The caller's chats of one kind, newest activity first, with exact unread counts.</summary>
+    public async Task<IReadOnlyList<ChatListItem>> GetChatsAsync(long userId, ChatKind kind, CancellationToken cancellationToken = default)
+    {
+        var summaries = await _chats.GetSummariesAsync(userId, kind, cancellationToken).ConfigureAwait(false);
+        IReadOnlyDictionary<long, ChatUser> others = new Dictionary<long, ChatUser>();
+        if (kind == ChatKind.Private)
+        {
+            var otherIds = summaries.Where(s => s.Chat.Pair is not null).Select(s => s.Chat.Pair!.Value.OtherThan(userId)).Distinct().ToArray();
+            others = await _users.GetByIdsAsync(otherIds, cancellationToken).ConfigureAwait(false);
+        }
+
+        return summaries
+            .Select(s => ToListItem(s, TitleFor(s.Chat, userId, others)))
+            .OrderByDescending(item => item.Time)
+            .ThenByDescending(item => item.ChatId)
+            .ToArray();
+    }
+
+    /// <summary>
+    /// A page of a chat's history for a member, oldest first, with readers and presence. Fetching the
+    /// newest page (no <paramref name="beforeMessageId"/>) marks the chat read for the caller.
+    /// </summary>
+    public async Task<ChatDetail> GetChatAsync(long userId, long chatId, long? beforeMessageId = null, int? limit = null, CancellationToken cancellationToken = default)
+    {
+        var (chat, viewer) = await _access.RequireMemberAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
+        var pageSize = limit ?? _options.DefaultPageSize;
+        if (pageSize < 1 || pageSize > _options.MaxPageSize)
+        {
+            throw ChatErrors.Validation(ChatErrorCodes.InvalidPaging, $"limit must be between 1 and {_options.MaxPageSize}.");
+        }
+
+        long? beforeSequence = null;
+        if (beforeMessageId is { } beforeId)
+        {
+            var before = await _messages.FindByIdAsync(beforeId, cancellationToken).ConfigureAwait(false);
+            if (before is null || before.ChatId != chatId)
+            {
+                throw ChatErrors.MessageNotFound();
+            }
+
+            beforeSequence = before.Sequence;
+        }
+
+        // One extra row says whether older messages exist, without a count query.
+        var page = await _messages.GetBeforeAsync(chatId, beforeSequence, pageSize + 1, cancellationToken).ConfigureAwait(false);
+        var hasMore = page.Count > pageSize;
+        var messages = hasMore ? page.Skip(1).ToArray() : page;
+
+        // Marked before the readers are computed, so the page shows the read it caused.
+        if (beforeMessageId is null && messages.Count > 0)
+        {
+            await _messaging.MarkReadUpToAsync(chat, viewer, messages[^1], cancellationToken).ConfigureAwait(false);
+        }
+
+        var members = await _members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false);
+        var memberViews = await _access.GetMemberViewsAsync(members, cancellationToken).ConfigureAwait(false);
+        var views = await BuildMessageViewsAsync(chatId, messages, memberViews, cancellationToken).ConfigureAwait(false);
+
+        var others = members.Where(m => m.UserId != userId).Select(m => m.UserId).ToArray();
+        var presence = await _presence.GetPresenceAsync(others, cancellationToken).ConfigureAwait(false);
+
+        return new ChatDetail
+        {
+            Chat = chat,
+            Title = TitleFor(chat, userId, memberViews.ToDictionary(m => m.User.Id, m => m.User)),
+            Viewer = viewer,
+            Members = memberViews,
+            Messages = views,
+            HasMore = hasMore,
+            IsOnline = presence.Values.Any(p => p.IsOnline),
+            LastSeen = presence.Values.Max(p => p.LastSeen),
+        };
+    }
+
+    /// <summary>The caller's membership of a chat; a non-member gets <see cref="ChatErrorKind.NotFound"/>.</summary>
+    public async Task<ChatMember> GetMembershipAsync(long userId, long chatId, CancellationToken cancellationToken = default) =>
+        (await _access.RequireMemberAsync(userId, chatId, cancellationToken).ConfigureAwait(false)).Member;
+
+    /// <summary>Users whose name contains <paramref name="term"/> (ignoring case), the caller excluded, with presence.</summary>
+    public async Task<IReadOnlyList<UserPresence>> SearchUsersAsync(long userId, string? term, CancellationToken cancellationToken = default)
+    {
+        if (string.IsNullOrWhiteSpace(term))
+        {
+            throw ChatErrors.Validation(ChatErrorCodes.SearchTermRequired, "Query parameter 'q' is required.");
+        }
+
+        var found = await _users.SearchAsync(term.Trim(), userId, _options.MaxSearchResults, cancellationToken).ConfigureAwait(false);
+        var presence = await _presence.GetPresenceAsync(found.Select(u => u.Id).ToArray(), cancellationToken).ConfigureAwait(false);
+        return found.Select(u => new UserPresence(u, presence[u.Id].IsOnline, presence[u.Id].LastSeen)).ToArray();
+    }
+
+    private async Task<IReadOnlyList<MessageView>> BuildMessageViewsAsync(
+        long chatId, IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatMemberView> members, CancellationToken cancellationToken)
+    {
+        if (messages.Count == 0)
+        {
+            return [];
+        }
+
+        var names = members.ToDictionary(m => m.User.Id, m => m.User);
+        var missingSenders = messages.Select(m => m.SenderId).Where(id => !names.ContainsKey(id)).Distinct().ToArray();
+        if (missingSenders.Length > 0)
+        {
+            // Former members still appear as senders of their old messages.
+            foreach (var (id, user) in await _users.GetByIdsAsync(missingSenders, cancellationToken).ConfigureAwait(false))
+            {
+                names[id] = user;
+            }
+        }
+
+        var marks = await _members.GetReadMarksAsync(chatId, messages[0].Sequence, messages[^1].Sequence, cancellationToken).ConfigureAwait(false);
+        var marksByReader = marks
+            .GroupBy(m => m.UserId)
+            .Select(g => (UserId: g.Key, Marks: g.OrderBy(m => m.UpToSequence).ToArray()))
+            .ToArray();
+
+        var views = new MessageView[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i];
+            var readers = new List<MessageReader>();
+            foreach (var (readerId, readerMarks) in marksByReader)
+            {
+                if (readerId == message.SenderId)
+                {
+                    continue;
+                }
+
+                // Marks only move forward, so the first one that reaches the message is when it was read.
+                var first = Array.Find(readerMarks, m => m.UpToSequence >= message.Sequence);
+                if (first is not null)
+                {
+                    var reader = names.GetValueOrDefault(readerId) ?? ChatAccess.UnknownUser(readerId);
+                    readers.Add(new MessageReader(readerId, reader.UserName, first.ReadAt));
+                }
+            }
+
+            readers.Sort((a, b) => a.ReadAt.CompareTo(b.ReadAt));
+            views[i] = new MessageView(message, names.GetValueOrDefault(message.SenderId) ?? ChatAccess.UnknownUser(message.SenderId), readers);
+        }
+
+        return views;
+    }
+
+    private static string TitleFor(Chat chat, long userId, IReadOnlyDictionary<long, ChatUser> users)
+    {
+        if (chat.Kind == ChatKind.Group || chat.Pair is null)
+        {
+            return chat.Name ?? string.Empty;
+        }
+
+        var otherId = chat.Pair.Value.OtherThan(userId);
+        return (users.GetValueOrDefault(otherId) ?? ChatAccess.UnknownUser(otherId)).UserName;
+    }
+
+    private static ChatListItem ToListItem(ChatSummary summary, string title) =>
+        new(summary.Chat.Id, title, summary.LastMessage?.Text, summary.Unread, summary.LastActivityAt);
+}

@@ -1,0 +1,65 @@
+namespace ChatEngine;
+
+/// <summary>One entry of a user's chat list.</summary>
+/// <param name="ChatId">The chat.</param>
+/// <param name="Title">The other user's name for a private chat; the group's name for a group.</param>
+/// <param name="LastMessage">The newest message's text, if any.</param>
+/// <param name="Unread">Messages the user has not read.</param>
+/// <param name="Time">The newest activity: the last message's time, or the chat's creation.</param>
+public sealed record ChatListItem(long ChatId, string Title, string? LastMessage, long Unread, DateTimeOffset Time);
+
+/// <summary>Who read a message and when.</summary>
+public sealed record MessageReader(long UserId, string UserName, DateTimeOffset ReadAt);
+
+/// <summary>A message as shown in history, with its sender's name and its readers.</summary>
+/// <param name="Message">The message.</param>
+/// <param name="Sender">Its sender.</param>
+/// <param name="ReadBy">Members other than the sender who read it, earliest first.</param>
+public sealed record MessageView(ChatMessage Message, ChatUser Sender, IReadOnlyList<MessageReader> ReadBy);
+
+/// <summary>A user with their presence.</summary>
+public sealed record UserPresence(ChatUser User, bool IsOnline, DateTimeOffset? LastSeen);
+
+/// <summary>A member of a chat as clients see it.</summary>
+public sealed record ChatMemberView(ChatUser User, ChatRole Role);
+
+/// <summary>A chat as its members see it: a page of history, its members and the presence of the others.</summary>
+public sealed record ChatDetail
+{
+    /// <summary>The chat.</summary>
+    public required Chat Chat { get; init; }
+
+    /// <summary>The other user's name for a private chat; the group's name for a group.</summary>
+    public required string Title { get; init; }
+
+    /// <summary>The caller's membership.</summary>
+    public required ChatMember Viewer { get; init; }
+
+    /// <summary>Every member, longest-standing first.</summary>
+    public required IReadOnlyList<ChatMemberView> Members { get; init; }
+
+    /// <summary>The page of messages, oldest first.</summary>
+    public required IReadOnlyList<MessageView> Messages { get; init; }
+
+    /// <summary>Whether older messages exist before this page.</summary>
+    public required bool HasMore { get; init; }
+
+    /// <summary>Whether the other user (any other member, for a group) is online.</summary>
+    public required bool IsOnline { get; init; }
+
+    /// <summary>When the other user (the most recent of the other members, for a group) was last seen.</summary>
+    public DateTimeOffset? LastSeen { get; init; }
+
+    /// <summary>The join code, shown to admins only.</summary>
+    public string? JoinCode => Viewer.IsAdmin ? Chat.JoinCode : null;
+}
+
+/// <summary>A group with its members, as returned by group operations.</summary>
+/// <param name="Chat">The group.</param>
+/// <param name="Members">Its members, longest-standing first.</param>
+/// <param name="Viewer">The caller's membership.</param>
+public sealed record GroupView(Chat Chat, IReadOnlyList<ChatMemberView> Members, ChatMember Viewer)
+{
+    /// <summary>The join code, shown to admins only.</summary>
+    public string? JoinCode => Viewer.IsAdmin ? Chat.JoinCode : null;
+}

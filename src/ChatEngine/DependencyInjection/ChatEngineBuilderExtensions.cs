@@ -1,0 +1,60 @@
+using ChatEngine;
+using ChatEngine.InMemory;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Store, directory and event-handler registration on <see cref="ChatEngineBuilder"/>.</summary>
+public static class ChatEngineBuilderExtensions
+{
+    /// <summary>Keeps chats, messages and read state in memory (lost at restart): for tests and demos.</summary>
+    public static ChatEngineBuilder AddInMemoryStores(this ChatEngineBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddSingleton<InMemoryChatStore>();
+        builder.Services.TryAddSingleton<IChatStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
+        builder.Services.TryAddSingleton<IChatMemberStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
+        builder.Services.TryAddSingleton<IMessageStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
+        builder.Services.TryAddSingleton<ILastSeenStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
+        return builder;
+    }
+
+    /// <summary>Uses <typeparamref name="TDirectory"/> to read the host's users.</summary>
+    public static ChatEngineBuilder AddUserDirectory<TDirectory>(this ChatEngineBuilder builder)
+        where TDirectory : class, IChatUserDirectory
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.RemoveAll<IChatUserDirectory>();
+        builder.Services.AddScoped<IChatUserDirectory, TDirectory>();
+        return builder;
+    }
+
+    /// <summary>Uses the given directory instance to read the host's users.</summary>
+    public static ChatEngineBuilder AddUserDirectory(this ChatEngineBuilder builder, IChatUserDirectory directory)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(directory);
+        builder.Services.RemoveAll<IChatUserDirectory>();
+        builder.Services.AddSingleton(directory);
+        return builder;
+    }
+
+    /// <summary>Adds a handler that receives every chat event (for example to send push notifications).</summary>
+    public static ChatEngineBuilder AddEventHandler<THandler>(this ChatEngineBuilder builder)
+        where THandler : class, IChatEventHandler
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IChatEventHandler, THandler>());
+        return builder;
+    }
+
+    /// <summary>Replaces the presence tracker, for example with one shared by several hosts.</summary>
+    public static ChatEngineBuilder AddPresenceTracker<TTracker>(this ChatEngineBuilder builder)
+        where TTracker : class, IPresenceTracker
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.RemoveAll<IPresenceTracker>();
+        builder.Services.AddSingleton<IPresenceTracker, TTracker>();
+        return builder;
+    }
+}

@@ -1,0 +1,54 @@
+using ChatEngine;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers ChatEngine's core services.</summary>
+public static class ChatEngineServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the chat services. Safe to call more than once. Add stores (for example
+    /// <c>AddInMemoryStores()</c> or <c>AddEntityFrameworkStores&lt;TContext&gt;()</c>) and a user directory next.
+    /// </summary>
+    public static ChatEngineBuilder AddChatEngine(this IServiceCollection services, Action<ChatEngineOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+
+        var options = services.AddOptions<ChatEngineOptions>().ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatEngineOptions>, ChatEngineOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IChatEventPublisher, ChatEventDispatcher>();
+        services.TryAddSingleton<IPresenceTracker, InMemoryPresenceTracker>();
+
+        // Scoped, because stores and the host's user directory are usually scoped (a DbContext each).
+        services.TryAddScoped(sp => new ChatAccess(sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IChatUserDirectory>()));
+        services.TryAddScoped(sp => new PresenceService(
+            sp.GetRequiredService<IPresenceTracker>(), sp.GetRequiredService<ILastSeenStore>(), sp.GetRequiredService<IChatStore>(),
+            sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddScoped(sp => new MessagingService(
+            sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<IChatUserDirectory>(),
+            sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+        services.TryAddScoped(sp => new ChatService(
+            sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IMessageStore>(),
+            sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<PresenceService>(), sp.GetRequiredService<MessagingService>(),
+            sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+        services.TryAddScoped(sp => new GroupService(
+            sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IChatUserDirectory>(),
+            sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+        services.TryAddSingleton<ChatEngineMarkerService>();
+        return new ChatEngineBuilder(services);
+    }
+}
+
+/// <summary>Lets integrations fail fast when <c>AddChatEngine()</c> was not called.</summary>
+public sealed class ChatEngineMarkerService
+{
+}

@@ -1,0 +1,65 @@
+namespace ChatEngine;
+
+/// <summary>The stable error codes of ChatEngine's operations.</summary>
+public static class ChatErrorCodes
+{
+    /// <summary>The chat does not exist or the caller is not a member.</summary>
+    public const string ChatNotFound = "chat_not_found";
+    /// <summary>The user does not exist.</summary>
+    public const string UserNotFound = "user_not_found";
+    /// <summary>The message does not exist in that chat.</summary>
+    public const string MessageNotFound = "message_not_found";
+    /// <summary>A private chat with oneself was asked for.</summary>
+    public const string SelfChat = "self_chat";
+    /// <summary>The message text is empty after trimming.</summary>
+    public const string EmptyText = "empty_text";
+    /// <summary>The message text is longer than allowed.</summary>
+    public const string TextTooLong = "text_too_long";
+    /// <summary>The client message id is longer than allowed.</summary>
+    public const string ClientIdTooLong = "client_id_too_long";
+    /// <summary>The group name is empty or too long.</summary>
+    public const string InvalidGroupName = "invalid_group_name";
+    /// <summary>Some user names are unknown.</summary>
+    public const string UnknownUsers = "unknown_users";
+    /// <summary>The group would have more members than allowed.</summary>
+    public const string TooManyMembers = "too_many_members";
+    /// <summary>No join code was given.</summary>
+    public const string JoinCodeRequired = "group_code_required";
+    /// <summary>The join code matches no group.</summary>
+    public const string GroupNotFound = "group_not_found";
+    /// <summary>The operation needs an administrator of the group.</summary>
+    public const string NotAdmin = "not_admin";
+    /// <summary>The operation cannot target the group's owner.</summary>
+    public const string OwnerProtected = "owner_protected";
+    /// <summary>The operation applies to groups only.</summary>
+    public const string NotAGroup = "not_a_group";
+    /// <summary>A page size or cursor is out of range.</summary>
+    public const string InvalidPaging = "invalid_paging";
+    /// <summary>The search term is missing.</summary>
+    public const string SearchTermRequired = "search_term_required";
+    /// <summary>A unique value is already taken.</summary>
+    public const string Duplicate = "duplicate";
+    /// <summary>The store failed; the operation was not acknowledged.</summary>
+    public const string StoreUnavailable = "store_unavailable";
+}
+
+internal static class ChatErrors
+{
+    public static ChatException ChatNotFound() =>
+        new(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, "Chat not found.");
+
+    public static ChatException UserNotFound() =>
+        new(ChatErrorKind.NotFound, ChatErrorCodes.UserNotFound, "User not found.");
+
+    public static ChatException MessageNotFound() =>
+        new(ChatErrorKind.NotFound, ChatErrorCodes.MessageNotFound, "Message not found in this chat.");
+
+    public static ChatException NotAdmin() =>
+        new(ChatErrorKind.Forbidden, ChatErrorCodes.NotAdmin, "Only group admins can do this.");
+
+    public static ChatException NotAGroup() =>
+        new(ChatErrorKind.Validation, ChatErrorCodes.NotAGroup, "This operation applies to group chats only.");
+
+    public static ChatException Validation(string code, string detail) =>
+        new(ChatErrorKind.Validation, code, detail);
+}

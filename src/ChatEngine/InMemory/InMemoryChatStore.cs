@@ -1,0 +1,424 @@
+namespace ChatEngine.InMemory;
+
+/// <summary>
+/// A thread-safe store that keeps everything in memory: for tests, demos and embedding trials.
+/// One lock guards all state, which keeps every compound write (a send moves the chat's sequence,
+/// adds the message and moves the sender's read position) atomic without further thought.
+/// </summary>
+public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageStore, ILastSeenStore
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<long, Chat> _chats = [];
+    private readonly Dictionary<PrivatePair, long> _privateChats = [];
+    private readonly Dictionary<string, long> _joinCodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, List<MemberState>> _members = [];
+    private readonly Dictionary<long, List<ChatMessage>> _messages = [];
+    private readonly Dictionary<long, ChatMessage> _messagesById = [];
+    private readonly Dictionary<(long ChatId, long SenderId, string ClientId), ChatMessage> _clientIds = [];
+    private readonly Dictionary<long, List<ReadMark>> _readMarks = [];
+    private readonly Dictionary<long, DateTimeOffset> _lastSeen = [];
+    private long _nextChatId;
+    private long _nextMessageId;
+
+    /// <inheritdoc />
+    public Task<(Chat Chat, bool Created)> GetOrCreatePrivateChatAsync(PrivatePair pair, DateTimeOffset createdAt, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_privateChats.TryGetValue(pair, out var existing))
+            {
+                return Task.FromResult((_chats[existing], false));
+            }
+
+            var chat = new Chat { Id = ++_nextChatId, Kind = ChatKind.Private, Pair = pair, CreatedAt = createdAt };
+            _chats[chat.Id] = chat;
+            _privateChats[pair] = chat.Id;
+            _members[chat.Id] =
+            [
+                new MemberState(pair.LowUserId, ChatRole.Member, createdAt),
+                new MemberState(pair.HighUserId, ChatRole.Member, createdAt),
+            ];
+            return Task.FromResult((chat, true));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Chat> CreateGroupAsync(NewGroup group, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_joinCodes.ContainsKey(group.JoinCode))
+            {
+                throw JoinCodeTaken();
+            }
+
+            var chat = new Chat { Id = ++_nextChatId, Kind = ChatKind.Group, Name = group.Name, JoinCode = group.JoinCode, CreatedAt = group.CreatedAt };
+            _chats[chat.Id] = chat;
+            _joinCodes[group.JoinCode] = chat.Id;
+            _members[chat.Id] = group.Members.DistinctBy(m => m.UserId).Select(m => new MemberState(m.UserId, m.Role, group.CreatedAt)).ToList();
+            return Task.FromResult(chat);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Chat?> FindByIdAsync(long chatId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_chats.GetValueOrDefault(chatId));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<Chat?> FindByJoinCodeAsync(string joinCode, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_joinCodes.TryGetValue(joinCode, out var id) ? _chats[id] : null);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<bool> SetNameAsync(long chatId, string name, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_chats.TryGetValue(chatId, out var chat))
+            {
+                return Task.FromResult(false);
+            }
+
+            _chats[chatId] = chat with { Name = name };
+            return Task.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<bool> SetJoinCodeAsync(long chatId, string? joinCode, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_chats.TryGetValue(chatId, out var chat))
+            {
+                return Task.FromResult(false);
+            }
+
+            if (joinCode is not null && _joinCodes.TryGetValue(joinCode, out var owner) && owner != chatId)
+            {
+                throw JoinCodeTaken();
+            }
+
+            if (chat.JoinCode is not null)
+            {
+                _joinCodes.Remove(chat.JoinCode);
+            }
+
+            if (joinCode is not null)
+            {
+                _joinCodes[joinCode] = chatId;
+            }
+
+            _chats[chatId] = chat with { JoinCode = joinCode };
+            return Task.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task DeleteAsync(long chatId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_chats.Remove(chatId, out var chat))
+            {
+                return Task.CompletedTask;
+            }
+
+            if (chat.JoinCode is not null)
+            {
+                _joinCodes.Remove(chat.JoinCode);
+            }
+
+            if (chat.Pair is { } pair)
+            {
+                _privateChats.Remove(pair);
+            }
+
+            _members.Remove(chatId);
+            _readMarks.Remove(chatId);
+            if (_messages.Remove(chatId, out var messages))
+            {
+                foreach (var message in messages)
+                {
+                    _messagesById.Remove(message.Id);
+                    if (message.ClientId is not null)
+                    {
+                        _clientIds.Remove((chatId, message.SenderId, message.ClientId));
+                    }
+                }
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ChatSummary>> GetSummariesAsync(long userId, ChatKind kind, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var summaries = new List<ChatSummary>();
+            foreach (var (chatId, members) in _members)
+            {
+                var member = members.Find(m => m.UserId == userId);
+                var chat = _chats[chatId];
+                if (member is null || chat.Kind != kind)
+                {
+                    continue;
+                }
+
+                var last = _messages.TryGetValue(chatId, out var messages) && messages.Count > 0 ? messages[^1] : null;
+                summaries.Add(new ChatSummary { Chat = chat, LastMessage = last, LastReadSequence = member.LastReadSequence });
+            }
+
+            return Task.FromResult<IReadOnlyList<ChatSummary>>(summaries);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<long>> GetChatIdsForUserAsync(long userId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<long>>(_members.Where(kv => kv.Value.Exists(m => m.UserId == userId)).Select(kv => kv.Key).Order().ToArray());
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<ChatMember?> FindAsync(long chatId, long userId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var state = _members.GetValueOrDefault(chatId)?.Find(m => m.UserId == userId);
+            return Task.FromResult(state?.ToMember(chatId));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ChatMember>> GetMembersAsync(long chatId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<ChatMember> members = _members.TryGetValue(chatId, out var states)
+                ? states.OrderBy(m => m.JoinedAt).ThenBy(m => m.UserId).Select(m => m.ToMember(chatId)).ToArray()
+                : [];
+            return Task.FromResult(members);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<bool> AddAsync(long chatId, long userId, ChatRole role, DateTimeOffset joinedAt, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_chats.TryGetValue(chatId, out var chat) || !_members.TryGetValue(chatId, out var members) || members.Exists(m => m.UserId == userId))
+            {
+                return Task.FromResult(false);
+            }
+
+            members.Add(new MemberState(userId, role, joinedAt) { LastReadSequence = chat.LastSequence });
+            return Task.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<bool> RemoveAsync(long chatId, long userId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_members.TryGetValue(chatId, out var members) && members.RemoveAll(m => m.UserId == userId) > 0);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<bool> SetRoleAsync(long chatId, long userId, ChatRole role, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var member = _members.GetValueOrDefault(chatId)?.Find(m => m.UserId == userId);
+            if (member is null)
+            {
+                return Task.FromResult(false);
+            }
+
+            member.Role = role;
+            return Task.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<bool> MarkReadAsync(long chatId, long userId, long upToSequence, DateTimeOffset readAt, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var member = _members.GetValueOrDefault(chatId)?.Find(m => m.UserId == userId);
+            if (member is null || upToSequence <= member.LastMarkedSequence)
+            {
+                return Task.FromResult(false);
+            }
+
+            member.LastMarkedSequence = upToSequence;
+            member.LastReadSequence = Math.Max(member.LastReadSequence, upToSequence);
+            if (!_readMarks.TryGetValue(chatId, out var marks))
+            {
+                _readMarks[chatId] = marks = [];
+            }
+
+            marks.Add(new ReadMark(chatId, userId, upToSequence, readAt));
+            return Task.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ReadMark>> GetReadMarksAsync(long chatId, long fromSequence, long toSequence, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_readMarks.TryGetValue(chatId, out var marks))
+            {
+                return Task.FromResult<IReadOnlyList<ReadMark>>([]);
+            }
+
+            var inRange = marks.Where(m => m.UpToSequence >= fromSequence && m.UpToSequence <= toSequence);
+            var firstBeyond = marks.Where(m => m.UpToSequence > toSequence)
+                .GroupBy(m => m.UserId)
+                .Select(g => g.MinBy(m => m.UpToSequence)!);
+            return Task.FromResult<IReadOnlyList<ReadMark>>(inRange.Concat(firstBeyond).ToArray());
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<MessageAppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (draft.ClientId is not null && _clientIds.TryGetValue((draft.ChatId, draft.SenderId, draft.ClientId), out var first))
+            {
+                return Task.FromResult(new MessageAppendResult(first, false));
+            }
+
+            if (!_chats.TryGetValue(draft.ChatId, out var chat))
+            {
+                throw new ChatException(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, "Chat not found.");
+            }
+
+            var message = new ChatMessage
+            {
+                Id = ++_nextMessageId,
+                ChatId = draft.ChatId,
+                Sequence = chat.LastSequence + 1,
+                SenderId = draft.SenderId,
+                Text = draft.Text,
+                SentAt = draft.SentAt,
+                ClientId = draft.ClientId,
+            };
+            _chats[chat.Id] = chat with { LastSequence = message.Sequence };
+            if (!_messages.TryGetValue(chat.Id, out var messages))
+            {
+                _messages[chat.Id] = messages = [];
+            }
+
+            messages.Add(message);
+            _messagesById[message.Id] = message;
+            if (message.ClientId is not null)
+            {
+                _clientIds[(chat.Id, message.SenderId, message.ClientId)] = message;
+            }
+
+            var sender = _members.GetValueOrDefault(chat.Id)?.Find(m => m.UserId == draft.SenderId);
+            if (sender is not null)
+            {
+                sender.LastReadSequence = Math.Max(sender.LastReadSequence, message.Sequence);
+            }
+
+            return Task.FromResult(new MessageAppendResult(message, true));
+        }
+    }
+
+    /// <inheritdoc />
+    Task<ChatMessage?> IMessageStore.FindByIdAsync(long messageId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_messagesById.GetValueOrDefault(messageId));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ChatMessage>> GetBeforeAsync(long chatId, long? beforeSequence, int limit, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_messages.TryGetValue(chatId, out var messages))
+            {
+                return Task.FromResult<IReadOnlyList<ChatMessage>>([]);
+            }
+
+            // Sequences are 1..n with no gaps, so the message with sequence s sits at index s - 1.
+            var end = (int)Math.Min(messages.Count, (beforeSequence ?? long.MaxValue) - 1);
+            var start = Math.Max(0, end - limit);
+            return Task.FromResult<IReadOnlyList<ChatMessage>>(messages.GetRange(start, Math.Max(0, end - start)).ToArray());
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ChatMessage>> GetAfterAsync(long chatId, long afterSequence, int limit, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_messages.TryGetValue(chatId, out var messages) || afterSequence >= messages.Count)
+            {
+                return Task.FromResult<IReadOnlyList<ChatMessage>>([]);
+            }
+
+            var start = (int)Math.Max(0, afterSequence);
+            return Task.FromResult<IReadOnlyList<ChatMessage>>(messages.GetRange(start, Math.Min(limit, messages.Count - start)).ToArray());
+        }
+    }
+
+    /// <inheritdoc />
+    public Task SetLastSeenAsync(long userId, DateTimeOffset lastSeenAt, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _lastSeen[userId] = lastSeenAt;
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyDictionary<long, DateTimeOffset>> GetLastSeenAsync(IReadOnlyCollection<long> userIds, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IReadOnlyDictionary<long, DateTimeOffset> found = userIds.Distinct()
+                .Where(_lastSeen.ContainsKey)
+                .ToDictionary(id => id, id => _lastSeen[id]);
+            return Task.FromResult(found);
+        }
+    }
+
+    private static ChatException JoinCodeTaken() =>
+        new(ChatErrorKind.Conflict, ChatErrorCodes.Duplicate, "The join code is already in use.");
+
+    private sealed class MemberState(long userId, ChatRole role, DateTimeOffset joinedAt)
+    {
+        public long UserId { get; } = userId;
+        public ChatRole Role { get; set; } = role;
+        public DateTimeOffset JoinedAt { get; } = joinedAt;
+        public long LastReadSequence { get; set; }
+        public long LastMarkedSequence { get; set; }
+
+        public ChatMember ToMember(long chatId) =>
+            new() { ChatId = chatId, UserId = UserId, Role = Role, JoinedAt = JoinedAt, LastReadSequence = LastReadSequence };
+    }
+}

@@ -1,0 +1,143 @@
+using Microsoft.Extensions.Options;
+
+namespace ChatEngine;
+
+/// <summary>Sending, read receipts, typing and catch-up: what a live connection does.</summary>
+public sealed class MessagingService
+{
+    private readonly IChatMemberStore _members;
+    private readonly IMessageStore _messages;
+    private readonly IChatUserDirectory _users;
+    private readonly IChatEventPublisher _events;
+    private readonly ChatAccess _access;
+    private readonly TimeProvider _time;
+    private readonly ChatEngineOptions _options;
+
+    internal MessagingService(
+        IChatMemberStore members,
+        IMessageStore messages,
+        IChatUserDirectory users,
+        IChatEventPublisher events,
+        ChatAccess access,
+        TimeProvider time,
+        IOptions<ChatEngineOptions> options)
+    {
+        _members = members;
+        _messages = messages;
+        _users = users;
+        _events = events;
+        _access = access;
+        _time = time;
+        _options = options.Value;
+    }
+
+    /// <summary>
+    /// Sends a message as <paramref name="userId"/>. The text is trimmed and must be non-empty and
+    /// within the length limit. A repeated <paramref name="clientId"/> returns the first message
+    /// (with <see cref="MessageAppendResult.Created"/> false) and broadcasts nothing. The message is
+    /// broadcast only after it is committed.
+    /// </summary>
+    public async Task<MessageAppendResult> SendAsync(long userId, long chatId, string? text, string? clientId = null, CancellationToken cancellationToken = default)
+    {
+        var trimmed = text?.Trim() ?? string.Empty;
+        if (trimmed.Length == 0)
+        {
+            throw ChatErrors.Validation(ChatErrorCodes.EmptyText, "Message text must not be empty.");
+        }
+
+        if (trimmed.Length > _options.MaxMessageLength)
+        {
+            throw ChatErrors.Validation(ChatErrorCodes.TextTooLong, $"Message text must be at most {_options.MaxMessageLength} characters.");
+        }
+
+        if (clientId is { Length: 0 })
+        {
+            clientId = null;
+        }
+
+        if (clientId?.Length > _options.MaxClientIdLength)
+        {
+            throw ChatErrors.Validation(ChatErrorCodes.ClientIdTooLong, $"client_id must be at most {_options.MaxClientIdLength} characters.");
+        }
+
+        await _access.RequireMemberAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
+        var sender = await _access.RequireUserAsync(userId, cancellationToken).ConfigureAwait(false);
+
+        var draft = new MessageDraft { ChatId = chatId, SenderId = userId, Text = trimmed, SentAt = _time.GetUtcNow(), ClientId = clientId };
+        var result = await _messages.AppendAsync(draft, cancellationToken).ConfigureAwait(false);
+        if (result.Created)
+        {
+            // The message is committed: publishing must not be cancelled half-way by the sender leaving.
+            await _events.PublishAsync(new MessageCommitted(result.Message, sender), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Marks the chat read up to <paramref name="upToMessageId"/> for the caller. Returns whether the
+    /// read position moved; a read event is published only then.
+    /// </summary>
+    public async Task<bool> MarkReadAsync(long userId, long chatId, long upToMessageId, CancellationToken cancellationToken = default)
+    {
+        var (chat, member) = await _access.RequireMemberAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
+        var message = await _messages.FindByIdAsync(upToMessageId, cancellationToken).ConfigureAwait(false);
+        if (message is null || message.ChatId != chatId)
+        {
+            throw ChatErrors.MessageNotFound();
+        }
+
+        return await MarkReadUpToAsync(chat, member, message, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Tells the chat's other connections that the caller is typing.</summary>
+    public async Task NotifyTypingAsync(long userId, long chatId, CancellationToken cancellationToken = default)
+    {
+        await _access.RequireMemberAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
+        var user = await _access.RequireUserAsync(userId, cancellationToken).ConfigureAwait(false);
+        await _events.PublishAsync(new UserTyping(chatId, user), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The messages a reconnecting client missed: those after <paramref name="afterMessageId"/>, oldest
+    /// first, at most <paramref name="limit"/> (default: the largest page).
+    /// </summary>
+    public async Task<IReadOnlyList<MessageCommitted>> GetMessagesAfterAsync(long userId, long chatId, long afterMessageId, int? limit = null, CancellationToken cancellationToken = default)
+    {
+        await _access.RequireMemberAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
+        var pageSize = limit ?? _options.MaxPageSize;
+        if (pageSize < 1)
+        {
+            throw ChatErrors.Validation(ChatErrorCodes.InvalidPaging, "limit must be at least 1.");
+        }
+
+        long afterSequence = 0;
+        if (afterMessageId > 0)
+        {
+            var after = await _messages.FindByIdAsync(afterMessageId, cancellationToken).ConfigureAwait(false);
+            if (after is null || after.ChatId != chatId)
+            {
+                throw ChatErrors.MessageNotFound();
+            }
+
+            afterSequence = after.Sequence;
+        }
+
+        var missed = await _messages.GetAfterAsync(chatId, afterSequence, pageSize, cancellationToken).ConfigureAwait(false);
+        var senders = await _users.GetByIdsAsync(missed.Select(m => m.SenderId).Distinct().ToArray(), cancellationToken).ConfigureAwait(false);
+        return missed.Select(m => new MessageCommitted(m, senders.GetValueOrDefault(m.SenderId) ?? ChatAccess.UnknownUser(m.SenderId))).ToArray();
+    }
+
+    internal async Task<bool> MarkReadUpToAsync(Chat chat, ChatMember member, ChatMessage message, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (!await _members.MarkReadAsync(chat.Id, member.UserId, message.Sequence, now, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        var reader = await _access.RequireUserAsync(member.UserId, cancellationToken).ConfigureAwait(false);
+        await _events.PublishAsync(new MessagesRead(chat.Id, reader, message.Id, message.Sequence, now), CancellationToken.None).ConfigureAwait(false);
+        return true;
+    }
+}

@@ -1,0 +1,74 @@
+namespace ChatEngine;
+
+/// <summary>Whether a user is online and when they were last seen.</summary>
+public readonly record struct PresenceState(bool IsOnline, DateTimeOffset? LastSeen);
+
+/// <summary>
+/// Online while a user has at least one live connection, whatever the transport or tab; last seen
+/// is written when the last one closes. Status events go out only on real transitions.
+/// </summary>
+public sealed class PresenceService
+{
+    private readonly IPresenceTracker _tracker;
+    private readonly ILastSeenStore _lastSeen;
+    private readonly IChatStore _chats;
+    private readonly IChatUserDirectory _users;
+    private readonly IChatEventPublisher _events;
+    private readonly TimeProvider _time;
+
+    internal PresenceService(IPresenceTracker tracker, ILastSeenStore lastSeen, IChatStore chats, IChatUserDirectory users, IChatEventPublisher events, TimeProvider time)
+    {
+        _tracker = tracker;
+        _lastSeen = lastSeen;
+        _chats = chats;
+        _users = users;
+        _events = events;
+        _time = time;
+    }
+
+    /// <summary>Counts a new connection of the user; the first one makes them online and is announced.</summary>
+    public async Task ConnectedAsync(long userId, CancellationToken cancellationToken = default)
+    {
+        if (await _tracker.ConnectAsync(userId, cancellationToken).ConfigureAwait(false))
+        {
+            var lastSeen = await _lastSeen.GetLastSeenAsync([userId], cancellationToken).ConfigureAwait(false);
+            await AnnounceAsync(userId, isOnline: true, lastSeen.TryGetValue(userId, out var at) ? at : null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Counts a closed connection of the user; the last one makes them offline, records last seen, and is announced.</summary>
+    public async Task DisconnectedAsync(long userId, CancellationToken cancellationToken = default)
+    {
+        if (await _tracker.DisconnectAsync(userId, cancellationToken).ConfigureAwait(false))
+        {
+            var now = _time.GetUtcNow();
+            await _lastSeen.SetLastSeenAsync(userId, now, cancellationToken).ConfigureAwait(false);
+            await AnnounceAsync(userId, isOnline: false, now, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The presence of each given user.</summary>
+    public async Task<IReadOnlyDictionary<long, PresenceState>> GetPresenceAsync(IReadOnlyCollection<long> userIds, CancellationToken cancellationToken = default)
+    {
+        if (userIds.Count == 0)
+        {
+            return new Dictionary<long, PresenceState>();
+        }
+
+        var online = await _tracker.GetOnlineAsync(userIds, cancellationToken).ConfigureAwait(false);
+        var lastSeen = await _lastSeen.GetLastSeenAsync(userIds, cancellationToken).ConfigureAwait(false);
+        return userIds.Distinct().ToDictionary(id => id, id => new PresenceState(online.Contains(id), lastSeen.TryGetValue(id, out var at) ? at : null));
+    }
+
+    private async Task AnnounceAsync(long userId, bool isOnline, DateTimeOffset? lastSeen, CancellationToken cancellationToken)
+    {
+        var user = await _users.FindByIdAsync(userId, cancellationToken).ConfigureAwait(false);
+        if (user is null)
+        {
+            return;
+        }
+
+        var chatIds = await _chats.GetChatIdsForUserAsync(userId, cancellationToken).ConfigureAwait(false);
+        await _events.PublishAsync(new PresenceChanged(user, isOnline, lastSeen, chatIds), CancellationToken.None).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,101 @@
+using ChatEngine.InMemory;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Xunit;
+
+namespace ChatEngine.Tests;
+
+public sealed class CompositionTests
+{
+    [Fact]
+    public void AddChatEngine_WithInvalidOptions_FailsWithMessagesThatSayWhatToFix()
+    {
+        using var provider = BuildProvider(o =>
+        {
+            o.MaxMessageLength = 0;
+            o.DefaultPageSize = 500;
+        });
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<ChatEngineOptions>>().Value);
+
+        Assert.Contains("ChatEngine:MaxMessageLength must be greater than 0 (it is 0).", error.Failures);
+        Assert.Contains("ChatEngine:DefaultPageSize (500) must not exceed MaxPageSize (200).", error.Failures);
+    }
+
+    [Fact]
+    public void AddChatEngine_RegistersTheStartupValidation()
+    {
+        var services = new ServiceCollection();
+        services.AddChatEngine();
+
+        // ValidateOnStart registers the options with the host's start-up validator.
+        Assert.Contains(services, d => d.ServiceType.Name == "IStartupValidator");
+    }
+
+    [Fact]
+    public void AddChatEngine_CalledTwice_RegistersEachServiceOnce()
+    {
+        var services = new ServiceCollection();
+        services.AddChatEngine().AddInMemoryStores();
+        services.AddChatEngine().AddInMemoryStores();
+
+        Assert.Single(services, d => d.ServiceType == typeof(ChatService));
+        Assert.Single(services, d => d.ServiceType == typeof(IMessageStore));
+    }
+
+    [Fact]
+    public async Task CreateGroup_BeyondTheMemberLimit_IsRefused()
+    {
+        await using var provider = BuildProvider(o => o.MaxGroupMembers = 3);
+        var groups = provider.GetRequiredService<GroupService>();
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => groups.CreateGroupAsync(1, "Crowd", ["u2", "u3", "u4"]));
+        Assert.Equal(ChatErrorCodes.TooManyMembers, error.Code);
+
+        var group = await groups.CreateGroupAsync(1, "Small", ["u2", "u3"]);
+        error = await Assert.ThrowsAsync<ChatException>(() => groups.JoinAsync(4, group.JoinCode));
+        Assert.Equal(ChatErrorCodes.TooManyMembers, error.Code);
+        error = await Assert.ThrowsAsync<ChatException>(() => groups.AddMembersAsync(1, group.Chat.Id, ["u4"]));
+        Assert.Equal(ChatErrorCodes.TooManyMembers, error.Code);
+    }
+
+    [Fact]
+    public async Task Send_WhenAnEventHandlerFails_StillCommitsAndNotifiesTheOtherHandlers()
+    {
+        var recorder = new Specification.Tests.RecordingEventHandler();
+        await using var provider = BuildProvider(configureServices: services =>
+        {
+            services.AddSingleton<IChatEventHandler, ThrowingEventHandler>();
+            services.AddSingleton<IChatEventHandler>(recorder);
+        });
+        var chats = provider.GetRequiredService<ChatService>();
+        var chatId = (await chats.StartPrivateChatAsync(1, "u2")).Chat.ChatId;
+
+        var sent = await provider.GetRequiredService<MessagingService>().SendAsync(1, chatId, "still delivered");
+
+        Assert.True(sent.Created);
+        Assert.Single(recorder.OfType<MessageCommitted>());
+        Assert.Single((await chats.GetChatAsync(1, chatId)).Messages);
+    }
+
+    private static ServiceProvider BuildProvider(Action<ChatEngineOptions>? configure = null, Action<IServiceCollection>? configureServices = null)
+    {
+        var directory = new InMemoryChatUserDirectory();
+        for (var id = 1; id <= 5; id++)
+        {
+            directory.Add(new ChatUser(id, $"u{id}"));
+        }
+
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddChatEngine(configure).AddInMemoryStores().AddUserDirectory(directory);
+        configureServices?.Invoke(services);
+        return services.BuildServiceProvider();
+    }
+
+    private sealed class ThrowingEventHandler : IChatEventHandler
+    {
+        public ValueTask HandleAsync(ChatEvent chatEvent, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("push service down");
+    }
+}
