@@ -1,5 +1,6 @@
 var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddChatEngine().AddInMemoryStores();
+builder.Services.AddChatEngine()
+    .AddConfiguredDatabase(builder.Configuration, builder.Environment.ContentRootPath);
 builder.Services.AddHealthChecks();
 
 var app = builder.Build();

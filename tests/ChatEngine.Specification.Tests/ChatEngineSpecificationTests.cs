@@ -66,11 +66,13 @@ public abstract partial class ChatEngineSpecificationTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await DisposeStorageAsync();
+        // The provider first: it finishes the store's background work before the storage goes away.
         if (_provider is not null)
         {
             await _provider.DisposeAsync();
         }
+
+        await DisposeStorageAsync();
     }
 
     /// <summary>Runs <paramref name="work"/> in its own scope, as a request or connection would.</summary>

@@ -1,0 +1,103 @@
+using ChatEngine;
+using ChatEngine.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers ChatEngine's EF Core stores.</summary>
+public static class ChatEngineEntityFrameworkBuilderExtensions
+{
+    /// <summary>
+    /// Stores chat in <typeparamref name="TContext"/>, whose model must call <c>modelBuilder.UseChatEngine()</c>
+    /// (ChatEngine's own <see cref="ChatDbContext"/> does). Register the context itself with <c>AddDbContext</c>.
+    /// </summary>
+    public static ChatEngineBuilder AddEntityFrameworkStores<TContext>(this ChatEngineBuilder builder, Action<GroupCommitOptions>? configure = null)
+        where TContext : DbContext
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        var options = services.AddOptions<GroupCommitOptions>()
+            .Validate(o => o.MaxBatchSize > 0 && o.QueueCapacity > 0 && o.MaxRetries >= 0,
+                "ChatEngine group commit: MaxBatchSize and QueueCapacity must be greater than 0, MaxRetries at least 0.")
+            .ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddSingleton<GroupCommitWriter<TContext>>();
+        services.TryAddScoped<EntityFrameworkChatStore<TContext>>();
+        services.TryAddScoped<IChatStore>(sp => sp.GetRequiredService<EntityFrameworkChatStore<TContext>>());
+        services.TryAddScoped<IChatMemberStore>(sp => sp.GetRequiredService<EntityFrameworkChatStore<TContext>>());
+        services.TryAddScoped<ILastSeenStore>(sp => sp.GetRequiredService<EntityFrameworkChatStore<TContext>>());
+        services.TryAddScoped<IMessageStore, EntityFrameworkMessageStore<TContext>>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Stores chat in a SQLite database (created and migrated at start-up, in WAL mode).
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="connectionString">For example <c>Data Source=App_Data/chat.db</c>.</param>
+    public static ChatEngineBuilder AddSqliteStores(this ChatEngineBuilder builder, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        builder.Services.AddDbContext<SqliteChatDbContext>(o => o.UseSqlite(connectionString));
+        return builder.AddEntityFrameworkStores<SqliteChatDbContext>().AddDatabaseMigration<SqliteChatDbContext>();
+    }
+
+    /// <summary>Stores chat in a PostgreSQL database (migrated at start-up).</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="connectionString">An Npgsql connection string.</param>
+    public static ChatEngineBuilder AddPostgreSqlStores(this ChatEngineBuilder builder, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        builder.Services.AddDbContext<PostgreSqlChatDbContext>(o => o.UseNpgsql(connectionString));
+        return builder.AddEntityFrameworkStores<PostgreSqlChatDbContext>().AddDatabaseMigration<PostgreSqlChatDbContext>();
+    }
+
+    /// <summary>
+    /// Stores chat in the database that configuration names: <c>Database:Provider</c> is <c>Sqlite</c>
+    /// (the default) or <c>PostgreSql</c>, and <c>ConnectionStrings:Chat</c> is the connection string
+    /// (default for SQLite: <c>App_Data/chat.db</c> under <paramref name="contentRootPath"/>). Migrations run at start-up.
+    /// </summary>
+    public static ChatEngineBuilder AddConfiguredDatabase(this ChatEngineBuilder builder, IConfiguration configuration, string contentRootPath)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var provider = configuration["Database:Provider"];
+        var connectionString = configuration.GetConnectionString("Chat");
+        if (string.IsNullOrWhiteSpace(provider) || provider.Equals("Sqlite", StringComparison.OrdinalIgnoreCase))
+        {
+            return builder.AddSqliteStores(string.IsNullOrWhiteSpace(connectionString)
+                ? $"Data Source={Path.Combine(contentRootPath, "App_Data", "chat.db")}"
+                : connectionString);
+        }
+
+        if (provider.Equals("PostgreSql", StringComparison.OrdinalIgnoreCase) || provider.Equals("Postgres", StringComparison.OrdinalIgnoreCase))
+        {
+            return builder.AddPostgreSqlStores(string.IsNullOrWhiteSpace(connectionString)
+                ? throw new InvalidOperationException("Database:Provider is PostgreSql, so ConnectionStrings:Chat must hold its connection string (for example Host=localhost;Database=chat;Username=chat;Password=...).")
+                : connectionString);
+        }
+
+        throw new InvalidOperationException($"Database:Provider '{provider}' is not supported: use Sqlite (the default) or PostgreSql.");
+    }
+
+    /// <summary>
+    /// Applies <typeparamref name="TContext"/>'s pending migrations when the host starts (opt-in), and
+    /// fails start-up with a message naming the database when it cannot be reached.
+    /// </summary>
+    public static ChatEngineBuilder AddDatabaseMigration<TContext>(this ChatEngineBuilder builder)
+        where TContext : DbContext
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DatabaseMigrator<TContext>>());
+        return builder;
+    }
+}

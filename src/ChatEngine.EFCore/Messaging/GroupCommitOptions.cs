@@ -1,0 +1,17 @@
+namespace ChatEngine.EntityFrameworkCore;
+
+/// <summary>How the EF Core send path batches messages into transactions.</summary>
+public sealed class GroupCommitOptions
+{
+    /// <summary>Most messages written in one transaction. Default 256.</summary>
+    public int MaxBatchSize { get; set; } = 256;
+
+    /// <summary>
+    /// Sends waiting to be written before new ones wait for room (back-pressure instead of unbounded
+    /// memory). Default 10,000.
+    /// </summary>
+    public int QueueCapacity { get; set; } = 10_000;
+
+    /// <summary>Times a failed batch is retried (for example after a transient conflict) before its senders get an error. Default 2.</summary>
+    public int MaxRetries { get; set; } = 2;
+}

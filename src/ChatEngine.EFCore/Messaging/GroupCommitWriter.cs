@@ -1,0 +1,327 @@
+using System.Data.Common;
+using System.Text;
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ChatEngine.EntityFrameworkCore;
+
+/// <summary>
+/// The send path. One loop per process drains a bounded queue of sends and writes whatever is
+/// waiting in one transaction: a SaveChanges per message costs one fsync each (a few hundred per
+/// second on SQLite), a batch costs one for all. No timer holds a batch back: while one commits,
+/// the next one gathers. Each sender is answered only after its own batch commits; a batch that
+/// fails is retried and then fails its senders with a typed error, never silently.
+/// </summary>
+internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
+    where TContext : DbContext
+{
+    // Rows per INSERT statement: 6 parameters each stays far below every provider's parameter limit.
+    private const int RowsPerInsert = 100;
+
+    private readonly IServiceScopeFactory _scopes;
+    private readonly GroupCommitOptions _options;
+    private readonly ILogger _logger;
+    private readonly Channel<PendingSend> _queue;
+    private readonly Lock _startLock = new();
+    private Task? _loop;
+
+    public GroupCommitWriter(IServiceScopeFactory scopes, IOptions<GroupCommitOptions> options, ILogger<GroupCommitWriter<TContext>> logger)
+    {
+        _scopes = scopes;
+        _options = options.Value;
+        _logger = logger;
+        _queue = Channel.CreateBounded<PendingSend>(new BoundedChannelOptions(_options.QueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    public async Task<MessageAppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken)
+    {
+        EnsureStarted();
+        var pending = new PendingSend(draft);
+        try
+        {
+            await _queue.Writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException ex)
+        {
+            throw new ChatException(ChatErrorKind.Unavailable, ChatErrorCodes.StoreUnavailable, "The server is shutting down; the message was not sent.", ex);
+        }
+
+        // A sender that stops waiting does not un-send: a retry with the same client id finds the message.
+        return await pending.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops taking sends and commits (or fails) every one already queued.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        Task? loop;
+        lock (_startLock)
+        {
+            loop = _loop;
+        }
+
+        if (loop is not null)
+        {
+            await loop.ConfigureAwait(false);
+        }
+    }
+
+    private void EnsureStarted()
+    {
+        if (_loop is not null)
+        {
+            return;
+        }
+
+        lock (_startLock)
+        {
+            _loop ??= Task.Run(RunAsync);
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<PendingSend>(_options.MaxBatchSize);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+            }
+
+            await WriteWithRetriesAsync(batch).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WriteWithRetriesAsync(List<PendingSend> batch)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var outcomes = await WriteBatchAsync(batch).ConfigureAwait(false);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    switch (outcomes[i])
+                    {
+                        case MessageAppendResult result:
+                            batch[i].Complete(result);
+                            break;
+                        case Exception error:
+                            batch[i].Fail(error);
+                            break;
+                    }
+                }
+
+                return;
+            }
+            catch (Exception ex) when (attempt < _options.MaxRetries)
+            {
+                LogBatchRetry(_logger, ex, batch.Count, attempt + 1);
+            }
+            catch (Exception ex)
+            {
+                LogBatchFailed(_logger, ex, batch.Count);
+                var error = new ChatException(ChatErrorKind.Unavailable, ChatErrorCodes.StoreUnavailable, "The message could not be saved; it was not sent.", ex);
+                foreach (var pending in batch)
+                {
+                    pending.Fail(error);
+                }
+
+                return;
+            }
+        }
+    }
+
+    /// <summary>Writes one batch in one transaction; returns, per send, its result or its own error.</summary>
+    private async Task<object[]> WriteBatchAsync(List<PendingSend> batch)
+    {
+        var outcomes = new object[batch.Count];
+        await using var scope = _scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TContext>();
+        await using var transaction = await db.Database.BeginTransactionAsync().ConfigureAwait(false);
+        var connection = db.Database.GetDbConnection();
+        var dbTransaction = transaction.GetDbTransaction();
+
+        // Retries of a client id return the first message, whether it is stored or earlier in this batch.
+        var firstByClientId = new Dictionary<(long, long, string), int>();
+        var existing = await FindExistingClientIdsAsync(db, batch).ConfigureAwait(false);
+        var fresh = new List<int>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var draft = batch[i].Draft;
+            if (draft.ClientId is { } clientId)
+            {
+                var key = (draft.ChatId, draft.SenderId, clientId);
+                if (existing.TryGetValue(key, out var stored))
+                {
+                    outcomes[i] = new MessageAppendResult(stored, false);
+                    continue;
+                }
+
+                if (!firstByClientId.TryAdd(key, i))
+                {
+                    continue;
+                }
+            }
+
+            fresh.Add(i);
+        }
+
+        var messages = new Dictionary<int, MessageEntity>(fresh.Count);
+        foreach (var chat in fresh.GroupBy(i => batch[i].Draft.ChatId))
+        {
+            var indexes = chat.ToArray();
+            var last = await ReserveSequencesAsync(connection, dbTransaction, chat.Key, indexes.Length).ConfigureAwait(false);
+            if (last is null)
+            {
+                foreach (var i in indexes)
+                {
+                    outcomes[i] = new ChatException(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, "Chat not found.");
+                }
+
+                continue;
+            }
+
+            var sequence = last.Value - indexes.Length;
+            foreach (var i in indexes)
+            {
+                var draft = batch[i].Draft;
+                messages[i] = new MessageEntity
+                {
+                    ChatId = draft.ChatId,
+                    Sequence = ++sequence,
+                    SenderId = draft.SenderId,
+                    Text = draft.Text,
+                    SentAt = EntityTime.ToStored(draft.SentAt),
+                    ClientId = draft.ClientId,
+                };
+            }
+        }
+
+        await InsertMessagesAsync(connection, dbTransaction, messages.Values.ToList()).ConfigureAwait(false);
+        await AdvanceSenderReadPositionsAsync(connection, dbTransaction, messages.Values).ConfigureAwait(false);
+        await transaction.CommitAsync().ConfigureAwait(false);
+
+        foreach (var (i, entity) in messages)
+        {
+            outcomes[i] = new MessageAppendResult(entity.ToMessage(), true);
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (outcomes[i] is null && batch[i].Draft.ClientId is { } clientId)
+            {
+                var first = firstByClientId[(batch[i].Draft.ChatId, batch[i].Draft.SenderId, clientId)];
+                outcomes[i] = outcomes[first] is MessageAppendResult result ? result with { Created = false } : outcomes[first];
+            }
+        }
+
+        return outcomes;
+    }
+
+    private static async Task<Dictionary<(long, long, string), ChatMessage>> FindExistingClientIdsAsync(TContext db, List<PendingSend> batch)
+    {
+        var withIds = batch.Where(p => p.Draft.ClientId is not null).Select(p => p.Draft).ToArray();
+        if (withIds.Length == 0)
+        {
+            return [];
+        }
+
+        var chatIds = withIds.Select(d => d.ChatId).Distinct().ToArray();
+        var clientIds = withIds.Select(d => d.ClientId!).Distinct().ToArray();
+        var stored = await db.Set<MessageEntity>().AsNoTracking()
+            .Where(m => chatIds.Contains(m.ChatId) && m.ClientId != null && clientIds.Contains(m.ClientId))
+            .ToListAsync()
+            .ConfigureAwait(false);
+        return stored.ToDictionary(m => (m.ChatId, m.SenderId, m.ClientId!), m => m.ToMessage());
+    }
+
+    /// <summary>
+    /// Raises the chat's last sequence by <paramref name="count"/> and returns the new value, or null
+    /// if the chat is gone. The row update also serializes writers of one chat across processes
+    /// until commit, which keeps sequences gapless without blocking other chats.
+    /// </summary>
+    private static async Task<long?> ReserveSequencesAsync(DbConnection connection, DbTransaction transaction, long chatId, int count)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"""UPDATE "{ChatTables.Chats}" SET "LastSequence" = "LastSequence" + @count WHERE "Id" = @chat RETURNING "LastSequence" """;
+        AddParameter(command, "@count", (long)count);
+        AddParameter(command, "@chat", chatId);
+        var result = await command.ExecuteScalarAsync().ConfigureAwait(false);
+        return result is null or DBNull ? null : Convert.ToInt64(result, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task InsertMessagesAsync(DbConnection connection, DbTransaction transaction, List<MessageEntity> messages)
+    {
+        foreach (var chunk in messages.Chunk(RowsPerInsert))
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            var sql = new StringBuilder($"""INSERT INTO "{ChatTables.Messages}" ("ChatId", "Sequence", "SenderId", "Text", "SentAt", "ClientId") VALUES """);
+            for (var row = 0; row < chunk.Length; row++)
+            {
+                var m = chunk[row];
+                sql.Append(row == 0 ? "" : ", ").Append($"(@c{row}, @s{row}, @u{row}, @t{row}, @a{row}, @k{row})");
+                AddParameter(command, $"@c{row}", m.ChatId);
+                AddParameter(command, $"@s{row}", m.Sequence);
+                AddParameter(command, $"@u{row}", m.SenderId);
+                AddParameter(command, $"@t{row}", m.Text);
+                AddParameter(command, $"@a{row}", m.SentAt);
+                AddParameter(command, $"@k{row}", (object?)m.ClientId ?? DBNull.Value);
+            }
+
+            // Row order of RETURNING is not promised, so ids are matched back by (chat, sequence).
+            sql.Append(""" RETURNING "Id", "ChatId", "Sequence" """);
+            command.CommandText = sql.ToString();
+            var byKey = chunk.ToDictionary(m => (m.ChatId, m.Sequence));
+            await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+            while (await reader.ReadAsync().ConfigureAwait(false))
+            {
+                byKey[(reader.GetInt64(1), reader.GetInt64(2))].Id = reader.GetInt64(0);
+            }
+        }
+    }
+
+    private static async Task AdvanceSenderReadPositionsAsync(DbConnection connection, DbTransaction transaction, IEnumerable<MessageEntity> messages)
+    {
+        foreach (var position in messages.GroupBy(m => (m.ChatId, m.SenderId)).Select(g => (g.Key.ChatId, g.Key.SenderId, Sequence: g.Max(m => m.Sequence))))
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = $"""
+                UPDATE "{ChatTables.Members}" SET "LastReadSequence" = CASE WHEN "LastReadSequence" < @seq THEN @seq ELSE "LastReadSequence" END
+                WHERE "ChatId" = @chat AND "UserId" = @user
+                """;
+            AddParameter(command, "@seq", position.Sequence);
+            AddParameter(command, "@chat", position.ChatId);
+            AddParameter(command, "@user", position.SenderId);
+            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static void AddParameter(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Writing a batch of {Count} messages failed (attempt {Attempt}); retrying.")]
+    private static partial void LogBatchRetry(ILogger logger, Exception exception, int count, int attempt);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Writing a batch of {Count} messages failed; its senders were told.")]
+    private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
+}

@@ -1,0 +1,65 @@
+using ChatEngine.EntityFrameworkCore;
+
+namespace Microsoft.EntityFrameworkCore;
+
+/// <summary>Adds ChatEngine's tables to a model, so a host can keep one DbContext and one migration history.</summary>
+public static class ChatEngineModelBuilderExtensions
+{
+    /// <summary>
+    /// Adds ChatEngine's entities (tables prefixed <c>ChatEngine</c>) to the model. Call it from the
+    /// host's <c>OnModelCreating</c>, then register the stores with
+    /// <c>AddEntityFrameworkStores&lt;TContext&gt;()</c>.
+    /// </summary>
+    public static ModelBuilder UseChatEngine(this ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+
+        modelBuilder.Entity<ChatEntity>(chat =>
+        {
+            chat.ToTable(ChatTables.Chats);
+            chat.HasKey(c => c.Id);
+            chat.Property(c => c.Name).HasMaxLength(200);
+            chat.Property(c => c.JoinCode).HasMaxLength(64);
+            chat.HasIndex(c => c.JoinCode).IsUnique();
+            chat.HasIndex(c => new { c.PairLowUserId, c.PairHighUserId }).IsUnique();
+        });
+
+        modelBuilder.Entity<ChatMemberEntity>(member =>
+        {
+            member.ToTable(ChatTables.Members);
+            member.HasKey(m => new { m.ChatId, m.UserId });
+            member.HasIndex(m => m.UserId);
+            member.HasOne<ChatEntity>().WithMany().HasForeignKey(m => m.ChatId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<MessageEntity>(message =>
+        {
+            message.ToTable(ChatTables.Messages);
+            message.HasKey(m => m.Id);
+            message.Property(m => m.ClientId).HasMaxLength(200);
+            // History, catch-up and the chat list's last message are all keyset reads on this index.
+            message.HasIndex(m => new { m.ChatId, m.Sequence }).IsUnique();
+            // NULL client ids are distinct on both databases, so only real keys collide.
+            message.HasIndex(m => new { m.ChatId, m.SenderId, m.ClientId }).IsUnique();
+            message.HasOne<ChatEntity>().WithMany().HasForeignKey(m => m.ChatId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<ReadMarkEntity>(mark =>
+        {
+            mark.ToTable(ChatTables.ReadMarks);
+            mark.HasKey(m => m.Id);
+            mark.HasIndex(m => new { m.ChatId, m.UpToSequence });
+            mark.HasIndex(m => new { m.ChatId, m.UserId, m.UpToSequence }).IsUnique();
+            mark.HasOne<ChatEntity>().WithMany().HasForeignKey(m => m.ChatId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<LastSeenEntity>(lastSeen =>
+        {
+            lastSeen.ToTable(ChatTables.LastSeen);
+            lastSeen.HasKey(l => l.UserId);
+            lastSeen.Property(l => l.UserId).ValueGeneratedNever();
+        });
+
+        return modelBuilder;
+    }
+}

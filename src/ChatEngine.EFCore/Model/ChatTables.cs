@@ -1,0 +1,11 @@
+namespace ChatEngine.EntityFrameworkCore;
+
+/// <summary>Table names, shared by the model and the hand-written SQL of the send path.</summary>
+internal static class ChatTables
+{
+    public const string Chats = "ChatEngineChats";
+    public const string Members = "ChatEngineMembers";
+    public const string Messages = "ChatEngineMessages";
+    public const string ReadMarks = "ChatEngineReadMarks";
+    public const string LastSeen = "ChatEngineLastSeen";
+}

@@ -1,0 +1,94 @@
+namespace ChatEngine.EntityFrameworkCore;
+
+// Times are stored as UTC DateTime: SQLite orders and compares them as ISO text and PostgreSQL as
+// timestamptz, with no provider-specific converters.
+
+internal sealed class ChatEntity
+{
+    public long Id { get; set; }
+    public ChatKind Kind { get; set; }
+    public string? Name { get; set; }
+    public string? JoinCode { get; set; }
+    public long? PairLowUserId { get; set; }
+    public long? PairHighUserId { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public long LastSequence { get; set; }
+
+    public Chat ToChat() => new()
+    {
+        Id = Id,
+        Kind = Kind,
+        Name = Name,
+        JoinCode = JoinCode,
+        Pair = PairLowUserId is { } low && PairHighUserId is { } high ? new PrivatePair(low, high) : null,
+        CreatedAt = EntityTime.FromStored(CreatedAt),
+        LastSequence = LastSequence,
+    };
+}
+
+internal sealed class ChatMemberEntity
+{
+    public long ChatId { get; set; }
+    public long UserId { get; set; }
+    public ChatRole Role { get; set; }
+    public DateTime JoinedAt { get; set; }
+    public long LastReadSequence { get; set; }
+
+    /// <summary>The highest sequence logged as a read mark; sends move LastReadSequence only.</summary>
+    public long LastMarkedSequence { get; set; }
+
+    public ChatMember ToMember() => new()
+    {
+        ChatId = ChatId,
+        UserId = UserId,
+        Role = Role,
+        JoinedAt = EntityTime.FromStored(JoinedAt),
+        LastReadSequence = LastReadSequence,
+    };
+}
+
+internal sealed class MessageEntity
+{
+    public long Id { get; set; }
+    public long ChatId { get; set; }
+    public long Sequence { get; set; }
+    public long SenderId { get; set; }
+    public string Text { get; set; } = string.Empty;
+    public DateTime SentAt { get; set; }
+    public string? ClientId { get; set; }
+
+    public ChatMessage ToMessage() => new()
+    {
+        Id = Id,
+        ChatId = ChatId,
+        Sequence = Sequence,
+        SenderId = SenderId,
+        Text = Text,
+        SentAt = EntityTime.FromStored(SentAt),
+        ClientId = ClientId,
+    };
+}
+
+internal sealed class ReadMarkEntity
+{
+    public long Id { get; set; }
+    public long ChatId { get; set; }
+    public long UserId { get; set; }
+    public long UpToSequence { get; set; }
+    public DateTime ReadAt { get; set; }
+
+    public ReadMark ToReadMark() => new(ChatId, UserId, UpToSequence, EntityTime.FromStored(ReadAt));
+}
+
+internal sealed class LastSeenEntity
+{
+    public long UserId { get; set; }
+    public DateTime LastSeenAt { get; set; }
+}
+
+internal static class EntityTime
+{
+    public static DateTime ToStored(DateTimeOffset time) => time.UtcDateTime;
+
+    public static DateTimeOffset FromStored(DateTime time) => new(DateTime.SpecifyKind(time, DateTimeKind.Utc));
+}

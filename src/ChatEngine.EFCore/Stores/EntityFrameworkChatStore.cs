@@ -1,0 +1,287 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace ChatEngine.EntityFrameworkCore;
+
+/// <summary>Chats, memberships, read marks and last-seen times in any DbContext whose model has <c>UseChatEngine()</c>.</summary>
+/// <typeparam name="TContext">The DbContext.</typeparam>
+public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMemberStore, ILastSeenStore
+    where TContext : DbContext
+{
+    private readonly TContext _db;
+
+    /// <summary>Creates the store over a context (scoped, one per request or connection).</summary>
+    public EntityFrameworkChatStore(TContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        _db = context;
+    }
+
+    private DbSet<ChatEntity> Chats => _db.Set<ChatEntity>();
+    private DbSet<ChatMemberEntity> Members => _db.Set<ChatMemberEntity>();
+    private DbSet<MessageEntity> Messages => _db.Set<MessageEntity>();
+    private DbSet<ReadMarkEntity> ReadMarks => _db.Set<ReadMarkEntity>();
+    private DbSet<LastSeenEntity> LastSeen => _db.Set<LastSeenEntity>();
+
+    /// <inheritdoc />
+    public async Task<(Chat Chat, bool Created)> GetOrCreatePrivateChatAsync(PrivatePair pair, DateTimeOffset createdAt, CancellationToken cancellationToken)
+    {
+        var existing = await FindPrivateAsync(pair, cancellationToken).ConfigureAwait(false);
+        if (existing is not null)
+        {
+            return (existing.ToChat(), false);
+        }
+
+        var chat = new ChatEntity
+        {
+            Kind = ChatKind.Private,
+            PairLowUserId = pair.LowUserId,
+            PairHighUserId = pair.HighUserId,
+            CreatedAt = EntityTime.ToStored(createdAt),
+        };
+        try
+        {
+            await using var transaction = await _db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            Chats.Add(chat);
+            await _db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            Members.AddRange(
+                new ChatMemberEntity { ChatId = chat.Id, UserId = pair.LowUserId, JoinedAt = chat.CreatedAt },
+                new ChatMemberEntity { ChatId = chat.Id, UserId = pair.HighUserId, JoinedAt = chat.CreatedAt });
+            await _db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return (chat.ToChat(), true);
+        }
+        catch (DbUpdateException)
+        {
+            // Another request created the pair first: the unique index kept one chat; return it.
+            _db.ChangeTracker.Clear();
+            var winner = await FindPrivateAsync(pair, cancellationToken).ConfigureAwait(false);
+            if (winner is null)
+            {
+                throw;
+            }
+
+            return (winner.ToChat(), false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<Chat> CreateGroupAsync(NewGroup group, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        var chat = new ChatEntity { Kind = ChatKind.Group, Name = group.Name, JoinCode = group.JoinCode, CreatedAt = EntityTime.ToStored(group.CreatedAt) };
+        try
+        {
+            await using var transaction = await _db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            Chats.Add(chat);
+            await _db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            Members.AddRange(group.Members.DistinctBy(m => m.UserId).Select(m =>
+                new ChatMemberEntity { ChatId = chat.Id, UserId = m.UserId, Role = m.Role, JoinedAt = chat.CreatedAt }));
+            await _db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return chat.ToChat();
+        }
+        catch (DbUpdateException ex)
+        {
+            _db.ChangeTracker.Clear();
+            if (await Chats.AnyAsync(c => c.JoinCode == group.JoinCode, cancellationToken).ConfigureAwait(false))
+            {
+                throw JoinCodeTaken(ex);
+            }
+
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<Chat?> FindByIdAsync(long chatId, CancellationToken cancellationToken) =>
+        (await Chats.AsNoTracking().FirstOrDefaultAsync(c => c.Id == chatId, cancellationToken).ConfigureAwait(false))?.ToChat();
+
+    /// <inheritdoc />
+    public async Task<Chat?> FindByJoinCodeAsync(string joinCode, CancellationToken cancellationToken) =>
+        (await Chats.AsNoTracking().FirstOrDefaultAsync(c => c.JoinCode == joinCode, cancellationToken).ConfigureAwait(false))?.ToChat();
+
+    /// <inheritdoc />
+    public async Task<bool> SetNameAsync(long chatId, string name, CancellationToken cancellationToken) =>
+        await Chats.Where(c => c.Id == chatId).ExecuteUpdateAsync(s => s.SetProperty(c => c.Name, name), cancellationToken).ConfigureAwait(false) > 0;
+
+    /// <inheritdoc />
+    public async Task<bool> SetJoinCodeAsync(long chatId, string? joinCode, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Chats.Where(c => c.Id == chatId).ExecuteUpdateAsync(s => s.SetProperty(c => c.JoinCode, joinCode), cancellationToken).ConfigureAwait(false) > 0;
+        }
+        catch (Exception ex) when (ex is DbUpdateException or System.Data.Common.DbException && joinCode is not null)
+        {
+            if (await Chats.AnyAsync(c => c.JoinCode == joinCode && c.Id != chatId, cancellationToken).ConfigureAwait(false))
+            {
+                throw JoinCodeTaken(ex);
+            }
+
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task DeleteAsync(long chatId, CancellationToken cancellationToken)
+    {
+        await using var transaction = await _db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await ReadMarks.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        await Messages.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        await Members.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        await Chats.Where(c => c.Id == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ChatSummary>> GetSummariesAsync(long userId, ChatKind kind, CancellationToken cancellationToken)
+    {
+        // One round trip however many chats: the last message is found by its (chat, sequence) key.
+        var rows = await (
+                from member in Members
+                where member.UserId == userId
+                join chat in Chats on member.ChatId equals chat.Id
+                where chat.Kind == kind
+                from last in Messages.Where(m => m.ChatId == chat.Id && m.Sequence == chat.LastSequence).DefaultIfEmpty()
+                select new { chat, member.LastReadSequence, last })
+            .AsNoTracking()
+            .ToListAsync(cancellationToken)
+            .ConfigureAwait(false);
+
+        return rows.Select(r => new ChatSummary { Chat = r.chat.ToChat(), LastMessage = r.last?.ToMessage(), LastReadSequence = r.LastReadSequence }).ToArray();
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<long>> GetChatIdsForUserAsync(long userId, CancellationToken cancellationToken) =>
+        await Members.Where(m => m.UserId == userId).OrderBy(m => m.ChatId).Select(m => m.ChatId).ToListAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public async Task<ChatMember?> FindAsync(long chatId, long userId, CancellationToken cancellationToken) =>
+        (await Members.AsNoTracking().FirstOrDefaultAsync(m => m.ChatId == chatId && m.UserId == userId, cancellationToken).ConfigureAwait(false))?.ToMember();
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ChatMember>> GetMembersAsync(long chatId, CancellationToken cancellationToken)
+    {
+        var members = await Members.AsNoTracking()
+            .Where(m => m.ChatId == chatId)
+            .OrderBy(m => m.JoinedAt).ThenBy(m => m.UserId)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return members.Select(m => m.ToMember()).ToArray();
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> AddAsync(long chatId, long userId, ChatRole role, DateTimeOffset joinedAt, CancellationToken cancellationToken)
+    {
+        var lastSequence = await Chats.Where(c => c.Id == chatId).Select(c => (long?)c.LastSequence).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        if (lastSequence is null || await Members.AnyAsync(m => m.ChatId == chatId && m.UserId == userId, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        Members.Add(new ChatMemberEntity
+        {
+            ChatId = chatId,
+            UserId = userId,
+            Role = role,
+            JoinedAt = EntityTime.ToStored(joinedAt),
+            LastReadSequence = lastSequence.Value,
+        });
+        try
+        {
+            await _db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (DbUpdateException)
+        {
+            // A concurrent join of the same user won the primary key: joining twice is harmless.
+            _db.ChangeTracker.Clear();
+            if (await Members.AnyAsync(m => m.ChatId == chatId && m.UserId == userId, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> RemoveAsync(long chatId, long userId, CancellationToken cancellationToken) =>
+        await Members.Where(m => m.ChatId == chatId && m.UserId == userId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false) > 0;
+
+    /// <inheritdoc />
+    public async Task<bool> SetRoleAsync(long chatId, long userId, ChatRole role, CancellationToken cancellationToken) =>
+        await Members.Where(m => m.ChatId == chatId && m.UserId == userId)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Role, role), cancellationToken).ConfigureAwait(false) > 0;
+
+    /// <inheritdoc />
+    public async Task<bool> MarkReadAsync(long chatId, long userId, long upToSequence, DateTimeOffset readAt, CancellationToken cancellationToken)
+    {
+        await using var transaction = await _db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // The conditional update is the atomic compare: of two racing marks, only a forward one logs.
+        var moved = await Members
+            .Where(m => m.ChatId == chatId && m.UserId == userId && m.LastMarkedSequence < upToSequence)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.LastMarkedSequence, upToSequence)
+                .SetProperty(m => m.LastReadSequence, m => m.LastReadSequence < upToSequence ? upToSequence : m.LastReadSequence),
+                cancellationToken)
+            .ConfigureAwait(false);
+        if (moved == 0)
+        {
+            return false;
+        }
+
+        ReadMarks.Add(new ReadMarkEntity { ChatId = chatId, UserId = userId, UpToSequence = upToSequence, ReadAt = EntityTime.ToStored(readAt) });
+        await _db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ReadMark>> GetReadMarksAsync(long chatId, long fromSequence, long toSequence, CancellationToken cancellationToken)
+    {
+        var chatMarks = ReadMarks.AsNoTracking().Where(m => m.ChatId == chatId);
+        var marks = await chatMarks
+            .Where(m => m.UpToSequence >= fromSequence && (m.UpToSequence <= toSequence
+                || m.UpToSequence == chatMarks.Where(x => x.UserId == m.UserId && x.UpToSequence > toSequence).Min(x => x.UpToSequence)))
+            .ToListAsync(cancellationToken)
+            .ConfigureAwait(false);
+        return marks.Select(m => m.ToReadMark()).ToArray();
+    }
+
+    /// <inheritdoc />
+    public async Task SetLastSeenAsync(long userId, DateTimeOffset lastSeenAt, CancellationToken cancellationToken)
+    {
+        var stored = EntityTime.ToStored(lastSeenAt);
+        if (await LastSeen.Where(l => l.UserId == userId).ExecuteUpdateAsync(s => s.SetProperty(l => l.LastSeenAt, stored), cancellationToken).ConfigureAwait(false) > 0)
+        {
+            return;
+        }
+
+        LastSeen.Add(new LastSeenEntity { UserId = userId, LastSeenAt = stored });
+        try
+        {
+            await _db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbUpdateException)
+        {
+            // Another connection of the user wrote first; the later time wins.
+            _db.ChangeTracker.Clear();
+            await LastSeen.Where(l => l.UserId == userId && l.LastSeenAt < stored)
+                .ExecuteUpdateAsync(s => s.SetProperty(l => l.LastSeenAt, stored), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<long, DateTimeOffset>> GetLastSeenAsync(IReadOnlyCollection<long> userIds, CancellationToken cancellationToken)
+    {
+        var ids = userIds.Distinct().ToArray();
+        var rows = await LastSeen.AsNoTracking().Where(l => ids.Contains(l.UserId)).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return rows.ToDictionary(l => l.UserId, l => EntityTime.FromStored(l.LastSeenAt));
+    }
+
+    private Task<ChatEntity?> FindPrivateAsync(PrivatePair pair, CancellationToken cancellationToken) =>
+        Chats.AsNoTracking().FirstOrDefaultAsync(c => c.PairLowUserId == pair.LowUserId && c.PairHighUserId == pair.HighUserId, cancellationToken);
+
+    private static ChatException JoinCodeTaken(Exception inner) =>
+        new(ChatErrorKind.Conflict, ChatErrorCodes.Duplicate, "The join code is already in use.", inner);
+}

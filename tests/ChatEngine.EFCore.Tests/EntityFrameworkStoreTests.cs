@@ -1,0 +1,242 @@
+using ChatEngine.EntityFrameworkCore;
+using ChatEngine.InMemory;
+using ChatEngine.Specification.Tests;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace ChatEngine.EFCore.Tests;
+
+/// <summary>What the EF Core stores promise beyond the specification: round trips, group commit, data safety.</summary>
+public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
+    where TContext : DbContext
+{
+    private ITestDatabase? _database;
+    private ServiceProvider? _provider;
+
+    protected CommandCounter Counter { get; } = new();
+
+    protected RecordingEventHandler Events { get; } = new();
+
+    protected IServiceProvider Services => _provider!;
+
+    protected abstract Task<ITestDatabase> CreateDatabaseAsync();
+
+    public async Task InitializeAsync()
+    {
+        _database = await CreateDatabaseAsync();
+        var users = new InMemoryChatUserDirectory();
+        for (var id = 1; id <= 60; id++)
+        {
+            users.Add(new ChatUser(id, $"user{id}"));
+        }
+
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddDbContext<TContext>(o =>
+        {
+            _database.Configure(o);
+            o.AddInterceptors(Counter);
+        });
+        services.AddChatEngine().AddEntityFrameworkStores<TContext>(o => o.MaxRetries = 1).AddUserDirectory(users);
+        services.AddSingleton<IChatEventHandler>(Events);
+        _provider = services.BuildServiceProvider();
+        await using var scope = _provider.CreateAsyncScope();
+        await DatabaseMigrator<TContext>.MigrateAsync(scope.ServiceProvider.GetRequiredService<TContext>(), CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_provider is not null)
+        {
+            await _provider.DisposeAsync();
+        }
+
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(50)]
+    public async Task ChatList_CostsOneRoundTrip_HoweverManyChats(int chats)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var chatService = scope.ServiceProvider.GetRequiredService<ChatService>();
+        var messaging = scope.ServiceProvider.GetRequiredService<MessagingService>();
+        for (var other = 2; other < 2 + chats; other++)
+        {
+            var chatId = (await chatService.StartPrivateChatAsync(1, $"user{other}")).Chat.ChatId;
+            await messaging.SendAsync(other, chatId, $"hello from {other}");
+        }
+
+        var store = scope.ServiceProvider.GetRequiredService<IChatStore>();
+        Counter.Reset();
+        var summaries = await store.GetSummariesAsync(1, ChatKind.Private, CancellationToken.None);
+
+        Assert.Equal(1, Counter.Commands);
+        Assert.Equal(chats, summaries.Count);
+        Assert.All(summaries, s => Assert.Equal(1, s.Unread));
+        Assert.All(summaries, s => Assert.StartsWith("hello from", s.LastMessage!.Text, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ConcurrentSends_AreCommittedInFewerTransactionsThanMessages()
+    {
+        var chatId = await CreateGroupAsync();
+        var commitsBefore = Counter.Commits;
+
+        var results = await SendConcurrentlyAsync(chatId, 300);
+
+        Assert.Equal(Enumerable.Range(1, 300).Select(i => (long)i), results.Select(r => r.Message.Sequence).Order());
+        Assert.True(Counter.Commits - commitsBefore < 300, $"{Counter.Commits - commitsBefore} commits for 300 messages: sends were not grouped.");
+    }
+
+    [Fact]
+    public async Task FailedCommit_FailsOnlyItsSenders_WithATypedError_AndKeepsNothing()
+    {
+        var chatId = await CreateGroupAsync();
+
+        // The batch and its one retry both fail.
+        Counter.FailNextCommits(2);
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            var error = await Assert.ThrowsAsync<ChatException>(() =>
+                scope.ServiceProvider.GetRequiredService<MessagingService>().SendAsync(1, chatId, "lost?", "cid-1"));
+            Assert.Equal(ChatErrorKind.Unavailable, error.Kind);
+            Assert.Equal(ChatErrorCodes.StoreUnavailable, error.Code);
+        }
+
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            var messaging = scope.ServiceProvider.GetRequiredService<MessagingService>();
+            var retried = await messaging.SendAsync(1, chatId, "lost?", "cid-1");
+            var next = await messaging.SendAsync(2, chatId, "after the failure");
+
+            Assert.True(retried.Created);
+            Assert.Equal(1, retried.Message.Sequence);
+            Assert.Equal(2, next.Message.Sequence);
+            var history = await scope.ServiceProvider.GetRequiredService<ChatService>().GetChatAsync(1, chatId);
+            Assert.Equal(["lost?", "after the failure"], history.Messages.Select(m => m.Message.Text));
+        }
+
+        // Only committed messages were broadcast: the failed send was not.
+        Assert.Equal(["lost?", "after the failure"], Events.OfType<MessageCommitted>().Select(e => e.Message.Text));
+    }
+
+    [Fact]
+    public async Task FailedCommit_IsRetried_AndEachMessageIsStoredOnce()
+    {
+        var chatId = await CreateGroupAsync();
+        Counter.FailNextCommits(1);
+
+        var results = await SendConcurrentlyAsync(chatId, 40);
+
+        Assert.Equal(40, results.Select(r => r.Message.Id).Distinct().Count());
+        await using var scope = Services.CreateAsyncScope();
+        var history = await scope.ServiceProvider.GetRequiredService<ChatService>().GetChatAsync(1, chatId, limit: 200);
+        Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), history.Messages.Select(m => m.Message.Sequence));
+    }
+
+    [Fact]
+    public async Task ClientIdRetries_AcrossAndWithinBatches_StoreOneMessage()
+    {
+        var chatId = await CreateGroupAsync();
+        var first = await SendAsync(chatId, "k");
+        var concurrent = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => SendAsync(chatId, "k2")));
+        var later = await SendAsync(chatId, "k2");
+
+        Assert.False((await SendAsync(chatId, "k")).Created);
+        Assert.Equal(first.Message.Id, (await SendAsync(chatId, "k")).Message.Id);
+        Assert.Single(concurrent.Select(r => r.Message.Id).Distinct());
+        Assert.Single(concurrent, r => r.Created);
+        Assert.Equal(concurrent[0].Message.Id, later.Message.Id);
+
+        await using var scope = Services.CreateAsyncScope();
+        var history = await scope.ServiceProvider.GetRequiredService<ChatService>().GetChatAsync(1, chatId);
+        Assert.Equal(2, history.Messages.Count);
+    }
+
+    [Fact]
+    public async Task SendToAChatDeletedMeanwhile_FailsThatSendOnly()
+    {
+        var doomed = await CreateGroupAsync();
+        var other = await CreateGroupAsync();
+        await using var scope = Services.CreateAsyncScope();
+        var writer = scope.ServiceProvider.GetRequiredService<IMessageStore>();
+        await scope.ServiceProvider.GetRequiredService<IChatStore>().DeleteAsync(doomed, CancellationToken.None);
+
+        var now = DateTimeOffset.UtcNow;
+        var lost = writer.AppendAsync(new MessageDraft { ChatId = doomed, SenderId = 1, Text = "into the void", SentAt = now }, CancellationToken.None);
+        var kept = writer.AppendAsync(new MessageDraft { ChatId = other, SenderId = 1, Text = "still here", SentAt = now }, CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<ChatException>(() => lost);
+        Assert.Equal(ChatErrorKind.NotFound, error.Kind);
+        Assert.Equal("still here", (await kept).Message.Text);
+    }
+
+    [Fact]
+    public async Task Model_HasNoChangesMissingFromTheMigrations()
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TContext>();
+        Assert.False(db.Database.HasPendingModelChanges(), "The model changed: add a migration for both providers (see README).");
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+    }
+
+    private async Task<long> CreateGroupAsync()
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var group = await scope.ServiceProvider.GetRequiredService<GroupService>().CreateGroupAsync(1, "Team", ["user2", "user3", "user4"]);
+        return group.Chat.Id;
+    }
+
+    private Task<MessageAppendResult[]> SendConcurrentlyAsync(long chatId, int count) =>
+        Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
+        {
+            await using var scope = Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<MessagingService>().SendAsync(1 + (i % 4), chatId, $"message {i}");
+        }));
+
+    private async Task<MessageAppendResult> SendAsync(long chatId, string clientId)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<MessagingService>().SendAsync(1, chatId, "same text", clientId);
+    }
+}
+
+public sealed class SqliteStoreTests : EntityFrameworkStoreTests<SqliteChatDbContext>
+{
+    protected override Task<ITestDatabase> CreateDatabaseAsync() => Task.FromResult<ITestDatabase>(new SqliteTestDatabase());
+
+    [Fact]
+    public async Task Migration_TurnsOnWriteAheadLogging()
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SqliteChatDbContext>();
+        var mode = await db.Database.SqlQueryRaw<string>("PRAGMA journal_mode").ToListAsync();
+        Assert.Equal("wal", Assert.Single(mode));
+    }
+}
+
+public sealed class PostgreSqlStoreTests : EntityFrameworkStoreTests<PostgreSqlChatDbContext>
+{
+    protected override async Task<ITestDatabase> CreateDatabaseAsync() => await PostgreSqlTestDatabase.CreateAsync();
+
+    [Fact]
+    public async Task Migration_WhenTheServerIsUnreachable_NamesTheDatabaseButNotThePassword()
+    {
+        var options = new DbContextOptionsBuilder<PostgreSqlChatDbContext>()
+            .UseNpgsql("Host=127.0.0.1;Port=1;Database=chat_nowhere;Username=u;Password=s3cret-value;Timeout=2")
+            .Options;
+        await using var db = new PostgreSqlChatDbContext(options);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => DatabaseMigrator<PostgreSqlChatDbContext>.MigrateAsync(db, CancellationToken.None));
+
+        Assert.Contains("Host=127.0.0.1;Port=1;Database=chat_nowhere", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ConnectionStrings:Chat", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret-value", error.Message, StringComparison.Ordinal);
+    }
+}

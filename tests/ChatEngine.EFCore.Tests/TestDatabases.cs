@@ -1,0 +1,73 @@
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace ChatEngine.EFCore.Tests;
+
+/// <summary>A throw-away database per test, on SQLite (a temp file) or on the real PostgreSQL server.</summary>
+public interface ITestDatabase : IAsyncDisposable
+{
+    string ConnectionString { get; }
+
+    void Configure(DbContextOptionsBuilder options);
+}
+
+public sealed class SqliteTestDatabase : ITestDatabase
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("chatengine-tests-").FullName;
+
+    public string ConnectionString => $"Data Source={Path.Combine(_folder, "chat.db")}";
+
+    public void Configure(DbContextOptionsBuilder options) => options.UseSqlite(ConnectionString);
+
+    public ValueTask DisposeAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+        return ValueTask.CompletedTask;
+    }
+}
+
+public sealed class PostgreSqlTestDatabase : ITestDatabase
+{
+
+
+    private PostgreSqlTestDatabase(string connectionString) => ConnectionString = connectionString;
+
+    /// <summary>
+    /// The server the test script started. A missing connection string is a failure, never a skip:
+    /// run the tests through scripts/test.sh, or export ConnectionStrings__PostgreSqlTests yourself.
+    /// </summary>
+    public static string ServerConnectionString =>
+        Environment.GetEnvironmentVariable("ConnectionStrings__PostgreSqlTests")
+        ?? throw new InvalidOperationException(
+            "PostgreSQL tests need ConnectionStrings__PostgreSqlTests. Run scripts/test.sh, which starts PostgreSQL and exports it.");
+
+    public string ConnectionString { get; }
+
+    public static async Task<PostgreSqlTestDatabase> CreateAsync()
+    {
+        var server = new NpgsqlConnectionStringBuilder(ServerConnectionString);
+        var name = $"chatengine_test_{Guid.NewGuid():N}";
+        await using (var admin = new NpgsqlConnection(server.ConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        // Test classes run in parallel against one server: a small pool each stays within max_connections.
+        return new PostgreSqlTestDatabase(new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = name, MaxPoolSize = 10 }.ConnectionString);
+    }
+
+    public void Configure(DbContextOptionsBuilder options) => options.UseNpgsql(ConnectionString);
+
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        var database = new NpgsqlConnectionStringBuilder(ConnectionString).Database;
+        await using var admin = new NpgsqlConnection(ServerConnectionString);
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
+    }
+}
