@@ -38,7 +38,7 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
             _database.Configure(o);
             o.AddInterceptors(Counter);
         });
-        services.AddChatEngine().AddEntityFrameworkStores<TContext>(o => o.MaxRetries = 1).AddUserDirectory(users);
+        services.AddChatEngineCore().AddEntityFrameworkStores<TContext>(o => o.MaxRetries = 1).AddUserDirectory(users);
         services.AddSingleton<IChatEventHandler>(Events);
         _provider = services.BuildServiceProvider();
         await using var scope = _provider.CreateAsyncScope();
@@ -193,14 +193,14 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
         return group.Chat.Id;
     }
 
-    private Task<MessageAppendResult[]> SendConcurrentlyAsync(long chatId, int count) =>
+    private Task<SentMessage[]> SendConcurrentlyAsync(long chatId, int count) =>
         Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
         {
             await using var scope = Services.CreateAsyncScope();
             return await scope.ServiceProvider.GetRequiredService<MessagingService>().SendAsync(1 + (i % 4), chatId, $"message {i}");
         }));
 
-    private async Task<MessageAppendResult> SendAsync(long chatId, string clientId)
+    private async Task<SentMessage> SendAsync(long chatId, string clientId)
     {
         await using var scope = Services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<MessagingService>().SendAsync(1, chatId, "same text", clientId);

@@ -56,7 +56,7 @@ public abstract partial class ChatEngineSpecificationTests : IAsyncLifetime
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<TimeProvider>(Time);
-        var builder = services.AddChatEngine()
+        var builder = services.AddChatEngineCore()
             .AddUserDirectory(Users);
         services.AddSingleton<IChatEventHandler>(Events);
         await ConfigureStoresAsync(builder);

@@ -26,7 +26,7 @@ public sealed class CompositionTests
     public void AddChatEngine_RegistersTheStartupValidation()
     {
         var services = new ServiceCollection();
-        services.AddChatEngine();
+        services.AddChatEngineCore();
 
         // ValidateOnStart registers the options with the host's start-up validator.
         Assert.Contains(services, d => d.ServiceType.Name == "IStartupValidator");
@@ -36,8 +36,8 @@ public sealed class CompositionTests
     public void AddChatEngine_CalledTwice_RegistersEachServiceOnce()
     {
         var services = new ServiceCollection();
-        services.AddChatEngine().AddInMemoryStores();
-        services.AddChatEngine().AddInMemoryStores();
+        services.AddChatEngineCore().AddInMemoryStores();
+        services.AddChatEngineCore().AddInMemoryStores();
 
         Assert.Single(services, d => d.ServiceType == typeof(ChatService));
         Assert.Single(services, d => d.ServiceType == typeof(IMessageStore));
@@ -88,7 +88,7 @@ public sealed class CompositionTests
 
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddChatEngine(configure).AddInMemoryStores().AddUserDirectory(directory);
+        services.AddChatEngineCore(configure).AddInMemoryStores().AddUserDirectory(directory);
         configureServices?.Invoke(services);
         return services.BuildServiceProvider();
     }

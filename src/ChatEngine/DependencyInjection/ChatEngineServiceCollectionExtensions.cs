@@ -8,10 +8,11 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class ChatEngineServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the chat services. Safe to call more than once. Add stores (for example
+    /// Adds the chat services without any transport (ASP.NET Core apps call <c>AddChatEngine()</c> from
+    /// ChatEngine.AspNetCore, which calls this). Safe to call more than once. Add stores (for example
     /// <c>AddInMemoryStores()</c> or <c>AddEntityFrameworkStores&lt;TContext&gt;()</c>) and a user directory next.
     /// </summary>
-    public static ChatEngineBuilder AddChatEngine(this IServiceCollection services, Action<ChatEngineOptions>? configure = null)
+    public static ChatEngineBuilder AddChatEngineCore(this IServiceCollection services, Action<ChatEngineOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
 
@@ -48,7 +49,7 @@ public static class ChatEngineServiceCollectionExtensions
     }
 }
 
-/// <summary>Lets integrations fail fast when <c>AddChatEngine()</c> was not called.</summary>
+/// <summary>Lets integrations fail fast when <c>AddChatEngineCore()</c> was not called.</summary>
 public sealed class ChatEngineMarkerService
 {
 }

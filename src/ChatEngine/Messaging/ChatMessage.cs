@@ -48,3 +48,9 @@ public sealed record MessageDraft
 /// <param name="Message">The stored message: the new one, or the first one sent with the same client id.</param>
 /// <param name="Created">Whether this call stored it; <see langword="false"/> for a retry.</param>
 public sealed record MessageAppendResult(ChatMessage Message, bool Created);
+
+/// <summary>What sending a message gave.</summary>
+/// <param name="Message">The committed message: the new one, or the first one sent with the same client id.</param>
+/// <param name="Sender">Its sender.</param>
+/// <param name="Created">Whether this call stored it; <see langword="false"/> for a retry.</param>
+public sealed record SentMessage(ChatMessage Message, ChatUser Sender, bool Created);

@@ -34,10 +34,10 @@ public sealed class MessagingService
     /// <summary>
     /// Sends a message as <paramref name="userId"/>. The text is trimmed and must be non-empty and
     /// within the length limit. A repeated <paramref name="clientId"/> returns the first message
-    /// (with <see cref="MessageAppendResult.Created"/> false) and broadcasts nothing. The message is
+    /// (with <see cref="SentMessage.Created"/> false) and broadcasts nothing. The message is
     /// broadcast only after it is committed.
     /// </summary>
-    public async Task<MessageAppendResult> SendAsync(long userId, long chatId, string? text, string? clientId = null, CancellationToken cancellationToken = default)
+    public async Task<SentMessage> SendAsync(long userId, long chatId, string? text, string? clientId = null, CancellationToken cancellationToken = default)
     {
         var trimmed = text?.Trim() ?? string.Empty;
         if (trimmed.Length == 0)
@@ -71,7 +71,7 @@ public sealed class MessagingService
             await _events.PublishAsync(new MessageCommitted(result.Message, sender), CancellationToken.None).ConfigureAwait(false);
         }
 
-        return result;
+        return new SentMessage(result.Message, sender, result.Created);
     }
 
     /// <summary>

@@ -1,0 +1,79 @@
+using System.Security.Claims;
+using Microsoft.Extensions.Options;
+
+namespace ChatEngine.AspNetCore;
+
+/// <summary>Limits and settings of the REST, WebSocket and SignalR transports.</summary>
+public sealed class ChatTransportOptions
+{
+    /// <summary>Largest chat WebSocket frame a client may send, in bytes. Default 64 KiB.</summary>
+    public int MaxFrameBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Largest file relayed over <c>ws/file/{id}/</c>, in bytes. Default 10 MB.</summary>
+    public long MaxFileBytes { get; set; } = 10 * 1000 * 1000;
+
+    /// <summary>Frames waiting for a slow connection before it is closed (it catches up with <c>?after=</c>). Default 512.</summary>
+    public int SendQueueCapacity { get; set; } = 512;
+
+    /// <summary>How often the server pings idle WebSockets. Default 30 seconds.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Messages one user may send per second, across connections (a token bucket). Default 20.</summary>
+    public int SendsPerSecond { get; set; } = 20;
+
+    /// <summary>Messages one user may send in a burst before the rate applies. Default 40.</summary>
+    public int SendBurst { get; set; } = 40;
+
+    /// <summary>
+    /// Origins, besides the app's own, allowed to open cookie-authenticated WebSockets
+    /// (for example <c>https://chat.example.com</c>). Bearer-authenticated sockets are not checked.
+    /// </summary>
+    public IList<string> AllowedOrigins { get; } = [];
+
+    /// <summary>
+    /// Reads the chat user id from the authenticated principal. Default: the <c>NameIdentifier</c> or
+    /// <c>sub</c> claim, parsed as a number.
+    /// </summary>
+    public Func<ClaimsPrincipal, long?> UserIdResolver { get; set; } = DefaultUserId;
+
+    private static long? DefaultUserId(ClaimsPrincipal user)
+    {
+        var value = user.FindFirstValue(ClaimTypes.NameIdentifier) ?? user.FindFirstValue("sub");
+        return long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : null;
+    }
+}
+
+/// <summary>Checks <see cref="ChatTransportOptions"/> at start-up.</summary>
+internal sealed class ChatTransportOptionsValidator : IValidateOptions<ChatTransportOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ChatTransportOptions options)
+    {
+        var failures = new List<string>();
+        if (options.MaxFrameBytes < 1024)
+        {
+            failures.Add($"ChatEngine transports: MaxFrameBytes must be at least 1024 (it is {options.MaxFrameBytes}).");
+        }
+
+        if (options.MaxFileBytes < 1)
+        {
+            failures.Add($"ChatEngine transports: MaxFileBytes must be greater than 0 (it is {options.MaxFileBytes}).");
+        }
+
+        if (options.SendQueueCapacity < 1)
+        {
+            failures.Add($"ChatEngine transports: SendQueueCapacity must be greater than 0 (it is {options.SendQueueCapacity}).");
+        }
+
+        if (options.SendsPerSecond < 1 || options.SendBurst < 1)
+        {
+            failures.Add("ChatEngine transports: SendsPerSecond and SendBurst must be greater than 0.");
+        }
+
+        if (options.UserIdResolver is null)
+        {
+            failures.Add("ChatEngine transports: UserIdResolver must be set.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,45 @@
+using ChatEngine;
+using ChatEngine.AspNetCore;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers ChatEngine with its ASP.NET Core transports.</summary>
+public static class ChatEngineAspNetCoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the chat engine and its REST, WebSocket and SignalR transports. Add a store and a user
+    /// directory on the returned builder, then call <c>app.MapChatEndpoints()</c>. ChatEngine uses the
+    /// authentication the app already has; it issues no tokens and owns no users.
+    /// </summary>
+    public static ChatEngineBuilder AddChatEngine(this IServiceCollection services, Action<ChatEngineOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var builder = services.AddChatEngineCore(configure);
+
+        services.AddOptions<ChatTransportOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatTransportOptions>, ChatTransportOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, ChatEngineStartupFilter>());
+        services.TryAddSingleton<ChatConnectionRegistry>();
+        services.TryAddSingleton<ChatHubConnections>();
+        services.TryAddSingleton<ChatEventOrdering>();
+        services.TryAddSingleton<SendRateLimiter>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IChatEventHandler, ChatEventFanOut>());
+        services.AddProblemDetails();
+        services.AddSignalR();
+        services.Configure<JsonOptions>(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ChatJsonContext.Default));
+        return builder;
+    }
+
+    /// <summary>Configures the transports' limits (frame, file and queue sizes, send rate, allowed origins, user id claim).</summary>
+    public static ChatEngineBuilder ConfigureTransports(this ChatEngineBuilder builder, Action<ChatTransportOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.Configure(configure);
+        return builder;
+    }
+}

@@ -1,0 +1,155 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace ChatEngine.AspNetCore;
+
+/// <summary>
+/// The REST routes of the contract. Each handler reads the caller from the authenticated principal
+/// (never from the body) and leaves every rule to the core; <see cref="ChatProblems"/> maps failures.
+/// </summary>
+internal static class ChatApiHandlers
+{
+    public static async Task<Ok<List<ChatListItemResponse>>> ListChats(HttpContext context, ChatService chats, CancellationToken cancellationToken)
+    {
+        var list = await chats.GetChatsAsync(Me(context), ChatKind.Private, cancellationToken);
+        return TypedResults.Ok(list.Select(ToChatItem).ToList());
+    }
+
+    public static async Task<Results<Created<ChatListItemResponse>, Ok<ChatListItemResponse>>> StartChat(
+        HttpContext context, [FromBody] StartChatRequest request, ChatService chats, CancellationToken cancellationToken)
+    {
+        var (chat, created) = await chats.StartPrivateChatAsync(Me(context), request.UsernameInput ?? request.Username, cancellationToken);
+        var item = ToChatItem(chat);
+        return created ? TypedResults.Created($"/chat/{chat.ChatId}", item) : TypedResults.Ok(item);
+    }
+
+    public static async Task<Ok<ChatDetailResponse>> GetChat(
+        HttpContext context, long id, long? before, int? limit, ChatService chats, CancellationToken cancellationToken)
+    {
+        var detail = await chats.GetChatAsync(Me(context), id, before, limit, cancellationToken);
+        return TypedResults.Ok(ToDetail(detail, Me(context), includeGroup: detail.Chat.Kind == ChatKind.Group));
+    }
+
+    public static async Task<Ok<List<GroupListItemResponse>>> ListGroups(HttpContext context, ChatService chats, CancellationToken cancellationToken)
+    {
+        var list = await chats.GetChatsAsync(Me(context), ChatKind.Group, cancellationToken);
+        return TypedResults.Ok(list.Select(c => new GroupListItemResponse(c.ChatId, c.Title, c.LastMessage, c.Unread, WireTime.Format(c.Time))).ToList());
+    }
+
+    public static async Task<Created<GroupResponse>> CreateGroup(
+        HttpContext context, [FromBody] CreateGroupRequest request, GroupService groups, CancellationToken cancellationToken)
+    {
+        var group = await groups.CreateGroupAsync(Me(context), request.Name, request.Members, cancellationToken);
+        return TypedResults.Created($"/group/{group.Chat.Id}", ToGroup(group));
+    }
+
+    public static async Task<Ok<ChatDetailResponse>> GetGroup(
+        HttpContext context, long id, long? before, int? limit, ChatService chats, CancellationToken cancellationToken)
+    {
+        var detail = await chats.GetChatAsync(Me(context), id, before, limit, cancellationToken);
+        if (detail.Chat.Kind != ChatKind.Group)
+        {
+            throw new ChatException(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, "Chat not found.");
+        }
+
+        return TypedResults.Ok(ToDetail(detail, Me(context), includeGroup: true));
+    }
+
+    public static async Task<Ok<GroupResponse>> RenameGroup(
+        HttpContext context, long id, [FromBody] RenameGroupRequest request, GroupService groups, CancellationToken cancellationToken) =>
+        TypedResults.Ok(ToGroup(await groups.RenameAsync(Me(context), id, request.Name, cancellationToken)));
+
+    public static async Task<NoContent> DeleteGroup(HttpContext context, long id, GroupService groups, CancellationToken cancellationToken)
+    {
+        await groups.DeleteAsync(Me(context), id, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Ok<GroupResponse>> AddMembers(
+        HttpContext context, long id, [FromBody] AddMembersRequest request, GroupService groups, CancellationToken cancellationToken) =>
+        TypedResults.Ok(ToGroup(await groups.AddMembersAsync(Me(context), id, request.Usernames ?? request.Members, cancellationToken)));
+
+    public static async Task<NoContent> RemoveMember(HttpContext context, long id, string username, GroupService groups, CancellationToken cancellationToken)
+    {
+        await groups.RemoveMemberAsync(Me(context), id, username, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<NoContent> PromoteMember(
+        HttpContext context, long id, [FromBody] UserNameRequest request, GroupService groups, CancellationToken cancellationToken)
+    {
+        await groups.PromoteAsync(Me(context), id, request.Username, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<NoContent> DemoteAdmin(HttpContext context, long id, string username, GroupService groups, CancellationToken cancellationToken)
+    {
+        await groups.DemoteAsync(Me(context), id, username, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Ok<JoinCodeResponse>> RegenerateJoinCode(HttpContext context, long id, GroupService groups, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new JoinCodeResponse(await groups.RegenerateJoinCodeAsync(Me(context), id, cancellationToken)));
+
+    public static async Task<NoContent> RevokeJoinCode(HttpContext context, long id, GroupService groups, CancellationToken cancellationToken)
+    {
+        await groups.RevokeJoinCodeAsync(Me(context), id, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<NoContent> LeaveGroup(HttpContext context, long id, GroupService groups, CancellationToken cancellationToken)
+    {
+        await groups.LeaveAsync(Me(context), id, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Ok<List<UserSearchResponse>>> SearchUsers(HttpContext context, string? q, ChatService chats, CancellationToken cancellationToken)
+    {
+        var found = await chats.SearchUsersAsync(Me(context), q, cancellationToken);
+        return TypedResults.Ok(found.Select(u => new UserSearchResponse(u.User.Id, u.User.UserName, u.IsOnline, WireTime.Format(u.LastSeen))).ToList());
+    }
+
+    public static async Task<Ok<GroupJoinResponse>> JoinGroup(
+        HttpContext context, [FromBody] JoinGroupRequest request, GroupService groups, CancellationToken cancellationToken)
+    {
+        var (group, joined) = await groups.JoinAsync(Me(context), request.Code, cancellationToken);
+        return TypedResults.Ok(new GroupJoinResponse(group.Id, group.Name ?? string.Empty, joined ? null : "You are already a member of this group."));
+    }
+
+    private static long Me(HttpContext context) =>
+        ChatRequestContext.FindUserId(context) ?? throw new InvalidOperationException("The chat filter lets only authenticated users through.");
+
+    private static ChatListItemResponse ToChatItem(ChatListItem c) => new(c.ChatId, c.Title, c.LastMessage, c.Unread, WireTime.Format(c.Time));
+
+    private static GroupResponse ToGroup(GroupView group) => new(
+        group.Chat.Id,
+        group.Chat.Name ?? string.Empty,
+        group.JoinCode,
+        group.Members.Select(m => m.User.UserName).ToList(),
+        group.Members.Where(m => m.Role >= ChatRole.Admin).Select(m => m.User.UserName).ToList(),
+        LastMessage: null,
+        Unread: 0,
+        WireTime.Format(group.Chat.CreatedAt));
+
+    private static ChatDetailResponse ToDetail(ChatDetail detail, long me, bool includeGroup) => new()
+    {
+        Id = detail.Chat.Id,
+        ChatName = detail.Title,
+        Messages = detail.Messages.Select(m => new MessageResponse(
+            m.Message.Id,
+            m.Message.SenderId,
+            m.Sender.UserName,
+            WireTime.Format(m.Message.SentAt),
+            m.Message.Text,
+            m.ReadBy.Count > 0,
+            m.ReadBy.ToDictionary(r => r.UserName, r => WireTime.Format(r.ReadAt)))).ToList(),
+        MyId = me,
+        IsOnline = detail.IsOnline,
+        LastSeen = WireTime.Format(detail.LastSeen),
+        HasMore = detail.HasMore,
+        Members = includeGroup ? detail.Members.Select(m => m.User.UserName).ToList() : null,
+        Admins = includeGroup ? detail.Members.Where(m => m.Role >= ChatRole.Admin).Select(m => m.User.UserName).ToList() : null,
+        Code = includeGroup ? detail.JoinCode : null,
+    };
+}

@@ -1,0 +1,71 @@
+using ChatEngine;
+using ChatEngine.AspNetCore;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Maps ChatEngine's routes.</summary>
+public static class ChatEngineEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Maps the contract's REST routes, the <c>ws/chat/{id}/</c> and <c>ws/file/{id}/</c> WebSockets and
+    /// the SignalR hub at <c>/hubs/chat</c>, into a group the host can extend:
+    /// <c>app.MapGroup("/x").MapChatEndpoints().RequireAuthorization().RequireRateLimiting("chat")</c>.
+    /// Every route answers 401 to anonymous callers and 404 for chats the caller is not a member of.
+    /// </summary>
+    public static RouteGroupBuilder MapChatEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        if (endpoints.ServiceProvider.GetService<ChatConnectionRegistry>() is null)
+        {
+            throw new InvalidOperationException(
+                "MapChatEndpoints() needs ChatEngine's services: call builder.Services.AddChatEngine() (from ChatEngine.AspNetCore) with a store and a user directory first.");
+        }
+
+        var group = endpoints.MapGroup("");
+        var api = group.MapGroup("").AddEndpointFilter(ChatProblems.FilterAsync).WithTags("Chat")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+
+        api.MapGet("/chat/", ChatApiHandlers.ListChats).WithName("ListChats").WithSummary("The caller's private chats, newest activity first.");
+        api.MapPost("/chat/", ChatApiHandlers.StartChat).WithName("StartChat").WithSummary("Starts (or returns) the private chat with a user.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/chat/{id:long}", ChatApiHandlers.GetChat).WithName("GetChat").WithSummary("A page of a chat's history (newest, or before a message id); the newest page marks it read.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/group/", ChatApiHandlers.ListGroups).WithName("ListGroups").WithSummary("The caller's groups, newest activity first.");
+        api.MapPost("/group/", ChatApiHandlers.CreateGroup).WithName("CreateGroup").WithSummary("Creates a group; the caller becomes its owner.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        api.MapGet("/group/{id:long}", ChatApiHandlers.GetGroup).WithName("GetGroup").WithSummary("A group's history page, members, admins and (for admins) join code.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPatch("/group/{id:long}", ChatApiHandlers.RenameGroup).WithName("RenameGroup").WithSummary("Renames a group (admins).")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/group/{id:long}", ChatApiHandlers.DeleteGroup).WithName("DeleteGroup").WithSummary("Deletes a group and its history (admins).")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/group/{id:long}/members", ChatApiHandlers.AddMembers).WithName("AddGroupMembers").WithSummary("Adds users to a group (admins).")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/group/{id:long}/members/{username}", ChatApiHandlers.RemoveMember).WithName("RemoveGroupMember").WithSummary("Removes a member (admins; not the owner).")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/group/{id:long}/admins", ChatApiHandlers.PromoteMember).WithName("PromoteGroupMember").WithSummary("Makes a member an admin (admins).")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/group/{id:long}/admins/{username}", ChatApiHandlers.DemoteAdmin).WithName("DemoteGroupAdmin").WithSummary("Makes an admin a plain member (admins; not the owner).")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/group/{id:long}/code", ChatApiHandlers.RegenerateJoinCode).WithName("RegenerateJoinCode").WithSummary("Replaces the join code (admins).")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/group/{id:long}/code", ChatApiHandlers.RevokeJoinCode).WithName("RevokeJoinCode").WithSummary("Revokes the join code (admins).")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/group/{id:long}/leave", ChatApiHandlers.LeaveGroup).WithName("LeaveGroup").WithSummary("Leaves a group.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/search/", ChatApiHandlers.SearchUsers).WithName("SearchUsers").WithSummary("Users whose name contains q (case-insensitive), at most 20.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        api.MapPost("/group-join/", ChatApiHandlers.JoinGroup).WithName("JoinGroup").WithSummary("Joins a group by its code.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.Map("/ws/chat/{id:long}/", ChatWebSocketEndpoint.HandleAsync).WithName("ChatSocket").ExcludeFromDescription();
+        group.Map("/ws/file/{id:long}/", FileWebSocketEndpoint.HandleAsync).WithName("FileSocket").ExcludeFromDescription();
+        group.MapHub<ChatHub>(ChatEndpointPaths.Hub);
+        return group;
+    }
+}

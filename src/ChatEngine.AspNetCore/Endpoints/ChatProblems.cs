@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ChatEngine.AspNetCore;
+
+/// <summary>Turns the core's typed errors into RFC 7807 problem details, once for every route.</summary>
+internal static class ChatProblems
+{
+    public static int StatusCodeFor(ChatErrorKind kind) => kind switch
+    {
+        ChatErrorKind.Validation => StatusCodes.Status400BadRequest,
+        ChatErrorKind.NotFound => StatusCodes.Status404NotFound,
+        ChatErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+        ChatErrorKind.Conflict => StatusCodes.Status409Conflict,
+        _ => StatusCodes.Status503ServiceUnavailable,
+    };
+
+    public static ProblemHttpResult From(ChatException error)
+    {
+        var extensions = new Dictionary<string, object?> { ["code"] = error.Code };
+        if (error.Items.Count > 0)
+        {
+            extensions["usernames"] = error.Items;
+        }
+
+        return TypedResults.Problem(detail: error.Message, statusCode: StatusCodeFor(error.Kind), extensions: extensions);
+    }
+
+    public static ProblemHttpResult Unauthorized() =>
+        TypedResults.Problem(detail: "Authentication credentials were not provided or are not valid.", statusCode: StatusCodes.Status401Unauthorized);
+
+    /// <summary>Every chat route runs inside this filter: a typed error becomes its status code, never a 500.</summary>
+    public static async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        if (ChatRequestContext.FindUserId(context.HttpContext) is null)
+        {
+            return Unauthorized();
+        }
+
+        try
+        {
+            return await next(context).ConfigureAwait(false);
+        }
+        catch (ChatException error)
+        {
+            return From(error);
+        }
+    }
+}

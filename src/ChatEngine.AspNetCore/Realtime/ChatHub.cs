@@ -1,0 +1,117 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace ChatEngine.AspNetCore;
+
+/// <summary>
+/// The SignalR face of the chat: the same operations and events as the raw WebSocket. Call
+/// <c>JoinChat</c> for each chat to receive its events (<c>message</c>, <c>read</c>, <c>typing</c>,
+/// <c>status</c>); membership is checked on every call. Errors arrive as hub errors whose message
+/// starts with the error code (for example <c>rate_limited: ...</c>).
+/// </summary>
+[Authorize]
+public sealed class ChatHub : Hub
+{
+    private readonly ChatService _chats;
+    private readonly MessagingService _messaging;
+    private readonly PresenceService _presence;
+    private readonly ChatHubConnections _connections;
+    private readonly SendRateLimiter _rateLimiter;
+    private readonly ChatTransportOptions _options;
+
+    /// <summary>Created by SignalR for each invocation.</summary>
+    public ChatHub(ChatService chats, MessagingService messaging, PresenceService presence, IServiceProvider services, IOptions<ChatTransportOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(options);
+        _chats = chats;
+        _messaging = messaging;
+        _presence = presence;
+        _connections = services.GetRequiredService<ChatHubConnections>();
+        _rateLimiter = services.GetRequiredService<SendRateLimiter>();
+        _options = options.Value;
+    }
+
+    /// <inheritdoc />
+    public override async Task OnConnectedAsync()
+    {
+        var userId = Me();
+        _connections.Connected(Context.ConnectionId, userId);
+        await _presence.ConnectedAsync(userId, Context.ConnectionAborted);
+    }
+
+    /// <inheritdoc />
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        _connections.Disconnected(Context.ConnectionId);
+        if (_options.UserIdResolver(Context.User!) is { } userId)
+        {
+            await _presence.DisconnectedAsync(userId, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Subscribes to a chat's events; returns the messages after <paramref name="after"/> (if given), oldest first.</summary>
+    public async Task<List<JsonElement>> JoinChat(long chatId, long? after = null) => await InvokeAsync(async () =>
+    {
+        await _chats.GetMembershipAsync(Me(), chatId, Context.ConnectionAborted);
+        // Subscribe first, then read history: nothing falls between; clients drop duplicates by id.
+        await Groups.AddToGroupAsync(Context.ConnectionId, ChatHubConnections.GroupName(chatId), Context.ConnectionAborted);
+        _connections.Joined(Context.ConnectionId, chatId);
+        if (after is null)
+        {
+            return [];
+        }
+
+        var missed = await _messaging.GetMessagesAfterAsync(Me(), chatId, after.Value, cancellationToken: Context.ConnectionAborted);
+        return missed.Select(m => JsonSerializer.SerializeToElement(MessageFrame.From(m), ChatJsonContext.Default.MessageFrame)).ToList();
+    });
+
+    /// <summary>Stops receiving a chat's events.</summary>
+    public async Task LeaveChat(long chatId)
+    {
+        _connections.Left(Context.ConnectionId, chatId);
+        await Groups.RemoveFromGroupAsync(Context.ConnectionId, ChatHubConnections.GroupName(chatId), Context.ConnectionAborted);
+    }
+
+    /// <summary>Sends a message; returns it once committed (the first one, for a repeated <paramref name="clientId"/>).</summary>
+    public async Task<JsonElement> SendMessage(long chatId, string? text, string? clientId = null) => await InvokeAsync(async () =>
+    {
+        if (!_rateLimiter.TryAcquire(Me()))
+        {
+            throw SendRateLimiter.RateLimited();
+        }
+
+        var sent = await _messaging.SendAsync(Me(), chatId, text, clientId, Context.ConnectionAborted);
+        return JsonSerializer.SerializeToElement(MessageFrame.From(new MessageCommitted(sent.Message, sent.Sender)), ChatJsonContext.Default.MessageFrame);
+    });
+
+    /// <summary>Marks the chat read up to a message.</summary>
+    public Task MarkRead(long chatId, long upTo) =>
+        InvokeAsync(() => _messaging.MarkReadAsync(Me(), chatId, upTo, Context.ConnectionAborted));
+
+    /// <summary>Tells the chat the caller is typing.</summary>
+    public Task Typing(long chatId) =>
+        InvokeAsync(async () =>
+        {
+            await _messaging.NotifyTypingAsync(Me(), chatId, Context.ConnectionAborted);
+            return true;
+        });
+
+    private long Me() =>
+        _options.UserIdResolver(Context.User!) ?? throw new HubException("unauthorized: no chat user id in the authenticated principal.");
+
+    private static async Task<T> InvokeAsync<T>(Func<Task<T>> operation)
+    {
+        try
+        {
+            return await operation();
+        }
+        catch (ChatException error)
+        {
+            throw new HubException($"{error.Code}: {error.Message}");
+        }
+    }
+}

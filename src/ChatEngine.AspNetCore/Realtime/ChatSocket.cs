@@ -1,0 +1,103 @@
+using System.Net.WebSockets;
+using System.Threading.Channels;
+
+namespace ChatEngine.AspNetCore;
+
+/// <summary>
+/// One raw WebSocket of one user in one chat, with a small bounded send queue and its own writer
+/// loop, so a slow or dead client never holds up delivery to anyone else: when its queue overflows
+/// it is dropped, and it reconnects with <c>?after=</c> to catch up without loss.
+/// </summary>
+internal sealed class ChatSocket
+{
+    private readonly WebSocket _socket;
+    private readonly Channel<ReadOnlyMemory<byte>> _outgoing;
+    private readonly Lock _catchUpLock = new();
+    private List<(ReadOnlyMemory<byte> Frame, long? MessageId)>? _heldDuringCatchUp;
+
+    public ChatSocket(WebSocket socket, long userId, long chatId, int queueCapacity, bool catchingUp)
+    {
+        _socket = socket;
+        UserId = userId;
+        ChatId = chatId;
+        _outgoing = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(queueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _heldDuringCatchUp = catchingUp ? [] : null;
+    }
+
+    public long UserId { get; }
+
+    public long ChatId { get; }
+
+    /// <summary>Set when the socket was dropped for not keeping up.</summary>
+    public bool Overflowed { get; private set; }
+
+    /// <summary>
+    /// Queues a live event. While the socket is still being sent the messages it missed, live events
+    /// are held back, so history and live traffic meet without a gap or a duplicate.
+    /// </summary>
+    public void Deliver(ReadOnlyMemory<byte> frame, long? messageId = null)
+    {
+        lock (_catchUpLock)
+        {
+            if (_heldDuringCatchUp is not null)
+            {
+                _heldDuringCatchUp.Add((frame, messageId));
+                return;
+            }
+        }
+
+        Enqueue(frame);
+    }
+
+    /// <summary>Queues a frame for this socket alone (catch-up, errors, acknowledgements of retries).</summary>
+    public void Enqueue(ReadOnlyMemory<byte> frame)
+    {
+        if (!_outgoing.Writer.TryWrite(frame) && !Overflowed && _socket.State == WebSocketState.Open)
+        {
+            Overflowed = true;
+            _outgoing.Writer.TryComplete();
+            _socket.Abort();
+        }
+    }
+
+    /// <summary>Ends catch-up: releases held live events, less the messages catch-up already sent.</summary>
+    public void FinishCatchUp(long lastSentMessageId)
+    {
+        lock (_catchUpLock)
+        {
+            foreach (var (frame, messageId) in _heldDuringCatchUp ?? [])
+            {
+                if (messageId is null || messageId > lastSentMessageId)
+                {
+                    Enqueue(frame);
+                }
+            }
+
+            _heldDuringCatchUp = null;
+        }
+    }
+
+    /// <summary>Stops taking frames; the writer sends what is queued, then ends.</summary>
+    public void CompleteSending() => _outgoing.Writer.TryComplete();
+
+    public async Task RunWriterAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var frame in _outgoing.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The peer went away or the server is stopping; the reader loop sees it too and cleans up.
+        }
+    }
+
+    public void Abort() => _socket.Abort();
+}

@@ -1,0 +1,249 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace ChatEngine.AspNetCore;
+
+/// <summary>
+/// <c>ws/chat/{id}/</c>: one socket per user per chat. The chat and the sender come from the route
+/// and the authenticated user, never from the frame. A bad frame gets an error frame and the socket
+/// stays open. With <c>?after={messageId}</c> the socket first receives what it missed, then live
+/// traffic, with nothing lost or repeated at the seam.
+/// </summary>
+internal static class ChatWebSocketEndpoint
+{
+    public static async Task HandleAsync(HttpContext context, long id)
+    {
+        long? after = null;
+        if (context.Request.Query.TryGetValue("after", out var afterValue))
+        {
+            if (!long.TryParse(afterValue, out var afterId) || afterId < 0)
+            {
+                await TypedResults.Problem(detail: "after must be a message id.", statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(context);
+                return;
+            }
+
+            after = afterId;
+        }
+
+        var (userId, refusal) = await WebSocketAdmission.AdmitAsync(context, id);
+        if (refusal is not null)
+        {
+            await refusal.ExecuteAsync(context);
+            return;
+        }
+
+        var services = context.RequestServices;
+        var options = services.GetRequiredService<IOptions<ChatTransportOptions>>().Value;
+        var registry = services.GetRequiredService<ChatConnectionRegistry>();
+        var scopes = services.GetRequiredService<IServiceScopeFactory>();
+        var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+
+        using var webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.KeepAliveInterval });
+        var socket = new ChatSocket(webSocket, userId, id, options.SendQueueCapacity, catchingUp: after is not null);
+        var session = new ChatSocketSession(socket, webSocket, scopes, services.GetRequiredService<SendRateLimiter>(), options);
+
+        // Subscribe before reading history, so nothing committed in between is missed.
+        registry.Add(socket);
+        await WithScopeAsync(scopes, sp => sp.GetRequiredService<PresenceService>().ConnectedAsync(userId, CancellationToken.None));
+        var writer = socket.RunWriterAsync(CancellationToken.None);
+        try
+        {
+            if (after is { } afterId)
+            {
+                await session.CatchUpAsync(afterId, context.RequestAborted);
+            }
+
+            using var onStopping = stopping.Register(() => _ = session.CloseForShutdownAsync(writer));
+            await session.ReceiveAsync(context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            // The client went away; clean-up below is all there is to do.
+        }
+        finally
+        {
+            registry.Remove(socket);
+            socket.CompleteSending();
+            await writer;
+            await session.CloseAsync();
+            await WithScopeAsync(scopes, sp => sp.GetRequiredService<PresenceService>().DisconnectedAsync(userId, CancellationToken.None));
+        }
+    }
+
+    internal static async Task WithScopeAsync(IServiceScopeFactory scopes, Func<IServiceProvider, Task> work)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await work(scope.ServiceProvider);
+    }
+}
+
+/// <summary>The receive side of one chat socket: reads frames one at a time and acts on them.</summary>
+internal sealed class ChatSocketSession(
+    ChatSocket socket,
+    WebSocket webSocket,
+    IServiceScopeFactory scopes,
+    SendRateLimiter rateLimiter,
+    ChatTransportOptions options)
+{
+    // Held while a frame is being handled, so a shutdown waits for an in-flight send to finish.
+    private readonly SemaphoreSlim _handling = new(1, 1);
+    private volatile bool _stopping;
+
+    public async Task CatchUpAsync(long afterMessageId, CancellationToken cancellationToken)
+    {
+        var last = afterMessageId;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var messaging = scope.ServiceProvider.GetRequiredService<MessagingService>();
+            while (true)
+            {
+                var missed = await messaging.GetMessagesAfterAsync(socket.UserId, socket.ChatId, last, cancellationToken: cancellationToken);
+                foreach (var message in missed)
+                {
+                    socket.Enqueue(JsonSerializer.SerializeToUtf8Bytes(MessageFrame.From(message), ChatJsonContext.Default.MessageFrame));
+                    last = message.Message.Id;
+                }
+
+                if (missed.Count == 0 || socket.Overflowed)
+                {
+                    break;
+                }
+            }
+        }
+
+        socket.FinishCatchUp(last);
+    }
+
+    public async Task ReceiveAsync(CancellationToken cancellationToken)
+    {
+        using var reader = new WebSocketFrameReader(webSocket, options.MaxFrameBytes);
+        while (webSocket.State == WebSocketState.Open)
+        {
+            var read = await reader.ReadAsync(cancellationToken);
+            if (read == FrameRead.Closed)
+            {
+                return;
+            }
+
+            await _handling.WaitAsync(CancellationToken.None);
+            try
+            {
+                if (_stopping)
+                {
+                    return; // Not acknowledged: the client retries it on another server.
+                }
+
+                switch (read)
+                {
+                    case FrameRead.TooLarge:
+                        SendError("frame_too_large", $"Frames must be at most {options.MaxFrameBytes} bytes.");
+                        break;
+                    case FrameRead.Binary:
+                        SendError("unsupported_frame", "Send JSON text frames.");
+                        break;
+                    default:
+                        await HandleFrameAsync(reader.Frame);
+                        break;
+                }
+            }
+            finally
+            {
+                _handling.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// On shutdown: let the frame in hand finish (committed and delivered, or failed), send what is
+    /// queued, then close; the client reconnects elsewhere and catches up.
+    /// </summary>
+    public async Task CloseForShutdownAsync(Task writer)
+    {
+        await _handling.WaitAsync(CancellationToken.None);
+        _stopping = true;
+        _handling.Release();
+        socket.CompleteSending();
+        await writer;
+        await CloseAsync();
+    }
+
+    public async Task CloseAsync()
+    {
+        try
+        {
+            if (webSocket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                var status = _stopping ? WebSocketCloseStatus.EndpointUnavailable : WebSocketCloseStatus.NormalClosure;
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await webSocket.CloseOutputAsync(status, _stopping ? "Server shutting down" : null, timeout.Token);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Already gone.
+        }
+    }
+
+    private async Task HandleFrameAsync(ReadOnlyMemory<byte> utf8)
+    {
+        IncomingFrame? frame;
+        try
+        {
+            frame = JsonSerializer.Deserialize(utf8.Span, ChatJsonContext.Default.IncomingFrame);
+        }
+        catch (JsonException)
+        {
+            SendError("invalid_json", "The frame is not valid JSON.");
+            return;
+        }
+
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var messaging = scope.ServiceProvider.GetRequiredService<MessagingService>();
+            switch (frame?.Type)
+            {
+                case "message":
+                    if (!rateLimiter.TryAcquire(socket.UserId))
+                    {
+                        throw SendRateLimiter.RateLimited();
+                    }
+
+                    var sent = await messaging.SendAsync(socket.UserId, socket.ChatId, frame.Text, frame.ClientId, CancellationToken.None);
+                    if (!sent.Created)
+                    {
+                        // A retry: the first send was broadcast already; answer this socket so the client stops retrying.
+                        socket.Enqueue(JsonSerializer.SerializeToUtf8Bytes(MessageFrame.From(new MessageCommitted(sent.Message, sent.Sender)), ChatJsonContext.Default.MessageFrame));
+                    }
+
+                    break;
+                case "read":
+                    if (frame.UpTo is not { } upTo)
+                    {
+                        SendError("invalid_frame", "A read frame needs up_to, a message id.");
+                        break;
+                    }
+
+                    await messaging.MarkReadAsync(socket.UserId, socket.ChatId, upTo, CancellationToken.None);
+                    break;
+                case "typing":
+                    await messaging.NotifyTypingAsync(socket.UserId, socket.ChatId, CancellationToken.None);
+                    break;
+                default:
+                    SendError("unknown_type", $"Unknown frame type '{frame?.Type}'. Use message, read or typing.");
+                    break;
+            }
+        }
+        catch (ChatException error)
+        {
+            SendError(error.Code, error.Message);
+        }
+    }
+
+    private void SendError(string code, string detail) =>
+        socket.Enqueue(JsonSerializer.SerializeToUtf8Bytes(new ErrorFrame(code, detail), ChatJsonContext.Default.ErrorFrame));
+}

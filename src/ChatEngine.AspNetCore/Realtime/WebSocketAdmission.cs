@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace ChatEngine.AspNetCore;
+
+/// <summary>
+/// Who may open a chat or file socket, decided before the upgrade: an authenticated user (401
+/// otherwise), a member of the chat (403 otherwise), and for cookie-authenticated sockets a page
+/// of this app or an allowed origin (403 otherwise: cross-site WebSocket hijacking).
+/// </summary>
+internal static class WebSocketAdmission
+{
+    public static async Task<(long UserId, IResult? Refusal)> AdmitAsync(HttpContext context, long chatId)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            return (0, TypedResults.Problem(detail: "This route expects a WebSocket upgrade.", statusCode: StatusCodes.Status400BadRequest));
+        }
+
+        if (ChatRequestContext.FindUserId(context) is not { } userId)
+        {
+            return (0, ChatProblems.Unauthorized());
+        }
+
+        var options = context.RequestServices.GetRequiredService<IOptions<ChatTransportOptions>>().Value;
+        if (!context.Request.Headers.ContainsKey(HeaderNames.Authorization) && !IsOriginAllowed(context, options))
+        {
+            return (0, TypedResults.Problem(detail: "Cross-origin WebSocket refused.", statusCode: StatusCodes.Status403Forbidden));
+        }
+
+        try
+        {
+            await context.RequestServices.GetRequiredService<ChatService>().GetMembershipAsync(userId, chatId, context.RequestAborted);
+        }
+        catch (ChatException)
+        {
+            return (0, TypedResults.Problem(detail: "You are not a member of this chat.", statusCode: StatusCodes.Status403Forbidden));
+        }
+
+        return (userId, null);
+    }
+
+    private static bool IsOriginAllowed(HttpContext context, ChatTransportOptions options)
+    {
+        var origin = context.Request.Headers.Origin.ToString();
+        if (string.IsNullOrEmpty(origin))
+        {
+            return true; // Not a browser: browsers always send Origin on WebSocket upgrades.
+        }
+
+        var own = $"{context.Request.Scheme}://{context.Request.Host}";
+        return string.Equals(origin, own, StringComparison.OrdinalIgnoreCase)
+            || options.AllowedOrigins.Any(allowed => string.Equals(origin, allowed.TrimEnd('/'), StringComparison.OrdinalIgnoreCase));
+    }
+}

@@ -1,0 +1,172 @@
+using System.Net.Http.Headers;
+using System.Net.WebSockets;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using ChatEngine.AspNetCore;
+using ChatEngine.InMemory;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Xunit;
+
+namespace ChatEngine.AspNetCore.Tests;
+
+/// <summary>
+/// A real app on real Kestrel (a free port on 127.0.0.1): ChatEngine on SQLite behind real JwtBearer
+/// and cookie authentication, as a host would set it up. Users: alice (1), bob (2), carol (3), dave (4), eve (5).
+/// </summary>
+public sealed class ChatServer : IAsyncDisposable
+{
+    public const long Alice = 1, Bob = 2, Carol = 3, Dave = 4, Eve = 5;
+
+    private readonly WebApplication _app;
+    private readonly SymmetricSecurityKey _key = new(RandomNumberGenerator.GetBytes(32));
+    private readonly string _folder = Directory.CreateTempSubdirectory("chatengine-web-").FullName;
+
+    private ChatServer(Action<ChatTransportOptions>? transports)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+
+        var users = new InMemoryChatUserDirectory();
+        foreach (var (id, name) in new[] { (Alice, "alice"), (Bob, "bob"), (Carol, "carol"), (Dave, "dave"), (Eve, "eve") })
+        {
+            users.Add(new ChatUser(id, name));
+        }
+
+        builder.Services.AddChatEngine()
+            .AddSqliteStores($"Data Source={Path.Combine(_folder, "chat.db")}")
+            .AddUserDirectory(users)
+            .ConfigureTransports(o =>
+            {
+                o.SendsPerSecond = 1000;
+                o.SendBurst = 1000;
+                transports?.Invoke(o);
+            });
+        builder.Services.AddOpenApi();
+        builder.Services.AddAuthentication("Chat")
+            .AddPolicyScheme("Chat", "Bearer or cookie", o => o.ForwardDefaultSelector = context =>
+                context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.Ordinal)
+                    ? JwtBearerDefaults.AuthenticationScheme
+                    : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddJwtBearer(o =>
+            {
+                o.MapInboundClaims = false;
+                o.TokenValidationParameters = new TokenValidationParameters
+                {
+                    IssuerSigningKey = _key,
+                    ValidIssuer = "tests",
+                    ValidAudience = "tests",
+                    NameClaimType = "name",
+                };
+            })
+            .AddCookie(o => o.Events.OnRedirectToLogin = context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                return Task.CompletedTask;
+            });
+        builder.Services.AddAuthorization();
+
+        _app = builder.Build();
+        _app.UseAuthentication();
+        _app.UseAuthorization();
+        _app.MapOpenApi();
+        _app.MapChatEndpoints();
+        // Test-only sign-in for cookie sessions (the reference host has real account pages).
+        _app.MapPost("/test/cookie/{id:long}", async (HttpContext context, long id) =>
+        {
+            var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, id.ToString(System.Globalization.CultureInfo.InvariantCulture))], CookieAuthenticationDefaults.AuthenticationScheme);
+            await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
+        });
+    }
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<ChatServer> StartAsync(Action<ChatTransportOptions>? transports = null)
+    {
+        var server = new ChatServer(transports);
+        await server._app.StartAsync();
+        var address = server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.BaseAddress = new Uri(address);
+        return server;
+    }
+
+    public Task StopAsync() => _app.StopAsync();
+
+    public string TokenFor(long userId, TimeSpan? lifetime = null)
+    {
+        var now = DateTime.UtcNow;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "tests",
+            Audience = "tests",
+            Claims = new Dictionary<string, object> { ["sub"] = userId.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            NotBefore = now.AddMinutes(-20),
+            IssuedAt = now.AddMinutes(-20),
+            Expires = now + (lifetime ?? TimeSpan.FromMinutes(10)),
+            SigningCredentials = new SigningCredentials(_key, SecurityAlgorithms.HmacSha256),
+        });
+    }
+
+    public HttpClient Client(long? userId = null)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        if (userId is { } id)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TokenFor(id));
+        }
+
+        return client;
+    }
+
+    public async Task<ChatSocketClient> ConnectAsync(long userId, long chatId, long? after = null, string path = "chat")
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", $"Bearer {TokenFor(userId)}");
+        var query = after is null ? "" : $"?after={after}";
+        await socket.ConnectAsync(WebSocketUri($"/ws/{path}/{chatId}/{query}"), CancellationToken.None);
+        return new ChatSocketClient(socket);
+    }
+
+    public Uri WebSocketUri(string pathAndQuery) => new($"ws://{BaseAddress.Authority}{pathAndQuery}");
+
+    public async Task<HubConnection> ConnectHubAsync(long userId)
+    {
+        var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(BaseAddress, ChatEndpointPaths.Hub), o => o.AccessTokenProvider = () => Task.FromResult<string?>(TokenFor(userId)))
+            .Build();
+        await hub.StartAsync();
+        return hub;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+}
+
+/// <summary>Test fixture: one server for the whole class (tests use their own chats).</summary>
+public sealed class ChatServerFixture : IAsyncLifetime
+{
+    public ChatServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Server = await ChatServer.StartAsync();
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
