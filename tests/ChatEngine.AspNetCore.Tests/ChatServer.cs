@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Security.Claims;
 using System.Security.Cryptography;
@@ -132,12 +133,31 @@ public sealed class ChatServer : IAsyncDisposable
         return client;
     }
 
-    public async Task<ChatSocketClient> ConnectAsync(long userId, long chatId, long? after = null, string path = "chat")
+    public async Task<ChatSocketClient> ConnectAsync(long userId, long chatId, long? after = null, string path = "chat", int? receiveBufferBytes = null)
     {
         var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Authorization", $"Bearer {TokenFor(userId)}");
         var query = after is null ? "" : $"?after={after}";
-        await socket.ConnectAsync(WebSocketUri($"/ws/{path}/{chatId}/{query}"), CancellationToken.None);
+        var uri = WebSocketUri($"/ws/{path}/{chatId}/{query}");
+        if (receiveBufferBytes is { } size)
+        {
+            // A small kernel receive buffer makes a client that stops reading stall quickly.
+            using var handler = new SocketsHttpHandler
+            {
+                ConnectCallback = async (context, cancellationToken) =>
+                {
+                    var raw = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = size };
+                    await raw.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return new NetworkStream(raw, ownsSocket: true);
+                },
+            };
+            await socket.ConnectAsync(uri, new HttpMessageInvoker(handler, disposeHandler: false), CancellationToken.None);
+        }
+        else
+        {
+            await socket.ConnectAsync(uri, CancellationToken.None);
+        }
+
         return new ChatSocketClient(socket);
     }
 

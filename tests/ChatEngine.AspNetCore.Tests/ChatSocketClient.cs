@@ -75,5 +75,24 @@ public sealed class ChatSocketClient(ClientWebSocket socket) : IDisposable
         }
     }
 
+    /// <summary>Reads and discards frames in the background until the socket closes, so this client never stalls.</summary>
+    public Task DrainAsync() => Task.Run(async () =>
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (Socket.State == WebSocketState.Open)
+            {
+                if ((await Socket.ReceiveAsync(buffer, CancellationToken.None)).MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException)
+        {
+        }
+    });
+
     public void Dispose() => Socket.Dispose();
 }

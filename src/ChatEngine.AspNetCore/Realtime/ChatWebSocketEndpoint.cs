@@ -42,13 +42,29 @@ internal static class ChatWebSocketEndpoint
         var scopes = services.GetRequiredService<IServiceScopeFactory>();
         var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
 
-        using var webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.KeepAliveInterval });
-        var socket = new ChatSocket(webSocket, userId, id, options.SendQueueCapacity, catchingUp: after is not null);
-        var session = new ChatSocketSession(socket, webSocket, scopes, services.GetRequiredService<SendRateLimiter>(), options);
+        // Counted online before the upgrade completes: a client that sees its socket open is online,
+        // so closing another tab right after cannot flash it offline.
+        await WithScopeAsync(scopes, sp => sp.GetRequiredService<PresenceService>().ConnectedAsync(userId, CancellationToken.None));
+        try
+        {
+            using var webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.KeepAliveInterval });
+            await RunAsync(context, webSocket, userId, id, after, options, registry, scopes, stopping);
+        }
+        finally
+        {
+            await WithScopeAsync(scopes, sp => sp.GetRequiredService<PresenceService>().DisconnectedAsync(userId, CancellationToken.None));
+        }
+    }
+
+    private static async Task RunAsync(
+        HttpContext context, WebSocket webSocket, long userId, long chatId, long? after, ChatTransportOptions options,
+        ChatConnectionRegistry registry, IServiceScopeFactory scopes, CancellationToken stopping)
+    {
+        var socket = new ChatSocket(webSocket, userId, chatId, options.SendQueueCapacity, catchingUp: after is not null);
+        var session = new ChatSocketSession(socket, webSocket, scopes, context.RequestServices.GetRequiredService<SendRateLimiter>(), options);
 
         // Subscribe before reading history, so nothing committed in between is missed.
         registry.Add(socket);
-        await WithScopeAsync(scopes, sp => sp.GetRequiredService<PresenceService>().ConnectedAsync(userId, CancellationToken.None));
         var writer = socket.RunWriterAsync(CancellationToken.None);
         try
         {
@@ -70,7 +86,6 @@ internal static class ChatWebSocketEndpoint
             socket.CompleteSending();
             await writer;
             await session.CloseAsync();
-            await WithScopeAsync(scopes, sp => sp.GetRequiredService<PresenceService>().DisconnectedAsync(userId, CancellationToken.None));
         }
     }
 

@@ -1,0 +1,121 @@
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text.Json.Nodes;
+using Xunit;
+using static ChatEngine.AspNetCore.Tests.ChatServer;
+
+namespace ChatEngine.AspNetCore.Tests;
+
+/// <summary>Limits that need their own server settings: send rate, file size, slow clients, shutdown.</summary>
+public sealed class TransportLimitTests
+{
+    [Fact]
+    public async Task SendingTooFast_GetsRateLimitedErrors_AndTheSocketStaysUsable()
+    {
+        await using var server = await ChatServer.StartAsync(o =>
+        {
+            o.SendsPerSecond = 1;
+            o.SendBurst = 3;
+        });
+        var chatId = await StartChatAsync(server, Alice, "bob");
+        using var alice = await server.ConnectAsync(Alice, chatId);
+
+        for (var i = 0; i < 10; i++)
+        {
+            await alice.SendAsync(new { type = "message", text = $"spam {i}" });
+        }
+
+        var frames = new List<JsonObject>();
+        for (var i = 0; i < 10; i++)
+        {
+            frames.Add(await alice.ReceiveAsync());
+        }
+
+        Assert.Contains(frames, f => (string?)f["code"] == "rate_limited");
+        Assert.InRange(frames.Count(f => (string?)f["type"] == "message"), 3, 9);
+        Assert.Equal(WebSocketState.Open, alice.Socket.State);
+    }
+
+    [Fact]
+    public async Task FileOverTheLimit_GetsFileTooLarge_AndTheSocketStaysUsable()
+    {
+        await using var server = await ChatServer.StartAsync(o => o.MaxFileBytes = 1000);
+        var chatId = await StartChatAsync(server, Alice, "bob");
+        using var aliceFiles = await server.ConnectAsync(Alice, chatId, path: "file");
+        using var bobFiles = await server.ConnectAsync(Bob, chatId, path: "file");
+
+        await aliceFiles.SendAsync(WebSocketTests.FileFrame("big.bin", new byte[1001]));
+        Assert.Equal("file_too_large", (string?)(await aliceFiles.ReceiveAsync("error"))["code"]);
+        await aliceFiles.SendAsync(WebSocketTests.FileFrame("huge.bin", new byte[50_000]));
+        Assert.Equal("file_too_large", (string?)(await aliceFiles.ReceiveAsync("error"))["code"]);
+
+        await aliceFiles.SendAsync(WebSocketTests.FileFrame("small.bin", new byte[1000]));
+        Assert.Equal("small.bin", (string?)(await bobFiles.ReceiveAsync("file"))["file"]!["name"]);
+    }
+
+    [Fact]
+    public async Task StalledClient_DoesNotDelayTheOthers_AndIsDroppedWhenItsQueueOverflows()
+    {
+        await using var server = await ChatServer.StartAsync(o => o.SendQueueCapacity = 4);
+        var groupId = await CreateGroupAsync(server, Alice, "bob", "carol");
+        // Carol never reads, through a tiny socket receive buffer: her buffers fill up, then her queue.
+        using var stalled = await server.ConnectAsync(Carol, groupId, receiveBufferBytes: 4096);
+        using var bob = await server.ConnectAsync(Bob, groupId);
+        using var alice = await server.ConnectAsync(Alice, groupId);
+        var aliceReads = alice.DrainAsync();
+        var text = new string('z', 3900);
+
+        const int count = 1500;
+        var sending = Task.Run(async () =>
+        {
+            for (var i = 0; i < count; i++)
+            {
+                await alice.SendAsync(new { type = "message", text, client_id = $"m{i}" });
+            }
+        });
+
+        for (var i = 0; i < count; i++)
+        {
+            Assert.Equal($"m{i}", (string?)(await bob.ReceiveAsync("message"))["client_id"]);
+        }
+
+        await sending;
+        Assert.NotEqual(WebSocketCloseStatus.NormalClosure, await stalled.WaitForCloseAsync());
+    }
+
+    [Fact]
+    public async Task Shutdown_ClosesSocketsAsEndpointUnavailable_AfterDeliveringWhatWasCommitted()
+    {
+        var server = await ChatServer.StartAsync();
+        try
+        {
+            var chatId = await StartChatAsync(server, Alice, "bob");
+            using var alice = await server.ConnectAsync(Alice, chatId);
+            await alice.SendAsync(new { type = "message", text = "last words" });
+            Assert.Equal("last words", (string?)(await alice.ReceiveAsync("message"))["text"]);
+
+            var stopping = server.StopAsync();
+            var status = await alice.WaitForCloseAsync();
+            await alice.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+            await stopping;
+
+            Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, status);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    private static async Task<long> StartChatAsync(ChatServer server, long user, string other)
+    {
+        using var response = await server.Client(user).PostAsJsonAsync("/chat/", new { username_input = other });
+        return (long)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+    }
+
+    private static async Task<long> CreateGroupAsync(ChatServer server, long owner, params string[] members)
+    {
+        using var response = await server.Client(owner).PostAsJsonAsync("/group/", new { name = "Team", members });
+        return (long)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+    }
+}
