@@ -1,4 +1,6 @@
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Security.Claims;
@@ -159,6 +161,24 @@ public sealed class ChatServer : IAsyncDisposable
         }
 
         return new ChatSocketClient(socket);
+    }
+
+    /// <summary>Starts (or finds) the private chat of two users through the REST API.</summary>
+    public async Task<long> StartChatAsync(long userId, string otherUserName)
+    {
+        using var client = Client(userId);
+        using var response = await client.PostAsJsonAsync("/chat/", new { username_input = otherUserName });
+        response.EnsureSuccessStatusCode();
+        return (long)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+    }
+
+    /// <summary>Creates a group named Team through the REST API.</summary>
+    public async Task<long> CreateGroupAsync(long ownerId, params string[] members)
+    {
+        using var client = Client(ownerId);
+        using var response = await client.PostAsJsonAsync("/group/", new { name = "Team", members });
+        response.EnsureSuccessStatusCode();
+        return (long)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
     }
 
     public Uri WebSocketUri(string pathAndQuery) => new($"ws://{BaseAddress.Authority}{pathAndQuery}");

@@ -70,7 +70,7 @@ public sealed class RestApiTests(ChatServerFixture fixture) : IClassFixture<Chat
     {
         using var alice = Server.Client(Alice);
         using var eve = Server.Client(Eve);
-        var chatId = await StartChatAsync(alice, "eve");
+        var chatId = await Server.StartChatAsync(Alice, "eve");
         var ids = new List<long>();
         for (var i = 1; i <= 5; i++)
         {
@@ -102,7 +102,7 @@ public sealed class RestApiTests(ChatServerFixture fixture) : IClassFixture<Chat
     public async Task ChatDetail_ForNonMember_Is404_AndBadPagingIs400()
     {
         using var alice = Server.Client(Alice);
-        var chatId = await StartChatAsync(alice, "bob");
+        var chatId = await Server.StartChatAsync(Alice, "bob");
         using var carol = Server.Client(Carol);
 
         using var foreign = await carol.GetAsync($"/chat/{chatId}");
@@ -162,7 +162,7 @@ public sealed class RestApiTests(ChatServerFixture fixture) : IClassFixture<Chat
     {
         using var alice = Server.Client(Alice);
         using var bob = Server.Client(Bob);
-        var groupId = await CreateGroupAsync(alice, "bob");
+        var groupId = await Server.CreateGroupAsync(Alice, "bob");
 
         var asAdmin = await alice.GetFromJsonAsync<JsonObject>($"/group/{groupId}");
         var asMember = await bob.GetFromJsonAsync<JsonObject>($"/group/{groupId}");
@@ -180,7 +180,7 @@ public sealed class RestApiTests(ChatServerFixture fixture) : IClassFixture<Chat
     {
         using var alice = Server.Client(Alice);
         using var bob = Server.Client(Bob);
-        var groupId = await CreateGroupAsync(alice, "bob");
+        var groupId = await Server.CreateGroupAsync(Alice, "bob");
 
         using var memberRename = await bob.PatchAsJsonAsync($"/group/{groupId}", new { name = "Mine" });
         Assert.Equal(HttpStatusCode.Forbidden, memberRename.StatusCode);
@@ -212,7 +212,7 @@ public sealed class RestApiTests(ChatServerFixture fixture) : IClassFixture<Chat
     {
         using var alice = Server.Client(Alice);
         using var dave = Server.Client(Dave);
-        var groupId = await CreateGroupAsync(alice);
+        var groupId = await Server.CreateGroupAsync(Alice);
         var code = (string?)(await alice.GetFromJsonAsync<JsonObject>($"/group/{groupId}"))!["code"];
 
         using var joined = await dave.PostAsJsonAsync("/group-join/", new { code });
@@ -247,7 +247,7 @@ public sealed class RestApiTests(ChatServerFixture fixture) : IClassFixture<Chat
     public async Task ListGroups_HasTheContractShape()
     {
         using var carol = Server.Client(Carol);
-        var groupId = await CreateGroupAsync(carol, "dave");
+        var groupId = await Server.CreateGroupAsync(Carol, "dave");
         await SendAsync(Carol, groupId, "welcome");
 
         var groups = await Server.Client(Dave).GetFromJsonAsync<JsonArray>("/group/");
@@ -271,19 +271,7 @@ public sealed class RestApiTests(ChatServerFixture fixture) : IClassFixture<Chat
         }
     }
 
-    private async Task<long> StartChatAsync(HttpClient client, string other)
-    {
-        using var response = await client.PostAsJsonAsync("/chat/", new { username_input = other });
-        response.EnsureSuccessStatusCode();
-        return (long)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
-    }
 
-    private static async Task<long> CreateGroupAsync(HttpClient client, params string[] members)
-    {
-        using var response = await client.PostAsJsonAsync("/group/", new { name = "Team", members });
-        response.EnsureSuccessStatusCode();
-        return (long)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
-    }
 
     private async Task<long> SendAsync(long user, long chatId, string text)
     {

@@ -16,7 +16,7 @@ public sealed class SignalRTests(ChatServerFixture fixture) : IClassFixture<Chat
     [Fact]
     public async Task RawWebSocketAndSignalR_SeeEachOthersMessages()
     {
-        var chatId = await StartChatAsync(Alice, "bob");
+        var chatId = await Server.StartChatAsync(Alice, "bob");
         await using var bobHub = await Server.ConnectHubAsync(Bob);
         var bobEvents = Record(bobHub, "message");
         await bobHub.InvokeAsync<List<JsonElement>>("JoinChat", chatId, null);
@@ -41,7 +41,7 @@ public sealed class SignalRTests(ChatServerFixture fixture) : IClassFixture<Chat
     [Fact]
     public async Task NonMember_IsRefusedOnEveryHubCall()
     {
-        var chatId = await StartChatAsync(Alice, "bob");
+        var chatId = await Server.StartChatAsync(Alice, "bob");
         await using var eve = await Server.ConnectHubAsync(Eve);
 
         var join = await Assert.ThrowsAsync<HubException>(() => eve.InvokeAsync<List<JsonElement>>("JoinChat", chatId, null));
@@ -86,7 +86,7 @@ public sealed class SignalRTests(ChatServerFixture fixture) : IClassFixture<Chat
     [Fact]
     public async Task Presence_CountsConnectionsAcrossBothTransports()
     {
-        var chatId = await StartChatAsync(Carol, "eve");
+        var chatId = await Server.StartChatAsync(Carol, "eve");
         using var carol = await Server.ConnectAsync(Carol, chatId);
         var eveHub = await Server.ConnectHubAsync(Eve);
         var eveSocket = await Server.ConnectAsync(Eve, chatId);
@@ -110,7 +110,7 @@ public sealed class SignalRTests(ChatServerFixture fixture) : IClassFixture<Chat
     [Fact]
     public async Task ReadAndTyping_ReachHubClients()
     {
-        var chatId = await StartChatAsync(Alice, "dave");
+        var chatId = await Server.StartChatAsync(Alice, "dave");
         await using var aliceHub = await Server.ConnectHubAsync(Alice);
         var reads = Record(aliceHub, "read");
         var typings = Record(aliceHub, "typing");
@@ -134,9 +134,4 @@ public sealed class SignalRTests(ChatServerFixture fixture) : IClassFixture<Chat
 
     private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token;
 
-    private async Task<long> StartChatAsync(long user, string other)
-    {
-        using var response = await Server.Client(user).PostAsJsonAsync("/chat/", new { username_input = other });
-        return (long)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
-    }
 }

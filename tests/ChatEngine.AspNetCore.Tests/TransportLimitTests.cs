@@ -17,7 +17,7 @@ public sealed class TransportLimitTests
             o.SendsPerSecond = 1;
             o.SendBurst = 3;
         });
-        var chatId = await StartChatAsync(server, Alice, "bob");
+        var chatId = await server.StartChatAsync(Alice, "bob");
         using var alice = await server.ConnectAsync(Alice, chatId);
 
         for (var i = 0; i < 10; i++)
@@ -40,7 +40,7 @@ public sealed class TransportLimitTests
     public async Task FileOverTheLimit_GetsFileTooLarge_AndTheSocketStaysUsable()
     {
         await using var server = await ChatServer.StartAsync(o => o.MaxFileBytes = 1000);
-        var chatId = await StartChatAsync(server, Alice, "bob");
+        var chatId = await server.StartChatAsync(Alice, "bob");
         using var aliceFiles = await server.ConnectAsync(Alice, chatId, path: "file");
         using var bobFiles = await server.ConnectAsync(Bob, chatId, path: "file");
 
@@ -57,7 +57,7 @@ public sealed class TransportLimitTests
     public async Task StalledClient_DoesNotDelayTheOthers_AndIsDroppedWhenItsQueueOverflows()
     {
         await using var server = await ChatServer.StartAsync(o => o.SendQueueCapacity = 4);
-        var groupId = await CreateGroupAsync(server, Alice, "bob", "carol");
+        var groupId = await server.CreateGroupAsync(Alice, "bob", "carol");
         // Carol never reads, through a tiny socket receive buffer: her buffers fill up, then her queue.
         using var stalled = await server.ConnectAsync(Carol, groupId, receiveBufferBytes: 4096);
         using var bob = await server.ConnectAsync(Bob, groupId);
@@ -89,7 +89,7 @@ public sealed class TransportLimitTests
         var server = await ChatServer.StartAsync();
         try
         {
-            var chatId = await StartChatAsync(server, Alice, "bob");
+            var chatId = await server.StartChatAsync(Alice, "bob");
             using var alice = await server.ConnectAsync(Alice, chatId);
             await alice.SendAsync(new { type = "message", text = "last words" });
             Assert.Equal("last words", (string?)(await alice.ReceiveAsync("message"))["text"]);
@@ -107,15 +107,5 @@ public sealed class TransportLimitTests
         }
     }
 
-    private static async Task<long> StartChatAsync(ChatServer server, long user, string other)
-    {
-        using var response = await server.Client(user).PostAsJsonAsync("/chat/", new { username_input = other });
-        return (long)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
-    }
 
-    private static async Task<long> CreateGroupAsync(ChatServer server, long owner, params string[] members)
-    {
-        using var response = await server.Client(owner).PostAsJsonAsync("/group/", new { name = "Team", members });
-        return (long)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
-    }
 }

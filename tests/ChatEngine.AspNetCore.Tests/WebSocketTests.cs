@@ -14,7 +14,7 @@ public sealed class WebSocketTests(ChatServerFixture fixture) : IClassFixture<Ch
     [Fact]
     public async Task Message_ReachesEveryConnectionOfEveryMember_OnlyAfterCommit()
     {
-        var groupId = await CreateGroupAsync(Alice, "bob", "carol");
+        var groupId = await Server.CreateGroupAsync(Alice, "bob", "carol");
         using var alice = await Server.ConnectAsync(Alice, groupId);
         using var bobTab1 = await Server.ConnectAsync(Bob, groupId);
         using var bobTab2 = await Server.ConnectAsync(Bob, groupId);
@@ -40,7 +40,7 @@ public sealed class WebSocketTests(ChatServerFixture fixture) : IClassFixture<Ch
     [Fact]
     public async Task Upgrade_IsRefusedForAnonymousNonMembersAndForeignCookieOrigins()
     {
-        var chatId = await StartChatAsync(Alice, "bob");
+        var chatId = await Server.StartChatAsync(Alice, "bob");
 
         Assert.Equal(HttpStatusCode.Unauthorized, await UpgradeStatusAsync(chatId, socket => { }));
         Assert.Equal(HttpStatusCode.Forbidden, await UpgradeStatusAsync(chatId, socket => socket.Options.SetRequestHeader("Authorization", $"Bearer {Server.TokenFor(Carol)}")));
@@ -69,7 +69,7 @@ public sealed class WebSocketTests(ChatServerFixture fixture) : IClassFixture<Ch
     [Fact]
     public async Task AccessTokenQueryParameter_Authenticates()
     {
-        var chatId = await StartChatAsync(Alice, "bob");
+        var chatId = await Server.StartChatAsync(Alice, "bob");
         using var socket = new ClientWebSocket();
 
         await socket.ConnectAsync(Server.WebSocketUri($"/ws/chat/{chatId}/?access_token={Server.TokenFor(Bob)}"), CancellationToken.None);
@@ -82,8 +82,8 @@ public sealed class WebSocketTests(ChatServerFixture fixture) : IClassFixture<Ch
     [Fact]
     public async Task SpoofedSenderAndChat_AreIgnored()
     {
-        var chatId = await StartChatAsync(Alice, "bob");
-        var otherChat = await StartChatAsync(Carol, "dave");
+        var chatId = await Server.StartChatAsync(Alice, "bob");
+        var otherChat = await Server.StartChatAsync(Carol, "dave");
         using var bob = await Server.ConnectAsync(Bob, chatId);
 
         await bob.SendAsync(new { type = "message", text = "who am I?", sender = Alice, sender_username = "alice", chat_id = otherChat, room_code = "x", read_by = Array.Empty<string>() });
@@ -104,7 +104,7 @@ public sealed class WebSocketTests(ChatServerFixture fixture) : IClassFixture<Ch
     [InlineData("[1, 2, 3]", "invalid_json")]
     public async Task BadFrame_GetsAnErrorFrame_AndTheSocketKeepsWorking(string badFrame, string code)
     {
-        var chatId = await StartChatAsync(Alice, "bob");
+        var chatId = await Server.StartChatAsync(Alice, "bob");
         using var alice = await Server.ConnectAsync(Alice, chatId);
 
         await alice.SendTextAsync(badFrame);
@@ -119,7 +119,7 @@ public sealed class WebSocketTests(ChatServerFixture fixture) : IClassFixture<Ch
     [Fact]
     public async Task TooLongTextAndOversizedFrame_GetErrorFrames_AndTheSocketKeepsWorking()
     {
-        var chatId = await StartChatAsync(Alice, "bob");
+        var chatId = await Server.StartChatAsync(Alice, "bob");
         using var alice = await Server.ConnectAsync(Alice, chatId);
 
         await alice.SendAsync(new { type = "message", text = new string('x', 4001) });
@@ -135,7 +135,7 @@ public sealed class WebSocketTests(ChatServerFixture fixture) : IClassFixture<Ch
     [Fact]
     public async Task DuplicateClientId_YieldsOneMessage_AndAnAcknowledgementForTheRetry()
     {
-        var chatId = await CreateGroupAsync(Alice, "bob");
+        var chatId = await Server.CreateGroupAsync(Alice, "bob");
         using var alice = await Server.ConnectAsync(Alice, chatId);
         using var bob = await Server.ConnectAsync(Bob, chatId);
 
@@ -155,7 +155,7 @@ public sealed class WebSocketTests(ChatServerFixture fixture) : IClassFixture<Ch
     [Fact]
     public async Task Reconnect_WithAfter_GetsExactlyTheMissedMessagesInOrder_ThenLiveOnes()
     {
-        var chatId = await StartChatAsync(Alice, "bob");
+        var chatId = await Server.StartChatAsync(Alice, "bob");
         using var alice = await Server.ConnectAsync(Alice, chatId);
         await alice.SendAsync(new { type = "message", text = "seen" });
         var seenId = (long)(await alice.ReceiveAsync("message"))["id"]!;
@@ -182,14 +182,14 @@ public sealed class WebSocketTests(ChatServerFixture fixture) : IClassFixture<Ch
     [Fact]
     public async Task Reconnect_WithABadAfter_IsRefused()
     {
-        var chatId = await StartChatAsync(Alice, "bob");
+        var chatId = await Server.StartChatAsync(Alice, "bob");
         Assert.Equal(HttpStatusCode.BadRequest, await UpgradeStatusAsync(chatId, socket => socket.Options.SetRequestHeader("Authorization", $"Bearer {Server.TokenFor(Alice)}"), "?after=yesterday"));
     }
 
     [Fact]
     public async Task ReadAndTyping_ReachTheOtherMembers()
     {
-        var chatId = await StartChatAsync(Alice, "carol");
+        var chatId = await Server.StartChatAsync(Alice, "carol");
         using var alice = await Server.ConnectAsync(Alice, chatId);
         using var carol = await Server.ConnectAsync(Carol, chatId);
         await alice.SendAsync(new { type = "message", text = "read me" });
@@ -209,7 +209,7 @@ public sealed class WebSocketTests(ChatServerFixture fixture) : IClassFixture<Ch
     [Fact]
     public async Task Presence_CountsTabs_AndAnnouncesOnlyRealTransitions()
     {
-        var chatId = await StartChatAsync(Alice, "dave");
+        var chatId = await Server.StartChatAsync(Alice, "dave");
         using var alice = await Server.ConnectAsync(Alice, chatId);
         var daveTab1 = await Server.ConnectAsync(Dave, chatId);
         var online = await ReceiveStatusOfAsync(alice, "dave");
@@ -250,7 +250,7 @@ public sealed class WebSocketTests(ChatServerFixture fixture) : IClassFixture<Ch
     [Fact]
     public async Task RemovedMember_IsDisconnected()
     {
-        var groupId = await CreateGroupAsync(Alice, "eve");
+        var groupId = await Server.CreateGroupAsync(Alice, "eve");
         using var eve = await Server.ConnectAsync(Eve, groupId);
 
         using var removed = await Server.Client(Alice).DeleteAsync($"/group/{groupId}/members/eve");
@@ -262,7 +262,7 @@ public sealed class WebSocketTests(ChatServerFixture fixture) : IClassFixture<Ch
     [Fact]
     public async Task FileRelay_ReachesOtherMembersFileSockets_NotTheSender()
     {
-        var chatId = await StartChatAsync(Alice, "bob");
+        var chatId = await Server.StartChatAsync(Alice, "bob");
         using var aliceFiles = await Server.ConnectAsync(Alice, chatId, path: "file");
 
         await aliceFiles.SendAsync(FileFrame("note.txt", "hello"u8.ToArray()));
@@ -281,7 +281,7 @@ public sealed class WebSocketTests(ChatServerFixture fixture) : IClassFixture<Ch
     [Fact]
     public async Task NonMember_CannotOpenAFileSocket()
     {
-        var chatId = await StartChatAsync(Alice, "bob");
+        var chatId = await Server.StartChatAsync(Alice, "bob");
         Assert.Equal(HttpStatusCode.Forbidden, await UpgradeStatusAsync(chatId, s => s.Options.SetRequestHeader("Authorization", $"Bearer {Server.TokenFor(Eve)}"), path: "file"));
     }
 
@@ -312,15 +312,5 @@ public sealed class WebSocketTests(ChatServerFixture fixture) : IClassFixture<Ch
         return string.Join("; ", response.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
     }
 
-    private async Task<long> StartChatAsync(long user, string other)
-    {
-        using var response = await Server.Client(user).PostAsJsonAsync("/chat/", new { username_input = other });
-        return (long)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
-    }
 
-    private async Task<long> CreateGroupAsync(long owner, params string[] members)
-    {
-        using var response = await Server.Client(owner).PostAsJsonAsync("/group/", new { name = "Team", members });
-        return (long)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
-    }
 }
