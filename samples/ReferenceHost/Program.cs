@@ -1,9 +1,28 @@
+using ReferenceHost;
+using ReferenceHost.Accounts;
+
 var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddChatEngine()
-    .AddConfiguredDatabase(builder.Configuration, builder.Environment.ContentRootPath);
+builder.AddReferenceHostDatabase();     // accounts and chat in one database: SQLite by default, or PostgreSQL
+builder.AddReferenceHostAccounts();     // Identity, JWT for the API, the session cookie for the pages
+builder.Services.AddRazorComponents();
+builder.Services.AddOpenApi();
 builder.Services.AddHealthChecks();
 
 var app = builder.Build();
+if (args is [CreateAdminCommand.Name, ..])
+{
+    return await CreateAdminCommand.RunAsync(app, args);
+}
+
+app.MapStaticAssets();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
 app.MapHealthChecks("/health");
-app.MapGet("/", () => "ChatEngine reference host: the chat API and pages arrive with the ASP.NET Core integration.");
-app.Run();
+app.MapOpenApi();
+app.MapAccountEndpoints();
+app.MapAccountPages();
+app.MapChatEndpoints();
+app.MapGet("/", () => Results.Redirect("/home/")).ExcludeFromDescription();
+await app.RunAsync();
+return 0;

@@ -30,6 +30,9 @@ public sealed class ChatTransportOptions
     /// </summary>
     public IList<string> AllowedOrigins { get; } = [];
 
+    /// <summary>Where the chat pages send an anonymous visitor. Default <c>/user/login/</c>.</summary>
+    public string LoginPath { get; set; } = "/user/login/";
+
     /// <summary>
     /// Reads the chat user id from the authenticated principal. Default: the <c>NameIdentifier</c> or
     /// <c>sub</c> claim, parsed as a number.

@@ -29,6 +29,8 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
         services.TryAddSingleton<SendRateLimiter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChatEventHandler, ChatEventFanOut>());
         services.AddProblemDetails();
+        services.AddAntiforgery();
+        services.AddRazorComponents();
         services.AddSignalR();
         services.Configure<JsonOptions>(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ChatJsonContext.Default));
         return builder;

@@ -10,8 +10,9 @@ namespace Microsoft.AspNetCore.Builder;
 public static class ChatEngineEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps the contract's REST routes, the <c>ws/chat/{id}/</c> and <c>ws/file/{id}/</c> WebSockets and
-    /// the SignalR hub at <c>/hubs/chat</c>, into a group the host can extend:
+    /// Maps the contract's REST routes, the <c>ws/chat/{id}/</c> and <c>ws/file/{id}/</c> WebSockets, the
+    /// SignalR hub at <c>/hubs/chat</c> and the chat pages <c>/home/</c> and <c>/chat-web/{id}</c>, into a
+    /// group the host can extend:
     /// <c>app.MapGroup("/x").MapChatEndpoints().RequireAuthorization().RequireRateLimiting("chat")</c>.
     /// Every route answers 401 to anonymous callers and 404 for chats the caller is not a member of.
     /// </summary>
@@ -66,6 +67,10 @@ public static class ChatEngineEndpointRouteBuilderExtensions
         group.Map("/ws/chat/{id:long}/", ChatWebSocketEndpoint.HandleAsync).WithName("ChatSocket").ExcludeFromDescription();
         group.Map("/ws/file/{id:long}/", FileWebSocketEndpoint.HandleAsync).WithName("FileSocket").ExcludeFromDescription();
         group.MapHub<ChatHub>(ChatEndpointPaths.Hub);
+
+        var pages = group.MapGroup("").ExcludeFromDescription();
+        pages.MapGet("/home/", ChatPageHandlers.Home).WithName("HomePage");
+        pages.MapGet("/chat-web/{id:long}", ChatPageHandlers.Chat).WithName("ChatPage");
         return group;
     }
 }

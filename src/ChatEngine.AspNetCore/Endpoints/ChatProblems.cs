@@ -1,5 +1,8 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Net.Http.Headers;
 
 namespace ChatEngine.AspNetCore;
 
@@ -29,12 +32,37 @@ internal static class ChatProblems
     public static ProblemHttpResult Unauthorized() =>
         TypedResults.Problem(detail: "Authentication credentials were not provided or are not valid.", statusCode: StatusCodes.Status401Unauthorized);
 
+    /// <summary>
+    /// A cookie rides along on any cross-site request, so an unsafe request authenticated by cookie must
+    /// prove it comes from our page. A Bearer token is never sent by the browser on its own: no check.
+    /// </summary>
+    private static async Task<bool> PassesAntiforgeryAsync(HttpContext context)
+    {
+        var method = context.Request.Method;
+        if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method)
+            || context.Request.Headers.ContainsKey(HeaderNames.Authorization))
+        {
+            return true;
+        }
+
+        var antiforgery = context.RequestServices.GetRequiredService<IAntiforgery>();
+        return await antiforgery.IsRequestValidAsync(context).ConfigureAwait(false);
+    }
+
     /// <summary>Every chat route runs inside this filter: a typed error becomes its status code, never a 500.</summary>
     public static async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         if (ChatRequestContext.FindUserId(context.HttpContext) is null)
         {
             return Unauthorized();
+        }
+
+        if (!await PassesAntiforgeryAsync(context.HttpContext).ConfigureAwait(false))
+        {
+            return TypedResults.Problem(
+                detail: "A cookie-authenticated change needs the anti-forgery token (header RequestVerificationToken).",
+                statusCode: StatusCodes.Status400BadRequest,
+                extensions: new Dictionary<string, object?> { ["code"] = "antiforgery_failed" });
         }
 
         try

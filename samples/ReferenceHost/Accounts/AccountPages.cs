@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.HttpResults;
+using ReferenceHost.Pages;
+
+namespace ReferenceHost.Accounts;
+
+/// <summary>GET <c>/user/login/</c> and <c>/user/register/</c>: the forms; a signed-in visitor goes to <c>/home/</c>.</summary>
+internal static class AccountPages
+{
+    public static IEndpointRouteBuilder MapAccountPages(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/user/login/", (HttpContext context, IAntiforgery antiforgery, string? error) => Render(context, antiforgery, isRegister: false, error))
+            .ExcludeFromDescription();
+        app.MapGet("/user/register/", (HttpContext context, IAntiforgery antiforgery, string? error) => Render(context, antiforgery, isRegister: true, error))
+            .ExcludeFromDescription();
+        return app;
+    }
+
+    private static IResult Render(HttpContext context, IAntiforgery antiforgery, bool isRegister, string? error)
+    {
+        if (context.User.Identity?.IsAuthenticated == true)
+        {
+            return Results.Redirect("/home/");
+        }
+
+        var tokens = antiforgery.GetAndStoreTokens(context);
+        return new RazorComponentResult<AccountPage>(new { IsRegister = isRegister, Error = error, AntiforgeryToken = tokens.RequestToken ?? "" });
+    }
+}

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Identity;
+
+namespace ReferenceHost.Accounts;
+
+/// <summary>A person's account: an Identity user with a numeric id, which is also their chat user id.</summary>
+public sealed class ChatAccount : IdentityUser<long>
+{
+    public string? FirstName { get; set; }
+
+    public string? LastName { get; set; }
+}
+
+/// <summary>
+/// A refresh token, stored as a hash. Each use rotates it: the old one is revoked and a new one of
+/// the same family issued; presenting a revoked one again means it was stolen, so the family dies.
+/// </summary>
+public sealed class RefreshToken
+{
+    public long Id { get; set; }
+
+    public long UserId { get; set; }
+
+    public string TokenHash { get; set; } = string.Empty;
+
+    public Guid FamilyId { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+
+    public DateTime ExpiresAt { get; set; }
+
+    public DateTime? RevokedAt { get; set; }
+}

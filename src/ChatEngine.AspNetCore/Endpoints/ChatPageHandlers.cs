@@ -1,0 +1,73 @@
+using ChatEngine.AspNetCore.Pages;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace ChatEngine.AspNetCore;
+
+/// <summary>The server-rendered chat pages (session cookie): an anonymous visitor is sent to the login page.</summary>
+internal static class ChatPageHandlers
+{
+    public static async Task<IResult> Home(HttpContext context, ChatService chats, IChatUserDirectory users, IAntiforgery antiforgery, CancellationToken cancellationToken)
+    {
+        if (await FindMeAsync(context, users, cancellationToken) is not { } me)
+        {
+            return LoginRedirect(context);
+        }
+
+        return new RazorComponentResult<HomePage>(new
+        {
+            Me = me,
+            Chats = await chats.GetChatsAsync(me.Id, ChatKind.Private, cancellationToken),
+            Groups = await chats.GetChatsAsync(me.Id, ChatKind.Group, cancellationToken),
+            ApiBase = ApiBase(context, "/home/"),
+            AntiforgeryToken = antiforgery.GetAndStoreTokens(context).RequestToken ?? "",
+        });
+    }
+
+    public static async Task<IResult> Chat(HttpContext context, long id, ChatService chats, IChatUserDirectory users, IAntiforgery antiforgery, CancellationToken cancellationToken)
+    {
+        if (await FindMeAsync(context, users, cancellationToken) is not { } me)
+        {
+            return LoginRedirect(context);
+        }
+
+        ChatDetail detail;
+        try
+        {
+            detail = await chats.GetChatAsync(me.Id, id, cancellationToken: cancellationToken);
+        }
+        catch (ChatException error) when (error.Kind == ChatErrorKind.NotFound)
+        {
+            return Results.NotFound();
+        }
+
+        return new RazorComponentResult<ChatPage>(new
+        {
+            Me = me,
+            Detail = detail,
+            ApiBase = ApiBase(context, "/chat-web/{id:long}"),
+            AntiforgeryToken = antiforgery.GetAndStoreTokens(context).RequestToken ?? "",
+        });
+    }
+
+    private static async Task<ChatUser?> FindMeAsync(HttpContext context, IChatUserDirectory users, CancellationToken cancellationToken) =>
+        ChatRequestContext.FindUserId(context) is { } id ? await users.FindByIdAsync(id, cancellationToken) : null;
+
+    private static RedirectHttpResult LoginRedirect(HttpContext context)
+    {
+        var options = context.RequestServices.GetRequiredService<IOptions<ChatTransportOptions>>().Value;
+        return TypedResults.Redirect(options.LoginPath);
+    }
+
+    /// <summary>Where the chat routes live: the app's path base plus the group prefix the host mapped them under.</summary>
+    private static string ApiBase(HttpContext context, string pageRoute)
+    {
+        var pattern = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? pageRoute;
+        var prefix = pattern.EndsWith(pageRoute, StringComparison.Ordinal) ? pattern[..^pageRoute.Length] : "";
+        return (context.Request.PathBase + prefix.TrimEnd('/')).TrimEnd('/');
+    }
+}

@@ -1,0 +1,58 @@
+using System.Net;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatEngine.ReferenceHost.Tests;
+
+/// <summary>
+/// The reference host itself, on real Kestrel (a free port), with a fresh SQLite database and a
+/// signing key of its own, configured the way an operator would: through configuration keys.
+/// </summary>
+public sealed class ReferenceHostFactory : WebApplicationFactory<Program>
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("chatengine-host-").FullName;
+
+    public ReferenceHostFactory()
+    {
+        UseKestrel(0);
+    }
+
+    public Dictionary<string, string?> Settings { get; } = new();
+
+    public Uri BaseAddress
+    {
+        get
+        {
+            StartServer();
+            var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            return new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>A client with its own cookie jar, not following redirects (tests look at them).</summary>
+    public HttpClient NewClient(bool followRedirects = false) =>
+        new(new HttpClientHandler { CookieContainer = new CookieContainer(), UseCookies = true, AllowAutoRedirect = followRedirects }) { BaseAddress = BaseAddress };
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("ConnectionStrings:Chat", $"Data Source={Path.Combine(_folder, "chat.db")}");
+        builder.UseSetting("Jwt:SigningKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        builder.UseSetting("urls", "http://127.0.0.1:0");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+}
