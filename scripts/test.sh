@@ -89,6 +89,7 @@ start_redis
 export ConnectionStrings__PostgreSqlTests="Host=127.0.0.1;Port=$pg_port;Username=$pg_user;Password=$pg_password;Database=$pg_db"
 export ConnectionStrings__RedisTests="127.0.0.1:$redis_port"
 export CHATENGINE_CHROMIUM=/usr/bin/chromium
+export CHATENGINE_ARTIFACTS="$repo/artifacts"   # browser screenshots land in artifacts/screenshots
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 results=$(mktemp -d)

@@ -27,7 +27,12 @@
     return data;
   }
 
-  const formatTime = iso => iso ? new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "";
+  function formatTime(iso) {
+    if (!iso) return "";
+    const date = new Date(iso);
+    const time = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return date.toDateString() === new Date().toDateString() ? time : `${date.toLocaleDateString([], { month: "short", day: "numeric" })} ${time}`;
+  }
   const socketUrl = path => `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${api}${path}`;
 
   // ---------- /home/ ----------
@@ -49,6 +54,7 @@
       }));
     };
 
+    for (const time of document.querySelectorAll(".ce-list time")) time.textContent = formatTime(time.dateTime);
     const chatList = document.getElementById("ce-chats");
     const groupList = document.getElementById("ce-groups");
     let hub = null;
@@ -183,6 +189,10 @@
       readers.set(Number(li.dataset.id), new Map(entries));
       renderReceipt(li);
       li.querySelector("time").textContent = formatTime(li.querySelector("time").dateTime);
+    }
+
+    if (presence?.dataset.lastseen && presence.classList.contains("ce-offline")) {
+      presence.textContent = `last seen ${formatTime(presence.dataset.lastseen)}`;
     }
 
     const scrollToEnd = () => { list.scrollTop = list.scrollHeight; };

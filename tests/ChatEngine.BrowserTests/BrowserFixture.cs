@@ -1,0 +1,50 @@
+using Microsoft.Playwright;
+using Xunit;
+
+namespace ChatEngine.BrowserTests;
+
+/// <summary>
+/// Debian's Chromium driven by Playwright (Playwright's own browser download cannot work here),
+/// headless, against the reference host on real Kestrel.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    private IPlaywright? _playwright;
+
+    public ChatEngine.ReferenceHost.Tests.ReferenceHostFactory Host { get; } = new();
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    /// <summary>Where screenshots of the pages go: <c>CHATENGINE_ARTIFACTS</c> (set by scripts/test.sh), or the test output folder.</summary>
+    public static string ScreenshotFolder { get; } = Path.Combine(
+        Environment.GetEnvironmentVariable("CHATENGINE_ARTIFACTS") ?? AppContext.BaseDirectory, "screenshots");
+
+    public async Task InitializeAsync()
+    {
+        var chromium = Environment.GetEnvironmentVariable("CHATENGINE_CHROMIUM") ?? "/usr/bin/chromium";
+        if (!File.Exists(chromium))
+        {
+            throw new InvalidOperationException($"Chromium is missing at {chromium}: run scripts/test.sh, which installs Debian's chromium package.");
+        }
+
+        Directory.CreateDirectory(ScreenshotFolder);
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        await Host.DisposeAsync();
+    }
+}

@@ -1,0 +1,101 @@
+using Microsoft.Playwright;
+using Xunit;
+using static Microsoft.Playwright.Assertions;
+
+namespace ChatEngine.BrowserTests;
+
+/// <summary>People chatting in real browsers: each user in a browser context of their own.</summary>
+public sealed class ChatInTheBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    private string BaseUrl => fixture.Host.BaseAddress.ToString().TrimEnd('/');
+
+    [Fact]
+    public async Task TwoPeopleChat_ThenAThirdJoinsAGroupByCode()
+    {
+        var alice = await SignUpAsync("alice");
+        var bob = await SignUpAsync("bob");
+        var carol = await SignUpAsync("carol");
+
+        // Alice finds Bob and starts a private chat.
+        await alice.GetByLabel("Find people by username").FillAsync("bob");
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Chat with bob" }).ClickAsync();
+        await alice.WaitForURLAsync("**/chat-web/*");
+        var chatUrl = alice.Url;
+
+        // Bob sees the chat on his home page and opens it.
+        await bob.GotoAsync($"{BaseUrl}/home/");
+        await bob.GetByRole(AriaRole.Link).Filter(new() { HasText = "alice" }).ClickAsync();
+        await bob.WaitForURLAsync(chatUrl);
+        await Expect(alice.Locator("#ce-presence")).ToHaveTextAsync("online");
+
+        // Alice sends with Enter; it arrives live on Bob's side, and his reading shows as a receipt.
+        await alice.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).FillAsync("Hello Bob!");
+        await alice.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).PressAsync("Enter");
+        await Expect(bob.Locator("#ce-messages li").Last).ToContainTextAsync("Hello Bob!");
+        await Expect(alice.Locator("#ce-messages li.ce-mine .ce-receipt").Last).ToContainTextAsync("Read by bob");
+
+        // Bob types: Alice sees it.
+        await bob.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).PressSequentiallyAsync("Hi");
+        await Expect(alice.Locator("#ce-typing")).ToContainTextAsync("bob is typing");
+        await bob.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).PressAsync("Enter");
+        await Expect(alice.Locator("#ce-messages li.ce-theirs").Last).ToContainTextAsync("Hi");
+
+        // A file goes to the online member, with an image preview.
+        await alice.Locator("#ce-file").SetInputFilesAsync(new FilePayload { Name = "dot.png", MimeType = "image/png", Buffer = OnePixelPng });
+        await Expect(bob.GetByRole(AriaRole.Link, new() { Name = "Download dot.png" })).ToBeVisibleAsync();
+        await Expect(bob.Locator("img.ce-preview-image")).ToBeVisibleAsync();
+        await alice.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "chat-alice.png"), FullPage = true });
+        await bob.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "chat-bob.png"), FullPage = true });
+
+        // Alice creates a group with Bob; Carol joins it by code.
+        await alice.GotoAsync($"{BaseUrl}/home/");
+        await Expect(alice.Locator("#ce-chats li")).ToContainTextAsync("Hi");
+        await alice.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "home-alice.png"), FullPage = true });
+        await alice.GetByLabel("Group name").FillAsync("Project Team");
+        await alice.GetByLabel("Members (usernames, comma-separated)").FillAsync("bob");
+        await alice.GetByRole(AriaRole.Button, new() { Name = "Create group" }).ClickAsync();
+        await alice.WaitForURLAsync("**/chat-web/*");
+        var code = await alice.Locator("#ce-join-code-value").InnerTextAsync();
+
+        await carol.GotoAsync($"{BaseUrl}/home/");
+        await carol.GetByLabel("Join code").FillAsync(code);
+        await carol.GetByRole(AriaRole.Button, new() { Name = "Join", Exact = true }).ClickAsync();
+        await carol.WaitForURLAsync(alice.Url);
+        await carol.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).FillAsync("Carol here");
+        await carol.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).PressAsync("Enter");
+        await Expect(alice.Locator("#ce-messages li").Last).ToContainTextAsync("Carol here");
+
+        // Signing out ends the session.
+        await carol.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await carol.WaitForURLAsync("**/user/login/");
+        await carol.GotoAsync($"{BaseUrl}/home/");
+        await Expect(carol).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/user/login/$"));
+    }
+
+    [Fact]
+    public async Task WrongPassword_ShowsTheError()
+    {
+        var page = await (await fixture.Browser.NewContextAsync()).NewPageAsync();
+        await page.GotoAsync($"{BaseUrl}/user/login/");
+        await page.GetByLabel("Username").FillAsync("nobody");
+        await page.GetByLabel("Password").FillAsync("wrong");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Invalid user");
+    }
+
+    private async Task<IPage> SignUpAsync(string prefix)
+    {
+        var context = await fixture.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1000, Height = 800 } });
+        var page = await context.NewPageAsync();
+        var name = prefix;
+        await page.GotoAsync($"{BaseUrl}/user/register/");
+        await page.GetByLabel("Username").FillAsync(name);
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("Passw0rd!");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+        await page.WaitForURLAsync("**/home/");
+        return page;
+    }
+
+    private static readonly byte[] OnePixelPng = Convert.FromBase64String(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
+}
