@@ -27,7 +27,7 @@ internal static class HostingExtensions
             var sqlite = string.IsNullOrWhiteSpace(connectionString)
                 ? $"Data Source={Path.Combine(builder.Environment.ContentRootPath, "App_Data", "chat.db")}"
                 : connectionString;
-            builder.Services.AddDbContext<SqliteReferenceHostDbContext>(o => o.UseSqlite(sqlite));
+            builder.Services.AddDbContextPool<SqliteReferenceHostDbContext>(o => o.UseSqlite(sqlite));
             builder.Services.AddScoped<ReferenceHostDbContext>(sp => sp.GetRequiredService<SqliteReferenceHostDbContext>());
             chat.AddDatabaseMigration<SqliteReferenceHostDbContext>();
         }
@@ -38,7 +38,7 @@ internal static class HostingExtensions
                 throw new InvalidOperationException("Database:Provider is PostgreSql, so ConnectionStrings:Chat must hold its connection string.");
             }
 
-            builder.Services.AddDbContext<PostgreSqlReferenceHostDbContext>(o => o.UseNpgsql(connectionString));
+            builder.Services.AddDbContextPool<PostgreSqlReferenceHostDbContext>(o => o.UseNpgsql(connectionString));
             builder.Services.AddScoped<ReferenceHostDbContext>(sp => sp.GetRequiredService<PostgreSqlReferenceHostDbContext>());
             chat.AddDatabaseMigration<PostgreSqlReferenceHostDbContext>();
         }

@@ -10,6 +10,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers ChatEngine with its ASP.NET Core transports.</summary>
 public static class ChatEngineAspNetCoreServiceCollectionExtensions
 {
+    /// <summary>The configuration section ChatEngine's options are read from.</summary>
+    public const string ConfigurationSection = "ChatEngine";
+
     /// <summary>
     /// Adds the chat engine and its REST, WebSocket and SignalR transports. Add a store and a user
     /// directory on the returned builder, then call <c>app.MapChatEndpoints()</c>. ChatEngine uses the
@@ -18,9 +21,16 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
     public static ChatEngineBuilder AddChatEngine(this IServiceCollection services, Action<ChatEngineOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var builder = services.AddChatEngineCore(configure);
+        var builder = services.AddChatEngineCore();
 
-        services.AddOptions<ChatTransportOptions>().ValidateOnStart();
+        // Settings come from configuration (section ChatEngine, and ChatEngine:Transports); code, applied after, wins.
+        services.AddOptions<ChatEngineOptions>().BindConfiguration(ConfigurationSection);
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        services.AddOptions<ChatTransportOptions>().BindConfiguration($"{ConfigurationSection}:Transports").ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatTransportOptions>, ChatTransportOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, ChatEngineStartupFilter>());
         services.TryAddSingleton<ChatConnectionRegistry>();

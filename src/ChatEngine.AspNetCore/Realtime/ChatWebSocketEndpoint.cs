@@ -104,9 +104,15 @@ internal sealed class ChatSocketSession(
     SendRateLimiter rateLimiter,
     ChatTransportOptions options)
 {
+    // Sends of one socket still waiting for their commit. The socket keeps reading meanwhile, so one
+    // client is not limited to one commit at a time, and sends enter the write queue in frame order.
+    private const int PipelinedSends = 32;
+
     // Held while a frame is being handled, so a shutdown waits for an in-flight send to finish.
     private readonly SemaphoreSlim _handling = new(1, 1);
+    private readonly SemaphoreSlim _inFlight = new(PipelinedSends, PipelinedSends);
     private volatile bool _stopping;
+    private ChatUser? _sender;
 
     public async Task CatchUpAsync(long afterMessageId, CancellationToken cancellationToken)
     {
@@ -181,6 +187,11 @@ internal sealed class ChatSocketSession(
         await _handling.WaitAsync(CancellationToken.None);
         _stopping = true;
         _handling.Release();
+        for (var i = 0; i < PipelinedSends; i++)
+        {
+            await _inFlight.WaitAsync(CancellationToken.None);
+        }
+
         socket.CompleteSending();
         await writer;
         await CloseAsync();
@@ -218,24 +229,16 @@ internal sealed class ChatSocketSession(
 
         try
         {
+            if (frame?.Type == "message")
+            {
+                await StartSendAsync(frame);
+                return;
+            }
+
             await using var scope = scopes.CreateAsyncScope();
             var messaging = scope.ServiceProvider.GetRequiredService<MessagingService>();
             switch (frame?.Type)
             {
-                case "message":
-                    if (!rateLimiter.TryAcquire(socket.UserId))
-                    {
-                        throw SendRateLimiter.RateLimited();
-                    }
-
-                    var sent = await messaging.SendAsync(socket.UserId, socket.ChatId, frame.Text, frame.ClientId, CancellationToken.None);
-                    if (!sent.Created)
-                    {
-                        // A retry: the first send was broadcast already; answer this socket so the client stops retrying.
-                        socket.Enqueue(JsonSerializer.SerializeToUtf8Bytes(MessageFrame.From(new MessageCommitted(sent.Message, sent.Sender)), ChatJsonContext.Default.MessageFrame));
-                    }
-
-                    break;
                 case "read":
                     if (frame.UpTo is not { } upTo)
                     {
@@ -256,6 +259,52 @@ internal sealed class ChatSocketSession(
         catch (ChatException error)
         {
             SendError(error.Code, error.Message);
+        }
+    }
+
+    /// <summary>Checks a send now, in frame order, and lets its commit finish in the background.</summary>
+    private async Task StartSendAsync(IncomingFrame frame)
+    {
+        if (!rateLimiter.TryAcquire(socket.UserId))
+        {
+            throw SendRateLimiter.RateLimited();
+        }
+
+        var scope = scopes.CreateAsyncScope();
+        try
+        {
+            var messaging = scope.ServiceProvider.GetRequiredService<MessagingService>();
+            var prepared = await messaging.PrepareSendAsync(socket.UserId, socket.ChatId, frame.Text, frame.ClientId, CancellationToken.None, _sender);
+            _sender = prepared.Sender;
+            await _inFlight.WaitAsync(CancellationToken.None);
+            _ = FinishSendAsync(messaging.CommitAsync(prepared, CancellationToken.None), scope);
+        }
+        catch
+        {
+            await scope.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task FinishSendAsync(Task<SentMessage> commit, AsyncServiceScope scope)
+    {
+        try
+        {
+            var sent = await commit;
+            if (!sent.Created)
+            {
+                // A retry: the first send was broadcast already; answer this socket so the client stops retrying.
+                socket.Enqueue(JsonSerializer.SerializeToUtf8Bytes(MessageFrame.From(new MessageCommitted(sent.Message, sent.Sender)), ChatJsonContext.Default.MessageFrame));
+            }
+        }
+        catch (ChatException error)
+        {
+            SendError(error.Code, error.Message);
+        }
+        finally
+        {
+            _inFlight.Release();
+            await scope.DisposeAsync();
         }
     }
 

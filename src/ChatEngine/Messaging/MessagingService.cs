@@ -39,6 +39,16 @@ public sealed class MessagingService
     /// </summary>
     public async Task<SentMessage> SendAsync(long userId, long chatId, string? text, string? clientId = null, CancellationToken cancellationToken = default)
     {
+        var prepared = await PrepareSendAsync(userId, chatId, text, clientId, cancellationToken).ConfigureAwait(false);
+        return await CommitAsync(prepared, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The checks of a send: text, client id, membership and sender. Nothing is written. A transport
+    /// that already knows the sender (a socket resolves its user once) passes it in <paramref name="knownSender"/>.
+    /// </summary>
+    internal async Task<PreparedSend> PrepareSendAsync(long userId, long chatId, string? text, string? clientId, CancellationToken cancellationToken, ChatUser? knownSender = null)
+    {
         var trimmed = text?.Trim() ?? string.Empty;
         if (trimmed.Length == 0)
         {
@@ -60,18 +70,27 @@ public sealed class MessagingService
             throw ChatErrors.Validation(ChatErrorCodes.ClientIdTooLong, $"client_id must be at most {_options.MaxClientIdLength} characters.");
         }
 
-        await _access.RequireMemberAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
-        var sender = await _access.RequireUserAsync(userId, cancellationToken).ConfigureAwait(false);
+        // A deleted chat still fails at the append: its sequence cannot be reserved.
+        await _access.RequireMembershipAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
+        var sender = knownSender is { } known && known.Id == userId ? known : await _access.RequireUserAsync(userId, cancellationToken).ConfigureAwait(false);
+        return new PreparedSend(new MessageDraft { ChatId = chatId, SenderId = userId, Text = trimmed, SentAt = _time.GetUtcNow(), ClientId = clientId }, sender);
+    }
 
-        var draft = new MessageDraft { ChatId = chatId, SenderId = userId, Text = trimmed, SentAt = _time.GetUtcNow(), ClientId = clientId };
-        var result = await _messages.AppendAsync(draft, cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// Appends a prepared send and publishes it once committed. The store takes the message's place
+    /// in line before this method first yields, so a transport that calls it for one connection's
+    /// messages in order, without awaiting each commit, keeps their order (a pipelined connection).
+    /// </summary>
+    internal async Task<SentMessage> CommitAsync(PreparedSend prepared, CancellationToken cancellationToken)
+    {
+        var result = await _messages.AppendAsync(prepared.Draft, cancellationToken).ConfigureAwait(false);
         if (result.Created)
         {
             // The message is committed: publishing must not be cancelled half-way by the sender leaving.
-            await _events.PublishAsync(new MessageCommitted(result.Message, sender), CancellationToken.None).ConfigureAwait(false);
+            await _events.PublishAsync(new MessageCommitted(result.Message, prepared.Sender), CancellationToken.None).ConfigureAwait(false);
         }
 
-        return new SentMessage(result.Message, sender, result.Created);
+        return new SentMessage(result.Message, prepared.Sender, result.Created);
     }
 
     /// <summary>
@@ -141,3 +160,6 @@ public sealed class MessagingService
         return true;
     }
 }
+
+/// <summary>A send that passed its checks and waits to be appended.</summary>
+internal sealed record PreparedSend(MessageDraft Draft, ChatUser Sender);

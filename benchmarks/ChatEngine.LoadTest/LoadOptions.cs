@@ -1,0 +1,72 @@
+using System.Globalization;
+
+namespace ChatEngine.LoadTest;
+
+/// <summary>Command-line settings. Run with --help for the list.</summary>
+internal sealed record LoadOptions
+{
+    public Uri? Target { get; init; }
+    public string Mode { get; init; } = "chat";
+    public string Database { get; init; } = "sqlite";
+    public string? HostDll { get; init; }
+    public int Groups { get; init; } = 20;
+    public int Members { get; init; } = 10;
+    public double Rate { get; init; }
+    public int Window { get; init; } = 4;
+    public double Duration { get; init; } = 10;
+    public string? JsonPath { get; init; }
+    public int? ServePort { get; init; }
+    public int IdleConnections { get; init; }
+
+    public const string Help = """
+        ChatEngine load test: drives a chat server over its public contract (REST + WebSockets) and
+        reports accepted messages/s, deliveries/s and end-to-end latency, then verifies that every
+        acknowledged message was stored once and delivered once to every member.
+
+          --target URL         test a running host (default: start the reference host)
+          --host-dll PATH      the reference host to start (default: its Release build output)
+          --database NAME      sqlite (default) or postgres (uses ConnectionStrings__PostgreSqlTests) when starting the host
+          --mode MODE          chat (default) or baseline: a bare Kestrel WebSocket fan-out, no auth, no storage
+          --groups N           groups (default 20)
+          --members N          members per group (default 10)
+          --rate N             messages/s offered in total; 0 = as fast as the window allows (default 0)
+          --window N           unacknowledged messages allowed per connection (default 4)
+          --duration SECONDS   sending time (default 10)
+          --idle N             only open N idle WebSockets and report server memory (no sending)
+          --json PATH          also write the results as JSON
+        """;
+
+    public static LoadOptions Parse(string[] args)
+    {
+        var options = new LoadOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            options = args[i] switch
+            {
+                "--target" => options with { Target = new Uri(Next()) },
+                "--host-dll" => options with { HostDll = Next() },
+                "--database" => options with { Database = Next() },
+                "--mode" => options with { Mode = Next() },
+                "--groups" => options with { Groups = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--members" => options with { Members = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--rate" => options with { Rate = double.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--window" => options with { Window = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--duration" => options with { Duration = double.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--json" => options with { JsonPath = Next() },
+                "--idle" => options with { IdleConnections = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--serve-baseline" => options with { ServePort = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Help}"),
+            };
+        }
+
+        if (options.Mode is not ("chat" or "baseline"))
+        {
+            throw new ArgumentException("--mode is chat or baseline.");
+        }
+
+        return options.Groups < 1 || options.Members < 2 || options.Window < 1 || options.Duration <= 0
+            ? throw new ArgumentException("--groups ≥ 1, --members ≥ 2, --window ≥ 1 and --duration > 0.")
+            : options;
+    }
+}

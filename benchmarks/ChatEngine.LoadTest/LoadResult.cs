@@ -1,0 +1,63 @@
+using System.Globalization;
+using System.Text;
+
+namespace ChatEngine.LoadTest;
+
+/// <summary>The figures of one run, printed as a table and written as JSON.</summary>
+internal sealed record LoadResult
+{
+    public string Mode { get; init; } = "";
+    public string? Database { get; init; }
+    public int Groups { get; init; }
+    public int Members { get; init; }
+    public int Connections { get; init; }
+    public double OfferedRate { get; init; }
+    public int Window { get; init; }
+    public double Seconds { get; init; }
+    public long AcceptedMessages { get; init; }
+    public double AcceptedPerSecond { get; init; }
+    public long Deliveries { get; init; }
+    public double DeliveriesPerSecond { get; init; }
+    public double LatencyP50Ms { get; init; }
+    public double LatencyP95Ms { get; init; }
+    public double LatencyP99Ms { get; init; }
+    public double LatencyMaxMs { get; init; }
+    public long Errors { get; init; }
+    public string ErrorCodes { get; init; } = "";
+    public long LostDeliveries { get; init; }
+    public long DuplicateDeliveries { get; init; }
+    public long MissingFromStore { get; init; }
+    public long DuplicatedInStore { get; init; }
+    public double? ServerCpuSeconds { get; init; }
+    public double? ServerPeakMemoryMiB { get; init; }
+
+    /// <summary>Nothing acknowledged was lost or repeated, in delivery or in the store.</summary>
+    public bool Correct => LostDeliveries == 0 && DuplicateDeliveries == 0 && MissingFromStore == 0 && DuplicatedInStore == 0;
+
+    public string ToTable()
+    {
+        var rows = new (string Name, string Value)[]
+        {
+            ("mode", Mode + (Database is null ? "" : $" ({Database})")),
+            ("groups x members", $"{Groups} x {Members} = {Connections} connections"),
+            ("offered", OfferedRate > 0 ? $"{OfferedRate:N0} msg/s" : $"as fast as possible (window {Window} per connection)"),
+            ("accepted", $"{AcceptedMessages:N0} messages, {AcceptedPerSecond:N0} msg/s"),
+            ("deliveries", $"{Deliveries:N0}, {DeliveriesPerSecond:N0} /s"),
+            ("latency p50/p95/p99/max", $"{LatencyP50Ms} / {LatencyP95Ms} / {LatencyP99Ms} / {LatencyMaxMs} ms"),
+            ("errors", Errors == 0 ? "0" : $"{Errors} ({ErrorCodes})"),
+            ("lost / duplicate deliveries", $"{LostDeliveries} / {DuplicateDeliveries}"),
+            ("missing / duplicated in store", $"{MissingFromStore} / {DuplicatedInStore}"),
+            ("server CPU", ServerCpuSeconds is { } cpu ? $"{cpu} s" : "n/a"),
+            ("server peak memory", ServerPeakMemoryMiB is { } memory ? $"{memory} MiB" : "n/a"),
+            ("verdict", Correct ? "OK: nothing lost, nothing repeated" : "FAILED: messages lost or repeated"),
+        };
+        var width = rows.Max(r => r.Name.Length);
+        var table = new StringBuilder();
+        foreach (var (name, value) in rows)
+        {
+            table.Append(CultureInfo.InvariantCulture, $"  {name.PadRight(width)}  {value}\n");
+        }
+
+        return table.ToString();
+    }
+}

@@ -1,0 +1,297 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ChatEngine.LoadTest;
+
+/// <summary>One load run: set-up over REST, sockets per member per group, a timed send phase, then verification.</summary>
+internal sealed class LoadRun(LoadOptions options, Uri server)
+{
+    private readonly ConcurrentDictionary<string, long> _sentAt = new();          // client_id -> Stopwatch ticks
+    private readonly ConcurrentDictionary<string, int> _deliveries = new();       // client_id -> deliveries seen
+    private readonly ConcurrentDictionary<string, byte> _accepted = new();        // client_id acknowledged to its sender
+    private readonly ConcurrentBag<double> _latencies = new();
+    private readonly ConcurrentDictionary<string, int> _errorCodes = new();
+    private long _errors;
+    private long _duplicates;
+    private long _deliveryCount;
+
+    private sealed record Member(int Group, long ChatId, string Token, ClientWebSocket Socket, SemaphoreSlim Window);
+
+    public async Task<LoadResult> RunAsync(ServerProcess? process, CancellationToken cancellationToken)
+    {
+        var (chatIds, tokens) = options.Mode == "baseline" ? BaselineRooms() : await SetUpAsync(cancellationToken);
+        var members = new List<Member>();
+        for (var g = 0; g < options.Groups; g++)
+        {
+            for (var m = 0; m < options.Members; m++)
+            {
+                var token = tokens[(g * options.Members) + m];
+                var socket = new ClientWebSocket();
+                var uri = new Uri($"ws://{server.Authority}/ws/chat/{chatIds[g]}/" + (token.Length > 0 ? $"?access_token={token}" : ""));
+                await socket.ConnectAsync(uri, cancellationToken);
+                members.Add(new Member(g, chatIds[g], token, socket, new SemaphoreSlim(options.Window, options.Window)));
+            }
+        }
+
+        var receivers = members.Select((member, index) => ReceiveAsync(member, index)).ToArray();
+        var cpuBefore = process?.CpuSeconds() ?? 0;
+        var clock = Stopwatch.StartNew();
+        using var sending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        sending.CancelAfter(TimeSpan.FromSeconds(options.Duration));
+        var progress = ReportProgressAsync(clock, sending.Token);
+        var perSenderInterval = options.Rate > 0 ? TimeSpan.FromSeconds(members.Count / options.Rate) : TimeSpan.Zero;
+        await Task.WhenAll(members.Select((member, index) => SendLoopAsync(member, index, perSenderInterval, sending.Token)));
+        var sendSeconds = clock.Elapsed.TotalSeconds;
+
+        // Let in-flight messages land, then close.
+        var expected = () => _sentAt.Count * (long)options.Members;
+        for (var wait = 0; wait < 100 && Interlocked.Read(ref _deliveryCount) < expected(); wait++)
+        {
+            await Task.Delay(100, cancellationToken);
+        }
+
+        var cpu = (process?.CpuSeconds() ?? 0) - cpuBefore;
+        foreach (var member in members)
+        {
+            try
+            {
+                await member.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+            }
+            catch (WebSocketException)
+            {
+            }
+        }
+
+        await progress;
+        await Task.WhenAll(receivers);
+        var lost = _accepted.Keys.Sum(id => Math.Max(0, options.Members - _deliveries.GetValueOrDefault(id)));
+        var stored = options.Mode == "baseline" ? (Missing: 0L, Duplicated: 0L) : await VerifyStoredAsync(chatIds, tokens, cancellationToken);
+        var sorted = _latencies.Order().ToArray();
+        return new LoadResult
+        {
+            Mode = options.Mode,
+            Database = options.Target is null && options.Mode == "chat" ? options.Database : null,
+            Groups = options.Groups,
+            Members = options.Members,
+            Connections = members.Count,
+            OfferedRate = options.Rate,
+            Window = options.Window,
+            Seconds = Math.Round(sendSeconds, 2),
+            AcceptedMessages = _accepted.Count,
+            AcceptedPerSecond = Math.Round(_accepted.Count / sendSeconds),
+            Deliveries = Interlocked.Read(ref _deliveryCount),
+            DeliveriesPerSecond = Math.Round(Interlocked.Read(ref _deliveryCount) / sendSeconds),
+            LatencyP50Ms = Percentile(sorted, 0.50),
+            LatencyP95Ms = Percentile(sorted, 0.95),
+            LatencyP99Ms = Percentile(sorted, 0.99),
+            LatencyMaxMs = sorted.Length == 0 ? 0 : Math.Round(sorted[^1], 2),
+            Errors = Interlocked.Read(ref _errors),
+            ErrorCodes = string.Join(", ", _errorCodes.Select(e => $"{e.Key}: {e.Value}")),
+            LostDeliveries = lost,
+            DuplicateDeliveries = Interlocked.Read(ref _duplicates),
+            MissingFromStore = stored.Missing,
+            DuplicatedInStore = stored.Duplicated,
+            ServerCpuSeconds = process is null ? null : Math.Round(cpu, 2),
+            ServerPeakMemoryMiB = process is null ? null : Math.Round(process.PeakMemoryMiB(), 1),
+        };
+    }
+
+    private (long[] ChatIds, string[] Tokens) BaselineRooms() =>
+        (Enumerable.Range(1, options.Groups).Select(i => (long)i).ToArray(), Enumerable.Repeat("", options.Groups * options.Members).ToArray());
+
+    private async Task<(long[] ChatIds, string[] Tokens)> SetUpAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = server };
+        var run = Guid.NewGuid().ToString("N")[..6];
+        var names = Enumerable.Range(0, options.Groups * options.Members).Select(i => $"lt{run}u{i}").ToArray();
+        var tokens = new string[names.Length];
+        await Parallel.ForEachAsync(Enumerable.Range(0, names.Length), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            using var registered = await http.PostAsJsonAsync("/user/register/", new { username = names[i], password = "LoadTest-1!" }, ct);
+            registered.EnsureSuccessStatusCode();
+            using var token = await http.PostAsJsonAsync("/api/token/", new { username = names[i], password = "LoadTest-1!" }, ct);
+            token.EnsureSuccessStatusCode();
+            tokens[i] = (string)(await token.Content.ReadFromJsonAsync<JsonObject>(ct))!["access"]!;
+        });
+
+        var chatIds = new long[options.Groups];
+        for (var g = 0; g < options.Groups; g++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/group/")
+            {
+                Content = JsonContent.Create(new { name = $"load {g}", members = names.Skip((g * options.Members) + 1).Take(options.Members - 1).ToArray() }),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens[g * options.Members]);
+            using var created = await http.SendAsync(request, cancellationToken);
+            created.EnsureSuccessStatusCode();
+            chatIds[g] = (long)(await created.Content.ReadFromJsonAsync<JsonObject>(cancellationToken))!["id"]!;
+        }
+
+        return (chatIds, tokens);
+    }
+
+    private async Task SendLoopAsync(Member member, int index, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        var next = Stopwatch.GetTimestamp();
+        // Spread paced senders over the interval so the offered load is smooth.
+        if (interval > TimeSpan.Zero)
+        {
+            next += (long)(interval.TotalSeconds * Stopwatch.Frequency * (index % 100) / 100.0);
+        }
+
+        for (var n = 0; !cancellationToken.IsCancellationRequested; n++)
+        {
+            try
+            {
+                if (interval > TimeSpan.Zero)
+                {
+                    next += (long)(interval.TotalSeconds * Stopwatch.Frequency);
+                    var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait, cancellationToken);
+                    }
+                }
+
+                await member.Window.WaitAsync(cancellationToken);
+                var clientId = $"{index}-{n}";
+                var frame = Encoding.UTF8.GetBytes($$"""{"type":"message","text":"load message {{n}} from {{index}}","client_id":"{{clientId}}"}""");
+                _sentAt[clientId] = Stopwatch.GetTimestamp();
+                await member.Socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (WebSocketException)
+            {
+                Interlocked.Increment(ref _errors);
+                return;
+            }
+        }
+    }
+
+    private async Task ReceiveAsync(Member member, int index)
+    {
+        var buffer = new byte[64 * 1024];
+        var mine = $"{index}-";
+        try
+        {
+            while (true)
+            {
+                var result = await member.Socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+
+                var length = result.Count;
+                while (!result.EndOfMessage)
+                {
+                    result = await member.Socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
+                    length += result.Count;
+                }
+
+                var now = Stopwatch.GetTimestamp();
+                using var json = JsonDocument.Parse(buffer.AsMemory(0, length));
+                var root = json.RootElement;
+                var type = root.TryGetProperty("type", out var t) ? t.GetString() : null;
+                if (type == "error")
+                {
+                    Interlocked.Increment(ref _errors);
+                    _errorCodes.AddOrUpdate(root.TryGetProperty("code", out var code) ? code.GetString() ?? "?" : "?", 1, (_, n) => n + 1);
+                    continue;
+                }
+
+                if (type != "message" || !root.TryGetProperty("client_id", out var idElement) || idElement.GetString() is not { } clientId)
+                {
+                    continue;
+                }
+
+                Interlocked.Increment(ref _deliveryCount);
+                if (_deliveries.AddOrUpdate(clientId, 1, (_, count) => count + 1) > options.Members)
+                {
+                    Interlocked.Increment(ref _duplicates);
+                }
+
+                if (_sentAt.TryGetValue(clientId, out var sent))
+                {
+                    _latencies.Add(Stopwatch.GetElapsedTime(sent, now).TotalMilliseconds);
+                }
+
+                // The sender's own copy is its acknowledgement: committed (chat mode) and delivered.
+                if (clientId.StartsWith(mine, StringComparison.Ordinal) && _accepted.TryAdd(clientId, 0))
+                {
+                    member.Window.Release();
+                }
+            }
+        }
+        catch (WebSocketException)
+        {
+        }
+    }
+
+    private async Task<(long Missing, long Duplicated)> VerifyStoredAsync(long[] chatIds, string[] tokens, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = server };
+        var stored = new Dictionary<string, int>();
+        for (var g = 0; g < chatIds.Length; g++)
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens[g * options.Members]);
+            long? before = null;
+            while (true)
+            {
+                var page = await http.GetFromJsonAsync<JsonObject>($"/group/{chatIds[g]}?limit=200" + (before is null ? "" : $"&before={before}"), cancellationToken);
+                var messages = page!["messages"]!.AsArray();
+                foreach (var message in messages)
+                {
+                    var text = (string)message!["text"]!;
+                    var key = text["load message ".Length..];
+                    stored[key] = stored.GetValueOrDefault(key) + 1;
+                }
+
+                if (!(bool)page["has_more"]! || messages.Count == 0)
+                {
+                    break;
+                }
+
+                before = (long)messages[0]!["id"]!;
+            }
+        }
+
+        var missing = _accepted.Keys.LongCount(id => !stored.ContainsKey(TextKey(id)));
+        var duplicated = stored.Values.LongCount(count => count > 1);
+        return (missing, duplicated);
+    }
+
+    private static string TextKey(string clientId)
+    {
+        var dash = clientId.IndexOf('-');
+        return $"{clientId[(dash + 1)..]} from {clientId[..dash]}";
+    }
+
+    private async Task ReportProgressAsync(Stopwatch clock, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(1000, cancellationToken);
+                Console.Error.Write($"\r  {clock.Elapsed.TotalSeconds,5:F1}s  accepted {_accepted.Count,9:N0}  deliveries {Interlocked.Read(ref _deliveryCount),10:N0}  errors {Interlocked.Read(ref _errors),5}   ");
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine();
+        }
+    }
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? 0 : Math.Round(sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)], 2);
+}

@@ -1,0 +1,47 @@
+using System.Text.Json;
+using ChatEngine.LoadTest;
+
+LoadOptions options;
+try
+{
+    options = LoadOptions.Parse(args);
+}
+catch (Exception ex) when (ex is ArgumentException or FormatException)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+
+if (options.ServePort is { } port)
+{
+    await BaselineServer.RunAsync(port);
+    return 0;
+}
+
+if (args.Contains("--help"))
+{
+    Console.WriteLine(LoadOptions.Help);
+    return 0;
+}
+
+await using var process = options.Target is not null ? null
+    : options.Mode == "baseline" ? await ServerProcess.StartBaselineAsync()
+    : await ServerProcess.StartReferenceHostAsync(options);
+var server = options.Target ?? process!.Address;
+Console.Error.WriteLine($"Load test ({options.Mode}) against {server}");
+
+if (options.IdleConnections > 0)
+{
+    var idle = await IdleConnections.RunAsync(options, server, process);
+    Console.WriteLine(idle);
+    return 0;
+}
+
+var result = await new LoadRun(options, server).RunAsync(process, CancellationToken.None);
+Console.WriteLine(result.ToTable());
+if (options.JsonPath is not null)
+{
+    await File.WriteAllTextAsync(options.JsonPath, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+}
+
+return result.Correct && result.AcceptedMessages > 0 ? 0 : 1;

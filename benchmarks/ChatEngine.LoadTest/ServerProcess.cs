@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace ChatEngine.LoadTest;
+
+/// <summary>A server started as a child process, so its CPU time and peak memory can be read from /proc.</summary>
+internal sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string? _dataFolder;
+
+    private ServerProcess(Process process, Uri address, string? dataFolder)
+    {
+        _process = process;
+        Address = address;
+        _dataFolder = dataFolder;
+    }
+
+    public Uri Address { get; }
+
+    public static Task<ServerProcess> StartReferenceHostAsync(LoadOptions options)
+    {
+        var dll = options.HostDll ?? FindReferenceHost();
+        var port = FreePort();
+        var folder = Directory.CreateTempSubdirectory("chatengine-load-").FullName;
+        var start = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Jwt__SigningKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        // Load comes from few users: the per-user send limit would measure itself, not the server.
+        start.Environment["ChatEngine__Transports__SendsPerSecond"] = "1000000";
+        start.Environment["ChatEngine__Transports__SendBurst"] = "1000000";
+        if (options.Database == "postgres")
+        {
+            var server = Environment.GetEnvironmentVariable("ConnectionStrings__PostgreSqlTests")
+                ?? throw new InvalidOperationException("--database postgres needs ConnectionStrings__PostgreSqlTests.");
+            start.Environment["Database__Provider"] = "PostgreSql";
+            start.Environment["ConnectionStrings__Chat"] = PostgresDatabase.Fresh(server);
+        }
+        else
+        {
+            start.Environment["ConnectionStrings__Chat"] = $"Data Source={Path.Combine(folder, "chat.db")}";
+        }
+
+        return StartAsync(start, port, folder);
+    }
+
+    public static Task<ServerProcess> StartBaselineAsync()
+    {
+        var port = FreePort();
+        var self = Environment.ProcessPath!;
+        var arguments = self.EndsWith("dotnet", StringComparison.Ordinal)
+            ? new[] { typeof(ServerProcess).Assembly.Location, "--serve-baseline", port.ToString(CultureInfo.InvariantCulture) }
+            : ["--serve-baseline", port.ToString(CultureInfo.InvariantCulture)];
+        var start = new ProcessStartInfo(self, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        return StartAsync(start, port, dataFolder: null);
+    }
+
+    private static async Task<ServerProcess> StartAsync(ProcessStartInfo start, int port, string? dataFolder)
+    {
+        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the server.");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[server] {e.Data}"); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var address = new Uri($"http://127.0.0.1:{port}");
+        using var http = new HttpClient();
+        for (var attempt = 0; attempt < 300; attempt++)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"The server exited with code {process.ExitCode} before it answered.");
+            }
+
+            try
+            {
+                using var socket = new TcpClient();
+                await socket.ConnectAsync(IPAddress.Loopback, port);
+                return new ServerProcess(process, address, dataFolder);
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        process.Kill(entireProcessTree: true);
+        throw new TimeoutException("The server did not start listening within 30 seconds.");
+    }
+
+    /// <summary>User plus system CPU seconds the server has used.</summary>
+    public double CpuSeconds()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime.TotalSeconds;
+    }
+
+    /// <summary>The server's peak resident memory in MiB (VmHWM).</summary>
+    public double PeakMemoryMiB()
+    {
+        var line = File.ReadLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? double.NaN : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+    }
+
+    /// <summary>The server's resident memory now, in MiB (VmRSS).</summary>
+    public double MemoryMiB()
+    {
+        var line = File.ReadLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return line is null ? double.NaN : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        if (_dataFolder is not null)
+        {
+            Directory.Delete(_dataFolder, recursive: true);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string FindReferenceHost()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            var candidate = Path.Combine(folder.FullName, "samples", "ReferenceHost", "bin", "Release", "net10.0", "ReferenceHost.dll");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException("Build the reference host first (dotnet build -c Release), or pass --host-dll.");
+    }
+}
+
+internal static class PostgresDatabase
+{
+    /// <summary>A connection string for a fresh database on the server; the host creates it when it migrates.</summary>
+    public static string Fresh(string server) =>
+        new System.Data.Common.DbConnectionStringBuilder { ConnectionString = server }.Also(b => b["Database"] = $"chatengine_load_{Guid.NewGuid():N}").ConnectionString;
+
+    private static T Also<T>(this T value, Action<T> change)
+    {
+        change(value);
+        return value;
+    }
+}
