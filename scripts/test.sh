@@ -62,6 +62,10 @@ prepare_database() {
   if [ "$("${psql[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = '$pg_user'")" != "1" ]; then
     "${psql[@]}" -c "CREATE ROLE $pg_user LOGIN PASSWORD '$pg_password' CREATEDB" || fail "could not create role $pg_user"
   fi
+  # Databases left by interrupted runs (tests and load tests make one each and drop their own).
+  for leftover in $("${psql[@]}" -c "SELECT datname FROM pg_database WHERE datname LIKE 'chatengine\_test\_%' OR datname LIKE 'chatengine\_load\_%' OR datname LIKE 'chatengine\_bench\_%'"); do
+    "${psql[@]}" -c "DROP DATABASE IF EXISTS \"$leftover\" WITH (FORCE)" >/dev/null || true
+  done
   if [ "$("${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname = '$pg_db'")" != "1" ]; then
     "${psql[@]}" -c "CREATE DATABASE $pg_db OWNER $pg_user" || fail "could not create database $pg_db"
   fi
@@ -114,6 +118,25 @@ fi
 if [ "$assemblies" -eq 0 ]; then
   failed=$((failed + 1))
 fi
+
+# Smoke runs: the benchmarks and the load test still work (no timings are asserted; the load test
+# fails on any lost or repeated message). Each counts as one test.
+smoke() {
+  local name=$1; shift
+  log "smoke: $name"
+  if "$@" > "$results/smoke.log" 2>&1; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    printf 'smoke run failed: %s\n' "$name" >&2
+    tail -n 40 "$results/smoke.log" >&2
+  fi
+}
+loadtest=benchmarks/ChatEngine.LoadTest/bin/Release/net10.0/ChatEngine.LoadTest.dll
+smoke "benchmarks (dry run)" dotnet run -c Release --no-build --project benchmarks/ChatEngine.Benchmarks -- --filter '*' --job Dry --inProcess
+smoke "load test, chat on SQLite" dotnet "$loadtest" --duration 3 --groups 3 --members 3
+smoke "load test, chat on PostgreSQL" dotnet "$loadtest" --duration 3 --groups 3 --members 3 --database postgres
+smoke "load test, baseline" dotnet "$loadtest" --mode baseline --duration 2 --groups 3 --members 3
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
