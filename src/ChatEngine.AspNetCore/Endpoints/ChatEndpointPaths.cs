@@ -5,6 +5,4 @@ public static class ChatEndpointPaths
 {
     /// <summary>The SignalR hub's path.</summary>
     public const string Hub = "/hubs/chat";
-
-    internal const string HubSegment = "/hubs/chat";
 }

@@ -34,7 +34,7 @@ internal sealed class ChatEngineStartupFilter : IStartupFilter
         }
 
         var isRealtime = context.WebSockets.IsWebSocketRequest
-            || request.Path.Value?.Contains(ChatEndpointPaths.HubSegment, StringComparison.OrdinalIgnoreCase) == true;
+            || request.Path.Value?.Contains(ChatEndpointPaths.Hub, StringComparison.OrdinalIgnoreCase) == true;
         if (!isRealtime)
         {
             return;

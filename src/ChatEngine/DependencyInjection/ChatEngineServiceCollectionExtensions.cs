@@ -44,12 +44,6 @@ public static class ChatEngineServiceCollectionExtensions
             sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IChatUserDirectory>(),
             sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
-        services.TryAddSingleton<ChatEngineMarkerService>();
         return new ChatEngineBuilder(services);
     }
-}
-
-/// <summary>Lets integrations fail fast when <c>AddChatEngineCore()</c> was not called.</summary>
-public sealed class ChatEngineMarkerService
-{
 }
