@@ -50,21 +50,11 @@ internal static class AccountEndpoints
     private static async Task<IResult> RegisterAsync(
         HttpContext context, UserManager<ChatAccount> users, SignInManager<ChatAccount> signIn, IAntiforgery antiforgery, CancellationToken cancellationToken)
     {
-        var isForm = context.Request.HasFormContentType;
-        RegisterRequest? body;
-        if (isForm)
+        var (body, isForm, expired) = await ReadBodyAsync(context, antiforgery,
+            form => new RegisterRequest(form["username"], form["password"], form["firstName"], form["lastName"]), cancellationToken);
+        if (expired)
         {
-            if (!await antiforgery.IsRequestValidAsync(context))
-            {
-                return Results.Redirect("/user/register/?error=" + Uri.EscapeDataString("The form expired; please try again."));
-            }
-
-            var form = await context.Request.ReadFormAsync(cancellationToken);
-            body = new RegisterRequest(form["username"], form["password"], form["firstName"], form["lastName"]);
-        }
-        else
-        {
-            body = await ReadJsonAsync<RegisterRequest>(context, cancellationToken);
+            return FormExpired("/user/register/");
         }
 
         var error = await CreateAccountAsync(body, users, signIn);
@@ -81,21 +71,10 @@ internal static class AccountEndpoints
     private static async Task<IResult> LoginAsync(
         HttpContext context, UserManager<ChatAccount> users, SignInManager<ChatAccount> signIn, IAntiforgery antiforgery, CancellationToken cancellationToken)
     {
-        var isForm = context.Request.HasFormContentType;
-        CredentialsRequest? body;
-        if (isForm)
+        var (body, isForm, expired) = await ReadBodyAsync(context, antiforgery, form => new CredentialsRequest(form["username"], form["password"]), cancellationToken);
+        if (expired)
         {
-            if (!await antiforgery.IsRequestValidAsync(context))
-            {
-                return Results.Redirect("/user/login/?error=" + Uri.EscapeDataString("The form expired; please try again."));
-            }
-
-            var form = await context.Request.ReadFormAsync(cancellationToken);
-            body = new CredentialsRequest(form["username"], form["password"]);
-        }
-        else
-        {
-            body = await ReadJsonAsync<CredentialsRequest>(context, cancellationToken);
+            return FormExpired("/user/login/");
         }
 
         var account = await CheckPasswordAsync(body?.Username, body?.Password, users, signIn);
@@ -179,6 +158,28 @@ internal static class AccountEndpoints
         var result = await signIn.CheckPasswordSignInAsync(account, password, lockoutOnFailure: true);
         return result.Succeeded ? account : null;
     }
+
+    /// <summary>
+    /// The body of a route that serves both the API (JSON) and the pages (a form post, which must carry
+    /// the anti-forgery token: <c>Expired</c> is set when it does not).
+    /// </summary>
+    private static async Task<(T? Body, bool IsForm, bool Expired)> ReadBodyAsync<T>(
+        HttpContext context, IAntiforgery antiforgery, Func<IFormCollection, T> fromForm, CancellationToken cancellationToken) where T : class
+    {
+        if (!context.Request.HasFormContentType)
+        {
+            return (await ReadJsonAsync<T>(context, cancellationToken), false, false);
+        }
+
+        if (!await antiforgery.IsRequestValidAsync(context))
+        {
+            return (null, true, true);
+        }
+
+        return (fromForm(await context.Request.ReadFormAsync(cancellationToken)), true, false);
+    }
+
+    private static IResult FormExpired(string page) => Results.Redirect(page + "?error=" + Uri.EscapeDataString("The form expired; please try again."));
 
     private static async Task<T?> ReadJsonAsync<T>(HttpContext context, CancellationToken cancellationToken) where T : class
     {
