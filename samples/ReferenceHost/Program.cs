@@ -2,6 +2,7 @@ using ReferenceHost;
 using ReferenceHost.Accounts;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.WebHost.UseStaticWebAssets();   // serve the chat pages' scripts from a build too, not only from a publish
 builder.AddReferenceHostDatabase();     // accounts and chat in one database: SQLite by default, or PostgreSQL
 builder.AddReferenceHostAccounts();     // Identity, JWT for the API, the session cookie for the pages
 builder.Services.AddRazorComponents();

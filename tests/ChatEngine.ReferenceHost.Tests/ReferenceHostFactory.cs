@@ -39,7 +39,8 @@ public sealed class ReferenceHostFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Development");
+        // As an operator runs it: no development-only conveniences.
+        builder.UseEnvironment("Production");
         builder.UseSetting("ConnectionStrings:Chat", $"Data Source={Path.Combine(_folder, "chat.db")}");
         builder.UseSetting("Jwt:SigningKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         builder.UseSetting("urls", "http://127.0.0.1:0");
