@@ -51,6 +51,10 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture) : IClassFixtur
         await alice.GotoAsync($"{BaseUrl}/home/");
         await Expect(alice.Locator("#ce-chats li")).ToContainTextAsync("Hi");
         await alice.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "home-alice.png"), FullPage = true });
+        await alice.SetViewportSizeAsync(390, 844);
+        await Expect(alice.GetByLabel("Find people by username")).ToBeVisibleAsync();
+        await alice.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "home-alice-phone.png"), FullPage = true });
+        await alice.SetViewportSizeAsync(1000, 800);
         await alice.GetByLabel("Group name").FillAsync("Project Team");
         await alice.GetByLabel("Members (usernames, comma-separated)").FillAsync("bob");
         await alice.GetByRole(AriaRole.Button, new() { Name = "Create group" }).ClickAsync();

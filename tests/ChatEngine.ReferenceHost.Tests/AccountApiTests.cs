@@ -100,18 +100,34 @@ public sealed partial class AccountApiTests : IClassFixture<ReferenceHostFactory
         Assert.Equal(HttpStatusCode.Unauthorized, refresh.StatusCode);
     }
 
-    [Fact]
-    public async Task ExpiredOrForgedAccessToken_IsRefusedOnRestAndWebSocket()
+    [Theory]
+    [InlineData("expired")]
+    [InlineData("forged")]
+    public async Task ExpiredOrForgedAccessToken_IsRefusedOnRestAndWebSocket(string kind)
     {
+        var name = await RegisterAsync("exp");
+        var tokens = await TokensAsync(_host.NewClient(), name);
+        var userId = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken((string)tokens["access"]!).Subject;
+        var key = kind == "expired" ? Convert.FromBase64String(_host.SigningKey) : System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var past = DateTime.UtcNow.AddHours(-2);
+        var token = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+        {
+            Issuer = "ChatEngine.ReferenceHost",
+            Audience = "ChatEngine",
+            Claims = new Dictionary<string, object> { ["sub"] = userId },
+            IssuedAt = past,
+            NotBefore = past,
+            Expires = kind == "expired" ? past.AddMinutes(15) : DateTime.UtcNow.AddMinutes(15),
+            SigningCredentials = new(new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(key), Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256),
+        });
         using var api = _host.NewClient();
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIiwiZXhwIjoxfQ.c2lnbmF0dXJl");
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
         using var rest = await api.GetAsync("/chat/");
         using var socket = new System.Net.WebSockets.ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
-        socket.Options.SetRequestHeader("Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIiwiZXhwIjoxfQ.c2lnbmF0dXJl");
         await Assert.ThrowsAsync<System.Net.WebSockets.WebSocketException>(() =>
-            socket.ConnectAsync(new Uri($"ws://{_host.BaseAddress.Authority}/ws/chat/1/"), CancellationToken.None));
+            socket.ConnectAsync(new Uri($"ws://{_host.BaseAddress.Authority}/ws/chat/1/?access_token={token}"), CancellationToken.None));
 
         Assert.Equal(HttpStatusCode.Unauthorized, rest.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, socket.HttpStatusCode);

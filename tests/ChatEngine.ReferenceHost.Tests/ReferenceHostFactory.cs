@@ -23,6 +23,9 @@ public sealed class ReferenceHostFactory : WebApplicationFactory<Program>
 
     public Dictionary<string, string?> Settings { get; } = new();
 
+    /// <summary>The host's JWT signing key (base64), so tests can mint tokens it trusts, expired ones included.</summary>
+    public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
     public Uri BaseAddress
     {
         get
@@ -42,7 +45,7 @@ public sealed class ReferenceHostFactory : WebApplicationFactory<Program>
         // As an operator runs it: no development-only conveniences.
         builder.UseEnvironment("Production");
         builder.UseSetting("ConnectionStrings:Chat", $"Data Source={Path.Combine(_folder, "chat.db")}");
-        builder.UseSetting("Jwt:SigningKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        builder.UseSetting("Jwt:SigningKey", SigningKey);
         builder.UseSetting("urls", "http://127.0.0.1:0");
         foreach (var (key, value) in Settings)
         {
