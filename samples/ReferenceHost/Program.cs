@@ -1,5 +1,6 @@
 using ReferenceHost;
 using ReferenceHost.Accounts;
+using ReferenceHost.Data;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.UseStaticWebAssets();   // serve the chat pages' scripts from a build too, not only from a publish
@@ -7,7 +8,7 @@ builder.AddReferenceHostDatabase();     // accounts and chat in one database: SQ
 builder.AddReferenceHostAccounts();     // Identity, JWT for the API, the session cookie for the pages
 builder.Services.AddRazorComponents();
 builder.Services.AddOpenApi();
-builder.Services.AddHealthChecks();
+builder.Services.AddHealthChecks().AddChatEngineDatabase<ReferenceHostDbContext>();
 
 var app = builder.Build();
 if (args is [CreateAdminCommand.Name, ..])

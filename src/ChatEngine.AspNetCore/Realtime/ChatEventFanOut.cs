@@ -63,10 +63,13 @@ internal sealed partial class ChatEventFanOut(
 
     private void Broadcast(long chatId, string eventName, SerializedFrame frame, long? messageId = null)
     {
-        foreach (var socket in sockets.ChatSockets(chatId))
+        var chatSockets = sockets.ChatSockets(chatId);
+        foreach (var socket in chatSockets)
         {
             socket.Deliver(frame.Utf8, messageId);
         }
+
+        ChatEngineMetrics.Deliveries.Add(chatSockets.Length);
 
         Observe(hub.Clients.Group(ChatHubConnections.GroupName(chatId)).SendAsync(eventName, frame.Element, CancellationToken.None));
     }

@@ -40,13 +40,19 @@ public sealed class ChatHub : Hub
     {
         var userId = Me();
         _connections.Connected(Context.ConnectionId, userId);
+        ChatEngineMetrics.Connections.Add(1, new KeyValuePair<string, object?>("transport", "signalr"));
         await _presence.ConnectedAsync(userId, Context.ConnectionAborted);
     }
 
     /// <inheritdoc />
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
-        _connections.Disconnected(Context.ConnectionId);
+        if (!_connections.Disconnected(Context.ConnectionId))
+        {
+            return; // Refused in OnConnectedAsync: never counted.
+        }
+
+        ChatEngineMetrics.Connections.Add(-1, new KeyValuePair<string, object?>("transport", "signalr"));
         if (_options.UserIdResolver(Context.User!) is { } userId)
         {
             await _presence.DisconnectedAsync(userId, CancellationToken.None);

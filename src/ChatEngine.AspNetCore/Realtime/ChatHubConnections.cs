@@ -9,7 +9,7 @@ internal sealed class ChatHubConnections
 
     public void Connected(string connectionId, long userId) => _connections[connectionId] = (userId, new ConcurrentDictionary<long, byte>());
 
-    public void Disconnected(string connectionId) => _connections.TryRemove(connectionId, out _);
+    public bool Disconnected(string connectionId) => _connections.TryRemove(connectionId, out _);
 
     public void Joined(string connectionId, long chatId)
     {

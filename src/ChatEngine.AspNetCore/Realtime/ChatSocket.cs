@@ -59,6 +59,7 @@ internal sealed class ChatSocket
         if (!_outgoing.Writer.TryWrite(frame) && !Overflowed && _socket.State == WebSocketState.Open)
         {
             Overflowed = true;
+            ChatEngineMetrics.SendQueueOverflows.Add(1);
             _outgoing.Writer.TryComplete();
             _socket.Abort();
         }

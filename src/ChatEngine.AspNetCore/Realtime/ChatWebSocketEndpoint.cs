@@ -65,6 +65,7 @@ internal static class ChatWebSocketEndpoint
 
         // Subscribe before reading history, so nothing committed in between is missed.
         registry.Add(socket);
+        ChatEngineMetrics.Connections.Add(1, new KeyValuePair<string, object?>("transport", "websocket"));
         var writer = socket.RunWriterAsync(CancellationToken.None);
         try
         {
@@ -83,6 +84,7 @@ internal static class ChatWebSocketEndpoint
         finally
         {
             registry.Remove(socket);
+            ChatEngineMetrics.Connections.Add(-1, new KeyValuePair<string, object?>("transport", "websocket"));
             socket.CompleteSending();
             await writer;
             await session.CloseAsync();
@@ -123,6 +125,7 @@ internal sealed class ChatSocketSession(
             while (true)
             {
                 var missed = await messaging.GetMessagesAfterAsync(socket.UserId, socket.ChatId, last, cancellationToken: cancellationToken);
+                ChatEngineMetrics.CatchUpSize.Record(missed.Count);
                 foreach (var message in missed)
                 {
                     socket.Enqueue(JsonSerializer.SerializeToUtf8Bytes(MessageFrame.From(message), ChatJsonContext.Default.MessageFrame));

@@ -34,6 +34,7 @@ internal static class FileWebSocketEndpoint
         using var webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.KeepAliveInterval });
         var self = new FileSocket(webSocket, userId, id);
         registry.Add(self);
+        ChatEngineMetrics.Connections.Add(1, new KeyValuePair<string, object?>("transport", "file"));
         // Base64 grows data by a third; the rest of the frame is small.
         var maxFrame = (int)Math.Min(int.MaxValue - 1, (options.MaxFileBytes * 4 / 3) + 64 * 1024);
         using var reader = new WebSocketFrameReader(webSocket, maxFrame);
@@ -71,6 +72,7 @@ internal static class FileWebSocketEndpoint
         finally
         {
             registry.Remove(self);
+            ChatEngineMetrics.Connections.Add(-1, new KeyValuePair<string, object?>("transport", "file"));
         }
     }
 

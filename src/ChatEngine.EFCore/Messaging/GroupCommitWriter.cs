@@ -109,7 +109,10 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         {
             try
             {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 var outcomes = await WriteBatchAsync(batch).ConfigureAwait(false);
+                ChatEngineMetrics.CommitBatchSize.Record(batch.Count);
+                ChatEngineMetrics.CommitDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 for (var i = 0; i < batch.Count; i++)
                 {
                     switch (outcomes[i])
@@ -155,7 +158,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
 
         // Retries of a client id return the first message, whether it is stored or earlier in this batch.
         var firstByClientId = new Dictionary<(long, long, string), int>();
-        var existing = await FindExistingClientIdsAsync(db, batch).ConfigureAwait(false);
+        var existing = await FindExistingClientIdsAsync(connection, dbTransaction, batch).ConfigureAwait(false);
         var fresh = new List<int>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
@@ -230,21 +233,47 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         return outcomes;
     }
 
-    private static async Task<Dictionary<(long, long, string), ChatMessage>> FindExistingClientIdsAsync(TContext db, List<PendingSend> batch)
+    /// <summary>
+    /// The stored messages whose (chat, sender, client id) a send of this batch repeats. Each key is
+    /// looked up exactly, on the unique index: a looser filter (chats IN ... AND client ids IN ...)
+    /// would scan the chats' whole history on every batch.
+    /// </summary>
+    private static async Task<Dictionary<(long, long, string), ChatMessage>> FindExistingClientIdsAsync(DbConnection connection, DbTransaction transaction, List<PendingSend> batch)
     {
-        var withIds = batch.Where(p => p.Draft.ClientId is not null).Select(p => p.Draft).ToArray();
-        if (withIds.Length == 0)
+        var keys = batch.Where(p => p.Draft.ClientId is not null).Select(p => (p.Draft.ChatId, p.Draft.SenderId, ClientId: p.Draft.ClientId!)).Distinct().ToArray();
+        var found = new Dictionary<(long, long, string), ChatMessage>();
+        foreach (var chunk in keys.Chunk(RowsPerInsert))
         {
-            return [];
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            var sql = new StringBuilder($"""SELECT "Id", "ChatId", "Sequence", "SenderId", "Text", "SentAt", "ClientId" FROM "{ChatTables.Messages}" WHERE """);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                sql.Append(i == 0 ? "" : " OR ").Append($"(\"ChatId\" = @c{i} AND \"SenderId\" = @s{i} AND \"ClientId\" = @k{i})");
+                AddParameter(command, $"@c{i}", chunk[i].ChatId);
+                AddParameter(command, $"@s{i}", chunk[i].SenderId);
+                AddParameter(command, $"@k{i}", chunk[i].ClientId);
+            }
+
+            command.CommandText = sql.ToString();
+            await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+            while (await reader.ReadAsync().ConfigureAwait(false))
+            {
+                var message = new MessageEntity
+                {
+                    Id = reader.GetInt64(0),
+                    ChatId = reader.GetInt64(1),
+                    Sequence = reader.GetInt64(2),
+                    SenderId = reader.GetInt64(3),
+                    Text = reader.GetString(4),
+                    SentAt = reader.GetFieldValue<DateTime>(5),
+                    ClientId = reader.GetString(6),
+                };
+                found[(message.ChatId, message.SenderId, message.ClientId)] = message.ToMessage();
+            }
         }
 
-        var chatIds = withIds.Select(d => d.ChatId).Distinct().ToArray();
-        var clientIds = withIds.Select(d => d.ClientId!).Distinct().ToArray();
-        var stored = await db.Set<MessageEntity>().AsNoTracking()
-            .Where(m => chatIds.Contains(m.ChatId) && m.ClientId != null && clientIds.Contains(m.ClientId))
-            .ToListAsync()
-            .ConfigureAwait(false);
-        return stored.ToDictionary(m => (m.ChatId, m.SenderId, m.ClientId!), m => m.ToMessage());
+        return found;
     }
 
     /// <summary>

@@ -86,6 +86,7 @@ public sealed class MessagingService
         var result = await _messages.AppendAsync(prepared.Draft, cancellationToken).ConfigureAwait(false);
         if (result.Created)
         {
+            ChatEngineMetrics.MessagesCommitted.Add(1);
             // The message is committed: publishing must not be cancelled half-way by the sender leaving.
             await _events.PublishAsync(new MessageCommitted(result.Message, prepared.Sender), CancellationToken.None).ConfigureAwait(false);
         }
