@@ -180,6 +180,22 @@ public sealed class WebSocketTests(ChatServerFixture fixture) : IClassFixture<Ch
     }
 
     [Fact]
+    public async Task Reconnect_AfterAMessageOfAnotherChat_GetsAnErrorFrame_AndLiveTraffic()
+    {
+        var chatId = await Server.StartChatAsync(Alice, "bob");
+        var otherChat = await Server.StartChatAsync(Carol, "dave");
+        using var carol = await Server.ConnectAsync(Carol, otherChat);
+        await carol.SendAsync(new { type = "message", text = "elsewhere" });
+        var foreignId = (long)(await carol.ReceiveAsync("message"))["id"]!;
+
+        using var bob = await Server.ConnectAsync(Bob, chatId, after: foreignId);
+        Assert.Equal("message_not_found", (string?)(await bob.ReceiveAsync("error"))["code"]);
+        using var alice = await Server.ConnectAsync(Alice, chatId);
+        await alice.SendAsync(new { type = "message", text = "live after all" });
+        Assert.Equal("live after all", (string?)(await bob.ReceiveAsync("message"))["text"]);
+    }
+
+    [Fact]
     public async Task Reconnect_WithABadAfter_IsRefused()
     {
         var chatId = await Server.StartChatAsync(Alice, "bob");

@@ -3,13 +3,15 @@ namespace ChatEngine.AspNetCore;
 /// <summary>
 /// Delivers each chat's messages in sequence order. Senders are answered concurrently once their
 /// batch commits, so their broadcasts can arrive here a hair out of order; sequences are gapless per
-/// chat, so a message that runs ahead is held until the one before it arrives. A gap that never
-/// fills (its sender's process died between commit and broadcast) is skipped after a short wait;
-/// clients close it with catch-up.
+/// chat, so a message that runs ahead is held until the one before it arrives. The first time a
+/// chat is seen, its messages settle briefly before the lowest one anchors the order (a chat's very
+/// first message anchors it at once). A gap that never fills (its sender's process died between
+/// commit and broadcast) is skipped after a short wait; clients close it with catch-up.
 /// </summary>
 internal sealed class ChatEventOrdering(TimeProvider time)
 {
     private static readonly TimeSpan GapTimeout = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan FirstSettle = TimeSpan.FromMilliseconds(25);
 
     private readonly Dictionary<long, ChatQueue> _chats = [];
     private readonly Lock _lock = new();
@@ -20,7 +22,20 @@ internal sealed class ChatEventOrdering(TimeProvider time)
         {
             if (!_chats.TryGetValue(chatId, out var queue))
             {
-                _chats[chatId] = queue = new ChatQueue { Next = sequence };
+                _chats[chatId] = queue = new ChatQueue { Next = sequence, Anchored = sequence == 1 };
+                if (!queue.Anchored)
+                {
+                    queue.Held[sequence] = deliver;
+                    queue.GapTimerRunning = true;
+                    _ = AnchorLaterAsync(chatId, queue);
+                    return;
+                }
+            }
+
+            if (!queue.Anchored)
+            {
+                queue.Held[sequence] = deliver;
+                return;
             }
 
             if (sequence < queue.Next)
@@ -30,6 +45,22 @@ internal sealed class ChatEventOrdering(TimeProvider time)
             }
 
             queue.Held[sequence] = deliver;
+            if (!DrainLocked(queue) && !queue.GapTimerRunning)
+            {
+                queue.GapTimerRunning = true;
+                _ = SkipGapLaterAsync(chatId, queue);
+            }
+        }
+    }
+
+    private async Task AnchorLaterAsync(long chatId, ChatQueue queue)
+    {
+        await Task.Delay(FirstSettle, time).ConfigureAwait(false);
+        lock (_lock)
+        {
+            queue.Anchored = true;
+            queue.GapTimerRunning = false;
+            queue.Next = queue.Held.Keys[0];
             if (!DrainLocked(queue) && !queue.GapTimerRunning)
             {
                 queue.GapTimerRunning = true;
@@ -76,5 +107,8 @@ internal sealed class ChatEventOrdering(TimeProvider time)
         public SortedList<long, Action> Held { get; } = [];
 
         public bool GapTimerRunning { get; set; }
+
+        /// <summary>Whether <see cref="Next"/> is known; until then messages only gather.</summary>
+        public bool Anchored { get; set; }
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ChatEngine.AspNetCore;
@@ -61,7 +62,9 @@ internal static class ChatWebSocketEndpoint
         ChatConnectionRegistry registry, IServiceScopeFactory scopes, CancellationToken stopping)
     {
         var socket = new ChatSocket(webSocket, userId, chatId, options.SendQueueCapacity, catchingUp: after is not null);
-        var session = new ChatSocketSession(socket, webSocket, scopes, context.RequestServices.GetRequiredService<SendRateLimiter>(), options);
+        var session = new ChatSocketSession(
+            socket, webSocket, scopes, context.RequestServices.GetRequiredService<SendRateLimiter>(), options,
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger<ChatSocketSession>());
 
         // Subscribe before reading history, so nothing committed in between is missed.
         registry.Add(socket);
@@ -99,12 +102,13 @@ internal static class ChatWebSocketEndpoint
 }
 
 /// <summary>The receive side of one chat socket: reads frames one at a time and acts on them.</summary>
-internal sealed class ChatSocketSession(
+internal sealed partial class ChatSocketSession(
     ChatSocket socket,
     WebSocket webSocket,
     IServiceScopeFactory scopes,
     SendRateLimiter rateLimiter,
-    ChatTransportOptions options)
+    ChatTransportOptions options,
+    ILogger logger)
 {
     // Sends of one socket still waiting for their commit. The socket keeps reading meanwhile, so one
     // client is not limited to one commit at a time, and sends enter the write queue in frame order.
@@ -119,8 +123,9 @@ internal sealed class ChatSocketSession(
     public async Task CatchUpAsync(long afterMessageId, CancellationToken cancellationToken)
     {
         var last = afterMessageId;
-        await using (var scope = scopes.CreateAsyncScope())
+        try
         {
+            await using var scope = scopes.CreateAsyncScope();
             var messaging = scope.ServiceProvider.GetRequiredService<MessagingService>();
             while (true)
             {
@@ -137,6 +142,11 @@ internal sealed class ChatSocketSession(
                     break;
                 }
             }
+        }
+        catch (ChatException error)
+        {
+            // An after= of another chat, say: say so, and carry on with live traffic.
+            SendError(error.Code, error.Message);
         }
 
         socket.FinishCatchUp(last);
@@ -263,6 +273,12 @@ internal sealed class ChatSocketSession(
         {
             SendError(error.Code, error.Message);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The store failed, say: this frame is not done, but the socket and its other frames go on.
+            LogFrameFailed(logger, ex, socket.ChatId);
+            SendError(ChatErrorCodes.StoreUnavailable, "The server could not process this frame; try again.");
+        }
     }
 
     /// <summary>Checks a send now, in frame order, and lets its commit finish in the background.</summary>
@@ -304,12 +320,20 @@ internal sealed class ChatSocketSession(
         {
             SendError(error.Code, error.Message);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogFrameFailed(logger, ex, socket.ChatId);
+            SendError(ChatErrorCodes.StoreUnavailable, "The message could not be sent; try again.");
+        }
         finally
         {
             _inFlight.Release();
             await scope.DisposeAsync();
         }
     }
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "A chat socket frame in chat {ChatId} failed.")]
+    private static partial void LogFrameFailed(ILogger logger, Exception exception, long chatId);
 
     private void SendError(string code, string detail) =>
         socket.Enqueue(JsonSerializer.SerializeToUtf8Bytes(new ErrorFrame(code, detail), ChatJsonContext.Default.ErrorFrame));
