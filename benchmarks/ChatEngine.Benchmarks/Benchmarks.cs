@@ -1,4 +1,3 @@
-using System.Net.WebSockets;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using ChatEngine.AspNetCore;
@@ -37,7 +36,7 @@ public class FanOutBenchmarks
         _fanOut = _fixture.Services.GetServices<IChatEventHandler>().Single(h => h.GetType().Name == "ChatEventFanOut");
         var registry = _fixture.Services.GetRequiredService<ChatConnectionRegistry>();
         _sockets = Enumerable.Range(0, Connections)
-            .Select(i => new ChatSocket(WebSocket.CreateFromStream(Stream.Null, isServer: true, subProtocol: null, keepAliveInterval: Timeout.InfiniteTimeSpan), i, chatId: 1, queueCapacity: 1 << 20, catchingUp: false))
+            .Select(i => new ChatSocket(i, chatId: 1, queueCapacity: 1 << 20, catchingUp: false))
             .ToArray();
         foreach (var socket in _sockets)
         {

@@ -74,6 +74,13 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture) : IClassFixtur
         await carol.WaitForURLAsync("**/user/login/");
         await carol.GotoAsync($"{BaseUrl}/home/");
         await Expect(carol).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/user/login/$"));
+
+        // And signing in again brings her back to her chats, the group among them.
+        await carol.GetByLabel("Username").FillAsync("carol");
+        await carol.GetByLabel("Password").FillAsync("Passw0rd!");
+        await carol.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await carol.WaitForURLAsync("**/home/");
+        await Expect(carol.Locator("#ce-groups li")).ToContainTextAsync("Project Team");
     }
 
     [Fact]

@@ -10,14 +10,18 @@ namespace ChatEngine.AspNetCore;
 /// </summary>
 internal sealed class ChatSocket
 {
-    private readonly WebSocket _socket;
+    private readonly TaskCompletionSource<WebSocket> _socket = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Channel<ReadOnlyMemory<byte>> _outgoing;
     private readonly Lock _catchUpLock = new();
     private List<(ReadOnlyMemory<byte> Frame, long? MessageId)>? _heldDuringCatchUp;
+    private volatile bool _sendingCompleted;
 
-    public ChatSocket(WebSocket socket, long userId, long chatId, int queueCapacity, bool catchingUp)
+    /// <summary>
+    /// Made before the upgrade, so it is registered before the client sees its socket open: nothing
+    /// broadcast in between is missed. Frames queue until <see cref="Attach"/>.
+    /// </summary>
+    public ChatSocket(long userId, long chatId, int queueCapacity, bool catchingUp)
     {
-        _socket = socket;
         UserId = userId;
         ChatId = chatId;
         _outgoing = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(queueCapacity)
@@ -53,15 +57,18 @@ internal sealed class ChatSocket
         Enqueue(frame);
     }
 
+    /// <summary>Gives the accepted WebSocket to the socket's writer.</summary>
+    public void Attach(WebSocket socket) => _socket.TrySetResult(socket);
+
     /// <summary>Queues a frame for this socket alone (catch-up, errors, acknowledgements of retries).</summary>
     public void Enqueue(ReadOnlyMemory<byte> frame)
     {
-        if (!_outgoing.Writer.TryWrite(frame) && !Overflowed && _socket.State == WebSocketState.Open)
+        if (!_outgoing.Writer.TryWrite(frame) && !Overflowed && !_sendingCompleted)
         {
             Overflowed = true;
             ChatEngineMetrics.SendQueueOverflows.Add(1);
             _outgoing.Writer.TryComplete();
-            _socket.Abort();
+            Abort();
         }
     }
 
@@ -83,15 +90,20 @@ internal sealed class ChatSocket
     }
 
     /// <summary>Stops taking frames; the writer sends what is queued, then ends.</summary>
-    public void CompleteSending() => _outgoing.Writer.TryComplete();
+    public void CompleteSending()
+    {
+        _sendingCompleted = true;
+        _outgoing.Writer.TryComplete();
+    }
 
     public async Task RunWriterAsync(CancellationToken cancellationToken)
     {
         try
         {
+            var socket = await _socket.Task.ConfigureAwait(false);
             await foreach (var frame in _outgoing.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+                await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
@@ -100,5 +112,6 @@ internal sealed class ChatSocket
         }
     }
 
-    public void Abort() => _socket.Abort();
+    /// <summary>Drops the connection (now, or as soon as it is accepted).</summary>
+    public void Abort() => _ = _socket.Task.ContinueWith(t => t.Result.Abort(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 }

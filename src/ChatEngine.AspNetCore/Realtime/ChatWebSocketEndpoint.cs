@@ -43,31 +43,32 @@ internal static class ChatWebSocketEndpoint
         var scopes = services.GetRequiredService<IServiceScopeFactory>();
         var stopping = services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
 
-        // Counted online before the upgrade completes: a client that sees its socket open is online,
-        // so closing another tab right after cannot flash it offline.
+        // Counted online and subscribed before the upgrade completes: a client that sees its socket open
+        // is online (closing another tab right after cannot flash it offline) and misses no broadcast.
+        var socket = new ChatSocket(userId, id, options.SendQueueCapacity, catchingUp: after is not null);
         await WithScopeAsync(scopes, sp => sp.GetRequiredService<PresenceService>().ConnectedAsync(userId, CancellationToken.None));
+        registry.Add(socket);
         try
         {
             using var webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.KeepAliveInterval });
-            await RunAsync(context, webSocket, userId, id, after, options, registry, scopes, stopping);
+            socket.Attach(webSocket);
+            await RunAsync(context, socket, webSocket, after, options, scopes, stopping);
         }
         finally
         {
+            registry.Remove(socket);
             await WithScopeAsync(scopes, sp => sp.GetRequiredService<PresenceService>().DisconnectedAsync(userId, CancellationToken.None));
         }
     }
 
     private static async Task RunAsync(
-        HttpContext context, WebSocket webSocket, long userId, long chatId, long? after, ChatTransportOptions options,
-        ChatConnectionRegistry registry, IServiceScopeFactory scopes, CancellationToken stopping)
+        HttpContext context, ChatSocket socket, WebSocket webSocket, long? after, ChatTransportOptions options,
+        IServiceScopeFactory scopes, CancellationToken stopping)
     {
-        var socket = new ChatSocket(webSocket, userId, chatId, options.SendQueueCapacity, catchingUp: after is not null);
         var session = new ChatSocketSession(
             socket, webSocket, scopes, context.RequestServices.GetRequiredService<SendRateLimiter>(), options,
             context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger<ChatSocketSession>());
 
-        // Subscribe before reading history, so nothing committed in between is missed.
-        registry.Add(socket);
         ChatEngineMetrics.Connections.Add(1, new KeyValuePair<string, object?>("transport", "websocket"));
         var writer = socket.RunWriterAsync(CancellationToken.None);
         try
@@ -86,7 +87,6 @@ internal static class ChatWebSocketEndpoint
         }
         finally
         {
-            registry.Remove(socket);
             ChatEngineMetrics.Connections.Add(-1, new KeyValuePair<string, object?>("transport", "websocket"));
             socket.CompleteSending();
             await writer;

@@ -31,10 +31,26 @@ internal static class FileWebSocketEndpoint
         var scopes = services.GetRequiredService<IServiceScopeFactory>();
         var time = services.GetRequiredService<TimeProvider>();
 
-        using var webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.KeepAliveInterval });
-        var self = new FileSocket(webSocket, userId, id);
+        // Registered before the upgrade completes: a file sent the moment this socket opens reaches it.
+        var self = new FileSocket(userId, id);
         registry.Add(self);
         ChatEngineMetrics.Connections.Add(1, new KeyValuePair<string, object?>("transport", "file"));
+        try
+        {
+            using var webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.KeepAliveInterval });
+            self.Attach(webSocket);
+            await RelayLoopAsync(context, webSocket, self, registry, scopes, options, time);
+        }
+        finally
+        {
+            registry.Remove(self);
+            ChatEngineMetrics.Connections.Add(-1, new KeyValuePair<string, object?>("transport", "file"));
+        }
+    }
+
+    private static async Task RelayLoopAsync(
+        HttpContext context, WebSocket webSocket, FileSocket self, ChatConnectionRegistry registry, IServiceScopeFactory scopes, ChatTransportOptions options, TimeProvider time)
+    {
         // Base64 grows data by a third; the rest of the frame is small.
         var maxFrame = (int)Math.Min(int.MaxValue - 1, (options.MaxFileBytes * 4 / 3) + 64 * 1024);
         using var reader = new WebSocketFrameReader(webSocket, maxFrame);
@@ -68,11 +84,6 @@ internal static class FileWebSocketEndpoint
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
             // The client went away.
-        }
-        finally
-        {
-            registry.Remove(self);
-            ChatEngineMetrics.Connections.Add(-1, new KeyValuePair<string, object?>("transport", "file"));
         }
     }
 
