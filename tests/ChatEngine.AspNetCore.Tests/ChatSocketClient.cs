@@ -8,7 +8,8 @@ namespace ChatEngine.AspNetCore.Tests;
 /// <summary>A ClientWebSocket that speaks JSON frames, with timeouts so a missing frame fails the test instead of hanging it.</summary>
 public sealed class ChatSocketClient(ClientWebSocket socket) : IDisposable
 {
-    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+    // Generous: CI runs test assemblies side by side on two cores.
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);
 
     public ClientWebSocket Socket { get; } = socket;
 
