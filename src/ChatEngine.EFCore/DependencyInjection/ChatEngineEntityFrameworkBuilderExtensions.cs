@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using ChatEngine;
 using ChatEngine.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -99,5 +100,29 @@ public static class ChatEngineEntityFrameworkBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DatabaseMigrator<TContext>>());
         return builder;
+    }
+
+    /// <summary>
+    /// Reads chat users from the app's own user entity in <typeparamref name="TContext"/>, for example
+    /// Identity's: <c>.AddUserDirectory&lt;AppDbContext, AppUser&gt;(u =&gt; u.Id, u =&gt; u.UserName)</c>.
+    /// User names match ignoring case; search is a substring match on the user name.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="id">The user's numeric id.</param>
+    /// <param name="userName">The unique name users find each other by.</param>
+    /// <param name="displayName">An optional friendlier name.</param>
+    public static ChatEngineBuilder AddUserDirectory<TContext, TUser>(
+        this ChatEngineBuilder builder,
+        Expression<Func<TUser, long>> id,
+        Expression<Func<TUser, string?>> userName,
+        Expression<Func<TUser, string?>>? displayName = null)
+        where TContext : DbContext
+        where TUser : class
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(userName);
+        builder.Services.AddSingleton(new UserDirectoryMapping<TUser>(id, userName, displayName));
+        return builder.AddUserDirectory<EntityFrameworkUserDirectory<TContext, TUser>>();
     }
 }
