@@ -104,6 +104,15 @@ if ! grep -q "Build succeeded" "$results/build.log"; then
   fail "the build failed"
 fi
 
+# The package-consumption test builds an app against these, as a developer would, not the projects.
+log "packing"
+export CHATENGINE_PACKAGES="$repo/artifacts/packages"
+rm -rf "$CHATENGINE_PACKAGES"
+for package in ChatEngine ChatEngine.EFCore ChatEngine.AspNetCore; do
+  dotnet pack "src/$package/$package.csproj" -c Release --no-build -nologo -v quiet -o "$CHATENGINE_PACKAGES" >/dev/null \
+    || fail "dotnet pack $package failed"
+done
+
 log "testing"
 dotnet test ChatEngine.sln -c Release --no-build -nologo 2>&1 | tee "$results/test.log"
 test_exit=${PIPESTATUS[0]}

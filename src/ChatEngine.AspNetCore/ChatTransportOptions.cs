@@ -34,6 +34,12 @@ public sealed class ChatTransportOptions
     public string LoginPath { get; set; } = "/user/login/";
 
     /// <summary>
+    /// Where the pages' "Sign out" button posts (with the anti-forgery token). Default <c>/user/logout/</c>;
+    /// <see langword="null"/> or empty hides the button, for apps that sign out elsewhere.
+    /// </summary>
+    public string? LogoutPath { get; set; } = "/user/logout/";
+
+    /// <summary>
     /// Reads the chat user id from the authenticated principal. Default: the <c>NameIdentifier</c> or
     /// <c>sub</c> claim, parsed as a number.
     /// </summary>

@@ -24,6 +24,8 @@ internal static class ChatPageHandlers
             Chats = await chats.GetChatsAsync(me.Id, ChatKind.Private, cancellationToken),
             Groups = await chats.GetChatsAsync(me.Id, ChatKind.Group, cancellationToken),
             ApiBase = ApiBase(context, "/home/"),
+            AssetBase = context.Request.PathBase.Value ?? "",
+            LogoutPath = Options(context).LogoutPath,
             AntiforgeryToken = antiforgery.GetAndStoreTokens(context).RequestToken ?? "",
         });
     }
@@ -50,6 +52,8 @@ internal static class ChatPageHandlers
             Me = me,
             Detail = detail,
             ApiBase = ApiBase(context, "/chat-web/{id:long}"),
+            AssetBase = context.Request.PathBase.Value ?? "",
+            LogoutPath = Options(context).LogoutPath,
             AntiforgeryToken = antiforgery.GetAndStoreTokens(context).RequestToken ?? "",
         });
     }
@@ -59,9 +63,11 @@ internal static class ChatPageHandlers
 
     private static RedirectHttpResult LoginRedirect(HttpContext context)
     {
-        var options = context.RequestServices.GetRequiredService<IOptions<ChatTransportOptions>>().Value;
-        return TypedResults.Redirect(options.LoginPath);
+        return TypedResults.Redirect(Options(context).LoginPath);
     }
+
+    private static ChatTransportOptions Options(HttpContext context) =>
+        context.RequestServices.GetRequiredService<IOptions<ChatTransportOptions>>().Value;
 
     /// <summary>Where the chat routes live: the app's path base plus the group prefix the host mapped them under.</summary>
     private static string ApiBase(HttpContext context, string pageRoute)
