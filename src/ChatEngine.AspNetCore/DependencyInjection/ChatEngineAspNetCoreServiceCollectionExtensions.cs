@@ -35,7 +35,8 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, ChatEngineStartupFilter>());
         services.TryAddSingleton<ChatConnectionRegistry>();
         services.TryAddSingleton<ChatHubConnections>();
-        services.TryAddSingleton<ChatEventOrdering>();
+        services.TryAddSingleton<ChatBroadcaster>();
+        services.TryAddSingleton<IChatBroadcastRelay, NoChatBroadcastRelay>();
         services.TryAddSingleton<SendRateLimiter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChatEventHandler, ChatEventFanOut>());
         services.AddProblemDetails();

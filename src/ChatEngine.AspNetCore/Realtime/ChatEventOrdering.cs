@@ -1,17 +1,22 @@
 namespace ChatEngine.AspNetCore;
 
 /// <summary>
-/// Delivers each chat's messages in sequence order. Senders are answered concurrently once their
-/// batch commits, so their broadcasts can arrive here a hair out of order; sequences are gapless per
-/// chat, so a message that runs ahead is held until the one before it arrives. The first time a
-/// chat is seen, its messages settle briefly before the lowest one anchors the order (a chat's very
-/// first message anchors it at once). A gap that never fills (its sender's process died between
-/// commit and broadcast) is skipped after a short wait; clients close it with catch-up.
+/// Delivers each chat's messages in sequence order, whichever host committed them. Broadcasts can
+/// arrive a hair out of order (senders answered concurrently, or two hosts publishing to Redis);
+/// sequences are gapless per chat, so a message that runs ahead is held until the one before it
+/// arrives. The first time a chat is seen, its messages settle briefly before the lowest one anchors
+/// the order (a chat's very first message anchors it at once). A gap that does not fill by itself
+/// (its broadcast was lost with a dead process or while Redis was down) is read from the store;
+/// only if that fails too is it skipped, and clients close it with catch-up.
 /// </summary>
-internal sealed class ChatEventOrdering(TimeProvider time)
+internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.MissedMessages readMissed)
 {
+    /// <summary>Reads the deliveries of a chat's messages with sequences in [from, until), oldest first.</summary>
+    public delegate Task<IReadOnlyList<(long Sequence, Action Deliver)>> MissedMessages(long chatId, long from, long until);
+
     private static readonly TimeSpan GapTimeout = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan FirstSettle = TimeSpan.FromMilliseconds(25);
+    private const int MaxRemembered = 1024;
 
     private readonly Dictionary<long, ChatQueue> _chats = [];
     private readonly Lock _lock = new();
@@ -40,16 +45,48 @@ internal sealed class ChatEventOrdering(TimeProvider time)
 
             if (sequence < queue.Next)
             {
-                deliver(); // Late after a skipped gap: better out of order than lost.
+                // Already delivered (read from the store while its broadcast was late): drop the repeat.
+                // Skipped for good earlier: better late than lost.
+                if (queue.Skipped.Remove(sequence))
+                {
+                    deliver();
+                }
+
                 return;
             }
 
             queue.Held[sequence] = deliver;
-            if (!DrainLocked(queue) && !queue.GapTimerRunning)
+            if (!DrainLocked(queue))
             {
-                queue.GapTimerRunning = true;
-                _ = SkipGapLaterAsync(chatId, queue);
+                StartGapTimerLocked(chatId, queue);
             }
+        }
+    }
+
+    /// <summary>
+    /// Reads from the store what every chat seen here missed since its last delivered message, for
+    /// when broadcasts may have been lost (Redis came back after an outage).
+    /// </summary>
+    public async Task CatchUpAsync(Func<long, bool> isWatched)
+    {
+        List<(long ChatId, long Next)> chats;
+        lock (_lock)
+        {
+            chats = _chats.Where(c => c.Value.Anchored && isWatched(c.Key)).Select(c => (c.Key, c.Value.Next)).ToList();
+        }
+
+        foreach (var (chatId, next) in chats)
+        {
+            await FillAsync(chatId, next, long.MaxValue).ConfigureAwait(false);
+        }
+    }
+
+    private void StartGapTimerLocked(long chatId, ChatQueue queue)
+    {
+        if (!queue.GapTimerRunning)
+        {
+            queue.GapTimerRunning = true;
+            _ = CloseGapLaterAsync(chatId, queue);
         }
     }
 
@@ -61,30 +98,81 @@ internal sealed class ChatEventOrdering(TimeProvider time)
             queue.Anchored = true;
             queue.GapTimerRunning = false;
             queue.Next = queue.Held.Keys[0];
-            if (!DrainLocked(queue) && !queue.GapTimerRunning)
+            if (!DrainLocked(queue))
             {
-                queue.GapTimerRunning = true;
-                _ = SkipGapLaterAsync(chatId, queue);
+                StartGapTimerLocked(chatId, queue);
             }
         }
     }
 
-    private async Task SkipGapLaterAsync(long chatId, ChatQueue queue)
+    private async Task CloseGapLaterAsync(long chatId, ChatQueue queue)
     {
         await Task.Delay(GapTimeout, time).ConfigureAwait(false);
+        long from, until;
+        lock (_lock)
+        {
+            if (queue.Held.Count == 0 || queue.Held.ContainsKey(queue.Next))
+            {
+                queue.GapTimerRunning = false;
+                if (!DrainLocked(queue))
+                {
+                    StartGapTimerLocked(chatId, queue);
+                }
+
+                return;
+            }
+
+            (from, until) = (queue.Next, queue.Held.Keys[0]);
+        }
+
+        await FillAsync(chatId, from, until).ConfigureAwait(false);
         lock (_lock)
         {
             queue.GapTimerRunning = false;
             if (queue.Held.Count > 0 && !queue.Held.ContainsKey(queue.Next))
             {
+                // The store could not say either: skip the gap, remembering it in case its broadcast turns up.
+                for (var sequence = queue.Next; sequence < queue.Held.Keys[0] && queue.Skipped.Count < MaxRemembered; sequence++)
+                {
+                    queue.Skipped.Add(sequence);
+                }
+
                 queue.Next = queue.Held.Keys[0];
             }
 
-            if (!DrainLocked(queue) && !queue.GapTimerRunning)
+            if (!DrainLocked(queue))
             {
-                queue.GapTimerRunning = true;
-                _ = SkipGapLaterAsync(chatId, queue);
+                StartGapTimerLocked(chatId, queue);
             }
+        }
+    }
+
+    private async Task FillAsync(long chatId, long from, long until)
+    {
+        IReadOnlyList<(long Sequence, Action Deliver)> missed;
+        try
+        {
+            missed = await readMissed(chatId, from, until).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The store being down must not stop delivery of what is already here.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            var queue = _chats[chatId];
+            foreach (var (sequence, deliver) in missed)
+            {
+                if (sequence >= queue.Next)
+                {
+                    queue.Held.TryAdd(sequence, deliver);
+                }
+            }
+
+            DrainLocked(queue);
         }
     }
 
@@ -105,6 +193,8 @@ internal sealed class ChatEventOrdering(TimeProvider time)
         public long Next { get; set; }
 
         public SortedList<long, Action> Held { get; } = [];
+
+        public HashSet<long> Skipped { get; } = [];
 
         public bool GapTimerRunning { get; set; }
 

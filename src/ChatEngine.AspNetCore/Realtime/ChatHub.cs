@@ -64,7 +64,6 @@ public sealed class ChatHub : Hub
     {
         await _chats.GetMembershipAsync(Me(), chatId, Context.ConnectionAborted);
         // Subscribe first, then read history: nothing falls between; clients drop duplicates by id.
-        await Groups.AddToGroupAsync(Context.ConnectionId, ChatHubConnections.GroupName(chatId), Context.ConnectionAborted);
         _connections.Joined(Context.ConnectionId, chatId);
         if (after is null)
         {
@@ -76,10 +75,10 @@ public sealed class ChatHub : Hub
     });
 
     /// <summary>Stops receiving a chat's events.</summary>
-    public async Task LeaveChat(long chatId)
+    public Task LeaveChat(long chatId)
     {
         _connections.Left(Context.ConnectionId, chatId);
-        await Groups.RemoveFromGroupAsync(Context.ConnectionId, ChatHubConnections.GroupName(chatId), Context.ConnectionAborted);
+        return Task.CompletedTask;
     }
 
     /// <summary>Sends a message; returns it once committed (the first one, for a repeated <paramref name="clientId"/>).</summary>

@@ -2,20 +2,38 @@ using System.Collections.Concurrent;
 
 namespace ChatEngine.AspNetCore;
 
-/// <summary>Which SignalR connections of which user joined which chat, so removals can take them out of the chat's group.</summary>
+/// <summary>
+/// The SignalR connections on this host, by chat: fan-out sends each chat's events to exactly the
+/// connections here that joined it, without SignalR groups, so nothing local goes through a backplane.
+/// </summary>
 internal sealed class ChatHubConnections
 {
     private readonly ConcurrentDictionary<string, (long UserId, ConcurrentDictionary<long, byte> Chats)> _connections = new();
+    private readonly ConcurrentDictionary<long, ConcurrentDictionary<string, long>> _byChat = new();
 
     public void Connected(string connectionId, long userId) => _connections[connectionId] = (userId, new ConcurrentDictionary<long, byte>());
 
-    public bool Disconnected(string connectionId) => _connections.TryRemove(connectionId, out _);
+    public bool Disconnected(string connectionId)
+    {
+        if (!_connections.TryRemove(connectionId, out var connection))
+        {
+            return false;
+        }
+
+        foreach (var chatId in connection.Chats.Keys)
+        {
+            RemoveFromChat(connectionId, chatId);
+        }
+
+        return true;
+    }
 
     public void Joined(string connectionId, long chatId)
     {
         if (_connections.TryGetValue(connectionId, out var connection))
         {
             connection.Chats[chatId] = 0;
+            _byChat.GetOrAdd(chatId, _ => new ConcurrentDictionary<string, long>())[connectionId] = connection.UserId;
         }
     }
 
@@ -25,11 +43,36 @@ internal sealed class ChatHubConnections
         {
             connection.Chats.TryRemove(chatId, out _);
         }
+
+        RemoveFromChat(connectionId, chatId);
     }
 
-    /// <summary>The connections in a chat, of one user or of everyone.</summary>
-    public IReadOnlyList<string> InChat(long chatId, long? userId) =>
-        _connections.Where(c => (userId is null || c.Value.UserId == userId) && c.Value.Chats.ContainsKey(chatId)).Select(c => c.Key).ToArray();
+    /// <summary>Whether a connection joined a chat.</summary>
+    public bool IsIn(string connectionId, long chatId) =>
+        _connections.TryGetValue(connectionId, out var connection) && connection.Chats.ContainsKey(chatId);
 
-    public static string GroupName(long chatId) => $"chat:{chatId}";
+    /// <summary>The connections here in a chat, of one user or of everyone.</summary>
+    public IReadOnlyList<string> InChat(long chatId, long? userId)
+    {
+        if (!_byChat.TryGetValue(chatId, out var members) || members.IsEmpty)
+        {
+            return [];
+        }
+
+        return userId is null
+            ? members.Keys.ToArray()
+            : members.Where(m => m.Value == userId).Select(m => m.Key).ToArray();
+    }
+
+    private void RemoveFromChat(string connectionId, long chatId)
+    {
+        if (_byChat.TryGetValue(chatId, out var members))
+        {
+            members.TryRemove(connectionId, out _);
+            if (members.IsEmpty)
+            {
+                _byChat.TryRemove(new KeyValuePair<long, ConcurrentDictionary<string, long>>(chatId, members));
+            }
+        }
+    }
 }

@@ -1,0 +1,154 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ChatEngine.AspNetCore;
+
+/// <summary>
+/// Delivers broadcasts, from this host or relayed from another, to the connections on this host:
+/// raw WebSockets through their own queues, SignalR connections one by one (local sends never touch
+/// a backplane). Messages go through <see cref="ChatEventOrdering"/>, so each chat's messages reach
+/// every connection in sequence order and exactly once.
+/// </summary>
+internal sealed partial class ChatBroadcaster
+{
+    private const int MissedPage = 500;
+
+    private readonly ChatConnectionRegistry _sockets;
+    private readonly ChatHubConnections _hubConnections;
+    private readonly IHubContext<ChatHub> _hub;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly ILogger<ChatBroadcaster> _logger;
+    private readonly ChatEventOrdering _ordering;
+
+    public ChatBroadcaster(
+        ChatConnectionRegistry sockets,
+        ChatHubConnections hubConnections,
+        IHubContext<ChatHub> hub,
+        IServiceScopeFactory scopes,
+        TimeProvider time,
+        ILogger<ChatBroadcaster> logger)
+    {
+        _sockets = sockets;
+        _hubConnections = hubConnections;
+        _hub = hub;
+        _scopes = scopes;
+        _logger = logger;
+        _ordering = new ChatEventOrdering(time, ReadMissedAsync);
+    }
+
+    public void Deliver(ChatBroadcast broadcast)
+    {
+        switch (broadcast.Kind)
+        {
+            case BroadcastKind.Message:
+                var chatId = broadcast.ChatIds[0];
+                _ordering.Deliver(chatId, broadcast.Sequence, () => DeliverNow(chatId, broadcast));
+                break;
+            case BroadcastKind.Removed:
+                foreach (var removedFrom in broadcast.ChatIds)
+                {
+                    Disconnect(removedFrom, broadcast.UserId);
+                }
+
+                break;
+            default:
+                foreach (var target in broadcast.ChatIds)
+                {
+                    DeliverNow(target, broadcast);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Delivers what chats watched here missed while broadcasts could not arrive.</summary>
+    public Task CatchUpAsync() =>
+        _ordering.CatchUpAsync(chatId => !_sockets.ChatSockets(chatId).IsEmpty || _hubConnections.InChat(chatId, userId: null).Count > 0);
+
+    private void DeliverNow(long chatId, ChatBroadcast broadcast)
+    {
+        var chatSockets = _sockets.ChatSockets(chatId);
+        long? messageId = broadcast.Kind == BroadcastKind.Message ? broadcast.MessageId : null;
+        foreach (var socket in chatSockets)
+        {
+            socket.Deliver(broadcast.Frame, messageId);
+        }
+
+        var hubConnections = _hubConnections.InChat(chatId, userId: null);
+        ChatEngineMetrics.Deliveries.Add(chatSockets.Length + hubConnections.Count);
+        if (hubConnections.Count == 0)
+        {
+            return;
+        }
+
+        var element = JsonSerializer.Deserialize(broadcast.Frame, ChatJsonContext.Default.JsonElement);
+        foreach (var connectionId in hubConnections)
+        {
+            Observe(_hub.Clients.Client(connectionId).SendAsync(broadcast.EventName, element, CancellationToken.None));
+        }
+    }
+
+    private void Disconnect(long chatId, long? userId)
+    {
+        // Membership is checked on every operation too; closing just stops what a removed user still receives.
+        _sockets.Disconnect(chatId, userId);
+        foreach (var connectionId in _hubConnections.InChat(chatId, userId))
+        {
+            _hubConnections.Left(connectionId, chatId);
+        }
+    }
+
+    private async Task<IReadOnlyList<(long Sequence, Action Deliver)>> ReadMissedAsync(long chatId, long from, long until)
+    {
+        await using var scope = _scopes.CreateAsyncScope();
+        var messages = scope.ServiceProvider.GetRequiredService<IMessageStore>();
+        var users = scope.ServiceProvider.GetRequiredService<IChatUserDirectory>();
+        var missed = new List<(long, Action)>();
+        var after = from - 1;
+        while (after + 1 < until)
+        {
+            var page = await messages.GetAfterAsync(chatId, after, MissedPage, CancellationToken.None).ConfigureAwait(false);
+            var senders = await users.GetByIdsAsync(page.Select(m => m.SenderId).Distinct().ToArray(), CancellationToken.None).ConfigureAwait(false);
+            foreach (var message in page.TakeWhile(m => m.Sequence < until))
+            {
+                var sender = senders.GetValueOrDefault(message.SenderId) ?? new ChatUser(message.SenderId, "");
+                var broadcast = ChatEventFanOut.ToBroadcast(new MessageCommitted(message, sender))!;
+                missed.Add((message.Sequence, () => DeliverNow(chatId, broadcast)));
+            }
+
+            if (page.Count < MissedPage)
+            {
+                break;
+            }
+
+            after = page[^1].Sequence;
+        }
+
+        if (missed.Count > 0)
+        {
+            LogMissedRead(_logger, missed.Count, chatId);
+        }
+
+        return missed;
+    }
+
+    private void Observe(Task task)
+    {
+        if (!task.IsCompletedSuccessfully)
+        {
+            _ = task.ContinueWith(
+                t => LogHubSendFailed(_logger, t.Exception!),
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Sending a chat event to SignalR clients failed.")]
+    private static partial void LogHubSendFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Read {Count} messages of chat {ChatId} from the store whose broadcasts did not arrive.")]
+    private static partial void LogMissedRead(ILogger logger, int count, long chatId);
+}
