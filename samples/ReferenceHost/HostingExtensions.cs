@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using ChatEngine.EntityFrameworkCore;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.IdentityModel.Tokens;
@@ -48,6 +49,17 @@ internal static class HostingExtensions
         }
 
         chat.AddEntityFrameworkStores<ReferenceHostDbContext>().AddUserDirectory<IdentityChatUserDirectory>();
+
+        // Several hosts: ConnectionStrings:Redis turns scale-out on; without it, one host in memory.
+        if (builder.Configuration.GetConnectionString("Redis") is { Length: > 0 } redis)
+        {
+            chat.AddRedisScaleOut(redis);
+        }
+
+        // Cookie keys in the shared database, so a session started on one host is good on every other.
+        builder.Services.AddDataProtection()
+            .SetApplicationName("ChatEngine.ReferenceHost")
+            .PersistKeysToDbContext<ReferenceHostDbContext>();
         return builder;
     }
 

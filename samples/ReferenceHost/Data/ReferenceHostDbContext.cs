@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -7,11 +8,14 @@ namespace ReferenceHost.Data;
 
 /// <summary>
 /// One database for accounts and chat: Identity's tables, the refresh tokens, and ChatEngine's
-/// tables through <c>UseChatEngine()</c>, under one migration history.
+/// tables through <c>UseChatEngine()</c>, under one migration history. The Data Protection keys that
+/// protect session cookies live here too, so every host behind a load balancer reads the same ones.
 /// </summary>
-public class ReferenceHostDbContext(DbContextOptions options) : IdentityDbContext<ChatAccount, IdentityRole<long>, long>(options)
+public class ReferenceHostDbContext(DbContextOptions options) : IdentityDbContext<ChatAccount, IdentityRole<long>, long>(options), IDataProtectionKeyContext
 {
     public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
+
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

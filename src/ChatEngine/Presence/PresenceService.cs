@@ -47,6 +47,17 @@ public sealed class PresenceService
         }
     }
 
+    /// <summary>
+    /// Records that a user's last connections vanished without closing (their host stopped and its
+    /// presence lease ran out): offline since <paramref name="lastSeen"/>, announced like a last
+    /// disconnect. For shared presence trackers; transports call <see cref="DisconnectedAsync"/>.
+    /// </summary>
+    public async Task ConnectionsLostAsync(long userId, DateTimeOffset lastSeen, CancellationToken cancellationToken = default)
+    {
+        await _lastSeen.SetLastSeenAsync(userId, lastSeen, cancellationToken).ConfigureAwait(false);
+        await AnnounceAsync(userId, isOnline: false, lastSeen, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The presence of each given user.</summary>
     public async Task<IReadOnlyDictionary<long, PresenceState>> GetPresenceAsync(IReadOnlyCollection<long> userIds, CancellationToken cancellationToken = default)
     {
