@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Npgsql;
+using Xunit;
+
+namespace ChatEngine.ReferenceHost.Tests.ScaleOut;
+
+/// <summary>
+/// Two reference hosts on real Kestrel, sharing one real PostgreSQL database and one real Redis,
+/// configured as an operator would: ConnectionStrings:Redis turns scale-out on, and both hosts share
+/// the JWT signing key (and, through the database, the cookie keys). A short presence lease keeps the
+/// dead-host test quick.
+/// </summary>
+public sealed class ScaleOutCluster : IAsyncLifetime
+{
+    public static readonly TimeSpan PresenceLease = TimeSpan.FromSeconds(3);
+
+    private readonly string _keyPrefix = $"test-{Guid.NewGuid():N}";
+    private string _database = "";
+
+    public PrivateRedis Redis { get; } = new();
+
+    public ReferenceHostFactory HostA { get; } = new();
+
+    public ReferenceHostFactory HostB { get; } = new();
+
+    public string ChatConnectionString { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        await Redis.StartAsync();
+        ChatConnectionString = await CreateDatabaseAsync();
+        foreach (var (key, value) in Settings())
+        {
+            HostA.Settings[key] = value;
+            HostB.Settings[key] = value;
+        }
+
+        _ = HostA.BaseAddress; // Starts A first: it migrates the shared database.
+        _ = HostB.BaseAddress;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await HostA.DisposeAsync();
+        await HostB.DisposeAsync();
+        await Redis.DisposeAsync();
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = new NpgsqlConnection(ServerConnectionString);
+        await admin.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", admin);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The configuration every host of the cluster gets.</summary>
+    public Dictionary<string, string?> Settings() => new()
+    {
+        ["Database:Provider"] = "PostgreSql",
+        ["ConnectionStrings:Chat"] = ChatConnectionString,
+        ["ConnectionStrings:Redis"] = Redis.ConnectionString,
+        ["Jwt:SigningKey"] = HostA.SigningKey,
+        ["ChatEngine:ScaleOut:KeyPrefix"] = _keyPrefix,
+        ["ChatEngine:ScaleOut:PresenceLease"] = PresenceLease.ToString(),
+    };
+
+    /// <summary>
+    /// A third host in a process of its own (the reference host's build, run with dotnet), so a test
+    /// can kill it the way a machine dies: no connection is closed, nothing is cleaned up.
+    /// </summary>
+    public async Task<(Process Process, Uri Address)> StartProcessHostAsync()
+    {
+        var port = FreePort();
+        var folder = Path.GetDirectoryName(typeof(Program).Assembly.Location)!;
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(folder, "ReferenceHost.dll"));
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        foreach (var (key, value) in Settings())
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var address = new Uri($"http://127.0.0.1:{port}");
+        using var client = new HttpClient { BaseAddress = address };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            Assert.False(process.HasExited, $"The third host exited with {(process.HasExited ? process.ExitCode : 0)}.");
+            try
+            {
+                if ((await client.GetAsync("/health")).IsSuccessStatusCode)
+                {
+                    return (process, address);
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+
+        process.Kill(entireProcessTree: true);
+        throw new TimeoutException("The third host did not answer /health within 60 s.");
+    }
+
+    /// <summary>Registers a user (on host A; accounts are shared) and returns their name and an access token.</summary>
+    public async Task<(string Name, string Token)> UserAsync(string prefix)
+    {
+        var name = $"{prefix}{Guid.NewGuid():N}"[..20];
+        using var client = HostA.NewClient();
+        (await client.PostAsJsonAsync("/user/register/", new { username = name, password = "Passw0rd!" })).EnsureSuccessStatusCode();
+        using var token = await HostB.NewClient().PostAsJsonAsync("/api/token/", new { username = name, password = "Passw0rd!" });
+        token.EnsureSuccessStatusCode();
+        return (name, (string)(await token.Content.ReadFromJsonAsync<JsonObject>())!["access"]!);
+    }
+
+    public static HttpClient Api(ReferenceHostFactory host, string token) => Api(host.BaseAddress, token);
+
+    public static HttpClient Api(Uri host, string token)
+    {
+        var client = new HttpClient { BaseAddress = host };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public async Task<long> PrivateChatAsync(string token, string otherName)
+    {
+        using var api = Api(HostA, token);
+        using var response = await api.PostAsJsonAsync("/chat/", new { username = otherName });
+        response.EnsureSuccessStatusCode();
+        return (long)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+    }
+
+    public async Task<long> GroupAsync(string ownerToken, params string[] members)
+    {
+        using var api = Api(HostB, ownerToken);
+        using var response = await api.PostAsJsonAsync("/group/", new { name = "cluster", members });
+        response.EnsureSuccessStatusCode();
+        return (long)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+    }
+
+    private static string ServerConnectionString =>
+        Environment.GetEnvironmentVariable("ConnectionStrings__PostgreSqlTests")
+        ?? throw new InvalidOperationException("Scale-out tests need ConnectionStrings__PostgreSqlTests. Run scripts/test.sh, which starts PostgreSQL and exports it.");
+
+    private async Task<string> CreateDatabaseAsync()
+    {
+        _database = $"chatengine_test_{Guid.NewGuid():N}";
+        await using (var admin = new NpgsqlConnection(ServerConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{_database}\"", admin);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        return new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = _database, MaxPoolSize = 20 }.ConnectionString;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

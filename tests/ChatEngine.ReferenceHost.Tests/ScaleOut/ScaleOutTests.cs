@@ -1,0 +1,251 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.SignalR.Client;
+using Xunit;
+
+namespace ChatEngine.ReferenceHost.Tests.ScaleOut;
+
+/// <summary>
+/// Several hosts behind a load balancer: whichever host a client lands on, it sees every message once
+/// and in order, sees who is online anywhere, and loses nothing when Redis goes away and comes back.
+/// </summary>
+[Collection(ScaleOutCollection.Name)]
+public sealed class ScaleOutTests(ScaleOutCluster cluster)
+{
+    private ReferenceHostFactory A => cluster.HostA;
+
+    private ReferenceHostFactory B => cluster.HostB;
+
+    [Fact]
+    public async Task MessageSentOnOneHost_ReachesSocketsOnBothHosts_ExactlyOnceAndInOrder()
+    {
+        var alice = await cluster.UserAsync("alice");
+        var bob = await cluster.UserAsync("bob");
+        var chatId = await cluster.PrivateChatAsync(alice.Token, bob.Name);
+        await using var aliceSocket = await LiveSocket.ConnectAsync(A.BaseAddress, chatId, alice.Token);
+        await using var bobSocket = await LiveSocket.ConnectAsync(B.BaseAddress, chatId, bob.Token);
+
+        for (var i = 0; i < 20; i++)
+        {
+            await aliceSocket.SendMessageAsync($"m{i}");
+        }
+
+        var atBob = await bobSocket.MessagesAsync(20);
+        var atAlice = await aliceSocket.MessagesAsync(20);
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"m{i}"), atBob.Select(m => (string)m["text"]!));
+        Assert.Equal(atAlice.Select(m => (long)m["id"]!), atBob.Select(m => (long)m["id"]!));
+        Assert.Equal(alice.Name, (string)atBob[0]["sender_username"]!);
+        Assert.Equal(0, await bobSocket.CountExtraAsync("message", TimeSpan.FromMilliseconds(500)));
+    }
+
+    [Fact]
+    public async Task SignalRClientOnOneHost_AndWebSocketOnTheOther_SeeEachOthersMessagesOnce()
+    {
+        var carol = await cluster.UserAsync("carol");
+        var dave = await cluster.UserAsync("dave");
+        var chatId = await cluster.PrivateChatAsync(carol.Token, dave.Name);
+        await using var carolSocket = await LiveSocket.ConnectAsync(A.BaseAddress, chatId, carol.Token);
+
+        var received = new ConcurrentQueue<JsonElement>();
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(B.BaseAddress, "/hubs/chat"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(dave.Token))
+            .Build();
+        hub.On<JsonElement>("message", received.Enqueue);
+        await hub.StartAsync();
+        await hub.InvokeAsync<List<JsonElement>>("JoinChat", chatId, null);
+
+        await carolSocket.SendMessageAsync("from a websocket on A");
+        await WaitUntilAsync(() => received.Count >= 1);
+        var sent = await hub.InvokeAsync<JsonElement>("SendMessage", chatId, "from signalr on B", null);
+
+        var atCarol = await carolSocket.MessagesAsync(2);
+        Assert.Equal(["from a websocket on A", "from signalr on B"], atCarol.Select(m => (string)m["text"]!));
+        Assert.Equal(sent.GetProperty("id").GetInt64(), (long)atCarol[1]["id"]!);
+        await WaitUntilAsync(() => received.Count >= 2);
+        await Task.Delay(500);
+        Assert.Equal(["from a websocket on A", "from signalr on B"], received.Select(m => m.GetProperty("text").GetString()));
+    }
+
+    [Fact]
+    public async Task Presence_IsOnlineWhileAnyHostHoldsAConnection_AndOfflineAfterTheLast()
+    {
+        var erin = await cluster.UserAsync("erin");
+        var frank = await cluster.UserAsync("frank");
+        var chatId = await cluster.PrivateChatAsync(erin.Token, frank.Name);
+        await using var frankSocket = await LiveSocket.ConnectAsync(A.BaseAddress, chatId, frank.Token);
+
+        var erinOnB = await LiveSocket.ConnectAsync(B.BaseAddress, chatId, erin.Token);
+        var online = await frankSocket.NextAsync("status");
+        Assert.Equal((erin.Name, true), ((string)online["username"]!, (bool)online["is_online"]!));
+        Assert.True(await IsOnlineAsync(A, frank.Token, erin.Name));
+
+        var erinOnA = await LiveSocket.ConnectAsync(A.BaseAddress, chatId, erin.Token);
+        await erinOnB.DisposeAsync();
+        Assert.Equal(0, await frankSocket.CountExtraAsync("status", TimeSpan.FromMilliseconds(500)));
+        Assert.True(await IsOnlineAsync(B, frank.Token, erin.Name));
+
+        await erinOnA.DisposeAsync();
+        var offline = await frankSocket.NextAsync("status");
+        Assert.Equal((erin.Name, false), ((string)offline["username"]!, (bool)offline["is_online"]!));
+        Assert.NotNull((string?)offline["lastseen"]);
+        Assert.False(await IsOnlineAsync(B, frank.Token, erin.Name));
+    }
+
+    [Fact]
+    public async Task HostThatDies_LeavesItsUsersOnline_OnlyUntilItsLeaseRunsOut()
+    {
+        var gina = await cluster.UserAsync("gina");
+        var hank = await cluster.UserAsync("hank");
+        var chatId = await cluster.PrivateChatAsync(gina.Token, hank.Name);
+        await using var hankSocket = await LiveSocket.ConnectAsync(A.BaseAddress, chatId, hank.Token);
+        var (doomed, address) = await cluster.StartProcessHostAsync();
+        try
+        {
+            await using var ginaSocket = await LiveSocket.ConnectAsync(address, chatId, gina.Token);
+            Assert.True((bool)(await hankSocket.NextAsync("status"))["is_online"]!);
+
+            doomed.Kill(entireProcessTree: true); // No close, no clean-up: a machine gone.
+            await doomed.WaitForExitAsync();
+            Assert.True(await IsOnlineAsync(A, hank.Token, gina.Name), "Online until the dead host's lease runs out.");
+
+            var offline = await hankSocket.NextAsync("status", TimeSpan.FromTicks(ScaleOutCluster.PresenceLease.Ticks * 5));
+            Assert.Equal((gina.Name, false), ((string)offline["username"]!, (bool)offline["is_online"]!));
+            Assert.False(await IsOnlineAsync(B, hank.Token, gina.Name));
+            Assert.NotNull(await LastSeenAsync(B, hank.Token, gina.Name));
+        }
+        finally
+        {
+            doomed.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task ConcurrentSendersOnBothHosts_EveryRecipientSeesTheSameGaplessOrder()
+    {
+        var owner = await cluster.UserAsync("owner");
+        var second = await cluster.UserAsync("second");
+        var watcherA = await cluster.UserAsync("watcha");
+        var watcherB = await cluster.UserAsync("watchb");
+        var groupId = await cluster.GroupAsync(owner.Token, second.Name, watcherA.Name, watcherB.Name);
+        await using var onA = await LiveSocket.ConnectAsync(A.BaseAddress, groupId, watcherA.Token);
+        await using var onB = await LiveSocket.ConnectAsync(B.BaseAddress, groupId, watcherB.Token);
+        await using var senderA = await LiveSocket.ConnectAsync(A.BaseAddress, groupId, owner.Token);
+        await using var senderB = await LiveSocket.ConnectAsync(B.BaseAddress, groupId, second.Token);
+
+        // Within the send rate limit's burst, both at once.
+        await Task.WhenAll(
+            Task.Run(async () => { for (var i = 0; i < 30; i++) { await senderA.SendMessageAsync($"a{i}"); } }),
+            Task.Run(async () => { for (var i = 0; i < 30; i++) { await senderB.SendMessageAsync($"b{i}"); } }));
+
+        var seenOnA = (await onA.MessagesAsync(60)).Select(m => (long)m["id"]!).ToList();
+        var seenOnB = (await onB.MessagesAsync(60)).Select(m => (long)m["id"]!).ToList();
+        var stored = await HistoryIdsAsync(A, owner.Token, $"/group/{groupId}");
+        Assert.Equal(stored, seenOnA);
+        Assert.Equal(stored, seenOnB);
+        Assert.Equal(60, stored.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task RedisGoingAway_LosesNoAcknowledgedMessage_AndTheOtherHostCatchesUpWhenItReturns()
+    {
+        var ivan = await cluster.UserAsync("ivan");
+        var judy = await cluster.UserAsync("judy");
+        var chatId = await cluster.PrivateChatAsync(ivan.Token, judy.Name);
+        await using var ivanSocket = await LiveSocket.ConnectAsync(A.BaseAddress, chatId, ivan.Token);
+        await using var judySocket = await LiveSocket.ConnectAsync(B.BaseAddress, chatId, judy.Token);
+        await ivanSocket.SendMessageAsync("before");
+        var before = (await judySocket.MessagesAsync(1))[0];
+
+        await cluster.Redis.StopAsync();
+        try
+        {
+            Assert.Equal("Degraded", await HealthAsync(A, expected: "Degraded"));
+            for (var i = 0; i < 5; i++)
+            {
+                await ivanSocket.SendMessageAsync($"during{i}");
+            }
+
+            // Acknowledged (committed, then echoed) on A although Redis is gone.
+            var acknowledged = await ivanSocket.MessagesAsync(6);
+            Assert.Equal(["before", "during0", "during1", "during2", "during3", "during4"], acknowledged.Select(m => (string)m["text"]!));
+        }
+        finally
+        {
+            await cluster.Redis.StartAsync();
+        }
+
+        Assert.Equal("Healthy", await HealthAsync(A, expected: "Healthy"));
+        Assert.Equal("Healthy", await HealthAsync(B, expected: "Healthy"));
+        await ivanSocket.SendMessageAsync("after");
+
+        // Judy's open socket gets what she missed, in order, then live traffic; nothing twice.
+        var atJudy = await judySocket.MessagesAsync(6);
+        Assert.Equal(["during0", "during1", "during2", "during3", "during4", "after"], atJudy.Select(m => (string)m["text"]!));
+        Assert.Equal(0, await judySocket.CountExtraAsync("message", TimeSpan.FromMilliseconds(500)));
+
+        // A client that reconnects closes any gap itself with ?after=.
+        await using var reconnected = await LiveSocket.ConnectAsync(B.BaseAddress, chatId, judy.Token, after: (long)before["id"]!);
+        Assert.Equal(atJudy.Select(m => (long)m["id"]!), (await reconnected.MessagesAsync(6)).Select(m => (long)m["id"]!));
+        Assert.Equal(7, (await HistoryIdsAsync(B, judy.Token, $"/chat/{chatId}")).Count);
+    }
+
+    private static async Task<bool> IsOnlineAsync(ReferenceHostFactory host, string token, string name) =>
+        (bool)(await FindAsync(host, token, name))["is_online"]!;
+
+    private static async Task<string?> LastSeenAsync(ReferenceHostFactory host, string token, string name) =>
+        (string?)(await FindAsync(host, token, name))["lastseen"];
+
+    private static async Task<JsonObject> FindAsync(ReferenceHostFactory host, string token, string name)
+    {
+        using var api = ScaleOutCluster.Api(host, token);
+        var found = await api.GetFromJsonAsync<JsonArray>($"/search/?q={name}");
+        return found!.Single(u => (string)u!["username"]! == name)!.AsObject();
+    }
+
+    private static async Task<List<long>> HistoryIdsAsync(ReferenceHostFactory host, string token, string chatPath)
+    {
+        using var api = ScaleOutCluster.Api(host, token);
+        var detail = await api.GetFromJsonAsync<JsonObject>($"{chatPath}?limit=200");
+        return detail!["messages"]!.AsArray().Select(m => (long)m!["id"]!).ToList();
+    }
+
+    private static async Task<string> HealthAsync(ReferenceHostFactory host, string expected)
+    {
+        using var client = host.NewClient();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        string status;
+        do
+        {
+            using var response = await client.GetAsync("/health");
+            status = await response.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode); // Degraded still takes traffic.
+            if (status == expected)
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        return status;
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ScaleOutCollection : ICollectionFixture<ScaleOutCluster>
+{
+    public const string Name = "Scale-out cluster";
+}
