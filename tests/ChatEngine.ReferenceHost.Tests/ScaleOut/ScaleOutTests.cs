@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.SignalR.Client;
 using Xunit;
 
@@ -13,7 +14,7 @@ namespace ChatEngine.ReferenceHost.Tests.ScaleOut;
 /// and in order, sees who is online anywhere, and loses nothing when Redis goes away and comes back.
 /// </summary>
 [Collection(ScaleOutCollection.Name)]
-public sealed class ScaleOutTests(ScaleOutCluster cluster)
+public sealed partial class ScaleOutTests(ScaleOutCluster cluster)
 {
     private ReferenceHostFactory A => cluster.HostA;
 
@@ -191,6 +192,35 @@ public sealed class ScaleOutTests(ScaleOutCluster cluster)
         Assert.Equal(atJudy.Select(m => (long)m["id"]!), (await reconnected.MessagesAsync(6)).Select(m => (long)m["id"]!));
         Assert.Equal(7, (await HistoryIdsAsync(B, judy.Token, $"/chat/{chatId}")).Count);
     }
+
+    [Fact]
+    public async Task SessionAndAntiforgeryTokenFromOneHost_AreGoodOnTheOther()
+    {
+        var kate = await cluster.UserAsync("kate");
+        var leo = await cluster.UserAsync("leo");
+        var cookies = new CookieContainer(); // Both hosts are 127.0.0.1: the browser sends them one session.
+        using var onA = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = A.BaseAddress };
+        using var onB = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = B.BaseAddress };
+        (await onA.PostAsJsonAsync("/user/login/", new { username = kate.Name, password = "Passw0rd!" })).EnsureSuccessStatusCode();
+
+        using var home = await onB.GetAsync("/home/");
+        Assert.Equal(HttpStatusCode.OK, home.StatusCode);
+        var token = AntiforgeryMeta().Match(await home.Content.ReadAsStringAsync()).Groups[1].Value;
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/chat/") { Content = JsonContent.Create(new { username = leo.Name }) };
+        request.Headers.Add("RequestVerificationToken", WebUtility.HtmlDecode(token));
+        using var started = await onA.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+
+        // The keys behind both live in the shared database, not in one machine's profile.
+        await using var database = new Npgsql.NpgsqlConnection(cluster.ChatConnectionString);
+        await database.OpenAsync();
+        await using var keys = new Npgsql.NpgsqlCommand("SELECT count(*) FROM \"DataProtectionKeys\"", database);
+        Assert.True((long)(await keys.ExecuteScalarAsync())! > 0);
+    }
+
+    [GeneratedRegex("<meta name=\"ce-antiforgery\" content=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryMeta();
 
     private static async Task<bool> IsOnlineAsync(ReferenceHostFactory host, string token, string name) =>
         (bool)(await FindAsync(host, token, name))["is_online"]!;
