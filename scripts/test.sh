@@ -145,6 +145,7 @@ loadtest=benchmarks/ChatEngine.LoadTest/bin/Release/net10.0/ChatEngine.LoadTest.
 smoke "benchmarks (dry run)" dotnet run -c Release --no-build --project benchmarks/ChatEngine.Benchmarks -- --filter '*' --job Dry --inProcess
 smoke "load test, chat on SQLite" dotnet "$loadtest" --duration 3 --groups 3 --members 3
 smoke "load test, chat on PostgreSQL" dotnet "$loadtest" --duration 3 --groups 3 --members 3 --database postgres
+smoke "load test, two hosts sharing PostgreSQL and Redis" dotnet "$loadtest" --duration 3 --groups 3 --members 3 --database postgres --hosts 2
 smoke "load test, baseline" dotnet "$loadtest" --mode baseline --duration 2 --groups 3 --members 3
 
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -8,7 +8,7 @@ namespace ChatEngine.LoadTest;
 /// <summary>Opens many idle chat sockets (one user, one chat) and reports the server's memory with them open.</summary>
 internal static class IdleConnections
 {
-    public static async Task<string> RunAsync(LoadOptions options, Uri server, ServerProcess? process)
+    public static async Task<string> RunAsync(LoadOptions options, Uri server, ServerProcesses? process)
     {
         using var http = new HttpClient { BaseAddress = server };
         var name = $"idle{Guid.NewGuid():N}"[..16];

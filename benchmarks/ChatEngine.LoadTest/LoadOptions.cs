@@ -17,6 +17,8 @@ internal sealed record LoadOptions
     public string? JsonPath { get; init; }
     public int? ServePort { get; init; }
     public int IdleConnections { get; init; }
+    public int Hosts { get; init; } = 1;
+    public string? Redis { get; init; }
 
     public const string Help = """
         ChatEngine load test: drives a chat server over its public contract (REST + WebSockets) and
@@ -26,6 +28,9 @@ internal sealed record LoadOptions
           --target URL         test a running host (default: start the reference host)
           --host-dll PATH      the reference host to start (default: its Release build output)
           --database NAME      sqlite (default) or postgres (uses ConnectionStrings__PostgreSqlTests) when starting the host
+          --hosts N            start N reference hosts sharing PostgreSQL and Redis (scale-out); sockets are spread
+                               over them round-robin (default 1; more than 1 needs --database postgres)
+          --redis CONNECTION   Redis for --hosts (default: ConnectionStrings__RedisTests)
           --mode MODE          chat (default) or baseline: a bare Kestrel WebSocket fan-out, no auth, no storage
           --groups N           groups (default 20)
           --members N          members per group (default 10)
@@ -55,6 +60,8 @@ internal sealed record LoadOptions
                 "--duration" => options with { Duration = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--json" => options with { JsonPath = Next() },
                 "--idle" => options with { IdleConnections = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--hosts" => options with { Hosts = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--redis" => options with { Redis = Next() },
                 "--serve-baseline" => options with { ServePort = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Help}"),
             };
@@ -63,6 +70,11 @@ internal sealed record LoadOptions
         if (options.Mode is not ("chat" or "baseline"))
         {
             throw new ArgumentException("--mode is chat or baseline.");
+        }
+
+        if (options.Hosts < 1 || (options.Hosts > 1 && (options.Database != "postgres" || options.Mode != "chat" || options.Target is not null)))
+        {
+            throw new ArgumentException("--hosts N (N ≥ 1); several hosts need --database postgres, chat mode and no --target.");
         }
 
         return options.Groups < 1 || options.Members < 2 || options.Window < 1 || options.Duration <= 0

@@ -11,6 +11,7 @@ internal sealed record LoadResult
     public int Groups { get; init; }
     public int Members { get; init; }
     public int Connections { get; init; }
+    public int Hosts { get; init; } = 1;
     public double OfferedRate { get; init; }
     public int Window { get; init; }
     public double Seconds { get; init; }
@@ -38,7 +39,7 @@ internal sealed record LoadResult
     {
         var rows = new (string Name, string Value)[]
         {
-            ("mode", Mode + (Database is null ? "" : $" ({Database})")),
+            ("mode", Mode + (Database is null ? "" : $" ({Database})") + (Hosts > 1 ? $", {Hosts} hosts sharing Redis" : "")),
             ("groups x members", $"{Groups} x {Members} = {Connections} connections"),
             ("offered", OfferedRate > 0 ? $"{OfferedRate:N0} msg/s" : $"as fast as possible (window {Window} per connection)"),
             ("accepted", $"{AcceptedMessages:N0} messages, {AcceptedPerSecond:N0} msg/s"),
@@ -47,8 +48,8 @@ internal sealed record LoadResult
             ("errors", Errors == 0 ? "0" : $"{Errors} ({ErrorCodes})"),
             ("lost / duplicate deliveries", $"{LostDeliveries} / {DuplicateDeliveries}"),
             ("missing / duplicated in store", $"{MissingFromStore} / {DuplicatedInStore}"),
-            ("server CPU", ServerCpuSeconds is { } cpu ? $"{cpu} s" : "n/a"),
-            ("server peak memory", ServerPeakMemoryMiB is { } memory ? $"{memory} MiB" : "n/a"),
+            ("server CPU" + (Hosts > 1 ? " (all hosts)" : ""), ServerCpuSeconds is { } cpu ? $"{cpu} s" : "n/a"),
+            ("server peak memory" + (Hosts > 1 ? " (all hosts)" : ""), ServerPeakMemoryMiB is { } memory ? $"{memory} MiB" : "n/a"),
             ("verdict", Correct ? "OK: nothing lost, nothing repeated" : "FAILED: messages lost or repeated"),
         };
         var width = rows.Max(r => r.Name.Length);

@@ -10,8 +10,11 @@ using System.Text.Json.Nodes;
 namespace ChatEngine.LoadTest;
 
 /// <summary>One load run: set-up over REST, sockets per member per group, a timed send phase, then verification.</summary>
-internal sealed class LoadRun(LoadOptions options, Uri server)
+internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
 {
+    // Set-up and verification go to the first host; with several, any host would do.
+    private readonly Uri server = servers[0];
+
     private readonly ConcurrentDictionary<string, long> _sentAt = new();          // client_id -> Stopwatch ticks
     private readonly ConcurrentDictionary<string, int> _deliveries = new();       // client_id -> deliveries seen
     private readonly ConcurrentDictionary<string, byte> _accepted = new();        // client_id acknowledged to its sender
@@ -23,7 +26,7 @@ internal sealed class LoadRun(LoadOptions options, Uri server)
 
     private sealed record Member(int Group, long ChatId, string Token, ClientWebSocket Socket, SemaphoreSlim Window);
 
-    public async Task<LoadResult> RunAsync(ServerProcess? process, CancellationToken cancellationToken)
+    public async Task<LoadResult> RunAsync(ServerProcesses? process, CancellationToken cancellationToken)
     {
         var (chatIds, tokens) = options.Mode == "baseline" ? BaselineRooms() : await SetUpAsync(cancellationToken);
         var members = new List<Member>();
@@ -33,7 +36,8 @@ internal sealed class LoadRun(LoadOptions options, Uri server)
             {
                 var token = tokens[(g * options.Members) + m];
                 var socket = new ClientWebSocket();
-                var uri = new Uri($"ws://{server.Authority}/ws/chat/{chatIds[g]}/" + (token.Length > 0 ? $"?access_token={token}" : ""));
+                var host = servers[((g * options.Members) + m) % servers.Count]; // Members of a group on every host.
+                var uri = new Uri($"ws://{host.Authority}/ws/chat/{chatIds[g]}/" + (token.Length > 0 ? $"?access_token={token}" : ""));
                 await socket.ConnectAsync(uri, cancellationToken);
                 members.Add(new Member(g, chatIds[g], token, socket, new SemaphoreSlim(options.Window, options.Window)));
             }
@@ -80,6 +84,7 @@ internal sealed class LoadRun(LoadOptions options, Uri server)
             Groups = options.Groups,
             Members = options.Members,
             Connections = members.Count,
+            Hosts = servers.Count,
             OfferedRate = options.Rate,
             Window = options.Window,
             Seconds = Math.Round(sendSeconds, 2),

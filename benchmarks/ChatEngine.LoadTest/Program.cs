@@ -26,18 +26,18 @@ if (args.Contains("--help"))
 
 await using var process = options.Target is not null ? null
     : options.Mode == "baseline" ? await ServerProcess.StartBaselineAsync()
-    : await ServerProcess.StartReferenceHostAsync(options);
-var server = options.Target ?? process!.Address;
-Console.Error.WriteLine($"Load test ({options.Mode}) against {server}");
+    : await ServerProcess.StartReferenceHostsAsync(options);
+IReadOnlyList<Uri> servers = options.Target is { } target ? [target] : process!.Addresses;
+Console.Error.WriteLine($"Load test ({options.Mode}) against {string.Join(", ", servers)}");
 
 if (options.IdleConnections > 0)
 {
-    var idle = await IdleConnections.RunAsync(options, server, process);
+    var idle = await IdleConnections.RunAsync(options, servers[0], process);
     Console.WriteLine(idle);
     return 0;
 }
 
-var result = await new LoadRun(options, server).RunAsync(process, CancellationToken.None);
+var result = await new LoadRun(options, servers).RunAsync(process, CancellationToken.None);
 Console.WriteLine(result.ToTable());
 if (options.JsonPath is not null)
 {

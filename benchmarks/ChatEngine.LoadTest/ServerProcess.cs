@@ -20,7 +20,50 @@ internal sealed class ServerProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static Task<ServerProcess> StartReferenceHostAsync(LoadOptions options)
+    /// <summary>
+    /// Starts the reference host, or <c>--hosts N</c> of them sharing one PostgreSQL database and
+    /// Redis (scale-out), one after the other so the first migrates the database alone.
+    /// </summary>
+    public static async Task<ServerProcesses> StartReferenceHostsAsync(LoadOptions options)
+    {
+        var shared = new Dictionary<string, string>
+        {
+            ["Jwt__SigningKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        };
+        if (options.Database == "postgres")
+        {
+            var server = Environment.GetEnvironmentVariable("ConnectionStrings__PostgreSqlTests")
+                ?? throw new InvalidOperationException("--database postgres needs ConnectionStrings__PostgreSqlTests.");
+            shared["Database__Provider"] = "PostgreSql";
+            shared["ConnectionStrings__Chat"] = PostgresDatabase.Fresh(server);
+        }
+
+        if (options.Hosts > 1)
+        {
+            shared["ConnectionStrings__Redis"] = options.Redis
+                ?? Environment.GetEnvironmentVariable("ConnectionStrings__RedisTests")
+                ?? throw new InvalidOperationException("--hosts needs Redis: pass --redis or set ConnectionStrings__RedisTests.");
+            shared["ChatEngine__ScaleOut__KeyPrefix"] = $"load-{Guid.NewGuid():N}";
+        }
+
+        var hosts = new List<ServerProcess>();
+        try
+        {
+            for (var i = 0; i < options.Hosts; i++)
+            {
+                hosts.Add(await StartReferenceHostAsync(options, shared));
+            }
+        }
+        catch
+        {
+            await new ServerProcesses(hosts).DisposeAsync();
+            throw;
+        }
+
+        return new ServerProcesses(hosts);
+    }
+
+    private static Task<ServerProcess> StartReferenceHostAsync(LoadOptions options, Dictionary<string, string> shared)
     {
         var dll = options.HostDll ?? FindReferenceHost();
         var port = FreePort();
@@ -33,18 +76,15 @@ internal sealed class ServerProcess : IAsyncDisposable
         };
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
-        start.Environment["Jwt__SigningKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        foreach (var (key, value) in shared)
+        {
+            start.Environment[key] = value;
+        }
+
         // Load comes from few users: the per-user send limit would measure itself, not the server.
         start.Environment["ChatEngine__Transports__SendsPerSecond"] = "1000000";
         start.Environment["ChatEngine__Transports__SendBurst"] = "1000000";
-        if (options.Database == "postgres")
-        {
-            var server = Environment.GetEnvironmentVariable("ConnectionStrings__PostgreSqlTests")
-                ?? throw new InvalidOperationException("--database postgres needs ConnectionStrings__PostgreSqlTests.");
-            start.Environment["Database__Provider"] = "PostgreSql";
-            start.Environment["ConnectionStrings__Chat"] = PostgresDatabase.Fresh(server);
-        }
-        else
+        if (options.Database != "postgres")
         {
             start.Environment["ConnectionStrings__Chat"] = $"Data Source={Path.Combine(folder, "chat.db")}";
         }
@@ -52,7 +92,9 @@ internal sealed class ServerProcess : IAsyncDisposable
         return StartAsync(start, port, folder);
     }
 
-    public static Task<ServerProcess> StartBaselineAsync()
+    public static async Task<ServerProcesses> StartBaselineAsync() => new([await StartBaselineProcessAsync()]);
+
+    private static Task<ServerProcess> StartBaselineProcessAsync()
     {
         var port = FreePort();
         var self = Environment.ProcessPath!;
@@ -153,11 +195,41 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 }
 
+/// <summary>The server processes of a run: one host, or several behind the load generator's round-robin.</summary>
+internal sealed class ServerProcesses(IReadOnlyList<ServerProcess> processes) : IAsyncDisposable
+{
+    public IReadOnlyList<Uri> Addresses { get; } = processes.Select(p => p.Address).ToArray();
+
+    public double CpuSeconds() => processes.Sum(p => p.CpuSeconds());
+
+    public double PeakMemoryMiB() => processes.Sum(p => p.PeakMemoryMiB());
+
+    public double MemoryMiB() => processes.Sum(p => p.MemoryMiB());
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in processes)
+        {
+            await process.DisposeAsync();
+        }
+    }
+}
+
 internal static class PostgresDatabase
 {
-    /// <summary>A connection string for a fresh database on the server; the host creates it when it migrates.</summary>
+    /// <summary>
+    /// A connection string for a fresh database on the server (the host creates it when it migrates),
+    /// with the pool size the README recommends (about 10× the cores) unless the server string sets one.
+    /// </summary>
     public static string Fresh(string server) =>
-        new System.Data.Common.DbConnectionStringBuilder { ConnectionString = server }.Also(b => b["Database"] = $"chatengine_load_{Guid.NewGuid():N}").ConnectionString;
+        new System.Data.Common.DbConnectionStringBuilder { ConnectionString = server }.Also(b =>
+        {
+            b["Database"] = $"chatengine_load_{Guid.NewGuid():N}";
+            if (!b.ContainsKey("Maximum Pool Size") && !b.ContainsKey("MaxPoolSize"))
+            {
+                b["Maximum Pool Size"] = 20;
+            }
+        }).ConnectionString;
 
     private static T Also<T>(this T value, Action<T> change)
     {

@@ -182,7 +182,9 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         }
 
         var messages = new Dictionary<int, MessageEntity>(fresh.Count);
-        foreach (var chat in fresh.GroupBy(i => batch[i].Draft.ChatId))
+        // Rows are locked in id order, chats then members, the same on every host: writers on several
+        // hosts then wait for each other at worst, and never deadlock.
+        foreach (var chat in fresh.GroupBy(i => batch[i].Draft.ChatId).OrderBy(c => c.Key))
         {
             var indexes = chat.ToArray();
             var last = await ReserveSequencesAsync(connection, dbTransaction, chat.Key, indexes.Length).ConfigureAwait(false);
@@ -325,7 +327,10 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
 
     private static async Task AdvanceSenderReadPositionsAsync(DbConnection connection, DbTransaction transaction, IEnumerable<MessageEntity> messages)
     {
-        foreach (var position in messages.GroupBy(m => (m.ChatId, m.SenderId)).Select(g => (g.Key.ChatId, g.Key.SenderId, Sequence: g.Max(m => m.Sequence))))
+        var positions = messages.GroupBy(m => (m.ChatId, m.SenderId))
+            .Select(g => (g.Key.ChatId, g.Key.SenderId, Sequence: g.Max(m => m.Sequence)))
+            .OrderBy(p => p.ChatId).ThenBy(p => p.SenderId);
+        foreach (var position in positions)
         {
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
