@@ -15,20 +15,38 @@ internal enum FrameRead
 /// <summary>
 /// Reads whole WebSocket messages up to a size limit into a pooled buffer. An oversized message is
 /// read to its end and dropped, so the connection stays usable and the client gets an error frame.
+/// An idle socket holds no buffer: it waits with a zero-byte read (as SignalR does) and rents one only
+/// when a message arrives, so ten thousand idle sockets do not pin ten thousand buffers.
 /// </summary>
 internal sealed class WebSocketFrameReader(WebSocket socket, int maxBytes) : IDisposable
 {
-    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(Math.Min(maxBytes, 16 * 1024));
+    private const int InitialBytes = 4 * 1024;
+
+    private byte[]? _buffer;
 
     public ReadOnlyMemory<byte> Frame { get; private set; }
 
     public async Task<FrameRead> ReadAsync(CancellationToken cancellationToken)
     {
+        ReleaseBuffer(); // The previous frame has been handled.
+        var waited = await socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+        if (waited.MessageType == WebSocketMessageType.Close)
+        {
+            return FrameRead.Closed;
+        }
+
+        if (waited.EndOfMessage)
+        {
+            Frame = ReadOnlyMemory<byte>.Empty;
+            return waited.MessageType == WebSocketMessageType.Binary ? FrameRead.Binary : FrameRead.Frame;
+        }
+
+        var buffer = _buffer = ArrayPool<byte>.Shared.Rent(Math.Min(maxBytes, InitialBytes));
         var length = 0;
         var tooLarge = false;
         while (true)
         {
-            var capacity = Math.Min(_buffer.Length, maxBytes);
+            var capacity = Math.Min(buffer.Length, maxBytes);
             if (length == capacity && !tooLarge)
             {
                 if (capacity >= maxBytes)
@@ -37,16 +55,16 @@ internal sealed class WebSocketFrameReader(WebSocket socket, int maxBytes) : IDi
                 }
                 else
                 {
-                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(maxBytes, _buffer.Length * 2));
-                    _buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(_buffer);
-                    _buffer = larger;
-                    capacity = Math.Min(_buffer.Length, maxBytes);
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(maxBytes, buffer.Length * 2));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = _buffer = larger;
+                    capacity = Math.Min(buffer.Length, maxBytes);
                 }
             }
 
             // Past the limit the rest of the message is read into the buffer and thrown away.
-            var target = tooLarge ? _buffer.AsMemory() : _buffer.AsMemory(length, capacity - length);
+            var target = tooLarge ? buffer.AsMemory() : buffer.AsMemory(length, capacity - length);
             var result = await socket.ReceiveAsync(target, cancellationToken).ConfigureAwait(false);
             if (result.MessageType == WebSocketMessageType.Close)
             {
@@ -65,11 +83,21 @@ internal sealed class WebSocketFrameReader(WebSocket socket, int maxBytes) : IDi
                     return FrameRead.TooLarge;
                 }
 
-                Frame = _buffer.AsMemory(0, length);
+                Frame = buffer.AsMemory(0, length);
                 return result.MessageType == WebSocketMessageType.Binary ? FrameRead.Binary : FrameRead.Frame;
             }
         }
     }
 
-    public void Dispose() => ArrayPool<byte>.Shared.Return(_buffer);
+    public void Dispose() => ReleaseBuffer();
+
+    private void ReleaseBuffer()
+    {
+        if (_buffer is { } buffer)
+        {
+            _buffer = null;
+            Frame = ReadOnlyMemory<byte>.Empty;
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 }
