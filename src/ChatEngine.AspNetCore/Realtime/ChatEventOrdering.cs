@@ -27,7 +27,7 @@ internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.Mis
         {
             if (!_chats.TryGetValue(chatId, out var queue))
             {
-                _chats[chatId] = queue = new ChatQueue { Next = sequence, Anchored = sequence == 1 };
+                _chats[chatId] = queue = new ChatQueue { Next = sequence, Anchor = sequence, Anchored = sequence == 1 };
                 if (!queue.Anchored)
                 {
                     queue.Held[sequence] = deliver;
@@ -45,9 +45,10 @@ internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.Mis
 
             if (sequence < queue.Next)
             {
-                // Already delivered (read from the store while its broadcast was late): drop the repeat.
-                // Skipped for good earlier: better late than lost.
-                if (queue.Skipped.Remove(sequence))
+                // Below the anchor (it ran late while the chat was first seen here), or skipped for good
+                // earlier: never delivered, so better late than lost. Otherwise it was delivered already
+                // (read from the store while its broadcast was late): drop the repeat.
+                if (sequence < queue.Anchor || queue.Skipped.Remove(sequence))
                 {
                     deliver();
                 }
@@ -97,7 +98,7 @@ internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.Mis
         {
             queue.Anchored = true;
             queue.GapTimerRunning = false;
-            queue.Next = queue.Held.Keys[0];
+            queue.Next = queue.Anchor = queue.Held.Keys[0];
             if (!DrainLocked(queue))
             {
                 StartGapTimerLocked(chatId, queue);
@@ -197,6 +198,9 @@ internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.Mis
         public HashSet<long> Skipped { get; } = [];
 
         public bool GapTimerRunning { get; set; }
+
+        /// <summary>The first sequence delivered in order here; nothing below it was delivered.</summary>
+        public long Anchor { get; set; }
 
         /// <summary>Whether <see cref="Next"/> is known; until then messages only gather.</summary>
         public bool Anchored { get; set; }
