@@ -84,7 +84,10 @@
     const refreshSoon = () => { clearTimeout(pending); pending = setTimeout(refresh, 200); };
 
     if (window.signalR) {
-      hub = new signalR.HubConnectionBuilder().withUrl(`${api}/hubs/chat`).withAutomaticReconnect().build();
+      // WebSockets only, without the negotiate round trip: any host behind a load balancer can take it.
+      hub = new signalR.HubConnectionBuilder()
+        .withUrl(`${api}/hubs/chat`, { skipNegotiation: true, transport: signalR.HttpTransportType.WebSockets })
+        .withAutomaticReconnect().build();
       hub.on("message", refreshSoon);
       hub.on("read", refreshSoon);
       hub.onreconnecting(() => showStatus("Connection lost; reconnecting…", true));
