@@ -1,7 +1,6 @@
 using ChatEngine;
 using ChatEngine.AspNetCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -23,6 +22,11 @@ public static class ChatEngineScaleOutBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var services = builder.Services;
+        if (services.Any(d => d.ServiceType == typeof(RedisConnection)))
+        {
+            return builder; // Already on: one connection, one relay, one health check.
+        }
+
         var options = services.AddOptions<ChatScaleOutOptions>().BindConfiguration("ChatEngine:ScaleOut").ValidateOnStart();
         if (configure is not null)
         {

@@ -34,8 +34,10 @@ public sealed class LiveSocket : IAsyncDisposable
         return new LiveSocket(socket);
     }
 
-    public Task SendMessageAsync(string text, string? clientId = null) =>
-        _socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(new { type = "message", text, client_id = clientId }), WebSocketMessageType.Text, true, CancellationToken.None);
+    public Task SendMessageAsync(string text, string? clientId = null) => SendAsync(new { type = "message", text, client_id = clientId });
+
+    public Task SendAsync(object frame) =>
+        _socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(frame), WebSocketMessageType.Text, true, CancellationToken.None);
 
     /// <summary>The next frame of the given type, skipping others.</summary>
     public async Task<JsonObject> NextAsync(string type, TimeSpan? timeout = null)

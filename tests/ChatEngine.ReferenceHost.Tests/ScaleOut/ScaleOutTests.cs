@@ -40,6 +40,13 @@ public sealed partial class ScaleOutTests(ScaleOutCluster cluster)
         Assert.Equal(atAlice.Select(m => (long)m["id"]!), atBob.Select(m => (long)m["id"]!));
         Assert.Equal(alice.Name, (string)atBob[0]["sender_username"]!);
         Assert.Equal(0, await bobSocket.CountExtraAsync("message", TimeSpan.FromMilliseconds(500)));
+
+        // Typing and read receipts cross too.
+        await bobSocket.SendAsync(new { type = "typing" });
+        Assert.Equal(bob.Name, (string)(await aliceSocket.NextAsync("typing"))["username"]!);
+        await bobSocket.SendAsync(new { type = "read", up_to = (long)atBob[^1]["id"]! });
+        var read = await aliceSocket.NextAsync("read");
+        Assert.Equal((bob.Name, (long)atBob[^1]["id"]!), ((string)read["username"]!, (long)read["up_to"]!));
     }
 
     [Fact]
