@@ -60,6 +60,18 @@ public abstract partial class ChatEngineSpecificationTests
     }
 
     [Fact]
+    public async Task Send_AfterLeavingAGroup_IsNotFound_EvenAsARetryOfAnEarlierMessage()
+    {
+        var group = await Groups.CreateGroupAsync(Alice, "team", ["bob"]);
+        await Messaging.SendAsync(Bob, group.Chat.Id, "still here", "b-1");
+        await Groups.RemoveMemberAsync(Alice, group.Chat.Id, "bob");
+
+        await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, () => Messaging.SendAsync(Bob, group.Chat.Id, "let me back"));
+        await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, () => Messaging.SendAsync(Bob, group.Chat.Id, "still here", "b-1"));
+        Assert.Equal(["still here"], (await Chats.GetChatAsync(Alice, group.Chat.Id)).Messages.Select(m => m.Message.Text));
+    }
+
+    [Fact]
     public async Task Send_WhenClientIdRepeats_ReturnsFirstMessage()
     {
         var chatId = await PrivateChatAsync(Alice, "bob");

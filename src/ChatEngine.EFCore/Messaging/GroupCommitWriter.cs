@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
@@ -156,6 +157,9 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         var connection = db.Database.GetDbConnection();
         var dbTransaction = transaction.GetDbTransaction();
 
+        // Only members send: checked here, in the transaction, with one query for the whole batch.
+        var members = await FindMembersAsync(connection, dbTransaction, batch).ConfigureAwait(false);
+
         // Retries of a client id return the first message, whether it is stored or earlier in this batch.
         var firstByClientId = new Dictionary<(long, long, string), int>();
         var existing = await FindExistingClientIdsAsync(connection, dbTransaction, batch).ConfigureAwait(false);
@@ -163,6 +167,12 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         for (var i = 0; i < batch.Count; i++)
         {
             var draft = batch[i].Draft;
+            if (!members.Contains((draft.ChatId, draft.SenderId)))
+            {
+                outcomes[i] = new ChatException(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, "Chat not found.");
+                continue;
+            }
+
             if (draft.ClientId is { } clientId)
             {
                 var key = (draft.ChatId, draft.SenderId, clientId);
@@ -233,6 +243,46 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         }
 
         return outcomes;
+    }
+
+    /// <summary>
+    /// Which (chat, sender) pairs of the batch are memberships. One query on the chats and senders
+    /// of the batch (the members key is (chat, user)); pairs outside the batch are dropped here.
+    /// </summary>
+    private static async Task<HashSet<(long ChatId, long UserId)>> FindMembersAsync(DbConnection connection, DbTransaction transaction, List<PendingSend> batch)
+    {
+        var pairs = batch.Select(p => (p.Draft.ChatId, p.Draft.SenderId)).ToHashSet();
+        var chats = pairs.Select(p => p.ChatId).Distinct().ToArray();
+        var senders = pairs.Select(p => p.SenderId).Distinct().ToArray();
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        var sql = new StringBuilder($"""SELECT "ChatId", "UserId" FROM "{ChatTables.Members}" WHERE "ChatId" IN (""");
+        for (var i = 0; i < chats.Length; i++)
+        {
+            sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"@c{i}");
+            AddParameter(command, $"@c{i}", chats[i]);
+        }
+
+        sql.Append(""") AND "UserId" IN (""");
+        for (var i = 0; i < senders.Length; i++)
+        {
+            sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"@u{i}");
+            AddParameter(command, $"@u{i}", senders[i]);
+        }
+
+        command.CommandText = sql.Append(')').ToString();
+        var members = new HashSet<(long, long)>();
+        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        while (await reader.ReadAsync().ConfigureAwait(false))
+        {
+            var pair = (reader.GetInt64(0), reader.GetInt64(1));
+            if (pairs.Contains(pair))
+            {
+                members.Add(pair);
+            }
+        }
+
+        return members;
     }
 
     /// <summary>

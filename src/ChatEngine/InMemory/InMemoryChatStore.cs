@@ -301,14 +301,15 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
     {
         lock (_lock)
         {
+            if (!_chats.TryGetValue(draft.ChatId, out var chat)
+                || _members.GetValueOrDefault(chat.Id)?.Exists(m => m.UserId == draft.SenderId) != true)
+            {
+                throw new ChatException(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, "Chat not found.");
+            }
+
             if (draft.ClientId is not null && _clientIds.TryGetValue((draft.ChatId, draft.SenderId, draft.ClientId), out var first))
             {
                 return Task.FromResult(new MessageAppendResult(first, false));
-            }
-
-            if (!_chats.TryGetValue(draft.ChatId, out var chat))
-            {
-                throw new ChatException(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, "Chat not found.");
             }
 
             var message = new ChatMessage

@@ -44,8 +44,10 @@ public sealed class MessagingService
     }
 
     /// <summary>
-    /// The checks of a send: text, client id, membership and sender. Nothing is written. A transport
-    /// that already knows the sender (a socket resolves its user once) passes it in <paramref name="knownSender"/>.
+    /// The checks of a send: text, client id and sender. Nothing is written. Membership is checked by
+    /// the store as it appends (see <see cref="IMessageStore.AppendAsync"/>), in the same transaction,
+    /// so it is checked at commit time and costs no read of its own. A transport that already knows
+    /// the sender (a socket resolves its user once) passes it in <paramref name="knownSender"/>.
     /// </summary>
     internal async Task<PreparedSend> PrepareSendAsync(long userId, long chatId, string? text, string? clientId, CancellationToken cancellationToken, ChatUser? knownSender = null)
     {
@@ -70,8 +72,6 @@ public sealed class MessagingService
             throw ChatErrors.Validation(ChatErrorCodes.ClientIdTooLong, $"client_id must be at most {_options.MaxClientIdLength} characters.");
         }
 
-        // A deleted chat still fails at the append: its sequence cannot be reserved.
-        await _access.RequireMembershipAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
         var sender = knownSender is { } known && known.Id == userId ? known : await _access.RequireUserAsync(userId, cancellationToken).ConfigureAwait(false);
         return new PreparedSend(new MessageDraft { ChatId = chatId, SenderId = userId, Text = trimmed, SentAt = _time.GetUtcNow(), ClientId = clientId }, sender);
     }

@@ -9,7 +9,10 @@ public interface IMessageStore
     /// position to it. If the sender already sent a message with the same
     /// <see cref="MessageDraft.ClientId"/> in that chat, nothing is written and that first message is
     /// returned. Returns only after the message is durably committed; a failure throws and nothing
-    /// of that message is kept.
+    /// of that message is kept. The sender must be a member of the chat when the message is
+    /// committed: otherwise, as for a chat that does not exist, it throws a <see cref="ChatException"/>
+    /// of kind <see cref="ChatErrorKind.NotFound"/> with code <see cref="ChatErrorCodes.ChatNotFound"/>
+    /// (the engine does not read membership before a send; the store checks it with the write).
     /// </summary>
     Task<MessageAppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken);
 
