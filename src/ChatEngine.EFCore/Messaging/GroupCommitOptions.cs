@@ -3,8 +3,8 @@ namespace ChatEngine.EntityFrameworkCore;
 /// <summary>How the EF Core send path batches messages into transactions.</summary>
 public sealed class GroupCommitOptions
 {
-    /// <summary>Most messages written in one transaction. Default 256.</summary>
-    public int MaxBatchSize { get; set; } = 256;
+    /// <summary>Most messages written in one transaction. Default 1,024 (batches only grow this large under heavy load).</summary>
+    public int MaxBatchSize { get; set; } = 1024;
 
     /// <summary>
     /// Sends waiting to be written before new ones wait for room (back-pressure instead of unbounded
