@@ -20,8 +20,12 @@ namespace ChatEngine.EntityFrameworkCore;
 internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     where TContext : DbContext
 {
-    // Rows per INSERT statement: 6 parameters each stays far below every provider's parameter limit.
-    private const int RowsPerInsert = 100;
+    // Rows per statement. Ids and sequences are written into the SQL as numbers and only text, times
+    // and client ids are parameters: SQLite finds each bound parameter by name with a linear search,
+    // so a statement's binding cost grows with the square of its parameters. Small statements there;
+    // PostgreSQL binds by position and pays a round trip per statement instead, so larger ones.
+    private const int SqliteRowsPerStatement = 32;
+    private const int RowsPerStatement = 100;
 
     private readonly IServiceScopeFactory _scopes;
     private readonly GroupCommitOptions _options;
@@ -156,13 +160,14 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         await using var transaction = await db.Database.BeginTransactionAsync().ConfigureAwait(false);
         var connection = db.Database.GetDbConnection();
         var dbTransaction = transaction.GetDbTransaction();
+        var rowsPerStatement = db.Database.IsSqlite() ? SqliteRowsPerStatement : RowsPerStatement;
 
         // Only members send: checked here, in the transaction, with one query for the whole batch.
         var members = await FindMembersAsync(connection, dbTransaction, batch).ConfigureAwait(false);
 
         // Retries of a client id return the first message, whether it is stored or earlier in this batch.
         var firstByClientId = new Dictionary<(long, long, string), int>();
-        var existing = await FindExistingClientIdsAsync(connection, dbTransaction, batch).ConfigureAwait(false);
+        var existing = await FindExistingClientIdsAsync(connection, dbTransaction, batch, rowsPerStatement).ConfigureAwait(false);
         var fresh = new List<int>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
@@ -224,7 +229,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
             }
         }
 
-        await InsertMessagesAsync(connection, dbTransaction, messages.Values.ToList()).ConfigureAwait(false);
+        await InsertMessagesAsync(connection, dbTransaction, messages.Values.ToList(), rowsPerStatement).ConfigureAwait(false);
         await AdvanceSenderReadPositionsAsync(connection, dbTransaction, messages.Values).ConfigureAwait(false);
         await transaction.CommitAsync().ConfigureAwait(false);
 
@@ -256,21 +261,10 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         var senders = pairs.Select(p => p.SenderId).Distinct().ToArray();
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        var sql = new StringBuilder($"""SELECT "ChatId", "UserId" FROM "{ChatTables.Members}" WHERE "ChatId" IN (""");
-        for (var i = 0; i < chats.Length; i++)
-        {
-            sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"@c{i}");
-            AddParameter(command, $"@c{i}", chats[i]);
-        }
-
-        sql.Append(""") AND "UserId" IN (""");
-        for (var i = 0; i < senders.Length; i++)
-        {
-            sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"@u{i}");
-            AddParameter(command, $"@u{i}", senders[i]);
-        }
-
-        command.CommandText = sql.Append(')').ToString();
+        command.CommandText = $"""
+            SELECT "ChatId", "UserId" FROM "{ChatTables.Members}"
+            WHERE "ChatId" IN ({Numbers(chats)}) AND "UserId" IN ({Numbers(senders)})
+            """;
         var members = new HashSet<(long, long)>();
         await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
         while (await reader.ReadAsync().ConfigureAwait(false))
@@ -290,20 +284,18 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     /// looked up exactly, on the unique index: a looser filter (chats IN ... AND client ids IN ...)
     /// would scan the chats' whole history on every batch.
     /// </summary>
-    private static async Task<Dictionary<(long, long, string), ChatMessage>> FindExistingClientIdsAsync(DbConnection connection, DbTransaction transaction, List<PendingSend> batch)
+    private static async Task<Dictionary<(long, long, string), ChatMessage>> FindExistingClientIdsAsync(DbConnection connection, DbTransaction transaction, List<PendingSend> batch, int rowsPerStatement)
     {
         var keys = batch.Where(p => p.Draft.ClientId is not null).Select(p => (p.Draft.ChatId, p.Draft.SenderId, ClientId: p.Draft.ClientId!)).Distinct().ToArray();
         var found = new Dictionary<(long, long, string), ChatMessage>();
-        foreach (var chunk in keys.Chunk(RowsPerInsert))
+        foreach (var chunk in keys.Chunk(rowsPerStatement))
         {
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
             var sql = new StringBuilder($"""SELECT "Id", "ChatId", "Sequence", "SenderId", "Text", "SentAt", "ClientId" FROM "{ChatTables.Messages}" WHERE """);
             for (var i = 0; i < chunk.Length; i++)
             {
-                sql.Append(i == 0 ? "" : " OR ").Append($"(\"ChatId\" = @c{i} AND \"SenderId\" = @s{i} AND \"ClientId\" = @k{i})");
-                AddParameter(command, $"@c{i}", chunk[i].ChatId);
-                AddParameter(command, $"@s{i}", chunk[i].SenderId);
+                sql.Append(i == 0 ? "" : " OR ").Append(CultureInfo.InvariantCulture, $"(\"ChatId\" = {chunk[i].ChatId} AND \"SenderId\" = {chunk[i].SenderId} AND \"ClientId\" = @k{i})");
                 AddParameter(command, $"@k{i}", chunk[i].ClientId);
             }
 
@@ -344,9 +336,9 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         return result is null or DBNull ? null : Convert.ToInt64(result, System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static async Task InsertMessagesAsync(DbConnection connection, DbTransaction transaction, List<MessageEntity> messages)
+    private static async Task InsertMessagesAsync(DbConnection connection, DbTransaction transaction, List<MessageEntity> messages, int rowsPerStatement)
     {
-        foreach (var chunk in messages.Chunk(RowsPerInsert))
+        foreach (var chunk in messages.Chunk(rowsPerStatement))
         {
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
@@ -354,10 +346,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
             for (var row = 0; row < chunk.Length; row++)
             {
                 var m = chunk[row];
-                sql.Append(row == 0 ? "" : ", ").Append($"(@c{row}, @s{row}, @u{row}, @t{row}, @a{row}, @k{row})");
-                AddParameter(command, $"@c{row}", m.ChatId);
-                AddParameter(command, $"@s{row}", m.Sequence);
-                AddParameter(command, $"@u{row}", m.SenderId);
+                sql.Append(row == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({m.ChatId}, {m.Sequence}, {m.SenderId}, @t{row}, @a{row}, @k{row})");
                 AddParameter(command, $"@t{row}", m.Text);
                 AddParameter(command, $"@a{row}", m.SentAt);
                 AddParameter(command, $"@k{row}", (object?)m.ClientId ?? DBNull.Value);
@@ -394,6 +383,9 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
             await command.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>Server-made numbers (ids, sequences) written into SQL: never user input.</summary>
+    private static string Numbers(IEnumerable<long> values) => string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
 
     private static void AddParameter(DbCommand command, string name, object value)
     {
