@@ -14,6 +14,7 @@ internal sealed record LoadOptions
     public double Rate { get; init; }
     public int Window { get; init; } = 4;
     public double Duration { get; init; } = 10;
+    public double Warmup { get; init; }
     public string? JsonPath { get; init; }
     public int? ServePort { get; init; }
     public int IdleConnections { get; init; }
@@ -36,7 +37,8 @@ internal sealed record LoadOptions
           --members N          members per group (default 10)
           --rate N             messages/s offered in total; 0 = as fast as the window allows (default 0)
           --window N           unacknowledged messages allowed per connection (default 4)
-          --duration SECONDS   sending time (default 10)
+          --duration SECONDS   measured sending time (default 10)
+          --warmup SECONDS     send this long first without measuring (JIT tiers, pools), still verified (default 0)
           --idle N             only open N idle WebSockets and report server memory (no sending)
           --json PATH          also write the results as JSON
         """;
@@ -58,6 +60,7 @@ internal sealed record LoadOptions
                 "--rate" => options with { Rate = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--window" => options with { Window = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--duration" => options with { Duration = double.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--warmup" => options with { Warmup = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--json" => options with { JsonPath = Next() },
                 "--idle" => options with { IdleConnections = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--hosts" => options with { Hosts = int.Parse(Next(), CultureInfo.InvariantCulture) },
@@ -77,8 +80,8 @@ internal sealed record LoadOptions
             throw new ArgumentException("--hosts N (N ≥ 1); several hosts need --database postgres, chat mode and no --target.");
         }
 
-        return options.Groups < 1 || options.Members < 2 || options.Window < 1 || options.Duration <= 0
-            ? throw new ArgumentException("--groups ≥ 1, --members ≥ 2, --window ≥ 1 and --duration > 0.")
+        return options.Groups < 1 || options.Members < 2 || options.Window < 1 || options.Duration <= 0 || options.Warmup < 0
+            ? throw new ArgumentException("--groups ≥ 1, --members ≥ 2, --window ≥ 1, --duration > 0 and --warmup ≥ 0.")
             : options;
     }
 }

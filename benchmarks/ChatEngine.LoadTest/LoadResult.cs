@@ -15,6 +15,7 @@ internal sealed record LoadResult
     public double OfferedRate { get; init; }
     public int Window { get; init; }
     public double Seconds { get; init; }
+    public double WarmupSeconds { get; init; }
     public long AcceptedMessages { get; init; }
     public double AcceptedPerSecond { get; init; }
     public long Deliveries { get; init; }
@@ -41,6 +42,7 @@ internal sealed record LoadResult
         {
             ("mode", Mode + (Database is null ? "" : $" ({Database})") + (Hosts > 1 ? $", {Hosts} hosts sharing Redis" : "")),
             ("groups x members", $"{Groups} x {Members} = {Connections} connections"),
+            ("measured", $"{Seconds} s" + (WarmupSeconds > 0 ? $" after {WarmupSeconds} s of warm-up" : "")),
             ("offered", OfferedRate > 0 ? $"{OfferedRate:N0} msg/s" : $"as fast as possible (window {Window} per connection)"),
             ("accepted", $"{AcceptedMessages:N0} messages, {AcceptedPerSecond:N0} msg/s"),
             ("deliveries", $"{Deliveries:N0}, {DeliveriesPerSecond:N0} /s"),

@@ -23,6 +23,8 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
     private long _errors;
     private long _duplicates;
     private long _deliveryCount;
+    private long _measuredDeliveries;   // deliveries of messages sent after the warm-up
+    private long _measureFrom;          // Stopwatch timestamp where the warm-up ends
 
     private sealed record Member(int Group, long ChatId, string Token, ClientWebSocket Socket, SemaphoreSlim Window);
 
@@ -44,14 +46,19 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
         }
 
         var receivers = members.Select((member, index) => ReceiveAsync(member, index)).ToArray();
-        var cpuBefore = process?.CpuSeconds() ?? 0;
         var clock = Stopwatch.StartNew();
+        // The warm-up sends like the run but counts only towards correctness, so the figures are of a
+        // server whose code is compiled (tiered JIT) and whose pools are full, as in production.
+        var warmup = TimeSpan.FromSeconds(options.Warmup);
+        _measureFrom = Stopwatch.GetTimestamp() + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
+        var cpuAtMeasureStart = CpuAfterAsync(process, warmup, cancellationToken);
         using var sending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        sending.CancelAfter(TimeSpan.FromSeconds(options.Duration));
+        sending.CancelAfter(warmup + TimeSpan.FromSeconds(options.Duration));
         var progress = ReportProgressAsync(clock, sending.Token);
         var perSenderInterval = options.Rate > 0 ? TimeSpan.FromSeconds(members.Count / options.Rate) : TimeSpan.Zero;
         await Task.WhenAll(members.Select((member, index) => SendLoopAsync(member, index, perSenderInterval, sending.Token)));
-        var sendSeconds = clock.Elapsed.TotalSeconds;
+        var sendSeconds = clock.Elapsed.TotalSeconds - warmup.TotalSeconds;
+        var cpuBefore = await cpuAtMeasureStart;
 
         // Let in-flight messages land, then close.
         var expected = () => _sentAt.Count * (long)options.Members;
@@ -88,10 +95,11 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
             OfferedRate = options.Rate,
             Window = options.Window,
             Seconds = Math.Round(sendSeconds, 2),
-            AcceptedMessages = _accepted.Count,
-            AcceptedPerSecond = Math.Round(_accepted.Count / sendSeconds),
-            Deliveries = Interlocked.Read(ref _deliveryCount),
-            DeliveriesPerSecond = Math.Round(Interlocked.Read(ref _deliveryCount) / sendSeconds),
+            WarmupSeconds = options.Warmup,
+            AcceptedMessages = MeasuredAccepted(),
+            AcceptedPerSecond = Math.Round(MeasuredAccepted() / sendSeconds),
+            Deliveries = Interlocked.Read(ref _measuredDeliveries),
+            DeliveriesPerSecond = Math.Round(Interlocked.Read(ref _measuredDeliveries) / sendSeconds),
             LatencyP50Ms = Percentile(sorted, 0.50),
             LatencyP95Ms = Percentile(sorted, 0.95),
             LatencyP99Ms = Percentile(sorted, 0.99),
@@ -225,8 +233,9 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
                     Interlocked.Increment(ref _duplicates);
                 }
 
-                if (_sentAt.TryGetValue(clientId, out var sent))
+                if (_sentAt.TryGetValue(clientId, out var sent) && sent >= _measureFrom)
                 {
+                    Interlocked.Increment(ref _measuredDeliveries);
                     _latencies.Add(Stopwatch.GetElapsedTime(sent, now).TotalMilliseconds);
                 }
 
@@ -273,6 +282,19 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
         var missing = _accepted.Keys.LongCount(id => !stored.ContainsKey(TextKey(id)));
         var duplicated = stored.Values.LongCount(count => count > 1);
         return (missing, duplicated);
+    }
+
+    /// <summary>Acknowledged messages sent after the warm-up.</summary>
+    private long MeasuredAccepted() => _accepted.Keys.LongCount(id => _sentAt.TryGetValue(id, out var sent) && sent >= _measureFrom);
+
+    private static async Task<double> CpuAfterAsync(ServerProcesses? process, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, cancellationToken);
+        }
+
+        return process?.CpuSeconds() ?? 0;
     }
 
     private static string TextKey(string clientId)
