@@ -8,7 +8,7 @@ namespace ChatEngine.AspNetCore;
 /// backplane. It connects on first use and never fails start-up: while Redis is away, commands fail
 /// fast (nothing queues up to be replayed late) and the connection keeps retrying in the background.
 /// </summary>
-internal sealed class RedisConnection : IAsyncDisposable
+internal sealed class RedisConnection : IAsyncDisposable, IDisposable
 {
     private readonly Lazy<Task<ConnectionMultiplexer>> _connection;
 
@@ -34,6 +34,8 @@ internal sealed class RedisConnection : IAsyncDisposable
         _connection.IsValueCreated && _connection.Value.IsCompletedSuccessfully ? _connection.Value.Result : null;
 
     public bool IsConnected => Current?.IsConnected == true;
+
+    public void Dispose() => Current?.Dispose();
 
     public async ValueTask DisposeAsync()
     {

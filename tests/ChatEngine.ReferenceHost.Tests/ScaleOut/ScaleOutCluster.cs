@@ -71,7 +71,7 @@ public sealed class ScaleOutCluster : IAsyncLifetime
     /// </summary>
     public async Task<(Process Process, Uri Address)> StartProcessHostAsync()
     {
-        var port = FreePort();
+        var port = PrivateRedis.FreePort();
         var folder = Path.GetDirectoryName(typeof(Program).Assembly.Location)!;
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(folder, "ReferenceHost.dll"));
@@ -162,12 +162,5 @@ public sealed class ScaleOutCluster : IAsyncLifetime
         }
 
         return new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = _database, MaxPoolSize = 20 }.ConnectionString;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
