@@ -17,6 +17,8 @@ public sealed class ChatEventOrderingTests
     private readonly Dictionary<long, bool> _inStore = [];
     private bool _storeDown;
 
+    private readonly HashSet<long> _watched = [Chat];
+
     private ChatEventOrdering NewOrdering() => new(_time, (chatId, from, until) =>
     {
         if (_storeDown)
@@ -27,7 +29,7 @@ public sealed class ChatEventOrderingTests
         IReadOnlyList<(long, Action)> missed = _inStore.Keys.Where(s => s >= from && s < until).Order()
             .Select(s => (s, (Action)(() => Deliver(s)))).ToList();
         return Task.FromResult(missed);
-    });
+    }, _watched.Contains);
 
     [Fact]
     public async Task MessagesThatRunAhead_AreHeldUntilTheGapFills()
@@ -80,9 +82,24 @@ public sealed class ChatEventOrderingTests
         var ordering = NewOrdering();
         Send(ordering, 1, 2);
         _inStore[3] = _inStore[4] = true; // Committed on another host while Redis was away.
-        await ordering.CatchUpAsync(chatId => chatId == Chat);
+        await ordering.CatchUpAsync();
         Send(ordering, 4, 5);
         Assert.Equal([1L, 2, 3, 4, 5], Delivered());
+    }
+
+    [Fact]
+    public void ChatsNobodyHereWatches_AreForgotten_OnceManyHaveBeenSeen()
+    {
+        var ordering = NewOrdering();
+        Send(ordering, 1);
+        for (long other = 1000; other < 5000; other++)
+        {
+            ordering.Deliver(other, 1, () => { });
+        }
+
+        Assert.InRange(ordering.TrackedChats, 2, 2048);
+        Send(ordering, 2); // The watched chat kept its place in line.
+        Assert.Equal([1L, 2], Delivered());
     }
 
     private void Send(ChatEventOrdering ordering, params long[] sequences)

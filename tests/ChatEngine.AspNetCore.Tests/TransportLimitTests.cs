@@ -56,8 +56,8 @@ public sealed class TransportLimitTests
     [Fact]
     public async Task StalledClient_DoesNotDelayTheOthers_AndIsDroppedWhenItsQueueOverflows()
     {
-        // Room for a committed batch, far less than the messages sent.
-        await using var server = await ChatServer.StartAsync(o => o.SendQueueCapacity = 64);
+        // Room for a committed batch, far less than the messages sent; no send limit in the way of 1,500 sends.
+        await using var server = await ChatServer.StartAsync(o => (o.SendQueueCapacity, o.SendsPerSecond, o.SendBurst) = (64, 100_000, 100_000));
         var groupId = await server.CreateGroupAsync(Alice, "bob", "carol");
         // Carol never reads, through a tiny socket receive buffer: her buffers fill up, then her queue.
         using var stalled = await server.ConnectAsync(Carol, groupId, receiveBufferBytes: 4096);

@@ -35,7 +35,7 @@ internal sealed partial class ChatBroadcaster
         _hub = hub;
         _scopes = scopes;
         _logger = logger;
-        _ordering = new ChatEventOrdering(time, ReadMissedAsync);
+        _ordering = new ChatEventOrdering(time, ReadMissedAsync, IsWatched);
     }
 
     public void Deliver(ChatBroadcast broadcast)
@@ -64,8 +64,11 @@ internal sealed partial class ChatBroadcaster
     }
 
     /// <summary>Delivers what chats watched here missed while broadcasts could not arrive.</summary>
-    public Task CatchUpAsync() =>
-        _ordering.CatchUpAsync(chatId => !_sockets.ChatSockets(chatId).IsEmpty || _hubConnections.InChat(chatId, userId: null).Count > 0);
+    public Task CatchUpAsync() => _ordering.CatchUpAsync();
+
+    /// <summary>Whether a connection on this host follows the chat.</summary>
+    private bool IsWatched(long chatId) =>
+        !_sockets.ChatSockets(chatId).IsEmpty || _hubConnections.InChat(chatId, userId: null).Count > 0;
 
     private void DeliverNow(long chatId, ChatBroadcast broadcast)
     {

@@ -9,7 +9,7 @@ namespace ChatEngine.AspNetCore;
 /// (its broadcast was lost with a dead process or while Redis was down) is read from the store;
 /// only if that fails too is it skipped, and clients close it with catch-up.
 /// </summary>
-internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.MissedMessages readMissed)
+internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.MissedMessages readMissed, Func<long, bool> isWatched)
 {
     /// <summary>Reads the deliveries of a chat's messages with sequences in [from, until), oldest first.</summary>
     public delegate Task<IReadOnlyList<(long Sequence, Action Deliver)>> MissedMessages(long chatId, long from, long until);
@@ -18,8 +18,23 @@ internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.Mis
     private static readonly TimeSpan FirstSettle = TimeSpan.FromMilliseconds(25);
     private const int MaxRemembered = 1024;
 
+    private const int FirstSweepAt = 1024;
+
     private readonly Dictionary<long, ChatQueue> _chats = [];
     private readonly Lock _lock = new();
+    private int _sweepAt = FirstSweepAt;
+
+    /// <summary>How many chats are followed here (for tests).</summary>
+    internal int TrackedChats
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _chats.Count;
+            }
+        }
+    }
 
     public void Deliver(long chatId, long sequence, Action deliver)
     {
@@ -27,6 +42,7 @@ internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.Mis
         {
             if (!_chats.TryGetValue(chatId, out var queue))
             {
+                SweepLocked();
                 _chats[chatId] = queue = new ChatQueue { Next = sequence, Anchor = sequence, Anchored = sequence == 1 };
                 if (!queue.Anchored)
                 {
@@ -68,7 +84,7 @@ internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.Mis
     /// Reads from the store what every chat seen here missed since its last delivered message, for
     /// when broadcasts may have been lost (Redis came back after an outage).
     /// </summary>
-    public async Task CatchUpAsync(Func<long, bool> isWatched)
+    public async Task CatchUpAsync()
     {
         List<(long ChatId, long Next)> chats;
         lock (_lock)
@@ -80,6 +96,29 @@ internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.Mis
         {
             await FillAsync(chatId, next, long.MaxValue).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Forgets settled chats nobody here watches, once the map has doubled since the last sweep, so a
+    /// long-running host does not keep an entry for every chat it ever relayed. A chat seen again
+    /// anchors afresh; watched chats are kept, so their gaps can still be read from the store.
+    /// </summary>
+    private void SweepLocked()
+    {
+        if (_chats.Count < _sweepAt)
+        {
+            return;
+        }
+
+        foreach (var (chatId, queue) in _chats)
+        {
+            if (queue.Anchored && queue.Held.Count == 0 && !queue.GapTimerRunning && !isWatched(chatId))
+            {
+                _chats.Remove(chatId);
+            }
+        }
+
+        _sweepAt = Math.Max(FirstSweepAt, _chats.Count * 2);
     }
 
     private void StartGapTimerLocked(long chatId, ChatQueue queue)
