@@ -76,6 +76,13 @@ internal static class HostingExtensions
                 "Jwt:AccessTokenLifetime must be positive and shorter than Jwt:RefreshTokenLifetime.")
             .ValidateOnStart();
         var jwt = builder.Configuration.GetSection("Jwt").Get<JwtOptions>() ?? new JwtOptions();
+        if (string.IsNullOrWhiteSpace(jwt.SigningKey) && !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis")))
+        {
+            // A key generated per host would make each host refuse the others' tokens.
+            throw new InvalidOperationException(
+                "ConnectionStrings:Redis is set, so this host runs beside others: set Jwt:SigningKey (base64, 32 bytes or more) to the same value on every host.");
+        }
+
         var signingKey = SigningKeys.Load(jwt, builder.Environment.ContentRootPath);
         services.AddSingleton(signingKey);
         services.AddScoped<TokenService>();

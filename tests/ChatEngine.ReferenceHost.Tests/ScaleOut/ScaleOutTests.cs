@@ -286,3 +286,18 @@ public sealed class ScaleOutCollection : ICollectionFixture<ScaleOutCluster>
 {
     public const string Name = "Scale-out cluster";
 }
+
+public sealed class ScaleOutConfigurationTests
+{
+    [Fact]
+    public async Task SeveralHostsWithoutASharedSigningKey_RefuseToStart_SayingWhatToSet()
+    {
+        await using var host = new ReferenceHostFactory();
+        host.Settings["ConnectionStrings:Redis"] = "127.0.0.1:1";
+        host.Settings["Jwt:SigningKey"] = "";
+
+        var error = Assert.ThrowsAny<Exception>(() => host.BaseAddress);
+
+        Assert.Contains("set Jwt:SigningKey", error.ToString(), StringComparison.Ordinal);
+    }
+}
