@@ -31,7 +31,7 @@ internal sealed partial class RedisBroadcastRelay(
             connection.GetSubscriber().Publish(redis.Keys.Broadcasts, BroadcastCodec.Encode(redis.HostId, broadcast), CommandFlags.FireAndForget);
             Interlocked.Exchange(ref _publishFailuresLogged, 0);
         }
-        catch (RedisException error)
+        catch (Exception error) when (error is RedisException or RedisTimeoutException)
         {
             if (Interlocked.Exchange(ref _publishFailuresLogged, 1) == 0)
             {
@@ -93,7 +93,7 @@ internal sealed partial class RedisBroadcastRelay(
 
             await subscription.UnsubscribeAsync().ConfigureAwait(false);
         }
-        catch (RedisException)
+        catch (Exception error) when (error is RedisException or RedisTimeoutException)
         {
             // Redis is away at start-up: subscribe when it comes back (ConnectionRestored).
         }

@@ -31,6 +31,7 @@ internal sealed partial class RedisPresenceTracker(RedisConnection redis, ILogge
 
     private readonly Dictionary<long, int> _local = [];
     private readonly Lock _lock = new();
+    private readonly HashSet<long> _unsynced = [];
 
     public async ValueTask<bool> ConnectAsync(long userId, CancellationToken cancellationToken)
     {
@@ -80,7 +81,7 @@ internal sealed partial class RedisPresenceTracker(RedisConnection redis, ILogge
                 await Task.WhenAll(checks).ConfigureAwait(false);
                 return ids.Where((_, i) => checks[i].Result).ToHashSet();
             }
-            catch (RedisException error)
+            catch (Exception error) when (error is RedisException or RedisTimeoutException)
             {
                 LogRedisFailed(logger, error);
             }
@@ -89,6 +90,21 @@ internal sealed partial class RedisPresenceTracker(RedisConnection redis, ILogge
         lock (_lock)
         {
             return ids.Where(_local.ContainsKey).ToHashSet(); // Redis away: who is here, at least.
+        }
+    }
+
+    /// <summary>
+    /// The users whose update failed since the last call: Redis may disagree with this host about
+    /// them (one who left during an outage may still count there), and nobody was told of the change,
+    /// so the leases write this host's state back and announce who is offline.
+    /// </summary>
+    public long[] TakeUnsynced()
+    {
+        lock (_lock)
+        {
+            var users = _unsynced.ToArray();
+            _unsynced.Clear();
+            return users;
         }
     }
 
@@ -105,6 +121,7 @@ internal sealed partial class RedisPresenceTracker(RedisConnection redis, ILogge
     {
         if (redis.Current is not { IsConnected: true } connection)
         {
+            MarkUnsynced(userId);
             return null;
         }
 
@@ -119,10 +136,19 @@ internal sealed partial class RedisPresenceTracker(RedisConnection redis, ILogge
             }).ConfigureAwait(false);
             return (long)result;
         }
-        catch (RedisException error)
+        catch (Exception error) when (error is RedisException or RedisTimeoutException)
         {
+            MarkUnsynced(userId);
             LogRedisFailed(logger, error);
             return null;
+        }
+    }
+
+    private void MarkUnsynced(long userId)
+    {
+        lock (_lock)
+        {
+            _unsynced.Add(userId);
         }
     }
 

@@ -71,6 +71,25 @@ public sealed class PrivateRedis : IAsyncDisposable
         _server = null;
     }
 
+    /// <summary>Makes the server answer no client for a while, keeping its data: an outage, not a restart.</summary>
+    public async Task PauseAsync(TimeSpan duration)
+    {
+        // Plain RESP over a socket of its own: a client library would wait out the pause when it closes.
+        var milliseconds = ((long)duration.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var command = $"*4\r\n$6\r\nCLIENT\r\n$5\r\nPAUSE\r\n${milliseconds.Length}\r\n{milliseconds}\r\n$3\r\nALL\r\n";
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(command));
+        var reply = new byte[64];
+        var read = await stream.ReadAsync(reply);
+        var answer = System.Text.Encoding.ASCII.GetString(reply, 0, read);
+        if (!answer.StartsWith("+OK", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"CLIENT PAUSE answered {answer}");
+        }
+    }
+
     public async ValueTask DisposeAsync() => await StopAsync();
 
     /// <summary>A port nothing listens on right now.</summary>

@@ -15,7 +15,7 @@ namespace ChatEngine.ReferenceHost.Tests.ScaleOut;
 /// </summary>
 public sealed class ScaleOutCluster : IAsyncLifetime
 {
-    public static readonly TimeSpan PresenceLease = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan PresenceLease = TimeSpan.FromSeconds(6);
 
     private readonly string _keyPrefix = $"test-{Guid.NewGuid():N}";
     private string _database = "";
@@ -59,7 +59,8 @@ public sealed class ScaleOutCluster : IAsyncLifetime
     {
         ["Database:Provider"] = "PostgreSql",
         ["ConnectionStrings:Chat"] = ChatConnectionString,
-        ["ConnectionStrings:Redis"] = Redis.ConnectionString,
+        // Commands give up after a second (not five): an outage shorter than the lease is then testable.
+        ["ConnectionStrings:Redis"] = $"{Redis.ConnectionString},asyncTimeout=1000,syncTimeout=1000",
         ["Jwt:SigningKey"] = HostA.SigningKey,
         ["ChatEngine:ScaleOut:KeyPrefix"] = _keyPrefix,
         ["ChatEngine:ScaleOut:PresenceLease"] = PresenceLease.ToString(),

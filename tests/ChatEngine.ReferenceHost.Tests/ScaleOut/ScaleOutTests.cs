@@ -131,6 +131,25 @@ public sealed partial class ScaleOutTests(ScaleOutCluster cluster)
     }
 
     [Fact]
+    public async Task UserWhoLeavesWhileRedisDoesNotAnswer_GoesOfflineOnceItAnswersAgain()
+    {
+        var mia = await cluster.UserAsync("mia");
+        var ned = await cluster.UserAsync("ned");
+        var chatId = await cluster.PrivateChatAsync(mia.Token, ned.Name);
+        await using var nedSocket = await LiveSocket.ConnectAsync(A.BaseAddress, chatId, ned.Token);
+        var miaSocket = await LiveSocket.ConnectAsync(B.BaseAddress, chatId, mia.Token);
+        Assert.True((bool)(await nedSocket.NextAsync("status"))["is_online"]!);
+
+        // Shorter than the lease (no host is taken for dead), longer than a command's timeout.
+        await cluster.Redis.PauseAsync(TimeSpan.FromSeconds(4));
+        await miaSocket.DisposeAsync(); // Host B cannot tell Redis: its update times out.
+
+        var offline = await nedSocket.NextAsync("status", TimeSpan.FromSeconds(40));
+        Assert.Equal((mia.Name, false), ((string)offline["username"]!, (bool)offline["is_online"]!));
+        Assert.False(await IsOnlineAsync(A, ned.Token, mia.Name));
+    }
+
+    [Fact]
     public async Task ConcurrentSendersOnBothHosts_EveryRecipientSeesTheSameGaplessOrder()
     {
         var owner = await cluster.UserAsync("owner");
