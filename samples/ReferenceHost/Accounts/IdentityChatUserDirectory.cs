@@ -5,9 +5,13 @@ using ReferenceHost.Data;
 namespace ReferenceHost.Accounts;
 
 /// <summary>ChatEngine reads the host's Identity accounts as its users: nothing is copied.</summary>
-internal sealed class IdentityChatUserDirectory(ReferenceHostDbContext db) : IChatUserDirectory
+internal sealed class IdentityChatUserDirectory(IServiceProvider services) : IChatUserDirectory
 {
-    private IQueryable<ChatAccount> Accounts => db.Users.AsNoTracking();
+    private ReferenceHostDbContext? _db;
+
+    // The context is taken when a lookup runs, not when a service using the directory is made: a
+    // send from a socket (whose sender is known) then rents no pooled context.
+    private IQueryable<ChatAccount> Accounts => (_db ??= services.GetRequiredService<ReferenceHostDbContext>()).Users.AsNoTracking();
 
     public async Task<ChatUser?> FindByIdAsync(long userId, CancellationToken cancellationToken) =>
         ToChatUser(await Accounts.FirstOrDefaultAsync(a => a.Id == userId, cancellationToken));

@@ -30,11 +30,13 @@ public static class ChatEngineEntityFrameworkBuilderExtensions
         }
 
         services.TryAddSingleton<GroupCommitWriter<TContext>>();
-        services.TryAddScoped<EntityFrameworkChatStore<TContext>>();
+        // The stores take the scope's context only when they query: a send (which only appends, through
+        // the write loop) then rents no pooled context.
+        services.TryAddScoped(sp => new EntityFrameworkChatStore<TContext>(sp.GetRequiredService<TContext>));
         services.TryAddScoped<IChatStore>(sp => sp.GetRequiredService<EntityFrameworkChatStore<TContext>>());
         services.TryAddScoped<IChatMemberStore>(sp => sp.GetRequiredService<EntityFrameworkChatStore<TContext>>());
         services.TryAddScoped<ILastSeenStore>(sp => sp.GetRequiredService<EntityFrameworkChatStore<TContext>>());
-        services.TryAddScoped<IMessageStore, EntityFrameworkMessageStore<TContext>>();
+        services.TryAddScoped<IMessageStore>(sp => new EntityFrameworkMessageStore<TContext>(sp.GetRequiredService<TContext>, sp.GetRequiredService<GroupCommitWriter<TContext>>()));
         return builder;
     }
 
@@ -122,7 +124,9 @@ public static class ChatEngineEntityFrameworkBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(id);
         ArgumentNullException.ThrowIfNull(userName);
-        builder.Services.AddSingleton(new UserDirectoryMapping<TUser>(id, userName, displayName));
-        return builder.AddUserDirectory<EntityFrameworkUserDirectory<TContext, TUser>>();
+        var mapping = new UserDirectoryMapping<TUser>(id, userName, displayName);
+        builder.Services.RemoveAll<IChatUserDirectory>();
+        builder.Services.AddScoped<IChatUserDirectory>(sp => new EntityFrameworkUserDirectory<TContext, TUser>(sp.GetRequiredService<TContext>, mapping));
+        return builder;
     }
 }

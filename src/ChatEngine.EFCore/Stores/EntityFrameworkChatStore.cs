@@ -7,20 +7,28 @@ namespace ChatEngine.EntityFrameworkCore;
 public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMemberStore, ILastSeenStore
     where TContext : DbContext
 {
-    private readonly TContext _db;
+    private readonly Lazy<TContext> _context;
 
     /// <summary>Creates the store over a context (scoped, one per request or connection).</summary>
     public EntityFrameworkChatStore(TContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        _db = context;
+        _context = new Lazy<TContext>(() => context);
     }
 
-    private DbSet<ChatEntity> Chats => _db.Set<ChatEntity>();
-    private DbSet<ChatMemberEntity> Members => _db.Set<ChatMemberEntity>();
-    private DbSet<MessageEntity> Messages => _db.Set<MessageEntity>();
-    private DbSet<ReadMarkEntity> ReadMarks => _db.Set<ReadMarkEntity>();
-    private DbSet<LastSeenEntity> LastSeen => _db.Set<LastSeenEntity>();
+    /// <summary>
+    /// Takes the context only when a query needs it: resolving a service that depends on this store
+    /// (a send checks nothing here) then rents no pooled context.
+    /// </summary>
+    internal EntityFrameworkChatStore(Func<TContext> context) => _context = new Lazy<TContext>(context);
+
+    private TContext Db => _context.Value;
+
+    private DbSet<ChatEntity> Chats => Db.Set<ChatEntity>();
+    private DbSet<ChatMemberEntity> Members => Db.Set<ChatMemberEntity>();
+    private DbSet<MessageEntity> Messages => Db.Set<MessageEntity>();
+    private DbSet<ReadMarkEntity> ReadMarks => Db.Set<ReadMarkEntity>();
+    private DbSet<LastSeenEntity> LastSeen => Db.Set<LastSeenEntity>();
 
     /// <inheritdoc />
     public async Task<(Chat Chat, bool Created)> GetOrCreatePrivateChatAsync(PrivatePair pair, DateTimeOffset createdAt, CancellationToken cancellationToken)
@@ -40,20 +48,20 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
         };
         try
         {
-            await using var transaction = await _db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await Db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             Chats.Add(chat);
-            await _db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             Members.AddRange(
                 new ChatMemberEntity { ChatId = chat.Id, UserId = pair.LowUserId, JoinedAt = chat.CreatedAt },
                 new ChatMemberEntity { ChatId = chat.Id, UserId = pair.HighUserId, JoinedAt = chat.CreatedAt });
-            await _db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return (chat.ToChat(), true);
         }
         catch (DbUpdateException)
         {
             // Another request created the pair first: the unique index kept one chat; return it.
-            _db.ChangeTracker.Clear();
+            Db.ChangeTracker.Clear();
             var winner = await FindPrivateAsync(pair, cancellationToken).ConfigureAwait(false);
             if (winner is null)
             {
@@ -71,18 +79,18 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
         var chat = new ChatEntity { Kind = ChatKind.Group, Name = group.Name, JoinCode = group.JoinCode, CreatedAt = EntityTime.ToStored(group.CreatedAt) };
         try
         {
-            await using var transaction = await _db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await Db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             Chats.Add(chat);
-            await _db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             Members.AddRange(group.Members.DistinctBy(m => m.UserId).Select(m =>
                 new ChatMemberEntity { ChatId = chat.Id, UserId = m.UserId, Role = m.Role, JoinedAt = chat.CreatedAt }));
-            await _db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return chat.ToChat();
         }
         catch (DbUpdateException ex)
         {
-            _db.ChangeTracker.Clear();
+            Db.ChangeTracker.Clear();
             if (await Chats.AnyAsync(c => c.JoinCode == group.JoinCode, cancellationToken).ConfigureAwait(false))
             {
                 throw JoinCodeTaken(ex);
@@ -125,7 +133,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     /// <inheritdoc />
     public async Task DeleteAsync(long chatId, CancellationToken cancellationToken)
     {
-        await using var transaction = await _db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await Db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await ReadMarks.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Messages.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Members.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
@@ -188,13 +196,13 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
         });
         try
         {
-            await _db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (DbUpdateException)
         {
             // A concurrent join of the same user won the primary key: joining twice is harmless.
-            _db.ChangeTracker.Clear();
+            Db.ChangeTracker.Clear();
             if (await Members.AnyAsync(m => m.ChatId == chatId && m.UserId == userId, cancellationToken).ConfigureAwait(false))
             {
                 return false;
@@ -216,7 +224,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     /// <inheritdoc />
     public async Task<bool> MarkReadAsync(long chatId, long userId, long upToSequence, DateTimeOffset readAt, CancellationToken cancellationToken)
     {
-        await using var transaction = await _db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await Db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         // The conditional update is the atomic compare: of two racing marks, only a forward one logs.
         var moved = await Members
             .Where(m => m.ChatId == chatId && m.UserId == userId && m.LastMarkedSequence < upToSequence)
@@ -231,7 +239,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
         }
 
         ReadMarks.Add(new ReadMarkEntity { ChatId = chatId, UserId = userId, UpToSequence = upToSequence, ReadAt = EntityTime.ToStored(readAt) });
-        await _db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }
@@ -260,12 +268,12 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
         LastSeen.Add(new LastSeenEntity { UserId = userId, LastSeenAt = stored });
         try
         {
-            await _db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (DbUpdateException)
         {
             // Another connection of the user wrote first; the later time wins.
-            _db.ChangeTracker.Clear();
+            Db.ChangeTracker.Clear();
             await LastSeen.Where(l => l.UserId == userId && l.LastSeenAt < stored)
                 .ExecuteUpdateAsync(s => s.SetProperty(l => l.LastSeenAt, stored), cancellationToken).ConfigureAwait(false);
         }

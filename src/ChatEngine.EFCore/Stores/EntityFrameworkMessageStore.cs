@@ -4,10 +4,11 @@ namespace ChatEngine.EntityFrameworkCore;
 
 /// <summary>Messages in any DbContext whose model has <c>UseChatEngine()</c>; appends go through the group-commit writer.</summary>
 /// <typeparam name="TContext">The DbContext.</typeparam>
-internal sealed class EntityFrameworkMessageStore<TContext>(TContext db, GroupCommitWriter<TContext> writer) : IMessageStore
+internal sealed class EntityFrameworkMessageStore<TContext>(Func<TContext> context, GroupCommitWriter<TContext> writer) : IMessageStore
     where TContext : DbContext
 {
-    private IQueryable<MessageEntity> Messages => db.Set<MessageEntity>().AsNoTracking();
+    // Appending goes to the write loop; only reads take the scope's context.
+    private IQueryable<MessageEntity> Messages => context().Set<MessageEntity>().AsNoTracking();
 
     public Task<MessageAppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken) =>
         writer.AppendAsync(draft, cancellationToken);

@@ -7,12 +7,13 @@ namespace ChatEngine.EntityFrameworkCore;
 /// Reads the host's own user entity as chat users, given where its id, user name and display name
 /// live: an app with Identity (or any user table) points ChatEngine at it in one line, nothing copied.
 /// </summary>
-internal sealed class EntityFrameworkUserDirectory<TContext, TUser>(TContext context, UserDirectoryMapping<TUser> mapping)
+internal sealed class EntityFrameworkUserDirectory<TContext, TUser>(Func<TContext> context, UserDirectoryMapping<TUser> mapping)
     : IChatUserDirectory
     where TContext : DbContext
     where TUser : class
 {
-    private IQueryable<TUser> Users => context.Set<TUser>().AsNoTracking();
+    // The scope's context is taken when a lookup runs, not when a service using the directory is made.
+    private IQueryable<TUser> Users => context().Set<TUser>().AsNoTracking();
 
     public async Task<ChatUser?> FindByIdAsync(long userId, CancellationToken cancellationToken) =>
         await Users.Where(mapping.IdIs(userId)).Select(mapping.ToChatUser).FirstOrDefaultAsync(cancellationToken);
