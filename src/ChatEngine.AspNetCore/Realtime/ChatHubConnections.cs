@@ -47,10 +47,6 @@ internal sealed class ChatHubConnections
         RemoveFromChat(connectionId, chatId);
     }
 
-    /// <summary>Whether a connection joined a chat.</summary>
-    public bool IsIn(string connectionId, long chatId) =>
-        _connections.TryGetValue(connectionId, out var connection) && connection.Chats.ContainsKey(chatId);
-
     /// <summary>The connections here in a chat, of one user or of everyone.</summary>
     public IReadOnlyList<string> InChat(long chatId, long? userId)
     {

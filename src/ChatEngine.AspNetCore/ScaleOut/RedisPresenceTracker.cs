@@ -12,7 +12,7 @@ namespace ChatEngine.AspNetCore;
 /// </summary>
 internal sealed partial class RedisPresenceTracker(RedisConnection redis, ILogger<RedisPresenceTracker> logger) : IPresenceTracker
 {
-    // KEYS[1] the user's hash, KEYS[2] the host's user set; ARGV[1] host id, ARGV[2] user id.
+    // @user: the user's hash of connections per host; @hostUsers: this host's set of users.
     private static readonly LuaScript Connect = LuaScript.Prepare("""
         redis.call('HINCRBY', @user, @host, 1)
         redis.call('SADD', @hostUsers, @userId)

@@ -333,7 +333,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         AddParameter(command, "@count", (long)count);
         AddParameter(command, "@chat", chatId);
         var result = await command.ExecuteScalarAsync().ConfigureAwait(false);
-        return result is null or DBNull ? null : Convert.ToInt64(result, System.Globalization.CultureInfo.InvariantCulture);
+        return result is null or DBNull ? null : Convert.ToInt64(result, CultureInfo.InvariantCulture);
     }
 
     private static async Task InsertMessagesAsync(DbConnection connection, DbTransaction transaction, List<MessageEntity> messages, int rowsPerStatement)
