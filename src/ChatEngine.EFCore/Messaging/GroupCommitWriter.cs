@@ -15,7 +15,9 @@ namespace ChatEngine.EntityFrameworkCore;
 /// waiting in one transaction: a SaveChanges per message costs one fsync each (a few hundred per
 /// second on SQLite), a batch costs one for all. No timer holds a batch back: while one commits,
 /// the next one gathers. Each sender is answered only after its own batch commits; a batch that
-/// fails is retried and then fails its senders with a typed error, never silently.
+/// fails is retried and then fails its senders with a typed error, never silently. Senders are
+/// answered on a second loop, batch after batch in commit order, so the next batch is written while
+/// the last one's senders publish and fan out.
 /// </summary>
 internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     where TContext : DbContext
@@ -31,6 +33,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     private readonly GroupCommitOptions _options;
     private readonly ILogger _logger;
     private readonly Channel<PendingSend> _queue;
+    private readonly Channel<WrittenBatch> _written;
     private readonly Lock _startLock = new();
     private Task? _loop;
 
@@ -42,6 +45,15 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         _queue = Channel.CreateBounded<PendingSend>(new BoundedChannelOptions(_options.QueueCapacity)
         {
             SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+
+        // A written batch waits here while the one before it is answered; the writer waits behind it,
+        // so answering never falls more than a batch behind.
+        _written = Channel.CreateBounded<WrittenBatch>(new BoundedChannelOptions(1)
+        {
+            SingleReader = true,
+            SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
     }
@@ -88,27 +100,57 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
 
         lock (_startLock)
         {
-            _loop ??= Task.Run(RunAsync);
+            _loop ??= Task.WhenAll(Task.Run(RunAsync), Task.Run(AnswerAsync));
         }
     }
 
     private async Task RunAsync()
     {
-        var batch = new List<PendingSend>(_options.MaxBatchSize);
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        try
         {
-            batch.Clear();
-            while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var pending))
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                batch.Add(pending);
-            }
+                var batch = new List<PendingSend>(Math.Min(reader.Count, _options.MaxBatchSize));
+                while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var pending))
+                {
+                    batch.Add(pending);
+                }
 
-            await WriteWithRetriesAsync(batch).ConfigureAwait(false);
+                await _written.Writer.WriteAsync(new WrittenBatch(batch, await WriteWithRetriesAsync(batch).ConfigureAwait(false))).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _written.Writer.TryComplete();
         }
     }
 
-    private async Task WriteWithRetriesAsync(List<PendingSend> batch)
+    /// <summary>
+    /// Answers the senders of each written batch in commit order. Their continuations run inline (see
+    /// <see cref="PendingSend"/>): each sender publishes before the next one is answered.
+    /// </summary>
+    private async Task AnswerAsync()
+    {
+        await foreach (var (batch, outcomes) in _written.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                switch (outcomes[i])
+                {
+                    case MessageAppendResult result:
+                        batch[i].Complete(result);
+                        break;
+                    case Exception error:
+                        batch[i].Fail(error);
+                        break;
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes a batch, retrying a failed transaction; returns, per send, its result or its error.</summary>
+    private async Task<object[]> WriteWithRetriesAsync(List<PendingSend> batch)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -118,20 +160,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
                 var outcomes = await WriteBatchAsync(batch).ConfigureAwait(false);
                 ChatEngineMetrics.CommitBatchSize.Record(batch.Count);
                 ChatEngineMetrics.CommitDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    switch (outcomes[i])
-                    {
-                        case MessageAppendResult result:
-                            batch[i].Complete(result);
-                            break;
-                        case Exception error:
-                            batch[i].Fail(error);
-                            break;
-                    }
-                }
-
-                return;
+                return outcomes;
             }
             catch (Exception ex) when (attempt < _options.MaxRetries)
             {
@@ -141,12 +170,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
             {
                 LogBatchFailed(_logger, ex, batch.Count);
                 var error = new ChatException(ChatErrorKind.Unavailable, ChatErrorCodes.StoreUnavailable, "The message could not be saved; it was not sent.", ex);
-                foreach (var pending in batch)
-                {
-                    pending.Fail(error);
-                }
-
-                return;
+                return Enumerable.Repeat<object>(error, batch.Count).ToArray();
             }
         }
     }
@@ -197,13 +221,11 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         }
 
         var messages = new Dictionary<int, MessageEntity>(fresh.Count);
-        // Rows are locked in id order, chats then members, the same on every host: writers on several
-        // hosts then wait for each other at worst, and never deadlock.
-        foreach (var chat in fresh.GroupBy(i => batch[i].Draft.ChatId).OrderBy(c => c.Key))
+        var byChat = fresh.GroupBy(i => batch[i].Draft.ChatId).ToDictionary(c => c.Key, c => c.ToArray());
+        var lastSequences = await ReserveSequencesAsync(db, connection, dbTransaction, byChat).ConfigureAwait(false);
+        foreach (var (chatId, indexes) in byChat)
         {
-            var indexes = chat.ToArray();
-            var last = await ReserveSequencesAsync(connection, dbTransaction, chat.Key, indexes.Length).ConfigureAwait(false);
-            if (last is null)
+            if (!lastSequences.TryGetValue(chatId, out var last))
             {
                 foreach (var i in indexes)
                 {
@@ -213,7 +235,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
                 continue;
             }
 
-            var sequence = last.Value - indexes.Length;
+            var sequence = last - indexes.Length;
             foreach (var i in indexes)
             {
                 var draft = batch[i].Draft;
@@ -280,9 +302,10 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     }
 
     /// <summary>
-    /// The stored messages whose (chat, sender, client id) a send of this batch repeats. Each key is
-    /// looked up exactly, on the unique index: a looser filter (chats IN ... AND client ids IN ...)
-    /// would scan the chats' whole history on every batch.
+    /// The stored messages whose (chat, sender, client id) a send of this batch repeats. The keys are
+    /// joined as a VALUES list to the unique index, each looked up exactly: a looser filter (chats
+    /// IN ... AND client ids IN ...) would scan the chats' whole history on every batch, and OR-ed
+    /// conditions cost SQLite's planner far more than the lookups themselves.
     /// </summary>
     private static async Task<Dictionary<(long, long, string), ChatMessage>> FindExistingClientIdsAsync(DbConnection connection, DbTransaction transaction, List<PendingSend> batch, int rowsPerStatement)
     {
@@ -292,13 +315,17 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         {
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            var sql = new StringBuilder($"""SELECT "Id", "ChatId", "Sequence", "SenderId", "Text", "SentAt", "ClientId" FROM "{ChatTables.Messages}" WHERE """);
+            var sql = new StringBuilder("SELECT m.\"Id\", m.\"ChatId\", m.\"Sequence\", m.\"SenderId\", m.\"Text\", m.\"SentAt\", m.\"ClientId\" FROM (VALUES ");
             for (var i = 0; i < chunk.Length; i++)
             {
-                sql.Append(i == 0 ? "" : " OR ").Append(CultureInfo.InvariantCulture, $"(\"ChatId\" = {chunk[i].ChatId} AND \"SenderId\" = {chunk[i].SenderId} AND \"ClientId\" = @k{i})");
+                sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({chunk[i].ChatId}, {chunk[i].SenderId}, @k{i})");
                 AddParameter(command, $"@k{i}", chunk[i].ClientId);
             }
 
+            sql.Append(CultureInfo.InvariantCulture, $"""
+                ) AS v JOIN "{ChatTables.Messages}" AS m
+                ON m."ChatId" = v.column1 AND m."SenderId" = v.column2 AND m."ClientId" = v.column3
+                """);
             command.CommandText = sql.ToString();
             await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
             while (await reader.ReadAsync().ConfigureAwait(false))
@@ -321,19 +348,52 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     }
 
     /// <summary>
-    /// Raises the chat's last sequence by <paramref name="count"/> and returns the new value, or null
-    /// if the chat is gone. The row update also serializes writers of one chat across processes
-    /// until commit, which keeps sequences gapless without blocking other chats.
+    /// Raises each chat's last sequence by its number of sends, in one statement, and returns the
+    /// new values (a chat that is gone is missing). The row updates also serialize writers of one
+    /// chat across processes until commit, which keeps sequences gapless without blocking other
+    /// chats. PostgreSQL first locks the rows in id order, the same on every host, so writers on
+    /// several hosts wait for each other at worst and never deadlock (one UPDATE locks rows in
+    /// whatever order its plan visits them). SQLite has one writer at a time anyway.
     /// </summary>
-    private static async Task<long?> ReserveSequencesAsync(DbConnection connection, DbTransaction transaction, long chatId, int count)
+    private static async Task<Dictionary<long, long>> ReserveSequencesAsync(DbContext db, DbConnection connection, DbTransaction transaction, Dictionary<long, int[]> byChat)
     {
+        var reserved = new Dictionary<long, long>(byChat.Count);
+        if (byChat.Count == 0)
+        {
+            return reserved;
+        }
+
+        var chats = Numbers(byChat.Keys.Order());
+        var sql = new StringBuilder();
+        if (!db.Database.IsSqlite())
+        {
+            sql.Append(CultureInfo.InvariantCulture, $"""SELECT "Id" FROM "{ChatTables.Chats}" WHERE "Id" IN ({chats}) ORDER BY "Id" FOR UPDATE; """);
+        }
+
+        sql.Append(CultureInfo.InvariantCulture, $"""UPDATE "{ChatTables.Chats}" SET "LastSequence" = "LastSequence" + CASE "Id" """);
+        foreach (var (chatId, indexes) in byChat)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $" WHEN {chatId} THEN {indexes.Length}");
+        }
+
+        sql.Append(CultureInfo.InvariantCulture, $""" END WHERE "Id" IN ({chats}) RETURNING "Id", "LastSequence" """);
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"""UPDATE "{ChatTables.Chats}" SET "LastSequence" = "LastSequence" + @count WHERE "Id" = @chat RETURNING "LastSequence" """;
-        AddParameter(command, "@count", (long)count);
-        AddParameter(command, "@chat", chatId);
-        var result = await command.ExecuteScalarAsync().ConfigureAwait(false);
-        return result is null or DBNull ? null : Convert.ToInt64(result, CultureInfo.InvariantCulture);
+        command.CommandText = sql.ToString();
+        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        do
+        {
+            while (await reader.ReadAsync().ConfigureAwait(false))
+            {
+                if (reader.FieldCount == 2)
+                {
+                    reserved[reader.GetInt64(0)] = reader.GetInt64(1);
+                }
+            }
+        }
+        while (await reader.NextResultAsync().ConfigureAwait(false));
+
+        return reserved;
     }
 
     private static async Task InsertMessagesAsync(DbConnection connection, DbTransaction transaction, List<MessageEntity> messages, int rowsPerStatement)
@@ -364,24 +424,29 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Moves each sender's read position up to their last message of the batch, in one statement.
+    /// Only members of chats whose rows this transaction has locked are updated, so the chat locks
+    /// already order these writers.
+    /// </summary>
     private static async Task AdvanceSenderReadPositionsAsync(DbConnection connection, DbTransaction transaction, IEnumerable<MessageEntity> messages)
     {
         var positions = messages.GroupBy(m => (m.ChatId, m.SenderId))
-            .Select(g => (g.Key.ChatId, g.Key.SenderId, Sequence: g.Max(m => m.Sequence)))
-            .OrderBy(p => p.ChatId).ThenBy(p => p.SenderId);
-        foreach (var position in positions)
+            .Select(g => string.Create(CultureInfo.InvariantCulture, $"({g.Key.ChatId}, {g.Key.SenderId}, {g.Max(m => m.Sequence)})"))
+            .ToList();
+        if (positions.Count == 0)
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = $"""
-                UPDATE "{ChatTables.Members}" SET "LastReadSequence" = CASE WHEN "LastReadSequence" < @seq THEN @seq ELSE "LastReadSequence" END
-                WHERE "ChatId" = @chat AND "UserId" = @user
-                """;
-            AddParameter(command, "@seq", position.Sequence);
-            AddParameter(command, "@chat", position.ChatId);
-            AddParameter(command, "@user", position.SenderId);
-            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            return;
         }
+
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"""
+            UPDATE "{ChatTables.Members}" AS m SET "LastReadSequence" = v.column3
+            FROM (VALUES {string.Join(", ", positions)}) AS v
+            WHERE m."ChatId" = v.column1 AND m."UserId" = v.column2 AND m."LastReadSequence" < v.column3
+            """;
+        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
     /// <summary>Server-made numbers (ids, sequences) written into SQL: never user input.</summary>
@@ -400,4 +465,6 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Writing a batch of {Count} messages failed; its senders were told.")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
+
+    private readonly record struct WrittenBatch(List<PendingSend> Sends, object[] Outcomes);
 }
