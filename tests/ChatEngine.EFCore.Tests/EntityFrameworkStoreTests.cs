@@ -95,6 +95,47 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ConcurrentSends_AcrossChatsAndSenders_KeepEachChatGapless_AndCountAsReadForTheirSenders()
+    {
+        var chatIds = new long[5];
+        for (var c = 0; c < chatIds.Length; c++)
+        {
+            chatIds[c] = await CreateGroupAsync();
+        }
+
+        // Batches then hold several chats and several senders per chat: one statement reserves every
+        // chat's sequences and one moves every sender's read position.
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
+        {
+            await using var scope = Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<MessagingService>().SendAsync(1 + (i / 5 % 4), chatIds[i % 5], $"message {i}");
+        }));
+
+        await using var reads = Services.CreateAsyncScope();
+        var chats = reads.ServiceProvider.GetRequiredService<ChatService>();
+        var listed = new Dictionary<(long UserId, long ChatId), long>();
+        for (var userId = 1L; userId <= 4; userId++)
+        {
+            foreach (var item in await chats.GetChatsAsync(userId, ChatKind.Group))
+            {
+                listed[(userId, item.ChatId)] = item.Unread;
+            }
+        }
+
+        // Read after the unread counts: opening a chat marks it read for the one who opens it.
+        foreach (var chatId in chatIds)
+        {
+            var messages = (await chats.GetChatAsync(1, chatId, limit: 100)).Messages.Select(m => m.Message).ToList();
+            Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), messages.Select(m => m.Sequence).Order());
+            for (var userId = 1L; userId <= 4; userId++)
+            {
+                var lastOwn = messages.Where(m => m.SenderId == userId).Max(m => m.Sequence);
+                Assert.Equal(messages.Count(m => m.Sequence > lastOwn), listed[(userId, chatId)]);
+            }
+        }
+    }
+
+    [Fact]
     public async Task FailedCommit_FailsOnlyItsSenders_WithATypedError_AndKeepsNothing()
     {
         var chatId = await CreateGroupAsync();
