@@ -1,6 +1,9 @@
 using ChatEngine;
 using ChatEngine.AspNetCore;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -49,6 +52,9 @@ public static class ChatEngineScaleOutBuilderExtensions
         // The backplane lets the app's own IHubContext<ChatHub> calls reach every host; ChatEngine's
         // events go through the relay above, in order, to each host's own connections.
         services.AddSignalR().AddStackExchangeRedis();
+        services.RemoveAll<HubLifetimeManager<ChatHub>>();
+        services.AddSingleton<HubLifetimeManager<ChatHub>>(sp => new OutageTolerantHubLifetimeManager(
+            ActivatorUtilities.CreateInstance<RedisHubLifetimeManager<ChatHub>>(sp), sp.GetRequiredService<ILogger<OutageTolerantHubLifetimeManager>>()));
         services.AddOptions<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions>()
             .Configure<RedisConnection>((o, redis) =>
             {

@@ -4,7 +4,10 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using ChatEngine.AspNetCore;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace ChatEngine.ReferenceHost.Tests.ScaleOut;
@@ -217,6 +220,59 @@ public sealed partial class ScaleOutTests(ScaleOutCluster cluster)
         await using var reconnected = await LiveSocket.ConnectAsync(B.BaseAddress, chatId, judy.Token, after: (long)before["id"]!);
         Assert.Equal(atJudy.Select(m => (long)m["id"]!), (await reconnected.MessagesAsync(6)).Select(m => (long)m["id"]!));
         Assert.Equal(7, (await HistoryIdsAsync(B, judy.Token, $"/chat/{chatId}")).Count);
+    }
+
+    [Fact]
+    public async Task AppsOwnHubContextCalls_ReachSignalRClientsOnTheOtherHost()
+    {
+        var nora = await cluster.UserAsync("nora");
+        var received = new ConcurrentQueue<string>();
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(B.BaseAddress, "/hubs/chat"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(nora.Token))
+            .Build();
+        hub.On<string>("announcement", received.Enqueue);
+        await hub.StartAsync();
+
+        // From host A, through the backplane, as an app would call it.
+        var hubContext = A.Services.GetRequiredService<IHubContext<ChatHub>>();
+        await hubContext.Clients.All.SendAsync("announcement", "maintenance at noon");
+
+        await WaitUntilAsync(() => !received.IsEmpty);
+        Assert.Equal("maintenance at noon", received.Single());
+    }
+
+    [Fact]
+    public async Task SignalRClient_ConnectsAndChatsOnItsHost_WhileRedisIsAway()
+    {
+        var liam = await cluster.UserAsync("liam");
+        var mia = await cluster.UserAsync("mia");
+        var chatId = await cluster.PrivateChatAsync(liam.Token, mia.Name);
+        await using var liamSocket = await LiveSocket.ConnectAsync(A.BaseAddress, chatId, liam.Token);
+
+        await cluster.Redis.StopAsync();
+        try
+        {
+            var received = new ConcurrentQueue<JsonElement>();
+            await using var hub = new HubConnectionBuilder()
+                .WithUrl(new Uri(A.BaseAddress, "/hubs/chat"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(mia.Token))
+                .Build();
+            hub.On<JsonElement>("message", received.Enqueue);
+            await hub.StartAsync();
+            await hub.InvokeAsync<List<JsonElement>>("JoinChat", chatId, null);
+
+            await liamSocket.SendMessageAsync("while redis is away");
+            await WaitUntilAsync(() => !received.IsEmpty);
+            await hub.InvokeAsync<JsonElement>("SendMessage", chatId, "and back", null);
+
+            Assert.Equal("while redis is away", received.Single().GetProperty("text").GetString());
+            Assert.Equal(["while redis is away", "and back"], (await liamSocket.MessagesAsync(2)).Select(m => (string)m["text"]!));
+        }
+        finally
+        {
+            await cluster.Redis.StartAsync();
+        }
+
+        Assert.Equal("Healthy", await HealthAsync(A, expected: "Healthy"));
     }
 
     [Fact]
