@@ -78,6 +78,28 @@ public sealed class CompositionTests
         Assert.Single((await chats.GetChatAsync(1, chatId)).Messages);
     }
 
+    [Fact]
+    public async Task Reconnect_WhileTheLastDisconnectIsStillRecordingLastSeen_IsAnnouncedAfterIt()
+    {
+        var lastSeen = new HeldLastSeenStore();
+        var recorder = new Specification.Tests.RecordingEventHandler();
+        await using var provider = BuildProvider(configureServices: s => s.AddSingleton<ILastSeenStore>(lastSeen).AddSingleton<IChatEventHandler>(recorder));
+        var presence = provider.GetRequiredService<PresenceService>();
+        await presence.ConnectedAsync(1);
+        recorder.Clear();
+
+        // A page navigating to the next chat: its socket closes, and a new one opens at once.
+        var leaving = presence.DisconnectedAsync(1);
+        await lastSeen.Entered.Task;
+        var back = presence.ConnectedAsync(1);
+        Assert.False(back.IsCompleted);
+
+        lastSeen.Release.SetResult();
+        await Task.WhenAll(leaving, back);
+        Assert.Equal([false, true], recorder.OfType<PresenceChanged>().Select(e => e.IsOnline));
+        Assert.True((await presence.GetPresenceAsync([1]))[1].IsOnline);
+    }
+
     private static ServiceProvider BuildProvider(Action<ChatEngineOptions>? configure = null, Action<IServiceCollection>? configureServices = null)
     {
         var directory = new InMemoryChatUserDirectory();
@@ -97,5 +119,22 @@ public sealed class CompositionTests
     {
         public ValueTask HandleAsync(ChatEvent chatEvent, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("push service down");
+    }
+
+    /// <summary>Holds the recording of last seen until released, as a slow database would.</summary>
+    private sealed class HeldLastSeenStore : ILastSeenStore
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task SetLastSeenAsync(long userId, DateTimeOffset lastSeenAt, CancellationToken cancellationToken)
+        {
+            Entered.TrySetResult();
+            await Release.Task;
+        }
+
+        public Task<IReadOnlyDictionary<long, DateTimeOffset>> GetLastSeenAsync(IReadOnlyCollection<long> userIds, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyDictionary<long, DateTimeOffset>>(new Dictionary<long, DateTimeOffset>());
     }
 }

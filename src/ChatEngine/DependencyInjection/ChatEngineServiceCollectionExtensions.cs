@@ -26,12 +26,14 @@ public static class ChatEngineServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IChatEventPublisher, ChatEventDispatcher>();
         services.TryAddSingleton<IPresenceTracker, InMemoryPresenceTracker>();
+        services.TryAddSingleton<PresenceTransitions>();
 
         // Scoped, because stores and the host's user directory are usually scoped (a DbContext each).
         services.TryAddScoped(sp => new ChatAccess(sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IChatUserDirectory>()));
         services.TryAddScoped(sp => new PresenceService(
             sp.GetRequiredService<IPresenceTracker>(), sp.GetRequiredService<ILastSeenStore>(), sp.GetRequiredService<IChatStore>(),
-            sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<PresenceTransitions>()));
         services.TryAddScoped(sp => new MessagingService(
             sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<IChatUserDirectory>(),
             sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<TimeProvider>(),

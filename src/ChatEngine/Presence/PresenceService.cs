@@ -5,7 +5,8 @@ public readonly record struct PresenceState(bool IsOnline, DateTimeOffset? LastS
 
 /// <summary>
 /// Online while a user has at least one live connection, whatever the transport or tab; last seen
-/// is written when the last one closes. Status events go out only on real transitions.
+/// is written when the last one closes. Status events go out only on real transitions, and a user's
+/// transitions on one host are announced in the order they happened.
 /// </summary>
 public sealed class PresenceService
 {
@@ -15,9 +16,11 @@ public sealed class PresenceService
     private readonly IChatUserDirectory _users;
     private readonly IChatEventPublisher _events;
     private readonly TimeProvider _time;
+    private readonly PresenceTransitions _transitions;
 
-    internal PresenceService(IPresenceTracker tracker, ILastSeenStore lastSeen, IChatStore chats, IChatUserDirectory users, IChatEventPublisher events, TimeProvider time)
+    internal PresenceService(IPresenceTracker tracker, ILastSeenStore lastSeen, IChatStore chats, IChatUserDirectory users, IChatEventPublisher events, TimeProvider time, PresenceTransitions transitions)
     {
+        _transitions = transitions;
         _tracker = tracker;
         _lastSeen = lastSeen;
         _chats = chats;
@@ -29,6 +32,7 @@ public sealed class PresenceService
     /// <summary>Counts a new connection of the user; the first one makes them online and is announced.</summary>
     public async Task ConnectedAsync(long userId, CancellationToken cancellationToken = default)
     {
+        using var turn = await _transitions.EnterAsync(userId, cancellationToken).ConfigureAwait(false);
         if (await _tracker.ConnectAsync(userId, cancellationToken).ConfigureAwait(false))
         {
             var lastSeen = await _lastSeen.GetLastSeenAsync([userId], cancellationToken).ConfigureAwait(false);
@@ -39,6 +43,7 @@ public sealed class PresenceService
     /// <summary>Counts a closed connection of the user; the last one makes them offline, records last seen, and is announced.</summary>
     public async Task DisconnectedAsync(long userId, CancellationToken cancellationToken = default)
     {
+        using var turn = await _transitions.EnterAsync(userId, cancellationToken).ConfigureAwait(false);
         if (await _tracker.DisconnectAsync(userId, cancellationToken).ConfigureAwait(false))
         {
             var now = _time.GetUtcNow();
@@ -54,6 +59,7 @@ public sealed class PresenceService
     /// </summary>
     public async Task ConnectionsLostAsync(long userId, DateTimeOffset lastSeen, CancellationToken cancellationToken = default)
     {
+        using var turn = await _transitions.EnterAsync(userId, cancellationToken).ConfigureAwait(false);
         await _lastSeen.SetLastSeenAsync(userId, lastSeen, cancellationToken).ConfigureAwait(false);
         await AnnounceAsync(userId, isOnline: false, lastSeen, cancellationToken).ConfigureAwait(false);
     }
