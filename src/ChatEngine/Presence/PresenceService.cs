@@ -20,13 +20,13 @@ public sealed class PresenceService
 
     internal PresenceService(IPresenceTracker tracker, ILastSeenStore lastSeen, IChatStore chats, IChatUserDirectory users, IChatEventPublisher events, TimeProvider time, PresenceTransitions transitions)
     {
-        _transitions = transitions;
         _tracker = tracker;
         _lastSeen = lastSeen;
         _chats = chats;
         _users = users;
         _events = events;
         _time = time;
+        _transitions = transitions;
     }
 
     /// <summary>Counts a new connection of the user; the first one makes them online and is announced.</summary>
