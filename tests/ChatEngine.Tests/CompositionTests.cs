@@ -100,6 +100,30 @@ public sealed class CompositionTests
         Assert.True((await presence.GetPresenceAsync([1]))[1].IsOnline);
     }
 
+    [Fact]
+    public async Task Reconnect_OnAnotherHost_WhileTheLastDisconnectIsStillRecordingLastSeen_LeavesTheUserOnline()
+    {
+        // Two hosts sharing one presence tracker (Redis, in production): each has its own transitions.
+        var lastSeen = new HeldLastSeenStore();
+        var recorder = new Specification.Tests.RecordingEventHandler();
+        await using var provider = BuildProvider(configureServices: s => s.AddSingleton<ILastSeenStore>(lastSeen).AddSingleton<IChatEventHandler>(recorder));
+        PresenceService Host() => new(
+            provider.GetRequiredService<IPresenceTracker>(), lastSeen, provider.GetRequiredService<IChatStore>(), provider.GetRequiredService<IChatUserDirectory>(),
+            provider.GetRequiredService<IChatEventPublisher>(), TimeProvider.System, new PresenceTransitions());
+        var (hostA, hostB) = (Host(), Host());
+        await hostA.ConnectedAsync(1);
+        recorder.Clear();
+
+        var leaving = hostA.DisconnectedAsync(1);
+        await lastSeen.Entered.Task;
+        await hostB.ConnectedAsync(1);
+        lastSeen.Release.SetResult();
+        await leaving;
+
+        Assert.Equal([true], recorder.OfType<PresenceChanged>().Select(e => e.IsOnline));
+        Assert.True((await hostB.GetPresenceAsync([1]))[1].IsOnline);
+    }
+
     private static ServiceProvider BuildProvider(Action<ChatEngineOptions>? configure = null, Action<IServiceCollection>? configureServices = null)
     {
         var directory = new InMemoryChatUserDirectory();

@@ -86,6 +86,15 @@ public sealed class PresenceService
         }
 
         var chatIds = await _chats.GetChatIdsForUserAsync(userId, cancellationToken).ConfigureAwait(false);
+
+        // A transition on another host may have overtaken this one meanwhile (with a shared tracker);
+        // its own announcement tells the truth, so a stale one is not sent after it.
+        var online = await _tracker.GetOnlineAsync([userId], cancellationToken).ConfigureAwait(false);
+        if (online.Contains(userId) != isOnline)
+        {
+            return;
+        }
+
         await _events.PublishAsync(new PresenceChanged(user, isOnline, lastSeen, chatIds), CancellationToken.None).ConfigureAwait(false);
     }
 }
