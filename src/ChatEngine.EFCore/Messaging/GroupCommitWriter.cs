@@ -182,7 +182,8 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         var outcomes = new object[batch.Count];
         await using var scope = _scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
-        if (db.Database.IsSqlite())
+        var isSqlite = db.Database.IsSqlite();
+        if (isSqlite)
         {
             await TuneSqliteConnectionAsync(db).ConfigureAwait(false);
         }
@@ -190,7 +191,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         await using var transaction = await db.Database.BeginTransactionAsync().ConfigureAwait(false);
         var connection = db.Database.GetDbConnection();
         var dbTransaction = transaction.GetDbTransaction();
-        var rowsPerStatement = db.Database.IsSqlite() ? SqliteRowsPerStatement : RowsPerStatement;
+        var rowsPerStatement = isSqlite ? SqliteRowsPerStatement : RowsPerStatement;
 
         // Only members send: checked here, in the transaction, with one query for the whole batch.
         var members = await FindMembersAsync(connection, dbTransaction, batch).ConfigureAwait(false);
@@ -228,7 +229,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
 
         var messages = new Dictionary<int, MessageEntity>(fresh.Count);
         var byChat = fresh.GroupBy(i => batch[i].Draft.ChatId).ToDictionary(c => c.Key, c => c.ToArray());
-        var lastSequences = await ReserveSequencesAsync(db, connection, dbTransaction, byChat).ConfigureAwait(false);
+        var lastSequences = await ReserveSequencesAsync(connection, dbTransaction, byChat, lockRowsFirst: !isSqlite).ConfigureAwait(false);
         foreach (var (chatId, indexes) in byChat)
         {
             if (!lastSequences.TryGetValue(chatId, out var last))
@@ -379,7 +380,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     /// several hosts wait for each other at worst and never deadlock (one UPDATE locks rows in
     /// whatever order its plan visits them). SQLite has one writer at a time anyway.
     /// </summary>
-    private static async Task<Dictionary<long, long>> ReserveSequencesAsync(DbContext db, DbConnection connection, DbTransaction transaction, Dictionary<long, int[]> byChat)
+    private static async Task<Dictionary<long, long>> ReserveSequencesAsync(DbConnection connection, DbTransaction transaction, Dictionary<long, int[]> byChat, bool lockRowsFirst)
     {
         var reserved = new Dictionary<long, long>(byChat.Count);
         if (byChat.Count == 0)
@@ -389,7 +390,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
 
         var chats = Numbers(byChat.Keys.Order());
         var sql = new StringBuilder();
-        if (!db.Database.IsSqlite())
+        if (lockRowsFirst)
         {
             sql.Append(CultureInfo.InvariantCulture, $"""SELECT "Id" FROM "{ChatTables.Chats}" WHERE "Id" IN ({chats}) ORDER BY "Id" FOR UPDATE; """);
         }
