@@ -20,6 +20,13 @@ public sealed class ChatEngineOptions
     /// <summary>Most users a search returns. Default 20.</summary>
     public int MaxSearchResults { get; set; } = 20;
 
+    /// <summary>
+    /// Longest user name looked up (Django's limit, which the original application had). A longer
+    /// name, or one with control characters, matches nobody and never reaches the user directory.
+    /// Default 150.
+    /// </summary>
+    public int MaxUserNameLength { get; set; } = 150;
+
     /// <summary>Longest group name. Default 100.</summary>
     public int MaxGroupNameLength { get; set; } = 100;
 
@@ -39,6 +46,7 @@ internal sealed class ChatEngineOptionsValidator : IValidateOptions<ChatEngineOp
         RequirePositive(failures, nameof(options.MaxPageSize), options.MaxPageSize);
         RequirePositive(failures, nameof(options.MaxSearchResults), options.MaxSearchResults);
         RequirePositive(failures, nameof(options.MaxGroupNameLength), options.MaxGroupNameLength);
+        RequirePositive(failures, nameof(options.MaxUserNameLength), options.MaxUserNameLength);
         if (options.MaxGroupMembers < 2)
         {
             failures.Add($"ChatEngine:{nameof(options.MaxGroupMembers)} must be at least 2 (it is {options.MaxGroupMembers}).");

@@ -41,6 +41,7 @@ public sealed class ChatServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddProvider(Logs);
 
         var users = new InMemoryChatUserDirectory();
         foreach (var (id, name) in new[] { (Alice, "alice"), (Bob, "bob"), (Carol, "carol"), (Dave, "dave"), (Eve, "eve") })
@@ -95,6 +96,9 @@ public sealed class ChatServer : IAsyncDisposable
     }
 
     public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>What the server logged at Warning and above.</summary>
+    public LogCapture Logs { get; } = new();
 
     public IServiceProvider Services => _app.Services;
 
@@ -180,6 +184,18 @@ public sealed class ChatServer : IAsyncDisposable
         response.EnsureSuccessStatusCode();
         return (long)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
     }
+
+    /// <summary>A cookie session for the user, as the Cookie header a browser would send.</summary>
+    public async Task<string> CookieForAsync(long userId)
+    {
+        using var client = Client();
+        using var response = await client.PostAsync($"/test/cookie/{userId}", null);
+        response.EnsureSuccessStatusCode();
+        return string.Join("; ", response.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
+    }
+
+    /// <summary>A client that sends exactly the headers a test gives it (no cookie jar of its own).</summary>
+    public HttpClient RawClient() => new(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = BaseAddress };
 
     public Uri WebSocketUri(string pathAndQuery) => new($"ws://{BaseAddress.Authority}{pathAndQuery}");
 

@@ -45,7 +45,7 @@ public sealed class WebSocketTests(ChatServerFixture fixture) : IClassFixture<Ch
         Assert.Equal(HttpStatusCode.Unauthorized, await UpgradeStatusAsync(chatId, socket => { }));
         Assert.Equal(HttpStatusCode.Forbidden, await UpgradeStatusAsync(chatId, socket => socket.Options.SetRequestHeader("Authorization", $"Bearer {Server.TokenFor(Carol)}")));
 
-        var cookie = await CookieForAsync(Alice);
+        var cookie = await Server.CookieForAsync(Alice);
         Assert.Equal(HttpStatusCode.Forbidden, await UpgradeStatusAsync(chatId, socket =>
         {
             socket.Options.SetRequestHeader("Cookie", cookie);
@@ -320,13 +320,6 @@ public sealed class WebSocketTests(ChatServerFixture fixture) : IClassFixture<Ch
         }
     }
 
-    private async Task<string> CookieForAsync(long userId)
-    {
-        using var client = Server.Client();
-        using var response = await client.PostAsync($"/test/cookie/{userId}", null);
-        response.EnsureSuccessStatusCode();
-        return string.Join("; ", response.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
-    }
 
 
 }

@@ -182,6 +182,65 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ARowTheDatabaseRefuses_FailsOnlyItsOwnSend_AndTheRestOfItsBatchCommits()
+    {
+        var chatId = await CreateGroupAsync();
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            // A real refusal by the database, for one text, standing in for any row it cannot store.
+            await RefuseTextAsync(scope.ServiceProvider.GetRequiredService<TContext>(), "poison");
+        }
+
+        var sends = Enumerable.Range(0, 200).Select(async i =>
+        {
+            await using var scope = Services.CreateAsyncScope();
+            var text = i == 100 ? "poison" : $"message {i}";
+            try
+            {
+                return (Text: text, Error: (ChatException?)null, Sent: await scope.ServiceProvider.GetRequiredService<MessagingService>().SendAsync(1 + (i % 4), chatId, text));
+            }
+            catch (ChatException error)
+            {
+                return (Text: text, Error: error, Sent: (SentMessage?)null);
+            }
+        }).ToArray();
+        var results = await Task.WhenAll(sends);
+
+        var failed = Assert.Single(results, r => r.Error is not null);
+        Assert.Equal(("poison", ChatErrorCodes.StoreUnavailable), (failed.Text, failed.Error!.Code));
+        Assert.Equal(Enumerable.Range(1, 199).Select(i => (long)i), results.Where(r => r.Sent is not null).Select(r => r.Sent!.Message.Sequence).Order());
+        await using var reads = Services.CreateAsyncScope();
+        var history = await reads.ServiceProvider.GetRequiredService<ChatService>().GetChatAsync(1, chatId, limit: 200);
+        Assert.Equal(199, history.Messages.Count);
+        Assert.DoesNotContain(history.Messages, m => m.Message.Text == "poison");
+    }
+
+    [Fact]
+    public async Task TextWithAControlCharacter_IsRefusedBeforeQueueing_AndOthersSendersAreUnaffected()
+    {
+        var chatId = await CreateGroupAsync();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 50).Select(async i =>
+        {
+            await using var scope = Services.CreateAsyncScope();
+            var messaging = scope.ServiceProvider.GetRequiredService<MessagingService>();
+            if (i == 25)
+            {
+                var error = await Assert.ThrowsAsync<ChatException>(() => messaging.SendAsync(2, chatId, "nul \0 inside"));
+                return error.Code;
+            }
+
+            return (await messaging.SendAsync(1, chatId, $"message {i}")).Message.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }));
+
+        Assert.Equal(ChatErrorCodes.InvalidText, results[25]);
+        Assert.Equal(49, results.Count(r => r != ChatErrorCodes.InvalidText));
+    }
+
+    /// <summary>Makes the database refuse to insert a message with exactly this text.</summary>
+    protected abstract Task RefuseTextAsync(TContext db, string text);
+
+    [Fact]
     public async Task ClientIdRetries_AcrossAndWithinBatches_StoreOneMessage()
     {
         var chatId = await CreateGroupAsync();
@@ -252,6 +311,11 @@ public sealed class SqliteStoreTests : EntityFrameworkStoreTests<SqliteChatDbCon
 {
     protected override Task<ITestDatabase> CreateDatabaseAsync() => Task.FromResult<ITestDatabase>(new SqliteTestDatabase());
 
+    protected override Task RefuseTextAsync(SqliteChatDbContext db, string text) => db.Database.ExecuteSqlRawAsync($"""
+        CREATE TRIGGER refuse_text BEFORE INSERT ON "ChatEngineMessages" WHEN NEW."Text" = '{text}'
+        BEGIN SELECT RAISE(ABORT, 'refused row'); END;
+        """);
+
     [Fact]
     public async Task Migration_TurnsOnWriteAheadLogging()
     {
@@ -265,6 +329,12 @@ public sealed class SqliteStoreTests : EntityFrameworkStoreTests<SqliteChatDbCon
 public sealed class PostgreSqlStoreTests : EntityFrameworkStoreTests<PostgreSqlChatDbContext>
 {
     protected override async Task<ITestDatabase> CreateDatabaseAsync() => await PostgreSqlTestDatabase.CreateAsync();
+
+    protected override Task RefuseTextAsync(PostgreSqlChatDbContext db, string text) => db.Database.ExecuteSqlRawAsync($"""
+        CREATE FUNCTION refuse_text() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW."Text" = '{text}' THEN RAISE EXCEPTION 'refused row'; END IF; RETURN NEW; END $$;
+        CREATE TRIGGER refuse_text BEFORE INSERT ON "ChatEngineMessages" FOR EACH ROW EXECUTE FUNCTION refuse_text();
+        """);
 
     [Fact]
     public async Task Migration_WhenTheServerIsUnreachable_NamesTheDatabaseButNotThePassword()

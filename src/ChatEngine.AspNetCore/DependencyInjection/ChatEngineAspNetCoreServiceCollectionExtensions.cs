@@ -2,7 +2,9 @@ using ChatEngine;
 using ChatEngine.AspNetCore;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -12,6 +14,8 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
 {
     /// <summary>The configuration section ChatEngine's options are read from.</summary>
     public const string ConfigurationSection = "ChatEngine";
+
+    private const string HubDispatcherLogCategory = "Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher";
 
     /// <summary>
     /// Adds the chat engine and its REST, WebSocket and SignalR transports. Add a store and a user
@@ -42,7 +46,11 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
         services.AddProblemDetails();
         services.AddAntiforgery();
         services.AddRazorComponents();
-        services.AddSignalR();
+        services.AddSignalR().AddHubOptions<ChatHub>(o => o.AddFilter<ChatHubFilter>());
+
+        // SignalR's dispatcher logs every failed hub call at Error with a stack, refusals included;
+        // ChatHubFilter logs ChatHub's refusals at Information and its real failures at Error instead.
+        services.Configure<LoggerFilterOptions>(o => o.AddFilter(HubDispatcherLogCategory, LogLevel.Critical));
         services.Configure<JsonOptions>(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ChatJsonContext.Default));
         return builder;
     }

@@ -66,7 +66,7 @@ public static class ChatEngineEndpointRouteBuilderExtensions
 
         group.Map("/ws/chat/{id:long}/", ChatWebSocketEndpoint.HandleAsync).WithName("ChatSocket").ExcludeFromDescription();
         group.Map("/ws/file/{id:long}/", FileWebSocketEndpoint.HandleAsync).WithName("FileSocket").ExcludeFromDescription();
-        group.MapHub<ChatHub>(ChatEndpointPaths.Hub);
+        group.MapHub<ChatHub>(ChatEndpointPaths.Hub).Add(endpoint => endpoint.RequestDelegate = HubAdmission.Guard(endpoint.RequestDelegate!));
 
         var pages = group.MapGroup("").ExcludeFromDescription();
         pages.MapGet("/home/", ChatPageHandlers.Home).WithName("HomePage");

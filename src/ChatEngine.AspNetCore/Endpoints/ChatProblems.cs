@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Net.Http.Headers;
 
 namespace ChatEngine.AspNetCore;
 
@@ -15,6 +14,7 @@ internal static class ChatProblems
         ChatErrorKind.NotFound => StatusCodes.Status404NotFound,
         ChatErrorKind.Forbidden => StatusCodes.Status403Forbidden,
         ChatErrorKind.Conflict => StatusCodes.Status409Conflict,
+        ChatErrorKind.RateLimited => StatusCodes.Status429TooManyRequests,
         _ => StatusCodes.Status503ServiceUnavailable,
     };
 
@@ -35,12 +35,13 @@ internal static class ChatProblems
     /// <summary>
     /// A cookie rides along on any cross-site request, so an unsafe request authenticated by cookie must
     /// prove it comes from our page. A Bearer token is never sent by the browser on its own: no check.
+    /// What counts is the scheme that authenticated the request, not which headers it carries.
     /// </summary>
     private static async Task<bool> PassesAntiforgeryAsync(HttpContext context)
     {
         var method = context.Request.Method;
         if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method)
-            || context.Request.Headers.ContainsKey(HeaderNames.Authorization))
+            || !await ChatRequestContext.IsCookieAuthenticatedAsync(context).ConfigureAwait(false))
         {
             return true;
         }

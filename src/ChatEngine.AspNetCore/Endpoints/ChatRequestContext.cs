@@ -1,11 +1,18 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features.Authentication;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace ChatEngine.AspNetCore;
 
+/// <summary>Who is calling, and whether the browser could have sent the credentials on its own.</summary>
 internal static class ChatRequestContext
 {
+    // Policy schemes that forward to policy schemes: deeper than this is a loop.
+    private const int MaxForwards = 8;
+
     /// <summary>The authenticated chat user's id, or null for anonymous or unmappable principals.</summary>
     public static long? FindUserId(HttpContext context)
     {
@@ -17,4 +24,81 @@ internal static class ChatRequestContext
         var options = context.RequestServices.GetRequiredService<IOptions<ChatTransportOptions>>().Value;
         return options.UserIdResolver(context.User);
     }
+
+    /// <summary>
+    /// Whether the request was authenticated by a cookie, which a browser attaches to requests that
+    /// other sites make: such a request needs the anti-forgery token (REST) or an allowed Origin
+    /// (sockets, the hub). Decided by the scheme that actually authenticated the request, followed
+    /// through policy schemes, never by which headers are present: a request with some Authorization
+    /// header that a policy scheme still sent to the cookie is a cookie request. When the scheme
+    /// cannot be known, only a Bearer header counts as not being a cookie.
+    /// </summary>
+    public static async Task<bool> IsCookieAuthenticatedAsync(HttpContext context)
+    {
+        if (context.User.Identity?.IsAuthenticated != true)
+        {
+            return false;
+        }
+
+        var schemes = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Ticket?.AuthenticationScheme;
+        if (string.IsNullOrEmpty(schemes))
+        {
+            return !HasBearerHeader(context);
+        }
+
+        var provider = context.RequestServices.GetRequiredService<IAuthenticationSchemeProvider>();
+        foreach (var name in schemes.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (await ResolvesToCookieAsync(context, provider, name, MaxForwards).ConfigureAwait(false) is not false)
+            {
+                return true; // A cookie, or a scheme we cannot see through: the safe answer.
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Whether a browser page of another site made this request: it carries an Origin that is neither
+    /// this app's own nor one of <see cref="ChatTransportOptions.AllowedOrigins"/>. No Origin means no
+    /// browser (browsers send one on every WebSocket upgrade and cross-origin request).
+    /// </summary>
+    public static bool IsForeignOrigin(HttpContext context, ChatTransportOptions options)
+    {
+        var origin = context.Request.Headers.Origin.ToString();
+        if (string.IsNullOrEmpty(origin))
+        {
+            return false;
+        }
+
+        var own = $"{context.Request.Scheme}://{context.Request.Host}";
+        return !string.Equals(origin, own, StringComparison.OrdinalIgnoreCase)
+            && !options.AllowedOrigins.Any(allowed => string.Equals(origin, allowed.TrimEnd('/'), StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static async Task<bool?> ResolvesToCookieAsync(HttpContext context, IAuthenticationSchemeProvider provider, string name, int forwardsLeft)
+    {
+        var scheme = await provider.GetSchemeAsync(name).ConfigureAwait(false);
+        if (scheme is null || forwardsLeft == 0)
+        {
+            return null;
+        }
+
+        if (typeof(CookieAuthenticationHandler).IsAssignableFrom(scheme.HandlerType))
+        {
+            return true;
+        }
+
+        if (!typeof(PolicySchemeHandler).IsAssignableFrom(scheme.HandlerType))
+        {
+            return false;
+        }
+
+        var policy = context.RequestServices.GetRequiredService<IOptionsMonitor<PolicySchemeOptions>>().Get(name);
+        var target = policy.ForwardDefaultSelector?.Invoke(context) ?? policy.ForwardAuthenticate ?? policy.ForwardDefault;
+        return target is null ? null : await ResolvesToCookieAsync(context, provider, target, forwardsLeft - 1).ConfigureAwait(false);
+    }
+
+    private static bool HasBearerHeader(HttpContext context) =>
+        context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
 }

@@ -10,7 +10,7 @@ namespace ChatEngine.AspNetCore;
 /// The SignalR face of the chat: the same operations and events as the raw WebSocket. Call
 /// <c>JoinChat</c> for each chat to receive its events (<c>message</c>, <c>read</c>, <c>typing</c>,
 /// <c>status</c>); membership is checked on every call. Errors arrive as hub errors whose message
-/// starts with the error code (for example <c>rate_limited: ...</c>).
+/// ends in <c>HubException: {code}: {detail}</c> (for example <c>HubException: rate_limited: ...</c>).
 /// </summary>
 [Authorize]
 public sealed class ChatHub : Hub
@@ -60,7 +60,7 @@ public sealed class ChatHub : Hub
     }
 
     /// <summary>Subscribes to a chat's events; returns the messages after <paramref name="after"/> (if given), oldest first.</summary>
-    public async Task<List<JsonElement>> JoinChat(long chatId, long? after = null) => await InvokeAsync(async () =>
+    public async Task<List<JsonElement>> JoinChat(long chatId, long? after = null)
     {
         await _chats.GetMembershipAsync(Me(), chatId, Context.ConnectionAborted);
         // Subscribe first, then read history: nothing falls between; clients drop duplicates by id.
@@ -72,7 +72,7 @@ public sealed class ChatHub : Hub
 
         var missed = await _messaging.GetMessagesAfterAsync(Me(), chatId, after.Value, cancellationToken: Context.ConnectionAborted);
         return missed.Select(m => JsonSerializer.SerializeToElement(MessageFrame.From(m), ChatJsonContext.Default.MessageFrame)).ToList();
-    });
+    }
 
     /// <summary>Stops receiving a chat's events.</summary>
     public Task LeaveChat(long chatId)
@@ -82,7 +82,7 @@ public sealed class ChatHub : Hub
     }
 
     /// <summary>Sends a message; returns it once committed (the first one, for a repeated <paramref name="clientId"/>).</summary>
-    public async Task<JsonElement> SendMessage(long chatId, string? text, string? clientId = null) => await InvokeAsync(async () =>
+    public async Task<JsonElement> SendMessage(long chatId, string? text, string? clientId = null)
     {
         if (!_rateLimiter.TryAcquire(Me()))
         {
@@ -91,32 +91,16 @@ public sealed class ChatHub : Hub
 
         var sent = await _messaging.SendAsync(Me(), chatId, text, clientId, Context.ConnectionAborted);
         return JsonSerializer.SerializeToElement(MessageFrame.From(new MessageCommitted(sent.Message, sent.Sender)), ChatJsonContext.Default.MessageFrame);
-    });
+    }
 
     /// <summary>Marks the chat read up to a message.</summary>
     public Task MarkRead(long chatId, long upTo) =>
-        InvokeAsync(() => _messaging.MarkReadAsync(Me(), chatId, upTo, Context.ConnectionAborted));
+        _messaging.MarkReadAsync(Me(), chatId, upTo, Context.ConnectionAborted);
 
     /// <summary>Tells the chat the caller is typing.</summary>
     public Task Typing(long chatId) =>
-        InvokeAsync(async () =>
-        {
-            await _messaging.NotifyTypingAsync(Me(), chatId, Context.ConnectionAborted);
-            return true;
-        });
+        _messaging.NotifyTypingAsync(Me(), chatId, Context.ConnectionAborted);
 
     private long Me() =>
         _options.UserIdResolver(Context.User!) ?? throw new HubException("unauthorized: no chat user id in the authenticated principal.");
-
-    private static async Task<T> InvokeAsync<T>(Func<Task<T>> operation)
-    {
-        try
-        {
-            return await operation();
-        }
-        catch (ChatException error)
-        {
-            throw new HubException($"{error.Code}: {error.Message}");
-        }
-    }
 }

@@ -30,5 +30,5 @@ internal sealed class SendRateLimiter : IDisposable
     public void Dispose() => _limiter.Dispose();
 
     public static ChatException RateLimited() =>
-        new(ChatErrorKind.Validation, "rate_limited", "You are sending messages too fast; slow down.");
+        new(ChatErrorKind.RateLimited, ChatErrorCodes.RateLimited, "You are sending messages too fast; slow down.");
 }

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 
 namespace ChatEngine.AspNetCore;
 
@@ -25,7 +24,7 @@ internal static class WebSocketAdmission
         }
 
         var options = context.RequestServices.GetRequiredService<IOptions<ChatTransportOptions>>().Value;
-        if (!context.Request.Headers.ContainsKey(HeaderNames.Authorization) && !IsOriginAllowed(context, options))
+        if (await ChatRequestContext.IsCookieAuthenticatedAsync(context) && ChatRequestContext.IsForeignOrigin(context, options))
         {
             return (0, TypedResults.Problem(detail: "Cross-origin WebSocket refused.", statusCode: StatusCodes.Status403Forbidden));
         }
@@ -40,18 +39,5 @@ internal static class WebSocketAdmission
         }
 
         return (userId, null);
-    }
-
-    private static bool IsOriginAllowed(HttpContext context, ChatTransportOptions options)
-    {
-        var origin = context.Request.Headers.Origin.ToString();
-        if (string.IsNullOrEmpty(origin))
-        {
-            return true; // Not a browser: browsers always send Origin on WebSocket upgrades.
-        }
-
-        var own = $"{context.Request.Scheme}://{context.Request.Host}";
-        return string.Equals(origin, own, StringComparison.OrdinalIgnoreCase)
-            || options.AllowedOrigins.Any(allowed => string.Equals(origin, allowed.TrimEnd('/'), StringComparison.OrdinalIgnoreCase));
     }
 }

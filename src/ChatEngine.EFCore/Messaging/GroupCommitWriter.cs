@@ -150,30 +150,83 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes a batch, retrying a failed transaction; returns, per send, its result or its error.</summary>
+    /// <summary>
+    /// Writes a batch, retrying a failed transaction; returns, per send, its result or its error. A
+    /// batch that still fails for something other than a transient fault is split (see
+    /// <see cref="WriteHalvesAsync"/>), so one send that cannot be stored fails alone.
+    /// </summary>
     private async Task<object[]> WriteWithRetriesAsync(List<PendingSend> batch)
     {
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                var outcomes = await WriteBatchAsync(batch).ConfigureAwait(false);
-                ChatEngineMetrics.CommitBatchSize.Record(batch.Count);
-                ChatEngineMetrics.CommitDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                return outcomes;
+                return await WriteMeasuredAsync(batch).ConfigureAwait(false);
             }
             catch (Exception ex) when (attempt < _options.MaxRetries)
             {
                 LogBatchRetry(_logger, ex, batch.Count, attempt + 1);
             }
+            catch (Exception ex) when (batch.Count > 1 && !IsTransient(ex))
+            {
+                LogBatchSplit(_logger, ex, batch.Count);
+                return await WriteHalvesAsync(batch).ConfigureAwait(false);
+            }
             catch (Exception ex)
             {
                 LogBatchFailed(_logger, ex, batch.Count);
-                var error = new ChatException(ChatErrorKind.Unavailable, ChatErrorCodes.StoreUnavailable, "The message could not be saved; it was not sent.", ex);
-                return Enumerable.Repeat<object>(error, batch.Count).ToArray();
+                return Failed(batch.Count, ex);
             }
         }
+    }
+
+    /// <summary>
+    /// Writes each half of a failed batch in its own transaction, in order (so each chat's sequence
+    /// still follows the send order), splitting again whichever half fails, down to the single send
+    /// that cannot be stored. A poison row then costs a few transactions, never the other senders.
+    /// </summary>
+    private async Task<object[]> WriteHalvesAsync(List<PendingSend> batch)
+    {
+        var half = batch.Count / 2;
+        var first = await WriteOnceOrSplitAsync(batch.GetRange(0, half)).ConfigureAwait(false);
+        var second = await WriteOnceOrSplitAsync(batch.GetRange(half, batch.Count - half)).ConfigureAwait(false);
+        return [.. first, .. second];
+    }
+
+    private async Task<object[]> WriteOnceOrSplitAsync(List<PendingSend> part)
+    {
+        try
+        {
+            return await WriteMeasuredAsync(part).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (part.Count > 1 && !IsTransient(ex))
+        {
+            return await WriteHalvesAsync(part).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogBatchFailed(_logger, ex, part.Count);
+            return Failed(part.Count, ex);
+        }
+    }
+
+    private async Task<object[]> WriteMeasuredAsync(List<PendingSend> batch)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var outcomes = await WriteBatchAsync(batch).ConfigureAwait(false);
+        ChatEngineMetrics.CommitBatchSize.Record(batch.Count);
+        ChatEngineMetrics.CommitDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return outcomes;
+    }
+
+    /// <summary>A fault of the connection or server rather than of the batch's data: splitting would not help.</summary>
+    private static bool IsTransient(Exception exception) =>
+        exception is DbException { IsTransient: true } or TimeoutException;
+
+    private static object[] Failed(int count, Exception cause)
+    {
+        var error = new ChatException(ChatErrorKind.Unavailable, ChatErrorCodes.StoreUnavailable, "The message could not be saved; it was not sent.", cause);
+        return Enumerable.Repeat<object>(error, count).ToArray();
     }
 
     /// <summary>Writes one batch in one transaction; returns, per send, its result or its own error.</summary>
@@ -487,6 +540,9 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Writing a batch of {Count} messages failed (attempt {Attempt}); retrying.")]
     private static partial void LogBatchRetry(ILogger logger, Exception exception, int count, int attempt);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "Writing a batch of {Count} messages failed on every attempt; writing its halves apart so only the send that cannot be stored fails.")]
+    private static partial void LogBatchSplit(ILogger logger, Exception exception, int count);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Writing a batch of {Count} messages failed; its senders were told.")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);

@@ -49,7 +49,10 @@ public sealed class ChatService
             throw ChatErrors.Validation(ChatErrorCodes.UserNotFound, "A user name is required.");
         }
 
-        var other = await _users.FindByUserNameAsync(otherUserName.Trim(), cancellationToken).ConfigureAwait(false) ?? throw ChatErrors.UserNotFound();
+        var name = otherUserName.Trim();
+        var other = (ChatText.CanMatch(name, _options.MaxUserNameLength)
+            ? await _users.FindByUserNameAsync(name, cancellationToken).ConfigureAwait(false)
+            : null) ?? throw ChatErrors.UserNotFound();
         if (other.Id == userId)
         {
             throw ChatErrors.Validation(ChatErrorCodes.SelfChat, "You cannot start a chat with yourself.");
@@ -147,7 +150,19 @@ public sealed class ChatService
             throw ChatErrors.Validation(ChatErrorCodes.SearchTermRequired, "Query parameter 'q' is required.");
         }
 
-        var found = await _users.SearchAsync(term.Trim(), userId, _options.MaxSearchResults, cancellationToken).ConfigureAwait(false);
+        if (ChatText.HasForbiddenCharacters(term))
+        {
+            throw ChatErrors.InvalidText("The search term");
+        }
+
+        // A term longer than any user name matches nobody.
+        var trimmed = term.Trim();
+        if (trimmed.Length > _options.MaxUserNameLength)
+        {
+            return [];
+        }
+
+        var found = await _users.SearchAsync(trimmed, userId, _options.MaxSearchResults, cancellationToken).ConfigureAwait(false);
         var presence = await _presence.GetPresenceAsync(found.Select(u => u.Id).ToArray(), cancellationToken).ConfigureAwait(false);
         return found.Select(u => new UserPresence(u, presence[u.Id].IsOnline, presence[u.Id].LastSeen)).ToArray();
     }

@@ -15,6 +15,9 @@ public enum ChatErrorKind
     /// <summary>The operation conflicts with the current state (HTTP 409).</summary>
     Conflict,
 
+    /// <summary>The caller is going too fast; nothing was done (HTTP 429).</summary>
+    RateLimited,
+
     /// <summary>The store could not complete the operation; nothing was acknowledged (HTTP 503).</summary>
     Unavailable,
 }

@@ -15,6 +15,12 @@ public static class ChatErrorCodes
     public const string EmptyText = "empty_text";
     /// <summary>The message text is longer than allowed.</summary>
     public const string TextTooLong = "text_too_long";
+    /// <summary>
+    /// The text holds characters nothing may store (C0 controls other than tab and line breaks,
+    /// U+FFFE, U+FFFF, unpaired surrogates), a message shows nothing, or a name is invisible or
+    /// carries bidi controls.
+    /// </summary>
+    public const string InvalidText = "invalid_text";
     /// <summary>The client message id is longer than allowed.</summary>
     public const string ClientIdTooLong = "client_id_too_long";
     /// <summary>The group name is empty or too long.</summary>
@@ -27,6 +33,8 @@ public static class ChatErrorCodes
     public const string JoinCodeRequired = "group_code_required";
     /// <summary>The join code matches no group.</summary>
     public const string GroupNotFound = "group_not_found";
+    /// <summary>An admin removed the caller from the group: only an admin adding them again lets them back in.</summary>
+    public const string Removed = "removed";
     /// <summary>The operation needs an administrator of the group.</summary>
     public const string NotAdmin = "not_admin";
     /// <summary>The operation cannot target the group's owner.</summary>
@@ -39,6 +47,8 @@ public static class ChatErrorCodes
     public const string SearchTermRequired = "search_term_required";
     /// <summary>A unique value is already taken.</summary>
     public const string Duplicate = "duplicate";
+    /// <summary>The caller is going too fast; the operation was not done (HTTP 429).</summary>
+    public const string RateLimited = "rate_limited";
     /// <summary>The store failed; the operation was not acknowledged.</summary>
     public const string StoreUnavailable = "store_unavailable";
 }
@@ -59,6 +69,9 @@ internal static class ChatErrors
 
     public static ChatException NotAGroup() =>
         new(ChatErrorKind.Validation, ChatErrorCodes.NotAGroup, "This operation applies to group chats only.");
+
+    public static ChatException InvalidText(string what) =>
+        new(ChatErrorKind.Validation, ChatErrorCodes.InvalidText, $"{what} holds characters that are not allowed (control characters, bidi overrides) or shows nothing.");
 
     public static ChatException Validation(string code, string detail) =>
         new(ChatErrorKind.Validation, code, detail);

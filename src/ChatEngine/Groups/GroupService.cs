@@ -76,7 +76,8 @@ public sealed class GroupService
             throw ChatErrors.Validation(ChatErrorCodes.JoinCodeRequired, "Group code is required.");
         }
 
-        var chat = await _chats.FindByJoinCodeAsync(joinCode.Trim(), cancellationToken).ConfigureAwait(false);
+        var code = joinCode.Trim();
+        var chat = ChatText.CanMatch(code, JoinCodes.MaxLength) ? await _chats.FindByJoinCodeAsync(code, cancellationToken).ConfigureAwait(false) : null;
         if (chat is null || chat.Kind != ChatKind.Group)
         {
             throw new ChatException(ChatErrorKind.NotFound, ChatErrorCodes.GroupNotFound, "Group not found.");
@@ -252,9 +253,10 @@ public sealed class GroupService
 
     private async Task<ChatMember> RequireTargetMemberAsync(long chatId, string? userName, CancellationToken cancellationToken)
     {
-        var user = string.IsNullOrWhiteSpace(userName)
+        var name = userName?.Trim() ?? string.Empty;
+        var user = name.Length == 0 || !ChatText.CanMatch(name, _options.MaxUserNameLength)
             ? null
-            : await _users.FindByUserNameAsync(userName.Trim(), cancellationToken).ConfigureAwait(false);
+            : await _users.FindByUserNameAsync(name, cancellationToken).ConfigureAwait(false);
         var member = user is null ? null : await _members.FindAsync(chatId, user.Id, cancellationToken).ConfigureAwait(false);
         return member ?? throw new ChatException(ChatErrorKind.NotFound, ChatErrorCodes.UserNotFound, "That user is not a member of this group.");
     }
@@ -267,7 +269,8 @@ public sealed class GroupService
             throw TooManyMembers();
         }
 
-        var found = await _users.GetByUserNamesAsync(wanted, cancellationToken).ConfigureAwait(false);
+        // Names no user can have are unknown without asking the directory.
+        var found = await _users.GetByUserNamesAsync(wanted.Where(n => ChatText.CanMatch(n, _options.MaxUserNameLength)).ToArray(), cancellationToken).ConfigureAwait(false);
         var unknown = wanted.Where(n => !found.Any(u => string.Equals(u.UserName, n, StringComparison.OrdinalIgnoreCase))).ToArray();
         if (unknown.Length > 0)
         {
@@ -283,6 +286,11 @@ public sealed class GroupService
         if (trimmed.Length == 0 || trimmed.Length > _options.MaxGroupNameLength)
         {
             throw ChatErrors.Validation(ChatErrorCodes.InvalidGroupName, $"Group name must be 1 to {_options.MaxGroupNameLength} characters.");
+        }
+
+        if (!ChatText.IsAcceptableName(trimmed))
+        {
+            throw ChatErrors.InvalidText("The group name");
         }
 
         return trimmed;

@@ -8,5 +8,8 @@ internal static class JoinCodes
 {
     private const int RandomBytes = 12;
 
+    /// <summary>Longest code worth looking up (stores keep up to 64 characters).</summary>
+    public const int MaxLength = 64;
+
     public static string Generate() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(RandomBytes));
 }

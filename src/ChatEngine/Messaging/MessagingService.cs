@@ -51,10 +51,22 @@ public sealed class MessagingService
     /// </summary>
     internal async Task<PreparedSend> PrepareSendAsync(long userId, long chatId, string? text, string? clientId, CancellationToken cancellationToken, ChatUser? knownSender = null)
     {
+        // Checked before queueing: one unstorable message must never reach (and fail) a shared batch.
+        if (text is not null && ChatText.HasForbiddenCharacters(text))
+        {
+            throw ChatErrors.InvalidText("Message text");
+        }
+
         var trimmed = text?.Trim() ?? string.Empty;
         if (trimmed.Length == 0)
         {
             throw ChatErrors.Validation(ChatErrorCodes.EmptyText, "Message text must not be empty.");
+        }
+
+        // Invisible characters are fine inside a message, not as the whole of it.
+        if (ChatText.IsInvisible(trimmed))
+        {
+            throw ChatErrors.InvalidText("Message text");
         }
 
         if (trimmed.Length > _options.MaxMessageLength)
@@ -70,6 +82,11 @@ public sealed class MessagingService
         if (clientId?.Length > _options.MaxClientIdLength)
         {
             throw ChatErrors.Validation(ChatErrorCodes.ClientIdTooLong, $"client_id must be at most {_options.MaxClientIdLength} characters.");
+        }
+
+        if (clientId is not null && ChatText.HasForbiddenCharacters(clientId))
+        {
+            throw ChatErrors.InvalidText("client_id");
         }
 
         var sender = knownSender is { } known && known.Id == userId ? known : await _access.RequireUserAsync(userId, cancellationToken).ConfigureAwait(false);
