@@ -188,7 +188,7 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
         await using (var scope = Services.CreateAsyncScope())
         {
             // A real refusal by the database, for one text, standing in for any row it cannot store.
-            await RefuseTextAsync(scope.ServiceProvider.GetRequiredService<TContext>(), "poison");
+            await RefusePoisonAsync(scope.ServiceProvider.GetRequiredService<TContext>());
         }
 
         var sends = Enumerable.Range(0, 200).Select(async i =>
@@ -237,8 +237,8 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
         Assert.Equal(49, results.Count(r => r != ChatErrorCodes.InvalidText));
     }
 
-    /// <summary>Makes the database refuse to insert a message with exactly this text.</summary>
-    protected abstract Task RefuseTextAsync(TContext db, string text);
+    /// <summary>Makes the database refuse to insert a message whose text is "poison".</summary>
+    protected abstract Task RefusePoisonAsync(TContext db);
 
     [Fact]
     public async Task ClientIdRetries_AcrossAndWithinBatches_StoreOneMessage()
@@ -311,8 +311,8 @@ public sealed class SqliteStoreTests : EntityFrameworkStoreTests<SqliteChatDbCon
 {
     protected override Task<ITestDatabase> CreateDatabaseAsync() => Task.FromResult<ITestDatabase>(new SqliteTestDatabase());
 
-    protected override Task RefuseTextAsync(SqliteChatDbContext db, string text) => db.Database.ExecuteSqlRawAsync($"""
-        CREATE TRIGGER refuse_text BEFORE INSERT ON "ChatEngineMessages" WHEN NEW."Text" = '{text}'
+    protected override Task RefusePoisonAsync(SqliteChatDbContext db) => db.Database.ExecuteSqlRawAsync("""
+        CREATE TRIGGER refuse_text BEFORE INSERT ON "ChatEngineMessages" WHEN NEW."Text" = 'poison'
         BEGIN SELECT RAISE(ABORT, 'refused row'); END;
         """);
 
@@ -330,9 +330,9 @@ public sealed class PostgreSqlStoreTests : EntityFrameworkStoreTests<PostgreSqlC
 {
     protected override async Task<ITestDatabase> CreateDatabaseAsync() => await PostgreSqlTestDatabase.CreateAsync();
 
-    protected override Task RefuseTextAsync(PostgreSqlChatDbContext db, string text) => db.Database.ExecuteSqlRawAsync($"""
+    protected override Task RefusePoisonAsync(PostgreSqlChatDbContext db) => db.Database.ExecuteSqlRawAsync("""
         CREATE FUNCTION refuse_text() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN IF NEW."Text" = '{text}' THEN RAISE EXCEPTION 'refused row'; END IF; RETURN NEW; END $$;
+        BEGIN IF NEW."Text" = 'poison' THEN RAISE EXCEPTION 'refused row'; END IF; RETURN NEW; END $$;
         CREATE TRIGGER refuse_text BEFORE INSERT ON "ChatEngineMessages" FOR EACH ROW EXECUTE FUNCTION refuse_text();
         """);
 

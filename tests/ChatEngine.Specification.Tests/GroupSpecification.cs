@@ -97,6 +97,33 @@ public abstract partial class ChatEngineSpecificationTests
     }
 
     [Fact]
+    public async Task RemovedMember_CannotRejoinByCode_UntilAnAdminAddsThemAgain()
+    {
+        var group = await GroupAsync(Alice, "Team", "bob", "dave");
+        await Groups.RemoveMemberAsync(Alice, group.Chat.Id, "dave");
+
+        await AssertChatErrorAsync(ChatErrorKind.Forbidden, ChatErrorCodes.Removed, () => Groups.JoinAsync(Dave, group.JoinCode));
+        var fresh = await Groups.RegenerateJoinCodeAsync(Alice, group.Chat.Id);
+        await AssertChatErrorAsync(ChatErrorKind.Forbidden, ChatErrorCodes.Removed, () => Groups.JoinAsync(Dave, fresh));
+        await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, () => Chats.GetChatAsync(Dave, group.Chat.Id));
+
+        await Groups.AddMembersAsync(Alice, group.Chat.Id, ["dave"]);
+        await Groups.LeaveAsync(Dave, group.Chat.Id);
+
+        // Added back by an admin, then left of their own accord: the code works again.
+        Assert.True((await Groups.JoinAsync(Dave, fresh)).Joined);
+    }
+
+    [Fact]
+    public async Task MemberWhoLeft_MayRejoinByCode()
+    {
+        var group = await GroupAsync(Alice, "Team", "bob", "dave");
+        await Groups.LeaveAsync(Dave, group.Chat.Id);
+
+        Assert.True((await Groups.JoinAsync(Dave, group.JoinCode)).Joined);
+    }
+
+    [Fact]
     public async Task JoinCode_IsShownToAdminsOnly()
     {
         var group = await GroupAsync(Alice, "Team", "bob");

@@ -32,6 +32,13 @@ public static class ChatEngineModelBuilderExtensions
             member.HasOne<ChatEntity>().WithMany().HasForeignKey(m => m.ChatId).OnDelete(DeleteBehavior.Cascade);
         });
 
+        modelBuilder.Entity<ChatBarEntity>(bar =>
+        {
+            bar.ToTable(ChatTables.Bars);
+            bar.HasKey(b => new { b.ChatId, b.UserId });
+            bar.HasOne<ChatEntity>().WithMany().HasForeignKey(b => b.ChatId).OnDelete(DeleteBehavior.Cascade);
+        });
+
         modelBuilder.Entity<MessageEntity>(message =>
         {
             message.ToTable(ChatTables.Messages);

@@ -5,6 +5,7 @@ internal static class ChatTables
 {
     public const string Chats = "ChatEngineChats";
     public const string Members = "ChatEngineMembers";
+    public const string Bars = "ChatEngineBars";
     public const string Messages = "ChatEngineMessages";
     public const string ReadMarks = "ChatEngineReadMarks";
     public const string LastSeen = "ChatEngineLastSeen";

@@ -47,6 +47,13 @@ internal sealed class ChatMemberEntity
     };
 }
 
+/// <summary>An admin removed the user: joining by code is refused until someone adds them again.</summary>
+internal sealed class ChatBarEntity
+{
+    public long ChatId { get; set; }
+    public long UserId { get; set; }
+}
+
 internal sealed class MessageEntity
 {
     public long Id { get; set; }

@@ -26,6 +26,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
 
     private DbSet<ChatEntity> Chats => Db.Set<ChatEntity>();
     private DbSet<ChatMemberEntity> Members => Db.Set<ChatMemberEntity>();
+    private DbSet<ChatBarEntity> Bars => Db.Set<ChatBarEntity>();
     private DbSet<MessageEntity> Messages => Db.Set<MessageEntity>();
     private DbSet<ReadMarkEntity> ReadMarks => Db.Set<ReadMarkEntity>();
     private DbSet<LastSeenEntity> LastSeen => Db.Set<LastSeenEntity>();
@@ -137,6 +138,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
         await ReadMarks.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Messages.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Members.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        await Bars.Where(b => b.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Chats.Where(c => c.Id == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -196,7 +198,10 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
         });
         try
         {
+            await using var transaction = await Db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await Bars.Where(b => b.ChatId == chatId && b.UserId == userId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (DbUpdateException)
@@ -213,8 +218,34 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     }
 
     /// <inheritdoc />
-    public async Task<bool> RemoveAsync(long chatId, long userId, CancellationToken cancellationToken) =>
-        await Members.Where(m => m.ChatId == chatId && m.UserId == userId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false) > 0;
+    public async Task<bool> RemoveAsync(long chatId, long userId, bool bar, CancellationToken cancellationToken)
+    {
+        if (!bar)
+        {
+            return await Members.Where(m => m.ChatId == chatId && m.UserId == userId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false) > 0;
+        }
+
+        await using var transaction = await Db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (await Members.Where(m => m.ChatId == chatId && m.UserId == userId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false) == 0)
+        {
+            return false;
+        }
+
+        // Removed twice without a re-add in between (racing admins): one bar is enough.
+        if (!await Bars.AnyAsync(b => b.ChatId == chatId && b.UserId == userId, cancellationToken).ConfigureAwait(false))
+        {
+            Bars.Add(new ChatBarEntity { ChatId = chatId, UserId = userId });
+            await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            Db.ChangeTracker.Clear();
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public Task<bool> IsBarredAsync(long chatId, long userId, CancellationToken cancellationToken) =>
+        Bars.AnyAsync(b => b.ChatId == chatId && b.UserId == userId, cancellationToken);
 
     /// <inheritdoc />
     public async Task<bool> SetRoleAsync(long chatId, long userId, ChatRole role, CancellationToken cancellationToken) =>

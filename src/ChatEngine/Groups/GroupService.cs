@@ -89,6 +89,12 @@ public sealed class GroupService
             return (chat, false);
         }
 
+        // A code someone kept does not undo an admin's removal: only an admin adding them again does.
+        if (await _members.IsBarredAsync(chat.Id, userId, cancellationToken).ConfigureAwait(false))
+        {
+            throw new ChatException(ChatErrorKind.Forbidden, ChatErrorCodes.Removed, "An admin removed you from this group; ask an admin to add you again.");
+        }
+
         var memberCount = (await _members.GetMembersAsync(chat.Id, cancellationToken).ConfigureAwait(false)).Count;
         if (memberCount >= _options.MaxGroupMembers)
         {
@@ -127,7 +133,10 @@ public sealed class GroupService
         return await GetGroupAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Removes a member (admins only). The owner cannot be removed; removing oneself is leaving.</summary>
+    /// <summary>
+    /// Removes a member (admins only). The owner cannot be removed; removing oneself is leaving. The
+    /// removed member cannot rejoin by code until an admin adds them again.
+    /// </summary>
     public async Task RemoveMemberAsync(long userId, long chatId, string? userName, CancellationToken cancellationToken = default)
     {
         await _access.RequireGroupAdminAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
@@ -143,7 +152,7 @@ public sealed class GroupService
             throw OwnerProtected();
         }
 
-        await RemoveAndPublishAsync(chatId, target.UserId, cancellationToken).ConfigureAwait(false);
+        await RemoveAndPublishAsync(chatId, target.UserId, cancellationToken, bar: true).ConfigureAwait(false);
     }
 
     /// <summary>Makes a member an admin (admins only).</summary>
@@ -311,10 +320,10 @@ public sealed class GroupService
     }
 
     /// <summary>The removed member hears of their own removal too, so their open connections close.</summary>
-    private async Task RemoveAndPublishAsync(long chatId, long userId, CancellationToken cancellationToken)
+    private async Task RemoveAndPublishAsync(long chatId, long userId, CancellationToken cancellationToken, bool bar = false)
     {
         var before = await _members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false);
-        if (await _members.RemoveAsync(chatId, userId, cancellationToken).ConfigureAwait(false))
+        if (await _members.RemoveAsync(chatId, userId, bar, cancellationToken).ConfigureAwait(false))
         {
             await PublishAsync(chatId, userId, MembershipChange.Removed, before.Select(m => m.UserId).ToArray()).ConfigureAwait(false);
         }

@@ -17,6 +17,7 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
     private readonly Dictionary<(long ChatId, long SenderId, string ClientId), ChatMessage> _clientIds = [];
     private readonly Dictionary<long, List<ReadMark>> _readMarks = [];
     private readonly Dictionary<long, DateTimeOffset> _lastSeen = [];
+    private readonly HashSet<(long ChatId, long UserId)> _barred = [];
     private long _nextChatId;
     private long _nextMessageId;
 
@@ -144,6 +145,7 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
             }
 
             _members.Remove(chatId);
+            _barred.RemoveWhere(b => b.ChatId == chatId);
             _readMarks.Remove(chatId);
             if (_messages.Remove(chatId, out var messages))
             {
@@ -226,16 +228,32 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
             }
 
             members.Add(new MemberState(userId, role, joinedAt) { LastReadSequence = chat.LastSequence });
+            _barred.Remove((chatId, userId));
             return Task.FromResult(true);
         }
     }
 
     /// <inheritdoc />
-    public Task<bool> RemoveAsync(long chatId, long userId, CancellationToken cancellationToken)
+    public Task<bool> RemoveAsync(long chatId, long userId, bool bar, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
-            return Task.FromResult(_members.TryGetValue(chatId, out var members) && members.RemoveAll(m => m.UserId == userId) > 0);
+            var removed = _members.TryGetValue(chatId, out var members) && members.RemoveAll(m => m.UserId == userId) > 0;
+            if (removed && bar)
+            {
+                _barred.Add((chatId, userId));
+            }
+
+            return Task.FromResult(removed);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<bool> IsBarredAsync(long chatId, long userId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_barred.Contains((chatId, userId)));
         }
     }
 

@@ -10,13 +10,21 @@ public interface IChatMemberStore
     Task<IReadOnlyList<ChatMember>> GetMembersAsync(long chatId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Adds a member whose read position starts at the chat's current last sequence.
-    /// Returns <see langword="false"/> (and changes nothing) if they already are a member or the chat is gone.
+    /// Adds a member whose read position starts at the chat's current last sequence, and lifts any bar
+    /// an earlier removal left (see <see cref="RemoveAsync"/>). Returns <see langword="false"/> (and
+    /// changes nothing) if they already are a member or the chat is gone.
     /// </summary>
     Task<bool> AddAsync(long chatId, long userId, ChatRole role, DateTimeOffset joinedAt, CancellationToken cancellationToken);
 
-    /// <summary>Removes a member; returns <see langword="false"/> if they were not one.</summary>
-    Task<bool> RemoveAsync(long chatId, long userId, CancellationToken cancellationToken);
+    /// <summary>
+    /// Removes a member; returns <see langword="false"/> if they were not one. With
+    /// <paramref name="bar"/> (an admin removed them) the store also remembers the removal, in the same
+    /// step, until <see cref="AddAsync"/> adds them again: joining by code is refused meanwhile.
+    /// </summary>
+    Task<bool> RemoveAsync(long chatId, long userId, bool bar, CancellationToken cancellationToken);
+
+    /// <summary>Whether an admin removed the user from the chat and nobody has added them back since.</summary>
+    Task<bool> IsBarredAsync(long chatId, long userId, CancellationToken cancellationToken);
 
     /// <summary>Changes a member's role; returns <see langword="false"/> if they are not a member.</summary>
     Task<bool> SetRoleAsync(long chatId, long userId, ChatRole role, CancellationToken cancellationToken);

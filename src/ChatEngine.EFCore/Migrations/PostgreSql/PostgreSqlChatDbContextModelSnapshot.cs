@@ -22,6 +22,19 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.PostgreSql
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChatBarEntity", b =>
+                {
+                    b.Property<long>("ChatId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("ChatId", "UserId");
+
+                    b.ToTable("ChatEngineBars", (string)null);
+                });
+
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChatEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -171,6 +184,15 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.PostgreSql
                         .IsUnique();
 
                     b.ToTable("ChatEngineReadMarks", (string)null);
+                });
+
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChatBarEntity", b =>
+                {
+                    b.HasOne("ChatEngine.EntityFrameworkCore.ChatEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ChatId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChatMemberEntity", b =>

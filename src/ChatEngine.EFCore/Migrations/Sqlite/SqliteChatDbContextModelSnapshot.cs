@@ -17,6 +17,19 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChatBarEntity", b =>
+                {
+                    b.Property<long>("ChatId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ChatId", "UserId");
+
+                    b.ToTable("ChatEngineBars", (string)null);
+                });
+
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChatEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -160,6 +173,15 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("ChatEngineReadMarks", (string)null);
+                });
+
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChatBarEntity", b =>
+                {
+                    b.HasOne("ChatEngine.EntityFrameworkCore.ChatEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ChatId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChatMemberEntity", b =>
