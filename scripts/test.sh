@@ -62,6 +62,9 @@ prepare_database() {
   if [ "$("${psql[@]}" -c "SELECT 1 FROM pg_roles WHERE rolname = '$pg_user'")" != "1" ]; then
     "${psql[@]}" -c "CREATE ROLE $pg_user LOGIN PASSWORD '$pg_password' CREATEDB" || fail "could not create role $pg_user"
   fi
+  # DROP DATABASE ... WITH (FORCE) in the tests' teardown must be able to end every backend on a test
+  # database, an autovacuum worker included, which the test role does not own.
+  "${psql[@]}" -c "GRANT pg_signal_backend TO $pg_user" >/dev/null || fail "could not grant pg_signal_backend to $pg_user"
   # Databases left by interrupted runs (tests and load tests make one each and drop their own).
   for leftover in $("${psql[@]}" -c "SELECT datname FROM pg_database WHERE datname LIKE 'chatengine\_test\_%' OR datname LIKE 'chatengine\_load\_%' OR datname LIKE 'chatengine\_bench\_%'"); do
     "${psql[@]}" -c "DROP DATABASE IF EXISTS \"$leftover\" WITH (FORCE)" >/dev/null || true

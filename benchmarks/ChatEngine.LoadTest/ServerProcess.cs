@@ -84,6 +84,8 @@ internal sealed class ServerProcess : IAsyncDisposable
         // Load comes from few users: the per-user send limit would measure itself, not the server.
         start.Environment["ChatEngine__Transports__SendsPerSecond"] = "1000000";
         start.Environment["ChatEngine__Transports__SendBurst"] = "1000000";
+        // The load generator registers every user from one address.
+        start.Environment["RateLimits__AccountBurst"] = "1000000";
         if (options.Database != "postgres")
         {
             start.Environment["ConnectionStrings__Chat"] = $"Data Source={Path.Combine(folder, "chat.db")}";

@@ -1,6 +1,8 @@
 using System.Security.Claims;
 using ChatEngine.EntityFrameworkCore;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -89,14 +91,29 @@ internal static class HostingExtensions
 
         services.AddIdentityCore<ChatAccount>(o =>
             {
-                o.Lockout.MaxFailedAccessAttempts = 5;
-                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
-                o.User.AllowedUserNameCharacters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._@+";
+                // Failures are throttled (LoginThrottle), never turned into a lockout a stranger can cause.
+                o.Lockout.AllowedForNewUsers = false;
+                o.User.AllowedUserNameCharacters = AccountFields.UserNameCharacters;
+                // Django's rules (PasswordRules) instead of character classes.
+                o.Password.RequiredLength = AccountFields.MinPasswordLength;
+                o.Password.RequireDigit = false;
+                o.Password.RequireLowercase = false;
+                o.Password.RequireUppercase = false;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Password.RequiredUniqueChars = 1;
             })
             .AddRoles<IdentityRole<long>>()
             .AddEntityFrameworkStores<ReferenceHostDbContext>()
             .AddSignInManager()
-            .AddDefaultTokenProviders();
+            .AddDefaultTokenProviders()
+            .AddPasswordValidator<PasswordRules>();
+
+        // OWASP's current figure for PBKDF2-HMAC-SHA512; older hashes are redone at their next sign-in.
+        services.Configure<PasswordHasherOptions>(o => o.IterationCount = builder.Configuration.GetValue("Accounts:PasswordIterations", 210_000));
+        services.AddOptions<LoginThrottleOptions>().BindConfiguration("Accounts:Throttle");
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<SessionTicketStore>();
+        services.AddAccountRateLimits(builder.Configuration);
 
         services.AddAuthentication(o =>
             {
@@ -128,6 +145,8 @@ internal static class HostingExtensions
             o.Cookie.Name = "chatengine.session";
             o.Cookie.SameSite = SameSiteMode.Lax;
             o.Cookie.HttpOnly = true;
+            // Secure whenever the request is HTTPS, which behind a trusted proxy X-Forwarded-Proto tells.
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             // Only a page navigation is sent to the login page; API and WebSocket callers get a plain 401.
             o.Events.OnRedirectToLogin = context =>
             {
@@ -145,7 +164,45 @@ internal static class HostingExtensions
                 return Task.CompletedTask;
             };
         });
+        // The cookie carries a session key; the session itself lives in the database (SessionTicketStore).
+        services.AddOptions<CookieAuthenticationOptions>(IdentityConstants.ApplicationScheme)
+            .Configure<SessionTicketStore>((o, store) => o.SessionStore = store);
         services.AddAuthorization();
+        return builder;
+    }
+
+    /// <summary>
+    /// Behind a reverse proxy that terminates TLS: the client's address and scheme come from its
+    /// X-Forwarded-For and X-Forwarded-Proto, but only when the request comes from one of
+    /// <c>ReverseProxy:KnownProxies</c> (addresses) or <c>ReverseProxy:KnownNetworks</c> (CIDR ranges).
+    /// Without either, those headers are ignored: anyone could send them.
+    /// </summary>
+    public static WebApplicationBuilder AddReverseProxySupport(this WebApplicationBuilder builder)
+    {
+        var proxies = builder.Configuration.GetSection("ReverseProxy:KnownProxies").Get<string[]>() ?? [];
+        var networks = builder.Configuration.GetSection("ReverseProxy:KnownNetworks").Get<string[]>() ?? [];
+        builder.Services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            // With both lists empty the middleware would trust every sender, so then it trusts no one.
+            o.ForwardedHeaders = proxies.Length + networks.Length == 0
+                ? ForwardedHeaders.None
+                : ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+            foreach (var proxy in proxies)
+            {
+                o.KnownProxies.Add(System.Net.IPAddress.TryParse(proxy, out var address)
+                    ? address
+                    : throw new InvalidOperationException($"ReverseProxy:KnownProxies holds '{proxy}', which is not an IP address."));
+            }
+
+            foreach (var network in networks)
+            {
+                o.KnownIPNetworks.Add(System.Net.IPNetwork.TryParse(network, out var range)
+                    ? range
+                    : throw new InvalidOperationException($"ReverseProxy:KnownNetworks holds '{network}', which is not a CIDR range such as 10.0.0.0/8."));
+            }
+        });
         return builder;
     }
 

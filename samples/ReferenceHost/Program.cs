@@ -6,6 +6,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.UseStaticWebAssets();   // serve the chat pages' scripts from a build too, not only from a publish
 builder.AddReferenceHostDatabase();     // accounts and chat in one database: SQLite by default, or PostgreSQL
 builder.AddReferenceHostAccounts();     // Identity, JWT for the API, the session cookie for the pages
+builder.AddReverseProxySupport();       // X-Forwarded-For/Proto from ReverseProxy:KnownProxies only
 builder.Services.AddRazorComponents();
 builder.Services.AddOpenApi();
 builder.Services.AddHealthChecks().AddChatEngineDatabase<ReferenceHostDbContext>();
@@ -16,10 +17,13 @@ if (args is [CreateAdminCommand.Name, ..])
     return await CreateAdminCommand.RunAsync(app, args);
 }
 
+app.UseForwardedHeaders();
+app.UseSecurityHeaders();
 app.MapStaticAssets();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();
+app.UseRateLimiter();
 app.MapHealthChecks("/health");
 app.MapOpenApi();
 app.MapAccountEndpoints();

@@ -61,13 +61,29 @@ public sealed class PostgreSqlTestDatabase : ITestDatabase
 
     public void Configure(DbContextOptionsBuilder options) => options.UseNpgsql(ConnectionString);
 
+    /// <summary>
+    /// Drops the database, ending whatever is still connected. A backend the test role does not own (an
+    /// autovacuum worker) makes WITH (FORCE) fail with 42501 unless the role may signal it (the test
+    /// script grants pg_signal_backend); a few retries cover a worker that is just finishing.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
         var database = new NpgsqlConnectionStringBuilder(ConnectionString).Database;
-        await using var admin = new NpgsqlConnection(ServerConnectionString);
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var admin = new NpgsqlConnection(ServerConnectionString);
+                await admin.OpenAsync();
+                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", admin);
+                await drop.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (PostgresException error) when (attempt < 5 && error.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ObjectInUse)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
+            }
+        }
     }
 }

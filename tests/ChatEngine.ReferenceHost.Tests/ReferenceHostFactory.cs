@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatEngine.ReferenceHost.Tests;
@@ -23,6 +24,9 @@ public sealed class ReferenceHostFactory : WebApplicationFactory<Program>
 
     public Dictionary<string, string?> Settings { get; } = new();
 
+    /// <summary>Services the test swaps in (a fake clock, a counting hasher), applied after the host's own.</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
+
     /// <summary>The host's JWT signing key (base64), so tests can mint tokens it trusts, expired ones included.</summary>
     public string SigningKey { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
@@ -37,8 +41,11 @@ public sealed class ReferenceHostFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>A client with its own cookie jar, not following redirects (tests look at them).</summary>
-    public HttpClient NewClient(bool followRedirects = false) =>
-        new(new HttpClientHandler { CookieContainer = new CookieContainer(), UseCookies = true, AllowAutoRedirect = followRedirects }) { BaseAddress = BaseAddress };
+    public HttpClient NewClient(bool followRedirects = false) => NewClient(new CookieContainer(), followRedirects);
+
+    /// <summary>A client keeping its cookies in <paramref name="cookies"/>, so a test can copy them as a thief would.</summary>
+    public HttpClient NewClient(CookieContainer cookies, bool followRedirects = false) =>
+        new(new HttpClientHandler { CookieContainer = cookies, UseCookies = true, AllowAutoRedirect = followRedirects }) { BaseAddress = BaseAddress };
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -47,9 +54,18 @@ public sealed class ReferenceHostFactory : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:Chat", $"Data Source={Path.Combine(_folder, "chat.db")}");
         builder.UseSetting("Jwt:SigningKey", SigningKey);
         builder.UseSetting("urls", "http://127.0.0.1:0");
+        // Every test client comes from 127.0.0.1: per-address limits would make the tests trip over
+        // each other. The tests of those limits set their own.
+        builder.UseSetting("RateLimits:AccountBurst", "100000");
+        builder.UseSetting("Accounts:Throttle:FreeFailuresPerAddress", "100000");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (TestServices is { } configure)
+        {
+            builder.ConfigureTestServices(configure);
         }
     }
 

@@ -1,7 +1,9 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Net.Http.Headers;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Authentication;
+using ReferenceHost.Data;
 
 namespace ReferenceHost.Accounts;
 
@@ -15,20 +17,27 @@ internal static class AccountEndpoints
 
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
-        var accounts = app.MapGroup("").WithTags("Accounts").DisableAntiforgery();
+        var accounts = app.MapGroup("").WithTags("Accounts").DisableAntiforgery()
+            .AddEndpointFilter(LimitBodyAsync).RequireRateLimiting(AccountRateLimits.Policy);
         accounts.MapPost("/api/token/", ObtainTokenAsync).WithName("ObtainToken").AllowAnonymous();
         accounts.MapPost("/api/token/refresh/", RefreshTokenAsync).WithName("RefreshToken").AllowAnonymous();
         accounts.MapPost("/user/register/", RegisterAsync).WithName("Register").AllowAnonymous();
         accounts.MapPost("/user/login/", LoginAsync).WithName("Login").AllowAnonymous();
         accounts.MapPost("/user/logout/", LogoutAsync).WithName("Logout").AllowAnonymous();
+        accounts.MapPost("/user/password/", ChangePasswordAsync).WithName("ChangePassword").AllowAnonymous();
         return app;
     }
 
     private static async Task<IResult> ObtainTokenAsync(
-        HttpContext context, UserManager<ChatAccount> users, SignInManager<ChatAccount> signIn, TokenService tokens, CancellationToken cancellationToken)
+        HttpContext context, SignInManager<ChatAccount> signIn, TokenService tokens, LoginThrottle throttle, CancellationToken cancellationToken)
     {
         var body = await ReadJsonAsync<CredentialsRequest>(context, cancellationToken);
-        var account = await CheckPasswordAsync(body?.Username, body?.Password, users, signIn);
+        var (account, retryAfter) = await CheckPasswordAsync(context, body?.Username, body?.Password, signIn, throttle);
+        if (retryAfter > TimeSpan.Zero)
+        {
+            return Throttled(context, retryAfter);
+        }
+
         if (account is null)
         {
             return Results.Json(new DetailResponse(InvalidCredentials), AccountJson.Default.DetailResponse, statusCode: StatusCodes.Status401Unauthorized);
@@ -54,30 +63,35 @@ internal static class AccountEndpoints
             form => new RegisterRequest(form["username"], form["password"], form["firstName"], form["lastName"]), cancellationToken);
         if (expired)
         {
-            return FormExpired("/user/register/");
+            return FormFailed("/user/register/", AccountErrors.Expired);
         }
 
         var error = await CreateAccountAsync(body, users, signIn);
         if (isForm)
         {
-            return error is null ? Results.Redirect("/home/") : Results.Redirect("/user/register/?error=" + Uri.EscapeDataString(error));
+            return error is null ? Results.Redirect("/home/") : FormFailed("/user/register/", error);
         }
 
         return error is null
             ? Results.Json(new SuccessResponse(true, null), AccountJson.Default.SuccessResponse)
-            : Results.Json(new ErrorResponse(error), AccountJson.Default.ErrorResponse, statusCode: StatusCodes.Status400BadRequest);
+            : Results.Json(new ErrorResponse(AccountErrors.Message(error)), AccountJson.Default.ErrorResponse, statusCode: StatusCodes.Status400BadRequest);
     }
 
     private static async Task<IResult> LoginAsync(
-        HttpContext context, UserManager<ChatAccount> users, SignInManager<ChatAccount> signIn, IAntiforgery antiforgery, CancellationToken cancellationToken)
+        HttpContext context, SignInManager<ChatAccount> signIn, IAntiforgery antiforgery, LoginThrottle throttle, CancellationToken cancellationToken)
     {
         var (body, isForm, expired) = await ReadBodyAsync(context, antiforgery, form => new CredentialsRequest(form["username"], form["password"]), cancellationToken);
         if (expired)
         {
-            return FormExpired("/user/login/");
+            return FormFailed("/user/login/", AccountErrors.Expired);
         }
 
-        var account = await CheckPasswordAsync(body?.Username, body?.Password, users, signIn);
+        var (account, retryAfter) = await CheckPasswordAsync(context, body?.Username, body?.Password, signIn, throttle);
+        if (retryAfter > TimeSpan.Zero)
+        {
+            return isForm ? FormFailed("/user/login/", AccountErrors.Throttled) : Throttled(context, retryAfter);
+        }
+
         if (account is not null)
         {
             await signIn.SignInAsync(account, isPersistent: true);
@@ -85,29 +99,46 @@ internal static class AccountEndpoints
 
         if (isForm)
         {
-            return account is null ? Results.Redirect("/user/login/?error=" + Uri.EscapeDataString("Invalid user")) : Results.Redirect("/home/");
+            return account is null ? FormFailed("/user/login/", AccountErrors.InvalidUser) : Results.Redirect("/home/");
         }
 
         return account is null
-            ? Results.Json(new SuccessResponse(false, "Invalid user"), AccountJson.Default.SuccessResponse, statusCode: StatusCodes.Status401Unauthorized)
+            ? Results.Json(new SuccessResponse(false, AccountErrors.Message(AccountErrors.InvalidUser)), AccountJson.Default.SuccessResponse, statusCode: StatusCodes.Status401Unauthorized)
             : Results.Json(new SuccessResponse(true, null), AccountJson.Default.SuccessResponse);
     }
 
+    /// <summary>
+    /// Ends this session (its row goes, so a copy of the cookie stops working too) and, given
+    /// <c>refresh</c>, that token's family. With <c>everywhere</c>, ends every session and revokes every
+    /// refresh token of the signed-in user.
+    /// </summary>
     private static async Task<IResult> LogoutAsync(
-        HttpContext context, SignInManager<ChatAccount> signIn, TokenService tokens, IAntiforgery antiforgery, CancellationToken cancellationToken)
+        HttpContext context, SignInManager<ChatAccount> signIn, TokenService tokens, ReferenceHostDbContext db, IAntiforgery antiforgery, CancellationToken cancellationToken)
     {
         var isForm = context.Request.HasFormContentType;
-        var byCookie = !context.Request.Headers.ContainsKey(HeaderNames.Authorization) && context.User.Identity?.IsAuthenticated == true;
-        if (byCookie && !await antiforgery.IsRequestValidAsync(context))
+        if (IsCookieSession(context) && !await antiforgery.IsRequestValidAsync(context))
         {
             return isForm
                 ? Results.Redirect("/home/")
-                : Results.Problem(detail: "The anti-forgery token is missing or invalid.", statusCode: StatusCodes.Status400BadRequest);
+                : Results.Problem(detail: "The anti-forgery token is missing or invalid.", statusCode: StatusCodes.Status400BadRequest,
+                    extensions: new Dictionary<string, object?> { ["code"] = "antiforgery_failed" });
         }
 
-        if (!isForm)
+        var body = isForm
+            ? new LogoutRequest(null, (await context.Request.ReadFormAsync(cancellationToken))["everywhere"] is { Count: > 0 } flag && flag != "false")
+            : await ReadJsonAsync<LogoutRequest>(context, cancellationToken);
+        if (body?.Everywhere == true)
         {
-            var body = await ReadJsonAsync<RefreshRequest>(context, cancellationToken);
+            if (HostingExtensions.ChatUserId(context.User) is not { } userId)
+            {
+                return Results.Problem(detail: "Signing out everywhere needs a signed-in user.", statusCode: StatusCodes.Status401Unauthorized);
+            }
+
+            await SessionTicketStore.EndAllAsync(db, userId, keep: null, cancellationToken);
+            await tokens.RevokeAllAsync(userId, cancellationToken);
+        }
+        else
+        {
             await tokens.RevokeAsync(body?.Refresh, cancellationToken);
         }
 
@@ -115,48 +146,167 @@ internal static class AccountEndpoints
         return isForm ? Results.Redirect("/user/login/") : Results.Json(new SuccessResponse(true, null), AccountJson.Default.SuccessResponse);
     }
 
+    /// <summary>
+    /// Changes the signed-in user's password. Every session and refresh token of theirs ends; a
+    /// browser that asked gets a new session, an app signs in again for new tokens.
+    /// </summary>
+    private static async Task<IResult> ChangePasswordAsync(
+        HttpContext context, UserManager<ChatAccount> users, SignInManager<ChatAccount> signIn, TokenService tokens, ReferenceHostDbContext db,
+        IAntiforgery antiforgery, LoginThrottle throttle, CancellationToken cancellationToken)
+    {
+        if (HostingExtensions.ChatUserId(context.User) is not { } userId || await users.FindByIdAsync(userId.ToString(System.Globalization.CultureInfo.InvariantCulture)) is not { } account)
+        {
+            return Results.Problem(detail: "Changing a password needs a signed-in user.", statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        var byCookie = IsCookieSession(context);
+        if (byCookie && !await antiforgery.IsRequestValidAsync(context))
+        {
+            return Results.Problem(detail: "The anti-forgery token is missing or invalid.", statusCode: StatusCodes.Status400BadRequest,
+                extensions: new Dictionary<string, object?> { ["code"] = "antiforgery_failed" });
+        }
+
+        var body = await ReadJsonAsync<ChangePasswordRequest>(context, cancellationToken);
+        var (checkedAccount, retryAfter) = await CheckPasswordAsync(context, account.UserName, body?.OldPassword, signIn, throttle);
+        if (retryAfter > TimeSpan.Zero)
+        {
+            return Throttled(context, retryAfter);
+        }
+
+        if (checkedAccount is null || string.IsNullOrEmpty(body?.NewPassword))
+        {
+            return Results.Json(new SuccessResponse(false, AccountErrors.Message(AccountErrors.InvalidUser)), AccountJson.Default.SuccessResponse, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var changed = await users.ChangePasswordAsync(checkedAccount, body.OldPassword!, body.NewPassword);
+        if (!changed.Succeeded)
+        {
+            return Results.Json(new SuccessResponse(false, AccountErrors.Message(AccountErrors.FromIdentity(changed.Errors))), AccountJson.Default.SuccessResponse, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        await SessionTicketStore.EndAllAsync(db, userId, keep: byCookie ? SessionTicketStore.CurrentKey(context.User) : null, cancellationToken);
+        await tokens.RevokeAllAsync(userId, cancellationToken);
+        if (byCookie)
+        {
+            await signIn.SignInAsync(checkedAccount, isPersistent: true);
+        }
+
+        return Results.Json(new SuccessResponse(true, null), AccountJson.Default.SuccessResponse);
+    }
+
     private static async Task<string?> CreateAccountAsync(RegisterRequest? body, UserManager<ChatAccount> users, SignInManager<ChatAccount> signIn)
     {
         var userName = body?.Username?.Trim();
         if (string.IsNullOrEmpty(userName) || string.IsNullOrEmpty(body?.Password))
         {
-            return "Username and password are required.";
+            return AccountErrors.Required;
+        }
+
+        if (!AccountFields.IsPossibleUserName(userName))
+        {
+            return AccountErrors.InvalidUserName;
+        }
+
+        var (firstName, lastName) = (body.FirstName?.Trim(), body.LastName?.Trim());
+        if (!AccountFields.IsAcceptableName(firstName) || !AccountFields.IsAcceptableName(lastName))
+        {
+            return AccountErrors.InvalidName;
         }
 
         if (await users.FindByNameAsync(userName) is not null)
         {
-            return "Username already taken";
+            return AccountErrors.Taken;
         }
 
-        var account = new ChatAccount { UserName = userName, FirstName = body.FirstName?.Trim(), LastName = body.LastName?.Trim() };
+        var account = new ChatAccount { UserName = userName, FirstName = NullIfEmpty(firstName), LastName = NullIfEmpty(lastName) };
         var created = await users.CreateAsync(account, body.Password);
         if (!created.Succeeded)
         {
-            return created.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.DuplicateUserName))
-                ? "Username already taken"
-                : created.Errors.First().Description;
+            return AccountErrors.FromIdentity(created.Errors);
         }
 
         await signIn.SignInAsync(account, isPersistent: true);
         return null;
     }
 
-    private static async Task<ChatAccount?> CheckPasswordAsync(string? userName, string? password, UserManager<ChatAccount> users, SignInManager<ChatAccount> signIn)
+    /// <summary>
+    /// Checks a password under the throttle. An unknown or impossible user name costs the same hash
+    /// as a real one, so the answer's timing does not tell who has an account. Identity's lockout is
+    /// not used: failures slow the guesser down (see <see cref="LoginThrottle"/>), they lock nobody out.
+    /// </summary>
+    private static async Task<(ChatAccount? Account, TimeSpan RetryAfter)> CheckPasswordAsync(
+        HttpContext context, string? userName, string? password, SignInManager<ChatAccount> signIn, LoginThrottle throttle)
     {
-        if (string.IsNullOrWhiteSpace(userName) || string.IsNullOrEmpty(password))
+        var name = userName?.Trim() ?? string.Empty;
+        if (name.Length == 0 || string.IsNullOrEmpty(password))
         {
-            return null;
+            return (null, TimeSpan.Zero);
         }
 
-        var account = await users.FindByNameAsync(userName.Trim());
+        var users = signIn.UserManager;
+        var key = AccountFields.IsPossibleUserName(name) ? users.NormalizeName(name) : "?";
+        var address = context.Connection.RemoteIpAddress;
+        var wait = throttle.RetryAfter(address, key);
+        if (wait > TimeSpan.Zero)
+        {
+            return (null, wait);
+        }
+
+        var account = key == "?" ? null : await users.FindByNameAsync(name);
         if (account is null)
         {
-            return null;
+            DecoyHash.Verify(users.PasswordHasher, password);
+            throttle.Failed(address, key);
+            return (null, TimeSpan.Zero);
         }
 
-        // Counts failures towards lockout, and refuses locked-out accounts.
-        var result = await signIn.CheckPasswordSignInAsync(account, password, lockoutOnFailure: true);
-        return result.Succeeded ? account : null;
+        var result = await signIn.CheckPasswordSignInAsync(account, password, lockoutOnFailure: false);
+        if (!result.Succeeded)
+        {
+            throttle.Failed(address, key);
+            return (null, TimeSpan.Zero);
+        }
+
+        throttle.Succeeded(address, key);
+        return (account, TimeSpan.Zero);
+    }
+
+    /// <summary>Whether Identity's session cookie (not a bearer token) authenticated the request.</summary>
+    private static bool IsCookieSession(HttpContext context) =>
+        context.User.Identity?.IsAuthenticated == true
+        && context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Ticket?.AuthenticationScheme == IdentityConstants.ApplicationScheme;
+
+    /// <summary>Account requests are small: a larger body is refused with 413 before any of it is read.</summary>
+    private static async ValueTask<object?> LimitBodyAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    {
+        var context = invocation.HttpContext;
+        if (context.Request.ContentLength > AccountFields.MaxBodyBytes)
+        {
+            return TooLarge();
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = AccountFields.MaxBodyBytes;
+        }
+
+        try
+        {
+            return await next(invocation);
+        }
+        catch (BadHttpRequestException error) when (error.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TooLarge();
+        }
+
+        static IResult TooLarge() => Results.Problem(detail: $"Account requests are at most {AccountFields.MaxBodyBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge);
+    }
+
+    private static IResult Throttled(HttpContext context, TimeSpan retryAfter)
+    {
+        context.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Problem(detail: AccountErrors.Message(AccountErrors.Throttled), statusCode: StatusCodes.Status429TooManyRequests,
+            extensions: new Dictionary<string, object?> { ["code"] = "rate_limited" });
     }
 
     /// <summary>
@@ -179,7 +329,9 @@ internal static class AccountEndpoints
         return (fromForm(await context.Request.ReadFormAsync(cancellationToken)), true, false);
     }
 
-    private static IResult FormExpired(string page) => Results.Redirect(page + "?error=" + Uri.EscapeDataString("The form expired; please try again."));
+    private static IResult FormFailed(string page, string error) => Results.Redirect($"{page}?error={error}");
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     private static async Task<T?> ReadJsonAsync<T>(HttpContext context, CancellationToken cancellationToken) where T : class
     {
@@ -209,6 +361,14 @@ internal sealed record RegisterRequest(
 
 internal sealed record RefreshRequest([property: JsonPropertyName("refresh")] string? Refresh);
 
+internal sealed record LogoutRequest(
+    [property: JsonPropertyName("refresh")] string? Refresh,
+    [property: JsonPropertyName("everywhere")] bool Everywhere);
+
+internal sealed record ChangePasswordRequest(
+    [property: JsonPropertyName("old_password")] string? OldPassword,
+    [property: JsonPropertyName("new_password")] string? NewPassword);
+
 internal sealed record TokenResponse([property: JsonPropertyName("access")] string Access, [property: JsonPropertyName("refresh")] string Refresh);
 
 internal sealed record DetailResponse([property: JsonPropertyName("detail")] string Detail);
@@ -225,6 +385,8 @@ internal sealed record SuccessResponse(
 [JsonSerializable(typeof(CredentialsRequest))]
 [JsonSerializable(typeof(RegisterRequest))]
 [JsonSerializable(typeof(RefreshRequest))]
+[JsonSerializable(typeof(LogoutRequest))]
+[JsonSerializable(typeof(ChangePasswordRequest))]
 [JsonSerializable(typeof(TokenResponse))]
 [JsonSerializable(typeof(DetailResponse))]
 [JsonSerializable(typeof(TokenErrorResponse))]

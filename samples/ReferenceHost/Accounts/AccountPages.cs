@@ -24,6 +24,7 @@ internal static class AccountPages
         }
 
         var tokens = antiforgery.GetAndStoreTokens(context);
-        return new RazorComponentResult<AccountPage>(new { IsRegister = isRegister, Error = error, AntiforgeryToken = tokens.RequestToken ?? "" });
+        // Only known messages are shown: text from the address bar would let anyone put words in our mouth.
+        return new RazorComponentResult<AccountPage>(new { IsRegister = isRegister, Error = AccountErrors.MessageFor(error), AntiforgeryToken = tokens.RequestToken ?? "" });
     }
 }

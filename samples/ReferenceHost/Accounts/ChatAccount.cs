@@ -29,4 +29,24 @@ public sealed class RefreshToken
     public DateTime ExpiresAt { get; set; }
 
     public DateTime? RevokedAt { get; set; }
+
+    /// <summary>When a refresh rotated it (rather than a logout or a theft revoking it): the reuse grace counts from here.</summary>
+    public DateTime? RotatedAt { get; set; }
+}
+
+/// <summary>
+/// A signed-in browser session. The cookie carries only this row's key, so deleting the row (logout,
+/// a password change, "sign out everywhere") ends the session at once on every host, however long the
+/// cookie itself would still be good.
+/// </summary>
+public sealed class UserSession
+{
+    public string Id { get; set; } = string.Empty;
+
+    public long UserId { get; set; }
+
+    /// <summary>The serialized authentication ticket (claims and properties).</summary>
+    public byte[] Ticket { get; set; } = [];
+
+    public DateTime? ExpiresAt { get; set; }
 }

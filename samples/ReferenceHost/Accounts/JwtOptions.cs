@@ -16,4 +16,11 @@ public sealed class JwtOptions
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(15);
 
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>
+    /// How long after a refresh the same (now rotated) refresh token is still traded for a new pair
+    /// instead of being taken as stolen: a mobile client whose answer was lost on a flaky network
+    /// retries with the token it still has. Zero turns the grace off. Default 30 seconds.
+    /// </summary>
+    public TimeSpan RefreshReuseGrace { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -12,6 +12,9 @@ namespace ReferenceHost.Accounts;
 /// <summary>Issues access tokens and rotating refresh tokens (SimpleJWT's shapes), with reuse detection.</summary>
 internal sealed class TokenService(ReferenceHostDbContext db, SymmetricSecurityKey key, IOptions<JwtOptions> options, TimeProvider time)
 {
+    // Refresh tokens are 43 characters; anything far longer is not one and is not hashed.
+    private const int MaxTokenLength = 256;
+
     private readonly JwtOptions _options = options.Value;
 
     public async Task<TokenPair> IssueAsync(ChatAccount account, Guid? family, CancellationToken cancellationToken)
@@ -47,12 +50,16 @@ internal sealed class TokenService(ReferenceHostDbContext db, SymmetricSecurityK
     }
 
     /// <summary>
-    /// Trades a refresh token for a new pair; the old one stops working. A token used twice (stolen,
-    /// or replayed) revokes its whole family. Returns null for any token that is not good.
+    /// Trades a refresh token for a new pair; the old one stops working. A token used again within
+    /// <see cref="JwtOptions.RefreshReuseGrace"/> of its rotation (a retry after a lost answer) gets
+    /// another pair of the same family; used again later (stolen, or replayed), it revokes its whole
+    /// family. An account that is locked (an administrator's decision) gets nothing, and its token is
+    /// left as it was: refusing must never cost the owner their session. Returns null for any token
+    /// that is not good.
     /// </summary>
     public async Task<TokenPair?> RefreshAsync(string? refresh, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(refresh))
+        if (string.IsNullOrWhiteSpace(refresh) || refresh.Length > MaxTokenLength)
         {
             return null;
         }
@@ -65,30 +72,52 @@ internal sealed class TokenService(ReferenceHostDbContext db, SymmetricSecurityK
             return null;
         }
 
-        // The conditional update is the atomic check: of two racing uses, only one rotates.
-        var rotated = stored.RevokedAt is null && stored.ExpiresAt > now && await db.RefreshTokens
-            .Where(t => t.Id == stored.Id && t.RevokedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), cancellationToken) == 1;
-        if (!rotated)
+        var account = await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == stored.UserId, cancellationToken);
+        if (account is null || (account.LockoutEnd is { } end && end > time.GetUtcNow()))
         {
-            if (stored.RevokedAt is not null || stored.ExpiresAt > now)
-            {
-                await RevokeFamilyAsync(stored.FamilyId, cancellationToken);
-            }
-
             return null;
         }
 
-        var account = await db.Users.FirstOrDefaultAsync(u => u.Id == stored.UserId, cancellationToken);
-        return account is null || (account.LockoutEnd is { } end && end > time.GetUtcNow())
-            ? null
-            : await IssueAsync(account, stored.FamilyId, cancellationToken);
+        if (stored.RevokedAt is null && stored.ExpiresAt > now)
+        {
+            // The conditional update is the atomic check: of two racing uses, only one rotates.
+            var rotated = await db.RefreshTokens
+                .Where(t => t.Id == stored.Id && t.RevokedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now).SetProperty(t => t.RotatedAt, now), cancellationToken) == 1;
+            if (rotated)
+            {
+                return await IssueAsync(account, stored.FamilyId, cancellationToken);
+            }
+
+            stored = await db.RefreshTokens.AsNoTracking().FirstAsync(t => t.Id == stored.Id, cancellationToken);
+        }
+
+        if (stored.RotatedAt is { } rotatedAt && now - rotatedAt <= _options.RefreshReuseGrace && stored.ExpiresAt > now
+            && await db.RefreshTokens.AnyAsync(t => t.FamilyId == stored.FamilyId && t.RevokedAt == null, cancellationToken))
+        {
+            return await IssueAsync(account, stored.FamilyId, cancellationToken);
+        }
+
+        if (stored.RevokedAt is not null || stored.ExpiresAt > now)
+        {
+            await RevokeFamilyAsync(stored.FamilyId, cancellationToken);
+        }
+
+        return null;
+    }
+
+    /// <summary>Revokes every refresh token of the user (a password change, "sign out everywhere").</summary>
+    public Task RevokeAllAsync(long userId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        return db.RefreshTokens.Where(t => t.UserId == userId && t.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), cancellationToken);
     }
 
     /// <summary>Revokes a refresh token's whole family (logout).</summary>
     public async Task RevokeAsync(string? refresh, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(refresh))
+        if (string.IsNullOrWhiteSpace(refresh) || refresh.Length > MaxTokenLength)
         {
             return;
         }

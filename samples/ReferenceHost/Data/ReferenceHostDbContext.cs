@@ -7,13 +7,15 @@ using ReferenceHost.Accounts;
 namespace ReferenceHost.Data;
 
 /// <summary>
-/// One database for accounts and chat: Identity's tables, the refresh tokens, and ChatEngine's
+/// One database for accounts and chat: Identity's tables, the refresh tokens, the browser sessions, and ChatEngine's
 /// tables through <c>UseChatEngine()</c>, under one migration history. The Data Protection keys that
 /// protect session cookies live here too, so every host behind a load balancer reads the same ones.
 /// </summary>
 public class ReferenceHostDbContext(DbContextOptions options) : IdentityDbContext<ChatAccount, IdentityRole<long>, long>(options), IDataProtectionKeyContext
 {
     public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
+
+    public DbSet<UserSession> Sessions => Set<UserSession>();
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
@@ -34,6 +36,14 @@ public class ReferenceHostDbContext(DbContextOptions options) : IdentityDbContex
             token.HasIndex(t => t.TokenHash).IsUnique();
             token.HasIndex(t => t.FamilyId);
             token.HasOne<ChatAccount>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        builder.Entity<UserSession>(session =>
+        {
+            session.ToTable("UserSessions");
+            session.HasKey(t => t.Id);
+            session.Property(t => t.Id).HasMaxLength(64);
+            session.HasIndex(t => t.UserId);
+            session.HasOne<ChatAccount>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

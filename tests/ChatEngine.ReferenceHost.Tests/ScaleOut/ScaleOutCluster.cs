@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Npgsql;
 using Xunit;
 
 namespace ChatEngine.ReferenceHost.Tests.ScaleOut;
@@ -47,11 +46,7 @@ public sealed class ScaleOutCluster : IAsyncLifetime
         await HostA.DisposeAsync();
         await HostB.DisposeAsync();
         await Redis.DisposeAsync();
-        NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(ServerConnectionString);
-        await admin.OpenAsync();
-        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_database}\" WITH (FORCE)", admin);
-        await drop.ExecuteNonQueryAsync();
+        await TestPostgreSql.DropDatabaseAsync(_database);
     }
 
     /// <summary>The configuration every host of the cluster gets.</summary>
@@ -148,20 +143,9 @@ public sealed class ScaleOutCluster : IAsyncLifetime
         return (long)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
     }
 
-    private static string ServerConnectionString =>
-        Environment.GetEnvironmentVariable("ConnectionStrings__PostgreSqlTests")
-        ?? throw new InvalidOperationException("Scale-out tests need ConnectionStrings__PostgreSqlTests. Run scripts/test.sh, which starts PostgreSQL and exports it.");
-
     private async Task<string> CreateDatabaseAsync()
     {
-        _database = $"chatengine_test_{Guid.NewGuid():N}";
-        await using (var admin = new NpgsqlConnection(ServerConnectionString))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{_database}\"", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-
-        return new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = _database, MaxPoolSize = 20 }.ConnectionString;
+        (_database, var connectionString) = await TestPostgreSql.CreateDatabaseAsync();
+        return connectionString;
     }
 }

@@ -22,6 +22,19 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChatBarEntity", b =>
+                {
+                    b.Property<long>("ChatId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("ChatId", "UserId");
+
+                    b.ToTable("ChatEngineBars", (string)null);
+                });
+
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChatEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -419,6 +432,9 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
                     b.Property<DateTime?>("RevokedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<DateTime?>("RotatedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("TokenHash")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -437,6 +453,38 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
                     b.HasIndex("UserId");
 
                     b.ToTable("RefreshTokens", (string)null);
+                });
+
+            modelBuilder.Entity("ReferenceHost.Accounts.UserSession", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime?>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<byte[]>("Ticket")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("UserSessions", (string)null);
+                });
+
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChatBarEntity", b =>
+                {
+                    b.HasOne("ChatEngine.EntityFrameworkCore.ChatEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ChatId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChatMemberEntity", b =>
@@ -518,6 +566,15 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
                 });
 
             modelBuilder.Entity("ReferenceHost.Accounts.RefreshToken", b =>
+                {
+                    b.HasOne("ReferenceHost.Accounts.ChatAccount", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ReferenceHost.Accounts.UserSession", b =>
                 {
                     b.HasOne("ReferenceHost.Accounts.ChatAccount", null)
                         .WithMany()
