@@ -86,6 +86,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         start.Environment["ChatEngine__Transports__SendBurst"] = "1000000";
         // The load generator registers every user from one address.
         start.Environment["RateLimits__AccountBurst"] = "1000000";
+        start.Environment["ChatEngine__Transports__RestWriteBurst"] = "1000000";
         if (options.Database != "postgres")
         {
             start.Environment["ConnectionStrings__Chat"] = $"Data Source={Path.Combine(folder, "chat.db")}";

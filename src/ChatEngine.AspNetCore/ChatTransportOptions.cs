@@ -25,6 +25,15 @@ public sealed class ChatTransportOptions
     public int SendBurst { get; set; } = 40;
 
     /// <summary>
+    /// REST changes other than sending (creating groups, adding members, joining...) one user may make
+    /// per minute once their burst is spent. Default 60.
+    /// </summary>
+    public int RestWritesPerMinute { get; set; } = 60;
+
+    /// <summary>REST changes one user may make in a burst. Default 30.</summary>
+    public int RestWriteBurst { get; set; } = 30;
+
+    /// <summary>
     /// Origins, besides the app's own, allowed to open cookie-authenticated WebSockets
     /// (for example <c>https://chat.example.com</c>). Bearer-authenticated sockets are not checked.
     /// </summary>
@@ -76,6 +85,11 @@ internal sealed class ChatTransportOptionsValidator : IValidateOptions<ChatTrans
         if (options.SendsPerSecond < 1 || options.SendBurst < 1)
         {
             failures.Add("ChatEngine transports: SendsPerSecond and SendBurst must be greater than 0.");
+        }
+
+        if (options.RestWritesPerMinute < 1 || options.RestWriteBurst < 1)
+        {
+            failures.Add("ChatEngine transports: RestWritesPerMinute and RestWriteBurst must be greater than 0.");
         }
 
         if (options.UserIdResolver is null)

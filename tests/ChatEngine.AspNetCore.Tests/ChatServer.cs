@@ -56,6 +56,7 @@ public sealed class ChatServer : IAsyncDisposable
             {
                 o.SendsPerSecond = 1000;
                 o.SendBurst = 1000;
+                o.RestWriteBurst = 100_000;
                 transports?.Invoke(o);
             });
         builder.Services.AddOpenApi();

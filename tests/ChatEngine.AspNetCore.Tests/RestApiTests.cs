@@ -230,6 +230,26 @@ public sealed class RestApiTests(ChatServerFixture fixture) : IClassFixture<Chat
     }
 
     [Fact]
+    public async Task RemovedMember_CannotRejoinWithTheCodeTheyKept_UntilAnAdminAddsThem()
+    {
+        using var alice = Server.Client(Alice);
+        using var dave = Server.Client(Dave);
+        var groupId = await Server.CreateGroupAsync(Alice, "dave");
+        var code = (string?)(await alice.GetFromJsonAsync<JsonObject>($"/group/{groupId}"))!["code"];
+        Assert.Equal(HttpStatusCode.NoContent, (await alice.DeleteAsync($"/group/{groupId}/members/dave")).StatusCode);
+
+        using var rejoin = await dave.PostAsJsonAsync("/group-join/", new { code });
+        var problem = await rejoin.Content.ReadFromJsonAsync<JsonObject>();
+        using var history = await dave.GetAsync($"/group/{groupId}");
+        using var added = await alice.PostAsJsonAsync($"/group/{groupId}/members", new { usernames = new[] { "dave" } });
+
+        Assert.Equal((HttpStatusCode.Forbidden, "removed"), (rejoin.StatusCode, (string?)problem!["code"]));
+        Assert.Equal(HttpStatusCode.NotFound, history.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, added.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await dave.GetAsync($"/group/{groupId}")).StatusCode);
+    }
+
+    [Fact]
     public async Task Search_FindsBySubstring_ExcludesTheCaller_AndNeedsQ()
     {
         using var bob = Server.Client(Bob);

@@ -37,6 +37,35 @@ public sealed class TransportLimitTests
     }
 
     [Fact]
+    public async Task RestChanges_AreLimitedPerUser_With429AndRetryAfter_ReadsAreNot()
+    {
+        await using var server = await ChatServer.StartAsync(o =>
+        {
+            o.RestWriteBurst = 2;
+            o.RestWritesPerMinute = 1;
+        });
+        using var alice = server.Client(Alice);
+
+        var statuses = new List<System.Net.HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var created = await alice.PostAsJsonAsync("/group/", new { name = $"g{i}", members = Array.Empty<string>() });
+            statuses.Add(created.StatusCode);
+            if (created.StatusCode == System.Net.HttpStatusCode.TooManyRequests)
+            {
+                Assert.True(created.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+                Assert.Equal("rate_limited", (string?)(await created.Content.ReadFromJsonAsync<JsonObject>())!["code"]);
+            }
+        }
+
+        Assert.Equal([System.Net.HttpStatusCode.Created, System.Net.HttpStatusCode.Created, System.Net.HttpStatusCode.TooManyRequests], statuses);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await alice.GetAsync("/group/")).StatusCode);
+        // Another user has a bucket of their own.
+        using var bob = await server.Client(Bob).PostAsJsonAsync("/group/", new { name = "bob's", members = Array.Empty<string>() });
+        Assert.Equal(System.Net.HttpStatusCode.Created, bob.StatusCode);
+    }
+
+    [Fact]
     public async Task FileOverTheLimit_GetsFileTooLarge_AndTheSocketStaysUsable()
     {
         await using var server = await ChatServer.StartAsync(o => o.MaxFileBytes = 1000);

@@ -42,6 +42,7 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
         services.TryAddSingleton<ChatBroadcaster>();
         services.TryAddSingleton<IChatBroadcastRelay, NoChatBroadcastRelay>();
         services.TryAddSingleton<SendRateLimiter>();
+        services.TryAddSingleton<RestWriteRateLimiter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChatEventHandler, ChatEventFanOut>());
         services.AddProblemDetails();
         services.AddAntiforgery();

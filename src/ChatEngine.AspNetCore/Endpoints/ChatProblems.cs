@@ -29,6 +29,14 @@ internal static class ChatProblems
         return TypedResults.Problem(detail: error.Message, statusCode: StatusCodeFor(error.Kind), extensions: extensions);
     }
 
+    /// <summary>429 with <c>Retry-After</c> in whole seconds, as the v2 contract has it.</summary>
+    public static ProblemHttpResult RateLimited(HttpContext context, TimeSpan retryAfter)
+    {
+        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Problem(detail: "Too many changes; try again later.", statusCode: StatusCodes.Status429TooManyRequests,
+            extensions: new Dictionary<string, object?> { ["code"] = ChatErrorCodes.RateLimited });
+    }
+
     public static ProblemHttpResult Unauthorized() =>
         TypedResults.Problem(detail: "Authentication credentials were not provided or are not valid.", statusCode: StatusCodes.Status401Unauthorized);
 
@@ -53,7 +61,7 @@ internal static class ChatProblems
     /// <summary>Every chat route runs inside this filter: a typed error becomes its status code, never a 500.</summary>
     public static async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        if (ChatRequestContext.FindUserId(context.HttpContext) is null)
+        if (ChatRequestContext.FindUserId(context.HttpContext) is not { } userId)
         {
             return Unauthorized();
         }
@@ -64,6 +72,12 @@ internal static class ChatProblems
                 detail: "A cookie-authenticated change needs the anti-forgery token (header RequestVerificationToken).",
                 statusCode: StatusCodes.Status400BadRequest,
                 extensions: new Dictionary<string, object?> { ["code"] = "antiforgery_failed" });
+        }
+
+        if (!HttpMethods.IsGet(context.HttpContext.Request.Method)
+            && !context.HttpContext.RequestServices.GetRequiredService<RestWriteRateLimiter>().TryAcquire(userId, out var retryAfter))
+        {
+            return RateLimited(context.HttpContext, retryAfter);
         }
 
         try

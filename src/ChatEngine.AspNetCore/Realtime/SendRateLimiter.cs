@@ -4,31 +4,50 @@ using Microsoft.Extensions.Options;
 namespace ChatEngine.AspNetCore;
 
 /// <summary>A token bucket per user, shared by every connection and transport of that user.</summary>
-internal sealed class SendRateLimiter : IDisposable
+internal class UserRateLimiter : IDisposable
 {
     private readonly PartitionedRateLimiter<long> _limiter;
 
-    public SendRateLimiter(IOptions<ChatTransportOptions> options)
+    protected UserRateLimiter(int burst, int tokensPerPeriod, TimeSpan period)
     {
-        var settings = options.Value;
         _limiter = PartitionedRateLimiter.Create<long, long>(userId => RateLimitPartition.GetTokenBucketLimiter(userId, _ => new TokenBucketRateLimiterOptions
         {
-            TokenLimit = settings.SendBurst,
-            TokensPerPeriod = settings.SendsPerSecond,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            TokenLimit = burst,
+            TokensPerPeriod = tokensPerPeriod,
+            ReplenishmentPeriod = period,
             QueueLimit = 0,
             AutoReplenishment = true,
         }));
     }
 
-    public bool TryAcquire(long userId)
+    public bool TryAcquire(long userId) => TryAcquire(userId, out _);
+
+    /// <summary>Takes a token; when there is none, says how long until there is.</summary>
+    public bool TryAcquire(long userId, out TimeSpan retryAfter)
     {
         using var lease = _limiter.AttemptAcquire(userId);
+        retryAfter = !lease.IsAcquired && lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.Zero;
         return lease.IsAcquired;
     }
 
-    public void Dispose() => _limiter.Dispose();
+    public void Dispose()
+    {
+        _limiter.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
 
+/// <summary>Messages one user may send, on every transport together.</summary>
+internal sealed class SendRateLimiter(IOptions<ChatTransportOptions> options)
+    : UserRateLimiter(options.Value.SendBurst, options.Value.SendsPerSecond, TimeSpan.FromSeconds(1))
+{
     public static ChatException RateLimited() =>
         new(ChatErrorKind.RateLimited, ChatErrorCodes.RateLimited, "You are sending messages too fast; slow down.");
 }
+
+/// <summary>
+/// The REST API's other changes one user may make (groups, members, admins, join codes, joining):
+/// each costs several database writes and events, so they have a bucket of their own.
+/// </summary>
+internal sealed class RestWriteRateLimiter(IOptions<ChatTransportOptions> options)
+    : UserRateLimiter(options.Value.RestWriteBurst, options.Value.RestWritesPerMinute, TimeSpan.FromMinutes(1));
