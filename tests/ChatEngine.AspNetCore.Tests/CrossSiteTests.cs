@@ -96,6 +96,29 @@ public sealed class CrossSiteTests(ChatServerFixture fixture) : IClassFixture<Ch
         Assert.DoesNotContain(Server.Logs.Entries, e => e.Level >= LogLevel.Error && (e.Exception is ChatException or HubException));
     }
 
+    [Fact]
+    public async Task ChatPages_CarryTheirSecurityHeaders_InAnyApp()
+    {
+        var cookie = await Server.CookieForAsync(Alice);
+        var chatId = await Server.StartChatAsync(Alice, "bob");
+        using var client = Server.RawClient();
+
+        foreach (var path in new[] { "/home/", $"/chat-web/{chatId}" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Add("Cookie", cookie);
+            using var page = await client.SendAsync(request);
+
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            var csp = Assert.Single(page.Headers.GetValues("Content-Security-Policy"));
+            Assert.Contains("script-src 'self'", csp, StringComparison.Ordinal);
+            Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
+            Assert.DoesNotContain("unsafe-inline", csp, StringComparison.Ordinal);
+            Assert.Equal("nosniff", Assert.Single(page.Headers.GetValues("X-Content-Type-Options")));
+            Assert.Equal("same-origin", Assert.Single(page.Headers.GetValues("Referrer-Policy")));
+        }
+    }
+
     private static async Task<HttpStatusCode> NegotiateAsync(HttpClient client, string cookie, string origin)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/hubs/chat/negotiate?negotiateVersion=1");
