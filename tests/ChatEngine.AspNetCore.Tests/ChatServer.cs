@@ -36,11 +36,11 @@ public sealed class ChatServer : IAsyncDisposable
     private readonly SymmetricSecurityKey _key = new(RandomNumberGenerator.GetBytes(32));
     private readonly string _folder = Directory.CreateTempSubdirectory("chatengine-web-").FullName;
 
-    private ChatServer(Action<ChatTransportOptions>? transports)
+    private ChatServer(Action<ChatTransportOptions>? transports, LogLevel logLevel)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.SetMinimumLevel(logLevel);
         builder.Logging.AddProvider(Logs);
 
         var users = new InMemoryChatUserDirectory();
@@ -98,14 +98,14 @@ public sealed class ChatServer : IAsyncDisposable
 
     public Uri BaseAddress { get; private set; } = null!;
 
-    /// <summary>What the server logged at Warning and above.</summary>
+    /// <summary>What the server logged (at Warning and above unless the test asked for more).</summary>
     public LogCapture Logs { get; } = new();
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<ChatServer> StartAsync(Action<ChatTransportOptions>? transports = null)
+    public static async Task<ChatServer> StartAsync(Action<ChatTransportOptions>? transports = null, LogLevel logLevel = LogLevel.Warning)
     {
-        var server = new ChatServer(transports);
+        var server = new ChatServer(transports, logLevel);
         await server._app.StartAsync();
         var address = server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseAddress = new Uri(address);

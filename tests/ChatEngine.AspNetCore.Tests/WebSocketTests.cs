@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.SignalR.Client;
 using Xunit;
 using static ChatEngine.AspNetCore.Tests.ChatServer;
 
@@ -64,6 +65,30 @@ public sealed class WebSocketTests(ChatServerFixture fixture) : IClassFixture<Ch
         bearerElsewhere.Options.SetRequestHeader("Origin", "https://mobile.example");
         await bearerElsewhere.ConnectAsync(Server.WebSocketUri($"/ws/chat/{chatId}/"), CancellationToken.None);
         Assert.Equal(WebSocketState.Open, bearerElsewhere.State);
+    }
+
+    [Fact]
+    public async Task AccessTokenQueryParameter_NeverReachesTheRequestLog()
+    {
+        await using var server = await ChatServer.StartAsync(logLevel: Microsoft.Extensions.Logging.LogLevel.Information);
+        var chatId = await server.StartChatAsync(Alice, "bob");
+        var token = server.TokenFor(Bob);
+
+        using (var socket = new ClientWebSocket())
+        {
+            await socket.ConnectAsync(server.WebSocketUri($"/ws/chat/{chatId}/?access_token={token}&after=0"), CancellationToken.None);
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+        }
+
+        await using (var hub = await server.ConnectHubAsync(Bob))
+        {
+            await hub.InvokeAsync<List<System.Text.Json.JsonElement>>("JoinChat", chatId, null);
+        }
+
+        var requests = server.Logs.Entries.Where(e => e.Category == "Microsoft.AspNetCore.Hosting.Diagnostics").ToArray();
+        Assert.Contains(requests, e => e.Message.Contains($"/ws/chat/{chatId}/?after=0", StringComparison.Ordinal));
+        Assert.Contains(requests, e => e.Message.Contains("/hubs/chat", StringComparison.Ordinal));
+        Assert.DoesNotContain(server.Logs.Entries, e => e.Message.Contains(token, StringComparison.Ordinal) || e.Message.Contains("access_token", StringComparison.Ordinal));
     }
 
     [Fact]
