@@ -25,6 +25,12 @@ public sealed class ChatTransportOptions
     public int SendBurst { get; set; } = 40;
 
     /// <summary>
+    /// At most one <c>typing</c> is delivered per user per chat in this interval; the rest are
+    /// dropped silently. Default 3 seconds.
+    /// </summary>
+    public TimeSpan TypingInterval { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
     /// REST changes other than sending (creating groups, adding members, joining...) one user may make
     /// per minute once their burst is spent. Default 60.
     /// </summary>
@@ -85,6 +91,11 @@ internal sealed class ChatTransportOptionsValidator : IValidateOptions<ChatTrans
         if (options.SendsPerSecond < 1 || options.SendBurst < 1)
         {
             failures.Add("ChatEngine transports: SendsPerSecond and SendBurst must be greater than 0.");
+        }
+
+        if (options.TypingInterval < TimeSpan.Zero)
+        {
+            failures.Add($"ChatEngine transports: TypingInterval must not be negative (it is {options.TypingInterval}).");
         }
 
         if (options.RestWritesPerMinute < 1 || options.RestWriteBurst < 1)

@@ -36,7 +36,7 @@ public sealed class ChatServer : IAsyncDisposable
     private readonly SymmetricSecurityKey _key = new(RandomNumberGenerator.GetBytes(32));
     private readonly string _folder = Directory.CreateTempSubdirectory("chatengine-web-").FullName;
 
-    private ChatServer(Action<ChatTransportOptions>? transports, LogLevel logLevel)
+    private ChatServer(Action<ChatTransportOptions>? transports, LogLevel logLevel, TimeProvider? time)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
@@ -59,6 +59,11 @@ public sealed class ChatServer : IAsyncDisposable
                 o.RestWriteBurst = 100_000;
                 transports?.Invoke(o);
             });
+        if (time is not null)
+        {
+            builder.Services.AddSingleton(time);
+        }
+
         builder.Services.AddOpenApi();
         builder.Services.AddAuthentication("Chat")
             .AddPolicyScheme("Chat", "Bearer or cookie", o => o.ForwardDefaultSelector = context =>
@@ -103,9 +108,9 @@ public sealed class ChatServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<ChatServer> StartAsync(Action<ChatTransportOptions>? transports = null, LogLevel logLevel = LogLevel.Warning)
+    public static async Task<ChatServer> StartAsync(Action<ChatTransportOptions>? transports = null, LogLevel logLevel = LogLevel.Warning, TimeProvider? time = null)
     {
-        var server = new ChatServer(transports, logLevel);
+        var server = new ChatServer(transports, logLevel, time);
         await server._app.StartAsync();
         var address = server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseAddress = new Uri(address);

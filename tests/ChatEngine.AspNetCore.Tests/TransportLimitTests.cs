@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.SignalR.Client;
 using Xunit;
 using static ChatEngine.AspNetCore.Tests.ChatServer;
 
@@ -63,6 +64,52 @@ public sealed class TransportLimitTests
         // Another user has a bucket of their own.
         using var bob = await server.Client(Bob).PostAsJsonAsync("/group/", new { name = "bob's", members = Array.Empty<string>() });
         Assert.Equal(System.Net.HttpStatusCode.Created, bob.StatusCode);
+    }
+
+    [Fact]
+    public async Task Typing_IsDeliveredAtMostOncePerUserAndChatPerInterval_AcrossSocketsAndTheHub()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await ChatServer.StartAsync(time: time);
+        var chatId = await server.StartChatAsync(Alice, "bob");
+        using var bob = await server.ConnectAsync(Bob, chatId);
+        using var aliceTab1 = await server.ConnectAsync(Alice, chatId);
+        using var aliceTab2 = await server.ConnectAsync(Alice, chatId);
+        await using var aliceHub = await server.ConnectHubAsync(Alice);
+
+        for (var i = 0; i < 10; i++)
+        {
+            await aliceTab1.SendAsync(new { type = "typing" });
+            await aliceTab2.SendAsync(new { type = "typing" });
+            await aliceHub.InvokeAsync("Typing", chatId);
+        }
+
+        // A message marks the end: everything Alice sent before it has been handled by then.
+        await aliceTab1.SendAsync(new { type = "message", text = "marker 1" });
+        Assert.Equal(1, await CountTypingUntilAsync(bob, "marker 1"));
+
+        time.Advance(TimeSpan.FromSeconds(3));
+        await aliceHub.InvokeAsync("Typing", chatId);
+        await aliceTab2.SendAsync(new { type = "typing" });
+        await aliceTab2.SendAsync(new { type = "message", text = "marker 2" });
+        Assert.Equal(1, await CountTypingUntilAsync(bob, "marker 2"));
+    }
+
+    private static async Task<int> CountTypingUntilAsync(ChatSocketClient socket, string marker)
+    {
+        var typing = 0;
+        while (true)
+        {
+            var frame = await socket.ReceiveAsync();
+            if ((string?)frame["type"] == "typing")
+            {
+                typing++;
+            }
+            else if ((string?)frame["text"] == marker)
+            {
+                return typing;
+            }
+        }
     }
 
     [Fact]

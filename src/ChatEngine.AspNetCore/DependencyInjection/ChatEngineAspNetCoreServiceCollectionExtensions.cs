@@ -43,6 +43,7 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
         services.TryAddSingleton<IChatBroadcastRelay, NoChatBroadcastRelay>();
         services.TryAddSingleton<SendRateLimiter>();
         services.TryAddSingleton<RestWriteRateLimiter>();
+        services.TryAddSingleton<TypingGate>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChatEventHandler, ChatEventFanOut>());
         services.AddProblemDetails();
         services.AddAntiforgery();

@@ -21,6 +21,7 @@ internal sealed partial class ChatBroadcaster
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger<ChatBroadcaster> _logger;
     private readonly ChatEventOrdering _ordering;
+    private readonly ChatMembershipCache _memberships;
 
     public ChatBroadcaster(
         ChatConnectionRegistry sockets,
@@ -28,8 +29,10 @@ internal sealed partial class ChatBroadcaster
         IHubContext<ChatHub> hub,
         IServiceScopeFactory scopes,
         TimeProvider time,
+        ChatMembershipCache memberships,
         ILogger<ChatBroadcaster> logger)
     {
+        _memberships = memberships;
         _sockets = sockets;
         _hubConnections = hubConnections;
         _hub = hub;
@@ -49,6 +52,8 @@ internal sealed partial class ChatBroadcaster
             case BroadcastKind.Removed:
                 foreach (var removedFrom in broadcast.ChatIds)
                 {
+                    // A removal on another host reaches this host's membership cache only this way.
+                    _memberships.Forget(removedFrom, broadcast.UserId);
                     Disconnect(removedFrom, broadcast.UserId);
                 }
 

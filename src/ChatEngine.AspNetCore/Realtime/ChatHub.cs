@@ -19,7 +19,11 @@ public sealed class ChatHub : Hub
     private readonly MessagingService _messaging;
     private readonly PresenceService _presence;
     private readonly ChatHubConnections _connections;
+    private const string TypistKey = "chatengine.typist";
+
     private readonly SendRateLimiter _rateLimiter;
+    private readonly TypingGate _typingGate;
+    private readonly ChatAccess _access;
     private readonly ChatTransportOptions _options;
 
     /// <summary>Created by SignalR for each invocation.</summary>
@@ -32,6 +36,8 @@ public sealed class ChatHub : Hub
         _presence = presence;
         _connections = services.GetRequiredService<ChatHubConnections>();
         _rateLimiter = services.GetRequiredService<SendRateLimiter>();
+        _typingGate = services.GetRequiredService<TypingGate>();
+        _access = services.GetRequiredService<ChatAccess>();
         _options = options.Value;
     }
 
@@ -97,9 +103,18 @@ public sealed class ChatHub : Hub
     public Task MarkRead(long chatId, long upTo) =>
         _messaging.MarkReadAsync(Me(), chatId, upTo, Context.ConnectionAborted);
 
-    /// <summary>Tells the chat the caller is typing.</summary>
-    public Task Typing(long chatId) =>
-        _messaging.NotifyTypingAsync(Me(), chatId, Context.ConnectionAborted);
+    /// <summary>Tells the chat the caller is typing (at most once per <see cref="ChatTransportOptions.TypingInterval"/>).</summary>
+    public async Task Typing(long chatId)
+    {
+        // The connection's user is looked up once, then kept with the connection.
+        if (Context.Items[TypistKey] is not ChatUser typist)
+        {
+            typist = await _access.RequireUserAsync(Me(), Context.ConnectionAborted);
+            Context.Items[TypistKey] = typist;
+        }
+
+        await _messaging.NotifyTypingByAsync(typist, chatId, () => _typingGate.TryPass(typist.Id, chatId), Context.ConnectionAborted);
+    }
 
     private long Me() =>
         _options.UserIdResolver(Context.User!) ?? throw new HubException("unauthorized: no chat user id in the authenticated principal.");

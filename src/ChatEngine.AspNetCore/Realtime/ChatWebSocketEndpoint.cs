@@ -66,7 +66,7 @@ internal static class ChatWebSocketEndpoint
         IServiceScopeFactory scopes, CancellationToken stopping)
     {
         var session = new ChatSocketSession(
-            socket, webSocket, scopes, context.RequestServices.GetRequiredService<SendRateLimiter>(), options,
+            socket, webSocket, scopes, context.RequestServices.GetRequiredService<SendRateLimiter>(), context.RequestServices.GetRequiredService<TypingGate>(), options,
             context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger<ChatSocketSession>());
 
         ChatEngineMetrics.Connections.Add(1, new KeyValuePair<string, object?>("transport", "websocket"));
@@ -107,6 +107,7 @@ internal sealed partial class ChatSocketSession(
     WebSocket webSocket,
     IServiceScopeFactory scopes,
     SendRateLimiter rateLimiter,
+    TypingGate typingGate,
     ChatTransportOptions options,
     ILogger logger)
 {
@@ -262,7 +263,8 @@ internal sealed partial class ChatSocketSession(
                     await messaging.MarkReadAsync(socket.UserId, socket.ChatId, upTo, CancellationToken.None);
                     break;
                 case "typing":
-                    await messaging.NotifyTypingAsync(socket.UserId, socket.ChatId, CancellationToken.None);
+                    _sender ??= await scope.ServiceProvider.GetRequiredService<ChatAccess>().RequireUserAsync(socket.UserId, CancellationToken.None);
+                    await messaging.NotifyTypingByAsync(_sender, socket.ChatId, () => typingGate.TryPass(socket.UserId, socket.ChatId), CancellationToken.None);
                     break;
                 default:
                     SendError("unknown_type", $"Unknown frame type '{frame?.Type}'. Use message, read or typing.");

@@ -27,6 +27,11 @@ public static class ChatEngineServiceCollectionExtensions
         services.TryAddSingleton<IChatEventPublisher, ChatEventDispatcher>();
         services.TryAddSingleton<IPresenceTracker, InMemoryPresenceTracker>();
         services.TryAddSingleton<PresenceTransitions>();
+        if (!services.Any(d => d.ServiceType == typeof(ChatMembershipCache)))
+        {
+            services.AddSingleton(sp => new ChatMembershipCache(sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton<IChatEventHandler>(sp => sp.GetRequiredService<ChatMembershipCache>());
+        }
 
         // Scoped, because stores and the host's user directory are usually scoped (a DbContext each).
         services.TryAddScoped(sp => new ChatAccess(sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IChatUserDirectory>()));
@@ -36,8 +41,8 @@ public static class ChatEngineServiceCollectionExtensions
             sp.GetRequiredService<PresenceTransitions>()));
         services.TryAddScoped(sp => new MessagingService(
             sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<IChatUserDirectory>(),
-            sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+            sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<ChatMembershipCache>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new ChatService(
             sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IMessageStore>(),
             sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<PresenceService>(), sp.GetRequiredService<MessagingService>(),

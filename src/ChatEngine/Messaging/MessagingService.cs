@@ -10,6 +10,7 @@ public sealed class MessagingService
     private readonly IChatUserDirectory _users;
     private readonly IChatEventPublisher _events;
     private readonly ChatAccess _access;
+    private readonly ChatMembershipCache _memberships;
     private readonly TimeProvider _time;
     private readonly ChatEngineOptions _options;
 
@@ -19,9 +20,11 @@ public sealed class MessagingService
         IChatUserDirectory users,
         IChatEventPublisher events,
         ChatAccess access,
+        ChatMembershipCache memberships,
         TimeProvider time,
         IOptions<ChatEngineOptions> options)
     {
+        _memberships = memberships;
         _members = members;
         _messages = messages;
         _users = users;
@@ -130,9 +133,40 @@ public sealed class MessagingService
     /// <summary>Tells the chat's other connections that the caller is typing.</summary>
     public async Task NotifyTypingAsync(long userId, long chatId, CancellationToken cancellationToken = default)
     {
-        await _access.RequireMemberAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
+        await RequireCachedMembershipAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
         var user = await _access.RequireUserAsync(userId, cancellationToken).ConfigureAwait(false);
         await _events.PublishAsync(new UserTyping(chatId, user), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Tells the chat's other connections that <paramref name="typist"/> is typing. For transports
+    /// that resolved their authenticated user once: with membership answered from memory, a typing
+    /// frame costs no database read.
+    /// </summary>
+    public Task NotifyTypingByAsync(ChatUser typist, long chatId, CancellationToken cancellationToken = default) =>
+        NotifyTypingByAsync(typist, chatId, shouldDeliver: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="NotifyTypingByAsync(ChatUser, long, CancellationToken)"/>, but once membership is
+    /// confirmed (so a non-member always hears so) <paramref name="shouldDeliver"/> may drop the event:
+    /// the transports' coalescing of one typing per user and chat per interval.
+    /// </summary>
+    internal async Task NotifyTypingByAsync(ChatUser typist, long chatId, Func<bool>? shouldDeliver, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(typist);
+        await RequireCachedMembershipAsync(typist.Id, chatId, cancellationToken).ConfigureAwait(false);
+        if (shouldDeliver is null || shouldDeliver())
+        {
+            await _events.PublishAsync(new UserTyping(chatId, typist), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask RequireCachedMembershipAsync(long userId, long chatId, CancellationToken cancellationToken)
+    {
+        if (!await _memberships.IsMemberAsync(chatId, userId, _members, cancellationToken).ConfigureAwait(false))
+        {
+            throw ChatErrors.ChatNotFound();
+        }
     }
 
     /// <summary>

@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+
+namespace ChatEngine;
+
+/// <summary>
+/// Who is a member of which chat, remembered in process for the hot, frequent checks (typing) that
+/// must not cost a database read each. A "member" answer stays until a membership change says
+/// otherwise: this host's changes arrive as events, other hosts' removals through
+/// <see cref="Forget"/> (the scale-out relay calls it). A "not a member" answer is kept only briefly,
+/// since additions made on other hosts are not relayed.
+/// </summary>
+internal sealed class ChatMembershipCache(TimeProvider time) : IChatEventHandler
+{
+    private const int MaxEntries = 200_000;
+    private static readonly TimeSpan NegativeLifetime = TimeSpan.FromSeconds(5);
+
+    private readonly ConcurrentDictionary<(long ChatId, long UserId), Entry> _entries = new();
+
+    // Bumped by every change of a chat's members: an answer read from the store while one happened is not kept.
+    private readonly ConcurrentDictionary<long, long> _versions = new();
+
+    public async ValueTask<bool> IsMemberAsync(long chatId, long userId, IChatMemberStore store, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_entries.TryGetValue((chatId, userId), out var known) && (known.IsMember || now < known.Expires))
+        {
+            return known.IsMember;
+        }
+
+        var version = _versions.GetValueOrDefault(chatId);
+        var isMember = await store.FindAsync(chatId, userId, cancellationToken).ConfigureAwait(false) is not null;
+        if (_versions.GetValueOrDefault(chatId) == version)
+        {
+            if (_entries.Count >= MaxEntries)
+            {
+                _entries.Clear();
+            }
+
+            _entries[(chatId, userId)] = new Entry(isMember, now + NegativeLifetime);
+        }
+
+        return isMember;
+    }
+
+    /// <summary>Forgets what is known about a chat's members (all of them when <paramref name="userId"/> is null).</summary>
+    public void Forget(long chatId, long? userId)
+    {
+        _versions.AddOrUpdate(chatId, 1, (_, v) => v + 1);
+        if (userId is { } user)
+        {
+            _entries.TryRemove((chatId, user), out _);
+            return;
+        }
+
+        foreach (var key in _entries.Keys)
+        {
+            if (key.ChatId == chatId)
+            {
+                _entries.TryRemove(key, out _);
+            }
+        }
+    }
+
+    public ValueTask HandleAsync(ChatEvent chatEvent, CancellationToken cancellationToken)
+    {
+        if (chatEvent is ChatMembershipChanged { Change: MembershipChange.Added or MembershipChange.Removed or MembershipChange.ChatDeleted } change)
+        {
+            Forget(change.ChatId, change.Change == MembershipChange.ChatDeleted ? null : change.UserId);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private readonly record struct Entry(bool IsMember, DateTimeOffset Expires);
+}
