@@ -12,6 +12,15 @@ public sealed class ChatTransportOptions
     /// <summary>Largest file relayed over <c>ws/file/{id}/</c>, in bytes. Default 10 MB.</summary>
     public long MaxFileBytes { get; set; } = 10 * 1000 * 1000;
 
+    /// <summary>File sockets one user may have open at once (each may hold a file in flight). Default 8.</summary>
+    public int MaxFileSocketsPerUser { get; set; } = 8;
+
+    /// <summary>
+    /// How long relaying one file to one recipient may take before that recipient's file socket is
+    /// dropped (it stopped reading, and would hold the sender and the file in memory). Default 30 seconds.
+    /// </summary>
+    public TimeSpan FileSendTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Frames waiting for a slow connection before it is closed (it catches up with <c>?after=</c>). Default 512.</summary>
     public int SendQueueCapacity { get; set; } = 512;
 
@@ -81,6 +90,11 @@ internal sealed class ChatTransportOptionsValidator : IValidateOptions<ChatTrans
         if (options.MaxFileBytes < 1)
         {
             failures.Add($"ChatEngine transports: MaxFileBytes must be greater than 0 (it is {options.MaxFileBytes}).");
+        }
+
+        if (options.MaxFileSocketsPerUser < 1 || options.FileSendTimeout <= TimeSpan.Zero)
+        {
+            failures.Add("ChatEngine transports: MaxFileSocketsPerUser and FileSendTimeout must be greater than 0.");
         }
 
         if (options.SendQueueCapacity < 1)

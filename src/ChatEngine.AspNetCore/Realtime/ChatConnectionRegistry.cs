@@ -11,6 +11,7 @@ internal sealed class ChatConnectionRegistry
 {
     private readonly ConcurrentDictionary<long, ImmutableArray<ChatSocket>> _chatSockets = new();
     private readonly ConcurrentDictionary<long, ImmutableArray<FileSocket>> _fileSockets = new();
+    private readonly ConcurrentDictionary<long, int> _fileSocketsPerUser = new();
 
     public ImmutableArray<ChatSocket> ChatSockets(long chatId) => _chatSockets.GetValueOrDefault(chatId, []);
 
@@ -20,9 +21,32 @@ internal sealed class ChatConnectionRegistry
 
     public void Remove(ChatSocket socket) => Remove(_chatSockets, socket.ChatId, socket);
 
-    public void Add(FileSocket socket) => _fileSockets.AddOrUpdate(socket.ChatId, [socket], (_, list) => list.Add(socket));
+    /// <summary>Adds a file socket unless its user already has <paramref name="maxPerUser"/> open.</summary>
+    public bool TryAdd(FileSocket socket, int maxPerUser)
+    {
+        if (_fileSocketsPerUser.AddOrUpdate(socket.UserId, 1, (_, count) => count + 1) > maxPerUser)
+        {
+            ReleaseFileSocketSlot(socket.UserId);
+            return false;
+        }
 
-    public void Remove(FileSocket socket) => Remove(_fileSockets, socket.ChatId, socket);
+        _fileSockets.AddOrUpdate(socket.ChatId, [socket], (_, list) => list.Add(socket));
+        return true;
+    }
+
+    public void Remove(FileSocket socket)
+    {
+        Remove(_fileSockets, socket.ChatId, socket);
+        ReleaseFileSocketSlot(socket.UserId);
+    }
+
+    private void ReleaseFileSocketSlot(long userId)
+    {
+        if (_fileSocketsPerUser.AddOrUpdate(userId, 0, (_, count) => count - 1) <= 0)
+        {
+            _fileSocketsPerUser.TryRemove(KeyValuePair.Create(userId, 0));
+        }
+    }
 
     /// <summary>Drops the sockets of a user (or of everyone) in a chat, after a removal or deletion.</summary>
     public void Disconnect(long chatId, long? userId)

@@ -1,4 +1,4 @@
-using System.Buffers.Text;
+using System.Buffers;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -12,6 +12,12 @@ namespace ChatEngine.AspNetCore;
 /// never stored (the original's rule); nobody to receive it gives <c>recipient_offline</c>, and a
 /// file over the limit gives <c>file_too_large</c>, with the socket kept open either way.
 /// </summary>
+/// <remarks>
+/// A file costs memory only while it is relayed and only once: whether anyone can receive it is
+/// decided as its frame starts to arrive (a file for nobody is read and dropped, never held), the
+/// frame is held in pooled segments, its base64 data is checked where it lies and sent on as it is,
+/// between a small head and tail, and every segment goes back to the pool afterwards.
+/// </remarks>
 internal static class FileWebSocketEndpoint
 {
     private static readonly TimeSpan RecipientWait = TimeSpan.FromSeconds(5);
@@ -28,18 +34,24 @@ internal static class FileWebSocketEndpoint
         var services = context.RequestServices;
         var options = services.GetRequiredService<IOptions<ChatTransportOptions>>().Value;
         var registry = services.GetRequiredService<ChatConnectionRegistry>();
-        var scopes = services.GetRequiredService<IServiceScopeFactory>();
-        var time = services.GetRequiredService<TimeProvider>();
 
         // Registered before the upgrade completes: a file sent the moment this socket opens reaches it.
         var self = new FileSocket(userId, id);
-        registry.Add(self);
+        if (!registry.TryAdd(self, options.MaxFileSocketsPerUser))
+        {
+            await TypedResults.Problem(
+                detail: $"At most {options.MaxFileSocketsPerUser} file sockets per user are open at once.",
+                statusCode: StatusCodes.Status429TooManyRequests,
+                extensions: new Dictionary<string, object?> { ["code"] = "too_many_file_sockets" }).ExecuteAsync(context);
+            return;
+        }
+
         ChatEngineMetrics.Connections.Add(1, new KeyValuePair<string, object?>("transport", "file"));
         try
         {
             using var webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.KeepAliveInterval });
             self.Attach(webSocket);
-            await RelayLoopAsync(context, webSocket, self, registry, scopes, options, time);
+            await new FileRelay(self, webSocket, registry, services, options).RunAsync(context.RequestAborted);
         }
         finally
         {
@@ -48,106 +60,121 @@ internal static class FileWebSocketEndpoint
         }
     }
 
-    private static async Task RelayLoopAsync(
-        HttpContext context, WebSocket webSocket, FileSocket self, ChatConnectionRegistry registry, IServiceScopeFactory scopes, ChatTransportOptions options, TimeProvider time)
+    private sealed class FileRelay(FileSocket self, WebSocket webSocket, ChatConnectionRegistry registry, IServiceProvider services, ChatTransportOptions options)
     {
+        private readonly TimeProvider _time = services.GetRequiredService<TimeProvider>();
+
         // Base64 grows data by a third; the rest of the frame is small.
-        var maxFrame = (int)Math.Min(int.MaxValue - 1, (options.MaxFileBytes * 4 / 3) + 64 * 1024);
-        using var reader = new WebSocketFrameReader(webSocket, maxFrame);
-        try
-        {
-            while (webSocket.State == WebSocketState.Open)
-            {
-                var read = await reader.ReadAsync(context.RequestAborted);
-                if (read == FrameRead.Closed)
-                {
-                    break;
-                }
+        private readonly long _maxFrame = (options.MaxFileBytes * 4 / 3) + (64 * 1024);
 
-                var error = read switch
-                {
-                    FrameRead.TooLarge => new ErrorFrame("file_too_large", $"Files must be at most {options.MaxFileBytes} bytes."),
-                    FrameRead.Binary => new ErrorFrame("unsupported_frame", "Send JSON text frames."),
-                    _ => await RelayAsync(reader.Frame, self, registry, scopes, options, time, context.RequestAborted),
-                };
-                if (error is not null)
-                {
-                    await self.TrySendAsync(JsonSerializer.SerializeToUtf8Bytes(error, ChatJsonContext.Default.ErrorFrame), RecipientWait, context.RequestAborted);
-                }
-            }
-
-            if (webSocket.State == WebSocketState.CloseReceived)
-            {
-                await webSocket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
-            }
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
-        {
-            // The client went away.
-        }
-    }
-
-    private static async Task<ErrorFrame?> RelayAsync(
-        ReadOnlyMemory<byte> utf8, FileSocket self, ChatConnectionRegistry registry, IServiceScopeFactory scopes, ChatTransportOptions options, TimeProvider time, CancellationToken cancellationToken)
-    {
-        IncomingFrame? frame;
-        try
-        {
-            frame = JsonSerializer.Deserialize(utf8.Span, ChatJsonContext.Default.IncomingFrame);
-        }
-        catch (JsonException)
-        {
-            return new ErrorFrame("invalid_json", "The frame is not valid JSON.");
-        }
-
-        if (frame?.Type != "file" || frame.File?.Data is not { } data)
-        {
-            return new ErrorFrame("invalid_frame", "Send {\"type\": \"file\", \"file\": {\"name\", \"type\", \"size\", \"data\": base64}}.");
-        }
-
-        if (!Base64.IsValid(data, out var decodedLength))
-        {
-            return new ErrorFrame("invalid_file", "file.data must be base64.");
-        }
-
-        if (decodedLength > options.MaxFileBytes || frame.File.Size > options.MaxFileBytes)
-        {
-            return new ErrorFrame("file_too_large", $"Files must be at most {options.MaxFileBytes} bytes.");
-        }
-
-        // Membership can change while a socket is open: checked again for every file.
-        ChatUser sender;
-        await using (var scope = scopes.CreateAsyncScope())
+        public async Task RunAsync(CancellationToken cancellationToken)
         {
             try
             {
+                while (webSocket.State == WebSocketState.Open)
+                {
+                    // Wait for the next frame without holding a buffer.
+                    var start = await webSocket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
+                    if (start.MessageType == WebSocketMessageType.Close)
+                    {
+                        break;
+                    }
+
+                    var (error, closed) = await HandleFrameAsync(start, cancellationToken);
+                    if (closed)
+                    {
+                        break;
+                    }
+
+                    if (error is not null)
+                    {
+                        await self.TrySendAsync(JsonSerializer.SerializeToUtf8Bytes(error, ChatJsonContext.Default.ErrorFrame), RecipientWait, options.FileSendTimeout, _time, cancellationToken);
+                    }
+                }
+
+                if (webSocket.State == WebSocketState.CloseReceived)
+                {
+                    await webSocket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                }
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+                // The client went away.
+            }
+        }
+
+        private async Task<(ErrorFrame? Error, bool Closed)> HandleFrameAsync(ValueWebSocketReceiveResult start, CancellationToken cancellationToken)
+        {
+            if (start.MessageType == WebSocketMessageType.Binary)
+            {
+                return (new ErrorFrame("unsupported_frame", "Send JSON text frames."), !start.EndOfMessage && await PooledFrame.DrainAsync(webSocket, cancellationToken));
+            }
+
+            // Decided before the file is read: a file nobody can receive is never held in memory.
+            var (sender, refusal) = await CheckSenderAsync(cancellationToken);
+            var recipients = refusal is null ? registry.FileSockets(self.ChatId).Where(s => s.UserId != self.UserId).ToArray() : [];
+            if (refusal is not null || recipients.Length == 0)
+            {
+                var closed = !start.EndOfMessage && await PooledFrame.DrainAsync(webSocket, cancellationToken);
+                return (refusal ?? new ErrorFrame("recipient_offline", "Nobody else in this chat is online to receive the file."), closed);
+            }
+
+            using var frame = new PooledFrame();
+            if (!start.EndOfMessage)
+            {
+                var (fits, closed) = await frame.ReadAsync(webSocket, _maxFrame, cancellationToken);
+                if (closed)
+                {
+                    return (null, true);
+                }
+
+                if (!fits)
+                {
+                    return (TooLarge(), false);
+                }
+            }
+
+            if (FileFrameReader.Read(frame.AsSequence(), options.MaxFileBytes) is not { } file)
+            {
+                return (FileFrameReader.Invalid, false);
+            }
+
+            if (file.Error is not null)
+            {
+                return (file.Error, false);
+            }
+
+            var (head, tail) = FileFrameReader.Envelope(new FileFrame
+            {
+                ChatId = self.ChatId,
+                Sender = sender!.Id,
+                SenderUsername = sender.UserName,
+                Time = WireTime.Format(_time.GetUtcNow()),
+                File = new FileInfoPayload(file.Name, file.Type, file.DecodedLength, Data: ""),
+                Text = file.Text,
+            });
+
+            var delivered = await Task.WhenAll(recipients.Select(r => r.TrySendAsync(head, file.Data, tail, RecipientWait, options.FileSendTimeout, _time, cancellationToken)));
+            return (delivered.Any(d => d) ? null : new ErrorFrame("recipient_offline", "The file could not be delivered to anyone."), false);
+        }
+
+        /// <summary>Membership can change while a socket is open: checked again for every file.</summary>
+        private async Task<(ChatUser? Sender, ErrorFrame? Refusal)> CheckSenderAsync(CancellationToken cancellationToken)
+        {
+            await using var scope = services.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
+            try
+            {
                 await scope.ServiceProvider.GetRequiredService<ChatService>().GetMembershipAsync(self.UserId, self.ChatId, cancellationToken);
-                sender = await scope.ServiceProvider.GetRequiredService<IChatUserDirectory>().FindByIdAsync(self.UserId, cancellationToken)
+                var sender = await scope.ServiceProvider.GetRequiredService<IChatUserDirectory>().FindByIdAsync(self.UserId, cancellationToken)
                     ?? new ChatUser(self.UserId, $"user{self.UserId}");
+                return (sender, null);
             }
             catch (ChatException error)
             {
-                return new ErrorFrame(error.Code, error.Message);
+                return (null, new ErrorFrame(error.Code, error.Message));
             }
         }
 
-        var recipients = registry.FileSockets(self.ChatId).Where(s => s.UserId != self.UserId).ToArray();
-        if (recipients.Length == 0)
-        {
-            return new ErrorFrame("recipient_offline", "Nobody else in this chat is online to receive the file.");
-        }
-
-        var relayed = JsonSerializer.SerializeToUtf8Bytes(new FileFrame
-        {
-            ChatId = self.ChatId,
-            Sender = sender.Id,
-            SenderUsername = sender.UserName,
-            Time = WireTime.Format(time.GetUtcNow()),
-            File = new FileInfoPayload(frame.File.Name, frame.File.Type, decodedLength, data),
-            Text = frame.Text,
-        }, ChatJsonContext.Default.FileFrame);
-
-        var delivered = await Task.WhenAll(recipients.Select(r => r.TrySendAsync(relayed, RecipientWait, cancellationToken)));
-        return delivered.Any(d => d) ? null : new ErrorFrame("recipient_offline", "The file could not be delivered to anyone.");
+        private ErrorFrame TooLarge() => new("file_too_large", $"Files must be at most {options.MaxFileBytes} bytes.");
     }
 }
