@@ -14,6 +14,7 @@ public sealed class ChatEventOrderingTests
 
     private readonly FakeTimeProvider _time = new();
     private readonly List<long> _delivered = [];
+    private readonly System.Threading.Channels.Channel<long> _deliveries = System.Threading.Channels.Channel.CreateUnbounded<long>();
     private readonly Dictionary<long, bool> _inStore = [];
     private bool _storeDown;
 
@@ -115,15 +116,17 @@ public sealed class ChatEventOrderingTests
         lock (_delivered)
         {
             _delivered.Add(sequence);
+            _deliveries.Writer.TryWrite(sequence);
         }
     }
 
-    /// <summary>Waits (in real time, briefly) for timer continuations to deliver, then checks the order.</summary>
+    /// <summary>Waits for as many deliveries as expected (an event per delivery, never a fixed wait), then checks the order.</summary>
     private async Task AssertDeliveredAsync(params long[] expected)
     {
-        for (var attempt = 0; attempt < 250 && !Delivered().SequenceEqual(expected); attempt++)
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (Delivered().Length < expected.Length)
         {
-            await Task.Delay(20);
+            await _deliveries.Reader.ReadAsync(timeout.Token);
         }
 
         Assert.Equal(expected, Delivered());
@@ -137,13 +140,17 @@ public sealed class ChatEventOrderingTests
         }
     }
 
-    private async Task AdvanceAsync(TimeSpan by)
+    /// <summary>
+    /// Moves the clock on in small steps: a timer's work (a gap closed, the store read) runs inline as
+    /// it fires and may start the next timer, which a single long jump would pass by.
+    /// </summary>
+    private Task AdvanceAsync(TimeSpan by)
     {
-        // Timers run their continuations on the thread pool: give them a moment after each step.
         for (var step = TimeSpan.Zero; step <= by; step += TimeSpan.FromMilliseconds(25))
         {
             _time.Advance(TimeSpan.FromMilliseconds(25));
-            await Task.Delay(5);
         }
+
+        return Task.CompletedTask;
     }
 }

@@ -7,8 +7,8 @@ using System.Threading.Channels;
 namespace ChatEngine.ReferenceHost.Tests.ScaleOut;
 
 /// <summary>
-/// A chat WebSocket whose frames are read in the background, so a test can wait for frames and also
-/// check that nothing more arrived, without cancelling (and so aborting) a receive.
+/// A chat WebSocket whose frames are read in the background, so a test can wait for frames (and for a
+/// marker that shows nothing more arrived) without cancelling, and so aborting, a receive.
 /// </summary>
 public sealed class LiveSocket : IAsyncDisposable
 {
@@ -65,17 +65,25 @@ public sealed class LiveSocket : IAsyncDisposable
         return messages;
     }
 
-    /// <summary>Frames of the given type that arrive within <paramref name="wait"/>, to show nothing extra came.</summary>
-    public async Task<int> CountExtraAsync(string type, TimeSpan wait)
+    /// <summary>
+    /// How many frames of <paramref name="type"/> arrive before the message whose text is
+    /// <paramref name="marker"/>: the test sends the marker after everything it expects, and a chat's
+    /// messages arrive in order, so anything extra shows up before it. No fixed wait.
+    /// </summary>
+    public async Task<int> CountBeforeMarkerAsync(string type, string marker, TimeSpan? timeout = null)
     {
-        await Task.Delay(wait);
+        using var cancel = new CancellationTokenSource(timeout ?? DefaultTimeout);
         var extra = 0;
-        while (_frames.Reader.TryRead(out var frame))
+        while (true)
         {
+            var frame = await _frames.Reader.ReadAsync(cancel.Token);
+            if ((string?)frame["type"] == "message" && (string?)frame["text"] == marker)
+            {
+                return extra;
+            }
+
             extra += (string?)frame["type"] == type ? 1 : 0;
         }
-
-        return extra;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
@@ -42,7 +43,8 @@ public sealed partial class ScaleOutTests(ScaleOutCluster cluster)
         Assert.Equal(Enumerable.Range(0, 20).Select(i => $"m{i}"), atBob.Select(m => (string)m["text"]!));
         Assert.Equal(atAlice.Select(m => (long)m["id"]!), atBob.Select(m => (long)m["id"]!));
         Assert.Equal(alice.Name, (string)atBob[0]["sender_username"]!);
-        Assert.Equal(0, await bobSocket.CountExtraAsync("message", TimeSpan.FromMilliseconds(500)));
+        await aliceSocket.SendMessageAsync("marker");
+        Assert.Equal(0, await bobSocket.CountBeforeMarkerAsync("message", "marker"));
 
         // Typing and read receipts cross too.
         await bobSocket.SendAsync(new { type = "typing" });
@@ -60,22 +62,28 @@ public sealed partial class ScaleOutTests(ScaleOutCluster cluster)
         var chatId = await cluster.PrivateChatAsync(carol.Token, dave.Name);
         await using var carolSocket = await LiveSocket.ConnectAsync(A.BaseAddress, chatId, carol.Token);
 
-        var received = new ConcurrentQueue<JsonElement>();
         await using var hub = HubOn(B, dave.Token);
-        hub.On<JsonElement>("message", received.Enqueue);
+        var received = Inbox<JsonElement>(hub, "message");
         await hub.StartAsync();
         await hub.InvokeAsync<List<JsonElement>>("JoinChat", chatId, null);
 
         await carolSocket.SendMessageAsync("from a websocket on A");
-        await WaitUntilAsync(() => received.Count >= 1);
+        var first = await NextAsync(received);
         var sent = await hub.InvokeAsync<JsonElement>("SendMessage", chatId, "from signalr on B", null);
 
         var atCarol = await carolSocket.MessagesAsync(2);
         Assert.Equal(["from a websocket on A", "from signalr on B"], atCarol.Select(m => (string)m["text"]!));
         Assert.Equal(sent.GetProperty("id").GetInt64(), (long)atCarol[1]["id"]!);
-        await WaitUntilAsync(() => received.Count >= 2);
-        await Task.Delay(500);
-        Assert.Equal(["from a websocket on A", "from signalr on B"], received.Select(m => m.GetProperty("text").GetString()));
+
+        // A last message marks the end: a repeat of either would come before it.
+        await carolSocket.SendMessageAsync("marker");
+        var rest = new List<JsonElement> { first };
+        do
+        {
+            rest.Add(await NextAsync(received));
+        }
+        while (rest[^1].GetProperty("text").GetString() != "marker");
+        Assert.Equal(["from a websocket on A", "from signalr on B", "marker"], rest.Select(m => m.GetProperty("text").GetString()));
     }
 
     [Fact]
@@ -93,13 +101,15 @@ public sealed partial class ScaleOutTests(ScaleOutCluster cluster)
 
         var erinOnA = await LiveSocket.ConnectAsync(A.BaseAddress, chatId, erin.Token);
         await erinOnB.DisposeAsync();
-        Assert.Equal(0, await frankSocket.CountExtraAsync("status", TimeSpan.FromMilliseconds(500)));
         Assert.True(await IsOnlineAsync(B, frank.Token, erin.Name));
 
+        // The next status Frank hears is the one for Erin's last connection: a wrong "offline" for the
+        // first one would come first, with a last-seen time from before the last one closed.
+        var lastClosing = DateTimeOffset.UtcNow.AddMilliseconds(-1);
         await erinOnA.DisposeAsync();
         var offline = await frankSocket.NextAsync("status");
         Assert.Equal((erin.Name, false), ((string)offline["username"]!, (bool)offline["is_online"]!));
-        Assert.NotNull((string?)offline["lastseen"]);
+        Assert.True(DateTimeOffset.Parse((string)offline["lastseen"]!, System.Globalization.CultureInfo.InvariantCulture) >= lastClosing, "A status for the first connection's close arrived.");
         Assert.False(await IsOnlineAsync(B, frank.Token, erin.Name));
     }
 
@@ -212,29 +222,28 @@ public sealed partial class ScaleOutTests(ScaleOutCluster cluster)
         // Judy's open socket gets what she missed, in order, then live traffic; nothing twice.
         var atJudy = await judySocket.MessagesAsync(6);
         Assert.Equal(["during0", "during1", "during2", "during3", "during4", "after"], atJudy.Select(m => (string)m["text"]!));
-        Assert.Equal(0, await judySocket.CountExtraAsync("message", TimeSpan.FromMilliseconds(500)));
+        await ivanSocket.SendMessageAsync("marker");
+        Assert.Equal(0, await judySocket.CountBeforeMarkerAsync("message", "marker"));
 
         // A client that reconnects closes any gap itself with ?after=.
         await using var reconnected = await LiveSocket.ConnectAsync(B.BaseAddress, chatId, judy.Token, after: (long)before["id"]!);
         Assert.Equal(atJudy.Select(m => (long)m["id"]!), (await reconnected.MessagesAsync(6)).Select(m => (long)m["id"]!));
-        Assert.Equal(7, (await HistoryIdsAsync(B, judy.Token, $"/chat/{chatId}")).Count);
+        Assert.Equal(8, (await HistoryIdsAsync(B, judy.Token, $"/chat/{chatId}")).Count); // and the marker
     }
 
     [Fact]
     public async Task AppsOwnHubContextCalls_ReachSignalRClientsOnTheOtherHost()
     {
         var nora = await cluster.UserAsync("nora");
-        var received = new ConcurrentQueue<string>();
         await using var hub = HubOn(B, nora.Token);
-        hub.On<string>("announcement", received.Enqueue);
+        var received = Inbox<string>(hub, "announcement");
         await hub.StartAsync();
 
         // From host A, through the backplane, as an app would call it.
         var hubContext = A.Services.GetRequiredService<IHubContext<ChatHub>>();
         await hubContext.Clients.All.SendAsync("announcement", "maintenance at noon");
 
-        await WaitUntilAsync(() => !received.IsEmpty);
-        Assert.Equal("maintenance at noon", received.Single());
+        Assert.Equal("maintenance at noon", await NextAsync(received));
     }
 
     [Fact]
@@ -248,19 +257,17 @@ public sealed partial class ScaleOutTests(ScaleOutCluster cluster)
         await cluster.Redis.StopAsync();
         try
         {
-            var received = new ConcurrentQueue<JsonElement>();
             await using var hub = HubOn(A, mia.Token);
-            hub.On<JsonElement>("message", received.Enqueue);
+            var received = Inbox<JsonElement>(hub, "message");
             await hub.StartAsync();
             await hub.InvokeAsync<List<JsonElement>>("JoinChat", chatId, null);
 
             await liamSocket.SendMessageAsync("while redis is away");
-            await WaitUntilAsync(() => !received.IsEmpty);
+            var first = await NextAsync(received);
             await hub.InvokeAsync<JsonElement>("SendMessage", chatId, "and back", null);
 
             Assert.Equal(["while redis is away", "and back"], (await liamSocket.MessagesAsync(2)).Select(m => (string)m["text"]!));
-            await WaitUntilAsync(() => received.Count >= 2);
-            Assert.Equal(["while redis is away", "and back"], received.Select(m => m.GetProperty("text").GetString()));
+            Assert.Equal(["while redis is away", "and back"], new[] { first, await NextAsync(received) }.Select(m => m.GetProperty("text").GetString()));
         }
         finally
         {
@@ -345,13 +352,19 @@ public sealed partial class ScaleOutTests(ScaleOutCluster cluster)
         .WithUrl(new Uri(host.BaseAddress, "/hubs/chat"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
         .Build();
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
+    /// <summary>What a hub connection receives for <paramref name="method"/>, as a channel to wait on.</summary>
+    private static Channel<T> Inbox<T>(HubConnection hub, string method)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition() && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+        var inbox = Channel.CreateUnbounded<T>();
+        hub.On<T>(method, item => inbox.Writer.TryWrite(item));
+        return inbox;
+    }
+
+    /// <summary>The next item, or a failure (never a silent give-up) after 30 seconds.</summary>
+    private static async Task<T> NextAsync<T>(Channel<T> inbox)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        return await inbox.Reader.ReadAsync(timeout.Token);
     }
 }
 
