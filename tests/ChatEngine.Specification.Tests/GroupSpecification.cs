@@ -124,6 +124,20 @@ public abstract partial class ChatEngineSpecificationTests
     }
 
     [Fact]
+    public async Task Delete_ByACoAdmin_IsRefused_OnlyTheOwnerDeletes()
+    {
+        var group = await GroupAsync(Alice, "Team", "bob", "carol");
+        await Groups.PromoteAsync(Alice, group.Chat.Id, "bob");
+
+        await AssertChatErrorAsync(ChatErrorKind.Forbidden, ChatErrorCodes.NotOwner, () => Groups.DeleteAsync(Bob, group.Chat.Id));
+        await AssertChatErrorAsync(ChatErrorKind.Forbidden, ChatErrorCodes.NotAdmin, () => Groups.DeleteAsync(Carol, group.Chat.Id));
+        Assert.NotNull(await Groups.GetGroupAsync(Bob, group.Chat.Id));
+
+        await Groups.DeleteAsync(Alice, group.Chat.Id);
+        await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, () => Groups.GetGroupAsync(Bob, group.Chat.Id));
+    }
+
+    [Fact]
     public async Task JoinCode_IsShownToAdminsOnly()
     {
         var group = await GroupAsync(Alice, "Team", "bob");

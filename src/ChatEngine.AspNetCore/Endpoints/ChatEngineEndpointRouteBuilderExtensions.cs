@@ -42,7 +42,7 @@ public static class ChatEngineEndpointRouteBuilderExtensions
             .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPatch("/group/{id:long}", ChatApiHandlers.RenameGroup).WithName("RenameGroup").WithSummary("Renames a group (admins).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapDelete("/group/{id:long}", ChatApiHandlers.DeleteGroup).WithName("DeleteGroup").WithSummary("Deletes a group and its history (admins).")
+        api.MapDelete("/group/{id:long}", ChatApiHandlers.DeleteGroup).WithName("DeleteGroup").WithSummary("Deletes a group and its history (its owner only).")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/group/{id:long}/members", ChatApiHandlers.AddMembers).WithName("AddGroupMembers").WithSummary("Adds users to a group (admins).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);

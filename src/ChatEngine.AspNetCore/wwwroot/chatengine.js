@@ -237,13 +237,34 @@
           break;
         case "status":
           if (frame.user === me.id || !presence) return;
-          presence.className = frame.is_online ? "ce-online" : "ce-offline";
-          presence.textContent = frame.is_online ? (main.dataset.kind === "group" ? `${frame.username} is online` : "online")
-            : `${main.dataset.kind === "group" ? frame.username + " " : ""}last seen ${formatTime(frame.lastseen)}`;
+          statusFrames++;
+          showPresence(frame.is_online, frame.lastseen, frame.username);
           break;
         case "error":
           showStatus(frame.code === "rate_limited" ? "You are sending too fast; wait a moment." : frame.detail, true);
           break;
+      }
+    }
+
+    function showPresence(isOnline, lastseen, username) {
+      const group = main.dataset.kind === "group";
+      presence.className = isOnline ? "ce-online" : "ce-offline";
+      presence.textContent = isOnline ? (group ? `${username} is online` : "online")
+        : lastseen ? `${group ? username + " " : ""}last seen ${formatTime(lastseen)}` : "offline";
+    }
+
+    // The page was rendered before its socket subscribed: a change of presence in between reached
+    // neither. So once the socket is open (every later change now arrives as a frame), presence is
+    // read again, unless a frame, which is newer, came meanwhile.
+    let statusFrames = 0;
+    async function refreshPresence() {
+      if (!presence || main.dataset.kind === "group") return;
+      const framesBefore = statusFrames;
+      try {
+        const detail = await call("GET", `/chat/${chatId}?limit=1`);
+        if (statusFrames === framesBefore) showPresence(detail.is_online, detail.lastseen, null);
+      } catch {
+        // The socket's own frames keep presence current from here on.
       }
     }
 
@@ -254,6 +275,7 @@
         showStatus("");
         for (const [clientId, pendingText] of unsent) socket.send(JSON.stringify({ type: "message", text: pendingText, client_id: clientId }));
         markRead();
+        refreshPresence();
       };
       socket.onmessage = event => onFrame(JSON.parse(event.data));
       socket.onclose = () => {

@@ -31,6 +31,19 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     private DbSet<ReadMarkEntity> ReadMarks => Db.Set<ReadMarkEntity>();
     private DbSet<LastSeenEntity> LastSeen => Db.Set<LastSeenEntity>();
 
+    /// <summary>
+    /// Stops tracking what this store just wrote: chats and members change later through bulk
+    /// statements the tracker never sees (a stale tracked row would clash with the next insert of the
+    /// same key), and the context may be the host's own, whose other entities are not ours to clear.
+    /// </summary>
+    private void Forget(IEnumerable<object> entities)
+    {
+        foreach (var entity in entities)
+        {
+            Db.Entry(entity).State = EntityState.Detached;
+        }
+    }
+
     /// <inheritdoc />
     public async Task<(Chat Chat, bool Created)> GetOrCreatePrivateChatAsync(PrivatePair pair, DateTimeOffset createdAt, CancellationToken cancellationToken)
     {
@@ -52,11 +65,15 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
             await using var transaction = await Db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             Chats.Add(chat);
             await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            Members.AddRange(
-                new ChatMemberEntity { ChatId = chat.Id, UserId = pair.LowUserId, JoinedAt = chat.CreatedAt },
-                new ChatMemberEntity { ChatId = chat.Id, UserId = pair.HighUserId, JoinedAt = chat.CreatedAt });
+            ChatMemberEntity[] members =
+            [
+                new() { ChatId = chat.Id, UserId = pair.LowUserId, JoinedAt = chat.CreatedAt },
+                new() { ChatId = chat.Id, UserId = pair.HighUserId, JoinedAt = chat.CreatedAt },
+            ];
+            Members.AddRange(members);
             await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            Forget([chat, .. members]);
             return (chat.ToChat(), true);
         }
         catch (DbUpdateException)
@@ -83,10 +100,12 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
             await using var transaction = await Db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             Chats.Add(chat);
             await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            Members.AddRange(group.Members.DistinctBy(m => m.UserId).Select(m =>
-                new ChatMemberEntity { ChatId = chat.Id, UserId = m.UserId, Role = m.Role, JoinedAt = chat.CreatedAt }));
+            var members = group.Members.DistinctBy(m => m.UserId)
+                .Select(m => new ChatMemberEntity { ChatId = chat.Id, UserId = m.UserId, Role = m.Role, JoinedAt = chat.CreatedAt }).ToArray();
+            Members.AddRange(members);
             await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            Forget([chat, .. members]);
             return chat.ToChat();
         }
         catch (DbUpdateException ex)
@@ -188,7 +207,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
             return false;
         }
 
-        Members.Add(new ChatMemberEntity
+        var member = Members.Add(new ChatMemberEntity
         {
             ChatId = chatId,
             UserId = userId,
@@ -207,13 +226,16 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
         catch (DbUpdateException)
         {
             // A concurrent join of the same user won the primary key: joining twice is harmless.
-            Db.ChangeTracker.Clear();
             if (await Members.AnyAsync(m => m.ChatId == chatId && m.UserId == userId, cancellationToken).ConfigureAwait(false))
             {
                 return false;
             }
 
             throw;
+        }
+        finally
+        {
+            Forget([member.Entity]);
         }
     }
 
@@ -234,9 +256,10 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
         // Removed twice without a re-add in between (racing admins): one bar is enough.
         if (!await Bars.AnyAsync(b => b.ChatId == chatId && b.UserId == userId, cancellationToken).ConfigureAwait(false))
         {
-            Bars.Add(new ChatBarEntity { ChatId = chatId, UserId = userId });
+            var barred = new ChatBarEntity { ChatId = chatId, UserId = userId };
+            Bars.Add(barred);
             await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            Db.ChangeTracker.Clear();
+            Forget([barred]);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -37,6 +37,8 @@ public static class ChatErrorCodes
     public const string Removed = "removed";
     /// <summary>The operation needs an administrator of the group.</summary>
     public const string NotAdmin = "not_admin";
+    /// <summary>The operation needs the group's owner (deleting the group).</summary>
+    public const string NotOwner = "not_owner";
     /// <summary>The operation cannot target the group's owner.</summary>
     public const string OwnerProtected = "owner_protected";
     /// <summary>The operation applies to groups only.</summary>

@@ -235,10 +235,18 @@ public sealed class GroupService
         }
     }
 
-    /// <summary>Deletes the group with its history (admins only).</summary>
+    /// <summary>
+    /// Deletes the group with its history. Only its owner may: deleting takes everyone's history with
+    /// it, which no co-admin should be able to do behind the owner's back (they can leave instead).
+    /// </summary>
     public async Task DeleteAsync(long userId, long chatId, CancellationToken cancellationToken = default)
     {
-        await _access.RequireGroupAdminAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
+        var (_, member) = await _access.RequireGroupAdminAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
+        if (member.Role != ChatRole.Owner)
+        {
+            throw new ChatException(ChatErrorKind.Forbidden, ChatErrorCodes.NotOwner, "Only the group's owner can delete it.");
+        }
+
         var members = await _members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false);
         await _chats.DeleteAsync(chatId, cancellationToken).ConfigureAwait(false);
         await PublishAsync(chatId, null, MembershipChange.ChatDeleted, members.Select(m => m.UserId).ToArray()).ConfigureAwait(false);
