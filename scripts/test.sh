@@ -64,7 +64,7 @@ prepare_database() {
   fi
   # DROP DATABASE ... WITH (FORCE) in the tests' teardown must be able to end every backend on a test
   # database, an autovacuum worker included, which the test role does not own.
-  "${psql[@]}" -c "GRANT pg_signal_backend TO $pg_user" >/dev/null || fail "could not grant pg_signal_backend to $pg_user"
+  "${psql[@]}" -c "SET client_min_messages = warning; GRANT pg_signal_backend TO $pg_user" >/dev/null || fail "could not grant pg_signal_backend to $pg_user"
   # Databases left by interrupted runs (tests and load tests make one each and drop their own).
   for leftover in $("${psql[@]}" -c "SELECT datname FROM pg_database WHERE datname LIKE 'chatengine\_test\_%' OR datname LIKE 'chatengine\_load\_%' OR datname LIKE 'chatengine\_bench\_%'"); do
     "${psql[@]}" -c "DROP DATABASE IF EXISTS \"$leftover\" WITH (FORCE)" >/dev/null || true

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 using static ChatEngine.AspNetCore.Tests.ChatServer;
@@ -83,7 +84,7 @@ public sealed class FileRelayTests
     [Fact]
     public async Task ARecipientThatStopsReading_IsDroppedAfterTheSendTimeout_AndTheSenderCarriesOn()
     {
-        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var time = new TimersWatched(DateTimeOffset.UtcNow);
         await using var server = await ChatServer.StartAsync(o => o.FileSendTimeout = TimeSpan.FromSeconds(30), time: time);
         var chatId = await server.StartChatAsync(Alice, "bob");
         using var stalled = await server.ConnectAsync(Bob, chatId, path: "file", receiveBufferBytes: 4096);
@@ -91,14 +92,10 @@ public sealed class FileRelayTests
 
         // Far more than the kernel and Kestrel buffer between them, so the relay must wait for Bob to read.
         await aliceFiles.SendAsync(WebSocketTests.FileFrame("big.bin", new byte[9_000_000]));
-        var answer = aliceFiles.ReceiveAsync("error", TimeSpan.FromSeconds(60));
-        for (var i = 0; i < 600 && !answer.IsCompleted; i++)
-        {
-            time.Advance(TimeSpan.FromSeconds(31));
-            await Task.WhenAny(answer, Task.Delay(50));
-        }
+        await time.TimerStartedAsync(TimeSpan.FromSeconds(30)); // the relay's deadline for Bob
+        time.Advance(TimeSpan.FromSeconds(31));
 
-        Assert.Equal("recipient_offline", (string?)(await answer)["code"]);
+        Assert.Equal("recipient_offline", (string?)(await aliceFiles.ReceiveAsync("error"))["code"]);
         // Bob's socket was dropped; Alice's goes on.
         await aliceFiles.SendAsync(WebSocketTests.FileFrame("next.txt", "hello"u8.ToArray()));
         Assert.Equal("recipient_offline", (string?)(await aliceFiles.ReceiveAsync("error"))["code"]);
@@ -185,6 +182,27 @@ public sealed class FileRelayTests
                 socket.Dispose();
                 await Task.Delay(20);
             }
+        }
+    }
+}
+
+/// <summary>A fake clock that says when a timer starts, so a test advances it only once the timer it means exists.</summary>
+public sealed class TimersWatched(DateTimeOffset start) : FakeTimeProvider(start)
+{
+    private readonly Channel<TimeSpan> _started = Channel.CreateUnbounded<TimeSpan>();
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = base.CreateTimer(callback, state, dueTime, period);
+        _started.Writer.TryWrite(dueTime);
+        return timer;
+    }
+
+    public async Task TimerStartedAsync(TimeSpan dueTime)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (await _started.Reader.ReadAsync(timeout.Token) != dueTime)
+        {
         }
     }
 }

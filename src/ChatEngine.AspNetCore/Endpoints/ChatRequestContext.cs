@@ -47,15 +47,20 @@ internal static class ChatRequestContext
         }
 
         var provider = context.RequestServices.GetRequiredService<IAuthenticationSchemeProvider>();
+        var undecided = false;
         foreach (var name in schemes.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (await ResolvesToCookieAsync(context, provider, name, MaxForwards).ConfigureAwait(false) is not false)
+            switch (await ResolvesToCookieAsync(context, provider, name, MaxForwards).ConfigureAwait(false))
             {
-                return true; // A cookie, or a scheme we cannot see through: the safe answer.
+                case true:
+                    return true;
+                case null:
+                    undecided = true; // A ticket named after no registered scheme (Identity's bearer tokens say "Identity.Bearer:AccessToken").
+                    break;
             }
         }
 
-        return false;
+        return undecided && !HasBearerHeader(context);
     }
 
     /// <summary>

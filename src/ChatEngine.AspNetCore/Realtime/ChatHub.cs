@@ -15,12 +15,12 @@ namespace ChatEngine.AspNetCore;
 [Authorize]
 public sealed class ChatHub : Hub
 {
+    private const string TypistKey = "chatengine.typist";
+
     private readonly ChatService _chats;
     private readonly MessagingService _messaging;
     private readonly PresenceService _presence;
     private readonly ChatHubConnections _connections;
-    private const string TypistKey = "chatengine.typist";
-
     private readonly SendRateLimiter _rateLimiter;
     private readonly TypingGate _typingGate;
     private readonly ChatAccess _access;
