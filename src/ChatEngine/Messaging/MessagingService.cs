@@ -24,12 +24,12 @@ public sealed class MessagingService
         TimeProvider time,
         IOptions<ChatEngineOptions> options)
     {
-        _memberships = memberships;
         _members = members;
         _messages = messages;
         _users = users;
         _events = events;
         _access = access;
+        _memberships = memberships;
         _time = time;
         _options = options.Value;
     }

@@ -13,15 +13,15 @@ public static class ChatText
 {
     /// <summary>
     /// Whether <paramref name="text"/> holds a character no stored text may hold: a C0 control other
-    /// than tab, line feed and carriage return, DEL, the noncharacters U+FFFE and U+FFFF, or a surrogate
-    /// without its pair.
+    /// than tab, line feed and carriage return, the noncharacters U+FFFE and U+FFFF, or a surrogate
+    /// without its pair (the contract's <c>invalid_text</c>).
     /// </summary>
     public static bool HasForbiddenCharacters(ReadOnlySpan<char> text)
     {
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
-            if (c < ' ' ? c is not ('\t' or '\n' or '\r') : c is '\u007F' or '\uFFFE' or '\uFFFF')
+            if (c < ' ' ? c is not ('\t' or '\n' or '\r') : c is '\uFFFE' or '\uFFFF')
             {
                 return true;
             }
