@@ -14,6 +14,8 @@ public abstract partial class ChatEngineSpecificationTests : IAsyncLifetime
 {
     protected const long Alice = 1, Bob = 2, Carol = 3, Dave = 4, Eve = 5;
 
+    protected const int MaxGroupMembers = 12;
+
     private ServiceProvider? _provider;
 
     protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 15, 10, 30, 0, TimeSpan.Zero));
@@ -56,7 +58,8 @@ public abstract partial class ChatEngineSpecificationTests : IAsyncLifetime
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<TimeProvider>(Time);
-        var builder = services.AddChatEngineCore()
+        // A small member cap, so the tests of racing joins reach it.
+        var builder = services.AddChatEngineCore(o => o.MaxGroupMembers = MaxGroupMembers)
             .AddUserDirectory(Users);
         services.AddSingleton<IChatEventHandler>(Events);
         await ConfigureStoresAsync(builder);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace ChatEngine.Specification.Tests;
@@ -135,6 +136,60 @@ public abstract partial class ChatEngineSpecificationTests
 
         await Groups.DeleteAsync(Alice, group.Chat.Id);
         await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, () => Groups.GetGroupAsync(Bob, group.Chat.Id));
+    }
+
+    [Fact]
+    public async Task RacingJoins_NeverPassTheMemberCap()
+    {
+        var group = await GroupAsync(Alice, "Team", "bob");
+        var joiners = Enumerable.Range(1, 25).Select(i => 100L + i).ToArray();
+
+        var outcomes = await Task.WhenAll(joiners.Select(userId => InScopeAsync(async services =>
+        {
+            try
+            {
+                return (await services.GetRequiredService<GroupService>().JoinAsync(userId, group.JoinCode)).Joined ? "joined" : "already";
+            }
+            catch (ChatException error)
+            {
+                return error.Code;
+            }
+        })));
+
+        Assert.Equal(MaxGroupMembers - 2, outcomes.Count(o => o == "joined"));
+        Assert.All(outcomes.Where(o => o != "joined"), o => Assert.Equal(ChatErrorCodes.TooManyMembers, o));
+        Assert.Equal(MaxGroupMembers, (await Groups.GetGroupAsync(Alice, group.Chat.Id)).Members.Count);
+    }
+
+    [Fact]
+    public async Task RacingLeaves_OfTheOwnerAndTheOtherAdmin_LeaveTheGroupWithAnOwner()
+    {
+        var group = await GroupAsync(Alice, "Team", "bob", "carol", "dave");
+        await Groups.PromoteAsync(Alice, group.Chat.Id, "bob");
+
+        await Task.WhenAll(new[] { Alice, Bob }.Select(userId => InScopeAsync(async services =>
+        {
+            await services.GetRequiredService<GroupService>().LeaveAsync(userId, group.Chat.Id);
+            return true;
+        })));
+
+        var left = await Groups.GetGroupAsync(Carol, group.Chat.Id);
+        Assert.Equal(["carol", "dave"], left.Members.Select(m => m.User.UserName).Order());
+        Assert.Single(left.Members, m => m.Role == ChatRole.Owner);
+    }
+
+    [Fact]
+    public async Task RacingLeaves_OfTheLastMembers_DeleteTheGroup()
+    {
+        var group = await GroupAsync(Alice, "Pair", "bob");
+
+        await Task.WhenAll(new[] { Alice, Bob }.Select(userId => InScopeAsync(async services =>
+        {
+            await services.GetRequiredService<GroupService>().LeaveAsync(userId, group.Chat.Id);
+            return true;
+        })));
+
+        Assert.Null(await Services.GetRequiredService<IChatStore>().FindByIdAsync(group.Chat.Id, CancellationToken.None));
     }
 
     [Fact]

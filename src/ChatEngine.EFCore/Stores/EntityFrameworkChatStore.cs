@@ -32,6 +32,16 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     private DbSet<LastSeenEntity> LastSeen => Db.Set<LastSeenEntity>();
 
     /// <summary>
+    /// A transaction of this call's own, or none when the call runs inside a chat's unit of work
+    /// (<see cref="IChatUnitOfWork"/>), whose transaction then covers it.
+    /// </summary>
+    private async Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction?> BeginUnlessInUnitAsync(CancellationToken cancellationToken) =>
+        Db.Database.CurrentTransaction is null ? await Db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
+
+    private static Task CommitIfOwnAsync(Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction? transaction, CancellationToken cancellationToken) =>
+        transaction?.CommitAsync(cancellationToken) ?? Task.CompletedTask;
+
+    /// <summary>
     /// Stops tracking what this store just wrote: chats and members change later through bulk
     /// statements the tracker never sees (a stale tracked row would clash with the next insert of the
     /// same key), and the context may be the host's own, whose other entities are not ours to clear.
@@ -62,7 +72,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
         };
         try
         {
-            await using var transaction = await Db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await BeginUnlessInUnitAsync(cancellationToken).ConfigureAwait(false);
             Chats.Add(chat);
             await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             ChatMemberEntity[] members =
@@ -72,7 +82,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
             ];
             Members.AddRange(members);
             await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await CommitIfOwnAsync(transaction, cancellationToken).ConfigureAwait(false);
             Forget([chat, .. members]);
             return (chat.ToChat(), true);
         }
@@ -97,14 +107,14 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
         var chat = new ChatEntity { Kind = ChatKind.Group, Name = group.Name, JoinCode = group.JoinCode, CreatedAt = EntityTime.ToStored(group.CreatedAt) };
         try
         {
-            await using var transaction = await Db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await BeginUnlessInUnitAsync(cancellationToken).ConfigureAwait(false);
             Chats.Add(chat);
             await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             var members = group.Members.DistinctBy(m => m.UserId)
                 .Select(m => new ChatMemberEntity { ChatId = chat.Id, UserId = m.UserId, Role = m.Role, JoinedAt = chat.CreatedAt }).ToArray();
             Members.AddRange(members);
             await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await CommitIfOwnAsync(transaction, cancellationToken).ConfigureAwait(false);
             Forget([chat, .. members]);
             return chat.ToChat();
         }
@@ -153,13 +163,13 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     /// <inheritdoc />
     public async Task DeleteAsync(long chatId, CancellationToken cancellationToken)
     {
-        await using var transaction = await Db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await BeginUnlessInUnitAsync(cancellationToken).ConfigureAwait(false);
         await ReadMarks.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Messages.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Members.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Bars.Where(b => b.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Chats.Where(c => c.Id == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await CommitIfOwnAsync(transaction, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -217,10 +227,10 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
         });
         try
         {
-            await using var transaction = await Db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await BeginUnlessInUnitAsync(cancellationToken).ConfigureAwait(false);
             await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await Bars.Where(b => b.ChatId == chatId && b.UserId == userId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await CommitIfOwnAsync(transaction, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (DbUpdateException)
@@ -247,7 +257,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
             return await Members.Where(m => m.ChatId == chatId && m.UserId == userId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false) > 0;
         }
 
-        await using var transaction = await Db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await BeginUnlessInUnitAsync(cancellationToken).ConfigureAwait(false);
         if (await Members.Where(m => m.ChatId == chatId && m.UserId == userId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false) == 0)
         {
             return false;
@@ -262,7 +272,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
             Forget([barred]);
         }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await CommitIfOwnAsync(transaction, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -278,7 +288,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     /// <inheritdoc />
     public async Task<bool> MarkReadAsync(long chatId, long userId, long upToSequence, DateTimeOffset readAt, CancellationToken cancellationToken)
     {
-        await using var transaction = await Db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await BeginUnlessInUnitAsync(cancellationToken).ConfigureAwait(false);
         // The conditional update is the atomic compare: of two racing marks, only a forward one logs.
         var moved = await Members
             .Where(m => m.ChatId == chatId && m.UserId == userId && m.LastMarkedSequence < upToSequence)
@@ -294,7 +304,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
 
         ReadMarks.Add(new ReadMarkEntity { ChatId = chatId, UserId = userId, UpToSequence = upToSequence, ReadAt = EntityTime.ToStored(readAt) });
         await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await CommitIfOwnAsync(transaction, cancellationToken).ConfigureAwait(false);
         return true;
     }
 

@@ -27,6 +27,7 @@ public static class ChatEngineServiceCollectionExtensions
         services.TryAddSingleton<IChatEventPublisher, ChatEventDispatcher>();
         services.TryAddSingleton<IPresenceTracker, InMemoryPresenceTracker>();
         services.TryAddSingleton<PresenceTransitions>();
+        services.TryAddSingleton<IChatUnitOfWork, InProcessChatUnitOfWork>();
         if (!services.Any(d => d.ServiceType == typeof(ChatMembershipCache)))
         {
             services.AddSingleton(sp => new ChatMembershipCache(sp.GetRequiredService<TimeProvider>()));
@@ -49,8 +50,8 @@ public static class ChatEngineServiceCollectionExtensions
             sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new GroupService(
             sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IChatUserDirectory>(),
-            sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+            sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<IChatUnitOfWork>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         return new ChatEngineBuilder(services);
     }
 }

@@ -13,6 +13,7 @@ public sealed class GroupService
     private readonly IChatUserDirectory _users;
     private readonly IChatEventPublisher _events;
     private readonly ChatAccess _access;
+    private readonly IChatUnitOfWork _units;
     private readonly TimeProvider _time;
     private readonly ChatEngineOptions _options;
 
@@ -22,9 +23,11 @@ public sealed class GroupService
         IChatUserDirectory users,
         IChatEventPublisher events,
         ChatAccess access,
+        IChatUnitOfWork units,
         TimeProvider time,
         IOptions<ChatEngineOptions> options)
     {
+        _units = units;
         _chats = chats;
         _members = members;
         _users = users;
@@ -50,7 +53,7 @@ public sealed class GroupService
 
         var chat = await WithFreshJoinCodeAsync(code => _chats.CreateGroupAsync(
             new NewGroup { Name = groupName, JoinCode = code, CreatedAt = _time.GetUtcNow(), Members = members }, cancellationToken)).ConfigureAwait(false);
-        await PublishAsync(chat.Id, null, MembershipChange.Added, members.Select(m => m.UserId).ToArray()).ConfigureAwait(false);
+        await PublishAsync([Change(chat.Id, null, MembershipChange.Added, members.Select(m => m.UserId))]).ConfigureAwait(false);
         return await GetGroupAsync(userId, chat.Id, cancellationToken).ConfigureAwait(false);
     }
 
@@ -84,30 +87,23 @@ public sealed class GroupService
         }
 
         await _access.RequireUserAsync(userId, cancellationToken).ConfigureAwait(false);
-        if (await _members.FindAsync(chat.Id, userId, cancellationToken).ConfigureAwait(false) is not null)
+        var changes = await _units.RunAsync(chat.Id, async token =>
         {
-            return (chat, false);
-        }
+            if (await _members.FindAsync(chat.Id, userId, token).ConfigureAwait(false) is not null)
+            {
+                return [];
+            }
 
-        // A code someone kept does not undo an admin's removal: only an admin adding them again does.
-        if (await _members.IsBarredAsync(chat.Id, userId, cancellationToken).ConfigureAwait(false))
-        {
-            throw new ChatException(ChatErrorKind.Forbidden, ChatErrorCodes.Removed, "An admin removed you from this group; ask an admin to add you again.");
-        }
+            // A code someone kept does not undo an admin's removal: only an admin adding them again does.
+            if (await _members.IsBarredAsync(chat.Id, userId, token).ConfigureAwait(false))
+            {
+                throw new ChatException(ChatErrorKind.Forbidden, ChatErrorCodes.Removed, "An admin removed you from this group; ask an admin to add you again.");
+            }
 
-        var memberCount = (await _members.GetMembersAsync(chat.Id, cancellationToken).ConfigureAwait(false)).Count;
-        if (memberCount >= _options.MaxGroupMembers)
-        {
-            throw TooManyMembers();
-        }
-
-        var joined = await _members.AddAsync(chat.Id, userId, ChatRole.Member, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        if (joined)
-        {
-            await PublishMemberChangeAsync(chat.Id, userId, MembershipChange.Added, cancellationToken).ConfigureAwait(false);
-        }
-
-        return (chat, joined);
+            return await AddLockedAsync(chat.Id, [userId], token).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        await PublishAsync(changes).ConfigureAwait(false);
+        return (chat, changes.Count > 0);
     }
 
     /// <summary>Adds users to the group (admins only). Users already in it are left as they are.</summary>
@@ -115,21 +111,12 @@ public sealed class GroupService
     {
         await _access.RequireGroupAdminAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
         var users = await ResolveUsersAsync(userNames ?? [], cancellationToken).ConfigureAwait(false);
-        var current = await _members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false);
-        var newcomers = users.Where(u => current.All(m => m.UserId != u.Id)).ToArray();
-        if (current.Count + newcomers.Length > _options.MaxGroupMembers)
+        var changes = await _units.RunAsync(chatId, async token =>
         {
-            throw TooManyMembers();
-        }
-
-        foreach (var user in newcomers)
-        {
-            if (await _members.AddAsync(chatId, user.Id, ChatRole.Member, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
-            {
-                await PublishMemberChangeAsync(chatId, user.Id, MembershipChange.Added, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
+            await _access.RequireGroupAdminAsync(userId, chatId, token).ConfigureAwait(false);
+            return await AddLockedAsync(chatId, users.Select(u => u.Id).ToArray(), token).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        await PublishAsync(changes).ConfigureAwait(false);
         return await GetGroupAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
     }
 
@@ -139,20 +126,24 @@ public sealed class GroupService
     /// </summary>
     public async Task RemoveMemberAsync(long userId, long chatId, string? userName, CancellationToken cancellationToken = default)
     {
-        await _access.RequireGroupAdminAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
-        var target = await RequireTargetMemberAsync(chatId, userName, cancellationToken).ConfigureAwait(false);
-        if (target.UserId == userId)
+        var changes = await _units.RunAsync(chatId, async token =>
         {
-            await LeaveAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
-            return;
-        }
+            await _access.RequireGroupAdminAsync(userId, chatId, token).ConfigureAwait(false);
+            var target = await RequireTargetMemberAsync(chatId, userName, token).ConfigureAwait(false);
+            if (target.UserId == userId)
+            {
+                return await LeaveLockedAsync(userId, chatId, token).ConfigureAwait(false);
+            }
 
-        if (target.Role == ChatRole.Owner)
-        {
-            throw OwnerProtected();
-        }
+            if (target.Role == ChatRole.Owner)
+            {
+                throw OwnerProtected();
+            }
 
-        await RemoveAndPublishAsync(chatId, target.UserId, cancellationToken, bar: true).ConfigureAwait(false);
+            var removed = await RemoveLockedAsync(chatId, target.UserId, bar: true, token).ConfigureAwait(false);
+            return removed is null ? [] : [removed];
+        }, cancellationToken).ConfigureAwait(false);
+        await PublishAsync(changes).ConfigureAwait(false);
     }
 
     /// <summary>Makes a member an admin (admins only).</summary>
@@ -200,24 +191,108 @@ public sealed class GroupService
     /// </summary>
     public async Task LeaveAsync(long userId, long chatId, CancellationToken cancellationToken = default)
     {
+        var changes = await _units.RunAsync(chatId, token => LeaveLockedAsync(userId, chatId, token), cancellationToken).ConfigureAwait(false);
+        await PublishAsync(changes).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Deletes the group with its history. Only its owner may: deleting takes everyone's history with
+    /// it, which no co-admin should be able to do behind the owner's back (they can leave instead).
+    /// </summary>
+    public async Task DeleteAsync(long userId, long chatId, CancellationToken cancellationToken = default)
+    {
+        var deleted = await _units.RunAsync(chatId, async token =>
+        {
+            var (_, member) = await _access.RequireGroupAdminAsync(userId, chatId, token).ConfigureAwait(false);
+            if (member.Role != ChatRole.Owner)
+            {
+                throw new ChatException(ChatErrorKind.Forbidden, ChatErrorCodes.NotOwner, "Only the group's owner can delete it.");
+            }
+
+            var members = await _members.GetMembersAsync(chatId, token).ConfigureAwait(false);
+            await _chats.DeleteAsync(chatId, token).ConfigureAwait(false);
+            return Change(chatId, null, MembershipChange.ChatDeleted, members.Select(m => m.UserId));
+        }, cancellationToken).ConfigureAwait(false);
+        await PublishAsync([deleted]).ConfigureAwait(false);
+    }
+
+    private async Task ChangeRoleAsync(long userId, long chatId, string? userName, ChatRole role, CancellationToken cancellationToken)
+    {
+        var changes = await _units.RunAsync(chatId, async token =>
+        {
+            await _access.RequireGroupAdminAsync(userId, chatId, token).ConfigureAwait(false);
+            var target = await RequireTargetMemberAsync(chatId, userName, token).ConfigureAwait(false);
+            if (target.Role == ChatRole.Owner)
+            {
+                throw OwnerProtected();
+            }
+
+            if (target.Role == role || !await _members.SetRoleAsync(chatId, target.UserId, role, token).ConfigureAwait(false))
+            {
+                return [];
+            }
+
+            var members = await _members.GetMembersAsync(chatId, token).ConfigureAwait(false);
+            return new List<ChatMembershipChanged> { Change(chatId, target.UserId, MembershipChange.RoleChanged, members.Select(m => m.UserId)) };
+        }, cancellationToken).ConfigureAwait(false);
+        await PublishAsync(changes).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Adds users within the chat's unit of work, so racing joins and adds never pass the member
+    /// cap between the count and the insert. Users already in it are left as they are.
+    /// </summary>
+    private async Task<List<ChatMembershipChanged>> AddLockedAsync(long chatId, IReadOnlyCollection<long> userIds, CancellationToken cancellationToken)
+    {
+        var current = await _members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false);
+        var newcomers = userIds.Where(id => current.All(m => m.UserId != id)).Distinct().ToArray();
+        if (newcomers.Length > 0 && current.Count + newcomers.Length > _options.MaxGroupMembers)
+        {
+            throw TooManyMembers();
+        }
+
+        var members = current.Select(m => m.UserId).ToList();
+        var changes = new List<ChatMembershipChanged>();
+        foreach (var newcomer in newcomers)
+        {
+            if (await _members.AddAsync(chatId, newcomer, ChatRole.Member, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
+            {
+                members.Add(newcomer);
+                changes.Add(Change(chatId, newcomer, MembershipChange.Added, members));
+            }
+        }
+
+        return changes;
+    }
+
+    /// <summary>
+    /// Leaving, within the chat's unit of work: of two racing leaves, the second sees the first, so
+    /// an emptied group is deleted and a group losing its owner or last admin always gets one.
+    /// </summary>
+    private async Task<List<ChatMembershipChanged>> LeaveLockedAsync(long userId, long chatId, CancellationToken cancellationToken)
+    {
         var (chat, member) = await _access.RequireMemberAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
         if (chat.Kind != ChatKind.Group)
         {
             throw ChatErrors.NotAGroup();
         }
 
-        await RemoveAndPublishAsync(chatId, userId, cancellationToken).ConfigureAwait(false);
+        var changes = new List<ChatMembershipChanged>();
+        if (await RemoveLockedAsync(chatId, userId, bar: false, cancellationToken).ConfigureAwait(false) is { } removed)
+        {
+            changes.Add(removed);
+        }
 
         var remaining = await _members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false);
         if (remaining.Count == 0)
         {
             await _chats.DeleteAsync(chatId, cancellationToken).ConfigureAwait(false);
-            await PublishAsync(chatId, null, MembershipChange.ChatDeleted, [userId]).ConfigureAwait(false);
-            return;
+            changes.Add(Change(chatId, null, MembershipChange.ChatDeleted, [userId]));
+            return changes;
         }
 
         ChatMember? successor = null;
-        ChatRole successorRole = ChatRole.Admin;
+        var successorRole = ChatRole.Admin;
         if (member.Role == ChatRole.Owner)
         {
             successor = remaining.FirstOrDefault(m => m.IsAdmin) ?? remaining[0];
@@ -228,44 +303,12 @@ public sealed class GroupService
             successor = remaining[0];
         }
 
-        if (successor is not null)
+        if (successor is not null && await _members.SetRoleAsync(chatId, successor.UserId, successorRole, cancellationToken).ConfigureAwait(false))
         {
-            await _members.SetRoleAsync(chatId, successor.UserId, successorRole, cancellationToken).ConfigureAwait(false);
-            await PublishMemberChangeAsync(chatId, successor.UserId, MembershipChange.RoleChanged, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// Deletes the group with its history. Only its owner may: deleting takes everyone's history with
-    /// it, which no co-admin should be able to do behind the owner's back (they can leave instead).
-    /// </summary>
-    public async Task DeleteAsync(long userId, long chatId, CancellationToken cancellationToken = default)
-    {
-        var (_, member) = await _access.RequireGroupAdminAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
-        if (member.Role != ChatRole.Owner)
-        {
-            throw new ChatException(ChatErrorKind.Forbidden, ChatErrorCodes.NotOwner, "Only the group's owner can delete it.");
+            changes.Add(Change(chatId, successor.UserId, MembershipChange.RoleChanged, remaining.Select(m => m.UserId)));
         }
 
-        var members = await _members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false);
-        await _chats.DeleteAsync(chatId, cancellationToken).ConfigureAwait(false);
-        await PublishAsync(chatId, null, MembershipChange.ChatDeleted, members.Select(m => m.UserId).ToArray()).ConfigureAwait(false);
-    }
-
-    private async Task ChangeRoleAsync(long userId, long chatId, string? userName, ChatRole role, CancellationToken cancellationToken)
-    {
-        await _access.RequireGroupAdminAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
-        var target = await RequireTargetMemberAsync(chatId, userName, cancellationToken).ConfigureAwait(false);
-        if (target.Role == ChatRole.Owner)
-        {
-            throw OwnerProtected();
-        }
-
-        if (target.Role != role)
-        {
-            await _members.SetRoleAsync(chatId, target.UserId, role, cancellationToken).ConfigureAwait(false);
-            await PublishMemberChangeAsync(chatId, target.UserId, MembershipChange.RoleChanged, cancellationToken).ConfigureAwait(false);
-        }
+        return changes;
     }
 
     private async Task<ChatMember> RequireTargetMemberAsync(long chatId, string? userName, CancellationToken cancellationToken)
@@ -328,24 +371,31 @@ public sealed class GroupService
     }
 
     /// <summary>The removed member hears of their own removal too, so their open connections close.</summary>
-    private async Task RemoveAndPublishAsync(long chatId, long userId, CancellationToken cancellationToken, bool bar = false)
+    private async Task<ChatMembershipChanged?> RemoveLockedAsync(long chatId, long userId, bool bar, CancellationToken cancellationToken)
     {
         var before = await _members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false);
-        if (await _members.RemoveAsync(chatId, userId, bar, cancellationToken).ConfigureAwait(false))
-        {
-            await PublishAsync(chatId, userId, MembershipChange.Removed, before.Select(m => m.UserId).ToArray()).ConfigureAwait(false);
-        }
+        return await _members.RemoveAsync(chatId, userId, bar, cancellationToken).ConfigureAwait(false)
+            ? Change(chatId, userId, MembershipChange.Removed, before.Select(m => m.UserId))
+            : null;
     }
 
     private async Task PublishMemberChangeAsync(long chatId, long? userId, MembershipChange change, CancellationToken cancellationToken)
     {
         var members = await _members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false);
-        await PublishAsync(chatId, userId, change, members.Select(m => m.UserId).ToArray()).ConfigureAwait(false);
+        await PublishAsync([Change(chatId, userId, change, members.Select(m => m.UserId))]).ConfigureAwait(false);
     }
 
-    // The change is already stored: telling clients about it must not be cancelled half-way.
-    private ValueTask PublishAsync(long chatId, long? userId, MembershipChange change, IReadOnlyList<long> affected) =>
-        _events.PublishAsync(new ChatMembershipChanged(chatId, userId, change, affected), CancellationToken.None);
+    private static ChatMembershipChanged Change(long chatId, long? userId, MembershipChange change, IEnumerable<long> affected) =>
+        new(chatId, userId, change, affected.ToArray());
+
+    // Published once the unit committed; the changes are stored, so telling clients must not be cancelled half-way.
+    private async Task PublishAsync(IReadOnlyList<ChatMembershipChanged> changes)
+    {
+        foreach (var change in changes)
+        {
+            await _events.PublishAsync(change, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
 
     private ChatException TooManyMembers() =>
         ChatErrors.Validation(ChatErrorCodes.TooManyMembers, $"A group can have at most {_options.MaxGroupMembers} members.");
