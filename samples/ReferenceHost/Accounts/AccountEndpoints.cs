@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using ChatEngine;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Http.Features;
@@ -121,7 +122,7 @@ internal static class AccountEndpoints
             return isForm
                 ? Results.Redirect("/home/")
                 : Results.Problem(detail: "The anti-forgery token is missing or invalid.", statusCode: StatusCodes.Status400BadRequest,
-                    extensions: new Dictionary<string, object?> { ["code"] = "antiforgery_failed" });
+                    extensions: new Dictionary<string, object?> { ["code"] = ChatErrorCodes.AntiforgeryFailed });
         }
 
         var body = isForm
@@ -163,7 +164,7 @@ internal static class AccountEndpoints
         if (byCookie && !await antiforgery.IsRequestValidAsync(context))
         {
             return Results.Problem(detail: "The anti-forgery token is missing or invalid.", statusCode: StatusCodes.Status400BadRequest,
-                extensions: new Dictionary<string, object?> { ["code"] = "antiforgery_failed" });
+                extensions: new Dictionary<string, object?> { ["code"] = ChatErrorCodes.AntiforgeryFailed });
         }
 
         var body = await ReadJsonAsync<ChangePasswordRequest>(context, cancellationToken);
@@ -306,7 +307,7 @@ internal static class AccountEndpoints
     {
         context.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Results.Problem(detail: AccountErrors.Message(AccountErrors.Throttled), statusCode: StatusCodes.Status429TooManyRequests,
-            extensions: new Dictionary<string, object?> { ["code"] = "rate_limited" });
+            extensions: new Dictionary<string, object?> { ["code"] = ChatErrorCodes.RateLimited });
     }
 
     /// <summary>

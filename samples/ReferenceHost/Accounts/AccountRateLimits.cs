@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using ChatEngine;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace ReferenceHost.Accounts;
@@ -49,7 +50,7 @@ internal static class AccountRateLimits
                 var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
                 response.Headers.RetryAfter = Math.Max(1, Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
                 await Results.Problem(detail: "Too many requests from this address; try again later.", statusCode: StatusCodes.Status429TooManyRequests,
-                    extensions: new Dictionary<string, object?> { ["code"] = "rate_limited" }).ExecuteAsync(rejected.HttpContext);
+                    extensions: new Dictionary<string, object?> { ["code"] = ChatErrorCodes.RateLimited }).ExecuteAsync(rejected.HttpContext);
             };
         });
     }

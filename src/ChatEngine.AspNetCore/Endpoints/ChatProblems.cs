@@ -71,7 +71,7 @@ internal static class ChatProblems
             return TypedResults.Problem(
                 detail: "A cookie-authenticated change needs the anti-forgery token (header RequestVerificationToken).",
                 statusCode: StatusCodes.Status400BadRequest,
-                extensions: new Dictionary<string, object?> { ["code"] = "antiforgery_failed" });
+                extensions: new Dictionary<string, object?> { ["code"] = ChatErrorCodes.AntiforgeryFailed });
         }
 
         if (!HttpMethods.IsGet(context.HttpContext.Request.Method)

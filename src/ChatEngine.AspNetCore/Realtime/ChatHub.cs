@@ -117,5 +117,5 @@ public sealed class ChatHub : Hub
     }
 
     private long Me() =>
-        _options.UserIdResolver(Context.User!) ?? throw new HubException("unauthorized: no chat user id in the authenticated principal.");
+        _options.UserIdResolver(Context.User!) ?? throw new HubException($"{ChatErrorCodes.Unauthorized}: no chat user id in the authenticated principal.");
 }

@@ -175,10 +175,10 @@ internal sealed partial class ChatSocketSession(
                 switch (read)
                 {
                     case FrameRead.TooLarge:
-                        SendError("frame_too_large", $"Frames must be at most {options.MaxFrameBytes} bytes.");
+                        SendError(ChatErrorCodes.FrameTooLarge, $"Frames must be at most {options.MaxFrameBytes} bytes.");
                         break;
                     case FrameRead.Binary:
-                        SendError("unsupported_frame", "Send JSON text frames.");
+                        SendError(ChatErrorCodes.UnsupportedFrame, "Send JSON text frames.");
                         break;
                     default:
                         await HandleFrameAsync(reader.Frame);
@@ -237,7 +237,7 @@ internal sealed partial class ChatSocketSession(
         }
         catch (JsonException)
         {
-            SendError("invalid_json", "The frame is not valid JSON.");
+            SendError(ChatErrorCodes.InvalidJson, "The frame is not valid JSON.");
             return;
         }
 
@@ -256,7 +256,7 @@ internal sealed partial class ChatSocketSession(
                 case "read":
                     if (frame.UpTo is not { } upTo)
                     {
-                        SendError("invalid_frame", "A read frame needs up_to, a message id.");
+                        SendError(ChatErrorCodes.InvalidFrame, "A read frame needs up_to, a message id.");
                         break;
                     }
 
@@ -267,7 +267,7 @@ internal sealed partial class ChatSocketSession(
                     await messaging.NotifyTypingByAsync(_sender, socket.ChatId, () => typingGate.TryPass(socket.UserId, socket.ChatId), CancellationToken.None);
                     break;
                 default:
-                    SendError("unknown_type", $"Unknown frame type '{frame?.Type}'. Use message, read or typing.");
+                    SendError(ChatErrorCodes.UnknownType, $"Unknown frame type '{frame?.Type}'. Use message, read or typing.");
                     break;
             }
         }

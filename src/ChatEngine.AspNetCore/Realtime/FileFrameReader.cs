@@ -22,7 +22,7 @@ internal static class FileFrameReader
     private static readonly byte[] DataMarker = "\"data\":\"\""u8.ToArray();
 
     public static ErrorFrame Invalid { get; } =
-        new("invalid_frame", "Send {\"type\": \"file\", \"file\": {\"name\", \"type\", \"size\", \"data\": base64}}.");
+        new(ChatErrorCodes.InvalidFrame, "Send {\"type\": \"file\", \"file\": {\"name\", \"type\", \"size\", \"data\": base64}}.");
 
     /// <summary>The file of a frame, an <see cref="IncomingFile"/> with an error for a frame that is JSON but wrong, or null for one that is not a file frame.</summary>
     public static IncomingFile? Read(ReadOnlySequence<byte> frame, long maxFileBytes)
@@ -74,7 +74,7 @@ internal static class FileFrameReader
                         {
                             if (!reader.Read() || reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped)
                             {
-                                return new IncomingFile(null, null, null, 0, default, new ErrorFrame("invalid_file", "file.data must be base64."));
+                                return new IncomingFile(null, null, null, 0, default, new ErrorFrame(ChatErrorCodes.InvalidFile, "file.data must be base64."));
                             }
 
                             var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
@@ -94,7 +94,7 @@ internal static class FileFrameReader
         }
         catch (JsonException)
         {
-            return new IncomingFile(null, null, null, 0, default, new ErrorFrame("invalid_json", "The frame is not valid JSON."));
+            return new IncomingFile(null, null, null, 0, default, new ErrorFrame(ChatErrorCodes.InvalidJson, "The frame is not valid JSON."));
         }
         catch (InvalidOperationException)
         {
@@ -108,12 +108,12 @@ internal static class FileFrameReader
 
         if (MeasureBase64(base64) is not { } decodedLength)
         {
-            return new IncomingFile(null, null, null, 0, default, new ErrorFrame("invalid_file", "file.data must be base64."));
+            return new IncomingFile(null, null, null, 0, default, new ErrorFrame(ChatErrorCodes.InvalidFile, "file.data must be base64."));
         }
 
         if (decodedLength > maxFileBytes || size > maxFileBytes)
         {
-            return new IncomingFile(null, null, null, 0, default, new ErrorFrame("file_too_large", $"Files must be at most {maxFileBytes} bytes."));
+            return new IncomingFile(null, null, null, 0, default, new ErrorFrame(ChatErrorCodes.FileTooLarge, $"Files must be at most {maxFileBytes} bytes."));
         }
 
         return new IncomingFile(name, mediaType, text, decodedLength, base64);

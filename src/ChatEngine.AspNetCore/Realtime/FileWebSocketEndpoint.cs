@@ -42,7 +42,7 @@ internal static class FileWebSocketEndpoint
             await TypedResults.Problem(
                 detail: $"At most {options.MaxFileSocketsPerUser} file sockets per user are open at once.",
                 statusCode: StatusCodes.Status429TooManyRequests,
-                extensions: new Dictionary<string, object?> { ["code"] = "too_many_file_sockets" }).ExecuteAsync(context);
+                extensions: new Dictionary<string, object?> { ["code"] = ChatErrorCodes.TooManyFileSockets }).ExecuteAsync(context);
             return;
         }
 
@@ -107,7 +107,7 @@ internal static class FileWebSocketEndpoint
         {
             if (start.MessageType == WebSocketMessageType.Binary)
             {
-                return (new ErrorFrame("unsupported_frame", "Send JSON text frames."), !start.EndOfMessage && await PooledFrame.DrainAsync(webSocket, cancellationToken));
+                return (new ErrorFrame(ChatErrorCodes.UnsupportedFrame, "Send JSON text frames."), !start.EndOfMessage && await PooledFrame.DrainAsync(webSocket, cancellationToken));
             }
 
             // Decided before the file is read: a file nobody can receive is never held in memory.
@@ -116,7 +116,7 @@ internal static class FileWebSocketEndpoint
             if (refusal is not null || recipients.Length == 0)
             {
                 var closed = !start.EndOfMessage && await PooledFrame.DrainAsync(webSocket, cancellationToken);
-                return (refusal ?? new ErrorFrame("recipient_offline", "Nobody else in this chat is online to receive the file."), closed);
+                return (refusal ?? new ErrorFrame(ChatErrorCodes.RecipientOffline, "Nobody else in this chat is online to receive the file."), closed);
             }
 
             using var frame = new PooledFrame();
@@ -155,7 +155,7 @@ internal static class FileWebSocketEndpoint
             });
 
             var delivered = await Task.WhenAll(recipients.Select(r => r.TrySendAsync(head, file.Data, tail, RecipientWait, options.FileSendTimeout, _time, cancellationToken)));
-            return (delivered.Any(d => d) ? null : new ErrorFrame("recipient_offline", "The file could not be delivered to anyone."), false);
+            return (delivered.Any(d => d) ? null : new ErrorFrame(ChatErrorCodes.RecipientOffline, "The file could not be delivered to anyone."), false);
         }
 
         /// <summary>Membership can change while a socket is open: checked again for every file.</summary>
@@ -175,6 +175,6 @@ internal static class FileWebSocketEndpoint
             }
         }
 
-        private ErrorFrame TooLarge() => new("file_too_large", $"Files must be at most {options.MaxFileBytes} bytes.");
+        private ErrorFrame TooLarge() => new(ChatErrorCodes.FileTooLarge, $"Files must be at most {options.MaxFileBytes} bytes.");
     }
 }

@@ -13,10 +13,6 @@ internal sealed class ChatAccess(IChatStore chats, IChatMemberStore members, ICh
         return (chat, member);
     }
 
-    /// <summary>The membership alone (one read): enough where the chat row itself is not needed, as on the send path.</summary>
-    public async Task<ChatMember> RequireMembershipAsync(long userId, long chatId, CancellationToken cancellationToken) =>
-        await members.FindAsync(chatId, userId, cancellationToken).ConfigureAwait(false) ?? throw ChatErrors.ChatNotFound();
-
     public async Task<(Chat Chat, ChatMember Member)> RequireGroupAdminAsync(long userId, long chatId, CancellationToken cancellationToken)
     {
         var (chat, member) = await RequireMemberAsync(userId, chatId, cancellationToken).ConfigureAwait(false);

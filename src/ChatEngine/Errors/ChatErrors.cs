@@ -51,6 +51,28 @@ public static class ChatErrorCodes
     public const string Duplicate = "duplicate";
     /// <summary>The caller is going too fast; the operation was not done (HTTP 429).</summary>
     public const string RateLimited = "rate_limited";
+    /// <summary>A socket frame is not valid JSON.</summary>
+    public const string InvalidJson = "invalid_json";
+    /// <summary>A socket frame lacks what its type needs.</summary>
+    public const string InvalidFrame = "invalid_frame";
+    /// <summary>A socket frame's type is not one the socket takes.</summary>
+    public const string UnknownType = "unknown_type";
+    /// <summary>A chat socket frame is larger than allowed.</summary>
+    public const string FrameTooLarge = "frame_too_large";
+    /// <summary>A binary frame came where JSON text frames are expected.</summary>
+    public const string UnsupportedFrame = "unsupported_frame";
+    /// <summary>Nobody else in the chat is online to receive a relayed file.</summary>
+    public const string RecipientOffline = "recipient_offline";
+    /// <summary>A file is larger than allowed.</summary>
+    public const string FileTooLarge = "file_too_large";
+    /// <summary>A relayed file's data is not base64.</summary>
+    public const string InvalidFile = "invalid_file";
+    /// <summary>The user has as many file sockets open as allowed.</summary>
+    public const string TooManyFileSockets = "too_many_file_sockets";
+    /// <summary>A cookie-authenticated change came without a valid anti-forgery token.</summary>
+    public const string AntiforgeryFailed = "antiforgery_failed";
+    /// <summary>The authenticated principal carries no chat user id.</summary>
+    public const string Unauthorized = "unauthorized";
     /// <summary>The store failed; the operation was not acknowledged.</summary>
     public const string StoreUnavailable = "store_unavailable";
 }
