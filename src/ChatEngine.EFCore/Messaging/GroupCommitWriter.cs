@@ -1,6 +1,4 @@
 using System.Data.Common;
-using System.Globalization;
-using System.Text;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -22,14 +20,6 @@ namespace ChatEngine.EntityFrameworkCore;
 internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     where TContext : DbContext
 {
-    // Rows per statement. Ids and sequences are written into the SQL as numbers and only text, times
-    // and client ids are parameters: SQLite finds each bound parameter by name with a linear search,
-    // so a statement's binding cost grows with the square of its parameters. Small statements there;
-    // PostgreSQL binds by position and pays a round trip per statement instead, so larger ones.
-    private const int SqliteRowsPerStatement = 32;
-    private const int RowsPerStatement = 100;
-    private const int SqliteWalCheckpointPages = 10_000;
-
     private readonly IServiceScopeFactory _scopes;
     private readonly GroupCommitOptions _options;
     private readonly ILogger _logger;
@@ -137,14 +127,13 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         {
             for (var i = 0; i < batch.Count; i++)
             {
-                switch (outcomes[i])
+                if (outcomes[i].Result is { } result)
                 {
-                    case MessageAppendResult result:
-                        batch[i].Complete(result);
-                        break;
-                    case Exception error:
-                        batch[i].Fail(error);
-                        break;
+                    batch[i].Complete(result);
+                }
+                else
+                {
+                    batch[i].Fail(outcomes[i].Error!);
                 }
             }
         }
@@ -155,7 +144,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     /// batch that still fails for something other than a transient fault is split (see
     /// <see cref="WriteHalvesAsync"/>), so one send that cannot be stored fails alone.
     /// </summary>
-    private async Task<object[]> WriteWithRetriesAsync(List<PendingSend> batch)
+    private async Task<SendOutcome[]> WriteWithRetriesAsync(List<PendingSend> batch)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -185,7 +174,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     /// still follows the send order), splitting again whichever half fails, down to the single send
     /// that cannot be stored. A poison row then costs a few transactions, never the other senders.
     /// </summary>
-    private async Task<object[]> WriteHalvesAsync(List<PendingSend> batch)
+    private async Task<SendOutcome[]> WriteHalvesAsync(List<PendingSend> batch)
     {
         var half = batch.Count / 2;
         var first = await WriteOnceOrSplitAsync(batch.GetRange(0, half)).ConfigureAwait(false);
@@ -193,7 +182,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         return [.. first, .. second];
     }
 
-    private async Task<object[]> WriteOnceOrSplitAsync(List<PendingSend> part)
+    private async Task<SendOutcome[]> WriteOnceOrSplitAsync(List<PendingSend> part)
     {
         try
         {
@@ -210,7 +199,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         }
     }
 
-    private async Task<object[]> WriteMeasuredAsync(List<PendingSend> batch)
+    private async Task<SendOutcome[]> WriteMeasuredAsync(List<PendingSend> batch)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var outcomes = await WriteBatchAsync(batch).ConfigureAwait(false);
@@ -223,319 +212,39 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     private static bool IsTransient(Exception exception) =>
         exception is DbException { IsTransient: true } or TimeoutException;
 
-    private static object[] Failed(int count, Exception cause)
+    private static SendOutcome[] Failed(int count, Exception cause)
     {
         var error = new ChatException(ChatErrorKind.Unavailable, ChatErrorCodes.StoreUnavailable, "The message could not be saved; it was not sent.", cause);
-        return Enumerable.Repeat<object>(error, count).ToArray();
+        return Enumerable.Repeat(SendOutcome.Failed(error), count).ToArray();
     }
 
-    /// <summary>Writes one batch in one transaction; returns, per send, its result or its own error.</summary>
-    private async Task<object[]> WriteBatchAsync(List<PendingSend> batch)
+    /// <summary>
+    /// Writes one batch in one transaction: the plan decides, the statements ask the database, in a
+    /// constant number of round trips whatever the batch holds. Returns each send's outcome.
+    /// </summary>
+    private async Task<SendOutcome[]> WriteBatchAsync(List<PendingSend> batch)
     {
-        var outcomes = new object[batch.Count];
         await using var scope = _scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
-        var isSqlite = db.Database.IsSqlite();
-        if (isSqlite)
-        {
-            await TuneSqliteConnectionAsync(db).ConfigureAwait(false);
-        }
+        var dialect = SendDialect.For(db);
+        await dialect.PrepareAsync(db).ConfigureAwait(false);
 
         await using var transaction = await db.Database.BeginTransactionAsync().ConfigureAwait(false);
         var connection = db.Database.GetDbConnection();
         var dbTransaction = transaction.GetDbTransaction();
-        var rowsPerStatement = isSqlite ? SqliteRowsPerStatement : RowsPerStatement;
+        var plan = new SendBatchPlan(batch.ConvertAll(p => p.Draft));
 
         // Only members send: checked here, in the transaction, with one query for the whole batch.
-        var members = await FindMembersAsync(connection, dbTransaction, batch).ConfigureAwait(false);
+        var members = await SendStatements.FindMembersAsync(connection, dbTransaction, plan).ConfigureAwait(false);
+        var stored = await SendStatements.FindStoredClientIdsAsync(connection, dbTransaction, plan, dialect).ConfigureAwait(false);
+        plan.Admit(members, stored);
 
-        // Retries of a client id return the first message, whether it is stored or earlier in this batch.
-        var firstByClientId = new Dictionary<(long, long, string), int>();
-        var existing = await FindExistingClientIdsAsync(connection, dbTransaction, batch, rowsPerStatement).ConfigureAwait(false);
-        var fresh = new List<int>(batch.Count);
-        for (var i = 0; i < batch.Count; i++)
-        {
-            var draft = batch[i].Draft;
-            if (!members.Contains((draft.ChatId, draft.SenderId)))
-            {
-                outcomes[i] = new ChatException(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, "Chat not found.");
-                continue;
-            }
-
-            if (draft.ClientId is { } clientId)
-            {
-                var key = (draft.ChatId, draft.SenderId, clientId);
-                if (existing.TryGetValue(key, out var stored))
-                {
-                    outcomes[i] = new MessageAppendResult(stored, false);
-                    continue;
-                }
-
-                if (!firstByClientId.TryAdd(key, i))
-                {
-                    continue;
-                }
-            }
-
-            fresh.Add(i);
-        }
-
-        var messages = new Dictionary<int, MessageEntity>(fresh.Count);
-        var byChat = fresh.GroupBy(i => batch[i].Draft.ChatId).ToDictionary(c => c.Key, c => c.ToArray());
-        var lastSequences = await ReserveSequencesAsync(connection, dbTransaction, byChat, lockRowsFirst: !isSqlite).ConfigureAwait(false);
-        foreach (var (chatId, indexes) in byChat)
-        {
-            if (!lastSequences.TryGetValue(chatId, out var last))
-            {
-                foreach (var i in indexes)
-                {
-                    outcomes[i] = new ChatException(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, "Chat not found.");
-                }
-
-                continue;
-            }
-
-            var sequence = last - indexes.Length;
-            foreach (var i in indexes)
-            {
-                var draft = batch[i].Draft;
-                messages[i] = new MessageEntity
-                {
-                    ChatId = draft.ChatId,
-                    Sequence = ++sequence,
-                    SenderId = draft.SenderId,
-                    Text = draft.Text,
-                    SentAt = EntityTime.ToStored(draft.SentAt),
-                    ClientId = draft.ClientId,
-                };
-            }
-        }
-
-        await InsertMessagesAsync(connection, dbTransaction, messages.Values.ToList(), rowsPerStatement).ConfigureAwait(false);
-        await AdvanceSenderReadPositionsAsync(connection, dbTransaction, messages.Values).ConfigureAwait(false);
+        var lastSequences = await SendStatements.ReserveSequencesAsync(connection, dbTransaction, plan.SequencesNeeded(), dialect).ConfigureAwait(false);
+        var rows = plan.Number(lastSequences);
+        await SendStatements.InsertMessagesAsync(connection, dbTransaction, rows, dialect).ConfigureAwait(false);
+        await SendStatements.AdvanceSenderReadPositionsAsync(connection, dbTransaction, rows).ConfigureAwait(false);
         await transaction.CommitAsync().ConfigureAwait(false);
-
-        foreach (var (i, entity) in messages)
-        {
-            outcomes[i] = new MessageAppendResult(entity.ToMessage(), true);
-        }
-
-        for (var i = 0; i < batch.Count; i++)
-        {
-            if (outcomes[i] is null && batch[i].Draft.ClientId is { } clientId)
-            {
-                var first = firstByClientId[(batch[i].Draft.ChatId, batch[i].Draft.SenderId, clientId)];
-                outcomes[i] = outcomes[first] is MessageAppendResult result ? result with { Created = false } : outcomes[first];
-            }
-        }
-
-        return outcomes;
-    }
-
-    /// <summary>
-    /// Settings of the write loop's SQLite connection (they last as long as the pooled connection, and
-    /// setting them again is cheap). A multi-row statement inside a transaction copies every page it
-    /// touches to a statement journal, which spills to a temporary file past 64 KiB: a file created
-    /// and written for each statement of each batch unless temporary storage is in memory. And every
-    /// commit rewrites the same hot pages (the chats, the indexes' leaves) to the WAL: checkpointing
-    /// every 1,000 pages (a few batches) copied them to the database file and synced it again and
-    /// again; every 10,000 pages (a WAL of about 40 MB) copies each of them once per checkpoint.
-    /// Neither changes durability: every commit is still synced to the WAL before it is answered.
-    /// </summary>
-    private static async Task TuneSqliteConnectionAsync(DbContext db)
-    {
-        await db.Database.OpenConnectionAsync().ConfigureAwait(false);
-        await using var command = db.Database.GetDbConnection().CreateCommand();
-        command.CommandText = $"PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = {SqliteWalCheckpointPages};";
-        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Which (chat, sender) pairs of the batch are memberships. One query on the chats and senders
-    /// of the batch (the members key is (chat, user)); pairs outside the batch are dropped here.
-    /// </summary>
-    private static async Task<HashSet<(long ChatId, long UserId)>> FindMembersAsync(DbConnection connection, DbTransaction transaction, List<PendingSend> batch)
-    {
-        var pairs = batch.Select(p => (p.Draft.ChatId, p.Draft.SenderId)).ToHashSet();
-        var chats = pairs.Select(p => p.ChatId).Distinct().ToArray();
-        var senders = pairs.Select(p => p.SenderId).Distinct().ToArray();
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"""
-            SELECT "ChatId", "UserId" FROM "{ChatTables.Members}"
-            WHERE "ChatId" IN ({Numbers(chats)}) AND "UserId" IN ({Numbers(senders)})
-            """;
-        var members = new HashSet<(long, long)>();
-        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
-        while (await reader.ReadAsync().ConfigureAwait(false))
-        {
-            var pair = (reader.GetInt64(0), reader.GetInt64(1));
-            if (pairs.Contains(pair))
-            {
-                members.Add(pair);
-            }
-        }
-
-        return members;
-    }
-
-    /// <summary>
-    /// The stored messages whose (chat, sender, client id) a send of this batch repeats. The keys are
-    /// joined as a VALUES list to the unique index, each looked up exactly: a looser filter (chats
-    /// IN ... AND client ids IN ...) would scan the chats' whole history on every batch, and OR-ed
-    /// conditions cost SQLite's planner far more than the lookups themselves.
-    /// </summary>
-    private static async Task<Dictionary<(long, long, string), ChatMessage>> FindExistingClientIdsAsync(DbConnection connection, DbTransaction transaction, List<PendingSend> batch, int rowsPerStatement)
-    {
-        var keys = batch.Where(p => p.Draft.ClientId is not null).Select(p => (p.Draft.ChatId, p.Draft.SenderId, ClientId: p.Draft.ClientId!)).Distinct().ToArray();
-        var found = new Dictionary<(long, long, string), ChatMessage>();
-        foreach (var chunk in keys.Chunk(rowsPerStatement))
-        {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            var sql = new StringBuilder("SELECT m.\"Id\", m.\"ChatId\", m.\"Sequence\", m.\"SenderId\", m.\"Text\", m.\"SentAt\", m.\"ClientId\" FROM (VALUES ");
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({chunk[i].ChatId}, {chunk[i].SenderId}, @k{i})");
-                AddParameter(command, $"@k{i}", chunk[i].ClientId);
-            }
-
-            sql.Append(CultureInfo.InvariantCulture, $"""
-                ) AS v JOIN "{ChatTables.Messages}" AS m
-                ON m."ChatId" = v.column1 AND m."SenderId" = v.column2 AND m."ClientId" = v.column3
-                """);
-            command.CommandText = sql.ToString();
-            await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
-            while (await reader.ReadAsync().ConfigureAwait(false))
-            {
-                var message = new MessageEntity
-                {
-                    Id = reader.GetInt64(0),
-                    ChatId = reader.GetInt64(1),
-                    Sequence = reader.GetInt64(2),
-                    SenderId = reader.GetInt64(3),
-                    Text = reader.GetString(4),
-                    SentAt = reader.GetFieldValue<DateTime>(5),
-                    ClientId = reader.GetString(6),
-                };
-                found[(message.ChatId, message.SenderId, message.ClientId)] = message.ToMessage();
-            }
-        }
-
-        return found;
-    }
-
-    /// <summary>
-    /// Raises each chat's last sequence by its number of sends, in one statement, and returns the
-    /// new values (a chat that is gone is missing). The row updates also serialize writers of one
-    /// chat across processes until commit, which keeps sequences gapless without blocking other
-    /// chats. PostgreSQL first locks the rows in id order, the same on every host, so writers on
-    /// several hosts wait for each other at worst and never deadlock (one UPDATE locks rows in
-    /// whatever order its plan visits them). SQLite has one writer at a time anyway.
-    /// </summary>
-    private static async Task<Dictionary<long, long>> ReserveSequencesAsync(DbConnection connection, DbTransaction transaction, Dictionary<long, int[]> byChat, bool lockRowsFirst)
-    {
-        var reserved = new Dictionary<long, long>(byChat.Count);
-        if (byChat.Count == 0)
-        {
-            return reserved;
-        }
-
-        var chats = Numbers(byChat.Keys.Order());
-        var sql = new StringBuilder();
-        if (lockRowsFirst)
-        {
-            sql.Append(CultureInfo.InvariantCulture, $"""SELECT "Id" FROM "{ChatTables.Chats}" WHERE "Id" IN ({chats}) ORDER BY "Id" FOR UPDATE; """);
-        }
-
-        sql.Append(CultureInfo.InvariantCulture, $"""UPDATE "{ChatTables.Chats}" SET "LastSequence" = "LastSequence" + CASE "Id" """);
-        foreach (var (chatId, indexes) in byChat)
-        {
-            sql.Append(CultureInfo.InvariantCulture, $" WHEN {chatId} THEN {indexes.Length}");
-        }
-
-        sql.Append(CultureInfo.InvariantCulture, $""" END WHERE "Id" IN ({chats}) RETURNING "Id", "LastSequence" """);
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql.ToString();
-        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
-        do
-        {
-            while (await reader.ReadAsync().ConfigureAwait(false))
-            {
-                if (reader.FieldCount == 2)
-                {
-                    reserved[reader.GetInt64(0)] = reader.GetInt64(1);
-                }
-            }
-        }
-        while (await reader.NextResultAsync().ConfigureAwait(false));
-
-        return reserved;
-    }
-
-    private static async Task InsertMessagesAsync(DbConnection connection, DbTransaction transaction, List<MessageEntity> messages, int rowsPerStatement)
-    {
-        foreach (var chunk in messages.Chunk(rowsPerStatement))
-        {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            var sql = new StringBuilder($"""INSERT INTO "{ChatTables.Messages}" ("ChatId", "Sequence", "SenderId", "Text", "SentAt", "ClientId") VALUES """);
-            for (var row = 0; row < chunk.Length; row++)
-            {
-                var m = chunk[row];
-                sql.Append(row == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({m.ChatId}, {m.Sequence}, {m.SenderId}, @t{row}, @a{row}, @k{row})");
-                AddParameter(command, $"@t{row}", m.Text);
-                AddParameter(command, $"@a{row}", m.SentAt);
-                AddParameter(command, $"@k{row}", (object?)m.ClientId ?? DBNull.Value);
-            }
-
-            // Row order of RETURNING is not promised, so ids are matched back by (chat, sequence).
-            sql.Append(""" RETURNING "Id", "ChatId", "Sequence" """);
-            command.CommandText = sql.ToString();
-            var byKey = chunk.ToDictionary(m => (m.ChatId, m.Sequence));
-            await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
-            while (await reader.ReadAsync().ConfigureAwait(false))
-            {
-                byKey[(reader.GetInt64(1), reader.GetInt64(2))].Id = reader.GetInt64(0);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Moves each sender's read position up to their last message of the batch, in one statement.
-    /// Only members of chats whose rows this transaction has locked are updated, so the chat locks
-    /// already order these writers.
-    /// </summary>
-    private static async Task AdvanceSenderReadPositionsAsync(DbConnection connection, DbTransaction transaction, IEnumerable<MessageEntity> messages)
-    {
-        var positions = messages.GroupBy(m => (m.ChatId, m.SenderId))
-            .Select(g => string.Create(CultureInfo.InvariantCulture, $"({g.Key.ChatId}, {g.Key.SenderId}, {g.Max(m => m.Sequence)})"))
-            .ToList();
-        if (positions.Count == 0)
-        {
-            return;
-        }
-
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"""
-            UPDATE "{ChatTables.Members}" AS m SET "LastReadSequence" = v.column3
-            FROM (VALUES {string.Join(", ", positions)}) AS v
-            WHERE m."ChatId" = v.column1 AND m."UserId" = v.column2 AND m."LastReadSequence" < v.column3
-            """;
-        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-    }
-
-    /// <summary>Server-made numbers (ids, sequences) written into SQL: never user input.</summary>
-    private static string Numbers(IEnumerable<long> values) => string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
-
-    private static void AddParameter(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
+        return plan.Outcomes();
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Writing a batch of {Count} messages failed (attempt {Attempt}); retrying.")]
@@ -547,5 +256,5 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Writing a batch of {Count} messages failed; its senders were told.")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
 
-    private readonly record struct WrittenBatch(List<PendingSend> Sends, object[] Outcomes);
+    private readonly record struct WrittenBatch(List<PendingSend> Sends, SendOutcome[] Outcomes);
 }

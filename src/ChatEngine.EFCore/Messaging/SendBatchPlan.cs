@@ -1,0 +1,138 @@
+namespace ChatEngine.EntityFrameworkCore;
+
+/// <summary>What became of one send of a batch: its message (new or, for a repeated client id, the first), or its own error.</summary>
+internal readonly record struct SendOutcome(MessageAppendResult? Result, ChatException? Error)
+{
+    public static SendOutcome Failed(ChatException error) => new(null, error);
+}
+
+/// <summary>
+/// The decisions of one group-commit batch, apart from any database, so they can be checked alone:
+/// which sends are by members, which repeat a client id (stored before, or earlier in the batch),
+/// how many sequence numbers each chat needs, which message rows to insert with which numbers, and
+/// finally each send's outcome. The writer runs the queries the plan asks for and feeds it the answers.
+/// </summary>
+internal sealed class SendBatchPlan
+{
+    private readonly IReadOnlyList<MessageDraft> _sends;
+    private readonly SendOutcome?[] _outcomes;
+
+    // Sends that insert a row, by chat, in send order; and for repeats, the send they repeat.
+    private readonly Dictionary<long, List<int>> _freshByChat = [];
+    private readonly Dictionary<int, int> _repeats = [];
+    private readonly Dictionary<int, MessageEntity> _rows = [];
+
+    public SendBatchPlan(IReadOnlyList<MessageDraft> sends)
+    {
+        _sends = sends;
+        _outcomes = new SendOutcome?[sends.Count];
+    }
+
+    public IEnumerable<long> ChatIds => _sends.Select(s => s.ChatId).Distinct();
+
+    public IEnumerable<long> SenderIds => _sends.Select(s => s.SenderId).Distinct();
+
+    /// <summary>The (chat, sender, client id) keys whose stored messages the batch may repeat.</summary>
+    public (long ChatId, long SenderId, string ClientId)[] ClientIdKeys() =>
+        _sends.Where(s => s.ClientId is not null).Select(s => (s.ChatId, s.SenderId, s.ClientId!)).Distinct().ToArray();
+
+    /// <summary>
+    /// Sorts the sends with what the database said: a send by a non-member fails, one that repeats a
+    /// stored client id gets that message back, one that repeats a client id earlier in the batch
+    /// will get what that one gets, and the rest need a sequence number each.
+    /// </summary>
+    public void Admit(IReadOnlySet<(long ChatId, long UserId)> members, IReadOnlyDictionary<(long, long, string), ChatMessage> stored)
+    {
+        var firstByClientId = new Dictionary<(long, long, string), int>();
+        for (var i = 0; i < _sends.Count; i++)
+        {
+            var send = _sends[i];
+            if (!members.Contains((send.ChatId, send.SenderId)))
+            {
+                _outcomes[i] = SendOutcome.Failed(ChatNotFound());
+                continue;
+            }
+
+            if (send.ClientId is { } clientId)
+            {
+                var key = (send.ChatId, send.SenderId, clientId);
+                if (stored.TryGetValue(key, out var message))
+                {
+                    _outcomes[i] = new SendOutcome(new MessageAppendResult(message, Created: false), null);
+                    continue;
+                }
+
+                if (!firstByClientId.TryAdd(key, i))
+                {
+                    _repeats[i] = firstByClientId[key];
+                    continue;
+                }
+            }
+
+            (_freshByChat.TryGetValue(send.ChatId, out var sends) ? sends : _freshByChat[send.ChatId] = []).Add(i);
+        }
+    }
+
+    /// <summary>How many sequence numbers each chat needs (chats with no new message are left out).</summary>
+    public IReadOnlyDictionary<long, int> SequencesNeeded() => _freshByChat.ToDictionary(c => c.Key, c => c.Value.Count);
+
+    /// <summary>
+    /// Numbers each chat's new messages, in send order, ending at the chat's reserved last sequence;
+    /// sends to a chat that is gone fail. Returns the rows to insert.
+    /// </summary>
+    public IReadOnlyCollection<MessageEntity> Number(IReadOnlyDictionary<long, long> lastSequences)
+    {
+        foreach (var (chatId, sends) in _freshByChat)
+        {
+            if (!lastSequences.TryGetValue(chatId, out var last))
+            {
+                foreach (var i in sends)
+                {
+                    _outcomes[i] = SendOutcome.Failed(ChatNotFound());
+                }
+
+                continue;
+            }
+
+            var sequence = last - sends.Count;
+            foreach (var i in sends)
+            {
+                var send = _sends[i];
+                _rows[i] = new MessageEntity
+                {
+                    ChatId = send.ChatId,
+                    Sequence = ++sequence,
+                    SenderId = send.SenderId,
+                    Text = send.Text,
+                    SentAt = EntityTime.ToStored(send.SentAt),
+                    ClientId = send.ClientId,
+                };
+            }
+        }
+
+        return _rows.Values;
+    }
+
+    /// <summary>Each send's outcome, once the rows are inserted (their ids set) and committed.</summary>
+    public SendOutcome[] Outcomes()
+    {
+        foreach (var (i, row) in _rows)
+        {
+            _outcomes[i] = new SendOutcome(new MessageAppendResult(row.ToMessage(), Created: true), null);
+        }
+
+        var outcomes = new SendOutcome[_sends.Count];
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            outcomes[i] = _outcomes[i] ?? Repeat(_outcomes[_repeats[i]]!.Value);
+        }
+
+        return outcomes;
+    }
+
+    // A repeat of a send in the same batch gets that send's message (not created by it), or its error.
+    private static SendOutcome Repeat(SendOutcome first) =>
+        first.Result is { } result ? new SendOutcome(result with { Created = false }, null) : first;
+
+    private static ChatException ChatNotFound() => new(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, "Chat not found.");
+}

@@ -1,0 +1,193 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+
+namespace ChatEngine.EntityFrameworkCore;
+
+/// <summary>
+/// The statements of one group-commit batch, each for the whole batch at once: who is a member, which
+/// client ids are stored, the sequence reservation, the inserts, the senders' read positions.
+/// </summary>
+internal static class SendStatements
+{
+    /// <summary>
+    /// Which (chat, sender) pairs among the batch's chats and senders are memberships. One query (the
+    /// members key is (chat, user)); the plan looks up only the pairs it has.
+    /// </summary>
+    public static async Task<HashSet<(long ChatId, long UserId)>> FindMembersAsync(DbConnection connection, DbTransaction transaction, SendBatchPlan plan)
+    {
+        var chats = plan.ChatIds.ToArray();
+        var senders = plan.SenderIds.ToArray();
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"""
+            SELECT "ChatId", "UserId" FROM "{ChatTables.Members}"
+            WHERE "ChatId" IN ({Numbers(chats)}) AND "UserId" IN ({Numbers(senders)})
+            """;
+        var members = new HashSet<(long, long)>();
+        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        while (await reader.ReadAsync().ConfigureAwait(false))
+        {
+            members.Add((reader.GetInt64(0), reader.GetInt64(1)));
+        }
+
+        return members;
+    }
+
+    /// <summary>
+    /// The stored messages whose (chat, sender, client id) a send of this batch repeats. The keys are
+    /// joined as a VALUES list to the unique index, each looked up exactly: a looser filter (chats
+    /// IN ... AND client ids IN ...) would scan the chats' whole history on every batch, and OR-ed
+    /// conditions cost SQLite's planner far more than the lookups themselves.
+    /// </summary>
+    public static async Task<Dictionary<(long, long, string), ChatMessage>> FindStoredClientIdsAsync(DbConnection connection, DbTransaction transaction, SendBatchPlan plan, SendDialect dialect)
+    {
+        var found = new Dictionary<(long, long, string), ChatMessage>();
+        foreach (var chunk in plan.ClientIdKeys().Chunk(dialect.RowsPerStatement))
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            var sql = new StringBuilder("SELECT m.\"Id\", m.\"ChatId\", m.\"Sequence\", m.\"SenderId\", m.\"Text\", m.\"SentAt\", m.\"ClientId\" FROM (VALUES ");
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({chunk[i].ChatId}, {chunk[i].SenderId}, @k{i})");
+                AddParameter(command, $"@k{i}", chunk[i].ClientId);
+            }
+
+            sql.Append(CultureInfo.InvariantCulture, $"""
+                ) AS v JOIN "{ChatTables.Messages}" AS m
+                ON m."ChatId" = v.column1 AND m."SenderId" = v.column2 AND m."ClientId" = v.column3
+                """);
+            command.CommandText = sql.ToString();
+            await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+            while (await reader.ReadAsync().ConfigureAwait(false))
+            {
+                var message = new MessageEntity
+                {
+                    Id = reader.GetInt64(0),
+                    ChatId = reader.GetInt64(1),
+                    Sequence = reader.GetInt64(2),
+                    SenderId = reader.GetInt64(3),
+                    Text = reader.GetString(4),
+                    SentAt = reader.GetFieldValue<DateTime>(5),
+                    ClientId = reader.GetString(6),
+                };
+                found[(message.ChatId, message.SenderId, message.ClientId)] = message.ToMessage();
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// Raises each chat's last sequence by its number of sends, in one statement, and returns the
+    /// new values (a chat that is gone is missing). The row updates also serialize writers of one
+    /// chat across processes until commit, which keeps sequences gapless without blocking other
+    /// chats; dialects whose hosts share the database lock the rows in id order first.
+    /// </summary>
+    public static async Task<Dictionary<long, long>> ReserveSequencesAsync(DbConnection connection, DbTransaction transaction, IReadOnlyDictionary<long, int> needed, SendDialect dialect)
+    {
+        var reserved = new Dictionary<long, long>(needed.Count);
+        if (needed.Count == 0)
+        {
+            return reserved;
+        }
+
+        var chats = Numbers(needed.Keys.Order());
+        var sql = new StringBuilder();
+        if (dialect.LocksChatsInIdOrder)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $"""SELECT "Id" FROM "{ChatTables.Chats}" WHERE "Id" IN ({chats}) ORDER BY "Id" FOR UPDATE; """);
+        }
+
+        sql.Append(CultureInfo.InvariantCulture, $"""UPDATE "{ChatTables.Chats}" SET "LastSequence" = "LastSequence" + CASE "Id" """);
+        foreach (var (chatId, count) in needed)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $" WHEN {chatId} THEN {count}");
+        }
+
+        sql.Append(CultureInfo.InvariantCulture, $""" END WHERE "Id" IN ({chats}) RETURNING "Id", "LastSequence" """);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql.ToString();
+        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+        do
+        {
+            while (await reader.ReadAsync().ConfigureAwait(false))
+            {
+                if (reader.FieldCount == 2)
+                {
+                    reserved[reader.GetInt64(0)] = reader.GetInt64(1);
+                }
+            }
+        }
+        while (await reader.NextResultAsync().ConfigureAwait(false));
+
+        return reserved;
+    }
+
+    /// <summary>Inserts the rows, several per statement, and sets their ids.</summary>
+    public static async Task InsertMessagesAsync(DbConnection connection, DbTransaction transaction, IReadOnlyCollection<MessageEntity> messages, SendDialect dialect)
+    {
+        foreach (var chunk in messages.Chunk(dialect.RowsPerStatement))
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            var sql = new StringBuilder($"""INSERT INTO "{ChatTables.Messages}" ("ChatId", "Sequence", "SenderId", "Text", "SentAt", "ClientId") VALUES """);
+            for (var row = 0; row < chunk.Length; row++)
+            {
+                var m = chunk[row];
+                sql.Append(row == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({m.ChatId}, {m.Sequence}, {m.SenderId}, @t{row}, @a{row}, @k{row})");
+                AddParameter(command, $"@t{row}", m.Text);
+                AddParameter(command, $"@a{row}", m.SentAt);
+                AddParameter(command, $"@k{row}", (object?)m.ClientId ?? DBNull.Value);
+            }
+
+            // Row order of RETURNING is not promised, so ids are matched back by (chat, sequence).
+            sql.Append(""" RETURNING "Id", "ChatId", "Sequence" """);
+            command.CommandText = sql.ToString();
+            var byKey = chunk.ToDictionary(m => (m.ChatId, m.Sequence));
+            await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+            while (await reader.ReadAsync().ConfigureAwait(false))
+            {
+                byKey[(reader.GetInt64(1), reader.GetInt64(2))].Id = reader.GetInt64(0);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Moves each sender's read position up to their last message of the batch, in one statement.
+    /// Only members of chats whose rows this transaction has locked are updated, so the chat locks
+    /// already order these writers.
+    /// </summary>
+    public static async Task AdvanceSenderReadPositionsAsync(DbConnection connection, DbTransaction transaction, IEnumerable<MessageEntity> messages)
+    {
+        var positions = messages.GroupBy(m => (m.ChatId, m.SenderId))
+            .Select(g => string.Create(CultureInfo.InvariantCulture, $"({g.Key.ChatId}, {g.Key.SenderId}, {g.Max(m => m.Sequence)})"))
+            .ToList();
+        if (positions.Count == 0)
+        {
+            return;
+        }
+
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"""
+            UPDATE "{ChatTables.Members}" AS m SET "LastReadSequence" = v.column3
+            FROM (VALUES {string.Join(", ", positions)}) AS v
+            WHERE m."ChatId" = v.column1 AND m."UserId" = v.column2 AND m."LastReadSequence" < v.column3
+            """;
+        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Server-made numbers (ids, sequences) written into SQL: never user input.</summary>
+    private static string Numbers(IEnumerable<long> values) => string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
+
+    private static void AddParameter(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+}
