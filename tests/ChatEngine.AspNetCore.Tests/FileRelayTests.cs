@@ -22,6 +22,7 @@ public sealed class FileRelayTests
         var withBob = await server.StartChatAsync(Alice, "bob");
         var withCarol = await server.StartChatAsync(Alice, "carol");
         var withDave = await server.StartChatAsync(Alice, "dave");
+        var bobWithCarol = await server.StartChatAsync(Bob, "carol");
         var alone = await server.StartChatAsync(Alice, "eve");
 
         // Warm up (JIT, pools, connections), then measure.
@@ -34,14 +35,15 @@ public sealed class FileRelayTests
 
         var before = SettledManagedMemory();
 
-        // Four files with someone to receive them, four for nobody (read and dropped).
+        // Four files with someone to receive them, each in a chat of its own (a relay reaches every
+        // other file socket of its chat), and four for nobody, read and dropped.
         var recipients = new List<ChatSocketClient>();
         var sends = new List<Task<long>>();
-        foreach (var (chatId, recipient) in new[] { (withBob, Bob), (withCarol, Carol), (withDave, Dave), (withBob, Bob) })
+        foreach (var (chatId, sender, recipient) in new[] { (withBob, Alice, Bob), (withCarol, Alice, Carol), (withDave, Alice, Dave), (bobWithCarol, Bob, Carol) })
         {
             var receiver = await server.ConnectAsync(recipient, chatId, path: "file");
             recipients.Add(receiver);
-            sends.Add(SendAndDeliverAsync(server, chatId, payload, receiver));
+            sends.Add(SendAndDeliverAsync(server, sender, chatId, payload, receiver));
         }
 
         for (var i = 0; i < 4; i++)
@@ -101,9 +103,9 @@ public sealed class FileRelayTests
         Assert.Equal("recipient_offline", (string?)(await aliceFiles.ReceiveAsync("error"))["code"]);
     }
 
-    private static async Task<long> SendAndDeliverAsync(ChatServer server, long chatId, byte[] payload, ChatSocketClient receiver)
+    private static async Task<long> SendAndDeliverAsync(ChatServer server, long senderId, long chatId, byte[] payload, ChatSocketClient receiver)
     {
-        using var sender = await server.ConnectAsync(Alice, chatId, path: "file");
+        using var sender = await server.ConnectAsync(senderId, chatId, path: "file");
         var received = ReceiveLengthOfDataAsync(receiver.Socket);
         await SendInPiecesAsync(sender.Socket, payload);
         return await received;

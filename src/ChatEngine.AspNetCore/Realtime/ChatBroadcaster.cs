@@ -22,6 +22,7 @@ internal sealed partial class ChatBroadcaster
     private readonly ILogger<ChatBroadcaster> _logger;
     private readonly ChatEventOrdering _ordering;
     private readonly ChatMembershipCache _memberships;
+    private readonly ChatEngineMetrics _metrics;
 
     public ChatBroadcaster(
         ChatConnectionRegistry sockets,
@@ -30,8 +31,10 @@ internal sealed partial class ChatBroadcaster
         IServiceScopeFactory scopes,
         TimeProvider time,
         ChatMembershipCache memberships,
+        ChatEngineMetrics metrics,
         ILogger<ChatBroadcaster> logger)
     {
+        _metrics = metrics;
         _memberships = memberships;
         _sockets = sockets;
         _hubConnections = hubConnections;
@@ -85,7 +88,7 @@ internal sealed partial class ChatBroadcaster
         }
 
         var hubConnections = _hubConnections.InChat(chatId, userId: null);
-        ChatEngineMetrics.Deliveries.Add(chatSockets.Length + hubConnections.Count);
+        _metrics.Deliveries.Add(chatSockets.Length + hubConnections.Count);
         if (hubConnections.Count == 0)
         {
             return;

@@ -24,6 +24,7 @@ public sealed class ChatHub : Hub
     private readonly SendRateLimiter _rateLimiter;
     private readonly TypingGate _typingGate;
     private readonly ChatAccess _access;
+    private readonly ChatEngineMetrics _metrics;
     private readonly ChatTransportOptions _options;
 
     /// <summary>Created by SignalR for each invocation.</summary>
@@ -38,6 +39,7 @@ public sealed class ChatHub : Hub
         _rateLimiter = services.GetRequiredService<SendRateLimiter>();
         _typingGate = services.GetRequiredService<TypingGate>();
         _access = services.GetRequiredService<ChatAccess>();
+        _metrics = services.GetRequiredService<ChatEngineMetrics>();
         _options = options.Value;
     }
 
@@ -46,7 +48,7 @@ public sealed class ChatHub : Hub
     {
         var userId = Me();
         _connections.Connected(Context.ConnectionId, userId);
-        ChatEngineMetrics.Connections.Add(1, new KeyValuePair<string, object?>("transport", "signalr"));
+        _metrics.Connected("signalr", 1);
         await _presence.ConnectedAsync(userId, Context.ConnectionAborted);
     }
 
@@ -58,7 +60,7 @@ public sealed class ChatHub : Hub
             return; // Refused in OnConnectedAsync: never counted.
         }
 
-        ChatEngineMetrics.Connections.Add(-1, new KeyValuePair<string, object?>("transport", "signalr"));
+        _metrics.Connected("signalr", -1);
         if (_options.UserIdResolver(Context.User!) is { } userId)
         {
             await _presence.DisconnectedAsync(userId, CancellationToken.None);

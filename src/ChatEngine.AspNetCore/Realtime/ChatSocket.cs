@@ -14,14 +14,16 @@ internal sealed class ChatSocket
     private readonly Channel<ReadOnlyMemory<byte>> _outgoing;
     private readonly Lock _catchUpLock = new();
     private List<(ReadOnlyMemory<byte> Frame, long? MessageId)>? _heldDuringCatchUp;
+    private readonly ChatEngineMetrics? _metrics;
     private volatile bool _sendingCompleted;
 
     /// <summary>
     /// Made before the upgrade, so it is registered before the client sees its socket open: nothing
     /// broadcast in between is missed. Frames queue until <see cref="Attach"/>.
     /// </summary>
-    public ChatSocket(long userId, long chatId, int queueCapacity, bool catchingUp)
+    public ChatSocket(long userId, long chatId, int queueCapacity, bool catchingUp, ChatEngineMetrics? metrics = null)
     {
+        _metrics = metrics;
         UserId = userId;
         ChatId = chatId;
         _outgoing = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(queueCapacity)
@@ -66,7 +68,7 @@ internal sealed class ChatSocket
         if (!_outgoing.Writer.TryWrite(frame) && !Overflowed && !_sendingCompleted)
         {
             Overflowed = true;
-            ChatEngineMetrics.SendQueueOverflows.Add(1);
+            _metrics?.SendQueueOverflows.Add(1);
             _outgoing.Writer.TryComplete();
             Abort();
         }

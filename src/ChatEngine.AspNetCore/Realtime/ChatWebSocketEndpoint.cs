@@ -45,7 +45,7 @@ internal static class ChatWebSocketEndpoint
 
         // Counted online and subscribed before the upgrade completes: a client that sees its socket open
         // is online (closing another tab right after cannot flash it offline) and misses no broadcast.
-        var socket = new ChatSocket(userId, id, options.SendQueueCapacity, catchingUp: after is not null);
+        var socket = new ChatSocket(userId, id, options.SendQueueCapacity, catchingUp: after is not null, services.GetRequiredService<ChatEngineMetrics>());
         await WithScopeAsync(scopes, sp => sp.GetRequiredService<PresenceService>().ConnectedAsync(userId, CancellationToken.None));
         registry.Add(socket);
         try
@@ -69,7 +69,8 @@ internal static class ChatWebSocketEndpoint
             socket, webSocket, scopes, context.RequestServices.GetRequiredService<SendRateLimiter>(), context.RequestServices.GetRequiredService<TypingGate>(), options,
             context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger<ChatSocketSession>());
 
-        ChatEngineMetrics.Connections.Add(1, new KeyValuePair<string, object?>("transport", "websocket"));
+        var metrics = context.RequestServices.GetRequiredService<ChatEngineMetrics>();
+        metrics.Connected("websocket", 1);
         var writer = socket.RunWriterAsync(CancellationToken.None);
         try
         {
@@ -87,7 +88,7 @@ internal static class ChatWebSocketEndpoint
         }
         finally
         {
-            ChatEngineMetrics.Connections.Add(-1, new KeyValuePair<string, object?>("transport", "websocket"));
+            metrics.Connected("websocket", -1);
             socket.CompleteSending();
             await writer;
             await session.CloseAsync();
@@ -131,7 +132,7 @@ internal sealed partial class ChatSocketSession(
             while (true)
             {
                 var missed = await messaging.GetMessagesAfterAsync(socket.UserId, socket.ChatId, last, cancellationToken: cancellationToken);
-                ChatEngineMetrics.CatchUpSize.Record(missed.Count);
+                scope.ServiceProvider.GetRequiredService<ChatEngineMetrics>().CatchUpSize.Record(missed.Count);
                 foreach (var message in missed)
                 {
                     socket.Enqueue(JsonSerializer.SerializeToUtf8Bytes(MessageFrame.From(message), ChatJsonContext.Default.MessageFrame));

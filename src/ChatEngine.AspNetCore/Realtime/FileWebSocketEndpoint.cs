@@ -46,7 +46,8 @@ internal static class FileWebSocketEndpoint
             return;
         }
 
-        ChatEngineMetrics.Connections.Add(1, new KeyValuePair<string, object?>("transport", "file"));
+        var metrics = services.GetRequiredService<ChatEngineMetrics>();
+        metrics.Connected("file", 1);
         try
         {
             using var webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.KeepAliveInterval });
@@ -56,7 +57,7 @@ internal static class FileWebSocketEndpoint
         finally
         {
             registry.Remove(self);
-            ChatEngineMetrics.Connections.Add(-1, new KeyValuePair<string, object?>("transport", "file"));
+            metrics.Connected("file", -1);
         }
     }
 

@@ -23,13 +23,15 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     private readonly IServiceScopeFactory _scopes;
     private readonly GroupCommitOptions _options;
     private readonly ILogger _logger;
+    private readonly ChatEngineMetrics _metrics;
     private readonly Channel<PendingSend> _queue;
     private readonly Channel<WrittenBatch> _written;
     private readonly Lock _startLock = new();
     private Task? _loop;
 
-    public GroupCommitWriter(IServiceScopeFactory scopes, IOptions<GroupCommitOptions> options, ILogger<GroupCommitWriter<TContext>> logger)
+    public GroupCommitWriter(IServiceScopeFactory scopes, IOptions<GroupCommitOptions> options, ChatEngineMetrics metrics, ILogger<GroupCommitWriter<TContext>> logger)
     {
+        _metrics = metrics;
         _scopes = scopes;
         _options = options.Value;
         _logger = logger;
@@ -203,8 +205,8 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var outcomes = await WriteBatchAsync(batch).ConfigureAwait(false);
-        ChatEngineMetrics.CommitBatchSize.Record(batch.Count);
-        ChatEngineMetrics.CommitDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        _metrics.CommitBatchSize.Record(batch.Count);
+        _metrics.CommitDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
         return outcomes;
     }
 

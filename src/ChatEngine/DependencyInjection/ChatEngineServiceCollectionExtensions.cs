@@ -27,6 +27,7 @@ public static class ChatEngineServiceCollectionExtensions
         services.TryAddSingleton<IChatEventPublisher, ChatEventDispatcher>();
         services.TryAddSingleton<IPresenceTracker, InMemoryPresenceTracker>();
         services.TryAddSingleton<PresenceTransitions>();
+        services.TryAddSingleton(sp => new ChatEngineMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton<IChatUnitOfWork, InProcessChatUnitOfWork>();
         if (!services.Any(d => d.ServiceType == typeof(ChatMembershipCache)))
         {
@@ -43,7 +44,7 @@ public static class ChatEngineServiceCollectionExtensions
         services.TryAddScoped(sp => new MessagingService(
             sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<IChatUserDirectory>(),
             sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<ChatMembershipCache>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+            sp.GetRequiredService<ChatEngineMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new ChatService(
             sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IMessageStore>(),
             sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<PresenceService>(), sp.GetRequiredService<MessagingService>(),

@@ -11,6 +11,7 @@ public sealed class MessagingService
     private readonly IChatEventPublisher _events;
     private readonly ChatAccess _access;
     private readonly ChatMembershipCache _memberships;
+    private readonly ChatEngineMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ChatEngineOptions _options;
 
@@ -21,6 +22,7 @@ public sealed class MessagingService
         IChatEventPublisher events,
         ChatAccess access,
         ChatMembershipCache memberships,
+        ChatEngineMetrics metrics,
         TimeProvider time,
         IOptions<ChatEngineOptions> options)
     {
@@ -30,6 +32,7 @@ public sealed class MessagingService
         _events = events;
         _access = access;
         _memberships = memberships;
+        _metrics = metrics;
         _time = time;
         _options = options.Value;
     }
@@ -106,7 +109,7 @@ public sealed class MessagingService
         var result = await _messages.AppendAsync(prepared.Draft, cancellationToken).ConfigureAwait(false);
         if (result.Created)
         {
-            ChatEngineMetrics.MessagesCommitted.Add(1);
+            _metrics.MessagesCommitted.Add(1);
             // The message is committed: publishing must not be cancelled half-way by the sender leaving.
             await _events.PublishAsync(new MessageCommitted(result.Message, prepared.Sender), CancellationToken.None).ConfigureAwait(false);
         }
