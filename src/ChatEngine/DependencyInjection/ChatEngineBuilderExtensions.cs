@@ -39,12 +39,26 @@ public static class ChatEngineBuilderExtensions
         return builder;
     }
 
-    /// <summary>Adds a handler that receives every chat event (for example to send push notifications).</summary>
-    public static ChatEngineBuilder AddEventHandler<THandler>(this ChatEngineBuilder builder)
+    /// <summary>
+    /// Adds a handler that receives every chat event (for example to send push notifications). It
+    /// runs on a queue of its own, in publish order and off every sender's path: a slow or blocked
+    /// handler stalls nobody else. Falling <paramref name="queueCapacity"/> events behind, it misses
+    /// the next ones (logged, event 1002) rather than holding anything up.
+    /// </summary>
+    public static ChatEngineBuilder AddEventHandler<THandler>(this ChatEngineBuilder builder, int queueCapacity = 10_000)
         where THandler : class, IChatEventHandler
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IChatEventHandler, THandler>());
+        ArgumentOutOfRangeException.ThrowIfLessThan(queueCapacity, 1);
+        if (builder.Services.Any(d => d.ServiceType == typeof(QueuedChatEventHandler<THandler>)))
+        {
+            return builder;
+        }
+
+        builder.Services.TryAddSingleton<THandler>();
+        builder.Services.AddSingleton(sp => new QueuedChatEventHandler<THandler>(
+            sp.GetRequiredService<THandler>(), queueCapacity, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<QueuedChatEventHandler<THandler>>>()));
+        builder.Services.AddSingleton<IChatEventHandler>(sp => sp.GetRequiredService<QueuedChatEventHandler<THandler>>());
         return builder;
     }
 

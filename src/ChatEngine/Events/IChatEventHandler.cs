@@ -1,13 +1,16 @@
 namespace ChatEngine;
 
 /// <summary>
-/// Receives every <see cref="ChatEvent"/>. Transports implement it to deliver events to connections;
-/// hosts implement it for hooks such as push notifications or webhooks. Register with
-/// <c>ChatEngineBuilder.AddEventHandler&lt;T&gt;()</c>.
+/// Receives every <see cref="ChatEvent"/>, after the change it reports is committed. Hosts implement
+/// it for hooks such as push notifications or webhooks and register it with
+/// <c>ChatEngineBuilder.AddEventHandler&lt;T&gt;()</c>, which runs it on a queue of its own (a slow
+/// handler stalls nobody). One registered directly as an <see cref="IChatEventHandler"/> service
+/// runs inline, on the path of whoever published: only for quick in-memory work (ChatEngine's own
+/// delivery to connections is one).
 /// </summary>
 public interface IChatEventHandler
 {
-    /// <summary>Handles an event. It runs on the caller's path: hand slow work to a queue.</summary>
+    /// <summary>Handles an event.</summary>
     ValueTask HandleAsync(ChatEvent chatEvent, CancellationToken cancellationToken);
 }
 
