@@ -89,6 +89,28 @@ public sealed class ChatEventOrderingTests
     }
 
     [Fact]
+    public async Task ADeliveryThatBlocks_HoldsUpItsOwnChatOnly()
+    {
+        var ordering = NewOrdering();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stuck = Task.Run(() => ordering.Deliver(99, 1, () =>
+        {
+            entered.SetResult();
+            release.Task.Wait();
+        }));
+        await entered.Task;
+
+        // Another chat's messages go out while chat 99's delivery is still stuck.
+        var other = Task.Run(() => Send(ordering, 1, 2));
+        await other.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal([1L, 2], Delivered());
+
+        release.SetResult();
+        await stuck;
+    }
+
+    [Fact]
     public void ChatsNobodyHereWatches_AreForgotten_OnceManyHaveBeenSeen()
     {
         var ordering = NewOrdering();

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace ChatEngine.AspNetCore;
 
 /// <summary>
@@ -7,7 +9,8 @@ namespace ChatEngine.AspNetCore;
 /// arrives. The first time a chat is seen, its messages settle briefly before the lowest one anchors
 /// the order (a chat's very first message anchors it at once). A gap that does not fill by itself
 /// (its broadcast was lost with a dead process or while Redis was down) is read from the store;
-/// only if that fails too is it skipped, and clients close it with catch-up.
+/// only if that fails too is it skipped, and clients close it with catch-up. Each chat has a lock
+/// of its own: a slow delivery in one chat holds up that chat alone.
 /// </summary>
 internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.MissedMessages readMissed, Func<long, bool> isWatched)
 {
@@ -20,63 +23,70 @@ internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.Mis
 
     private const int FirstSweepAt = 1024;
 
-    private readonly Dictionary<long, ChatQueue> _chats = [];
-    private readonly Lock _lock = new();
+    private readonly ConcurrentDictionary<long, ChatQueue> _chats = new();
+    private readonly Lock _sweeping = new();
     private int _sweepAt = FirstSweepAt;
 
     /// <summary>How many chats are followed here (for tests).</summary>
-    internal int TrackedChats
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _chats.Count;
-            }
-        }
-    }
+    internal int TrackedChats => _chats.Count;
 
     public void Deliver(long chatId, long sequence, Action deliver)
     {
-        lock (_lock)
+        while (true)
         {
-            if (!_chats.TryGetValue(chatId, out var queue))
+            var queue = _chats.GetOrAdd(chatId, static (_, sequence) => new ChatQueue { Next = sequence, Anchor = sequence, Anchored = sequence == 1, IsNew = true }, sequence);
+            lock (queue.Lock)
             {
-                SweepLocked();
-                _chats[chatId] = queue = new ChatQueue { Next = sequence, Anchor = sequence, Anchored = sequence == 1 };
-                if (!queue.Anchored)
+                if (queue.Retired)
                 {
-                    queue.Held[sequence] = deliver;
-                    queue.GapTimerRunning = true;
-                    _ = AnchorLaterAsync(chatId, queue);
-                    return;
+                    continue; // Swept just now: the next turn finds or makes its successor.
                 }
+
+                DeliverLocked(chatId, queue, sequence, deliver);
             }
 
+            SweepIfLarge();
+            return;
+        }
+    }
+
+    private void DeliverLocked(long chatId, ChatQueue queue, long sequence, Action deliver)
+    {
+        if (queue.IsNew)
+        {
+            queue.IsNew = false;
             if (!queue.Anchored)
             {
                 queue.Held[sequence] = deliver;
+                queue.GapTimerRunning = true;
+                _ = AnchorLaterAsync(chatId, queue);
                 return;
             }
+        }
 
-            if (sequence < queue.Next)
-            {
-                // Below the anchor (it ran late while the chat was first seen here), or skipped for good
-                // earlier: never delivered, so better late than lost. Otherwise it was delivered already
-                // (read from the store while its broadcast was late): drop the repeat.
-                if (sequence < queue.Anchor || queue.Skipped.Remove(sequence))
-                {
-                    deliver();
-                }
-
-                return;
-            }
-
+        if (!queue.Anchored)
+        {
             queue.Held[sequence] = deliver;
-            if (!DrainLocked(queue))
+            return;
+        }
+
+        if (sequence < queue.Next)
+        {
+            // Below the anchor (it ran late while the chat was first seen here), or skipped for good
+            // earlier: never delivered, so better late than lost. Otherwise it was delivered already
+            // (read from the store while its broadcast was late): drop the repeat.
+            if (sequence < queue.Anchor || queue.Skipped.Remove(sequence))
             {
-                StartGapTimerLocked(chatId, queue);
+                deliver();
             }
+
+            return;
+        }
+
+        queue.Held[sequence] = deliver;
+        if (!DrainLocked(queue))
+        {
+            StartGapTimerLocked(chatId, queue);
         }
     }
 
@@ -86,15 +96,21 @@ internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.Mis
     /// </summary>
     public async Task CatchUpAsync()
     {
-        List<(long ChatId, long Next)> chats;
-        lock (_lock)
+        var chats = new List<(long ChatId, ChatQueue Queue, long Next)>();
+        foreach (var (chatId, queue) in _chats)
         {
-            chats = _chats.Where(c => c.Value.Anchored && isWatched(c.Key)).Select(c => (c.Key, c.Value.Next)).ToList();
+            lock (queue.Lock)
+            {
+                if (queue.Anchored && !queue.Retired && isWatched(chatId))
+                {
+                    chats.Add((chatId, queue, queue.Next));
+                }
+            }
         }
 
-        foreach (var (chatId, next) in chats)
+        foreach (var (chatId, queue, next) in chats)
         {
-            await FillAsync(chatId, next, long.MaxValue).ConfigureAwait(false);
+            await FillAsync(chatId, queue, next, long.MaxValue).ConfigureAwait(false);
         }
     }
 
@@ -103,22 +119,33 @@ internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.Mis
     /// long-running host does not keep an entry for every chat it ever relayed. A chat seen again
     /// anchors afresh; watched chats are kept, so their gaps can still be read from the store.
     /// </summary>
-    private void SweepLocked()
+    private void SweepIfLarge()
     {
-        if (_chats.Count < _sweepAt)
+        if (_chats.Count < Volatile.Read(ref _sweepAt) || !_sweeping.TryEnter())
         {
             return;
         }
 
-        foreach (var (chatId, queue) in _chats)
+        try
         {
-            if (queue.Anchored && queue.Held.Count == 0 && !queue.GapTimerRunning && !isWatched(chatId))
+            foreach (var (chatId, queue) in _chats)
             {
-                _chats.Remove(chatId);
+                lock (queue.Lock)
+                {
+                    if (queue.Anchored && queue.Held.Count == 0 && !queue.GapTimerRunning && !isWatched(chatId))
+                    {
+                        queue.Retired = true;
+                        _chats.TryRemove(KeyValuePair.Create(chatId, queue));
+                    }
+                }
             }
-        }
 
-        _sweepAt = Math.Max(FirstSweepAt, _chats.Count * 2);
+            Volatile.Write(ref _sweepAt, Math.Max(FirstSweepAt, _chats.Count * 2));
+        }
+        finally
+        {
+            _sweeping.Exit();
+        }
     }
 
     private void StartGapTimerLocked(long chatId, ChatQueue queue)
@@ -133,7 +160,7 @@ internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.Mis
     private async Task AnchorLaterAsync(long chatId, ChatQueue queue)
     {
         await Task.Delay(FirstSettle, time).ConfigureAwait(false);
-        lock (_lock)
+        lock (queue.Lock)
         {
             queue.Anchored = true;
             queue.GapTimerRunning = false;
@@ -149,7 +176,7 @@ internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.Mis
     {
         await Task.Delay(GapTimeout, time).ConfigureAwait(false);
         long from, until;
-        lock (_lock)
+        lock (queue.Lock)
         {
             if (queue.Held.Count == 0 || queue.Held.ContainsKey(queue.Next))
             {
@@ -165,8 +192,8 @@ internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.Mis
             (from, until) = (queue.Next, queue.Held.Keys[0]);
         }
 
-        await FillAsync(chatId, from, until).ConfigureAwait(false);
-        lock (_lock)
+        await FillAsync(chatId, queue, from, until).ConfigureAwait(false);
+        lock (queue.Lock)
         {
             queue.GapTimerRunning = false;
             if (queue.Held.Count > 0 && !queue.Held.ContainsKey(queue.Next))
@@ -187,7 +214,7 @@ internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.Mis
         }
     }
 
-    private async Task FillAsync(long chatId, long from, long until)
+    private async Task FillAsync(long chatId, ChatQueue queue, long from, long until)
     {
         IReadOnlyList<(long Sequence, Action Deliver)> missed;
         try
@@ -201,9 +228,8 @@ internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.Mis
             return;
         }
 
-        lock (_lock)
+        lock (queue.Lock)
         {
-            var queue = _chats[chatId];
             foreach (var (sequence, deliver) in missed)
             {
                 if (sequence >= queue.Next)
@@ -230,6 +256,14 @@ internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.Mis
 
     private sealed class ChatQueue
     {
+        public Lock Lock { get; } = new();
+
+        /// <summary>Made by the Deliver call that has not handled its first message yet.</summary>
+        public bool IsNew { get; set; }
+
+        /// <summary>Swept away: a Deliver call that got it just before finds its successor instead.</summary>
+        public bool Retired { get; set; }
+
         public long Next { get; set; }
 
         public SortedList<long, Action> Held { get; } = [];
