@@ -44,6 +44,7 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
         services.TryAddSingleton<SendRateLimiter>();
         services.TryAddSingleton<RestWriteRateLimiter>();
         services.TryAddSingleton<TypingGate>();
+        services.TryAddSingleton<ChatConnectionCommands>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChatEventHandler, ChatEventFanOut>());
         services.AddProblemDetails();
         services.AddAntiforgery();

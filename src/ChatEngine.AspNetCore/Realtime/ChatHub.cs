@@ -15,15 +15,14 @@ namespace ChatEngine.AspNetCore;
 [Authorize]
 public sealed class ChatHub : Hub
 {
-    private const string TypistKey = "chatengine.typist";
+    private const string ConnectionUserKey = "chatengine.user";
 
     private readonly ChatService _chats;
     private readonly MessagingService _messaging;
     private readonly PresenceService _presence;
     private readonly ChatHubConnections _connections;
-    private readonly SendRateLimiter _rateLimiter;
-    private readonly TypingGate _typingGate;
-    private readonly ChatAccess _access;
+    private readonly ChatConnectionCommands _commands;
+    private readonly IServiceProvider _services;
     private readonly ChatEngineMetrics _metrics;
     private readonly ChatTransportOptions _options;
 
@@ -36,9 +35,8 @@ public sealed class ChatHub : Hub
         _messaging = messaging;
         _presence = presence;
         _connections = services.GetRequiredService<ChatHubConnections>();
-        _rateLimiter = services.GetRequiredService<SendRateLimiter>();
-        _typingGate = services.GetRequiredService<TypingGate>();
-        _access = services.GetRequiredService<ChatAccess>();
+        _services = services;
+        _commands = services.GetRequiredService<ChatConnectionCommands>();
         _metrics = services.GetRequiredService<ChatEngineMetrics>();
         _options = options.Value;
     }
@@ -92,30 +90,27 @@ public sealed class ChatHub : Hub
     /// <summary>Sends a message; returns it once committed (the first one, for a repeated <paramref name="clientId"/>).</summary>
     public async Task<JsonElement> SendMessage(long chatId, string? text, string? clientId = null)
     {
-        if (!_rateLimiter.TryAcquire(Me()))
-        {
-            throw SendRateLimiter.RateLimited();
-        }
-
-        var sent = await _messaging.SendAsync(Me(), chatId, text, clientId, Context.ConnectionAborted);
+        var sent = await _commands.SendAsync(_services, User(), chatId, text, clientId, Context.ConnectionAborted);
         return JsonSerializer.SerializeToElement(MessageFrame.From(new MessageCommitted(sent.Message, sent.Sender)), ChatJsonContext.Default.MessageFrame);
     }
 
     /// <summary>Marks the chat read up to a message.</summary>
     public Task MarkRead(long chatId, long upTo) =>
-        _messaging.MarkReadAsync(Me(), chatId, upTo, Context.ConnectionAborted);
+        _commands.MarkReadAsync(_services, User(), chatId, upTo, Context.ConnectionAborted);
 
     /// <summary>Tells the chat the caller is typing (at most once per <see cref="ChatTransportOptions.TypingInterval"/>).</summary>
-    public async Task Typing(long chatId)
+    public Task Typing(long chatId) =>
+        _commands.TypingAsync(_services, User(), chatId, Context.ConnectionAborted);
+
+    /// <summary>The connection's user, kept with the connection so it is looked up once.</summary>
+    private ChatConnectionUser User()
     {
-        // The connection's user is looked up once, then kept with the connection.
-        if (Context.Items[TypistKey] is not ChatUser typist)
+        if (Context.Items[ConnectionUserKey] is not ChatConnectionUser user)
         {
-            typist = await _access.RequireUserAsync(Me(), Context.ConnectionAborted);
-            Context.Items[TypistKey] = typist;
+            Context.Items[ConnectionUserKey] = user = new ChatConnectionUser(Me());
         }
 
-        await _messaging.NotifyTypingByAsync(typist, chatId, () => _typingGate.TryPass(typist.Id, chatId), Context.ConnectionAborted);
+        return user;
     }
 
     private long Me() =>

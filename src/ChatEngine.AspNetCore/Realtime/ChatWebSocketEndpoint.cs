@@ -66,7 +66,7 @@ internal static class ChatWebSocketEndpoint
         IServiceScopeFactory scopes, CancellationToken stopping)
     {
         var session = new ChatSocketSession(
-            socket, webSocket, scopes, context.RequestServices.GetRequiredService<SendRateLimiter>(), context.RequestServices.GetRequiredService<TypingGate>(), options,
+            socket, webSocket, scopes, context.RequestServices.GetRequiredService<ChatConnectionCommands>(), options,
             context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger<ChatSocketSession>());
 
         var metrics = context.RequestServices.GetRequiredService<ChatEngineMetrics>();
@@ -107,8 +107,7 @@ internal sealed partial class ChatSocketSession(
     ChatSocket socket,
     WebSocket webSocket,
     IServiceScopeFactory scopes,
-    SendRateLimiter rateLimiter,
-    TypingGate typingGate,
+    ChatConnectionCommands commands,
     ChatTransportOptions options,
     ILogger logger)
 {
@@ -119,8 +118,8 @@ internal sealed partial class ChatSocketSession(
     // Held while a frame is being handled, so a shutdown waits for an in-flight send to finish.
     private readonly SemaphoreSlim _handling = new(1, 1);
     private readonly SemaphoreSlim _inFlight = new(PipelinedSends, PipelinedSends);
+    private readonly ChatConnectionUser _user = new(socket.UserId);
     private volatile bool _stopping;
-    private ChatUser? _sender;
 
     public async Task CatchUpAsync(long afterMessageId, CancellationToken cancellationToken)
     {
@@ -251,7 +250,6 @@ internal sealed partial class ChatSocketSession(
             }
 
             await using var scope = scopes.CreateAsyncScope();
-            var messaging = scope.ServiceProvider.GetRequiredService<MessagingService>();
             switch (frame?.Type)
             {
                 case "read":
@@ -261,11 +259,10 @@ internal sealed partial class ChatSocketSession(
                         break;
                     }
 
-                    await messaging.MarkReadAsync(socket.UserId, socket.ChatId, upTo, CancellationToken.None);
+                    await commands.MarkReadAsync(scope.ServiceProvider, _user, socket.ChatId, upTo, CancellationToken.None);
                     break;
                 case "typing":
-                    _sender ??= await scope.ServiceProvider.GetRequiredService<ChatAccess>().RequireUserAsync(socket.UserId, CancellationToken.None);
-                    await messaging.NotifyTypingByAsync(_sender, socket.ChatId, () => typingGate.TryPass(socket.UserId, socket.ChatId), CancellationToken.None);
+                    await commands.TypingAsync(scope.ServiceProvider, _user, socket.ChatId, CancellationToken.None);
                     break;
                 default:
                     SendError(ChatErrorCodes.UnknownType, $"Unknown frame type '{frame?.Type}'. Use message, read or typing.");
@@ -287,19 +284,12 @@ internal sealed partial class ChatSocketSession(
     /// <summary>Checks a send now, in frame order, and lets its commit finish in the background.</summary>
     private async Task StartSendAsync(IncomingFrame frame)
     {
-        if (!rateLimiter.TryAcquire(socket.UserId))
-        {
-            throw SendRateLimiter.RateLimited();
-        }
-
         var scope = scopes.CreateAsyncScope();
         try
         {
-            var messaging = scope.ServiceProvider.GetRequiredService<MessagingService>();
-            var prepared = await messaging.PrepareSendAsync(socket.UserId, socket.ChatId, frame.Text, frame.ClientId, CancellationToken.None, _sender);
-            _sender = prepared.Sender;
+            var prepared = await commands.PrepareSendAsync(scope.ServiceProvider, _user, socket.ChatId, frame.Text, frame.ClientId, CancellationToken.None);
             await _inFlight.WaitAsync(CancellationToken.None);
-            _ = FinishSendAsync(messaging.CommitAsync(prepared, CancellationToken.None), scope);
+            _ = FinishSendAsync(scope.ServiceProvider.GetRequiredService<MessagingService>().CommitAsync(prepared, CancellationToken.None), scope);
         }
         catch
         {

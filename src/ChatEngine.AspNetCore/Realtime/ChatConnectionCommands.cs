@@ -1,0 +1,61 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatEngine.AspNetCore;
+
+/// <summary>
+/// What one live connection knows of its user: the id it authenticated with, and the user itself
+/// once looked up (so sends and typing do not look it up again).
+/// </summary>
+internal sealed class ChatConnectionUser(long userId)
+{
+    public long UserId { get; } = userId;
+
+    public ChatUser? Known { get; set; }
+
+    public async ValueTask<ChatUser> RequireAsync(IServiceProvider services, CancellationToken cancellationToken) =>
+        Known ??= await services.GetRequiredService<ChatAccess>().RequireUserAsync(UserId, cancellationToken).ConfigureAwait(false);
+}
+
+/// <summary>
+/// The commands of a live connection, once for every transport: the raw WebSocket session and the
+/// SignalR hub only turn frames and calls into these, and errors back into frames and hub errors.
+/// Each command checks its own limit here: sends take a token from the user's send bucket (shared
+/// by all their connections), typing passes the per-user-and-chat gate.
+/// </summary>
+internal sealed class ChatConnectionCommands(SendRateLimiter sendLimit, TypingGate typingGate)
+{
+    /// <summary>
+    /// Checks a send (rate, text, sender) and returns it ready to commit: a transport that does not
+    /// await each commit before checking the next send keeps its sends in order (pipelining).
+    /// </summary>
+    public async Task<PreparedSend> PrepareSendAsync(IServiceProvider services, ChatConnectionUser user, long chatId, string? text, string? clientId, CancellationToken cancellationToken)
+    {
+        if (!sendLimit.TryAcquire(user.UserId))
+        {
+            throw SendRateLimiter.RateLimited();
+        }
+
+        var prepared = await services.GetRequiredService<MessagingService>()
+            .PrepareSendAsync(user.UserId, chatId, text, clientId, cancellationToken, user.Known).ConfigureAwait(false);
+        user.Known = prepared.Sender;
+        return prepared;
+    }
+
+    /// <summary>Sends and waits for the commit: the first message, for a repeated client id.</summary>
+    public async Task<SentMessage> SendAsync(IServiceProvider services, ChatConnectionUser user, long chatId, string? text, string? clientId, CancellationToken cancellationToken)
+    {
+        var prepared = await PrepareSendAsync(services, user, chatId, text, clientId, cancellationToken).ConfigureAwait(false);
+        return await services.GetRequiredService<MessagingService>().CommitAsync(prepared, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<bool> MarkReadAsync(IServiceProvider services, ChatConnectionUser user, long chatId, long upTo, CancellationToken cancellationToken) =>
+        services.GetRequiredService<MessagingService>().MarkReadAsync(user.UserId, chatId, upTo, cancellationToken);
+
+    /// <summary>Tells the chat the user is typing: a non-member is refused; past that, at most one per interval goes out.</summary>
+    public async Task TypingAsync(IServiceProvider services, ChatConnectionUser user, long chatId, CancellationToken cancellationToken)
+    {
+        var typist = await user.RequireAsync(services, cancellationToken).ConfigureAwait(false);
+        await services.GetRequiredService<MessagingService>()
+            .NotifyTypingByAsync(typist, chatId, () => typingGate.TryPass(typist.Id, chatId), cancellationToken).ConfigureAwait(false);
+    }
+}
