@@ -6,6 +6,7 @@ using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -36,6 +37,22 @@ public sealed partial class AccountSecurityTests(ReferenceHostFactory sharedHost
 
         Assert.Equal(HttpStatusCode.OK, logout.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, await GetWithCookieAsync(sharedHost, copied, "/chat/"));
+    }
+
+    [Fact]
+    public async Task SessionsThatRanOut_GoWhenTheirOwnerSignsInAgain()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = new ReferenceHostFactory { TestServices = services => services.AddSingleton<TimeProvider>(time) };
+        var name = Unique("old");
+        await RegisterAsync(host, host.NewClient(), name);
+        await LoginAsync(host.NewClient(), name);
+        Assert.Equal(2, await SessionCountAsync(host, name));
+
+        time.Advance(TimeSpan.FromDays(15)); // past the cookie's 14 days
+        await LoginAsync(host.NewClient(), name);
+
+        Assert.Equal(1, await SessionCountAsync(host, name));
     }
 
     [Fact]
@@ -355,6 +372,14 @@ public sealed partial class AccountSecurityTests(ReferenceHostFactory sharedHost
         socket.Options.SetRequestHeader("X-Forwarded-Proto", "https");
         await socket.ConnectAsync(new Uri($"ws://{host.BaseAddress.Authority}/ws/chat/{chatId}/"), CancellationToken.None);
         Assert.Equal(WebSocketState.Open, socket.State);
+    }
+
+    private static async Task<int> SessionCountAsync(ReferenceHostFactory host, string name)
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<global::ReferenceHost.Data.ReferenceHostDbContext>();
+        var account = await db.Users.SingleAsync(u => u.UserName == name);
+        return await db.Sessions.CountAsync(s => s.UserId == account.Id);
     }
 
     private static int IterationsOf(string hash)

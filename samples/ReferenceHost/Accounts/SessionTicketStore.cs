@@ -25,8 +25,12 @@ internal sealed class SessionTicketStore(IServiceScopeFactory scopes, TimeProvid
         WithKey(ticket, key);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ReferenceHostDbContext>();
-        db.Sessions.Add(new UserSession { Id = key, UserId = UserIdOf(ticket), Ticket = TicketSerializer.Default.Serialize(ticket), ExpiresAt = ticket.Properties.ExpiresUtc?.UtcDateTime });
+        var userId = UserIdOf(ticket);
+        db.Sessions.Add(new UserSession { Id = key, UserId = userId, Ticket = TicketSerializer.Default.Serialize(ticket), ExpiresAt = ticket.Properties.ExpiresUtc?.UtcDateTime });
         await db.SaveChangesAsync();
+        // Sessions that ran out go when their owner signs in again, so the table does not grow forever.
+        var now = time.GetUtcNow().UtcDateTime;
+        await db.Sessions.Where(s => s.UserId == userId && s.ExpiresAt != null && s.ExpiresAt <= now).ExecuteDeleteAsync();
         return key;
     }
 
@@ -69,10 +73,6 @@ internal sealed class SessionTicketStore(IServiceScopeFactory scopes, TimeProvid
 
     /// <summary>The key of the session that authenticated this request, if a session cookie did.</summary>
     public static string? CurrentKey(ClaimsPrincipal user) => user.FindFirstValue(SessionKeyClaim);
-
-    /// <summary>Sessions that ran out are deleted when their owner next signs in, so the table does not grow forever.</summary>
-    public static Task PruneExpiredAsync(ReferenceHostDbContext db, long userId, DateTime now, CancellationToken cancellationToken) =>
-        db.Sessions.Where(s => s.UserId == userId && s.ExpiresAt != null && s.ExpiresAt <= now).ExecuteDeleteAsync(cancellationToken);
 
     private static AuthenticationTicket WithKey(AuthenticationTicket ticket, string key)
     {
