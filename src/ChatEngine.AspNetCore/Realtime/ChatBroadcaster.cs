@@ -88,7 +88,7 @@ internal sealed partial class ChatBroadcaster
         }
 
         var hubConnections = _hubConnections.InChat(chatId, userId: null);
-        _metrics.Deliveries.Add(chatSockets.Length + hubConnections.Count);
+        _metrics.Delivered(chatSockets.Length + hubConnections.Count);
         if (hubConnections.Count == 0)
         {
             return;

@@ -13,7 +13,8 @@ internal sealed class ChatConnectionUser(long userId)
     public ChatUser? Known { get; set; }
 
     public async ValueTask<ChatUser> RequireAsync(IServiceProvider services, CancellationToken cancellationToken) =>
-        Known ??= await services.GetRequiredService<ChatAccess>().RequireUserAsync(UserId, cancellationToken).ConfigureAwait(false);
+        Known ??= await services.GetRequiredService<IChatUserDirectory>().FindByIdAsync(UserId, cancellationToken).ConfigureAwait(false)
+            ?? throw new ChatException(ChatErrorKind.NotFound, ChatErrorCodes.UserNotFound, "User not found.");
 }
 
 /// <summary>
@@ -36,7 +37,7 @@ internal sealed class ChatConnectionCommands(SendRateLimiter sendLimit, TypingGa
         }
 
         var prepared = await services.GetRequiredService<MessagingService>()
-            .PrepareSendAsync(user.UserId, chatId, text, clientId, cancellationToken, user.Known).ConfigureAwait(false);
+            .PrepareSendAsync(user.UserId, chatId, text, clientId, user.Known, cancellationToken).ConfigureAwait(false);
         user.Known = prepared.Sender;
         return prepared;
     }

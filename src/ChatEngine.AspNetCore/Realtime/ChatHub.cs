@@ -46,7 +46,7 @@ public sealed class ChatHub : Hub
     {
         var userId = Me();
         _connections.Connected(Context.ConnectionId, userId);
-        _metrics.Connected("signalr", 1);
+        _metrics.ConnectionOpened("signalr");
         await _presence.ConnectedAsync(userId, Context.ConnectionAborted);
     }
 
@@ -58,7 +58,7 @@ public sealed class ChatHub : Hub
             return; // Refused in OnConnectedAsync: never counted.
         }
 
-        _metrics.Connected("signalr", -1);
+        _metrics.ConnectionClosed("signalr");
         if (_options.UserIdResolver(Context.User!) is { } userId)
         {
             await _presence.DisconnectedAsync(userId, CancellationToken.None);

@@ -68,7 +68,7 @@ internal sealed class ChatSocket
         if (!_outgoing.Writer.TryWrite(frame) && !Overflowed && !_sendingCompleted)
         {
             Overflowed = true;
-            _metrics?.SendQueueOverflows.Add(1);
+            _metrics?.SendQueueOverflowed();
             _outgoing.Writer.TryComplete();
             Abort();
         }

@@ -70,7 +70,7 @@ internal static class ChatWebSocketEndpoint
             context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger<ChatSocketSession>());
 
         var metrics = context.RequestServices.GetRequiredService<ChatEngineMetrics>();
-        metrics.Connected("websocket", 1);
+        metrics.ConnectionOpened("websocket");
         var writer = socket.RunWriterAsync(CancellationToken.None);
         try
         {
@@ -88,7 +88,7 @@ internal static class ChatWebSocketEndpoint
         }
         finally
         {
-            metrics.Connected("websocket", -1);
+            metrics.ConnectionClosed("websocket");
             socket.CompleteSending();
             await writer;
             await session.CloseAsync();
@@ -131,7 +131,7 @@ internal sealed partial class ChatSocketSession(
             while (true)
             {
                 var missed = await messaging.GetMessagesAfterAsync(socket.UserId, socket.ChatId, last, cancellationToken: cancellationToken);
-                scope.ServiceProvider.GetRequiredService<ChatEngineMetrics>().CatchUpSize.Record(missed.Count);
+                scope.ServiceProvider.GetRequiredService<ChatEngineMetrics>().CaughtUp(missed.Count);
                 foreach (var message in missed)
                 {
                     socket.Enqueue(JsonSerializer.SerializeToUtf8Bytes(MessageFrame.From(message), ChatJsonContext.Default.MessageFrame));

@@ -47,7 +47,7 @@ internal static class FileWebSocketEndpoint
         }
 
         var metrics = services.GetRequiredService<ChatEngineMetrics>();
-        metrics.Connected("file", 1);
+        metrics.ConnectionOpened("file");
         try
         {
             using var webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.KeepAliveInterval });
@@ -57,7 +57,7 @@ internal static class FileWebSocketEndpoint
         finally
         {
             registry.Remove(self);
-            metrics.Connected("file", -1);
+            metrics.ConnectionClosed("file");
         }
     }
 

@@ -205,8 +205,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var outcomes = await WriteBatchAsync(batch).ConfigureAwait(false);
-        _metrics.CommitBatchSize.Record(batch.Count);
-        _metrics.CommitDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        _metrics.BatchCommitted(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         return outcomes;
     }
 

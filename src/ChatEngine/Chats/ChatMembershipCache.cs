@@ -9,19 +9,23 @@ namespace ChatEngine;
 /// <see cref="Forget"/> (the scale-out relay calls it). A "not a member" answer is kept only briefly,
 /// since additions made on other hosts are not relayed.
 /// </summary>
-internal sealed class ChatMembershipCache(TimeProvider time) : IChatEventHandler
+public sealed class ChatMembershipCache : IChatEventHandler
 {
     private const int MaxEntries = 200_000;
     private static readonly TimeSpan NegativeLifetime = TimeSpan.FromSeconds(5);
 
+    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<(long ChatId, long UserId), Entry> _entries = new();
 
     // Bumped by every change of a chat's members: an answer read from the store while one happened is not kept.
     private readonly ConcurrentDictionary<long, long> _versions = new();
 
-    public async ValueTask<bool> IsMemberAsync(long chatId, long userId, IChatMemberStore store, CancellationToken cancellationToken)
+    /// <summary>Creates an empty cache.</summary>
+    public ChatMembershipCache(TimeProvider time) => _time = time;
+
+    internal async ValueTask<bool> IsMemberAsync(long chatId, long userId, IChatMemberStore store, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
+        var now = _time.GetUtcNow();
         if (_entries.TryGetValue((chatId, userId), out var known) && (known.IsMember || now < known.Expires))
         {
             return known.IsMember;
@@ -42,7 +46,10 @@ internal sealed class ChatMembershipCache(TimeProvider time) : IChatEventHandler
         return isMember;
     }
 
-    /// <summary>Forgets what is known about a chat's members (all of them when <paramref name="userId"/> is null).</summary>
+    /// <summary>
+    /// Forgets what is known about a chat's members (all of them when <paramref name="userId"/> is
+    /// null): for a removal or deletion made on another host, which reaches this one through a relay.
+    /// </summary>
     public void Forget(long chatId, long? userId)
     {
         _versions.AddOrUpdate(chatId, 1, (_, v) => v + 1);
@@ -61,6 +68,7 @@ internal sealed class ChatMembershipCache(TimeProvider time) : IChatEventHandler
         }
     }
 
+    /// <inheritdoc />
     public ValueTask HandleAsync(ChatEvent chatEvent, CancellationToken cancellationToken)
     {
         if (chatEvent is ChatMembershipChanged { Change: MembershipChange.Added or MembershipChange.Removed or MembershipChange.ChatDeleted } change)

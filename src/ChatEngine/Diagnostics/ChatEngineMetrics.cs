@@ -26,20 +26,42 @@ public sealed class ChatEngineMetrics
         CatchUpSize = meter.CreateHistogram<int>("chatengine.catch_up.messages", "{message}", "Messages replayed to a reconnecting client.");
     }
 
-    internal Counter<long> MessagesCommitted { get; }
+    private Counter<long> MessagesCommitted { get; }
 
-    internal Counter<long> Deliveries { get; }
+    private Counter<long> Deliveries { get; }
 
-    internal UpDownCounter<long> Connections { get; }
+    private UpDownCounter<long> Connections { get; }
 
-    internal Counter<long> SendQueueOverflows { get; }
+    private Counter<long> SendQueueOverflows { get; }
 
-    internal Histogram<int> CommitBatchSize { get; }
+    private Histogram<int> CommitBatchSize { get; }
 
-    internal Histogram<double> CommitDuration { get; }
+    private Histogram<double> CommitDuration { get; }
 
-    internal Histogram<int> CatchUpSize { get; }
+    private Histogram<int> CatchUpSize { get; }
 
-    internal void Connected(string transport, int change) =>
-        Connections.Add(change, new KeyValuePair<string, object?>("transport", transport));
+    /// <summary>A message was committed to the store.</summary>
+    public void MessageCommitted() => MessagesCommitted.Add(1);
+
+    /// <summary>Events were queued to <paramref name="count"/> client connections.</summary>
+    public void Delivered(int count) => Deliveries.Add(count);
+
+    /// <summary>A client connection of <paramref name="transport"/> (websocket, signalr, file...) opened.</summary>
+    public void ConnectionOpened(string transport) => Connections.Add(1, new KeyValuePair<string, object?>("transport", transport));
+
+    /// <summary>A client connection of <paramref name="transport"/> closed.</summary>
+    public void ConnectionClosed(string transport) => Connections.Add(-1, new KeyValuePair<string, object?>("transport", transport));
+
+    /// <summary>A connection was dropped for not keeping up with its events.</summary>
+    public void SendQueueOverflowed() => SendQueueOverflows.Add(1);
+
+    /// <summary>A group-commit transaction wrote <paramref name="batchSize"/> messages in <paramref name="duration"/>.</summary>
+    public void BatchCommitted(int batchSize, TimeSpan duration)
+    {
+        CommitBatchSize.Record(batchSize);
+        CommitDuration.Record(duration.TotalSeconds);
+    }
+
+    /// <summary>A reconnecting client was sent <paramref name="messages"/> messages it missed.</summary>
+    public void CaughtUp(int messages) => CatchUpSize.Record(messages);
 }

@@ -45,17 +45,19 @@ public sealed class MessagingService
     /// </summary>
     public async Task<SentMessage> SendAsync(long userId, long chatId, string? text, string? clientId = null, CancellationToken cancellationToken = default)
     {
-        var prepared = await PrepareSendAsync(userId, chatId, text, clientId, cancellationToken).ConfigureAwait(false);
+        var prepared = await PrepareSendAsync(userId, chatId, text, clientId, knownSender: null, cancellationToken).ConfigureAwait(false);
         return await CommitAsync(prepared, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// The checks of a send: text, client id and sender. Nothing is written. Membership is checked by
-    /// the store as it appends (see <see cref="IMessageStore.AppendAsync"/>), in the same transaction,
-    /// so it is checked at commit time and costs no read of its own. A transport that already knows
-    /// the sender (a socket resolves its user once) passes it in <paramref name="knownSender"/>.
+    /// The first step of the send pipeline: the checks of a send (text, client id, sender). Nothing is
+    /// written. Membership is checked by the store as it appends (see
+    /// <see cref="IMessageStore.AppendAsync"/>), in the same transaction, so it is checked at commit
+    /// time and costs no read of its own. A transport that already knows the sender (a socket
+    /// resolves its user once) passes it in <paramref name="knownSender"/>. Commit the result with
+    /// <see cref="CommitAsync"/>.
     /// </summary>
-    internal async Task<PreparedSend> PrepareSendAsync(long userId, long chatId, string? text, string? clientId, CancellationToken cancellationToken, ChatUser? knownSender = null)
+    public async Task<PreparedSend> PrepareSendAsync(long userId, long chatId, string? text, string? clientId, ChatUser? knownSender, CancellationToken cancellationToken)
     {
         // Checked before queueing: one unstorable message must never reach (and fail) a shared batch.
         if (text is not null && ChatText.HasForbiddenCharacters(text))
@@ -104,12 +106,13 @@ public sealed class MessagingService
     /// in line before this method first yields, so a transport that calls it for one connection's
     /// messages in order, without awaiting each commit, keeps their order (a pipelined connection).
     /// </summary>
-    internal async Task<SentMessage> CommitAsync(PreparedSend prepared, CancellationToken cancellationToken)
+    public async Task<SentMessage> CommitAsync(PreparedSend prepared, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(prepared);
         var result = await _messages.AppendAsync(prepared.Draft, cancellationToken).ConfigureAwait(false);
         if (result.Created)
         {
-            _metrics.MessagesCommitted.Add(1);
+            _metrics.MessageCommitted();
             // The message is committed: publishing must not be cancelled half-way by the sender leaving.
             await _events.PublishAsync(new MessageCommitted(result.Message, prepared.Sender), CancellationToken.None).ConfigureAwait(false);
         }
@@ -146,15 +149,14 @@ public sealed class MessagingService
     /// that resolved their authenticated user once: with membership answered from memory, a typing
     /// frame costs no database read.
     /// </summary>
-    public Task NotifyTypingByAsync(ChatUser typist, long chatId, CancellationToken cancellationToken = default) =>
-        NotifyTypingByAsync(typist, chatId, shouldDeliver: null, cancellationToken);
-
-    /// <summary>
-    /// As <see cref="NotifyTypingByAsync(ChatUser, long, CancellationToken)"/>, but once membership is
-    /// confirmed (so a non-member always hears so) <paramref name="shouldDeliver"/> may drop the event:
-    /// the transports' coalescing of one typing per user and chat per interval.
-    /// </summary>
-    internal async Task NotifyTypingByAsync(ChatUser typist, long chatId, Func<bool>? shouldDeliver, CancellationToken cancellationToken)
+    /// <param name="typist">The authenticated user.</param>
+    /// <param name="chatId">The chat.</param>
+    /// <param name="shouldDeliver">
+    /// Asked once membership is confirmed (so a non-member always hears so): false drops the event,
+    /// as the transports' coalescing of one typing per user and chat per interval does.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    public async Task NotifyTypingByAsync(ChatUser typist, long chatId, Func<bool>? shouldDeliver = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(typist);
         await RequireCachedMembershipAsync(typist.Id, chatId, cancellationToken).ConfigureAwait(false);
@@ -216,5 +218,17 @@ public sealed class MessagingService
     }
 }
 
-/// <summary>A send that passed its checks and waits to be appended.</summary>
-internal sealed record PreparedSend(MessageDraft Draft, ChatUser Sender);
+/// <summary>
+/// A send that passed its checks and waits to be committed (<see cref="MessagingService.CommitAsync"/>).
+/// Only <see cref="MessagingService.PrepareSendAsync"/> makes one, so nothing unchecked is committed.
+/// </summary>
+public sealed class PreparedSend
+{
+    internal PreparedSend(MessageDraft draft, ChatUser sender) => (Draft, Sender) = (draft, sender);
+
+    /// <summary>The message to append, trimmed and checked.</summary>
+    public MessageDraft Draft { get; }
+
+    /// <summary>Its sender, the authenticated user.</summary>
+    public ChatUser Sender { get; }
+}
