@@ -94,6 +94,12 @@ public sealed class ChatServer : IAsyncDisposable
         _app.MapOpenApi();
         _app.MapChatEndpoints();
         // Test-only sign-in for cookie sessions (the reference host has real account pages).
+        // As an app whose user ids are not numbers (Identity's default GUID strings) signs people in.
+        _app.MapPost("/test/cookie-named/{name}", async (HttpContext context, string name) =>
+        {
+            var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, name), new Claim(ClaimTypes.Email, $"{name}@example.com")], CookieAuthenticationDefaults.AuthenticationScheme);
+            await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
+        });
         _app.MapPost("/test/cookie/{id:long}", async (HttpContext context, long id) =>
         {
             var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, id.ToString(System.Globalization.CultureInfo.InvariantCulture))], CookieAuthenticationDefaults.AuthenticationScheme);

@@ -45,6 +45,7 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
         services.TryAddSingleton<RestWriteRateLimiter>();
         services.TryAddSingleton<TypingGate>();
         services.TryAddSingleton<ChatConnectionCommands>();
+        services.TryAddSingleton<UnresolvedChatUsers>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChatEventHandler, ChatEventFanOut>());
         services.AddProblemDetails();
         services.AddAntiforgery();

@@ -15,7 +15,7 @@ internal static class ChatPageHandlers
     {
         if (await FindMeAsync(context, users, cancellationToken) is not { } me)
         {
-            return LoginRedirect(context);
+            return SignInFirst(context);
         }
 
         return new RazorComponentResult<HomePage>(new
@@ -34,7 +34,7 @@ internal static class ChatPageHandlers
     {
         if (await FindMeAsync(context, users, cancellationToken) is not { } me)
         {
-            return LoginRedirect(context);
+            return SignInFirst(context);
         }
 
         ChatDetail detail;
@@ -61,10 +61,9 @@ internal static class ChatPageHandlers
     private static async Task<ChatUser?> FindMeAsync(HttpContext context, IChatUserDirectory users, CancellationToken cancellationToken) =>
         ChatRequestContext.FindUserId(context) is { } id ? await users.FindByIdAsync(id, cancellationToken) : null;
 
-    private static RedirectHttpResult LoginRedirect(HttpContext context)
-    {
-        return TypedResults.Redirect(Options(context).LoginPath);
-    }
+    /// <summary>Anonymous visitors go to the login page; a signed-in user who maps to no chat user is told so (403), not sent round in circles.</summary>
+    private static IResult SignInFirst(HttpContext context) =>
+        context.User.Identity?.IsAuthenticated == true ? ChatRequestContext.Refusal(context) : TypedResults.Redirect(Options(context).LoginPath);
 
     private static ChatTransportOptions Options(HttpContext context) =>
         context.RequestServices.GetRequiredService<IOptions<ChatTransportOptions>>().Value;

@@ -63,7 +63,7 @@ internal static class ChatProblems
     {
         if (ChatRequestContext.FindUserId(context.HttpContext) is not { } userId)
         {
-            return Unauthorized();
+            return ChatRequestContext.Refusal(context.HttpContext);
         }
 
         if (!await PassesAntiforgeryAsync(context.HttpContext).ConfigureAwait(false))

@@ -22,8 +22,27 @@ internal static class ChatRequestContext
         }
 
         var options = context.RequestServices.GetRequiredService<IOptions<ChatTransportOptions>>().Value;
-        return options.UserIdResolver(context.User);
+        if (options.UserIdResolver(context.User) is { } userId)
+        {
+            return userId;
+        }
+
+        context.RequestServices.GetRequiredService<UnresolvedChatUsers>().Seen(context.User);
+        return null;
     }
+
+    /// <summary>
+    /// The refusal for a caller without a chat user id: 401 for anonymous callers, and for a signed-in
+    /// user whose principal maps to no chat user (a misconfiguration of the app, which signing in
+    /// again would not fix) 403 <c>chat_user_unresolved</c>.
+    /// </summary>
+    public static IResult Refusal(HttpContext context) =>
+        context.User.Identity?.IsAuthenticated == true
+            ? TypedResults.Problem(
+                detail: "You are signed in, but this app maps your account to no chat user: see its log.",
+                statusCode: StatusCodes.Status403Forbidden,
+                extensions: new Dictionary<string, object?> { ["code"] = ChatErrorCodes.ChatUserUnresolved })
+            : ChatProblems.Unauthorized();
 
     /// <summary>
     /// Whether the request was authenticated by a cookie, which a browser attaches to requests that

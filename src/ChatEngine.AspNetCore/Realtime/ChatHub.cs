@@ -113,6 +113,14 @@ public sealed class ChatHub : Hub
         return user;
     }
 
-    private long Me() =>
-        _options.UserIdResolver(Context.User!) ?? throw new HubException($"{ChatErrorCodes.Unauthorized}: no chat user id in the authenticated principal.");
+    private long Me()
+    {
+        if (_options.UserIdResolver(Context.User!) is { } userId)
+        {
+            return userId;
+        }
+
+        _services.GetRequiredService<UnresolvedChatUsers>().Seen(Context.User!);
+        throw new HubException($"{ChatErrorCodes.ChatUserUnresolved}: you are signed in, but this app maps your account to no chat user: see its log.");
+    }
 }

@@ -20,7 +20,7 @@ internal static class WebSocketAdmission
 
         if (ChatRequestContext.FindUserId(context) is not { } userId)
         {
-            return (0, ChatProblems.Unauthorized());
+            return (0, ChatRequestContext.Refusal(context));
         }
 
         var options = context.RequestServices.GetRequiredService<IOptions<ChatTransportOptions>>().Value;

@@ -71,8 +71,8 @@ public static class ChatErrorCodes
     public const string TooManyFileSockets = "too_many_file_sockets";
     /// <summary>A cookie-authenticated change came without a valid anti-forgery token.</summary>
     public const string AntiforgeryFailed = "antiforgery_failed";
-    /// <summary>The authenticated principal carries no chat user id.</summary>
-    public const string Unauthorized = "unauthorized";
+    /// <summary>The caller is signed in, but the app maps their account to no chat user id (a misconfiguration).</summary>
+    public const string ChatUserUnresolved = "chat_user_unresolved";
     /// <summary>The store failed; the operation was not acknowledged.</summary>
     public const string StoreUnavailable = "store_unavailable";
 }
