@@ -54,14 +54,18 @@ public sealed class ChatTransportOptions
     /// </summary>
     public IList<string> AllowedOrigins { get; } = [];
 
-    /// <summary>Where the chat pages send an anonymous visitor. Default <c>/user/login/</c>.</summary>
-    public string LoginPath { get; set; } = "/user/login/";
+    /// <summary>
+    /// Where the chat pages send an anonymous visitor. Default (<see langword="null"/>): the login path
+    /// of the app's own cookie authentication, the scheme that signs page visitors in.
+    /// </summary>
+    public string? LoginPath { get; set; }
 
     /// <summary>
-    /// Where the pages' "Sign out" button posts (with the anti-forgery token). Default <c>/user/logout/</c>;
-    /// <see langword="null"/> or empty hides the button, for apps that sign out elsewhere.
+    /// Where the pages' "Sign out" button posts (with the anti-forgery token). Default
+    /// (<see langword="null"/>): the logout path of the app's own cookie authentication; empty hides
+    /// the button, for apps that sign out elsewhere.
     /// </summary>
-    public string? LogoutPath { get; set; } = "/user/logout/";
+    public string? LogoutPath { get; set; }
 
     /// <summary>
     /// Reads the chat user id from the authenticated principal. Default: the <c>NameIdentifier</c> or

@@ -41,4 +41,22 @@ public sealed class MisconfigurationTests
         // Anonymous callers still get 401.
         Assert.Equal(HttpStatusCode.Unauthorized, (await server.Client().GetAsync("/chat/")).StatusCode);
     }
+
+    [Fact]
+    public async Task ThePages_UseTheAppsOwnSignInAndSignOutPaths()
+    {
+        await using var server = await ChatServer.StartAsync();
+        using var anonymous = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = server.BaseAddress };
+        using var redirected = await anonymous.GetAsync("/home/");
+
+        var cookie = await server.CookieForAsync(Alice);
+        using var client = server.RawClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/home/");
+        request.Headers.Add("Cookie", cookie);
+        using var home = await client.SendAsync(request);
+
+        // This app's cookie authentication keeps ASP.NET Core's defaults.
+        Assert.Equal("/Account/Login", redirected.Headers.Location?.OriginalString);
+        Assert.Contains("action=\"/Account/Logout\"", await home.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace ChatEngine.AspNetCore;
 
@@ -15,7 +14,7 @@ internal static class ChatPageHandlers
     {
         if (await FindMeAsync(context, users, cancellationToken) is not { } me)
         {
-            return SignInFirst(context);
+            return await SignInFirstAsync(context);
         }
 
         return new RazorComponentResult<HomePage>(new
@@ -25,7 +24,7 @@ internal static class ChatPageHandlers
             Groups = await chats.GetChatsAsync(me.Id, ChatKind.Group, cancellationToken),
             ApiBase = ApiBase(context, "/home/"),
             AssetBase = context.Request.PathBase.Value ?? "",
-            LogoutPath = Options(context).LogoutPath,
+            LogoutPath = await HostPaths.LogoutPathAsync(context),
             AntiforgeryToken = antiforgery.GetAndStoreTokens(context).RequestToken ?? "",
         });
     }
@@ -34,7 +33,7 @@ internal static class ChatPageHandlers
     {
         if (await FindMeAsync(context, users, cancellationToken) is not { } me)
         {
-            return SignInFirst(context);
+            return await SignInFirstAsync(context);
         }
 
         ChatDetail detail;
@@ -53,7 +52,7 @@ internal static class ChatPageHandlers
             Detail = detail,
             ApiBase = ApiBase(context, "/chat-web/{id:long}"),
             AssetBase = context.Request.PathBase.Value ?? "",
-            LogoutPath = Options(context).LogoutPath,
+            LogoutPath = await HostPaths.LogoutPathAsync(context),
             AntiforgeryToken = antiforgery.GetAndStoreTokens(context).RequestToken ?? "",
         });
     }
@@ -62,11 +61,8 @@ internal static class ChatPageHandlers
         ChatRequestContext.FindUserId(context) is { } id ? await users.FindByIdAsync(id, cancellationToken) : null;
 
     /// <summary>Anonymous visitors go to the login page; a signed-in user who maps to no chat user is told so (403), not sent round in circles.</summary>
-    private static IResult SignInFirst(HttpContext context) =>
-        context.User.Identity?.IsAuthenticated == true ? ChatRequestContext.Refusal(context) : TypedResults.Redirect(Options(context).LoginPath);
-
-    private static ChatTransportOptions Options(HttpContext context) =>
-        context.RequestServices.GetRequiredService<IOptions<ChatTransportOptions>>().Value;
+    private static async Task<IResult> SignInFirstAsync(HttpContext context) =>
+        context.User.Identity?.IsAuthenticated == true ? ChatRequestContext.Refusal(context) : TypedResults.Redirect(await HostPaths.LoginPathAsync(context));
 
     /// <summary>Where the chat routes live: the app's path base plus the group prefix the host mapped them under.</summary>
     private static string ApiBase(HttpContext context, string pageRoute)

@@ -100,6 +100,34 @@ internal static class ChatRequestContext
             && !options.AllowedOrigins.Any(allowed => string.Equals(origin, allowed.TrimEnd('/'), StringComparison.OrdinalIgnoreCase));
     }
 
+    /// <summary>
+    /// The options of the cookie scheme that signs page visitors in: the default challenge scheme,
+    /// followed through policy schemes for this request. Null when the app has none.
+    /// </summary>
+    public static async Task<CookieAuthenticationOptions?> FindPageCookieAsync(HttpContext context)
+    {
+        var provider = context.RequestServices.GetRequiredService<IAuthenticationSchemeProvider>();
+        var scheme = await provider.GetDefaultChallengeSchemeAsync().ConfigureAwait(false);
+        for (var forwards = 0; scheme is not null && forwards < MaxForwards; forwards++)
+        {
+            if (typeof(CookieAuthenticationHandler).IsAssignableFrom(scheme.HandlerType))
+            {
+                return context.RequestServices.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(scheme.Name);
+            }
+
+            if (!typeof(PolicySchemeHandler).IsAssignableFrom(scheme.HandlerType))
+            {
+                return null;
+            }
+
+            var policy = context.RequestServices.GetRequiredService<IOptionsMonitor<PolicySchemeOptions>>().Get(scheme.Name);
+            var target = policy.ForwardDefaultSelector?.Invoke(context) ?? policy.ForwardChallenge ?? policy.ForwardDefault;
+            scheme = target is null ? null : await provider.GetSchemeAsync(target).ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
     private static async Task<bool?> ResolvesToCookieAsync(HttpContext context, IAuthenticationSchemeProvider provider, string name, int forwardsLeft)
     {
         var scheme = await provider.GetSchemeAsync(name).ConfigureAwait(false);
