@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace ChatEngine;
@@ -66,5 +67,37 @@ internal sealed class ChatEngineOptionsValidator : IValidateOptions<ChatEngineOp
         {
             failures.Add($"ChatEngine:{option} must be greater than 0 (it is {value}).");
         }
+    }
+}
+
+/// <summary>
+/// Checks at start-up that the app registered what ChatEngine cannot run without, and says what to
+/// add: without it the first request would fail on a missing service, far from the cause.
+/// </summary>
+internal sealed class ChatEngineRegistrationValidator(IServiceProvider provider) : IValidateOptions<ChatEngineOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ChatEngineOptions options)
+    {
+        // A container that cannot say what is registered (not Microsoft's) is not second-guessed.
+        if (provider.GetService<IServiceProviderIsService>() is not { } services)
+        {
+            return ValidateOptionsResult.Skip;
+        }
+
+        var failures = new List<string>();
+        if (!services.IsService(typeof(IChatStore)) || !services.IsService(typeof(IChatMemberStore))
+            || !services.IsService(typeof(IMessageStore)) || !services.IsService(typeof(ILastSeenStore)))
+        {
+            failures.Add("ChatEngine has no store: add one to AddChatEngine(), such as .AddSqliteStores(connectionString) or " +
+                ".AddEntityFrameworkStores<TContext>() (ChatEngine.EFCore), or .AddInMemoryStores() for tests.");
+        }
+
+        if (!services.IsService(typeof(IChatUserDirectory)))
+        {
+            failures.Add("ChatEngine reads your users through an IChatUserDirectory: add .AddUserDirectory<TContext, TUser>(u => u.Id, u => u.UserName) " +
+                "(ChatEngine.EFCore) or .AddUserDirectory<TDirectory>() to AddChatEngine().");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -23,6 +23,20 @@ public sealed class CompositionTests
     }
 
     [Fact]
+    public void AddChatEngine_WithoutAStoreOrAUserDirectory_FailsAtStartUp_SayingWhatToAdd()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddChatEngineCore();
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<ChatEngineOptions>>().Value);
+
+        Assert.Contains(error.Failures, f => f.Contains(".AddSqliteStores(", StringComparison.Ordinal) && f.Contains(".AddInMemoryStores()", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains(".AddUserDirectory<", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void AddChatEngine_RegistersTheStartupValidation()
     {
         var services = new ServiceCollection();

@@ -23,6 +23,7 @@ public static class ChatEngineServiceCollectionExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatEngineOptions>, ChatEngineOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatEngineOptions>, ChatEngineRegistrationValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IChatEventPublisher, ChatEventDispatcher>();
         services.TryAddSingleton<IPresenceTracker, InMemoryPresenceTracker>();
