@@ -16,6 +16,7 @@ namespace ChatEngine.AspNetCore;
 public sealed class ChatHub : Hub
 {
     private const string ConnectionUserKey = "chatengine.user";
+    private const string CountedOnlineKey = "chatengine.online";
 
     private readonly ChatService _chats;
     private readonly MessagingService _messaging;
@@ -47,7 +48,11 @@ public sealed class ChatHub : Hub
         var userId = Me();
         _connections.Connected(Context.ConnectionId, userId);
         _metrics.ConnectionOpened("signalr");
-        await _presence.ConnectedAsync(userId, Context.ConnectionAborted);
+        // Never cancelled half-way by the client leaving at once (a page navigating on): the disconnect
+        // that follows must take away exactly what this connect added, or it would take another
+        // connection's place and show the user offline while they are on.
+        await _presence.ConnectedAsync(userId, CancellationToken.None);
+        Context.Items[CountedOnlineKey] = true;
     }
 
     /// <inheritdoc />
@@ -59,7 +64,7 @@ public sealed class ChatHub : Hub
         }
 
         _metrics.ConnectionClosed("signalr");
-        if (_options.UserIdResolver(Context.User!) is { } userId)
+        if (Context.Items.ContainsKey(CountedOnlineKey) && _options.UserIdResolver(Context.User!) is { } userId)
         {
             await _presence.DisconnectedAsync(userId, CancellationToken.None);
         }
