@@ -239,6 +239,10 @@
           if (frame.user === me.id || !presence) return;
           statusFrames++;
           showPresence(frame.is_online, frame.lastseen, frame.username);
+          // Someone going offline is often someone moving between pages: check again shortly, so a
+          // reconnect whose news was lost does not leave them shown offline.
+          clearTimeout(onFrame.presenceTimer);
+          if (!frame.is_online) onFrame.presenceTimer = setTimeout(refreshPresence, 2000);
           break;
         case "error":
           showStatus(frame.code === "rate_limited" ? "You are sending too fast; wait a moment." : frame.detail, true);
