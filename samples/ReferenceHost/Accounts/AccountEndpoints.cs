@@ -121,8 +121,7 @@ internal static class AccountEndpoints
         {
             return isForm
                 ? Results.Redirect("/home/")
-                : Results.Problem(detail: "The anti-forgery token is missing or invalid.", statusCode: StatusCodes.Status400BadRequest,
-                    extensions: new Dictionary<string, object?> { ["code"] = ChatErrorCodes.AntiforgeryFailed });
+                : AntiforgeryFailed();
         }
 
         var body = isForm
@@ -163,8 +162,7 @@ internal static class AccountEndpoints
         var byCookie = IsCookieSession(context);
         if (byCookie && !await antiforgery.IsRequestValidAsync(context))
         {
-            return Results.Problem(detail: "The anti-forgery token is missing or invalid.", statusCode: StatusCodes.Status400BadRequest,
-                extensions: new Dictionary<string, object?> { ["code"] = ChatErrorCodes.AntiforgeryFailed });
+            return AntiforgeryFailed();
         }
 
         var body = await ReadJsonAsync<ChangePasswordRequest>(context, cancellationToken);
@@ -302,6 +300,10 @@ internal static class AccountEndpoints
 
         static IResult TooLarge() => Results.Problem(detail: $"Account requests are at most {AccountFields.MaxBodyBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge);
     }
+
+    private static IResult AntiforgeryFailed() =>
+        Results.Problem(detail: "The anti-forgery token is missing or invalid.", statusCode: StatusCodes.Status400BadRequest,
+            extensions: new Dictionary<string, object?> { ["code"] = ChatErrorCodes.AntiforgeryFailed });
 
     private static IResult Throttled(HttpContext context, TimeSpan retryAfter)
     {

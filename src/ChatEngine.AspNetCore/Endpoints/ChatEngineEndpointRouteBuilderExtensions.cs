@@ -68,7 +68,7 @@ public static class ChatEngineEndpointRouteBuilderExtensions
         group.Map("/ws/file/{id:long}/", FileWebSocketEndpoint.HandleAsync).WithName("FileSocket").ExcludeFromDescription();
         group.MapHub<ChatHub>(ChatEndpointPaths.Hub).Add(endpoint => endpoint.RequestDelegate = HubAdmission.Guard(endpoint.RequestDelegate!));
 
-        var pages = group.MapGroup("").ExcludeFromDescription().AddEndpointFilter(ChatPageHeaders.FilterAsync);
+        var pages = group.MapGroup("").ExcludeFromDescription().AddEndpointFilter(ChatSecurityHeaders.FilterAsync);
         pages.MapGet("/home/", ChatPageHandlers.Home).WithName("HomePage");
         pages.MapGet("/chat-web/{id:long}", ChatPageHandlers.Chat).WithName("ChatPage");
         return group;

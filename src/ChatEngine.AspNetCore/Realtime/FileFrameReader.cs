@@ -113,11 +113,13 @@ internal static class FileFrameReader
 
         if (decodedLength > maxFileBytes || size > maxFileBytes)
         {
-            return new IncomingFile(null, null, null, 0, default, new ErrorFrame(ChatErrorCodes.FileTooLarge, $"Files must be at most {maxFileBytes} bytes."));
+            return new IncomingFile(null, null, null, 0, default, TooLarge(maxFileBytes));
         }
 
         return new IncomingFile(name, mediaType, text, decodedLength, base64);
     }
+
+    public static ErrorFrame TooLarge(long maxFileBytes) => new(ChatErrorCodes.FileTooLarge, $"Files must be at most {maxFileBytes} bytes.");
 
     /// <summary>The relayed frame's bytes before and after its data, as the serializer writes them.</summary>
     public static (byte[] Head, byte[] Tail) Envelope(FileFrame frame)

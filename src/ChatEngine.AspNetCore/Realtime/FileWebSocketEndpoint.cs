@@ -131,7 +131,7 @@ internal static class FileWebSocketEndpoint
 
                 if (!fits)
                 {
-                    return (TooLarge(), false);
+                    return (FileFrameReader.TooLarge(options.MaxFileBytes), false);
                 }
             }
 
@@ -175,7 +175,5 @@ internal static class FileWebSocketEndpoint
                 return (null, new ErrorFrame(error.Code, error.Message));
             }
         }
-
-        private ErrorFrame TooLarge() => new(ChatErrorCodes.FileTooLarge, $"Files must be at most {options.MaxFileBytes} bytes.");
     }
 }
