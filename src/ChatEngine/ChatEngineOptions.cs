@@ -33,6 +33,19 @@ public sealed class ChatEngineOptions
 
     /// <summary>Most members a group may have. Default 1,000.</summary>
     public int MaxGroupMembers { get; set; } = 1000;
+
+    /// <summary>Catch-up from the change log (<c>ChatEngine:Sync</c>).</summary>
+    public ChatSyncOptions Sync { get; } = new();
+}
+
+/// <summary>How far back catch-up replays a chat's changes; beyond it a client reloads instead (<c>limited</c>).</summary>
+public sealed class ChatSyncOptions
+{
+    /// <summary>Most changes one catch-up replays. Default 2,000.</summary>
+    public int MaxReplay { get; set; } = 2000;
+
+    /// <summary>Changes older than this are not replayed. Default 30 days.</summary>
+    public TimeSpan ChangeLogRetention { get; set; } = TimeSpan.FromDays(30);
 }
 
 /// <summary>Checks <see cref="ChatEngineOptions"/> at start-up with messages that say what to fix.</summary>
@@ -48,6 +61,12 @@ internal sealed class ChatEngineOptionsValidator : IValidateOptions<ChatEngineOp
         RequirePositive(failures, nameof(options.MaxSearchResults), options.MaxSearchResults);
         RequirePositive(failures, nameof(options.MaxGroupNameLength), options.MaxGroupNameLength);
         RequirePositive(failures, nameof(options.MaxUserNameLength), options.MaxUserNameLength);
+        RequirePositive(failures, "Sync:" + nameof(options.Sync.MaxReplay), options.Sync.MaxReplay);
+        if (options.Sync.ChangeLogRetention <= TimeSpan.Zero)
+        {
+            failures.Add($"ChatEngine:Sync:{nameof(options.Sync.ChangeLogRetention)} must be positive (it is {options.Sync.ChangeLogRetention}).");
+        }
+
         if (options.MaxGroupMembers < 2)
         {
             failures.Add($"ChatEngine:{nameof(options.MaxGroupMembers)} must be at least 2 (it is {options.MaxGroupMembers}).");

@@ -15,11 +15,13 @@ public sealed class SendBatchPlanTests
         plan.Admit(Members((1, 10), (1, 11), (2, 20)), NothingStored);
 
         Assert.Equal(new Dictionary<long, int> { [1] = 3, [2] = 1 }, plan.SequencesNeeded());
-        var rows = plan.Number(new Dictionary<long, long> { [1] = 7, [2] = 1 });
+        var rows = plan.Number(new Dictionary<long, ReservedNumbers> { [1] = new(7, 9), [2] = new(1, 2) });
         AssignIds(rows);
         var outcomes = plan.Outcomes();
 
         Assert.Equal([(1L, 5L, "a"), (2L, 1L, "b"), (1L, 6L, "c"), (1L, 7L, "d")], outcomes.Select(o => (o.Result!.Message.ChatId, o.Result.Message.Sequence, o.Result.Message.Text)));
+        // Change numbers run beside the sequences, ending at the reserved number (other changes sit between).
+        Assert.Equal([7L, 2L, 8L, 9L], outcomes.Select(o => o.Result!.Message.Seq));
         Assert.All(outcomes, o => Assert.True(o.Result!.Created));
     }
 
@@ -28,7 +30,7 @@ public sealed class SendBatchPlanTests
     {
         var plan = new SendBatchPlan([Send(1, 10, "member"), Send(1, 99, "stranger")]);
         plan.Admit(Members((1, 10)), NothingStored);
-        AssignIds(plan.Number(new Dictionary<long, long> { [1] = 1 }));
+        AssignIds(plan.Number(new Dictionary<long, ReservedNumbers> { [1] = new(1, 2) }));
 
         var outcomes = plan.Outcomes();
 
@@ -44,7 +46,7 @@ public sealed class SendBatchPlanTests
         plan.Admit(Members((1, 10), (1, 11)), new Dictionary<(long, long, string), ChatMessage> { [(1, 10, "old")] = stored });
 
         Assert.Equal(new Dictionary<long, int> { [1] = 2 }, plan.SequencesNeeded());
-        AssignIds(plan.Number(new Dictionary<long, long> { [1] = 5 }));
+        AssignIds(plan.Number(new Dictionary<long, ReservedNumbers> { [1] = new(5, 6) }));
         var outcomes = plan.Outcomes();
 
         Assert.Equal((500L, false), (outcomes[0].Result!.Message.Id, outcomes[0].Result!.Created));
@@ -59,7 +61,7 @@ public sealed class SendBatchPlanTests
     {
         var plan = new SendBatchPlan([Send(1, 10, "lost", "k"), Send(1, 10, "lost again", "k"), Send(2, 10, "kept")]);
         plan.Admit(Members((1, 10), (2, 10)), NothingStored);
-        AssignIds(plan.Number(new Dictionary<long, long> { [2] = 1 }));
+        AssignIds(plan.Number(new Dictionary<long, ReservedNumbers> { [2] = new(1, 2) }));
 
         var outcomes = plan.Outcomes();
 

@@ -16,6 +16,8 @@ public abstract partial class ChatEngineSpecificationTests : IAsyncLifetime
 
     protected const int MaxGroupMembers = 12;
 
+    protected const int MaxReplay = 30;
+
     private ServiceProvider? _provider;
 
     protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 15, 10, 30, 0, TimeSpan.Zero));
@@ -59,7 +61,11 @@ public abstract partial class ChatEngineSpecificationTests : IAsyncLifetime
         services.AddLogging();
         services.AddSingleton<TimeProvider>(Time);
         // A small member cap, so the tests of racing joins reach it.
-        var builder = services.AddChatEngineCore(o => o.MaxGroupMembers = MaxGroupMembers)
+        var builder = services.AddChatEngineCore(o =>
+            {
+                o.MaxGroupMembers = MaxGroupMembers;
+                o.Sync.MaxReplay = MaxReplay; // Small, so a test reaches it.
+            })
             .AddUserDirectory(Users);
         services.AddSingleton<IChatEventHandler>(Events);
         await ConfigureStoresAsync(builder);

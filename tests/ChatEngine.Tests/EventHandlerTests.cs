@@ -10,7 +10,7 @@ public sealed class EventHandlerTests
     [Fact]
     public async Task ABlockedHandler_StallsNoSender_AndThenGetsEveryEventInOrder()
     {
-        var handler = new BlockingHandler(expected: 6);
+        var handler = new BlockingHandler(expected: 7);
         await using var provider = BuildProvider(handler, queueCapacity: 100);
         var groups = provider.GetRequiredService<GroupService>();
         var messaging = provider.GetRequiredService<MessagingService>();
@@ -27,14 +27,15 @@ public sealed class EventHandlerTests
         var seen = await handler.All.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.IsType<ChatMembershipChanged>(seen[0]);
-        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"message {i}"), seen.Skip(1).Cast<MessageCommitted>().Select(e => e.Message.Text));
+        Assert.Equal(1, Assert.IsType<ChatChanged>(seen[1]).Change.Seq);
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"message {i}"), seen.Skip(2).Cast<MessageCommitted>().Select(e => e.Message.Text));
     }
 
     [Fact]
     public async Task AHandlerAWholeQueueBehind_MissesTheNextEvents_AloneAndWithoutHoldingAnyoneUp()
     {
         var handler = new BlockingHandler(expected: int.MaxValue);
-        var provider = BuildProvider(handler, queueCapacity: 2);
+        var provider = BuildProvider(handler, queueCapacity: 3);
         var messaging = provider.GetRequiredService<MessagingService>();
         var group = await provider.GetRequiredService<GroupService>().CreateGroupAsync(1, "Team", ["u2"]);
         await handler.Holding.Task;
@@ -47,9 +48,10 @@ public sealed class EventHandlerTests
         handler.Release.SetResult();
         await provider.DisposeAsync(); // Hands the handler what is queued, then stops.
 
-        // The event in hand, then the two the queue held; the other eight were dropped for it alone.
+        // The event in hand, then the three the queue held (the creation's numbered change and two
+        // messages); the other eight were dropped for it alone.
         Assert.Equal(["message 0", "message 1"], handler.Seen.OfType<MessageCommitted>().Select(e => e.Message.Text));
-        Assert.Equal(3, handler.Seen.Count);
+        Assert.Equal(4, handler.Seen.Count);
     }
 
     private static ServiceProvider BuildProvider(BlockingHandler handler, int queueCapacity)

@@ -240,8 +240,8 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         var stored = await SendStatements.FindStoredClientIdsAsync(connection, dbTransaction, plan, dialect).ConfigureAwait(false);
         plan.Admit(members, stored);
 
-        var lastSequences = await SendStatements.ReserveSequencesAsync(connection, dbTransaction, plan.SequencesNeeded(), dialect).ConfigureAwait(false);
-        var rows = plan.Number(lastSequences);
+        var reserved = await SendStatements.ReserveSequencesAsync(connection, dbTransaction, plan.SequencesNeeded(), dialect).ConfigureAwait(false);
+        var rows = plan.Number(reserved);
         await SendStatements.InsertMessagesAsync(connection, dbTransaction, rows, dialect).ConfigureAwait(false);
         await SendStatements.AdvanceSenderReadPositionsAsync(connection, dbTransaction, rows).ConfigureAwait(false);
         await transaction.CommitAsync().ConfigureAwait(false);

@@ -77,14 +77,15 @@ internal sealed class SendBatchPlan
     public IReadOnlyDictionary<long, int> SequencesNeeded() => _freshByChat.ToDictionary(c => c.Key, c => c.Value.Count);
 
     /// <summary>
-    /// Numbers each chat's new messages, in send order, ending at the chat's reserved last sequence;
+    /// Numbers each chat's new messages, in send order, ending at the chat's reserved last sequence
+    /// and last change number (a chat's messages of one batch take consecutive numbers of both);
     /// sends to a chat that is gone fail. Returns the rows to insert.
     /// </summary>
-    public IReadOnlyCollection<MessageEntity> Number(IReadOnlyDictionary<long, long> lastSequences)
+    public IReadOnlyCollection<MessageEntity> Number(IReadOnlyDictionary<long, ReservedNumbers> reserved)
     {
         foreach (var (chatId, sends) in _freshByChat)
         {
-            if (!lastSequences.TryGetValue(chatId, out var last))
+            if (!reserved.TryGetValue(chatId, out var last))
             {
                 foreach (var i in sends)
                 {
@@ -94,7 +95,8 @@ internal sealed class SendBatchPlan
                 continue;
             }
 
-            var sequence = last - sends.Count;
+            var sequence = last.LastSequence - sends.Count;
+            var seq = last.LastSeq - sends.Count;
             foreach (var i in sends)
             {
                 var send = _sends[i];
@@ -102,6 +104,7 @@ internal sealed class SendBatchPlan
                 {
                     ChatId = send.ChatId,
                     Sequence = ++sequence,
+                    Seq = ++seq,
                     SenderId = send.SenderId,
                     Text = send.Text,
                     SentAt = EntityTime.ToStored(send.SentAt),
@@ -136,3 +139,6 @@ internal sealed class SendBatchPlan
 
     private static ChatException ChatNotFound() => new(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, "Chat not found.");
 }
+
+/// <summary>A chat's last message sequence and last change number after a batch reserved its share of both.</summary>
+internal readonly record struct ReservedNumbers(long LastSequence, long LastSeq);

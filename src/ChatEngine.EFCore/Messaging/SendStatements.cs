@@ -47,7 +47,7 @@ internal static class SendStatements
         {
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            var sql = new StringBuilder("SELECT m.\"Id\", m.\"ChatId\", m.\"Sequence\", m.\"SenderId\", m.\"Text\", m.\"SentAt\", m.\"ClientId\" FROM (VALUES ");
+            var sql = new StringBuilder("SELECT m.\"Id\", m.\"ChatId\", m.\"Sequence\", m.\"SenderId\", m.\"Text\", m.\"SentAt\", m.\"ClientId\", m.\"Seq\" FROM (VALUES ");
             for (var i = 0; i < chunk.Length; i++)
             {
                 sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({chunk[i].ChatId}, {chunk[i].SenderId}, @k{i})");
@@ -71,6 +71,7 @@ internal static class SendStatements
                     Text = reader.GetString(4),
                     SentAt = reader.GetFieldValue<DateTime>(5),
                     ClientId = reader.GetString(6),
+                    Seq = reader.GetInt64(7),
                 };
                 found[(message.ChatId, message.SenderId, message.ClientId)] = message.ToMessage();
             }
@@ -80,14 +81,14 @@ internal static class SendStatements
     }
 
     /// <summary>
-    /// Raises each chat's last sequence by its number of sends, in one statement, and returns the
-    /// new values (a chat that is gone is missing). The row updates also serialize writers of one
+    /// Raises each chat's last sequence and last change number by its number of sends, in one
+    /// statement, and returns the new values (a chat that is gone is missing). The row updates also serialize writers of one
     /// chat across processes until commit, which keeps sequences gapless without blocking other
     /// chats; dialects whose hosts share the database lock the rows in id order first.
     /// </summary>
-    public static async Task<Dictionary<long, long>> ReserveSequencesAsync(DbConnection connection, DbTransaction transaction, IReadOnlyDictionary<long, int> needed, SendDialect dialect)
+    public static async Task<Dictionary<long, ReservedNumbers>> ReserveSequencesAsync(DbConnection connection, DbTransaction transaction, IReadOnlyDictionary<long, int> needed, SendDialect dialect)
     {
-        var reserved = new Dictionary<long, long>(needed.Count);
+        var reserved = new Dictionary<long, ReservedNumbers>(needed.Count);
         if (needed.Count == 0)
         {
             return reserved;
@@ -100,13 +101,17 @@ internal static class SendStatements
             sql.Append(CultureInfo.InvariantCulture, $"""SELECT "Id" FROM "{ChatTables.Chats}" WHERE "Id" IN ({chats}) ORDER BY "Id" FOR UPDATE; """);
         }
 
-        sql.Append(CultureInfo.InvariantCulture, $"""UPDATE "{ChatTables.Chats}" SET "LastSequence" = "LastSequence" + CASE "Id" """);
+        var counts = new StringBuilder("CASE \"Id\"");
         foreach (var (chatId, count) in needed)
         {
-            sql.Append(CultureInfo.InvariantCulture, $" WHEN {chatId} THEN {count}");
+            counts.Append(CultureInfo.InvariantCulture, $" WHEN {chatId} THEN {count}");
         }
 
-        sql.Append(CultureInfo.InvariantCulture, $""" END WHERE "Id" IN ({chats}) RETURNING "Id", "LastSequence" """);
+        counts.Append(" END");
+        sql.Append(CultureInfo.InvariantCulture, $"""
+            UPDATE "{ChatTables.Chats}" SET "LastSequence" = "LastSequence" + {counts}, "Seq" = "Seq" + {counts}
+            WHERE "Id" IN ({chats}) RETURNING "Id", "LastSequence", "Seq"
+            """);
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql.ToString();
@@ -115,9 +120,9 @@ internal static class SendStatements
         {
             while (await reader.ReadAsync().ConfigureAwait(false))
             {
-                if (reader.FieldCount == 2)
+                if (reader.FieldCount == 3)
                 {
-                    reserved[reader.GetInt64(0)] = reader.GetInt64(1);
+                    reserved[reader.GetInt64(0)] = new ReservedNumbers(reader.GetInt64(1), reader.GetInt64(2));
                 }
             }
         }
@@ -133,11 +138,11 @@ internal static class SendStatements
         {
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            var sql = new StringBuilder($"""INSERT INTO "{ChatTables.Messages}" ("ChatId", "Sequence", "SenderId", "Text", "SentAt", "ClientId") VALUES """);
+            var sql = new StringBuilder($"""INSERT INTO "{ChatTables.Messages}" ("ChatId", "Sequence", "Seq", "SenderId", "Text", "SentAt", "ClientId") VALUES """);
             for (var row = 0; row < chunk.Length; row++)
             {
                 var m = chunk[row];
-                sql.Append(row == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({m.ChatId}, {m.Sequence}, {m.SenderId}, @t{row}, @a{row}, @k{row})");
+                sql.Append(row == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({m.ChatId}, {m.Sequence}, {m.Seq}, {m.SenderId}, @t{row}, @a{row}, @k{row})");
                 AddParameter(command, $"@t{row}", m.Text);
                 AddParameter(command, $"@a{row}", m.SentAt);
                 AddParameter(command, $"@k{row}", (object?)m.ClientId ?? DBNull.Value);

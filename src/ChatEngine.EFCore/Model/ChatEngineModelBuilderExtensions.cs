@@ -46,9 +46,18 @@ public static class ChatEngineModelBuilderExtensions
             message.Property(m => m.ClientId).HasMaxLength(200);
             // History, catch-up and the chat list's last message are all keyset reads on this index.
             message.HasIndex(m => new { m.ChatId, m.Sequence }).IsUnique();
+            // Catch-up reads a chat's messages by their change number.
+            message.HasIndex(m => new { m.ChatId, m.Seq }).IsUnique();
             // NULL client ids are distinct on both databases, so only real keys collide.
             message.HasIndex(m => new { m.ChatId, m.SenderId, m.ClientId }).IsUnique();
             message.HasOne<ChatEntity>().WithMany().HasForeignKey(m => m.ChatId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<ChangeEntity>(change =>
+        {
+            change.ToTable(ChatTables.Changes);
+            change.HasKey(c => new { c.ChatId, c.Seq });
+            change.HasOne<ChatEntity>().WithMany().HasForeignKey(c => c.ChatId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<ReadMarkEntity>(mark =>

@@ -7,6 +7,7 @@ internal static class ChatTables
     public const string Members = "ChatEngineMembers";
     public const string Bars = "ChatEngineBars";
     public const string Messages = "ChatEngineMessages";
+    public const string Changes = "ChatEngineChanges";
     public const string ReadMarks = "ChatEngineReadMarks";
     public const string LastSeen = "ChatEngineLastSeen";
 }

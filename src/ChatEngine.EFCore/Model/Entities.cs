@@ -14,6 +14,9 @@ internal sealed class ChatEntity
     public DateTime CreatedAt { get; set; }
     public long LastSequence { get; set; }
 
+    /// <summary>The number of the chat's newest change: messages and the changes of <see cref="ChangeEntity"/>.</summary>
+    public long Seq { get; set; }
+
     public Chat ToChat() => new()
     {
         Id = Id,
@@ -23,6 +26,7 @@ internal sealed class ChatEntity
         Pair = PairLowUserId is { } low && PairHighUserId is { } high ? new PrivatePair(low, high) : null,
         CreatedAt = EntityTime.FromStored(CreatedAt),
         LastSequence = LastSequence,
+        Seq = Seq,
     };
 }
 
@@ -59,6 +63,7 @@ internal sealed class MessageEntity
     public long Id { get; set; }
     public long ChatId { get; set; }
     public long Sequence { get; set; }
+    public long Seq { get; set; }
     public long SenderId { get; set; }
     public string Text { get; set; } = string.Empty;
     public DateTime SentAt { get; set; }
@@ -69,11 +74,25 @@ internal sealed class MessageEntity
         Id = Id,
         ChatId = ChatId,
         Sequence = Sequence,
+        Seq = Seq,
         SenderId = SenderId,
         Text = Text,
         SentAt = EntityTime.FromStored(SentAt),
         ClientId = ClientId,
     };
+}
+
+/// <summary>
+/// A numbered change of a chat other than a new message (messages carry their own number). What it
+/// says is kept as JSON (<see cref="ChangeData"/>), so changes the next versions add need no new columns.
+/// </summary>
+internal sealed class ChangeEntity
+{
+    public long ChatId { get; set; }
+    public long Seq { get; set; }
+    public ChatChangeKind Kind { get; set; }
+    public DateTime At { get; set; }
+    public string Data { get; set; } = "{}";
 }
 
 internal sealed class ReadMarkEntity

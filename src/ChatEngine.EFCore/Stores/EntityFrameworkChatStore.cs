@@ -4,7 +4,7 @@ namespace ChatEngine.EntityFrameworkCore;
 
 /// <summary>Chats, memberships, read marks and last-seen times in any DbContext whose model has <c>UseChatEngine()</c>.</summary>
 /// <typeparam name="TContext">The DbContext.</typeparam>
-public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMemberStore, ILastSeenStore
+public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMemberStore, ILastSeenStore, IChatChangeLog
     where TContext : DbContext
 {
     private readonly Lazy<TContext> _context;
@@ -30,6 +30,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     private DbSet<MessageEntity> Messages => Db.Set<MessageEntity>();
     private DbSet<ReadMarkEntity> ReadMarks => Db.Set<ReadMarkEntity>();
     private DbSet<LastSeenEntity> LastSeen => Db.Set<LastSeenEntity>();
+    private DbSet<ChangeEntity> Changes => Db.Set<ChangeEntity>();
 
     /// <summary>
     /// A transaction of this call's own, or none when the call runs inside a chat's unit of work
@@ -69,6 +70,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
             PairLowUserId = pair.LowUserId,
             PairHighUserId = pair.HighUserId,
             CreatedAt = EntityTime.ToStored(createdAt),
+            Seq = 1,
         };
         try
         {
@@ -81,9 +83,10 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
                 new() { ChatId = chat.Id, UserId = pair.HighUserId, JoinedAt = chat.CreatedAt },
             ];
             Members.AddRange(members);
+            var created = Changes.Add(Creation(chat, null, members)).Entity;
             await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await CommitIfOwnAsync(transaction, cancellationToken).ConfigureAwait(false);
-            Forget([chat, .. members]);
+            Forget([chat, created, .. members]);
             return (chat.ToChat(), true);
         }
         catch (DbUpdateException)
@@ -104,7 +107,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     public async Task<Chat> CreateGroupAsync(NewGroup group, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(group);
-        var chat = new ChatEntity { Kind = ChatKind.Group, Name = group.Name, JoinCode = group.JoinCode, CreatedAt = EntityTime.ToStored(group.CreatedAt) };
+        var chat = new ChatEntity { Kind = ChatKind.Group, Name = group.Name, JoinCode = group.JoinCode, CreatedAt = EntityTime.ToStored(group.CreatedAt), Seq = 1 };
         try
         {
             await using var transaction = await BeginUnlessInUnitAsync(cancellationToken).ConfigureAwait(false);
@@ -113,9 +116,10 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
             var members = group.Members.DistinctBy(m => m.UserId)
                 .Select(m => new ChatMemberEntity { ChatId = chat.Id, UserId = m.UserId, Role = m.Role, JoinedAt = chat.CreatedAt }).ToArray();
             Members.AddRange(members);
+            var created = Changes.Add(Creation(chat, members.FirstOrDefault(m => m.Role == ChatRole.Owner)?.UserId, members)).Entity;
             await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await CommitIfOwnAsync(transaction, cancellationToken).ConfigureAwait(false);
-            Forget([chat, .. members]);
+            Forget([chat, created, .. members]);
             return chat.ToChat();
         }
         catch (DbUpdateException ex)
@@ -165,12 +169,61 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     {
         await using var transaction = await BeginUnlessInUnitAsync(cancellationToken).ConfigureAwait(false);
         await ReadMarks.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        await Changes.Where(c => c.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Messages.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Members.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Bars.Where(b => b.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Chats.Where(c => c.Id == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await CommitIfOwnAsync(transaction, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <inheritdoc />
+    public async Task<long> AppendAsync(ChatChange change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        await using var transaction = await BeginUnlessInUnitAsync(cancellationToken).ConfigureAwait(false);
+
+        // The same counter the send path raises, in the same row: numbers stay gapless across both.
+        var seq = await Db.Database
+            .SqlQueryRaw<long>($$"""UPDATE "{{ChatTables.Chats}}" SET "Seq" = "Seq" + 1 WHERE "Id" = {0} RETURNING "Seq" AS "Value" """, change.ChatId)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        if (seq.Count == 0)
+        {
+            return 0;
+        }
+
+        var entity = Changes.Add(ChangeData.ToEntity(change, seq[0])).Entity;
+        await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await CommitIfOwnAsync(transaction, cancellationToken).ConfigureAwait(false);
+        Forget([entity]);
+        return seq[0];
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ChatLogEntry>> GetAfterAsync(long chatId, long afterSeq, int limit, CancellationToken cancellationToken)
+    {
+        // Both lists are read by their (chat, seq) keys; the first `limit` of their merge is the page.
+        var messages = await Messages.AsNoTracking().Where(m => m.ChatId == chatId && m.Seq > afterSeq)
+            .OrderBy(m => m.Seq).Take(limit).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var changes = await Changes.AsNoTracking().Where(c => c.ChatId == chatId && c.Seq > afterSeq)
+            .OrderBy(c => c.Seq).Take(limit).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return messages.Select(m => new ChatLogEntry(m.Seq, m.ToMessage(), null))
+            .Concat(changes.Select(c => new ChatLogEntry(c.Seq, null, ChangeData.FromEntity(c))))
+            .OrderBy(e => e.Seq)
+            .Take(limit)
+            .ToArray();
+    }
+
+    private static ChangeEntity Creation(ChatEntity chat, long? byUserId, IEnumerable<ChatMemberEntity> members) => ChangeData.ToEntity(
+        new ChatChange
+        {
+            ChatId = chat.Id,
+            Kind = ChatChangeKind.MemberAdded,
+            Time = EntityTime.FromStored(chat.CreatedAt),
+            ByUserId = byUserId,
+            Members = members.Select(m => new ChangedMember(m.UserId, m.Role)).ToArray(),
+        },
+        seq: 1);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<ChatSummary>> GetSummariesAsync(long userId, ChatKind kind, CancellationToken cancellationToken)

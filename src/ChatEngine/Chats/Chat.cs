@@ -33,6 +33,12 @@ public sealed record Chat
 
     /// <summary>The sequence number of the newest message; 0 when there is none. It only grows.</summary>
     public long LastSequence { get; init; }
+
+    /// <summary>
+    /// The number of the chat's newest change (see <see cref="IChatChangeLog"/>); 0 when there is none.
+    /// It only grows. A store without a change log leaves it 0 and the engine uses <see cref="LastSequence"/>.
+    /// </summary>
+    public long Seq { get; init; }
 }
 
 /// <summary>The two users of a private chat, the lower id first, so one pair has one key.</summary>

@@ -135,6 +135,7 @@ public sealed class ChatService
             HasMore = hasMore,
             IsOnline = presence.Values.Any(p => p.IsOnline),
             LastSeen = presence.Values.Max(p => p.LastSeen),
+            Seq = ChatChanges.SeqOf(_chats, chat),
         };
     }
 
@@ -231,6 +232,6 @@ public sealed class ChatService
         return (users.GetValueOrDefault(otherId) ?? ChatAccess.UnknownUser(otherId)).UserName;
     }
 
-    private static ChatListItem ToListItem(ChatSummary summary, string title) =>
-        new(summary.Chat.Id, title, summary.LastMessage?.Text, summary.Unread, summary.LastActivityAt);
+    private ChatListItem ToListItem(ChatSummary summary, string title) =>
+        new(summary.Chat.Id, title, summary.LastMessage?.Text, summary.Unread, summary.LastActivityAt) { Seq = ChatChanges.SeqOf(_chats, summary.Chat) };
 }

@@ -6,7 +6,11 @@ namespace ChatEngine;
 /// <param name="LastMessage">The newest message's text, if any.</param>
 /// <param name="Unread">Messages the user has not read.</param>
 /// <param name="Time">The newest activity: the last message's time, or the chat's creation.</param>
-public sealed record ChatListItem(long ChatId, string Title, string? LastMessage, long Unread, DateTimeOffset Time);
+public sealed record ChatListItem(long ChatId, string Title, string? LastMessage, long Unread, DateTimeOffset Time)
+{
+    /// <summary>The chat's change number when the list was read: following the chat from it misses nothing.</summary>
+    public long Seq { get; init; }
+}
 
 /// <summary>Who read a message and when.</summary>
 public sealed record MessageReader(long UserId, string UserName, DateTimeOffset ReadAt);
@@ -52,6 +56,9 @@ public sealed record ChatDetail
 
     /// <summary>The join code, shown to admins only.</summary>
     public string? JoinCode => Viewer.IsAdmin ? Chat.JoinCode : null;
+
+    /// <summary>The chat's change number, read before the page: following the chat from it may repeat a change the page shows, but never misses one.</summary>
+    public long Seq { get; init; }
 }
 
 /// <summary>A group with its members, as returned by group operations.</summary>
@@ -60,6 +67,9 @@ public sealed record ChatDetail
 /// <param name="Viewer">The caller's membership.</param>
 public sealed record GroupView(Chat Chat, IReadOnlyList<ChatMemberView> Members, ChatMember Viewer)
 {
+    /// <summary>The chat's change number when the group was read.</summary>
+    public long Seq { get; init; }
+
     /// <summary>The join code, shown to admins only.</summary>
     public string? JoinCode => Viewer.IsAdmin ? Chat.JoinCode : null;
 }

@@ -51,9 +51,23 @@ public sealed class GroupService
             throw TooManyMembers();
         }
 
+        var createdAt = _time.GetUtcNow();
         var chat = await WithFreshJoinCodeAsync(code => _chats.CreateGroupAsync(
-            new NewGroup { Name = groupName, JoinCode = code, CreatedAt = _time.GetUtcNow(), Members = members }, cancellationToken)).ConfigureAwait(false);
-        await PublishAsync([Change(chat.Id, null, MembershipChange.Added, members.Select(m => m.UserId))]).ConfigureAwait(false);
+            new NewGroup { Name = groupName, JoinCode = code, CreatedAt = createdAt, Members = members }, cancellationToken)).ConfigureAwait(false);
+
+        // The store logged the creation as change 1 (see IChatChangeLog); this is that change.
+        var names = others.Append(creator).DistinctBy(u => u.Id).ToDictionary(u => u.Id);
+        var created = new ChatChange
+        {
+            ChatId = chat.Id,
+            Seq = _chats is IChatChangeLog ? 1 : 0,
+            Kind = ChatChangeKind.MemberAdded,
+            Time = createdAt,
+            ByUserId = creator.Id,
+            Members = members.Select(m => new ChangedMember(m.UserId, m.Role) { UserName = names[m.UserId].UserName }).ToArray(),
+        };
+        var memberIds = members.Select(m => m.UserId).ToArray();
+        await PublishAsync([Change(chat.Id, null, MembershipChange.Added, memberIds), new ChatChanged(created, memberIds)]).ConfigureAwait(false);
         return await GetGroupAsync(userId, chat.Id, cancellationToken).ConfigureAwait(false);
     }
 
@@ -67,7 +81,7 @@ public sealed class GroupService
         }
 
         var members = await _members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false);
-        return new GroupView(chat, await _access.GetMemberViewsAsync(members, cancellationToken).ConfigureAwait(false), member);
+        return new GroupView(chat, await _access.GetMemberViewsAsync(members, cancellationToken).ConfigureAwait(false), member) { Seq = ChatChanges.SeqOf(_chats, chat) };
     }
 
     /// <summary>Joins the group whose code this is. Joining twice is harmless.</summary>
@@ -100,7 +114,7 @@ public sealed class GroupService
                 throw new ChatException(ChatErrorKind.Forbidden, ChatErrorCodes.Removed, "An admin removed you from this group; ask an admin to add you again.");
             }
 
-            return await AddLockedAsync(chat.Id, [userId], token).ConfigureAwait(false);
+            return await AddLockedAsync(chat.Id, [userId], userId, token).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         await PublishAsync(changes).ConfigureAwait(false);
         return (chat, changes.Count > 0);
@@ -114,7 +128,7 @@ public sealed class GroupService
         var changes = await _units.RunAsync(chatId, async token =>
         {
             await _access.RequireGroupAdminAsync(userId, chatId, token).ConfigureAwait(false);
-            return await AddLockedAsync(chatId, users.Select(u => u.Id).ToArray(), token).ConfigureAwait(false);
+            return await AddLockedAsync(chatId, users.Select(u => u.Id).ToArray(), userId, token).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         await PublishAsync(changes).ConfigureAwait(false);
         return await GetGroupAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
@@ -140,8 +154,7 @@ public sealed class GroupService
                 throw OwnerProtected();
             }
 
-            var removed = await RemoveLockedAsync(chatId, target.UserId, bar: true, token).ConfigureAwait(false);
-            return removed is null ? [] : [removed];
+            return await RemoveLockedAsync(chatId, target, MemberRemovalReason.Removed, userId, token).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         await PublishAsync(changes).ConfigureAwait(false);
     }
@@ -159,8 +172,19 @@ public sealed class GroupService
     {
         var groupName = ValidateName(name);
         await _access.RequireGroupAdminAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
-        await _chats.SetNameAsync(chatId, groupName, cancellationToken).ConfigureAwait(false);
-        await PublishMemberChangeAsync(chatId, null, MembershipChange.ChatUpdated, cancellationToken).ConfigureAwait(false);
+        var changes = await _units.RunAsync(chatId, async token =>
+        {
+            var (chat, _) = await _access.RequireGroupAdminAsync(userId, chatId, token).ConfigureAwait(false);
+            if (chat.Name == groupName || !await _chats.SetNameAsync(chatId, groupName, token).ConfigureAwait(false))
+            {
+                return []; // The same name again changes nothing, so it takes no number.
+            }
+
+            var members = (await _members.GetMembersAsync(chatId, token).ConfigureAwait(false)).Select(m => m.UserId).ToArray();
+            var renamed = new ChatChange { ChatId = chatId, Kind = ChatChangeKind.ChatUpdated, Time = _time.GetUtcNow(), ByUserId = userId, Name = groupName };
+            return new List<ChatEvent> { Change(chatId, null, MembershipChange.ChatUpdated, members), await LogAsync(renamed, members, token).ConfigureAwait(false) };
+        }, cancellationToken).ConfigureAwait(false);
+        await PublishAsync(changes).ConfigureAwait(false);
         return await GetGroupAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
     }
 
@@ -203,17 +227,17 @@ public sealed class GroupService
     {
         var deleted = await _units.RunAsync(chatId, async token =>
         {
-            var (_, member) = await _access.RequireGroupAdminAsync(userId, chatId, token).ConfigureAwait(false);
+            var (chat, member) = await _access.RequireGroupAdminAsync(userId, chatId, token).ConfigureAwait(false);
             if (member.Role != ChatRole.Owner)
             {
                 throw new ChatException(ChatErrorKind.Forbidden, ChatErrorCodes.NotOwner, "Only the group's owner can delete it.");
             }
 
-            var members = await _members.GetMembersAsync(chatId, token).ConfigureAwait(false);
+            var members = (await _members.GetMembersAsync(chatId, token).ConfigureAwait(false)).Select(m => m.UserId).ToArray();
             await _chats.DeleteAsync(chatId, token).ConfigureAwait(false);
-            return Change(chatId, null, MembershipChange.ChatDeleted, members.Select(m => m.UserId));
+            return new List<ChatEvent> { Change(chatId, null, MembershipChange.ChatDeleted, members), Deleted(chatId, chat.Seq, userId, members) };
         }, cancellationToken).ConfigureAwait(false);
-        await PublishAsync([deleted]).ConfigureAwait(false);
+        await PublishAsync(deleted).ConfigureAwait(false);
     }
 
     private async Task ChangeRoleAsync(long userId, long chatId, string? userName, ChatRole role, CancellationToken cancellationToken)
@@ -232,8 +256,7 @@ public sealed class GroupService
                 return [];
             }
 
-            var members = await _members.GetMembersAsync(chatId, token).ConfigureAwait(false);
-            return new List<ChatMembershipChanged> { Change(chatId, target.UserId, MembershipChange.RoleChanged, members.Select(m => m.UserId)) };
+            return await RoleChangedAsync(chatId, target.UserId, role, userId, token).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         await PublishAsync(changes).ConfigureAwait(false);
     }
@@ -242,7 +265,7 @@ public sealed class GroupService
     /// Adds users within the chat's unit of work, so racing joins and adds never pass the member
     /// cap between the count and the insert. Users already in it are left as they are.
     /// </summary>
-    private async Task<List<ChatMembershipChanged>> AddLockedAsync(long chatId, IReadOnlyCollection<long> userIds, CancellationToken cancellationToken)
+    private async Task<List<ChatEvent>> AddLockedAsync(long chatId, IReadOnlyCollection<long> userIds, long byUserId, CancellationToken cancellationToken)
     {
         var current = await _members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false);
         var newcomers = userIds.Where(id => current.All(m => m.UserId != id)).Distinct().ToArray();
@@ -252,14 +275,22 @@ public sealed class GroupService
         }
 
         var members = current.Select(m => m.UserId).ToList();
-        var changes = new List<ChatMembershipChanged>();
+        var changes = new List<ChatEvent>();
+        var added = new List<ChangedMember>();
         foreach (var newcomer in newcomers)
         {
             if (await _members.AddAsync(chatId, newcomer, ChatRole.Member, _time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
             {
                 members.Add(newcomer);
+                added.Add(new ChangedMember(newcomer, ChatRole.Member));
                 changes.Add(Change(chatId, newcomer, MembershipChange.Added, members));
             }
+        }
+
+        if (added.Count > 0)
+        {
+            var change = new ChatChange { ChatId = chatId, Kind = ChatChangeKind.MemberAdded, Time = _time.GetUtcNow(), ByUserId = byUserId, Members = added };
+            changes.Add(await LogAsync(change, members, cancellationToken).ConfigureAwait(false));
         }
 
         return changes;
@@ -269,7 +300,7 @@ public sealed class GroupService
     /// Leaving, within the chat's unit of work: of two racing leaves, the second sees the first, so
     /// an emptied group is deleted and a group losing its owner or last admin always gets one.
     /// </summary>
-    private async Task<List<ChatMembershipChanged>> LeaveLockedAsync(long userId, long chatId, CancellationToken cancellationToken)
+    private async Task<List<ChatEvent>> LeaveLockedAsync(long userId, long chatId, CancellationToken cancellationToken)
     {
         var (chat, member) = await _access.RequireMemberAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
         if (chat.Kind != ChatKind.Group)
@@ -277,17 +308,14 @@ public sealed class GroupService
             throw ChatErrors.NotAGroup();
         }
 
-        var changes = new List<ChatMembershipChanged>();
-        if (await RemoveLockedAsync(chatId, userId, bar: false, cancellationToken).ConfigureAwait(false) is { } removed)
-        {
-            changes.Add(removed);
-        }
-
+        var changes = await RemoveLockedAsync(chatId, member, MemberRemovalReason.Left, userId, cancellationToken).ConfigureAwait(false);
         var remaining = await _members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false);
         if (remaining.Count == 0)
         {
+            var lastSeq = changes.OfType<ChatChanged>().LastOrDefault()?.Change.Seq ?? chat.Seq;
             await _chats.DeleteAsync(chatId, cancellationToken).ConfigureAwait(false);
             changes.Add(Change(chatId, null, MembershipChange.ChatDeleted, [userId]));
+            changes.Add(Deleted(chatId, lastSeq, byUserId: null, [userId]));
             return changes;
         }
 
@@ -305,7 +333,7 @@ public sealed class GroupService
 
         if (successor is not null && await _members.SetRoleAsync(chatId, successor.UserId, successorRole, cancellationToken).ConfigureAwait(false))
         {
-            changes.Add(Change(chatId, successor.UserId, MembershipChange.RoleChanged, remaining.Select(m => m.UserId)));
+            changes.AddRange(await RoleChangedAsync(chatId, successor.UserId, successorRole, byUserId: null, cancellationToken).ConfigureAwait(false));
         }
 
         return changes;
@@ -370,14 +398,49 @@ public sealed class GroupService
         }
     }
 
-    /// <summary>The removed member hears of their own removal too, so their open connections close.</summary>
-    private async Task<ChatMembershipChanged?> RemoveLockedAsync(long chatId, long userId, bool bar, CancellationToken cancellationToken)
+    /// <summary>
+    /// Removes a member (an admin removing them bars them from rejoining by code). The removed member
+    /// hears of their own removal too, so their open connections close.
+    /// </summary>
+    private async Task<List<ChatEvent>> RemoveLockedAsync(long chatId, ChatMember member, MemberRemovalReason reason, long byUserId, CancellationToken cancellationToken)
     {
-        var before = await _members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false);
-        return await _members.RemoveAsync(chatId, userId, bar, cancellationToken).ConfigureAwait(false)
-            ? Change(chatId, userId, MembershipChange.Removed, before.Select(m => m.UserId))
-            : null;
+        var before = (await _members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false)).Select(m => m.UserId).ToArray();
+        if (!await _members.RemoveAsync(chatId, member.UserId, bar: reason == MemberRemovalReason.Removed, cancellationToken).ConfigureAwait(false))
+        {
+            return [];
+        }
+
+        var change = new ChatChange
+        {
+            ChatId = chatId, Kind = ChatChangeKind.MemberRemoved, Time = _time.GetUtcNow(), ByUserId = byUserId, Reason = reason,
+            Members = [new ChangedMember(member.UserId, member.Role)],
+        };
+        return [Change(chatId, member.UserId, MembershipChange.Removed, before), await LogAsync(change, before, cancellationToken).ConfigureAwait(false)];
     }
+
+    private async Task<List<ChatEvent>> RoleChangedAsync(long chatId, long userId, ChatRole role, long? byUserId, CancellationToken cancellationToken)
+    {
+        var members = (await _members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false)).Select(m => m.UserId).ToArray();
+        var change = new ChatChange
+        {
+            ChatId = chatId, Kind = ChatChangeKind.RoleChanged, Time = _time.GetUtcNow(), ByUserId = byUserId, Members = [new ChangedMember(userId, role)],
+        };
+        return [Change(chatId, userId, MembershipChange.RoleChanged, members), await LogAsync(change, members, cancellationToken).ConfigureAwait(false)];
+    }
+
+    /// <summary>Numbers a change in the chat's log (inside the chat's unit, so it commits with what it records) and names its members.</summary>
+    private async Task<ChatChanged> LogAsync(ChatChange change, IReadOnlyCollection<long> affected, CancellationToken cancellationToken)
+    {
+        var seq = _chats is IChatChangeLog log ? await log.AppendAsync(change, cancellationToken).ConfigureAwait(false) : 0;
+        var users = await _users.GetByIdsAsync(change.Members.Select(m => m.UserId).ToArray(), cancellationToken).ConfigureAwait(false);
+        var named = ChatChanges.WithNames(change with { Seq = seq }, id => users.GetValueOrDefault(id) ?? ChatAccess.UnknownUser(id));
+        return new ChatChanged(named, affected.ToArray());
+    }
+
+    /// <summary>A deleted chat keeps no log, so its last change takes the next number without being stored.</summary>
+    private ChatChanged Deleted(long chatId, long lastSeq, long? byUserId, IReadOnlyCollection<long> affected) => new(
+        new ChatChange { ChatId = chatId, Seq = _chats is IChatChangeLog ? lastSeq + 1 : 0, Kind = ChatChangeKind.ChatDeleted, Time = _time.GetUtcNow(), ByUserId = byUserId },
+        affected.ToArray());
 
     private async Task PublishMemberChangeAsync(long chatId, long? userId, MembershipChange change, CancellationToken cancellationToken)
     {
@@ -389,7 +452,7 @@ public sealed class GroupService
         new(chatId, userId, change, affected.ToArray());
 
     // Published once the unit committed; the changes are stored, so telling clients must not be cancelled half-way.
-    private async Task PublishAsync(IReadOnlyList<ChatMembershipChanged> changes)
+    private async Task PublishAsync(IReadOnlyList<ChatEvent> changes)
     {
         foreach (var change in changes)
         {

@@ -5,7 +5,7 @@ namespace ChatEngine.InMemory;
 /// One lock guards all state, which keeps every compound write (a send moves the chat's sequence,
 /// adds the message and moves the sender's read position) atomic without further thought.
 /// </summary>
-public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageStore, ILastSeenStore
+public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageStore, ILastSeenStore, IChatChangeLog
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<long, Chat> _chats = [];
@@ -18,6 +18,9 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
     private readonly Dictionary<long, List<ReadMark>> _readMarks = [];
     private readonly Dictionary<long, DateTimeOffset> _lastSeen = [];
     private readonly HashSet<(long ChatId, long UserId)> _barred = [];
+
+    // Each chat's log, in number order: messages (by id, so a replay shows them as they are now) and other changes.
+    private readonly Dictionary<long, List<(long Seq, long? MessageId, ChatChange? Change)>> _log = [];
     private long _nextChatId;
     private long _nextMessageId;
 
@@ -31,8 +34,9 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
                 return Task.FromResult((_chats[existing], false));
             }
 
-            var chat = new Chat { Id = ++_nextChatId, Kind = ChatKind.Private, Pair = pair, CreatedAt = createdAt };
+            var chat = new Chat { Id = ++_nextChatId, Kind = ChatKind.Private, Pair = pair, CreatedAt = createdAt, Seq = 1 };
             _chats[chat.Id] = chat;
+            LogCreation(chat.Id, createdAt, null, [new(pair.LowUserId, ChatRole.Member), new(pair.HighUserId, ChatRole.Member)]);
             _privateChats[pair] = chat.Id;
             _members[chat.Id] =
             [
@@ -53,8 +57,10 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
                 throw JoinCodeTaken();
             }
 
-            var chat = new Chat { Id = ++_nextChatId, Kind = ChatKind.Group, Name = group.Name, JoinCode = group.JoinCode, CreatedAt = group.CreatedAt };
+            var chat = new Chat { Id = ++_nextChatId, Kind = ChatKind.Group, Name = group.Name, JoinCode = group.JoinCode, CreatedAt = group.CreatedAt, Seq = 1 };
             _chats[chat.Id] = chat;
+            var members = group.Members.DistinctBy(m => m.UserId).Select(m => new ChangedMember(m.UserId, m.Role)).ToArray();
+            LogCreation(chat.Id, group.CreatedAt, members.FirstOrDefault(m => m.Role == ChatRole.Owner)?.UserId, members);
             _joinCodes[group.JoinCode] = chat.Id;
             _members[chat.Id] = group.Members.DistinctBy(m => m.UserId).Select(m => new MemberState(m.UserId, m.Role, group.CreatedAt)).ToList();
             return Task.FromResult(chat);
@@ -145,6 +151,7 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
             }
 
             _members.Remove(chatId);
+            _log.Remove(chatId);
             _barred.RemoveWhere(b => b.ChatId == chatId);
             _readMarks.Remove(chatId);
             if (_messages.Remove(chatId, out var messages))
@@ -335,12 +342,14 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
                 Id = ++_nextMessageId,
                 ChatId = draft.ChatId,
                 Sequence = chat.LastSequence + 1,
+                Seq = chat.Seq + 1,
                 SenderId = draft.SenderId,
                 Text = draft.Text,
                 SentAt = draft.SentAt,
                 ClientId = draft.ClientId,
             };
-            _chats[chat.Id] = chat with { LastSequence = message.Sequence };
+            _chats[chat.Id] = chat with { LastSequence = message.Sequence, Seq = message.Seq };
+            LogOf(chat.Id).Add((message.Seq, message.Id, null));
             if (!_messages.TryGetValue(chat.Id, out var messages))
             {
                 _messages[chat.Id] = messages = [];
@@ -403,6 +412,56 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
             return Task.FromResult<IReadOnlyList<ChatMessage>>(messages.GetRange(start, Math.Min(limit, messages.Count - start)).ToArray());
         }
     }
+
+    /// <inheritdoc />
+    Task<long> IChatChangeLog.AppendAsync(ChatChange change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        lock (_lock)
+        {
+            if (!_chats.TryGetValue(change.ChatId, out var chat))
+            {
+                return Task.FromResult(0L);
+            }
+
+            var seq = chat.Seq + 1;
+            _chats[chat.Id] = chat with { Seq = seq };
+            LogOf(chat.Id).Add((seq, null, change with { Seq = seq, Members = change.Members.Select(m => m with { UserName = "" }).ToArray() }));
+            return Task.FromResult(seq);
+        }
+    }
+
+    /// <inheritdoc />
+    Task<IReadOnlyList<ChatLogEntry>> IChatChangeLog.GetAfterAsync(long chatId, long afterSeq, int limit, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_log.TryGetValue(chatId, out var log))
+            {
+                return Task.FromResult<IReadOnlyList<ChatLogEntry>>([]);
+            }
+
+            // Numbers are 1..n with no gaps, so change n sits at index n - 1.
+            var start = (int)Math.Clamp(afterSeq, 0, log.Count);
+            var entries = log.GetRange(start, Math.Min(limit, log.Count - start))
+                .Select(e => new ChatLogEntry(e.Seq, e.MessageId is { } id ? _messagesById[id] : null, e.Change))
+                .ToArray();
+            return Task.FromResult<IReadOnlyList<ChatLogEntry>>(entries);
+        }
+    }
+
+    private List<(long Seq, long? MessageId, ChatChange? Change)> LogOf(long chatId)
+    {
+        if (!_log.TryGetValue(chatId, out var log))
+        {
+            _log[chatId] = log = [];
+        }
+
+        return log;
+    }
+
+    private void LogCreation(long chatId, DateTimeOffset createdAt, long? byUserId, IReadOnlyList<ChangedMember> members) =>
+        LogOf(chatId).Add((1, null, new ChatChange { ChatId = chatId, Seq = 1, Kind = ChatChangeKind.MemberAdded, Time = createdAt, ByUserId = byUserId, Members = members }));
 
     /// <inheritdoc />
     public Task SetLastSeenAsync(long userId, DateTimeOffset lastSeenAt, CancellationToken cancellationToken)

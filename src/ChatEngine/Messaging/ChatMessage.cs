@@ -12,6 +12,12 @@ public sealed record ChatMessage
     /// <summary>Its position in the chat: 1, 2, 3... unique and gapless per chat.</summary>
     public required long Sequence { get; init; }
 
+    /// <summary>
+    /// Its number in the chat's change log (see <see cref="IChatChangeLog"/>), which counts every change
+    /// of the chat, not only messages. A store without a change log leaves it 0 and the engine uses <see cref="Sequence"/>.
+    /// </summary>
+    public long Seq { get; init; }
+
     /// <summary>Who sent it (always the authenticated user).</summary>
     public required long SenderId { get; init; }
 

@@ -110,14 +110,17 @@ public sealed class MessagingService
     {
         ArgumentNullException.ThrowIfNull(prepared);
         var result = await _messages.AppendAsync(prepared.Draft, cancellationToken).ConfigureAwait(false);
+
+        // A store without a change log numbers messages only: their sequence is their number.
+        var message = result.Message.Seq == 0 ? result.Message with { Seq = result.Message.Sequence } : result.Message;
         if (result.Created)
         {
             _metrics.MessageCommitted();
             // The message is committed: publishing must not be cancelled half-way by the sender leaving.
-            await _events.PublishAsync(new MessageCommitted(result.Message, prepared.Sender), CancellationToken.None).ConfigureAwait(false);
+            await _events.PublishAsync(new MessageCommitted(message, prepared.Sender), CancellationToken.None).ConfigureAwait(false);
         }
 
-        return new SentMessage(result.Message, prepared.Sender, result.Created);
+        return new SentMessage(message, prepared.Sender, result.Created);
     }
 
     /// <summary>

@@ -22,6 +22,29 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.PostgreSql
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChangeEntity", b =>
+                {
+                    b.Property<long>("ChatId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Data")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("integer");
+
+                    b.HasKey("ChatId", "Seq");
+
+                    b.ToTable("ChatEngineChanges", (string)null);
+                });
+
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChatBarEntity", b =>
                 {
                     b.Property<long>("ChatId")
@@ -64,6 +87,9 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.PostgreSql
                         .HasColumnType("bigint");
 
                     b.Property<long?>("PairLowUserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Seq")
                         .HasColumnType("bigint");
 
                     b.HasKey("Id");
@@ -138,6 +164,9 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.PostgreSql
                     b.Property<DateTime>("SentAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<long>("Seq")
+                        .HasColumnType("bigint");
+
                     b.Property<long>("Sequence")
                         .HasColumnType("bigint");
 
@@ -146,6 +175,9 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.PostgreSql
                         .HasColumnType("text");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ChatId", "Seq")
+                        .IsUnique();
 
                     b.HasIndex("ChatId", "Sequence")
                         .IsUnique();
@@ -184,6 +216,15 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.PostgreSql
                         .IsUnique();
 
                     b.ToTable("ChatEngineReadMarks", (string)null);
+                });
+
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChangeEntity", b =>
+                {
+                    b.HasOne("ChatEngine.EntityFrameworkCore.ChatEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ChatId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChatBarEntity", b =>

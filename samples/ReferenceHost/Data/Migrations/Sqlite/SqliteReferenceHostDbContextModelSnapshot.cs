@@ -17,6 +17,29 @@ namespace ReferenceHost.Data.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChangeEntity", b =>
+                {
+                    b.Property<long>("ChatId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Data")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Kind")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ChatId", "Seq");
+
+                    b.ToTable("ChatEngineChanges", (string)null);
+                });
+
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChatBarEntity", b =>
                 {
                     b.Property<long>("ChatId")
@@ -57,6 +80,9 @@ namespace ReferenceHost.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("PairLowUserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Seq")
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
@@ -129,6 +155,9 @@ namespace ReferenceHost.Data.Migrations.Sqlite
                     b.Property<DateTime>("SentAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("Seq")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("Sequence")
                         .HasColumnType("INTEGER");
 
@@ -137,6 +166,9 @@ namespace ReferenceHost.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ChatId", "Seq")
+                        .IsUnique();
 
                     b.HasIndex("ChatId", "Sequence")
                         .IsUnique();
@@ -453,6 +485,15 @@ namespace ReferenceHost.Data.Migrations.Sqlite
                     b.HasIndex("UserId");
 
                     b.ToTable("UserSessions", (string)null);
+                });
+
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChangeEntity", b =>
+                {
+                    b.HasOne("ChatEngine.EntityFrameworkCore.ChatEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ChatId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChatBarEntity", b =>

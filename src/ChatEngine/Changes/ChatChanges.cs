@@ -1,0 +1,126 @@
+using Microsoft.Extensions.Options;
+
+namespace ChatEngine;
+
+/// <summary>A page of a chat's changes as catch-up replays them.</summary>
+/// <param name="Events">Each change as an event (<see cref="MessageCommitted"/> or <see cref="ChatChanged"/>), in number order.</param>
+/// <param name="Seq">The number to follow on from: the last event's, or the chat's current one when nothing more is there.</param>
+/// <param name="HasMore">Whether more changes follow; ask again after <paramref name="Seq"/>.</param>
+/// <param name="Limited">Nothing was replayed because too much changed (or too long ago, or the number is ahead of the chat): reload instead.</param>
+public sealed record ChatChangesPage(IReadOnlyList<ChatEvent> Events, long Seq, bool HasMore, bool Limited);
+
+/// <summary>
+/// The change log as clients read it: every change of a chat after a number, in order, with the rules
+/// of catch-up (<c>limited</c>, page sizes) in one place for every transport.
+/// </summary>
+public sealed class ChatChanges
+{
+    /// <summary>Changes per page when the caller names no limit.</summary>
+    public const int DefaultPageSize = 500;
+
+    /// <summary>Most changes per page.</summary>
+    public const int MaxPageSize = 1000;
+
+    private readonly IChatStore _chats;
+    private readonly IMessageStore _messages;
+    private readonly IChatUserDirectory _users;
+    private readonly ChatAccess _access;
+    private readonly TimeProvider _time;
+    private readonly ChatSyncOptions _options;
+
+    internal ChatChanges(IChatStore chats, IMessageStore messages, IChatUserDirectory users, ChatAccess access, TimeProvider time, IOptions<ChatEngineOptions> options)
+    {
+        _chats = chats;
+        _messages = messages;
+        _users = users;
+        _access = access;
+        _time = time;
+        _options = options.Value.Sync;
+    }
+
+    /// <summary>Whether the store keeps a change log; without one, membership changes have no number and catch-up replays messages only.</summary>
+    public bool IsLogged => _chats is IChatChangeLog;
+
+    /// <summary>
+    /// The changes of a chat after <paramref name="afterSeq"/> for one of its members (anyone else:
+    /// <see cref="ChatErrorCodes.ChatNotFound"/>).
+    /// </summary>
+    public async Task<ChatChangesPage> GetChangesAsync(long userId, long chatId, long afterSeq, int? limit = null, CancellationToken cancellationToken = default)
+    {
+        var pageSize = limit ?? DefaultPageSize;
+        if (afterSeq < 0 || pageSize < 1 || pageSize > MaxPageSize)
+        {
+            throw ChatErrors.Validation(ChatErrorCodes.InvalidPaging, $"after_seq must be a change number and limit between 1 and {MaxPageSize}.");
+        }
+
+        var (chat, _) = await _access.RequireMemberAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(chat, afterSeq, pageSize, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The changes of a chat after <paramref name="afterSeq"/>, with no membership check: for a transport
+    /// filling a gap in what it relays to the chat's members. An empty page if the chat is gone.
+    /// </summary>
+    public async Task<ChatChangesPage> ReadForDeliveryAsync(long chatId, long afterSeq, int limit, CancellationToken cancellationToken = default)
+    {
+        var chat = await _chats.FindByIdAsync(chatId, cancellationToken).ConfigureAwait(false);
+        return chat is null
+            ? new ChatChangesPage([], afterSeq, HasMore: false, Limited: false)
+            : await ReadAsync(chat, afterSeq, Math.Clamp(limit, 1, MaxPageSize), cancellationToken, enforceReplayLimit: false).ConfigureAwait(false);
+    }
+
+    /// <summary>The chat's current number (what a page's <c>seq</c> reports).</summary>
+    public long CurrentSeq(Chat chat)
+    {
+        ArgumentNullException.ThrowIfNull(chat);
+        return SeqOf(_chats, chat);
+    }
+
+    internal static long SeqOf(IChatStore store, Chat chat) => store is IChatChangeLog ? chat.Seq : chat.LastSequence;
+
+    private async Task<ChatChangesPage> ReadAsync(Chat chat, long afterSeq, int pageSize, CancellationToken cancellationToken, bool enforceReplayLimit = true)
+    {
+        var current = CurrentSeq(chat);
+        var limited = new ChatChangesPage([], current, HasMore: false, Limited: true);
+        if (afterSeq > current || (enforceReplayLimit && current - afterSeq > _options.MaxReplay))
+        {
+            return limited;
+        }
+
+        if (afterSeq == current)
+        {
+            return new ChatChangesPage([], current, HasMore: false, Limited: false);
+        }
+
+        var entries = _chats is IChatChangeLog log
+            ? await log.GetAfterAsync(chat.Id, afterSeq, pageSize + 1, cancellationToken).ConfigureAwait(false)
+            : (await _messages.GetAfterAsync(chat.Id, afterSeq, pageSize + 1, cancellationToken).ConfigureAwait(false))
+                .Select(m => new ChatLogEntry(m.Sequence, m with { Seq = m.Sequence }, null)).ToArray();
+
+        // The change right after afterSeq must still be there, and young enough: otherwise the log
+        // was cut (retention) and a replay would skip changes silently.
+        if (enforceReplayLimit && (entries.Count == 0 || entries[0].Seq != afterSeq + 1
+            || entries[0].Time < _time.GetUtcNow() - _options.ChangeLogRetention))
+        {
+            return limited;
+        }
+
+        var hasMore = entries.Count > pageSize;
+        var page = hasMore ? entries.Take(pageSize).ToArray() : entries;
+        var events = await ToEventsAsync(page, cancellationToken).ConfigureAwait(false);
+        return new ChatChangesPage(events, page.Count > 0 ? page[^1].Seq : current, hasMore, Limited: false);
+    }
+
+    private async Task<IReadOnlyList<ChatEvent>> ToEventsAsync(IReadOnlyList<ChatLogEntry> entries, CancellationToken cancellationToken)
+    {
+        var userIds = entries.SelectMany(e => e.Message is { } m ? [m.SenderId] : e.Change!.Members.Select(c => c.UserId)).Distinct().ToArray();
+        var users = await _users.GetByIdsAsync(userIds, cancellationToken).ConfigureAwait(false);
+        ChatUser UserOf(long id) => users.GetValueOrDefault(id) ?? ChatAccess.UnknownUser(id);
+        return entries.Select(e => e.Message is { } message
+            ? (ChatEvent)new MessageCommitted(message, UserOf(message.SenderId))
+            : new ChatChanged(WithNames(e.Change!, UserOf), [])).ToArray();
+    }
+
+    internal static ChatChange WithNames(ChatChange change, Func<long, ChatUser> userOf) =>
+        change with { Members = change.Members.Select(m => m with { UserName = userOf(m.UserId).UserName }).ToArray() };
+}
