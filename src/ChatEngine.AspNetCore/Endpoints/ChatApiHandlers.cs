@@ -34,7 +34,7 @@ internal static class ChatApiHandlers
     public static async Task<Ok<List<GroupListItemResponse>>> ListGroups(HttpContext context, ChatService chats, CancellationToken cancellationToken)
     {
         var list = await chats.GetChatsAsync(Me(context), ChatKind.Group, cancellationToken);
-        return TypedResults.Ok(list.Select(c => new GroupListItemResponse(c.ChatId, c.Title, c.LastMessage, c.Unread, WireTime.Format(c.Time))).ToList());
+        return TypedResults.Ok(list.Select(c => new GroupListItemResponse(c.ChatId, c.Title, c.LastMessage, c.Unread, WireTime.Format(c.Time), c.Seq)).ToList());
     }
 
     public static async Task<Created<GroupResponse>> CreateGroup(
@@ -117,10 +117,43 @@ internal static class ChatApiHandlers
         return TypedResults.Ok(new GroupJoinResponse(group.Id, group.Name ?? string.Empty, joined ? null : "You are already a member of this group."));
     }
 
+    /// <summary>
+    /// <c>GET /chat/{id}/changes?after_seq=N&amp;limit=</c>: the chat's changes after N, in order. Read as
+    /// text, so a malformed number is the contract's <c>invalid_paging</c>, not a binding failure.
+    /// </summary>
+    public static async Task<Ok<ChangesResponse>> GetChanges(
+        HttpContext context, long id, [FromQuery(Name = "after_seq")] string? afterSeq, string? limit, ChatChanges changes, CancellationToken cancellationToken)
+    {
+        if (!TryParseOptional(afterSeq, out var after) || !TryParseOptional(limit, out var size) || size > int.MaxValue)
+        {
+            throw new ChatException(ChatErrorKind.Validation, ChatErrorCodes.InvalidPaging, "after_seq and limit must be whole numbers.");
+        }
+
+        var page = await changes.GetChangesAsync(Me(context), id, after ?? 0, (int?)size, cancellationToken);
+        return TypedResults.Ok(ChangeFrames.ToResponse(page));
+    }
+
+    private static bool TryParseOptional(string? text, out long? value)
+    {
+        value = null;
+        if (text is null)
+        {
+            return true;
+        }
+
+        if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+        {
+            return false;
+        }
+
+        value = parsed;
+        return true;
+    }
+
     private static long Me(HttpContext context) =>
         ChatRequestContext.FindUserId(context) ?? throw new InvalidOperationException("The chat filter lets only authenticated users through.");
 
-    private static ChatListItemResponse ToChatItem(ChatListItem c) => new(c.ChatId, c.Title, c.LastMessage, c.Unread, WireTime.Format(c.Time));
+    private static ChatListItemResponse ToChatItem(ChatListItem c) => new(c.ChatId, c.Title, c.LastMessage, c.Unread, WireTime.Format(c.Time), c.Seq);
 
     private static GroupResponse ToGroup(GroupView group) => new(
         group.Chat.Id,
@@ -130,7 +163,8 @@ internal static class ChatApiHandlers
         group.Members.Where(m => m.Role >= ChatRole.Admin).Select(m => m.User.UserName).ToList(),
         LastMessage: null,
         Unread: 0,
-        WireTime.Format(group.Chat.CreatedAt));
+        WireTime.Format(group.Chat.CreatedAt),
+        group.Seq);
 
     private static ChatDetailResponse ToDetail(ChatDetail detail, long me, bool includeGroup) => new()
     {
@@ -148,6 +182,7 @@ internal static class ChatApiHandlers
         IsOnline = detail.IsOnline,
         LastSeen = WireTime.Format(detail.LastSeen),
         HasMore = detail.HasMore,
+        Seq = detail.Seq,
         Members = includeGroup ? detail.Members.Select(m => m.User.UserName).ToList() : null,
         Admins = includeGroup ? detail.Members.Where(m => m.Role >= ChatRole.Admin).Select(m => m.User.UserName).ToList() : null,
         Code = includeGroup ? detail.JoinCode : null,

@@ -11,14 +11,16 @@ internal sealed record ChatListItemResponse(
     [property: JsonPropertyName("username")] string Username,
     [property: JsonPropertyName("lastMessage")] string? LastMessage,
     [property: JsonPropertyName("unread")] long Unread,
-    [property: JsonPropertyName("time")] string Time);
+    [property: JsonPropertyName("time")] string Time,
+    [property: JsonPropertyName("seq")] long Seq);
 
 internal sealed record GroupListItemResponse(
     [property: JsonPropertyName("id")] long Id,
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("lastMessage")] string? LastMessage,
     [property: JsonPropertyName("unread")] long Unread,
-    [property: JsonPropertyName("time")] string Time);
+    [property: JsonPropertyName("time")] string Time,
+    [property: JsonPropertyName("seq")] long Seq);
 
 internal sealed record GroupResponse(
     [property: JsonPropertyName("id")] long Id,
@@ -28,7 +30,8 @@ internal sealed record GroupResponse(
     [property: JsonPropertyName("admins")] IReadOnlyList<string> Admins,
     [property: JsonPropertyName("lastMessage")] string? LastMessage,
     [property: JsonPropertyName("unread")] long Unread,
-    [property: JsonPropertyName("time")] string Time);
+    [property: JsonPropertyName("time")] string Time,
+    [property: JsonPropertyName("seq")] long Seq);
 
 internal sealed record MessageResponse(
     [property: JsonPropertyName("id")] long Id,
@@ -48,6 +51,7 @@ internal sealed record ChatDetailResponse
     [JsonPropertyName("is_online")] public required bool IsOnline { get; init; }
     [JsonPropertyName("lastseen")] public string? LastSeen { get; init; }
     [JsonPropertyName("has_more")] public required bool HasMore { get; init; }
+    [JsonPropertyName("seq")] public required long Seq { get; init; }
 
     [JsonPropertyName("members")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -108,10 +112,12 @@ internal sealed record MessageFrame
     [JsonPropertyName("read")] public bool Read => false;
     [JsonPropertyName("read_by")] public IReadOnlyList<string> ReadBy => [];
     [JsonPropertyName("client_id")] public string? ClientId { get; init; }
+    [JsonPropertyName("seq")] public required long Seq { get; init; }
 
     public static MessageFrame From(MessageCommitted committed) => new()
     {
         Id = committed.Message.Id,
+        Seq = committed.Message.Seq,
         ChatId = committed.Message.ChatId,
         Sender = committed.Sender.Id,
         SenderUsername = committed.Sender.UserName,

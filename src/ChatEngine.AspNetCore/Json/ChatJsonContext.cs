@@ -26,6 +26,13 @@ namespace ChatEngine.AspNetCore;
 [JsonSerializable(typeof(ErrorFrame))]
 [JsonSerializable(typeof(FileFrame))]
 [JsonSerializable(typeof(IncomingFrame))]
+[JsonSerializable(typeof(MemberAddedFrame))]
+[JsonSerializable(typeof(MemberRemovedFrame))]
+[JsonSerializable(typeof(RoleChangedFrame))]
+[JsonSerializable(typeof(ChatUpdatedFrame))]
+[JsonSerializable(typeof(ChatDeletedFrame))]
+[JsonSerializable(typeof(CaughtUpFrame))]
+[JsonSerializable(typeof(ChangesResponse))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(List<JsonElement>))]
 internal sealed partial class ChatJsonContext : JsonSerializerContext;

@@ -8,8 +8,9 @@ namespace ChatEngine.AspNetCore;
 /// <summary>
 /// Delivers broadcasts, from this host or relayed from another, to the connections on this host:
 /// raw WebSockets through their own queues, SignalR connections one by one (local sends never touch
-/// a backplane). Messages go through <see cref="ChatEventOrdering"/>, so each chat's messages reach
-/// every connection in sequence order and exactly once.
+/// a backplane). Numbered changes (messages and the rest) go through <see cref="ChatEventOrdering"/>,
+/// so each chat's changes reach every connection in <c>seq</c> order and exactly once. A removal or
+/// deletion closes the connections concerned right after its change is delivered to them.
 /// </summary>
 internal sealed partial class ChatBroadcaster
 {
@@ -46,28 +47,16 @@ internal sealed partial class ChatBroadcaster
 
     public void Deliver(ChatBroadcast broadcast)
     {
-        switch (broadcast.Kind)
+        if (broadcast.IsNumbered)
         {
-            case BroadcastKind.Message:
-                var chatId = broadcast.ChatIds[0];
-                _ordering.Deliver(chatId, broadcast.Sequence, () => DeliverNow(chatId, broadcast));
-                break;
-            case BroadcastKind.Removed:
-                foreach (var removedFrom in broadcast.ChatIds)
-                {
-                    // A removal on another host reaches this host's membership cache only this way.
-                    _memberships.Forget(removedFrom, broadcast.UserId);
-                    Disconnect(removedFrom, broadcast.UserId);
-                }
+            var chatId = broadcast.ChatIds[0];
+            _ordering.Deliver(chatId, broadcast.Seq, () => DeliverNow(chatId, broadcast));
+            return;
+        }
 
-                break;
-            default:
-                foreach (var target in broadcast.ChatIds)
-                {
-                    DeliverNow(target, broadcast);
-                }
-
-                break;
+        foreach (var target in broadcast.ChatIds)
+        {
+            DeliverNow(target, broadcast);
         }
     }
 
@@ -81,28 +70,38 @@ internal sealed partial class ChatBroadcaster
     private void DeliverNow(long chatId, ChatBroadcast broadcast)
     {
         var chatSockets = _sockets.ChatSockets(chatId);
-        long? messageId = broadcast.Kind == BroadcastKind.Message ? broadcast.MessageId : null;
         foreach (var socket in chatSockets)
         {
-            socket.Deliver(broadcast.Frame, messageId);
+            socket.Deliver(broadcast);
         }
 
         var hubConnections = _hubConnections.InChat(chatId, userId: null);
         _metrics.Delivered(chatSockets.Length + hubConnections.Count);
-        if (hubConnections.Count == 0)
+        if (hubConnections.Count > 0)
         {
-            return;
+            var element = JsonSerializer.Deserialize(broadcast.Frame, ChatJsonContext.Default.JsonElement);
+            foreach (var connectionId in hubConnections)
+            {
+                Observe(_hub.Clients.Client(connectionId).SendAsync(broadcast.EventName, element, CancellationToken.None));
+            }
         }
 
-        var element = JsonSerializer.Deserialize(broadcast.Frame, ChatJsonContext.Default.JsonElement);
-        foreach (var connectionId in hubConnections)
+        switch (broadcast.Kind)
         {
-            Observe(_hub.Clients.Client(connectionId).SendAsync(broadcast.EventName, element, CancellationToken.None));
+            case BroadcastKind.MemberRemoved:
+                Disconnect(chatId, broadcast.UserId);
+                break;
+            case BroadcastKind.ChatDeleted:
+                Disconnect(chatId, userId: null);
+                break;
         }
     }
 
     private void Disconnect(long chatId, long? userId)
     {
+        // A removal on another host reaches this host's membership cache only this way.
+        _memberships.Forget(chatId, userId);
+
         // Membership is checked on every operation too; closing just stops what a removed user still receives.
         _sockets.Disconnect(chatId, userId);
         foreach (var connectionId in _hubConnections.InChat(chatId, userId))
@@ -114,27 +113,23 @@ internal sealed partial class ChatBroadcaster
     private async Task<IReadOnlyList<(long Sequence, Action Deliver)>> ReadMissedAsync(long chatId, long from, long until)
     {
         await using var scope = _scopes.CreateAsyncScope();
-        var messages = scope.ServiceProvider.GetRequiredService<IMessageStore>();
-        var users = scope.ServiceProvider.GetRequiredService<IChatUserDirectory>();
+        var changes = scope.ServiceProvider.GetRequiredService<ChatChanges>();
         var missed = new List<(long, Action)>();
         var after = from - 1;
         while (after + 1 < until)
         {
-            var page = await messages.GetAfterAsync(chatId, after, MissedPage, CancellationToken.None).ConfigureAwait(false);
-            var senders = await users.GetByIdsAsync(page.Select(m => m.SenderId).Distinct().ToArray(), CancellationToken.None).ConfigureAwait(false);
-            foreach (var message in page.TakeWhile(m => m.Sequence < until))
+            var page = await changes.ReadForDeliveryAsync(chatId, after, MissedPage, CancellationToken.None).ConfigureAwait(false);
+            foreach (var broadcast in page.Events.Select(ChatEventFanOut.ToBroadcast).TakeWhile(b => b!.Seq < until))
             {
-                var sender = senders.GetValueOrDefault(message.SenderId) ?? new ChatUser(message.SenderId, "");
-                var broadcast = ChatEventFanOut.ToBroadcast(new MessageCommitted(message, sender))!;
-                missed.Add((message.Sequence, () => DeliverNow(chatId, broadcast)));
+                missed.Add((broadcast!.Seq, () => DeliverNow(chatId, broadcast)));
             }
 
-            if (page.Count < MissedPage)
+            if (!page.HasMore)
             {
                 break;
             }
 
-            after = page[^1].Sequence;
+            after = page.Seq;
         }
 
         if (missed.Count > 0)

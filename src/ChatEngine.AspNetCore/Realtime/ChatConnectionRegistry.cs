@@ -53,7 +53,7 @@ internal sealed class ChatConnectionRegistry
     {
         foreach (var socket in ChatSockets(chatId).Where(s => userId is null || s.UserId == userId))
         {
-            socket.Abort();
+            socket.CloseAfterQueued();
         }
 
         foreach (var socket in FileSockets(chatId).Where(s => userId is null || s.UserId == userId))

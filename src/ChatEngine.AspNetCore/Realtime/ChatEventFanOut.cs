@@ -26,25 +26,36 @@ internal sealed class ChatEventFanOut(ChatBroadcaster broadcaster, IChatBroadcas
             BroadcastKind.Message,
             [committed.Message.ChatId],
             JsonSerializer.SerializeToUtf8Bytes(MessageFrame.From(committed), ChatJsonContext.Default.MessageFrame),
-            committed.Message.Sequence,
+            "message",
+            committed.Message.Seq,
             committed.Message.Id),
+        ChatChanged { Change: var change } => new ChatBroadcast(
+            change.Kind switch
+            {
+                ChatChangeKind.MemberRemoved => BroadcastKind.MemberRemoved,
+                ChatChangeKind.ChatDeleted => BroadcastKind.ChatDeleted,
+                _ => BroadcastKind.Change,
+            },
+            [change.ChatId],
+            ChangeFrames.Serialize(change),
+            ChangeFrames.TypeOf(change.Kind),
+            change.Seq,
+            UserId: change.Kind == ChatChangeKind.MemberRemoved ? change.Members[0].UserId : null),
         MessagesRead read => new ChatBroadcast(
             BroadcastKind.Read,
             [read.ChatId],
-            JsonSerializer.SerializeToUtf8Bytes(new ReadFrame(read.ChatId, read.Reader.Id, read.Reader.UserName, read.UpToMessageId, WireTime.Format(read.ReadAt)), ChatJsonContext.Default.ReadFrame)),
+            JsonSerializer.SerializeToUtf8Bytes(new ReadFrame(read.ChatId, read.Reader.Id, read.Reader.UserName, read.UpToMessageId, WireTime.Format(read.ReadAt)), ChatJsonContext.Default.ReadFrame),
+            "read"),
         UserTyping typing => new ChatBroadcast(
             BroadcastKind.Typing,
             [typing.ChatId],
-            JsonSerializer.SerializeToUtf8Bytes(new TypingFrame(typing.ChatId, typing.User.Id, typing.User.UserName), ChatJsonContext.Default.TypingFrame)),
+            JsonSerializer.SerializeToUtf8Bytes(new TypingFrame(typing.ChatId, typing.User.Id, typing.User.UserName), ChatJsonContext.Default.TypingFrame),
+            "typing"),
         PresenceChanged presence => new ChatBroadcast(
             BroadcastKind.Status,
             presence.ChatIds.ToArray(),
-            JsonSerializer.SerializeToUtf8Bytes(new StatusFrame(presence.User.Id, presence.User.UserName, presence.IsOnline, WireTime.Format(presence.LastSeen)), ChatJsonContext.Default.StatusFrame)),
-        ChatMembershipChanged { Change: MembershipChange.Removed or MembershipChange.ChatDeleted } membership => new ChatBroadcast(
-            BroadcastKind.Removed,
-            [membership.ChatId],
-            [],
-            UserId: membership.Change == MembershipChange.ChatDeleted ? null : membership.UserId),
+            JsonSerializer.SerializeToUtf8Bytes(new StatusFrame(presence.User.Id, presence.User.UserName, presence.IsOnline, WireTime.Format(presence.LastSeen)), ChatJsonContext.Default.StatusFrame),
+            "status"),
         _ => null,
     };
 }

@@ -85,6 +85,20 @@ public sealed class ChatHub : Hub
         return missed.Select(m => JsonSerializer.SerializeToElement(MessageFrame.From(m), ChatJsonContext.Default.MessageFrame)).ToList();
     }
 
+    /// <summary>
+    /// Subscribes to a chat's events, then returns every change after <paramref name="afterSeq"/>
+    /// (<c>{events, seq, has_more, limited}</c>). A live event may repeat one returned here: clients
+    /// keep the chat's last <c>seq</c> and drop what is not beyond it.
+    /// </summary>
+    public async Task<JsonElement> JoinChatSince(long chatId, long afterSeq)
+    {
+        var changes = _services.GetRequiredService<ChatChanges>();
+        await _chats.GetMembershipAsync(Me(), chatId, Context.ConnectionAborted);
+        _connections.Joined(Context.ConnectionId, chatId);
+        var page = await changes.GetChangesAsync(Me(), chatId, afterSeq, cancellationToken: Context.ConnectionAborted);
+        return JsonSerializer.SerializeToElement(ChangeFrames.ToResponse(page), ChatJsonContext.Default.ChangesResponse);
+    }
+
     /// <summary>Stops receiving a chat's events.</summary>
     public Task LeaveChat(long chatId)
     {

@@ -6,26 +6,35 @@ namespace ChatEngine.AspNetCore;
 /// <summary>
 /// One raw WebSocket of one user in one chat, with a small bounded send queue and its own writer
 /// loop, so a slow or dead client never holds up delivery to anyone else: when its queue overflows
-/// it is dropped, and it reconnects with <c>?after=</c> to catch up without loss.
+/// it is dropped, and it reconnects with <c>?after_seq=</c> (or v1's <c>?after=</c>) to catch up without loss.
 /// </summary>
 internal sealed class ChatSocket
 {
+    // A client that does not answer the close frame of a removal is dropped after this long.
+    private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
+
     private readonly TaskCompletionSource<WebSocket> _socket = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Channel<ReadOnlyMemory<byte>> _outgoing;
     private readonly Lock _catchUpLock = new();
-    private List<(ReadOnlyMemory<byte> Frame, long? MessageId)>? _heldDuringCatchUp;
+    private List<ChatBroadcast>? _heldDuringCatchUp;
     private readonly ChatEngineMetrics? _metrics;
     private volatile bool _sendingCompleted;
+    private volatile bool _closeWhenSent;
+
+    // The last change number a replay sent: live changes up to it are repeats.
+    private long _replayedUpTo;
 
     /// <summary>
     /// Made before the upgrade, so it is registered before the client sees its socket open: nothing
-    /// broadcast in between is missed. Frames queue until <see cref="Attach"/>.
+    /// broadcast in between is missed. Frames queue until <see cref="Attach"/>. A v2 socket
+    /// (<paramref name="receivesChanges"/>: <c>?v=2</c> or <c>?after_seq=</c>) gets every change event, not only v1's.
     /// </summary>
-    public ChatSocket(long userId, long chatId, int queueCapacity, bool catchingUp, ChatEngineMetrics? metrics = null)
+    public ChatSocket(long userId, long chatId, int queueCapacity, bool catchingUp, bool receivesChanges = false, ChatEngineMetrics? metrics = null)
     {
         _metrics = metrics;
         UserId = userId;
         ChatId = chatId;
+        ReceivesChanges = receivesChanges;
         _outgoing = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(queueCapacity)
         {
             SingleReader = true,
@@ -38,25 +47,38 @@ internal sealed class ChatSocket
 
     public long ChatId { get; }
 
+    public bool ReceivesChanges { get; }
+
     /// <summary>Set when the socket was dropped for not keeping up.</summary>
     public bool Overflowed { get; private set; }
 
     /// <summary>
-    /// Queues a live event. While the socket is still being sent the messages it missed, live events
-    /// are held back, so history and live traffic meet without a gap or a duplicate.
+    /// Queues a live event (change events for v2 sockets only). While the socket is still being sent
+    /// what it missed, live events are held back, so history and live traffic meet without a gap or a
+    /// duplicate.
     /// </summary>
-    public void Deliver(ReadOnlyMemory<byte> frame, long? messageId = null)
+    public void Deliver(ChatBroadcast broadcast)
     {
+        if (broadcast.IsChange && !ReceivesChanges)
+        {
+            return;
+        }
+
         lock (_catchUpLock)
         {
             if (_heldDuringCatchUp is not null)
             {
-                _heldDuringCatchUp.Add((frame, messageId));
+                _heldDuringCatchUp.Add(broadcast);
+                return;
+            }
+
+            if (broadcast.IsNumbered && broadcast.Seq <= _replayedUpTo)
+            {
                 return;
             }
         }
 
-        Enqueue(frame);
+        Enqueue(broadcast.Frame);
     }
 
     /// <summary>Gives the accepted WebSocket to the socket's writer.</summary>
@@ -74,21 +96,52 @@ internal sealed class ChatSocket
         }
     }
 
-    /// <summary>Ends catch-up: releases held live events, less the messages catch-up already sent.</summary>
+    /// <summary>Ends v1 catch-up: releases held live events, less the messages catch-up already sent.</summary>
     public void FinishCatchUp(long lastSentMessageId)
     {
         lock (_catchUpLock)
         {
-            foreach (var (frame, messageId) in _heldDuringCatchUp ?? [])
+            foreach (var held in _heldDuringCatchUp ?? [])
             {
-                if (messageId is null || messageId > lastSentMessageId)
+                if (held.Kind != BroadcastKind.Message || held.MessageId > lastSentMessageId)
                 {
-                    Enqueue(frame);
+                    Enqueue(held.Frame);
                 }
             }
 
             _heldDuringCatchUp = null;
         }
+    }
+
+    /// <summary>
+    /// Ends catch-up from the change log: releases held live events, less the changes the replay sent
+    /// (up to <paramref name="replayedUpTo"/>), and drops those for good should they arrive later.
+    /// </summary>
+    public void FinishCatchUpToSeq(long replayedUpTo)
+    {
+        lock (_catchUpLock)
+        {
+            _replayedUpTo = replayedUpTo;
+            foreach (var held in _heldDuringCatchUp ?? [])
+            {
+                if (!held.IsNumbered || held.Seq > replayedUpTo)
+                {
+                    Enqueue(held.Frame);
+                }
+            }
+
+            _heldDuringCatchUp = null;
+        }
+    }
+
+    /// <summary>
+    /// Sends what is queued (the removal or deletion that ends it last), then closes with 1008: the
+    /// user is no longer a member, so a client must not reconnect.
+    /// </summary>
+    public void CloseAfterQueued()
+    {
+        _closeWhenSent = true;
+        CompleteSending();
     }
 
     /// <summary>Stops taking frames; the writer sends what is queued, then ends.</summary>
@@ -106,6 +159,13 @@ internal sealed class ChatSocket
             await foreach (var frame in _outgoing.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (_closeWhenSent && !Overflowed && socket.State == WebSocketState.Open)
+            {
+                using var timeout = new CancellationTokenSource(CloseHandshakeTimeout);
+                await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, "No longer a member of this chat", timeout.Token).ConfigureAwait(false);
+                _ = Task.Delay(CloseHandshakeTimeout, CancellationToken.None).ContinueWith(_ => socket.Abort(), TaskScheduler.Default);
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)

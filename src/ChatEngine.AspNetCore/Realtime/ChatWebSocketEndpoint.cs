@@ -11,15 +11,28 @@ namespace ChatEngine.AspNetCore;
 /// <summary>
 /// <c>ws/chat/{id}/</c>: one socket per user per chat. The chat and the sender come from the route
 /// and the authenticated user, never from the frame. A bad frame gets an error frame and the socket
-/// stays open. With <c>?after={messageId}</c> the socket first receives what it missed, then live
-/// traffic, with nothing lost or repeated at the seam.
+/// stays open. With <c>?after_seq={seq}</c> the socket first receives every change after that number,
+/// then <c>caught_up</c>, then live traffic; with v1's <c>?after={messageId}</c>, the messages it
+/// missed, then live traffic: either way with nothing lost or repeated at the seam. Change events
+/// other than messages go only to v2 sockets (<c>?v=2</c> or <c>?after_seq=</c>).
 /// </summary>
 internal static class ChatWebSocketEndpoint
 {
     public static async Task HandleAsync(HttpContext context, long id)
     {
-        long? after = null;
-        if (context.Request.Query.TryGetValue("after", out var afterValue))
+        var query = context.Request.Query;
+        long? after = null, afterSeq = null;
+        if (query.TryGetValue("after_seq", out var afterSeqValue))
+        {
+            if (!long.TryParse(afterSeqValue, out var seq) || seq < 0)
+            {
+                await ChatProblems.From(new ChatException(ChatErrorKind.Validation, ChatErrorCodes.InvalidPaging, "after_seq must be a change number.")).ExecuteAsync(context);
+                return;
+            }
+
+            afterSeq = seq;
+        }
+        else if (query.TryGetValue("after", out var afterValue))
         {
             if (!long.TryParse(afterValue, out var afterId) || afterId < 0)
             {
@@ -29,6 +42,8 @@ internal static class ChatWebSocketEndpoint
 
             after = afterId;
         }
+
+        var receivesChanges = afterSeq is not null || query["v"] == "2";
 
         var (userId, refusal) = await WebSocketAdmission.AdmitAsync(context, id);
         if (refusal is not null)
@@ -45,14 +60,14 @@ internal static class ChatWebSocketEndpoint
 
         // Counted online and subscribed before the upgrade completes: a client that sees its socket open
         // is online (closing another tab right after cannot flash it offline) and misses no broadcast.
-        var socket = new ChatSocket(userId, id, options.SendQueueCapacity, catchingUp: after is not null, services.GetRequiredService<ChatEngineMetrics>());
+        var socket = new ChatSocket(userId, id, options.SendQueueCapacity, catchingUp: after is not null || afterSeq is not null, receivesChanges, services.GetRequiredService<ChatEngineMetrics>());
         await WithScopeAsync(scopes, sp => sp.GetRequiredService<PresenceService>().ConnectedAsync(userId, CancellationToken.None));
         registry.Add(socket);
         try
         {
             using var webSocket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = options.KeepAliveInterval });
             socket.Attach(webSocket);
-            await RunAsync(context, socket, webSocket, after, options, scopes, stopping);
+            await RunAsync(context, socket, webSocket, after, afterSeq, options, scopes, stopping);
         }
         finally
         {
@@ -62,7 +77,7 @@ internal static class ChatWebSocketEndpoint
     }
 
     private static async Task RunAsync(
-        HttpContext context, ChatSocket socket, WebSocket webSocket, long? after, ChatTransportOptions options,
+        HttpContext context, ChatSocket socket, WebSocket webSocket, long? after, long? afterSeq, ChatTransportOptions options,
         IServiceScopeFactory scopes, CancellationToken stopping)
     {
         var session = new ChatSocketSession(
@@ -74,7 +89,11 @@ internal static class ChatWebSocketEndpoint
         var writer = socket.RunWriterAsync(CancellationToken.None);
         try
         {
-            if (after is { } afterId)
+            if (afterSeq is { } seq)
+            {
+                await session.CatchUpFromLogAsync(seq, context.RequestAborted);
+            }
+            else if (after is { } afterId)
             {
                 await session.CatchUpAsync(afterId, context.RequestAborted);
             }
@@ -151,6 +170,44 @@ internal sealed partial class ChatSocketSession(
         }
 
         socket.FinishCatchUp(last);
+    }
+
+    /// <summary>
+    /// Replays every change after <paramref name="afterSeq"/> in order, then <c>caught_up</c>; live
+    /// events held meanwhile follow, less what the replay sent. When too much changed (<c>limited</c>),
+    /// nothing is replayed and the client reloads.
+    /// </summary>
+    public async Task CatchUpFromLogAsync(long afterSeq, CancellationToken cancellationToken)
+    {
+        var last = afterSeq;
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var changes = scope.ServiceProvider.GetRequiredService<ChatChanges>();
+            var metrics = scope.ServiceProvider.GetRequiredService<ChatEngineMetrics>();
+            while (true)
+            {
+                var page = await changes.GetChangesAsync(socket.UserId, socket.ChatId, last, cancellationToken: cancellationToken);
+                metrics.CaughtUp(page.Events.Count);
+                foreach (var change in page.Events)
+                {
+                    socket.Enqueue(ChatEventFanOut.ToBroadcast(change)!.Frame);
+                }
+
+                last = page.Seq;
+                if (!page.HasMore || page.Limited || socket.Overflowed)
+                {
+                    socket.Enqueue(JsonSerializer.SerializeToUtf8Bytes(new CaughtUpFrame(socket.ChatId, page.Seq, page.Limited), ChatJsonContext.Default.CaughtUpFrame));
+                    break;
+                }
+            }
+        }
+        catch (ChatException error)
+        {
+            SendError(error.Code, error.Message);
+        }
+
+        socket.FinishCatchUpToSeq(last);
     }
 
     public async Task ReceiveAsync(CancellationToken cancellationToken)

@@ -1,36 +1,45 @@
 using System.Buffers.Binary;
+using System.Text;
 
 namespace ChatEngine.AspNetCore;
 
 /// <summary>
-/// A broadcast on the Redis channel: a small binary header (origin host, kind, chats, sequence,
-/// message and user ids) followed by the wire frame's JSON bytes as they are, so no host parses or
-/// re-serializes a frame to relay it.
+/// A broadcast on the Redis channel: a small binary header (origin host, kind, chats, seq, message and
+/// user ids, event name) followed by the wire frame's JSON bytes as they are, so no host parses or
+/// re-serializes a frame to relay it. Hosts of another version ignore what they cannot read, and read
+/// it from the store when the gap shows.
 /// </summary>
 internal static class BroadcastCodec
 {
-    private const byte Version = 1;
+    private const byte Version = 2;
+
+    // Version, origin, kind, chat count; then the chats; then seq, message id, user flag and id, name length.
+    private const int Fixed = 1 + 16 + 1 + 4;
+    private const int Tail = 8 + 8 + 1 + 8 + 1;
 
     public static byte[] Encode(Guid origin, ChatBroadcast broadcast)
     {
-        var header = 1 + 16 + 1 + 4 + (8 * broadcast.ChatIds.Length) + 8 + 8 + 1 + 8;
+        var name = Encoding.ASCII.GetBytes(broadcast.EventName);
+        var header = Fixed + (8 * broadcast.ChatIds.Length) + Tail + name.Length;
         var bytes = new byte[header + broadcast.Frame.Length];
         var span = bytes.AsSpan();
         span[0] = Version;
         origin.TryWriteBytes(span[1..17]);
         span[17] = (byte)broadcast.Kind;
         BinaryPrimitives.WriteInt32LittleEndian(span[18..], broadcast.ChatIds.Length);
-        var offset = 22;
+        var offset = Fixed;
         foreach (var chatId in broadcast.ChatIds)
         {
             BinaryPrimitives.WriteInt64LittleEndian(span[offset..], chatId);
             offset += 8;
         }
 
-        BinaryPrimitives.WriteInt64LittleEndian(span[offset..], broadcast.Sequence);
+        BinaryPrimitives.WriteInt64LittleEndian(span[offset..], broadcast.Seq);
         BinaryPrimitives.WriteInt64LittleEndian(span[(offset + 8)..], broadcast.MessageId);
         span[offset + 16] = broadcast.UserId is null ? (byte)0 : (byte)1;
         BinaryPrimitives.WriteInt64LittleEndian(span[(offset + 17)..], broadcast.UserId ?? 0);
+        span[offset + 25] = checked((byte)name.Length);
+        name.CopyTo(span[(offset + Tail)..]);
         broadcast.Frame.CopyTo(span[header..]);
         return bytes;
     }
@@ -40,7 +49,7 @@ internal static class BroadcastCodec
     {
         origin = Guid.Empty;
         broadcast = null;
-        if (bytes.Length < 22 || bytes[0] != Version)
+        if (bytes.Length < Fixed || bytes[0] != Version)
         {
             return false;
         }
@@ -48,22 +57,29 @@ internal static class BroadcastCodec
         origin = new Guid(bytes[1..17]);
         var kind = (BroadcastKind)bytes[17];
         var chatCount = BinaryPrimitives.ReadInt32LittleEndian(bytes[18..]);
-        if (chatCount < 0 || bytes.Length < 22 + (8L * chatCount) + 25 || !Enum.IsDefined(kind))
+        if (chatCount < 0 || bytes.Length < Fixed + (8L * chatCount) + Tail || !Enum.IsDefined(kind))
         {
             return false;
         }
 
         var chatIds = new long[chatCount];
-        var offset = 22;
+        var offset = Fixed;
         for (var i = 0; i < chatCount; i++, offset += 8)
         {
             chatIds[i] = BinaryPrimitives.ReadInt64LittleEndian(bytes[offset..]);
         }
 
-        var sequence = BinaryPrimitives.ReadInt64LittleEndian(bytes[offset..]);
+        var seq = BinaryPrimitives.ReadInt64LittleEndian(bytes[offset..]);
         var messageId = BinaryPrimitives.ReadInt64LittleEndian(bytes[(offset + 8)..]);
         long? userId = bytes[offset + 16] == 1 ? BinaryPrimitives.ReadInt64LittleEndian(bytes[(offset + 17)..]) : null;
-        broadcast = new ChatBroadcast(kind, chatIds, bytes[(offset + 25)..].ToArray(), sequence, messageId, userId);
+        var nameLength = bytes[offset + 25];
+        if (bytes.Length < offset + Tail + nameLength)
+        {
+            return false;
+        }
+
+        var name = Encoding.ASCII.GetString(bytes.Slice(offset + Tail, nameLength));
+        broadcast = new ChatBroadcast(kind, chatIds, bytes[(offset + Tail + nameLength)..].ToArray(), name, seq, messageId, userId);
         return true;
     }
 }

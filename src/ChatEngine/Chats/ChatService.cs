@@ -9,6 +9,7 @@ public sealed class ChatService
     private readonly IChatMemberStore _members;
     private readonly IMessageStore _messages;
     private readonly IChatUserDirectory _users;
+    private readonly IChatEventPublisher _events;
     private readonly PresenceService _presence;
     private readonly MessagingService _messaging;
     private readonly ChatAccess _access;
@@ -20,6 +21,7 @@ public sealed class ChatService
         IChatMemberStore members,
         IMessageStore messages,
         IChatUserDirectory users,
+        IChatEventPublisher events,
         PresenceService presence,
         MessagingService messaging,
         ChatAccess access,
@@ -30,6 +32,7 @@ public sealed class ChatService
         _members = members;
         _messages = messages;
         _users = users;
+        _events = events;
         _presence = presence;
         _messaging = messaging;
         _access = access;
@@ -59,6 +62,21 @@ public sealed class ChatService
         }
 
         var (chat, created) = await _chats.GetOrCreatePrivateChatAsync(new PrivatePair(userId, other.Id), _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        if (created)
+        {
+            // The store logged the creation as change 1 (see IChatChangeLog); this is that change.
+            var me = await _access.RequireUserAsync(userId, cancellationToken).ConfigureAwait(false);
+            var change = new ChatChange
+            {
+                ChatId = chat.Id,
+                Seq = _chats is IChatChangeLog ? 1 : 0,
+                Kind = ChatChangeKind.MemberAdded,
+                Time = chat.CreatedAt,
+                Members = new[] { me, other }.OrderBy(u => u.Id).Select(u => new ChangedMember(u.Id, ChatRole.Member) { UserName = u.UserName }).ToArray(),
+            };
+            await _events.PublishAsync(new ChatChanged(change, [me.Id, other.Id]), CancellationToken.None).ConfigureAwait(false);
+        }
+
         var summary = (await _chats.GetSummariesAsync(userId, ChatKind.Private, cancellationToken).ConfigureAwait(false))
             .FirstOrDefault(s => s.Chat.Id == chat.Id) ?? new ChatSummary { Chat = chat };
         return (ToListItem(summary, other.UserName), created);

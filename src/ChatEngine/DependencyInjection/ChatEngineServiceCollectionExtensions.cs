@@ -48,7 +48,7 @@ public static class ChatEngineServiceCollectionExtensions
             sp.GetRequiredService<ChatEngineMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new ChatService(
             sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IMessageStore>(),
-            sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<PresenceService>(), sp.GetRequiredService<MessagingService>(),
+            sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<PresenceService>(), sp.GetRequiredService<MessagingService>(),
             sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new ChatChanges(
             sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<IChatUserDirectory>(),

@@ -1,0 +1,131 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ChatEngine.AspNetCore;
+
+// The change events of the v2 contract (docs/api-contract-v2.md, section 2's event table): each carries
+// type, chat_id, seq and time, and the state after the change.
+
+internal sealed record ChangedUser(
+    [property: JsonPropertyName("id")] long Id,
+    [property: JsonPropertyName("username")] string Username,
+    [property: JsonPropertyName("role")] string Role);
+
+internal abstract record ChangeFrame
+{
+    [JsonPropertyName("type")] public required string Type { get; init; }
+    [JsonPropertyName("chat_id")] public required long ChatId { get; init; }
+    [JsonPropertyName("seq")] public required long Seq { get; init; }
+    [JsonPropertyName("time")] public required string Time { get; init; }
+    [JsonPropertyName("by")] public long? By { get; init; }
+}
+
+internal sealed record MemberAddedFrame : ChangeFrame
+{
+    [JsonPropertyName("users")] public required IReadOnlyList<ChangedUser> Users { get; init; }
+}
+
+internal sealed record MemberRemovedFrame : ChangeFrame
+{
+    [JsonPropertyName("user")] public required long User { get; init; }
+    [JsonPropertyName("username")] public required string Username { get; init; }
+    [JsonPropertyName("reason")] public required string Reason { get; init; }
+    [JsonPropertyName("until")] public string? Until { get; init; }
+}
+
+internal sealed record RoleChangedFrame : ChangeFrame
+{
+    [JsonPropertyName("user")] public required long User { get; init; }
+    [JsonPropertyName("username")] public required string Username { get; init; }
+    [JsonPropertyName("role")] public required string Role { get; init; }
+}
+
+internal sealed record ChatUpdatedFrame : ChangeFrame
+{
+    [JsonPropertyName("name")] public required string? Name { get; init; }
+}
+
+internal sealed record ChatDeletedFrame : ChangeFrame;
+
+/// <summary>Ends a replay on <c>ws/chat/{id}/?after_seq=</c>: what follows is live.</summary>
+internal sealed record CaughtUpFrame(
+    [property: JsonPropertyName("chat_id")] long ChatId,
+    [property: JsonPropertyName("seq")] long Seq,
+    [property: JsonPropertyName("limited")] bool Limited)
+{
+    [JsonPropertyName("type")] public string Type => "caught_up";
+}
+
+/// <summary><c>GET /chat/{id}/changes</c> and the hub's <c>JoinChatSince</c>.</summary>
+internal sealed record ChangesResponse(
+    [property: JsonPropertyName("events")] IReadOnlyList<JsonElement> Events,
+    [property: JsonPropertyName("seq")] long Seq,
+    [property: JsonPropertyName("has_more")] bool HasMore,
+    [property: JsonPropertyName("limited")] bool Limited);
+
+/// <summary>Turns numbered changes into their wire frames.</summary>
+internal static class ChangeFrames
+{
+    public static byte[] Serialize(ChatChange change)
+    {
+        var common = (Type: TypeOf(change.Kind), change.ChatId, change.Seq, Time: WireTime.Format(change.Time), By: change.ByUserId);
+        var member = change.Members.Count > 0 ? change.Members[0] : new ChangedMember(0, ChatRole.Member);
+        return change.Kind switch
+        {
+            ChatChangeKind.MemberAdded => JsonSerializer.SerializeToUtf8Bytes(
+                new MemberAddedFrame
+                {
+                    Type = common.Type, ChatId = common.ChatId, Seq = common.Seq, Time = common.Time, By = common.By,
+                    Users = change.Members.Select(m => new ChangedUser(m.UserId, m.UserName, RoleOf(m.Role))).ToArray(),
+                },
+                ChatJsonContext.Default.MemberAddedFrame),
+            ChatChangeKind.MemberRemoved => JsonSerializer.SerializeToUtf8Bytes(
+                new MemberRemovedFrame
+                {
+                    Type = common.Type, ChatId = common.ChatId, Seq = common.Seq, Time = common.Time, By = common.By,
+                    User = member.UserId, Username = member.UserName, Reason = change.Reason == MemberRemovalReason.Removed ? "removed" : "left",
+                },
+                ChatJsonContext.Default.MemberRemovedFrame),
+            ChatChangeKind.RoleChanged => JsonSerializer.SerializeToUtf8Bytes(
+                new RoleChangedFrame
+                {
+                    Type = common.Type, ChatId = common.ChatId, Seq = common.Seq, Time = common.Time, By = common.By,
+                    User = member.UserId, Username = member.UserName, Role = RoleOf(member.Role),
+                },
+                ChatJsonContext.Default.RoleChangedFrame),
+            ChatChangeKind.ChatUpdated => JsonSerializer.SerializeToUtf8Bytes(
+                new ChatUpdatedFrame { Type = common.Type, ChatId = common.ChatId, Seq = common.Seq, Time = common.Time, By = common.By, Name = change.Name },
+                ChatJsonContext.Default.ChatUpdatedFrame),
+            _ => JsonSerializer.SerializeToUtf8Bytes(
+                new ChatDeletedFrame { Type = common.Type, ChatId = common.ChatId, Seq = common.Seq, Time = common.Time, By = common.By },
+                ChatJsonContext.Default.ChatDeletedFrame),
+        };
+    }
+
+    /// <summary>A replayed or live event as the JSON element a REST answer or hub result carries.</summary>
+    public static JsonElement ToElement(ChatEvent chatEvent) => chatEvent switch
+    {
+        MessageCommitted message => JsonSerializer.SerializeToElement(MessageFrame.From(message), ChatJsonContext.Default.MessageFrame),
+        ChatChanged changed => JsonSerializer.Deserialize(Serialize(changed.Change), ChatJsonContext.Default.JsonElement),
+        _ => throw new ArgumentException($"{chatEvent.GetType().Name} is not a numbered change.", nameof(chatEvent)),
+    };
+
+    public static ChangesResponse ToResponse(ChatChangesPage page) =>
+        new(page.Events.Select(ToElement).ToArray(), page.Seq, page.HasMore, page.Limited);
+
+    public static string TypeOf(ChatChangeKind kind) => kind switch
+    {
+        ChatChangeKind.MemberAdded => "member_added",
+        ChatChangeKind.MemberRemoved => "member_removed",
+        ChatChangeKind.RoleChanged => "role_changed",
+        ChatChangeKind.ChatUpdated => "chat_updated",
+        _ => "chat_deleted",
+    };
+
+    public static string RoleOf(ChatRole role) => role switch
+    {
+        ChatRole.Owner => "owner",
+        ChatRole.Admin => "admin",
+        _ => "member",
+    };
+}
