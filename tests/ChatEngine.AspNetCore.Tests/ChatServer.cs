@@ -151,11 +151,11 @@ public sealed class ChatServer : IAsyncDisposable
         return client;
     }
 
-    public async Task<ChatSocketClient> ConnectAsync(long userId, long chatId, long? after = null, string path = "chat", int? receiveBufferBytes = null)
+    public async Task<ChatSocketClient> ConnectAsync(long userId, long chatId, long? after = null, string path = "chat", int? receiveBufferBytes = null, string? query = null)
     {
         var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Authorization", $"Bearer {TokenFor(userId)}");
-        var query = after is null ? "" : $"?after={after}";
+        query ??= after is null ? "" : $"?after={after}";
         var uri = WebSocketUri($"/ws/{path}/{chatId}/{query}");
         if (receiveBufferBytes is { } size)
         {

@@ -38,7 +38,6 @@ public static class ChatEngineEndpointRouteBuilderExtensions
         api.MapGet("/chat/{id:long}/changes", ChatApiHandlers.GetChanges).WithName("GetChatChanges")
             .WithSummary("Every change of a chat after after_seq, in order (limited: reload instead).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/chat/{id:long}/changes/", ChatApiHandlers.GetChanges).ExcludeFromDescription();
 
         api.MapGet("/group/", ChatApiHandlers.ListGroups).WithName("ListGroups").WithSummary("The caller's groups, newest activity first.");
         api.MapPost("/group/", ChatApiHandlers.CreateGroup).WithName("CreateGroup").WithSummary("Creates a group; the caller becomes its owner.")

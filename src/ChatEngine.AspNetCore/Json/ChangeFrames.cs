@@ -13,11 +13,12 @@ internal sealed record ChangedUser(
 
 internal abstract record ChangeFrame
 {
-    [JsonPropertyName("type")] public required string Type { get; init; }
-    [JsonPropertyName("chat_id")] public required long ChatId { get; init; }
-    [JsonPropertyName("seq")] public required long Seq { get; init; }
-    [JsonPropertyName("time")] public required string Time { get; init; }
-    [JsonPropertyName("by")] public long? By { get; init; }
+    // The common fields first, as in every other frame; "by" last.
+    [JsonPropertyName("type"), JsonPropertyOrder(-4)] public required string Type { get; init; }
+    [JsonPropertyName("chat_id"), JsonPropertyOrder(-3)] public required long ChatId { get; init; }
+    [JsonPropertyName("seq"), JsonPropertyOrder(-2)] public required long Seq { get; init; }
+    [JsonPropertyName("time"), JsonPropertyOrder(-1)] public required string Time { get; init; }
+    [JsonPropertyName("by"), JsonPropertyOrder(1)] public long? By { get; init; }
 }
 
 internal sealed record MemberAddedFrame : ChangeFrame
