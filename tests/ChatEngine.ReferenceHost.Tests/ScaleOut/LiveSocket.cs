@@ -24,10 +24,10 @@ public sealed class LiveSocket : IAsyncDisposable
         _reading = ReadAsync();
     }
 
-    public static async Task<LiveSocket> ConnectAsync(Uri host, long chatId, string token, long? after = null)
+    public static async Task<LiveSocket> ConnectAsync(Uri host, long chatId, string token, long? after = null, string? query = null)
     {
         var socket = new ClientWebSocket();
-        var query = $"access_token={token}" + (after is null ? "" : $"&after={after}");
+        query = $"access_token={token}" + (after is null ? "" : $"&after={after}") + (query is null ? "" : $"&{query}");
         var uri = new UriBuilder(host) { Scheme = "ws", Path = $"/ws/chat/{chatId}/", Query = query }.Uri;
         using var timeout = new CancellationTokenSource(DefaultTimeout);
         await socket.ConnectAsync(uri, timeout.Token);
@@ -51,6 +51,13 @@ public sealed class LiveSocket : IAsyncDisposable
                 return frame;
             }
         }
+    }
+
+    /// <summary>The next frame whatever its type.</summary>
+    public async Task<JsonObject> NextAsync(TimeSpan? timeout = null)
+    {
+        using var cancel = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        return await _frames.Reader.ReadAsync(cancel.Token);
     }
 
     /// <summary>The next <paramref name="count"/> message frames.</summary>

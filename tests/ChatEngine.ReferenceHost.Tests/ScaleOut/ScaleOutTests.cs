@@ -232,6 +232,54 @@ public sealed partial class ScaleOutTests(ScaleOutCluster cluster)
     }
 
     [Fact]
+    public async Task ChangesMadeOnOneHost_ReachV2SocketsOnTheOther_InSeqOrder_AcrossARedisOutage()
+    {
+        var owner = await cluster.UserAsync("kim");
+        var member = await cluster.UserAsync("lee");
+        var joiners = new[] { await cluster.UserAsync("max"), await cluster.UserAsync("ned") };
+        var chatId = await cluster.GroupAsync(owner.Token, member.Name);
+        await using var ownerSocket = await LiveSocket.ConnectAsync(A.BaseAddress, chatId, owner.Token);
+        await using var onB = await LiveSocket.ConnectAsync(B.BaseAddress, chatId, member.Token, query: "v=2");
+        using var api = ScaleOutCluster.Api(A, owner.Token);
+
+        // Messages (the send batch) and membership changes (units of work) interleave on host A.
+        await ownerSocket.SendMessageAsync("one");
+        await ownerSocket.NextAsync("message"); // Committed before the next change starts.
+        (await api.PostAsJsonAsync($"/group/{chatId}/members", new { usernames = new[] { joiners[0].Name } })).EnsureSuccessStatusCode();
+        await ownerSocket.SendMessageAsync("two");
+        await ownerSocket.NextAsync("message");
+        await cluster.Redis.StopAsync();
+        try
+        {
+            (await api.PostAsJsonAsync($"/group/{chatId}/members", new { usernames = new[] { joiners[1].Name } })).EnsureSuccessStatusCode();
+            (await api.PatchAsJsonAsync($"/group/{chatId}", new { name = "renamed while Redis was away" })).EnsureSuccessStatusCode();
+        }
+        finally
+        {
+            await cluster.Redis.StartAsync();
+        }
+
+        Assert.Equal("Healthy", await HealthAsync(B, expected: "Healthy"));
+        await ownerSocket.SendMessageAsync("after");
+
+        // Creation is 1; then one, member, two, member, rename, after: each once, in order, read from
+        // the store where its broadcast was lost.
+        var seen = new List<(long Seq, string? Type)>();
+        while (seen.Count < 6)
+        {
+            var frame = await onB.NextAsync();
+            if (frame["seq"] is not null)
+            {
+                seen.Add(((long)frame["seq"]!, (string?)frame["type"]));
+            }
+        }
+
+        Assert.Equal(
+            [(2L, "message"), (3, "member_added"), (4, "message"), (5, "member_added"), (6, "chat_updated"), (7, "message")],
+            seen);
+    }
+
+    [Fact]
     public async Task AppsOwnHubContextCalls_ReachSignalRClientsOnTheOtherHost()
     {
         var nora = await cluster.UserAsync("nora");
