@@ -63,6 +63,28 @@ public sealed class ChangeLogTransportTests(ChatServerFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task AReplay_EndsWithTheReadState_ThenCaughtUp()
+    {
+        var groupId = await Server.CreateGroupAsync(Alice, "bob");
+        await SendAsync(Alice, groupId, "read me");
+        var page = await Server.Client(Bob).GetFromJsonAsync<JsonObject>($"/group/{groupId}"); // The newest page marks it read.
+        Assert.Equal(2L, (long)page!["seq"]!);
+
+        using var alice = await Server.ConnectAsync(Alice, groupId, query: "?after_seq=1");
+
+        var frames = new List<JsonObject>();
+        do
+        {
+            frames.Add(await alice.ReceiveAsync());
+        }
+        while ((string?)frames[^1]["type"] != "caught_up");
+
+        var numberedAndReads = frames.Where(f => (string?)f["type"] is "message" or "read" or "caught_up").ToList();
+        Assert.Equal(["message", "read", "caught_up"], numberedAndReads.Select(f => (string?)f["type"]));
+        Assert.Equal(("bob", (long)numberedAndReads[0]["id"]!), ((string?)numberedAndReads[1]["username"], (long)numberedAndReads[1]["up_to"]!));
+    }
+
+    [Fact]
     public async Task ChangeEvents_ReachV2SocketsOnly_AndARemovedMemberHearsOfIt_ThenIsClosedWith1008()
     {
         var groupId = await Server.CreateGroupAsync(Alice, "bob", "carol");

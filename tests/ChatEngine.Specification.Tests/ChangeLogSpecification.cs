@@ -140,6 +140,28 @@ public abstract partial class ChatEngineSpecificationTests
         Assert.Equal(24, page.Seq);
     }
 
+    [Fact]
+    public async Task ReadState_AfterAReplay_IsEachMembersPosition_ThatMovedSinceTheReplaysStart()
+    {
+        var group = await GroupAsync(Alice, "Team", "bob", "carol");
+        var id = group.Chat.Id;
+        await SendAsync(Alice, id, "one");
+        var two = await SendAsync(Alice, id, "two");
+        await Messaging.MarkReadAsync(Bob, id, two.Id);
+        Time.Advance(TimeSpan.FromMinutes(5));
+        var three = await SendAsync(Alice, id, "three");
+        Time.Advance(TimeSpan.FromMinutes(5));
+        await Messaging.MarkReadAsync(Carol, id, three.Id);
+
+        var sinceStart = await Changes.GetReadsSinceAsync(Alice, id, 0);
+        var sinceThree = await Changes.GetReadsSinceAsync(Alice, id, three.Seq);
+
+        Assert.Equal([(Bob, two.Id), (Carol, three.Id)], sinceStart.Select(r => (r.Reader.Id, r.UpToMessageId)).Order());
+        var carol = Assert.Single(sinceThree); // Bob read before change 4 and has not moved since.
+        Assert.Equal(("carol", three.Id, three.Sequence), (carol.Reader.UserName, carol.UpToMessageId, carol.UpToSequence));
+        await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, () => Changes.GetReadsSinceAsync(Dave, id, 0));
+    }
+
     private static long SeqOf(ChatEvent e) => e switch
     {
         MessageCommitted m => m.Message.Seq,

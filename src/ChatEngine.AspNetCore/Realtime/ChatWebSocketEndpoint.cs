@@ -197,6 +197,14 @@ internal sealed partial class ChatSocketSession(
                 last = page.Seq;
                 if (!page.HasMore || page.Limited || socket.Overflowed)
                 {
+                    if (!page.Limited)
+                    {
+                        foreach (var read in await changes.GetReadsSinceAsync(socket.UserId, socket.ChatId, afterSeq, cancellationToken))
+                        {
+                            socket.Enqueue(ChatEventFanOut.ToBroadcast(read)!.Frame);
+                        }
+                    }
+
                     socket.Enqueue(JsonSerializer.SerializeToUtf8Bytes(new CaughtUpFrame(socket.ChatId, page.Seq, page.Limited), ChatJsonContext.Default.CaughtUpFrame));
                     break;
                 }

@@ -214,6 +214,24 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
             .ToArray();
     }
 
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ReadPosition>> GetReadPositionsSinceAsync(long chatId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        // One query, each step a key lookup: the member's last mark by (chat, user, position), its message by (chat, sequence).
+        var after = EntityTime.ToStored(since);
+        var rows = await (
+                from member in Members
+                where member.ChatId == chatId && member.LastMarkedSequence > 0
+                join mark in ReadMarks on new { member.ChatId, member.UserId, Up = member.LastMarkedSequence } equals new { mark.ChatId, mark.UserId, Up = mark.UpToSequence }
+                where mark.ReadAt >= after
+                join message in Messages on new { mark.ChatId, Up = mark.UpToSequence } equals new { message.ChatId, Up = message.Sequence }
+                select new { mark.UserId, MessageId = message.Id, mark.UpToSequence, mark.ReadAt })
+            .AsNoTracking()
+            .ToListAsync(cancellationToken)
+            .ConfigureAwait(false);
+        return rows.Select(r => new ReadPosition(r.UserId, r.MessageId, r.UpToSequence, EntityTime.FromStored(r.ReadAt))).ToArray();
+    }
+
     private static ChangeEntity Creation(ChatEntity chat, long? byUserId, IEnumerable<ChatMemberEntity> members) => ChangeData.ToEntity(
         new ChatChange
         {

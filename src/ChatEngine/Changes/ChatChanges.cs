@@ -28,6 +28,8 @@ public sealed class ChatChanges
     private readonly TimeProvider _time;
     private readonly ChatSyncOptions _options;
 
+    private static readonly TimeSpan ReadClockMargin = TimeSpan.FromMinutes(1);
+
     internal ChatChanges(IChatStore chats, IMessageStore messages, IChatUserDirectory users, ChatAccess access, TimeProvider time, IOptions<ChatEngineOptions> options)
     {
         _chats = chats;
@@ -67,6 +69,33 @@ public sealed class ChatChanges
         return chat is null
             ? new ChatChangesPage([], afterSeq, HasMore: false, Limited: false)
             : await ReadAsync(chat, afterSeq, Math.Clamp(limit, 1, MaxPageSize), cancellationToken, enforceReplayLimit: false).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Read state for the end of a replay: one <see cref="MessagesRead"/> per member whose read position
+    /// moved since change <paramref name="afterSeq"/> committed, with their current position (it may
+    /// repeat one the client has). Empty when the store keeps no change log.
+    /// </summary>
+    public async Task<IReadOnlyList<MessagesRead>> GetReadsSinceAsync(long userId, long chatId, long afterSeq, CancellationToken cancellationToken = default)
+    {
+        await _access.RequireMemberAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
+        if (_chats is not IChatChangeLog log)
+        {
+            return [];
+        }
+
+        // Change afterSeq's own time; a minute's margin covers clocks of hosts that disagree a little.
+        var since = DateTimeOffset.MinValue;
+        if (afterSeq > 0 && (await log.GetAfterAsync(chatId, afterSeq - 1, 1, cancellationToken).ConfigureAwait(false)) is [{ } entry])
+        {
+            since = entry.Time - ReadClockMargin;
+        }
+
+        var positions = await log.GetReadPositionsSinceAsync(chatId, since, cancellationToken).ConfigureAwait(false);
+        var readers = await _users.GetByIdsAsync(positions.Select(p => p.UserId).ToArray(), cancellationToken).ConfigureAwait(false);
+        return positions
+            .Select(p => new MessagesRead(chatId, readers.GetValueOrDefault(p.UserId) ?? ChatAccess.UnknownUser(p.UserId), p.UpToMessageId, p.UpToSequence, p.ReadAt))
+            .ToArray();
     }
 
     /// <summary>The chat's current number (what a page's <c>seq</c> reports).</summary>

@@ -450,6 +450,23 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
         }
     }
 
+    /// <inheritdoc />
+    Task<IReadOnlyList<ReadPosition>> IChatChangeLog.GetReadPositionsSinceAsync(long chatId, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var marks = _readMarks.GetValueOrDefault(chatId) ?? [];
+            var messages = _messages.GetValueOrDefault(chatId) ?? [];
+            var positions = (_members.GetValueOrDefault(chatId) ?? [])
+                .Where(m => m.LastMarkedSequence > 0)
+                .Select(m => marks.LastOrDefault(r => r.UserId == m.UserId && r.UpToSequence == m.LastMarkedSequence))
+                .Where(r => r is not null && r.ReadAt >= since)
+                .Select(r => new ReadPosition(r!.UserId, messages[(int)r.UpToSequence - 1].Id, r.UpToSequence, r.ReadAt))
+                .ToArray();
+            return Task.FromResult<IReadOnlyList<ReadPosition>>(positions);
+        }
+    }
+
     private List<(long Seq, long? MessageId, ChatChange? Change)> LogOf(long chatId)
     {
         if (!_log.TryGetValue(chatId, out var log))

@@ -34,4 +34,17 @@ public interface IChatChangeLog
     /// number order: each new message as it is now, and each other change as it was logged.
     /// </summary>
     Task<IReadOnlyList<ChatLogEntry>> GetAfterAsync(long chatId, long afterSeq, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Each member's newest read mark, if it was made at or after <paramref name="since"/>, with the id of
+    /// the message it reaches: read state is not numbered, so catch-up sends it as it is now.
+    /// </summary>
+    Task<IReadOnlyList<ReadPosition>> GetReadPositionsSinceAsync(long chatId, DateTimeOffset since, CancellationToken cancellationToken);
 }
+
+/// <summary>How far a member has read a chat, and when they got there.</summary>
+/// <param name="UserId">The member.</param>
+/// <param name="UpToMessageId">The newest message they read.</param>
+/// <param name="UpToSequence">Its sequence.</param>
+/// <param name="ReadAt">When they read it.</param>
+public sealed record ReadPosition(long UserId, long UpToMessageId, long UpToSequence, DateTimeOffset ReadAt);
