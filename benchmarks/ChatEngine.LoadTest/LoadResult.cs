@@ -33,6 +33,12 @@ internal sealed record LoadResult
     public double? ServerCpuSeconds { get; init; }
     public double? ServerPeakMemoryMiB { get; init; }
 
+    /// <summary>Server CPU (all hosts) over the measured window, per accepted message.</summary>
+    public double? ServerCpuMicrosecondsPerMessage { get; init; }
+
+    /// <summary>The fraction of the measured window the write loop spent writing (the mean over hosts).</summary>
+    public double? WriteLoopBusyFraction { get; init; }
+
     /// <summary>Nothing acknowledged was lost or repeated, in delivery or in the store.</summary>
     public bool Correct => LostDeliveries == 0 && DuplicateDeliveries == 0 && MissingFromStore == 0 && DuplicatedInStore == 0;
 
@@ -50,7 +56,8 @@ internal sealed record LoadResult
             ("errors", Errors == 0 ? "0" : $"{Errors} ({ErrorCodes})"),
             ("lost / duplicate deliveries", $"{LostDeliveries} / {DuplicateDeliveries}"),
             ("missing / duplicated in store", $"{MissingFromStore} / {DuplicatedInStore}"),
-            ("server CPU" + (Hosts > 1 ? " (all hosts)" : ""), ServerCpuSeconds is { } cpu ? $"{cpu} s" : "n/a"),
+            ("server CPU" + (Hosts > 1 ? " (all hosts)" : ""), ServerCpuSeconds is { } cpu ? $"{cpu} s" + (ServerCpuMicrosecondsPerMessage is { } perMessage ? $", {perMessage} µs per message" : "") : "n/a"),
+            ("write loop busy", WriteLoopBusyFraction is { } busy ? $"{busy:P0} of the time" + (Hosts > 1 ? " (mean over hosts)" : "") : "n/a"),
             ("server peak memory" + (Hosts > 1 ? " (all hosts)" : ""), ServerPeakMemoryMiB is { } memory ? $"{memory} MiB" : "n/a"),
             ("verdict", Correct ? "OK: nothing lost, nothing repeated" : "FAILED: messages lost or repeated"),
         };

@@ -5,20 +5,28 @@ using System.Net.Sockets;
 
 namespace ChatEngine.LoadTest;
 
-/// <summary>A server started as a child process, so its CPU time and peak memory can be read from /proc.</summary>
-internal sealed class ServerProcess : IAsyncDisposable
+/// <summary>
+/// A server started as a child process, so its CPU time and peak memory can be read from /proc, and
+/// how long its write loop has been busy from its log (the reference host's write-loop totals).
+/// </summary>
+internal sealed partial class ServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string? _dataFolder;
+    private readonly WriteLoopWatch _writeLoop;
 
-    private ServerProcess(Process process, Uri address, string? dataFolder)
+    private ServerProcess(Process process, Uri address, string? dataFolder, WriteLoopWatch writeLoop)
     {
         _process = process;
         Address = address;
         _dataFolder = dataFolder;
+        _writeLoop = writeLoop;
     }
 
     public Uri Address { get; }
+
+    /// <summary>Seconds the server's write loop has spent writing, as last logged (none for the baseline).</summary>
+    public double? WriteLoopBusySeconds() => _writeLoop.BusySeconds;
 
     /// <summary>
     /// Starts the reference host, or <c>--hosts N</c> of them sharing one PostgreSQL database and
@@ -76,6 +84,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         };
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__LogLevel__ChatEngine.EntityFrameworkCore.GroupCommitWriter"] = "Debug";
         foreach (var (key, value) in shared)
         {
             start.Environment[key] = value;
@@ -111,7 +120,8 @@ internal sealed class ServerProcess : IAsyncDisposable
     private static async Task<ServerProcess> StartAsync(ProcessStartInfo start, int port, string? dataFolder)
     {
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the server.");
-        process.OutputDataReceived += (_, _) => { };
+        var writeLoop = new WriteLoopWatch();
+        process.OutputDataReceived += (_, e) => writeLoop.Read(e.Data);
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[server] {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -128,7 +138,7 @@ internal sealed class ServerProcess : IAsyncDisposable
             {
                 using var socket = new TcpClient();
                 await socket.ConnectAsync(IPAddress.Loopback, port);
-                return new ServerProcess(process, address, dataFolder);
+                return new ServerProcess(process, address, dataFolder, writeLoop);
             }
             catch (SocketException)
             {
@@ -176,6 +186,25 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Keeps the newest "Write loop totals: busy N s" the server logged.</summary>
+    private sealed partial class WriteLoopWatch
+    {
+        private double _busySeconds = double.NaN;
+
+        public double? BusySeconds => Volatile.Read(ref _busySeconds) is var busy && double.IsNaN(busy) ? null : busy;
+
+        public void Read(string? line)
+        {
+            if (line is not null && BusyTotal().Match(line) is { Success: true } match)
+            {
+                Volatile.Write(ref _busySeconds, double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture));
+            }
+        }
+
+        [System.Text.RegularExpressions.GeneratedRegex(@"Write loop totals: busy ([0-9]+(?:\.[0-9]+)?) s")]
+        private static partial System.Text.RegularExpressions.Regex BusyTotal();
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -204,6 +233,9 @@ internal sealed class ServerProcesses(IReadOnlyList<ServerProcess> processes) : 
     public IReadOnlyList<Uri> Addresses { get; } = processes.Select(p => p.Address).ToArray();
 
     public double CpuSeconds() => processes.Sum(p => p.CpuSeconds());
+
+    /// <summary>The write loops' busy seconds, summed over hosts; <see langword="null"/> if a host logs none.</summary>
+    public double? WriteLoopBusySeconds() => processes.All(p => p.WriteLoopBusySeconds() is not null) ? processes.Sum(p => p.WriteLoopBusySeconds()!.Value) : null;
 
     public double PeakMemoryMiB() => processes.Sum(p => p.PeakMemoryMiB());
 

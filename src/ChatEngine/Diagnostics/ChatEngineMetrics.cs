@@ -24,7 +24,16 @@ public sealed class ChatEngineMetrics
         CommitBatchSize = meter.CreateHistogram<int>("chatengine.commit.batch_size", "{message}", "Messages written per group-commit transaction.");
         CommitDuration = meter.CreateHistogram<double>("chatengine.commit.duration", "s", "Time to write and commit one batch.");
         CatchUpSize = meter.CreateHistogram<int>("chatengine.catch_up.messages", "{message}", "Messages replayed to a reconnecting client.");
+
+        // Cumulative, like process.cpu.time: its rate is the fraction of time the write loop is busy,
+        // which says how close a host is to the single writer's ceiling.
+        meter.CreateObservableCounter("chatengine.commit.busy_time", () => CommitBusyTime.TotalSeconds, "s", "Time the group-commit write loop spent writing batches.");
     }
+
+    private long _commitBusyTicks;
+
+    /// <summary>The time the write loop has spent writing batches since start.</summary>
+    public TimeSpan CommitBusyTime => TimeSpan.FromTicks(Interlocked.Read(ref _commitBusyTicks));
 
     private Counter<long> MessagesCommitted { get; }
 
@@ -60,6 +69,7 @@ public sealed class ChatEngineMetrics
     {
         CommitBatchSize.Record(batchSize);
         CommitDuration.Record(duration.TotalSeconds);
+        Interlocked.Add(ref _commitBusyTicks, duration.Ticks);
     }
 
     /// <summary>A reconnecting client was sent <paramref name="messages"/> messages it missed.</summary>
