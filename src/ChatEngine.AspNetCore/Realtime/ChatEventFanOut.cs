@@ -1,23 +1,58 @@
 using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 
 namespace ChatEngine.AspNetCore;
 
 /// <summary>
 /// Turns every core event of this host into a <see cref="ChatBroadcast"/>, serialized once, and hands
-/// it to this host's connections and to the relay for the other hosts. Nothing here waits for a
-/// client or for Redis.
+/// it to this host's connections and to the relay for the other hosts: on delivery lanes of its own,
+/// never on the publisher's path, so a send (and the store's write loop that completes it) only
+/// queues its event. Events are spread over the lanes by chat (presence by user): one chat's events
+/// keep their order, and chats are delivered in parallel. A full lane makes its publishers wait,
+/// which slows senders rather than dropping their events. Nothing here waits for a client or Redis.
 /// </summary>
-internal sealed class ChatEventFanOut(ChatBroadcaster broadcaster, IChatBroadcastRelay relay) : IChatEventHandler
+internal sealed partial class ChatEventFanOut : IChatEventHandler, IAsyncDisposable
 {
+    private const int LaneCapacity = 16_384;
+
+    private readonly ChatBroadcaster _broadcaster;
+    private readonly IChatBroadcastRelay _relay;
+    private readonly ILogger<ChatEventFanOut> _logger;
+    private readonly Channel<ChatEvent>[] _lanes;
+    private readonly Task[] _loops;
+
+    public ChatEventFanOut(ChatBroadcaster broadcaster, IChatBroadcastRelay relay, ILogger<ChatEventFanOut> logger)
+    {
+        _broadcaster = broadcaster;
+        _relay = relay;
+        _logger = logger;
+        _lanes = new Channel<ChatEvent>[Math.Max(2, Environment.ProcessorCount)];
+        _loops = new Task[_lanes.Length];
+        for (var i = 0; i < _lanes.Length; i++)
+        {
+            var lane = _lanes[i] = Channel.CreateBounded<ChatEvent>(new BoundedChannelOptions(LaneCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+            _loops[i] = Task.Run(() => RunAsync(lane));
+        }
+    }
+
     public ValueTask HandleAsync(ChatEvent chatEvent, CancellationToken cancellationToken)
     {
-        if (ToBroadcast(chatEvent) is { } broadcast)
+        var lane = _lanes[(int)((ulong)LaneKey(chatEvent) % (ulong)_lanes.Length)].Writer;
+
+        // The change is committed: its delivery must not be cancelled half-way by the sender leaving.
+        return lane.TryWrite(chatEvent) ? ValueTask.CompletedTask : lane.WriteAsync(chatEvent, CancellationToken.None);
+    }
+
+    /// <summary>Delivers what the lanes hold, then stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var lane in _lanes)
         {
-            broadcaster.Deliver(broadcast);
-            relay.Publish(broadcast);
+            lane.Writer.TryComplete();
         }
 
-        return ValueTask.CompletedTask;
+        await Task.WhenAll(_loops).ConfigureAwait(false);
     }
 
     public static ChatBroadcast? ToBroadcast(ChatEvent chatEvent) => chatEvent switch
@@ -58,4 +93,38 @@ internal sealed class ChatEventFanOut(ChatBroadcaster broadcaster, IChatBroadcas
             "status"),
         _ => null,
     };
+
+    private static long LaneKey(ChatEvent chatEvent) => chatEvent switch
+    {
+        MessageCommitted committed => committed.Message.ChatId,
+        ChatChanged changed => changed.Change.ChatId,
+        MessagesRead read => read.ChatId,
+        UserTyping typing => typing.ChatId,
+        PresenceChanged presence => presence.User.Id,
+        _ => 0,
+    };
+
+    private async Task RunAsync(Channel<ChatEvent> lane)
+    {
+        await foreach (var chatEvent in lane.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            try
+            {
+                if (ToBroadcast(chatEvent) is { } broadcast)
+                {
+                    _broadcaster.Deliver(broadcast);
+                    _relay.Publish(broadcast);
+                }
+            }
+#pragma warning disable CA1031 // One event that cannot be delivered must not stop its lane.
+            catch (Exception error)
+#pragma warning restore CA1031
+            {
+                LogDeliveryFailed(_logger, error, chatEvent.GetType().Name);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Error, Message = "Delivering a {Event} to this host's connections failed.")]
+    private static partial void LogDeliveryFailed(ILogger logger, Exception exception, string @event);
 }

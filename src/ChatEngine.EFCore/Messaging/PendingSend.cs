@@ -2,10 +2,11 @@ namespace ChatEngine.EntityFrameworkCore;
 
 /// <summary>A send waiting for its batch to commit; the sender awaits <see cref="Completion"/>.</summary>
 /// <remarks>
-/// Continuations run inline, on the write loop, as it completes a batch's sends in commit order: so
-/// each sender publishes its message before the next sender is answered, and broadcasts leave in
-/// sequence order whatever the thread pool's scheduling. Event handlers must therefore stay quick
-/// (the <see cref="IChatEventHandler"/> contract says so).
+/// Continuations run inline, on the answering loop, as it completes a batch's sends in commit order:
+/// so each sender publishes its message before the next sender is answered, and events are queued
+/// in sequence order whatever the thread pool's scheduling. Publishing only queues (delivery and
+/// host handlers run on loops of their own) and the sender then yields to the thread pool
+/// (<see cref="MessagingService.CommitAsync"/>), so no transport or host code runs here.
 /// </remarks>
 internal sealed class PendingSend(MessageDraft draft)
 {

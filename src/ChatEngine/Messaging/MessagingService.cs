@@ -120,6 +120,10 @@ public sealed class MessagingService
             await _events.PublishAsync(new MessageCommitted(message, prepared.Sender), CancellationToken.None).ConfigureAwait(false);
         }
 
+        // A store may complete sends on a loop of its own, in commit order (so events are published in
+        // that order, as queued work only); what the caller does next (answering over its transport)
+        // runs on the thread pool instead, never on that loop.
+        await Task.Yield();
         return new SentMessage(message, prepared.Sender, result.Created);
     }
 
