@@ -36,7 +36,7 @@ public sealed class ChatServer : IAsyncDisposable
     private readonly SymmetricSecurityKey _key = new(RandomNumberGenerator.GetBytes(32));
     private readonly string _folder = Directory.CreateTempSubdirectory("chatengine-web-").FullName;
 
-    private ChatServer(Action<ChatTransportOptions>? transports, LogLevel logLevel, TimeProvider? time)
+    private ChatServer(Action<ChatTransportOptions>? transports, LogLevel logLevel, TimeProvider? time, Action<ChatEngineBuilder>? engine)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
@@ -49,7 +49,9 @@ public sealed class ChatServer : IAsyncDisposable
             users.Add(new ChatUser(id, name));
         }
 
-        builder.Services.AddChatEngine()
+        var chatEngine = builder.Services.AddChatEngine();
+        engine?.Invoke(chatEngine);
+        chatEngine
             .AddSqliteStores($"Data Source={Path.Combine(_folder, "chat.db")}")
             .AddUserDirectory(users)
             .ConfigureTransports(o =>
@@ -114,9 +116,10 @@ public sealed class ChatServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<ChatServer> StartAsync(Action<ChatTransportOptions>? transports = null, LogLevel logLevel = LogLevel.Warning, TimeProvider? time = null)
+    public static async Task<ChatServer> StartAsync(
+        Action<ChatTransportOptions>? transports = null, LogLevel logLevel = LogLevel.Warning, TimeProvider? time = null, Action<ChatEngineBuilder>? engine = null)
     {
-        var server = new ChatServer(transports, logLevel, time);
+        var server = new ChatServer(transports, logLevel, time, engine);
         await server._app.StartAsync();
         var address = server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseAddress = new Uri(address);
