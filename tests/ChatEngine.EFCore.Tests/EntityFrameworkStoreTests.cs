@@ -38,11 +38,44 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
             _database.Configure(o);
             o.AddInterceptors(Counter);
         });
-        services.AddChatEngineCore().AddEntityFrameworkStores<TContext>(o => o.MaxRetries = 1).AddUserDirectory(users);
+        services.AddChatEngineCore().AddEntityFrameworkStores<TContext>(o => o.MaxRetries = 1).AddUserDirectory(users)
+            .AddChangeParticipant<OutboxParticipant<TContext>>();
+        services.AddSingleton(Refusals);
         services.AddSingleton<IChatEventHandler>(Events);
         _provider = services.BuildServiceProvider();
         await using var scope = _provider.CreateAsyncScope();
-        await DatabaseMigrator<TContext>.MigrateAsync(scope.ServiceProvider.GetRequiredService<TContext>(), CancellationToken.None);
+        var db = scope.ServiceProvider.GetRequiredService<TContext>();
+        await DatabaseMigrator<TContext>.MigrateAsync(db, CancellationToken.None);
+        await db.Database.ExecuteSqlRawAsync("""CREATE TABLE "TestOutbox" ("ChatId" bigint NOT NULL, "Seq" bigint NOT NULL)""");
+    }
+
+    protected ParticipantRefusals Refusals { get; } = new();
+
+    [Fact]
+    public async Task ChangeParticipants_WriteInTheChangesTransaction_AndTheirFailureUndoesTheChange()
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var groups = scope.ServiceProvider.GetRequiredService<GroupService>();
+        var messaging = scope.ServiceProvider.GetRequiredService<MessagingService>();
+        var changes = scope.ServiceProvider.GetRequiredService<ChatChanges>();
+        var chatId = (await groups.CreateGroupAsync(1, "Outbox", ["user2"])).Chat.Id;
+        await messaging.SendAsync(1, chatId, "fine");
+
+        Refusals.Text = "poison";
+        Refusals.MemberId = 5;
+        var send = await Assert.ThrowsAsync<ChatException>(() => messaging.SendAsync(1, chatId, "poison"));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => groups.AddMembersAsync(1, chatId, ["user5"]));
+        await messaging.SendAsync(2, chatId, "still fine");
+        await groups.AddMembersAsync(1, chatId, ["user6"]);
+
+        Assert.Equal(ChatErrorCodes.StoreUnavailable, send.Code);
+        var log = await changes.GetChangesAsync(1, chatId, 0);
+        Assert.Equal([1L, 2, 3, 4], log.Events.Select(e => e is MessageCommitted m ? m.Message.Seq : ((ChatChanged)e).Change.Seq));
+        Assert.DoesNotContain(log.Events, e => e is MessageCommitted { Message.Text: "poison" });
+        Assert.Null(await scope.ServiceProvider.GetRequiredService<IChatMemberStore>().FindAsync(chatId, 5, CancellationToken.None));
+        var outbox = await scope.ServiceProvider.GetRequiredService<TContext>().Database
+            .SqlQueryRaw<long>("""SELECT "Seq" AS "Value" FROM "TestOutbox" WHERE "ChatId" = {0} ORDER BY "Seq" """, chatId).ToListAsync();
+        Assert.Equal([1L, 2, 3, 4], outbox); // What the refused changes wrote was rolled back with them.
     }
 
     public async Task DisposeAsync()
@@ -323,6 +356,33 @@ public sealed class SqliteStoreTests : EntityFrameworkStoreTests<SqliteChatDbCon
         var db = scope.ServiceProvider.GetRequiredService<SqliteChatDbContext>();
         var mode = await db.Database.SqlQueryRaw<string>("PRAGMA journal_mode").ToListAsync();
         Assert.Equal("wal", Assert.Single(mode));
+    }
+}
+
+/// <summary>What <see cref="OutboxParticipant{TContext}"/> refuses, as a test sets it.</summary>
+public sealed class ParticipantRefusals
+{
+    public string? Text { get; set; }
+
+    public long? MemberId { get; set; }
+}
+
+/// <summary>Writes an outbox row per change through the scope's context, then refuses what the test says.</summary>
+public sealed class OutboxParticipant<TContext>(TContext db, ParticipantRefusals refusals) : IChatChangeParticipant
+    where TContext : DbContext
+{
+    public async Task OnCommittingAsync(IReadOnlyList<ChatLogEntry> changes, CancellationToken cancellationToken)
+    {
+        foreach (var change in changes)
+        {
+            var chatId = change.Message?.ChatId ?? change.Change!.ChatId;
+            await db.Database.ExecuteSqlRawAsync("""INSERT INTO "TestOutbox" ("ChatId", "Seq") VALUES ({0}, {1})""", [chatId, change.Seq], cancellationToken);
+            if ((refusals.Text is { } text && change.Message?.Text == text)
+                || (refusals.MemberId is { } member && change.Change?.Members.Any(m => m.UserId == member) == true))
+            {
+                throw new InvalidOperationException("The participant refused this change.");
+            }
+        }
     }
 }
 

@@ -162,6 +162,22 @@ public abstract partial class ChatEngineSpecificationTests
         await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, () => Changes.GetReadsSinceAsync(Dave, id, 0));
     }
 
+    [Fact]
+    public async Task ChangeParticipants_AreHandedEveryChange_Numbered()
+    {
+        var group = await GroupAsync(Alice, "Team", "bob");
+        var id = group.Chat.Id;
+        await SendAsync(Bob, id, "hello");
+        await Groups.AddMembersAsync(Alice, id, ["carol"]);
+        await Groups.DeleteAsync(Alice, id);
+
+        var handed = Participated.All.Where(e => (e.Message?.ChatId ?? e.Change!.ChatId) == id).ToList();
+
+        Assert.Equal([1L, 2, 3, 4], handed.Select(e => e.Seq));
+        Assert.Equal("hello", handed[1].Message!.Text);
+        Assert.Equal([ChatChangeKind.MemberAdded, ChatChangeKind.MemberAdded, ChatChangeKind.ChatDeleted], handed.Where(e => e.Change is not null).Select(e => e.Change!.Kind));
+    }
+
     private static long SeqOf(ChatEvent e) => e switch
     {
         MessageCommitted m => m.Message.Seq,

@@ -24,6 +24,9 @@ public abstract partial class ChatEngineSpecificationTests : IAsyncLifetime
 
     protected RecordingEventHandler Events { get; } = new();
 
+    /// <summary>Every change handed to change participants, in the order they were handed over.</summary>
+    protected ParticipantLog Participated { get; } = new();
+
     protected InMemoryChatUserDirectory Users { get; } = new();
 
     protected IServiceProvider Services => _provider ?? throw new InvalidOperationException("InitializeAsync has not run.");
@@ -68,6 +71,8 @@ public abstract partial class ChatEngineSpecificationTests : IAsyncLifetime
             })
             .AddUserDirectory(Users);
         services.AddSingleton<IChatEventHandler>(Events);
+        services.AddSingleton(Participated);
+        builder.AddChangeParticipant<RecordingParticipant>();
         await ConfigureStoresAsync(builder);
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = false, ValidateOnBuild = true });
         await InitializeStorageAsync(_provider);

@@ -19,3 +19,29 @@ public sealed class RecordingEventHandler : IChatEventHandler
         return ValueTask.CompletedTask;
     }
 }
+
+/// <summary>What <see cref="RecordingParticipant"/> was handed.</summary>
+public sealed class ParticipantLog
+{
+    private readonly ConcurrentQueue<ChatLogEntry> _entries = new();
+
+    public IReadOnlyList<ChatLogEntry> All => _entries.ToArray();
+
+    public void Add(IEnumerable<ChatLogEntry> entries)
+    {
+        foreach (var entry in entries)
+        {
+            _entries.Enqueue(entry);
+        }
+    }
+}
+
+/// <summary>A change participant that records what it is handed.</summary>
+public sealed class RecordingParticipant(ParticipantLog log) : IChatChangeParticipant
+{
+    public Task OnCommittingAsync(IReadOnlyList<ChatLogEntry> changes, CancellationToken cancellationToken)
+    {
+        log.Add(changes);
+        return Task.CompletedTask;
+    }
+}

@@ -256,6 +256,17 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         var rows = plan.Number(reserved);
         await SendStatements.InsertMessagesAsync(connection, dbTransaction, rows, dialect).ConfigureAwait(false);
         await SendStatements.AdvanceSenderReadPositionsAsync(connection, dbTransaction, rows).ConfigureAwait(false);
+
+        // Participants write through this scope's context, which carries the batch's transaction.
+        if (rows.Count > 0 && scope.ServiceProvider.GetServices<IChatChangeParticipant>().ToArray() is { Length: > 0 } participants)
+        {
+            var entries = rows.OrderBy(r => r.ChatId).ThenBy(r => r.Seq).Select(r => new ChatLogEntry(r.Seq, r.ToMessage(), null)).ToArray();
+            foreach (var participant in participants)
+            {
+                await participant.OnCommittingAsync(entries, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
         await transaction.CommitAsync().ConfigureAwait(false);
         return plan.Outcomes();
     }

@@ -10,6 +10,8 @@ public sealed class ChatService
     private readonly IMessageStore _messages;
     private readonly IChatUserDirectory _users;
     private readonly IChatEventPublisher _events;
+    private readonly IChatUnitOfWork _units;
+    private readonly ChatChangeParticipation _participation;
     private readonly PresenceService _presence;
     private readonly MessagingService _messaging;
     private readonly ChatAccess _access;
@@ -22,6 +24,8 @@ public sealed class ChatService
         IMessageStore messages,
         IChatUserDirectory users,
         IChatEventPublisher events,
+        IChatUnitOfWork units,
+        ChatChangeParticipation participation,
         PresenceService presence,
         MessagingService messaging,
         ChatAccess access,
@@ -33,6 +37,8 @@ public sealed class ChatService
         _messages = messages;
         _users = users;
         _events = events;
+        _units = units;
+        _participation = participation;
         _presence = presence;
         _messaging = messaging;
         _access = access;
@@ -74,6 +80,11 @@ public sealed class ChatService
                 Time = chat.CreatedAt,
                 Members = new[] { me, other }.OrderBy(u => u.Id).Select(u => new ChangedMember(u.Id, ChatRole.Member) { UserName = u.UserName }).ToArray(),
             };
+            await _units.RunAsync(chat.Id, async token =>
+            {
+                await _participation.OnCommittingAsync(change, token).ConfigureAwait(false);
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
             await _events.PublishAsync(new ChatChanged(change, [me.Id, other.Id]), CancellationToken.None).ConfigureAwait(false);
         }
 

@@ -19,6 +19,18 @@ public static class ChatEngineBuilderExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Adds a participant in the transaction of every numbered change (see <see cref="IChatChangeParticipant"/>),
+    /// scoped, so it can write through the scope's store (the DbContext that carries the transaction).
+    /// </summary>
+    public static ChatEngineBuilder AddChangeParticipant<TParticipant>(this ChatEngineBuilder builder)
+        where TParticipant : class, IChatChangeParticipant
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Scoped<IChatChangeParticipant, TParticipant>());
+        return builder;
+    }
+
     /// <summary>Uses <typeparamref name="TDirectory"/> to read the host's users.</summary>
     public static ChatEngineBuilder AddUserDirectory<TDirectory>(this ChatEngineBuilder builder)
         where TDirectory : class, IChatUserDirectory

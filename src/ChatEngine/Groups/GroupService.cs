@@ -14,6 +14,7 @@ public sealed class GroupService
     private readonly IChatEventPublisher _events;
     private readonly ChatAccess _access;
     private readonly IChatUnitOfWork _units;
+    private readonly ChatChangeParticipation _participation;
     private readonly TimeProvider _time;
     private readonly ChatEngineOptions _options;
 
@@ -24,10 +25,12 @@ public sealed class GroupService
         IChatEventPublisher events,
         ChatAccess access,
         IChatUnitOfWork units,
+        ChatChangeParticipation participation,
         TimeProvider time,
         IOptions<ChatEngineOptions> options)
     {
         _units = units;
+        _participation = participation;
         _chats = chats;
         _members = members;
         _users = users;
@@ -67,6 +70,11 @@ public sealed class GroupService
             Members = members.Select(m => new ChangedMember(m.UserId, m.Role) { UserName = names[m.UserId].UserName }).ToArray(),
         };
         var memberIds = members.Select(m => m.UserId).ToArray();
+        await _units.RunAsync(chat.Id, async token =>
+        {
+            await _participation.OnCommittingAsync(created, token).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
         await PublishAsync([Change(chat.Id, null, MembershipChange.Added, memberIds), new ChatChanged(created, memberIds)]).ConfigureAwait(false);
         return await GetGroupAsync(userId, chat.Id, cancellationToken).ConfigureAwait(false);
     }
@@ -235,7 +243,7 @@ public sealed class GroupService
 
             var members = (await _members.GetMembersAsync(chatId, token).ConfigureAwait(false)).Select(m => m.UserId).ToArray();
             await _chats.DeleteAsync(chatId, token).ConfigureAwait(false);
-            return new List<ChatEvent> { Change(chatId, null, MembershipChange.ChatDeleted, members), Deleted(chatId, chat.Seq, userId, members) };
+            return new List<ChatEvent> { Change(chatId, null, MembershipChange.ChatDeleted, members), await DeletedAsync(chatId, chat.Seq, userId, members, token).ConfigureAwait(false) };
         }, cancellationToken).ConfigureAwait(false);
         await PublishAsync(deleted).ConfigureAwait(false);
     }
@@ -315,7 +323,7 @@ public sealed class GroupService
             var lastSeq = changes.OfType<ChatChanged>().LastOrDefault()?.Change.Seq ?? chat.Seq;
             await _chats.DeleteAsync(chatId, cancellationToken).ConfigureAwait(false);
             changes.Add(Change(chatId, null, MembershipChange.ChatDeleted, [userId]));
-            changes.Add(Deleted(chatId, lastSeq, byUserId: null, [userId]));
+            changes.Add(await DeletedAsync(chatId, lastSeq, byUserId: null, [userId], cancellationToken).ConfigureAwait(false));
             return changes;
         }
 
@@ -434,13 +442,17 @@ public sealed class GroupService
         var seq = _chats is IChatChangeLog log ? await log.AppendAsync(change, cancellationToken).ConfigureAwait(false) : 0;
         var users = await _users.GetByIdsAsync(change.Members.Select(m => m.UserId).ToArray(), cancellationToken).ConfigureAwait(false);
         var named = ChatChanges.WithNames(change with { Seq = seq }, id => users.GetValueOrDefault(id) ?? ChatAccess.UnknownUser(id));
+        await _participation.OnCommittingAsync(named, cancellationToken).ConfigureAwait(false);
         return new ChatChanged(named, affected.ToArray());
     }
 
     /// <summary>A deleted chat keeps no log, so its last change takes the next number without being stored.</summary>
-    private ChatChanged Deleted(long chatId, long lastSeq, long? byUserId, IReadOnlyCollection<long> affected) => new(
-        new ChatChange { ChatId = chatId, Seq = _chats is IChatChangeLog ? lastSeq + 1 : 0, Kind = ChatChangeKind.ChatDeleted, Time = _time.GetUtcNow(), ByUserId = byUserId },
-        affected.ToArray());
+    private async Task<ChatChanged> DeletedAsync(long chatId, long lastSeq, long? byUserId, IReadOnlyCollection<long> affected, CancellationToken cancellationToken)
+    {
+        var change = new ChatChange { ChatId = chatId, Seq = _chats is IChatChangeLog ? lastSeq + 1 : 0, Kind = ChatChangeKind.ChatDeleted, Time = _time.GetUtcNow(), ByUserId = byUserId };
+        await _participation.OnCommittingAsync(change, cancellationToken).ConfigureAwait(false);
+        return new ChatChanged(change, affected.ToArray());
+    }
 
     private async Task PublishMemberChangeAsync(long chatId, long? userId, MembershipChange change, CancellationToken cancellationToken)
     {

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace ChatEngine.InMemory;
 
 /// <summary>
@@ -21,8 +23,17 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
 
     // Each chat's log, in number order: messages (by id, so a replay shows them as they are now) and other changes.
     private readonly Dictionary<long, List<(long Seq, long? MessageId, ChatChange? Change)>> _log = [];
+    private readonly IServiceScopeFactory? _scopes;
     private long _nextChatId;
     private long _nextMessageId;
+
+    /// <summary>An empty store.</summary>
+    /// <param name="scopes">
+    /// Where to find <see cref="IChatChangeParticipant"/>s for new messages (none without it). This store
+    /// has no transactions: it calls them right after a message is stored, and a failure fails the send
+    /// but keeps the message.
+    /// </param>
+    public InMemoryChatStore(IServiceScopeFactory? scopes = null) => _scopes = scopes;
 
     /// <inheritdoc />
     public Task<(Chat Chat, bool Created)> GetOrCreatePrivateChatAsync(PrivatePair pair, DateTimeOffset createdAt, CancellationToken cancellationToken)
@@ -322,7 +333,22 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
     }
 
     /// <inheritdoc />
-    public Task<MessageAppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken)
+    public async Task<MessageAppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken)
+    {
+        var result = Append(draft);
+        if (result.Created && _scopes is not null)
+        {
+            await using var scope = _scopes.CreateAsyncScope();
+            foreach (var participant in scope.ServiceProvider.GetServices<IChatChangeParticipant>())
+            {
+                await participant.OnCommittingAsync([new ChatLogEntry(result.Message.Seq, result.Message, null)], cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return result;
+    }
+
+    private MessageAppendResult Append(MessageDraft draft)
     {
         lock (_lock)
         {
@@ -334,7 +360,7 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
 
             if (draft.ClientId is not null && _clientIds.TryGetValue((draft.ChatId, draft.SenderId, draft.ClientId), out var first))
             {
-                return Task.FromResult(new MessageAppendResult(first, false));
+                return new MessageAppendResult(first, false);
             }
 
             var message = new ChatMessage
@@ -368,7 +394,7 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
                 sender.LastReadSequence = Math.Max(sender.LastReadSequence, message.Sequence);
             }
 
-            return Task.FromResult(new MessageAppendResult(message, true));
+            return new MessageAppendResult(message, true);
         }
     }
 

@@ -1,0 +1,19 @@
+namespace ChatEngine;
+
+/// <summary>
+/// Writes that must commit together with a chat's numbered changes, or not at all: an outbox for
+/// webhooks or push, a search index. Register one with <c>AddChangeParticipant&lt;T&gt;()</c> (scoped).
+/// Every participant is called with the changes, already numbered, inside the transaction that
+/// commits them: the chat's unit of work (<see cref="IChatUnitOfWork"/>) for membership changes, the
+/// store's send transaction for messages (the EF Core stores' group-commit batch). Whatever it writes
+/// through the same store (with the EF Core stores: the scope's DbContext, which carries that
+/// transaction) commits with them; if it throws, the changes it was given fail and nothing of them
+/// is kept. Two exceptions, said plainly: a chat's creation (its change 1) is handed over in a unit
+/// of its own right after the chat is created, and the in-memory store, which has no transactions,
+/// calls participants for messages right after storing them.
+/// </summary>
+public interface IChatChangeParticipant
+{
+    /// <summary>Called before <paramref name="changes"/> commit, in their transaction.</summary>
+    Task OnCommittingAsync(IReadOnlyList<ChatLogEntry> changes, CancellationToken cancellationToken);
+}
