@@ -183,6 +183,27 @@ public sealed class ChangeLogTransportTests(ChatServerFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task ChatPages_TakeMarkReadFalse_AndAround_WithHasNewer()
+    {
+        var chatId = await Server.StartChatAsync(Alice, "eve");
+        for (var i = 1; i <= 5; i++)
+        {
+            await SendAsync(Alice, chatId, $"m{i}");
+        }
+
+        using var eve = Server.Client(Eve);
+        var background = await eve.GetFromJsonAsync<JsonObject>($"/chat/{chatId}?mark_read=false");
+        var middle = background!["messages"]!.AsArray()[2]!;
+        var around = await eve.GetFromJsonAsync<JsonObject>($"/chat/{chatId}?around={(long)middle["id"]!}&limit=3");
+        var list = await eve.GetFromJsonAsync<JsonArray>("/chat/");
+
+        Assert.Null(background["has_newer"]);
+        Assert.Equal(["m2", "m3", "m4"], around!["messages"]!.AsArray().Select(m => (string?)m!["text"]));
+        Assert.True((bool)around["has_newer"]!);
+        Assert.Equal(5, (long)list!.Single(c => (long)c!["id"]! == chatId)!["unread"]!);
+    }
+
+    [Fact]
     public async Task Hub_JoinChatSince_ReturnsTheChanges_ThenDeliversChangeEventsByTheirType()
     {
         var groupId = await Server.CreateGroupAsync(Alice, "bob");

@@ -178,6 +178,34 @@ public abstract partial class ChatEngineSpecificationTests
         Assert.Equal([ChatChangeKind.MemberAdded, ChatChangeKind.MemberAdded, ChatChangeKind.ChatDeleted], handed.Where(e => e.Change is not null).Select(e => e.Change!.Kind));
     }
 
+    [Fact]
+    public async Task Pages_AroundAMessage_OrWithoutMarkingRead_LeaveTheReadPositionAlone()
+    {
+        var chatId = await PrivateChatAsync(Alice, "bob");
+        var sent = new List<ChatMessage>();
+        for (var i = 1; i <= 9; i++)
+        {
+            sent.Add(await SendAsync(Alice, chatId, $"m{i}"));
+        }
+
+        var background = await Chats.GetChatPageAsync(Bob, chatId, new ChatPageQuery { MarkRead = false });
+        var around = await Chats.GetChatPageAsync(Bob, chatId, new ChatPageQuery { Around = sent[4].Id, Limit = 4 });
+        var atTheEnd = await Chats.GetChatPageAsync(Bob, chatId, new ChatPageQuery { Around = sent[8].Id, Limit = 4 });
+
+        Assert.Equal(9, background.Messages.Count);
+        Assert.Null(background.HasNewer);
+        Assert.Equal(["m3", "m4", "m5", "m6"], around.Messages.Select(m => m.Message.Text));
+        Assert.Equal((true, (bool?)true), (around.HasMore, around.HasNewer));
+        Assert.Equal(["m7", "m8", "m9"], atTheEnd.Messages.Select(m => m.Message.Text));
+        Assert.False(atTheEnd.HasNewer);
+        Assert.Equal(9, (await Chats.GetChatsAsync(Bob, ChatKind.Private)).Single().Unread); // None of these marked it read.
+        await AssertChatErrorAsync(ChatErrorKind.Validation, ChatErrorCodes.InvalidPaging,
+            () => Chats.GetChatPageAsync(Bob, chatId, new ChatPageQuery { Around = sent[0].Id, Before = sent[1].Id }));
+        var elsewhere = await SendAsync(Carol, await PrivateChatAsync(Carol, "dave"), "not yours");
+        await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.MessageNotFound,
+            () => Chats.GetChatPageAsync(Bob, chatId, new ChatPageQuery { Around = elsewhere.Id }));
+    }
+
     private static long SeqOf(ChatEvent e) => e switch
     {
         MessageCommitted m => m.Message.Seq,

@@ -25,9 +25,9 @@ internal static class ChatApiHandlers
     }
 
     public static async Task<Ok<ChatDetailResponse>> GetChat(
-        HttpContext context, long id, long? before, int? limit, ChatService chats, CancellationToken cancellationToken)
+        HttpContext context, long id, long? before, long? around, int? limit, [FromQuery(Name = "mark_read")] bool? markRead, ChatService chats, CancellationToken cancellationToken)
     {
-        var detail = await chats.GetChatAsync(Me(context), id, before, limit, cancellationToken);
+        var detail = await chats.GetChatPageAsync(Me(context), id, Page(before, around, limit, markRead), cancellationToken);
         return TypedResults.Ok(ToDetail(detail, Me(context), includeGroup: detail.Chat.Kind == ChatKind.Group));
     }
 
@@ -45,9 +45,9 @@ internal static class ChatApiHandlers
     }
 
     public static async Task<Ok<ChatDetailResponse>> GetGroup(
-        HttpContext context, long id, long? before, int? limit, ChatService chats, CancellationToken cancellationToken)
+        HttpContext context, long id, long? before, long? around, int? limit, [FromQuery(Name = "mark_read")] bool? markRead, ChatService chats, CancellationToken cancellationToken)
     {
-        var detail = await chats.GetChatAsync(Me(context), id, before, limit, cancellationToken);
+        var detail = await chats.GetChatPageAsync(Me(context), id, Page(before, around, limit, markRead), cancellationToken);
         if (detail.Chat.Kind != ChatKind.Group)
         {
             throw new ChatException(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, "Chat not found.");
@@ -133,6 +133,9 @@ internal static class ChatApiHandlers
         return TypedResults.Ok(ChangeFrames.ToResponse(page));
     }
 
+    private static ChatPageQuery Page(long? before, long? around, int? limit, bool? markRead) =>
+        new() { Before = before, Around = around, Limit = limit, MarkRead = markRead ?? true };
+
     private static bool TryParseOptional(string? text, out long? value)
     {
         value = null;
@@ -182,6 +185,7 @@ internal static class ChatApiHandlers
         IsOnline = detail.IsOnline,
         LastSeen = WireTime.Format(detail.LastSeen),
         HasMore = detail.HasMore,
+        HasNewer = detail.HasNewer,
         Seq = detail.Seq,
         Members = includeGroup ? detail.Members.Select(m => m.User.UserName).ToList() : null,
         Admins = includeGroup ? detail.Members.Where(m => m.Role >= ChatRole.Admin).Select(m => m.User.UserName).ToList() : null,

@@ -32,7 +32,7 @@ public static class ChatEngineEndpointRouteBuilderExtensions
         api.MapGet("/chat/", ChatApiHandlers.ListChats).WithName("ListChats").WithSummary("The caller's private chats, newest activity first.");
         api.MapPost("/chat/", ChatApiHandlers.StartChat).WithName("StartChat").WithSummary("Starts (or returns) the private chat with a user.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/chat/{id:long}", ChatApiHandlers.GetChat).WithName("GetChat").WithSummary("A page of a chat's history (newest, or before a message id); the newest page marks it read.")
+        api.MapGet("/chat/{id:long}", ChatApiHandlers.GetChat).WithName("GetChat").WithSummary("A page of a chat's history: the newest, before a message id, or around one; the newest page marks it read unless mark_read=false.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/chat/{id:long}/changes", ChatApiHandlers.GetChanges).WithName("GetChatChanges")

@@ -53,6 +53,10 @@ internal sealed record ChatDetailResponse
     [JsonPropertyName("has_more")] public required bool HasMore { get; init; }
     [JsonPropertyName("seq")] public required long Seq { get; init; }
 
+    [JsonPropertyName("has_newer")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? HasNewer { get; init; }
+
     [JsonPropertyName("members")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<string>? Members { get; init; }

@@ -115,34 +115,60 @@ public sealed class ChatService
     /// A page of a chat's history for a member, oldest first, with readers and presence. Fetching the
     /// newest page (no <paramref name="beforeMessageId"/>) marks the chat read for the caller.
     /// </summary>
-    public async Task<ChatDetail> GetChatAsync(long userId, long chatId, long? beforeMessageId = null, int? limit = null, CancellationToken cancellationToken = default)
+    public Task<ChatDetail> GetChatAsync(long userId, long chatId, long? beforeMessageId = null, int? limit = null, CancellationToken cancellationToken = default) =>
+        GetChatPageAsync(userId, chatId, new ChatPageQuery { Before = beforeMessageId, Limit = limit }, cancellationToken);
+
+    /// <summary>
+    /// A page of a chat's history for a member, oldest first, with readers and presence: the newest
+    /// page, the page before a message, or the page around one. Only the newest page marks the chat
+    /// read, and only when <see cref="ChatPageQuery.MarkRead"/> is set.
+    /// </summary>
+    public async Task<ChatDetail> GetChatPageAsync(long userId, long chatId, ChatPageQuery query, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(query);
         var (chat, viewer) = await _access.RequireMemberAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
-        var pageSize = limit ?? _options.DefaultPageSize;
+        var pageSize = query.Limit ?? _options.DefaultPageSize;
         if (pageSize < 1 || pageSize > _options.MaxPageSize)
         {
             throw ChatErrors.Validation(ChatErrorCodes.InvalidPaging, $"limit must be between 1 and {_options.MaxPageSize}.");
         }
 
-        long? beforeSequence = null;
-        if (beforeMessageId is { } beforeId)
+        if (query.Before is not null && query.Around is not null)
         {
-            var before = await _messages.FindByIdAsync(beforeId, cancellationToken).ConfigureAwait(false);
-            if (before is null || before.ChatId != chatId)
+            throw ChatErrors.Validation(ChatErrorCodes.InvalidPaging, "Give before or around, not both.");
+        }
+
+        long? beforeSequence = null;
+        if ((query.Before ?? query.Around) is { } anchorId)
+        {
+            var anchor = await _messages.FindByIdAsync(anchorId, cancellationToken).ConfigureAwait(false);
+            if (anchor is null || anchor.ChatId != chatId)
             {
                 throw ChatErrors.MessageNotFound();
             }
 
-            beforeSequence = before.Sequence;
+            // Around a message: it and up to half a page before it, the rest after it.
+            beforeSequence = query.Around is null ? anchor.Sequence : anchor.Sequence + 1;
         }
 
-        // One extra row says whether older messages exist, without a count query.
-        var page = await _messages.GetBeforeAsync(chatId, beforeSequence, pageSize + 1, cancellationToken).ConfigureAwait(false);
-        var hasMore = page.Count > pageSize;
-        var messages = hasMore ? page.Skip(1).ToArray() : page;
+        // One extra row on each side says whether more messages exist, without a count query.
+        var olderWanted = query.Around is null ? pageSize : (pageSize / 2) + 1;
+        var page = await _messages.GetBeforeAsync(chatId, beforeSequence, olderWanted + 1, cancellationToken).ConfigureAwait(false);
+        var hasMore = page.Count > olderWanted;
+        IReadOnlyList<ChatMessage> messages = hasMore ? page.Skip(1).ToArray() : page;
+        bool? hasNewer = null;
+        if (query.Around is not null && messages.Count > 0)
+        {
+            var newerWanted = pageSize - messages.Count;
+            var newer = newerWanted > 0
+                ? await _messages.GetAfterAsync(chatId, messages[^1].Sequence, newerWanted + 1, cancellationToken).ConfigureAwait(false)
+                : await _messages.GetAfterAsync(chatId, messages[^1].Sequence, 1, cancellationToken).ConfigureAwait(false);
+            hasNewer = newer.Count > newerWanted;
+            messages = [.. messages, .. newer.Take(newerWanted)];
+        }
 
         // Marked before the readers are computed, so the page shows the read it caused.
-        if (beforeMessageId is null && messages.Count > 0)
+        if (query.Before is null && query.Around is null && query.MarkRead && messages.Count > 0)
         {
             await _messaging.MarkReadUpToAsync(chat, viewer, messages[^1], cancellationToken).ConfigureAwait(false);
         }
@@ -165,6 +191,7 @@ public sealed class ChatService
             IsOnline = presence.Values.Any(p => p.IsOnline),
             LastSeen = presence.Values.Max(p => p.LastSeen),
             Seq = ChatChanges.SeqOf(_chats, chat),
+            HasNewer = hasNewer,
         };
     }
 

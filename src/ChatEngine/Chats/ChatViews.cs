@@ -57,8 +57,27 @@ public sealed record ChatDetail
     /// <summary>The join code, shown to admins only.</summary>
     public string? JoinCode => Viewer.IsAdmin ? Chat.JoinCode : null;
 
+    /// <summary>For a page around a message: whether newer messages exist after it; otherwise <see langword="null"/>.</summary>
+    public bool? HasNewer { get; init; }
+
     /// <summary>The chat's change number, read before the page: following the chat from it may repeat a change the page shows, but never misses one.</summary>
     public long Seq { get; init; }
+}
+
+/// <summary>Which page of a chat's history to read.</summary>
+public sealed record ChatPageQuery
+{
+    /// <summary>The page before this message (older history).</summary>
+    public long? Before { get; init; }
+
+    /// <summary>The page centred on this message (a search hit, a quoted message); it never marks the chat read.</summary>
+    public long? Around { get; init; }
+
+    /// <summary>Messages on the page; the configured default when <see langword="null"/>.</summary>
+    public int? Limit { get; init; }
+
+    /// <summary>Whether reading the newest page marks the chat read (<see langword="false"/> for background refreshes). Default <see langword="true"/>.</summary>
+    public bool MarkRead { get; init; } = true;
 }
 
 /// <summary>A group with its members, as returned by group operations.</summary>
