@@ -155,6 +155,6 @@ internal sealed partial class ChatBroadcaster
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Sending a chat event to SignalR clients failed.")]
     private static partial void LogHubSendFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Read {Count} messages of chat {ChatId} from the store whose broadcasts did not arrive.")]
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Read {Count} changes of chat {ChatId} from the store whose broadcasts did not arrive.")]
     private static partial void LogMissedRead(ILogger logger, int count, long chatId);
 }

@@ -3,18 +3,19 @@ using System.Collections.Concurrent;
 namespace ChatEngine.AspNetCore;
 
 /// <summary>
-/// Delivers each chat's messages in sequence order, whichever host committed them. Broadcasts can
-/// arrive a hair out of order (senders answered concurrently, or two hosts publishing to Redis);
-/// sequences are gapless per chat, so a message that runs ahead is held until the one before it
-/// arrives. The first time a chat is seen, its messages settle briefly before the lowest one anchors
-/// the order (a chat's very first message anchors it at once). A gap that does not fill by itself
-/// (its broadcast was lost with a dead process or while Redis was down) is read from the store;
+/// Delivers each chat's numbered changes (messages and the rest) in <c>seq</c> order, exactly once,
+/// whichever host committed them: the one owner of ordering for this host's changes and those relayed
+/// from others. Broadcasts can arrive a hair out of order (delivery lanes, or two hosts publishing to
+/// Redis); numbers are gapless per chat, so a change that runs ahead is held until the one before it
+/// arrives. The first time a chat is seen, its changes settle briefly before the lowest one anchors
+/// the order (a chat's creation, change 1, anchors it at once). A gap that does not fill by itself
+/// (its broadcast was lost with a dead process or while Redis was down) is read from the change log;
 /// only if that fails too is it skipped, and clients close it with catch-up. Each chat has a lock
 /// of its own: a slow delivery in one chat holds up that chat alone.
 /// </summary>
 internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.MissedMessages readMissed, Func<long, bool> isWatched)
 {
-    /// <summary>Reads the deliveries of a chat's messages with sequences in [from, until), oldest first.</summary>
+    /// <summary>Reads the deliveries of a chat's changes numbered in [from, until), oldest first.</summary>
     public delegate Task<IReadOnlyList<(long Sequence, Action Deliver)>> MissedMessages(long chatId, long from, long until);
 
     private static readonly TimeSpan GapTimeout = TimeSpan.FromMilliseconds(500);
@@ -91,7 +92,7 @@ internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.Mis
     }
 
     /// <summary>
-    /// Reads from the store what every chat seen here missed since its last delivered message, for
+    /// Reads from the store what every chat seen here missed since its last delivered change, for
     /// when broadcasts may have been lost (Redis came back after an outage).
     /// </summary>
     public async Task CatchUpAsync()
@@ -275,7 +276,7 @@ internal sealed class ChatEventOrdering(TimeProvider time, ChatEventOrdering.Mis
         /// <summary>The first sequence delivered in order here; nothing below it was delivered.</summary>
         public long Anchor { get; set; }
 
-        /// <summary>Whether <see cref="Next"/> is known; until then messages only gather.</summary>
+        /// <summary>Whether <see cref="Next"/> is known; until then changes only gather.</summary>
         public bool Anchored { get; set; }
     }
 }

@@ -31,7 +31,10 @@ internal static class WebSocketAdmission
 
         try
         {
-            await context.RequestServices.GetRequiredService<ChatService>().GetMembershipAsync(userId, chatId, context.RequestAborted);
+            // A scope of its own: the request's scope lives as long as the socket, and would hold the
+            // store's DbContext (and the host's) for hours on every idle connection.
+            await using var scope = context.RequestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<ChatService>().GetMembershipAsync(userId, chatId, context.RequestAborted);
         }
         catch (ChatException)
         {

@@ -5,6 +5,9 @@ internal sealed class ChatChangeParticipation(IEnumerable<IChatChangeParticipant
 {
     private readonly IChatChangeParticipant[] _participants = participants.ToArray();
 
+    /// <summary>Whether any participant is registered (if none, no unit needs opening for them).</summary>
+    public bool Any => _participants.Length > 0;
+
     public async Task OnCommittingAsync(ChatChange change, CancellationToken cancellationToken)
     {
         if (_participants.Length > 0)

@@ -80,11 +80,15 @@ public sealed class ChatService
                 Time = chat.CreatedAt,
                 Members = new[] { me, other }.OrderBy(u => u.Id).Select(u => new ChangedMember(u.Id, ChatRole.Member) { UserName = u.UserName }).ToArray(),
             };
-            await _units.RunAsync(chat.Id, async token =>
+            if (_participation.Any)
             {
-                await _participation.OnCommittingAsync(change, token).ConfigureAwait(false);
-                return true;
-            }, cancellationToken).ConfigureAwait(false);
+                await _units.RunAsync(chat.Id, async token =>
+                {
+                    await _participation.OnCommittingAsync(change, token).ConfigureAwait(false);
+                    return true;
+                }, cancellationToken).ConfigureAwait(false);
+            }
+
             await _events.PublishAsync(new ChatChanged(change, [me.Id, other.Id]), CancellationToken.None).ConfigureAwait(false);
         }
 

@@ -70,11 +70,15 @@ public sealed class GroupService
             Members = members.Select(m => new ChangedMember(m.UserId, m.Role) { UserName = names[m.UserId].UserName }).ToArray(),
         };
         var memberIds = members.Select(m => m.UserId).ToArray();
-        await _units.RunAsync(chat.Id, async token =>
+        if (_participation.Any)
         {
-            await _participation.OnCommittingAsync(created, token).ConfigureAwait(false);
-            return true;
-        }, cancellationToken).ConfigureAwait(false);
+            await _units.RunAsync(chat.Id, async token =>
+            {
+                await _participation.OnCommittingAsync(created, token).ConfigureAwait(false);
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
         await PublishAsync([Change(chat.Id, null, MembershipChange.Added, memberIds), new ChatChanged(created, memberIds)]).ConfigureAwait(false);
         return await GetGroupAsync(userId, chat.Id, cancellationToken).ConfigureAwait(false);
     }
