@@ -27,7 +27,7 @@ internal enum BroadcastKind : byte
 /// <param name="Frame">The wire frame.</param>
 /// <param name="Seq">For a message or another change, its number in the chat's log (0 when the store keeps none).</param>
 /// <param name="MessageId">For a message, its id.</param>
-/// <param name="UserId">For a removal, the member removed.</param>
+/// <param name="UserId">For a removal, the member removed; for a status, the user it is about (who is not sent their own).</param>
 /// <param name="EventName">The SignalR method name (the frame's type).</param>
 internal sealed record ChatBroadcast(BroadcastKind Kind, long[] ChatIds, byte[] Frame, string EventName, long Seq = 0, long MessageId = 0, long? UserId = null)
 {

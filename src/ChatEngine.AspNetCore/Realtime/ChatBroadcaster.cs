@@ -75,7 +75,9 @@ internal sealed partial class ChatBroadcaster
             socket.Deliver(broadcast);
         }
 
-        var hubConnections = _hubConnections.InChat(chatId, userId: null);
+        var hubConnections = broadcast is { Kind: BroadcastKind.Status, UserId: { } about }
+            ? _hubConnections.InChatExcept(chatId, about)
+            : _hubConnections.InChat(chatId, userId: null);
         _metrics.Delivered(chatSockets.Length + hubConnections.Count);
         if (hubConnections.Count > 0)
         {

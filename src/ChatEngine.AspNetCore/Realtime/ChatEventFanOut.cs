@@ -90,7 +90,8 @@ internal sealed partial class ChatEventFanOut : IChatEventHandler, IAsyncDisposa
             BroadcastKind.Status,
             presence.ChatIds.ToArray(),
             JsonSerializer.SerializeToUtf8Bytes(new StatusFrame(presence.User.Id, presence.User.UserName, presence.IsOnline, WireTime.Format(presence.LastSeen)), ChatJsonContext.Default.StatusFrame),
-            "status"),
+            "status",
+            UserId: presence.User.Id),
         _ => null,
     };
 

@@ -60,6 +60,10 @@ internal sealed class ChatHubConnections
             : members.Where(m => m.Value == userId).Select(m => m.Key).ToArray();
     }
 
+    /// <summary>The connections here in a chat, but those of one user.</summary>
+    public IReadOnlyList<string> InChatExcept(long chatId, long userId) =>
+        _byChat.TryGetValue(chatId, out var members) ? members.Where(m => m.Value != userId).Select(m => m.Key).ToArray() : [];
+
     private void RemoveFromChat(string connectionId, long chatId)
     {
         if (_byChat.TryGetValue(chatId, out var members))

@@ -59,7 +59,9 @@ internal sealed class ChatSocket
     /// </summary>
     public void Deliver(ChatBroadcast broadcast)
     {
-        if (broadcast.IsChange && !ReceivesChanges)
+        // A user's own presence tells them nothing (and it is delivered on a lane of its own, so it
+        // could reach the very connection that caused it).
+        if ((broadcast.IsChange && !ReceivesChanges) || (broadcast.Kind == BroadcastKind.Status && broadcast.UserId == UserId))
         {
             return;
         }

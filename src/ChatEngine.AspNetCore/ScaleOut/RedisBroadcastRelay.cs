@@ -15,6 +15,8 @@ internal sealed partial class RedisBroadcastRelay(
     ChatBroadcaster broadcaster,
     ILogger<RedisBroadcastRelay> logger) : IChatBroadcastRelay, IHostedService
 {
+    private static readonly TimeSpan[] RecoveryRetries = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4)];
+
     private readonly Lock _subscribing = new();
     private ChannelMessageQueue? _subscription;
     private int _publishFailuresLogged;
@@ -106,6 +108,15 @@ internal sealed partial class RedisBroadcastRelay(
             LogRedisRestored(logger);
             await SubscribeAsync(await redis.GetAsync().ConfigureAwait(false)).ConfigureAwait(false);
             await broadcaster.CatchUpAsync().ConfigureAwait(false);
+
+            // The client re-subscribes on its own once the connection is back, a moment after this
+            // runs: what other hosts published in between never arrives, and is read from the store
+            // by catching up again once that moment has surely passed.
+            foreach (var wait in RecoveryRetries)
+            {
+                await Task.Delay(wait).ConfigureAwait(false);
+                await broadcaster.CatchUpAsync().ConfigureAwait(false);
+            }
         }
 #pragma warning disable CA1031 // A background recovery must log, not crash the process.
         catch (Exception error)
