@@ -293,6 +293,34 @@ public sealed class RestApiTests(ChatServerFixture fixture) : IClassFixture<Chat
 
 
 
+    [Fact]
+    public async Task OpenApiDocument_NamesEveryFieldOfTheContract()
+    {
+        using var client = Server.Client();
+        var document = await client.GetFromJsonAsync<JsonObject>("/openapi/v1.json");
+        var schemas = document!["components"]!["schemas"]!.AsObject();
+        string[] PropertiesOf(string schema) => schemas[schema]!["properties"]!.AsObject().Select(p => p.Key).Order().ToArray();
+
+        // Requests: what a client may send, so nobody guesses a field name.
+        Assert.Equal(["username", "username_input"], PropertiesOf("StartChatRequest"));
+        Assert.Equal(["members", "name"], PropertiesOf("CreateGroupRequest"));
+        Assert.Equal(["code"], PropertiesOf("JoinGroupRequest"));
+        Assert.Equal(["name"], PropertiesOf("RenameGroupRequest"));
+        Assert.Equal(["members", "usernames"], PropertiesOf("AddMembersRequest"));
+        Assert.Equal(["username"], PropertiesOf("UserNameRequest"));
+
+        // Answers, with v2's additions.
+        Assert.Equal(["id", "lastMessage", "seq", "time", "unread", "username"], PropertiesOf("ChatListItemResponse"));
+        Assert.Equal(["id", "lastMessage", "name", "seq", "time", "unread"], PropertiesOf("GroupListItemResponse"));
+        Assert.Equal(["admins", "code", "id", "lastMessage", "members", "name", "seq", "time", "unread"], PropertiesOf("GroupResponse"));
+        Assert.Equal(["admins", "chatname", "code", "has_more", "has_newer", "id", "is_online", "lastseen", "members", "messages", "myid", "seq"], PropertiesOf("ChatDetailResponse"));
+        Assert.Equal(["id", "read", "read_by", "sender", "sendername", "text", "time"], PropertiesOf("MessageResponse"));
+        Assert.Equal(["events", "has_more", "limited", "seq"], PropertiesOf("ChangesResponse"));
+        Assert.Equal(["id", "is_online", "lastseen", "username"], PropertiesOf("UserSearchResponse"));
+        Assert.Equal(["detail", "id", "name"], PropertiesOf("GroupJoinResponse"));
+        Assert.Contains("/chat/{id}/changes", document["paths"]!.AsObject().Select(p => p.Key));
+    }
+
     private async Task<long> SendAsync(long user, long chatId, string text)
     {
         using var socket = await Server.ConnectAsync(user, chatId);
