@@ -111,7 +111,7 @@ fi
 log "packing"
 export CHATENGINE_PACKAGES="$repo/artifacts/packages"
 rm -rf "$CHATENGINE_PACKAGES"
-for package in ChatEngine ChatEngine.EFCore ChatEngine.AspNetCore; do
+for package in ChatEngine ChatEngine.EFCore ChatEngine.AspNetCore ChatEngine.Redis; do
   dotnet pack "src/$package/$package.csproj" -c Release --no-build -nologo -v quiet -o "$CHATENGINE_PACKAGES" >/dev/null \
     || fail "dotnet pack $package failed"
 done

@@ -1,5 +1,6 @@
 using System.Text;
 using ChatEngine.AspNetCore;
+using ChatEngine.Redis;
 using Xunit;
 
 namespace ChatEngine.AspNetCore.Tests;

@@ -1,4 +1,5 @@
 using ChatEngine.AspNetCore;
+using ChatEngine.Redis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

@@ -57,12 +57,28 @@ public sealed class PackageContentTests(ChatEnginePackages packages) : IClassFix
     [Fact]
     public void Packages_DependOnEachOther_AtTheSameVersion()
     {
-        foreach (var id in new[] { "ChatEngine.EFCore", "ChatEngine.AspNetCore" })
+        foreach (var (id, dependsOn) in new[] { ("ChatEngine.EFCore", "ChatEngine"), ("ChatEngine.AspNetCore", "ChatEngine"), ("ChatEngine.Redis", "ChatEngine.AspNetCore") })
         {
-            var core = ReadNuspec(id).Descendants().Single(e => e.Name.LocalName == "dependency" && e.Attribute("id")?.Value == "ChatEngine");
-            Assert.Equal(packages.Version, core.Attribute("version")?.Value);
+            var dependency = Dependencies(id).Single(e => e.Attribute("id")?.Value == dependsOn);
+            Assert.Equal(packages.Version, dependency.Attribute("version")?.Value);
         }
     }
+
+    [Fact]
+    public void AnAppOnOneHost_PullsNoRedisClient()
+    {
+        // Scale-out lives in ChatEngine.Redis: the chat packages themselves reference no Redis client
+        // (nor MessagePack, which SignalR's Redis backplane brings).
+        foreach (var id in new[] { "ChatEngine", "ChatEngine.EFCore", "ChatEngine.AspNetCore" })
+        {
+            Assert.DoesNotContain(Dependencies(id), e => e.Attribute("id")?.Value is { } dependency
+                && (dependency.Contains("Redis", StringComparison.OrdinalIgnoreCase) || dependency.Contains("MessagePack", StringComparison.OrdinalIgnoreCase)));
+        }
+
+        Assert.Contains(Dependencies("ChatEngine.Redis"), e => e.Attribute("id")?.Value == "Microsoft.AspNetCore.SignalR.StackExchangeRedis");
+    }
+
+    private IEnumerable<XElement> Dependencies(string id) => ReadNuspec(id).Descendants().Where(e => e.Name.LocalName == "dependency");
 
     private XElement ReadNuspec(string id)
     {

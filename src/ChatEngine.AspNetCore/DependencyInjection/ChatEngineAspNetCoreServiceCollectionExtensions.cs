@@ -39,7 +39,10 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Transient<IStartupFilter, ChatEngineStartupFilter>());
         services.TryAddSingleton<ChatConnectionRegistry>();
         services.TryAddSingleton<ChatHubConnections>();
-        services.TryAddSingleton<ChatBroadcaster>();
+        services.TryAddSingleton(sp => new ChatBroadcaster(
+            sp.GetRequiredService<ChatConnectionRegistry>(), sp.GetRequiredService<ChatHubConnections>(), sp.GetRequiredService<IHubContext<ChatHub>>(),
+            sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ChatMembershipCache>(),
+            sp.GetRequiredService<ChatEngineMetrics>(), sp.GetRequiredService<ILogger<ChatBroadcaster>>()));
         services.TryAddSingleton<IChatBroadcastRelay, NoChatBroadcastRelay>();
         services.TryAddSingleton<SendRateLimiter>();
         services.TryAddSingleton<RestWriteRateLimiter>();

@@ -1,11 +1,18 @@
 namespace ChatEngine.AspNetCore;
 
 /// <summary>What a broadcast tells the chat's connections.</summary>
-internal enum BroadcastKind : byte
+public enum BroadcastKind : byte
 {
+    /// <summary>A new message (numbered).</summary>
     Message = 1,
+
+    /// <summary>A member's read position moved.</summary>
     Read = 2,
+
+    /// <summary>A member is typing.</summary>
     Typing = 3,
+
+    /// <summary>A user came online or went offline (<see cref="ChatBroadcast.UserId"/>); never sent to that user.</summary>
     Status = 4,
 
     /// <summary>A numbered change other than a message: for v2 connections only.</summary>
@@ -20,16 +27,19 @@ internal enum BroadcastKind : byte
 
 /// <summary>
 /// One event for the connections of one or more chats, already serialized to its wire frame, so it
-/// is serialized once and the same bytes go to every socket on every host.
+/// is serialized once and the same bytes go to every connection on every host. A relay carries it
+/// between hosts as it is (see <see cref="IChatBroadcastRelay"/>).
 /// </summary>
 /// <param name="Kind">What it tells.</param>
 /// <param name="ChatIds">The chats whose connections get it.</param>
-/// <param name="Frame">The wire frame.</param>
+/// <param name="Frame">The wire frame (UTF-8 JSON).</param>
+/// <param name="EventName">The SignalR method name (the frame's type).</param>
 /// <param name="Seq">For a message or another change, its number in the chat's log (0 when the store keeps none).</param>
 /// <param name="MessageId">For a message, its id.</param>
 /// <param name="UserId">For a removal, the member removed; for a status, the user it is about (who is not sent their own).</param>
-/// <param name="EventName">The SignalR method name (the frame's type).</param>
-internal sealed record ChatBroadcast(BroadcastKind Kind, long[] ChatIds, byte[] Frame, string EventName, long Seq = 0, long MessageId = 0, long? UserId = null)
+#pragma warning disable CA1819 // The frame's bytes are handed on as they are, never copied.
+public sealed record ChatBroadcast(BroadcastKind Kind, long[] ChatIds, byte[] Frame, string EventName, long Seq = 0, long MessageId = 0, long? UserId = null)
+#pragma warning restore CA1819
 {
     /// <summary>Whether it is a numbered change other than a message, which v1 sockets never get.</summary>
     public bool IsChange => Kind is BroadcastKind.Change or BroadcastKind.MemberRemoved or BroadcastKind.ChatDeleted;
@@ -39,11 +49,15 @@ internal sealed record ChatBroadcast(BroadcastKind Kind, long[] ChatIds, byte[] 
 }
 
 /// <summary>
-/// Carries broadcasts to the other hosts. A single host has none; with scale-out on, Redis pub/sub.
-/// Publishing never waits and never fails the caller: a lost broadcast is read from the store later.
+/// Carries this host's broadcasts to the other hosts (ChatEngine.Redis implements it over Redis
+/// pub/sub); broadcasts from other hosts are handed to <see cref="ChatBroadcaster.Deliver"/>. A single
+/// host has none. Publishing never waits and never fails the caller: a broadcast that is lost is read
+/// from the store when the gap shows, or when the relay calls <see cref="ChatBroadcaster.CatchUpAsync"/>
+/// after an outage.
 /// </summary>
-internal interface IChatBroadcastRelay
+public interface IChatBroadcastRelay
 {
+    /// <summary>Sends a broadcast of this host to the others, without waiting.</summary>
     void Publish(ChatBroadcast broadcast);
 }
 

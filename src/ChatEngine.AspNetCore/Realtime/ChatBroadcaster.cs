@@ -10,9 +10,10 @@ namespace ChatEngine.AspNetCore;
 /// raw WebSockets through their own queues, SignalR connections one by one (local sends never touch
 /// a backplane). Numbered changes (messages and the rest) go through <see cref="ChatEventOrdering"/>,
 /// so each chat's changes reach every connection in <c>seq</c> order and exactly once. A removal or
-/// deletion closes the connections concerned right after its change is delivered to them.
+/// deletion closes the connections concerned right after its change is delivered to them. A relay
+/// between hosts hands it what other hosts broadcast (see <see cref="IChatBroadcastRelay"/>).
 /// </summary>
-internal sealed partial class ChatBroadcaster
+public sealed partial class ChatBroadcaster
 {
     private const int MissedPage = 500;
 
@@ -25,7 +26,7 @@ internal sealed partial class ChatBroadcaster
     private readonly ChatMembershipCache _memberships;
     private readonly ChatEngineMetrics _metrics;
 
-    public ChatBroadcaster(
+    internal ChatBroadcaster(
         ChatConnectionRegistry sockets,
         ChatHubConnections hubConnections,
         IHubContext<ChatHub> hub,
@@ -45,8 +46,13 @@ internal sealed partial class ChatBroadcaster
         _ordering = new ChatEventOrdering(time, ReadMissedAsync, IsWatched);
     }
 
+    /// <summary>
+    /// Delivers a broadcast to this host's connections: numbered changes in each chat's order, exactly
+    /// once, whichever host made them.
+    /// </summary>
     public void Deliver(ChatBroadcast broadcast)
     {
+        ArgumentNullException.ThrowIfNull(broadcast);
         if (broadcast.IsNumbered)
         {
             var chatId = broadcast.ChatIds[0];
@@ -60,7 +66,7 @@ internal sealed partial class ChatBroadcaster
         }
     }
 
-    /// <summary>Delivers what chats watched here missed while broadcasts could not arrive.</summary>
+    /// <summary>Reads from the store and delivers what the chats watched here missed while broadcasts could not arrive.</summary>
     public Task CatchUpAsync() => _ordering.CatchUpAsync();
 
     /// <summary>Whether a connection on this host follows the chat.</summary>

@@ -1,5 +1,6 @@
 using ChatEngine;
 using ChatEngine.AspNetCore;
+using ChatEngine.Redis;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -4,7 +4,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace ChatEngine.AspNetCore;
+using ChatEngine.AspNetCore;
+
+namespace ChatEngine.Redis;
 
 /// <summary>
 /// Keeps this host's presence lease alive and takes the users of dead hosts offline. Every third of

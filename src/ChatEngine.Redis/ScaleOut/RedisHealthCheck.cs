@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace ChatEngine.AspNetCore;
+using ChatEngine.AspNetCore;
+
+namespace ChatEngine.Redis;
 
 /// <summary>
 /// Degraded, not unhealthy, while Redis is away: this host still stores and delivers messages; only

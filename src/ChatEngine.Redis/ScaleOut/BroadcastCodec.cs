@@ -1,7 +1,9 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace ChatEngine.AspNetCore;
+using ChatEngine.AspNetCore;
+
+namespace ChatEngine.Redis;
 
 /// <summary>
 /// A broadcast on the Redis channel: a small binary header (origin host, kind, chats, seq, message and

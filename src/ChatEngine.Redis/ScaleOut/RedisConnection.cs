@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace ChatEngine.AspNetCore;
+using ChatEngine.AspNetCore;
+
+namespace ChatEngine.Redis;
 
 /// <summary>
 /// The one Redis connection of this host, shared by the broadcast relay, presence and the SignalR

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
-namespace ChatEngine.AspNetCore;
+using ChatEngine.AspNetCore;
+
+namespace ChatEngine.Redis;
 
 /// <summary>
 /// Presence shared by every host: each user has a Redis hash of open connections per host, changed

@@ -2,7 +2,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
-namespace ChatEngine.AspNetCore;
+using ChatEngine.AspNetCore;
+
+namespace ChatEngine.Redis;
 
 /// <summary>
 /// Relays broadcasts between hosts over one Redis pub/sub channel. Each host publishes what happened

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Options;
 
-namespace ChatEngine.AspNetCore;
+using ChatEngine.AspNetCore;
+
+namespace ChatEngine.Redis;
 
 /// <summary>Settings of scale-out over Redis (configuration section <c>ChatEngine:ScaleOut</c>).</summary>
 public sealed class ChatScaleOutOptions
