@@ -29,7 +29,7 @@ public sealed partial class ConsumerApp : IAsyncLifetime
         await _packages.InitializeAsync();
         _folder = Directory.CreateTempSubdirectory("chatengine-consumer-").FullName;
         await File.WriteAllTextAsync(Path.Combine(_folder, "Program.cs"), ReadmeProgram());
-        await File.WriteAllTextAsync(Path.Combine(_folder, "ConsumerApp.csproj"), Project(_packages.Version, IdentityVersion()));
+        await File.WriteAllTextAsync(Path.Combine(_folder, "ConsumerApp.csproj"), Project(_packages.Version, TemplatePinnedVersion));
         await File.WriteAllTextAsync(Path.Combine(_folder, "nuget.config"), NuGetConfig(_packages.Folder));
 
         var environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(_folder, "packages") };
@@ -103,13 +103,14 @@ public sealed partial class ConsumerApp : IAsyncLifetime
             : throw new InvalidOperationException("README.md has no ```csharp block after <!-- package-consumer: Program.cs -->.");
     }
 
-    private static string IdentityVersion()
-    {
-        var versions = File.ReadAllText(Path.Combine(ChatEnginePackages.RepositoryRoot, "Directory.Packages.props"));
-        return IdentityVersionPattern().Match(versions).Groups["version"].Value;
-    }
+    /// <summary>
+    /// What today's SDK templates (<c>dotnet new webapp --auth Individual</c>) pin for Identity and EF
+    /// Core, older than the newest patch: the packages must restore beside it without a downgrade
+    /// (NU1605, an error by default).
+    /// </summary>
+    private const string TemplatePinnedVersion = "10.0.12";
 
-    private static string Project(string chatEngineVersion, string identityVersion) => $"""
+    private static string Project(string chatEngineVersion, string templateVersion) => $"""
         <Project Sdk="Microsoft.NET.Sdk.Web">
           <PropertyGroup>
             <TargetFramework>net10.0</TargetFramework>
@@ -121,7 +122,8 @@ public sealed partial class ConsumerApp : IAsyncLifetime
           <ItemGroup>
             <PackageReference Include="ChatEngine.AspNetCore" Version="{chatEngineVersion}" />
             <PackageReference Include="ChatEngine.EFCore" Version="{chatEngineVersion}" />
-            <PackageReference Include="Microsoft.AspNetCore.Identity.EntityFrameworkCore" Version="{identityVersion}" />
+            <PackageReference Include="Microsoft.AspNetCore.Identity.EntityFrameworkCore" Version="{templateVersion}" />
+            <PackageReference Include="Microsoft.EntityFrameworkCore.Sqlite" Version="{templateVersion}" />
           </ItemGroup>
         </Project>
         """;
@@ -171,6 +173,4 @@ public sealed partial class ConsumerApp : IAsyncLifetime
     [GeneratedRegex(@"<!-- package-consumer: Program.cs -->\s*```csharp\n(?<code>.*?)\n```", RegexOptions.Singleline)]
     private static partial Regex ReadmeProgramBlock();
 
-    [GeneratedRegex(@"Identity.EntityFrameworkCore"" Version=""(?<version>[^""]+)""")]
-    private static partial Regex IdentityVersionPattern();
 }
