@@ -24,6 +24,7 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
     // Each chat's log, in number order: messages (by id, so a replay shows them as they are now) and other changes.
     private readonly Dictionary<long, List<(long Seq, long? MessageId, ChatChange? Change)>> _log = [];
     private readonly IServiceScopeFactory? _scopes;
+    private bool? _hasParticipants;
     private long _nextChatId;
     private long _nextMessageId;
 
@@ -336,10 +337,12 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
     public async Task<MessageAppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken)
     {
         var result = Append(draft);
-        if (result.Created && _scopes is not null)
+        if (result.Created && _scopes is not null && _hasParticipants != false)
         {
             await using var scope = _scopes.CreateAsyncScope();
-            foreach (var participant in scope.ServiceProvider.GetServices<IChatChangeParticipant>())
+            var participants = scope.ServiceProvider.GetServices<IChatChangeParticipant>().ToArray();
+            _hasParticipants = participants.Length > 0; // Registrations do not change: no scope per send without any.
+            foreach (var participant in participants)
             {
                 await participant.OnCommittingAsync([new ChatLogEntry(result.Message.Seq, result.Message, null)], cancellationToken).ConfigureAwait(false);
             }
