@@ -83,3 +83,21 @@ public sealed class DeliveryIsolationTests
         }
     }
 }
+
+/// <summary>The delivery lanes stop with the container, however the app disposes it.</summary>
+public sealed class DeliveryLifetimeTests
+{
+    [Fact]
+    public async Task AContainerDisposedSynchronously_AfterDelivering_StopsWithoutError()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddChatEngine().AddInMemoryStores().AddUserDirectory(new ChatEngine.InMemory.InMemoryChatUserDirectory());
+        var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<IChatEventPublisher>().PublishAsync(new UserTyping(1, new ChatUser(1, "alice")), CancellationToken.None);
+
+        var error = Record.Exception(provider.Dispose);
+
+        Assert.Null(error);
+    }
+}

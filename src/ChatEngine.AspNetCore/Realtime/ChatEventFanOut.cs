@@ -12,7 +12,7 @@ namespace ChatEngine.AspNetCore;
 /// keep their order, and chats are delivered in parallel. A full lane makes its publishers wait,
 /// which slows senders rather than dropping their events. Nothing here waits for a client or Redis.
 /// </summary>
-internal sealed partial class ChatEventFanOut : IChatEventHandler, IAsyncDisposable
+internal sealed partial class ChatEventFanOut : IChatEventHandler, IAsyncDisposable, IDisposable
 {
     private const int LaneCapacity = 16_384;
 
@@ -47,12 +47,17 @@ internal sealed partial class ChatEventFanOut : IChatEventHandler, IAsyncDisposa
     /// <summary>Delivers what the lanes hold, then stops.</summary>
     public async ValueTask DisposeAsync()
     {
+        Dispose();
+        await Task.WhenAll(_loops).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops taking events; the lanes deliver what they hold in the background (a container disposed synchronously).</summary>
+    public void Dispose()
+    {
         foreach (var lane in _lanes)
         {
             lane.Writer.TryComplete();
         }
-
-        await Task.WhenAll(_loops).ConfigureAwait(false);
     }
 
     public static ChatBroadcast? ToBroadcast(ChatEvent chatEvent) => chatEvent switch
