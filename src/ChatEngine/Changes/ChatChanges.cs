@@ -56,7 +56,7 @@ public sealed class ChatChanges
         }
 
         var (chat, _) = await _access.RequireMemberAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
-        return await ReadAsync(chat, afterSeq, pageSize, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(chat, afterSeq, pageSize, enforceReplayLimit: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -68,7 +68,7 @@ public sealed class ChatChanges
         var chat = await _chats.FindByIdAsync(chatId, cancellationToken).ConfigureAwait(false);
         return chat is null
             ? new ChatChangesPage([], afterSeq, HasMore: false, Limited: false)
-            : await ReadAsync(chat, afterSeq, Math.Clamp(limit, 1, MaxPageSize), cancellationToken, enforceReplayLimit: false).ConfigureAwait(false);
+            : await ReadAsync(chat, afterSeq, Math.Clamp(limit, 1, MaxPageSize), enforceReplayLimit: false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -99,17 +99,22 @@ public sealed class ChatChanges
     }
 
     /// <summary>The chat's current number (what a page's <c>seq</c> reports).</summary>
-    public long CurrentSeq(Chat chat)
-    {
-        ArgumentNullException.ThrowIfNull(chat);
-        return SeqOf(_chats, chat);
-    }
-
     internal static long SeqOf(IChatStore store, Chat chat) => store is IChatChangeLog ? chat.Seq : chat.LastSequence;
 
-    private async Task<ChatChangesPage> ReadAsync(Chat chat, long afterSeq, int pageSize, CancellationToken cancellationToken, bool enforceReplayLimit = true)
+    /// <summary>A chat's creation: the change 1 that a store keeping a change log logged with the chat.</summary>
+    internal static ChatChange Creation(IChatStore store, long chatId, DateTimeOffset time, long? byUserId, IReadOnlyList<ChangedMember> members) => new()
     {
-        var current = CurrentSeq(chat);
+        ChatId = chatId,
+        Seq = store is IChatChangeLog ? 1 : 0,
+        Kind = ChatChangeKind.MemberAdded,
+        Time = time,
+        ByUserId = byUserId,
+        Members = members,
+    };
+
+    private async Task<ChatChangesPage> ReadAsync(Chat chat, long afterSeq, int pageSize, bool enforceReplayLimit, CancellationToken cancellationToken)
+    {
+        var current = SeqOf(_chats, chat);
         var limited = new ChatChangesPage([], current, HasMore: false, Limited: true);
         if (afterSeq > current || (enforceReplayLimit && current - afterSeq > _options.MaxReplay))
         {

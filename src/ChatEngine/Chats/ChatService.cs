@@ -10,7 +10,6 @@ public sealed class ChatService
     private readonly IMessageStore _messages;
     private readonly IChatUserDirectory _users;
     private readonly IChatEventPublisher _events;
-    private readonly IChatUnitOfWork _units;
     private readonly ChatChangeParticipation _participation;
     private readonly PresenceService _presence;
     private readonly MessagingService _messaging;
@@ -24,7 +23,6 @@ public sealed class ChatService
         IMessageStore messages,
         IChatUserDirectory users,
         IChatEventPublisher events,
-        IChatUnitOfWork units,
         ChatChangeParticipation participation,
         PresenceService presence,
         MessagingService messaging,
@@ -37,7 +35,6 @@ public sealed class ChatService
         _messages = messages;
         _users = users;
         _events = events;
-        _units = units;
         _participation = participation;
         _presence = presence;
         _messaging = messaging;
@@ -72,23 +69,9 @@ public sealed class ChatService
         {
             // The store logged the creation as change 1 (see IChatChangeLog); this is that change.
             var me = await _access.RequireUserAsync(userId, cancellationToken).ConfigureAwait(false);
-            var change = new ChatChange
-            {
-                ChatId = chat.Id,
-                Seq = _chats is IChatChangeLog ? 1 : 0,
-                Kind = ChatChangeKind.MemberAdded,
-                Time = chat.CreatedAt,
-                Members = new[] { me, other }.OrderBy(u => u.Id).Select(u => new ChangedMember(u.Id, ChatRole.Member) { UserName = u.UserName }).ToArray(),
-            };
-            if (_participation.Any)
-            {
-                await _units.RunAsync(chat.Id, async token =>
-                {
-                    await _participation.OnCommittingAsync(change, token).ConfigureAwait(false);
-                    return true;
-                }, cancellationToken).ConfigureAwait(false);
-            }
-
+            var members = new[] { me, other }.OrderBy(u => u.Id).Select(u => new ChangedMember(u.Id, ChatRole.Member) { UserName = u.UserName }).ToArray();
+            var change = ChatChanges.Creation(_chats, chat.Id, chat.CreatedAt, byUserId: null, members);
+            await _participation.OnChatCreatedAsync(change, cancellationToken).ConfigureAwait(false);
             await _events.PublishAsync(new ChatChanged(change, [me.Id, other.Id]), CancellationToken.None).ConfigureAwait(false);
         }
 

@@ -37,7 +37,7 @@ public static class ChatEngineServiceCollectionExtensions
         }
 
         // Scoped, because stores and the host's user directory are usually scoped (a DbContext each).
-        services.TryAddScoped(sp => new ChatChangeParticipation(sp.GetServices<IChatChangeParticipant>()));
+        services.TryAddScoped(sp => new ChatChangeParticipation(sp.GetServices<IChatChangeParticipant>(), sp.GetRequiredService<IChatUnitOfWork>()));
         services.TryAddScoped(sp => new ChatAccess(sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IChatUserDirectory>()));
         services.TryAddScoped(sp => new PresenceService(
             sp.GetRequiredService<IPresenceTracker>(), sp.GetRequiredService<ILastSeenStore>(), sp.GetRequiredService<IChatStore>(),
@@ -49,7 +49,7 @@ public static class ChatEngineServiceCollectionExtensions
             sp.GetRequiredService<ChatEngineMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new ChatService(
             sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IMessageStore>(),
-            sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<IChatUnitOfWork>(),
+            sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<IChatEventPublisher>(),
             sp.GetRequiredService<ChatChangeParticipation>(), sp.GetRequiredService<PresenceService>(), sp.GetRequiredService<MessagingService>(),
             sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new ChatChanges(

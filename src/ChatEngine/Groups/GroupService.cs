@@ -60,24 +60,10 @@ public sealed class GroupService
 
         // The store logged the creation as change 1 (see IChatChangeLog); this is that change.
         var names = others.Append(creator).DistinctBy(u => u.Id).ToDictionary(u => u.Id);
-        var created = new ChatChange
-        {
-            ChatId = chat.Id,
-            Seq = _chats is IChatChangeLog ? 1 : 0,
-            Kind = ChatChangeKind.MemberAdded,
-            Time = createdAt,
-            ByUserId = creator.Id,
-            Members = members.Select(m => new ChangedMember(m.UserId, m.Role) { UserName = names[m.UserId].UserName }).ToArray(),
-        };
+        var created = ChatChanges.Creation(
+            _chats, chat.Id, createdAt, creator.Id, members.Select(m => new ChangedMember(m.UserId, m.Role) { UserName = names[m.UserId].UserName }).ToArray());
         var memberIds = members.Select(m => m.UserId).ToArray();
-        if (_participation.Any)
-        {
-            await _units.RunAsync(chat.Id, async token =>
-            {
-                await _participation.OnCommittingAsync(created, token).ConfigureAwait(false);
-                return true;
-            }, cancellationToken).ConfigureAwait(false);
-        }
+        await _participation.OnChatCreatedAsync(created, cancellationToken).ConfigureAwait(false);
 
         await PublishAsync([Change(chat.Id, null, MembershipChange.Added, memberIds), new ChatChanged(created, memberIds)]).ConfigureAwait(false);
         return await GetGroupAsync(userId, chat.Id, cancellationToken).ConfigureAwait(false);

@@ -507,7 +507,7 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
     }
 
     private void LogCreation(long chatId, DateTimeOffset createdAt, long? byUserId, IReadOnlyList<ChangedMember> members) =>
-        LogOf(chatId).Add((1, null, new ChatChange { ChatId = chatId, Seq = 1, Kind = ChatChangeKind.MemberAdded, Time = createdAt, ByUserId = byUserId, Members = members }));
+        LogOf(chatId).Add((1, null, ChatChanges.Creation(this, chatId, createdAt, byUserId, members)));
 
     /// <inheritdoc />
     public Task SetLastSeenAsync(long userId, DateTimeOffset lastSeenAt, CancellationToken cancellationToken)
