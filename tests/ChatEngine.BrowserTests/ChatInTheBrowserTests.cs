@@ -19,13 +19,13 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture) : IClassFixtur
         // Alice finds Bob and starts a private chat.
         await alice.GetByLabel("Find people by username").FillAsync("bob");
         await alice.GetByRole(AriaRole.Button, new() { Name = "Chat with bob" }).ClickAsync();
-        await alice.WaitForURLAsync("**/chat-web/*");
+        await alice.WaitForPageAsync("**/chat-web/*");
         var chatUrl = alice.Url;
 
         // Bob sees the chat on his home page and opens it.
         await bob.GotoAsync($"{BaseUrl}/home/");
         await bob.GetByRole(AriaRole.Link).Filter(new() { HasText = "alice" }).ClickAsync();
-        await bob.WaitForURLAsync(chatUrl);
+        await bob.WaitForPageAsync(chatUrl);
         await Expect(alice.Locator("#ce-presence")).ToHaveTextAsync("online");
 
         // Alice sends with Enter; it arrives live on Bob's side, and his reading shows as a receipt.
@@ -58,20 +58,20 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture) : IClassFixtur
         await alice.GetByLabel("Group name").FillAsync("Project Team");
         await alice.GetByLabel("Members (usernames, comma-separated)").FillAsync("bob");
         await alice.GetByRole(AriaRole.Button, new() { Name = "Create group" }).ClickAsync();
-        await alice.WaitForURLAsync("**/chat-web/*");
+        await alice.WaitForPageAsync("**/chat-web/*");
         var code = await alice.Locator("#ce-join-code-value").InnerTextAsync();
 
         await carol.GotoAsync($"{BaseUrl}/home/");
         await carol.GetByLabel("Join code").FillAsync(code);
         await carol.GetByRole(AriaRole.Button, new() { Name = "Join", Exact = true }).ClickAsync();
-        await carol.WaitForURLAsync(alice.Url);
+        await carol.WaitForPageAsync(alice.Url);
         await carol.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).FillAsync("Carol here");
         await carol.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).PressAsync("Enter");
         await Expect(alice.Locator("#ce-messages li").Last).ToContainTextAsync("Carol here");
 
         // Signing out ends the session.
         await carol.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
-        await carol.WaitForURLAsync("**/user/login/");
+        await carol.WaitForPageAsync("**/user/login/");
         await carol.GotoAsync($"{BaseUrl}/home/");
         await Expect(carol).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/user/login/$"));
 
@@ -79,7 +79,7 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture) : IClassFixtur
         await carol.GetByLabel("Username").FillAsync("carol");
         await carol.GetByLabel("Password").FillAsync("Passw0rd!");
         await carol.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await carol.WaitForURLAsync("**/home/");
+        await carol.WaitForPageAsync("**/home/");
         await Expect(carol.Locator("#ce-groups li")).ToContainTextAsync("Project Team");
     }
 
@@ -103,7 +103,7 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture) : IClassFixtur
         await page.GetByLabel("Username").FillAsync(name);
         await page.GetByLabel("Password", new() { Exact = true }).FillAsync("Passw0rd!");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
-        await page.WaitForURLAsync("**/home/");
+        await page.WaitForPageAsync("**/home/");
         return page;
     }
 
