@@ -68,16 +68,12 @@ public sealed class ChatTransportOptions
     public string? LogoutPath { get; set; }
 
     /// <summary>
-    /// Reads the chat user id from the authenticated principal. Default: the <c>NameIdentifier</c> or
-    /// <c>sub</c> claim, parsed as a number.
+    /// Reads the chat user id from the authenticated principal, for apps whose principals carry it
+    /// somewhere unusual. Default (<see langword="null"/>): the <c>NameIdentifier</c> or <c>sub</c>
+    /// claim, which the user directory turns into a chat user id (a number as it is; a string or GUID
+    /// key through ChatEngine's own ids, see <see cref="IChatUserDirectory.FindIdByKeyAsync"/>).
     /// </summary>
-    public Func<ClaimsPrincipal, long?> UserIdResolver { get; set; } = DefaultUserId;
-
-    private static long? DefaultUserId(ClaimsPrincipal user)
-    {
-        var value = user.FindFirstValue(ClaimTypes.NameIdentifier) ?? user.FindFirstValue("sub");
-        return long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : null;
-    }
+    public Func<ClaimsPrincipal, long?>? UserIdResolver { get; set; }
 }
 
 /// <summary>Checks <see cref="ChatTransportOptions"/> at start-up.</summary>
@@ -119,11 +115,6 @@ internal sealed class ChatTransportOptionsValidator : IValidateOptions<ChatTrans
         if (options.RestWritesPerMinute < 1 || options.RestWriteBurst < 1)
         {
             failures.Add("ChatEngine transports: RestWritesPerMinute and RestWriteBurst must be greater than 0.");
-        }
-
-        if (options.UserIdResolver is null)
-        {
-            failures.Add("ChatEngine transports: UserIdResolver must be set.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

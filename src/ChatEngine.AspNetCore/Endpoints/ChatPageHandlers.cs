@@ -58,7 +58,7 @@ internal static class ChatPageHandlers
     }
 
     private static async Task<ChatUser?> FindMeAsync(HttpContext context, IChatUserDirectory users, CancellationToken cancellationToken) =>
-        ChatRequestContext.FindUserId(context) is { } id ? await users.FindByIdAsync(id, cancellationToken) : null;
+        await ChatRequestContext.FindUserIdAsync(context) is { } id ? await users.FindByIdAsync(id, cancellationToken) : null;
 
     /// <summary>Anonymous visitors go to the login page; a signed-in user who maps to no chat user is told so (403), not sent round in circles.</summary>
     private static async Task<IResult> SignInFirstAsync(HttpContext context) =>

@@ -61,7 +61,7 @@ internal static class ChatProblems
     /// <summary>Every chat route runs inside this filter: a typed error becomes its status code, never a 500.</summary>
     public static async ValueTask<object?> FilterAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        if (ChatRequestContext.FindUserId(context.HttpContext) is not { } userId)
+        if (await ChatRequestContext.FindUserIdAsync(context.HttpContext).ConfigureAwait(false) is not { } userId)
         {
             return ChatRequestContext.Refusal(context.HttpContext);
         }

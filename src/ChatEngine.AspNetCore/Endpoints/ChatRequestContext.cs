@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http;
@@ -12,22 +13,54 @@ internal static class ChatRequestContext
     // Policy schemes that forward to policy schemes: deeper than this is a loop.
     private const int MaxForwards = 8;
 
-    /// <summary>The authenticated chat user's id, or null for anonymous or unmappable principals.</summary>
-    public static long? FindUserId(HttpContext context)
+    private static readonly object UserIdKey = new();
+
+    /// <summary>
+    /// The authenticated chat user's id, or null for anonymous or unmappable principals; looked up
+    /// once per request. <paramref name="services"/> is where the user directory comes from (the
+    /// request's services unless given: a socket's request scope lives as long as the socket).
+    /// </summary>
+    public static async ValueTask<long?> FindUserIdAsync(HttpContext context, IServiceProvider? services = null)
     {
-        if (context.User.Identity?.IsAuthenticated != true)
+        if (context.Items.TryGetValue(UserIdKey, out var known))
+        {
+            return (long?)known;
+        }
+
+        var userId = await ResolveAsync(context.User, services ?? context.RequestServices, context.RequestAborted).ConfigureAwait(false);
+        context.Items[UserIdKey] = userId;
+        return userId;
+    }
+
+    /// <summary>The id <see cref="FindUserIdAsync"/> found for this request, which the chat filter made sure of.</summary>
+    public static long UserId(HttpContext context) =>
+        context.Items.TryGetValue(UserIdKey, out var known) && known is long userId
+            ? userId
+            : throw new InvalidOperationException("The chat filter lets only callers with a chat user id through.");
+
+    /// <summary>
+    /// The chat user id of a principal: the app's <see cref="ChatTransportOptions.UserIdResolver"/>,
+    /// or its <c>NameIdentifier</c> (else <c>sub</c>) claim mapped by the user directory. A signed-in
+    /// principal that maps to nothing is logged once (<see cref="UnresolvedChatUsers"/>).
+    /// </summary>
+    public static async ValueTask<long?> ResolveAsync(ClaimsPrincipal user, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (user.Identity?.IsAuthenticated != true)
         {
             return null;
         }
 
-        var options = context.RequestServices.GetRequiredService<IOptions<ChatTransportOptions>>().Value;
-        if (options.UserIdResolver(context.User) is { } userId)
+        var options = services.GetRequiredService<IOptions<ChatTransportOptions>>().Value;
+        var key = user.FindFirstValue(ClaimTypes.NameIdentifier) ?? user.FindFirstValue("sub");
+        var userId = options.UserIdResolver is { } resolver ? resolver(user)
+            : string.IsNullOrEmpty(key) ? null
+            : await services.GetRequiredService<IChatUserDirectory>().FindIdByKeyAsync(key, cancellationToken).ConfigureAwait(false);
+        if (userId is null)
         {
-            return userId;
+            services.GetRequiredService<UnresolvedChatUsers>().Seen(user);
         }
 
-        context.RequestServices.GetRequiredService<UnresolvedChatUsers>().Seen(context.User);
-        return null;
+        return userId;
     }
 
     /// <summary>

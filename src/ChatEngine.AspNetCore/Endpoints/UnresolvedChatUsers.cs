@@ -22,7 +22,8 @@ internal sealed partial class UnresolvedChatUsers(ILogger<UnresolvedChatUsers> l
 
     [LoggerMessage(EventId = 3020, Level = LogLevel.Warning, Message =
         "A signed-in user maps to no chat user id, so ChatEngine refuses them with 403 chat_user_unresolved. " +
-        "By default it reads the NameIdentifier or sub claim as a number; this principal has the claims [{Claims}]. " +
-        "Set ChatTransportOptions.UserIdResolver (ConfigureTransports) to read the chat user id from them.")]
+        "By default the user directory maps the NameIdentifier or sub claim (a number, or a string or GUID key with " +
+        "AddUserDirectory's overload for it); this principal has the claims [{Claims}]. Register the directory for your " +
+        "user key's type, or set ChatTransportOptions.UserIdResolver (ConfigureTransports) to read the chat user id from them.")]
     private static partial void LogUnresolved(ILogger logger, string claims);
 }

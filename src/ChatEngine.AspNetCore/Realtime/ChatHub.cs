@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace ChatEngine.AspNetCore;
 
@@ -16,6 +15,7 @@ namespace ChatEngine.AspNetCore;
 public sealed class ChatHub : Hub
 {
     private const string ConnectionUserKey = "chatengine.user";
+    private const string ConnectionUserIdKey = "chatengine.user-id";
     private const string CountedOnlineKey = "chatengine.online";
 
     private readonly ChatService _chats;
@@ -25,13 +25,11 @@ public sealed class ChatHub : Hub
     private readonly ChatConnectionCommands _commands;
     private readonly IServiceProvider _services;
     private readonly ChatEngineMetrics _metrics;
-    private readonly ChatTransportOptions _options;
 
     /// <summary>Created by SignalR for each invocation.</summary>
-    public ChatHub(ChatService chats, MessagingService messaging, PresenceService presence, IServiceProvider services, IOptions<ChatTransportOptions> options)
+    public ChatHub(ChatService chats, MessagingService messaging, PresenceService presence, IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(options);
         _chats = chats;
         _messaging = messaging;
         _presence = presence;
@@ -39,12 +37,17 @@ public sealed class ChatHub : Hub
         _services = services;
         _commands = services.GetRequiredService<ChatConnectionCommands>();
         _metrics = services.GetRequiredService<ChatEngineMetrics>();
-        _options = options.Value;
     }
 
     /// <inheritdoc />
     public override async Task OnConnectedAsync()
     {
+        // Looked up once, when the connection opens; every call after reads it from the connection.
+        if (await ChatRequestContext.ResolveAsync(Context.User!, _services, Context.ConnectionAborted) is { } resolved)
+        {
+            Context.Items[ConnectionUserIdKey] = resolved;
+        }
+
         var userId = Me();
         _connections.Connected(Context.ConnectionId, userId);
         _metrics.ConnectionOpened("signalr");
@@ -64,7 +67,7 @@ public sealed class ChatHub : Hub
         }
 
         _metrics.ConnectionClosed("signalr");
-        if (Context.Items.ContainsKey(CountedOnlineKey) && _options.UserIdResolver(Context.User!) is { } userId)
+        if (Context.Items.ContainsKey(CountedOnlineKey) && Context.Items[ConnectionUserIdKey] is long userId)
         {
             await _presence.DisconnectedAsync(userId, CancellationToken.None);
         }
@@ -134,12 +137,11 @@ public sealed class ChatHub : Hub
 
     private long Me()
     {
-        if (_options.UserIdResolver(Context.User!) is { } userId)
+        if (Context.Items.TryGetValue(ConnectionUserIdKey, out var known) && known is long userId)
         {
             return userId;
         }
 
-        _services.GetRequiredService<UnresolvedChatUsers>().Seen(Context.User!);
         throw new HubException($"{ChatErrorCodes.ChatUserUnresolved}: you are signed in, but this app maps your account to no chat user: see its log.");
     }
 }

@@ -18,7 +18,10 @@ internal static class WebSocketAdmission
             return (0, TypedResults.Problem(detail: "This route expects a WebSocket upgrade.", statusCode: StatusCodes.Status400BadRequest));
         }
 
-        if (ChatRequestContext.FindUserId(context) is not { } userId)
+        // A scope of its own: the request's scope lives as long as the socket, and would hold the
+        // store's DbContext (and the host's) for hours on every idle connection.
+        await using var scope = context.RequestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
+        if (await ChatRequestContext.FindUserIdAsync(context, scope.ServiceProvider) is not { } userId)
         {
             return (0, ChatRequestContext.Refusal(context));
         }
@@ -31,9 +34,6 @@ internal static class WebSocketAdmission
 
         try
         {
-            // A scope of its own: the request's scope lives as long as the socket, and would hold the
-            // store's DbContext (and the host's) for hours on every idle connection.
-            await using var scope = context.RequestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<ChatService>().GetMembershipAsync(userId, chatId, context.RequestAborted);
         }
         catch (ChatException)

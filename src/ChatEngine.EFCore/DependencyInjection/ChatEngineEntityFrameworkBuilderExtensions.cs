@@ -36,6 +36,7 @@ public static class ChatEngineEntityFrameworkBuilderExtensions
         services.TryAddScoped<IChatStore>(sp => sp.GetRequiredService<EntityFrameworkChatStore<TContext>>());
         services.TryAddScoped<IChatMemberStore>(sp => sp.GetRequiredService<EntityFrameworkChatStore<TContext>>());
         services.TryAddScoped<ILastSeenStore>(sp => sp.GetRequiredService<EntityFrameworkChatStore<TContext>>());
+        services.TryAddScoped<IChatUserKeyStore>(sp => new EntityFrameworkUserKeyStore<TContext>(sp.GetRequiredService<TContext>));
         services.TryAddScoped<IMessageStore>(sp => new EntityFrameworkMessageStore<TContext>(sp.GetRequiredService<TContext>, sp.GetRequiredService<GroupCommitWriter<TContext>>()));
         // A chat's membership changes run in one database transaction holding the chat's row.
         services.Replace(ServiceDescriptor.Scoped<IChatUnitOfWork>(sp => new EntityFrameworkChatUnitOfWork<TContext>(sp.GetRequiredService<TContext>)));
@@ -106,14 +107,21 @@ public static class ChatEngineEntityFrameworkBuilderExtensions
         return builder;
     }
 
+    // One overload per key type, each with the optional display name: they differ in the key's type,
+    // which the compiler picks from the selector, so the optional parameter cannot make calls ambiguous.
+#pragma warning disable RS0026
     /// <summary>
     /// Reads chat users from the app's own user entity in <typeparamref name="TContext"/>, for example
     /// Identity's: <c>.AddUserDirectory&lt;AppDbContext, AppUser&gt;(u =&gt; u.Id, u =&gt; u.UserName)</c>.
-    /// User names match ignoring case; search is a substring match on the user name.
+    /// Handles match ignoring case; search is a substring match on the handle. This overload is for
+    /// numeric keys, which are the chat user ids themselves.
     /// </summary>
     /// <param name="builder">The builder.</param>
-    /// <param name="id">The user's numeric id.</param>
-    /// <param name="userName">The unique name users find each other by.</param>
+    /// <param name="id">The user's key, which the principal's <c>NameIdentifier</c> or <c>sub</c> claim carries.</param>
+    /// <param name="userName">
+    /// The public handle: unique, shown to other users and searched. Map something other than the login
+    /// name when login names are e-mail addresses, or every user's address is shown to strangers.
+    /// </param>
     /// <param name="displayName">An optional friendlier name.</param>
     public static ChatEngineBuilder AddUserDirectory<TContext, TUser>(
         this ChatEngineBuilder builder,
@@ -121,14 +129,87 @@ public static class ChatEngineEntityFrameworkBuilderExtensions
         Expression<Func<TUser, string?>> userName,
         Expression<Func<TUser, string?>>? displayName = null)
         where TContext : DbContext
+        where TUser : class =>
+        builder.AddUserDirectory<TContext, TUser, long>(id, userName, displayName, _ => NumericUserKeyIds<long>.Int64);
+
+    /// <summary>
+    /// Reads chat users from the app's own user entity, whose keys are <see langword="int"/>: they are
+    /// the chat user ids themselves. See the <see langword="long"/> overload.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="id">The user's key, which the principal's <c>NameIdentifier</c> or <c>sub</c> claim carries.</param>
+    /// <param name="userName">The public handle: unique, shown to other users and searched.</param>
+    /// <param name="displayName">An optional friendlier name.</param>
+    public static ChatEngineBuilder AddUserDirectory<TContext, TUser>(
+        this ChatEngineBuilder builder,
+        Expression<Func<TUser, int>> id,
+        Expression<Func<TUser, string?>> userName,
+        Expression<Func<TUser, string?>>? displayName = null)
+        where TContext : DbContext
+        where TUser : class =>
+        builder.AddUserDirectory<TContext, TUser, int>(id, userName, displayName, _ => NumericUserKeyIds<int>.Int32);
+
+    /// <summary>
+    /// Reads chat users from the app's own user entity, whose keys are strings (Identity's default
+    /// <c>IdentityUser</c>): <c>.AddUserDirectory&lt;ApplicationDbContext, IdentityUser&gt;(u =&gt; u.Id, u =&gt; u.UserName)</c>.
+    /// The wire carries numeric user ids, so ChatEngine gives each key one of its own, kept by the
+    /// store (table <c>ChatEngineUserKeys</c>) on first sight and cached; chat may share the app's
+    /// database or keep its own. See the <see langword="long"/> overload.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="id">The user's key, which the principal's <c>NameIdentifier</c> or <c>sub</c> claim carries (at most 256 characters).</param>
+    /// <param name="userName">The public handle: unique, shown to other users and searched.</param>
+    /// <param name="displayName">An optional friendlier name.</param>
+    public static ChatEngineBuilder AddUserDirectory<TContext, TUser>(
+        this ChatEngineBuilder builder,
+        Expression<Func<TUser, string>> id,
+        Expression<Func<TUser, string?>> userName,
+        Expression<Func<TUser, string?>>? displayName = null)
+        where TContext : DbContext
+        where TUser : class =>
+        builder.AddUserDirectory<TContext, TUser, string>(id, userName, displayName, StoredUserKeyIds<string>.Strings).RequireUserKeyStore();
+
+    /// <summary>
+    /// Reads chat users from the app's own user entity, whose keys are GUIDs; ChatEngine gives each
+    /// one a numeric id of its own, as for string keys.
+    /// </summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="id">The user's key, which the principal's <c>NameIdentifier</c> or <c>sub</c> claim carries.</param>
+    /// <param name="userName">The public handle: unique, shown to other users and searched.</param>
+    /// <param name="displayName">An optional friendlier name.</param>
+    public static ChatEngineBuilder AddUserDirectory<TContext, TUser>(
+        this ChatEngineBuilder builder,
+        Expression<Func<TUser, Guid>> id,
+        Expression<Func<TUser, string?>> userName,
+        Expression<Func<TUser, string?>>? displayName = null)
+        where TContext : DbContext
+        where TUser : class =>
+        builder.AddUserDirectory<TContext, TUser, Guid>(id, userName, displayName, StoredUserKeyIds<Guid>.Guids).RequireUserKeyStore();
+
+#pragma warning restore RS0026
+
+    private static ChatEngineBuilder RequireUserKeyStore(this ChatEngineBuilder builder)
+    {
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<ChatEngineOptions>, UserKeyStoreValidator>());
+        return builder;
+    }
+
+    private static ChatEngineBuilder AddUserDirectory<TContext, TUser, TKey>(
+        this ChatEngineBuilder builder,
+        Expression<Func<TUser, TKey>> id,
+        Expression<Func<TUser, string?>> userName,
+        Expression<Func<TUser, string?>>? displayName,
+        Func<IServiceProvider, UserKeyIds<TKey>> ids)
+        where TContext : DbContext
         where TUser : class
+        where TKey : notnull
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(id);
         ArgumentNullException.ThrowIfNull(userName);
-        var mapping = new UserDirectoryMapping<TUser>(id, userName, displayName);
+        var mapping = new UserDirectoryMapping<TUser, TKey>(id, userName, displayName);
         builder.Services.RemoveAll<IChatUserDirectory>();
-        builder.Services.AddScoped<IChatUserDirectory>(sp => new EntityFrameworkUserDirectory<TContext, TUser>(sp.GetRequiredService<TContext>, mapping));
+        builder.Services.AddScoped<IChatUserDirectory>(sp => new EntityFrameworkUserDirectory<TContext, TUser, TKey>(sp.GetRequiredService<TContext>, mapping, ids(sp)));
         return builder;
     }
 }

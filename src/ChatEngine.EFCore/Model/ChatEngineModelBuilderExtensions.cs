@@ -76,6 +76,14 @@ public static class ChatEngineModelBuilderExtensions
             lastSeen.Property(l => l.UserId).ValueGeneratedNever();
         });
 
+        modelBuilder.Entity<UserKeyEntity>(userKey =>
+        {
+            userKey.ToTable(ChatTables.UserKeys);
+            userKey.HasKey(k => k.Id);
+            userKey.Property(k => k.Key).HasMaxLength(global::ChatEngine.ChatUserKeys.MaxKeyLength);
+            userKey.HasIndex(k => k.Key).IsUnique();
+        });
+
         return modelBuilder;
     }
 }

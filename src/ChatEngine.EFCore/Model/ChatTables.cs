@@ -10,4 +10,5 @@ internal static class ChatTables
     public const string Changes = "ChatEngineChanges";
     public const string ReadMarks = "ChatEngineReadMarks";
     public const string LastSeen = "ChatEngineLastSeen";
+    public const string UserKeys = "ChatEngineUserKeys";
 }

@@ -112,6 +112,13 @@ internal sealed class LastSeenEntity
     public DateTime LastSeenAt { get; set; }
 }
 
+/// <summary>ChatEngine's numeric id for a host user key that is not a number (see <see cref="IChatUserKeyStore"/>).</summary>
+internal sealed class UserKeyEntity
+{
+    public long Id { get; set; }
+    public string Key { get; set; } = "";
+}
+
 internal static class EntityTime
 {
     public static DateTime ToStored(DateTimeOffset time) => time.UtcDateTime;

@@ -16,6 +16,7 @@ public static class ChatEngineBuilderExtensions
         builder.Services.TryAddSingleton<IChatMemberStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
         builder.Services.TryAddSingleton<IMessageStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
         builder.Services.TryAddSingleton<ILastSeenStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
+        builder.Services.TryAddSingleton<IChatUserKeyStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
         return builder;
     }
 

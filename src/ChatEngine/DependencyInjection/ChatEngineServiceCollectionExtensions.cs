@@ -30,6 +30,7 @@ public static class ChatEngineServiceCollectionExtensions
         services.TryAddSingleton<PresenceTransitions>();
         services.TryAddSingleton(sp => new ChatEngineMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton<IChatUnitOfWork, InProcessChatUnitOfWork>();
+        services.TryAddSingleton<ChatUserKeyCache>();
         if (!services.Any(d => d.ServiceType == typeof(ChatMembershipCache)))
         {
             services.AddSingleton(sp => new ChatMembershipCache(sp.GetRequiredService<TimeProvider>()));
@@ -37,6 +38,7 @@ public static class ChatEngineServiceCollectionExtensions
         }
 
         // Scoped, because stores and the host's user directory are usually scoped (a DbContext each).
+        services.TryAddScoped(sp => new ChatUserKeys(sp, sp.GetRequiredService<ChatUserKeyCache>()));
         services.TryAddScoped(sp => new ChatChangeParticipation(sp.GetServices<IChatChangeParticipant>(), sp.GetRequiredService<IChatUnitOfWork>()));
         services.TryAddScoped(sp => new ChatAccess(sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IChatUserDirectory>()));
         services.TryAddScoped(sp => new PresenceService(

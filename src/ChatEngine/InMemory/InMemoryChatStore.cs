@@ -7,7 +7,7 @@ namespace ChatEngine.InMemory;
 /// One lock guards all state, which keeps every compound write (a send moves the chat's sequence,
 /// adds the message and moves the sender's read position) atomic without further thought.
 /// </summary>
-public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageStore, ILastSeenStore, IChatChangeLog
+public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageStore, ILastSeenStore, IChatChangeLog, IChatUserKeyStore
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<long, Chat> _chats = [];
@@ -20,6 +20,8 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
     private readonly Dictionary<long, List<ReadMark>> _readMarks = [];
     private readonly Dictionary<long, DateTimeOffset> _lastSeen = [];
     private readonly HashSet<(long ChatId, long UserId)> _barred = [];
+    private readonly Dictionary<string, long> _userIdsByKey = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, string> _userKeysById = [];
 
     // Each chat's log, in number order: messages (by id, so a replay shows them as they are now) and other changes.
     private readonly Dictionary<long, List<(long Seq, long? MessageId, ChatChange? Change)>> _log = [];
@@ -27,6 +29,7 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
     private bool? _hasParticipants;
     private long _nextChatId;
     private long _nextMessageId;
+    private long _nextUserId;
 
     /// <summary>An empty store.</summary>
     /// <param name="scopes">
@@ -533,6 +536,41 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
 
     private static ChatException JoinCodeTaken() =>
         new(ChatErrorKind.Conflict, ChatErrorCodes.Duplicate, "The join code is already in use.");
+
+    /// <inheritdoc />
+    Task<IReadOnlyDictionary<string, long>> IChatUserKeyStore.GetOrCreateIdsAsync(IReadOnlyCollection<string> userKeys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(userKeys);
+        lock (_lock)
+        {
+            var ids = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var key in userKeys)
+            {
+                if (!_userIdsByKey.TryGetValue(key, out var id))
+                {
+                    _userIdsByKey[key] = id = ++_nextUserId;
+                    _userKeysById[id] = key;
+                }
+
+                ids[key] = id;
+            }
+
+            return Task.FromResult<IReadOnlyDictionary<string, long>>(ids);
+        }
+    }
+
+    /// <inheritdoc />
+    Task<IReadOnlyDictionary<long, string>> IChatUserKeyStore.FindKeysAsync(IReadOnlyCollection<long> userIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(userIds);
+        lock (_lock)
+        {
+            IReadOnlyDictionary<long, string> keys = userIds.Distinct()
+                .Where(_userKeysById.ContainsKey)
+                .ToDictionary(id => id, id => _userKeysById[id]);
+            return Task.FromResult(keys);
+        }
+    }
 
     private sealed class MemberState(long userId, ChatRole role, DateTimeOffset joinedAt)
     {

@@ -23,4 +23,13 @@ public interface IChatUserDirectory
     /// leaving out <paramref name="excludedUserId"/>, at most <paramref name="limit"/> of them.
     /// </summary>
     Task<IReadOnlyList<ChatUser>> SearchAsync(string term, long excludedUserId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The chat user id of the user the app signs in under <paramref name="userKey"/> (the value of
+    /// the principal's <c>NameIdentifier</c> or <c>sub</c> claim), or <see langword="null"/> when the
+    /// key is not one of this directory's. By default the key is the id, written as a number; a
+    /// directory over string or GUID keys maps them through <see cref="ChatUserKeys"/>.
+    /// </summary>
+    ValueTask<long?> FindIdByKeyAsync(string userKey, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<long?>(long.TryParse(userKey, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : null);
 }

@@ -17,7 +17,7 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.PostgreSql
         {
 #pragma warning disable 612, 618
             modelBuilder
-                .HasAnnotation("ProductVersion", "10.0.15")
+                .HasAnnotation("ProductVersion", "10.0.4")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
@@ -216,6 +216,27 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.PostgreSql
                         .IsUnique();
 
                     b.ToTable("ChatEngineReadMarks", (string)null);
+                });
+
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.UserKeyEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Key")
+                        .IsUnique();
+
+                    b.ToTable("ChatEngineUserKeys", (string)null);
                 });
 
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChangeEntity", b =>

@@ -15,7 +15,7 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.Sqlite
         protected override void BuildModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
-            modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
+            modelBuilder.HasAnnotation("ProductVersion", "10.0.4");
 
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChangeEntity", b =>
                 {
@@ -205,6 +205,25 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("ChatEngineReadMarks", (string)null);
+                });
+
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.UserKeyEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Key")
+                        .IsUnique();
+
+                    b.ToTable("ChatEngineUserKeys", (string)null);
                 });
 
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChangeEntity", b =>
