@@ -67,6 +67,9 @@ public sealed class ChatTransportOptions
     /// </summary>
     public string? LogoutPath { get; set; }
 
+    /// <summary>How the chat pages fit the app: brand, a link home, the app's styles and layout.</summary>
+    public ChatPageOptions Pages { get; } = new();
+
     /// <summary>
     /// Reads the chat user id from the authenticated principal, for apps whose principals carry it
     /// somewhere unusual. Default (<see langword="null"/>): the <c>NameIdentifier</c> or <c>sub</c>
@@ -115,6 +118,16 @@ internal sealed class ChatTransportOptionsValidator : IValidateOptions<ChatTrans
         if (options.RestWritesPerMinute < 1 || options.RestWriteBurst < 1)
         {
             failures.Add("ChatEngine transports: RestWritesPerMinute and RestWriteBurst must be greater than 0.");
+        }
+
+        if (options.Pages.Layout is { } layout && !typeof(Microsoft.AspNetCore.Components.LayoutComponentBase).IsAssignableFrom(layout))
+        {
+            failures.Add($"ChatEngine pages: Pages.Layout must be a layout component (derive from LayoutComponentBase); {layout.FullName} is not.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Pages.Brand))
+        {
+            failures.Add("ChatEngine pages: Pages.Brand must not be empty.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

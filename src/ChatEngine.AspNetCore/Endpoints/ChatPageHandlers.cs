@@ -25,6 +25,7 @@ internal static class ChatPageHandlers
             ApiBase = ApiBase(context, "/home/"),
             AssetBase = context.Request.PathBase.Value ?? "",
             LogoutPath = await HostPaths.LogoutPathAsync(context),
+            Look = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChatTransportOptions>>().Value.Pages,
             AntiforgeryToken = antiforgery.GetAndStoreTokens(context).RequestToken ?? "",
         });
     }
@@ -53,6 +54,7 @@ internal static class ChatPageHandlers
             ApiBase = ApiBase(context, "/chat-web/{id:long}"),
             AssetBase = context.Request.PathBase.Value ?? "",
             LogoutPath = await HostPaths.LogoutPathAsync(context),
+            Look = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChatTransportOptions>>().Value.Pages,
             AntiforgeryToken = antiforgery.GetAndStoreTokens(context).RequestToken ?? "",
         });
     }
