@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
@@ -43,7 +44,11 @@ public sealed class IdentityStringKeyTests : IAsyncLifetime
         _app.UseAuthentication();
         _app.UseAuthorization();
         _app.MapGroup("/account").MapIdentityApi<IdentityUser>();
-        _app.MapGroup("/chat").MapChatEndpoints().RequireAuthorization();
+        // As a template app adds bearer tokens beside its cookie: a policy naming both schemes.
+        _app.MapGroup("/chat").MapChatEndpoints().RequireAuthorization(new AuthorizeAttribute
+        {
+            AuthenticationSchemes = $"{IdentityConstants.ApplicationScheme},{IdentityConstants.BearerScheme}",
+        });
 
         await using (var scope = _app.Services.CreateAsyncScope())
         {
@@ -120,6 +125,21 @@ public sealed class IdentityStringKeyTests : IAsyncLifetime
         // And she can be reached by name.
         using var started = await alice.PostAsJsonAsync("/chat/chat/", new { username = "carol" });
         Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+    }
+
+    [Fact]
+    public async Task UnderAPolicyOfCookieAndBearer_OnlyTheCookieNeedsTheAntiforgeryToken()
+    {
+        using var bearer = Client(await SignInAsync("bob"));
+        using var bearerPost = await bearer.PostAsJsonAsync("/chat/group/", new { name = "By token", members = new[] { "alice" } });
+        Assert.Equal(HttpStatusCode.Created, bearerPost.StatusCode);
+
+        using var cookies = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer() }) { BaseAddress = _baseAddress };
+        (await cookies.PostAsJsonAsync("/account/login?useCookies=true", new { email = "bob", password = "Passw0rd!" })).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.OK, (await cookies.GetAsync("/chat/chat/")).StatusCode);
+        using var cookiePost = await cookies.PostAsJsonAsync("/chat/group/", new { name = "By cookie", members = new[] { "alice" } });
+        Assert.Equal(HttpStatusCode.BadRequest, cookiePost.StatusCode);
+        Assert.Equal(ChatErrorCodes.AntiforgeryFailed, (string?)(await cookiePost.Content.ReadFromJsonAsync<JsonObject>())!["code"]);
     }
 
     private async Task<string> SignInAsync(string name)

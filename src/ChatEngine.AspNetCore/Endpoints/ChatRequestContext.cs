@@ -98,12 +98,16 @@ internal static class ChatRequestContext
         }
 
         var provider = context.RequestServices.GetRequiredService<IAuthenticationSchemeProvider>();
+        var names = schemes.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var undecided = false;
-        foreach (var name in schemes.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var name in names)
         {
             switch (await ResolvesToCookieAsync(context, provider, name, MaxForwards).ConfigureAwait(false))
             {
-                case true:
+                // A policy of several schemes names them all, whichever signed the caller in: a cookie
+                // scheme among them counts only if the request's cookie authenticates (handlers keep
+                // their result for the request, so asking again costs nothing).
+                case true when names.Length == 1 || (await context.AuthenticateAsync(name).ConfigureAwait(false)).Succeeded:
                     return true;
                 case null:
                     undecided = true; // A ticket named after no registered scheme (Identity's bearer tokens say "Identity.Bearer:AccessToken").
