@@ -61,3 +61,6 @@ public sealed record ReadmeBlock(string File, bool After, string Anchor, string 
 
 /// <summary><c>dotnet new webapp --auth Individual</c>: Razor Pages with Identity's UI.</summary>
 public sealed class WebAppTemplateApp() : TemplateApp("webapp", "--auth", "Individual");
+
+/// <summary><c>dotnet new blazor --auth Individual</c>: the SDK's default web template, with Identity's Razor components.</summary>
+public sealed class BlazorTemplateApp() : TemplateApp("blazor", "--auth", "Individual");

@@ -10,13 +10,21 @@ using Xunit;
 namespace ChatEngine.PackageTests;
 
 /// <summary>
-/// The README's section for <c>dotnet new webapp --auth Individual</c>, followed to the letter: two
-/// people register and sign in through the template's own Identity pages, then chat over REST (with
-/// the cookie and the anti-forgery token) and WebSockets, and a mobile client with a bearer token.
+/// A README section for an SDK template, followed to the letter: two people register and sign in
+/// through the template's own Identity pages, then chat over REST (with the cookie and the
+/// anti-forgery token) and WebSockets, a mobile client with a bearer token, and sign out through the
+/// chat pages into the template's own sign-out.
 /// </summary>
-public sealed partial class WebAppTemplateTests(WebAppTemplateApp app) : IClassFixture<WebAppTemplateApp>
+public abstract partial class TemplateAppTests<TApp>(TApp app)
+    where TApp : TemplateApp
 {
     private const string Password = "Passw0rd!";
+
+    /// <summary>Where the template's Identity pages are, for example <c>/Account</c>.</summary>
+    protected abstract string AccountPages { get; }
+
+    /// <summary>What the app's home page of chat shows of the app around it.</summary>
+    protected abstract void AssertFitsTheApp(string chatHome);
 
     [Fact]
     public async Task TwoPeopleRegisterThroughTheTemplatesPages_AndChatOverRestAndWebSockets()
@@ -24,10 +32,10 @@ public sealed partial class WebAppTemplateTests(WebAppTemplateApp app) : IClassF
         var (ann, annCookies) = await RegisterAndSignInAsync("ann@example.com");
         var (ben, benCookies) = await RegisterAndSignInAsync("ben@example.com");
 
-        // Ann's chat home page: the app's brand and a way back to it.
+        // Ann's chat home page: the app's brand, and the app around it.
         var home = await ann.GetStringAsync("/chat/home/");
         Assert.Contains(">MyApp</a>", home, StringComparison.Ordinal);
-        Assert.Contains("<a class=\"ce-home-link\" href=\"/\">Home</a>", home, StringComparison.Ordinal);
+        AssertFitsTheApp(home);
         var antiforgery = WebUtility.HtmlDecode(MetaAntiforgery().Match(home).Groups["token"].Value);
 
         using var start = new HttpRequestMessage(HttpMethod.Post, "/chat/chat/") { Content = JsonContent.Create(new { username = "ben@example.com" }) };
@@ -44,13 +52,23 @@ public sealed partial class WebAppTemplateTests(WebAppTemplateApp app) : IClassF
         Assert.Equal("ann@example.com", delivered.GetProperty("sender_username").GetString());
 
         // Ben's phone app signs in for a bearer token and sees the chat.
-        using var login = await app.CreateClient().PostAsJsonAsync("/account/login", new { email = "ben@example.com", password = Password });
+        using var login = await app.CreateClient().PostAsJsonAsync("/identity/login", new { email = "ben@example.com", password = Password });
         login.EnsureSuccessStatusCode();
         using var phone = app.CreateClient();
         phone.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString());
         var chats = await phone.GetFromJsonAsync<JsonElement>("/chat/chat/");
         Assert.Contains(chats.EnumerateArray(), c => c.GetProperty("id").GetInt64() == chatId && c.GetProperty("lastMessage").GetString() == "hello from the template");
         Assert.Equal(HttpStatusCode.OK, (await ben.GetAsync($"/chat/chat-web/{chatId}")).StatusCode);
+
+        // Ben signs out with the chat pages' button, which posts to the template's own sign-out.
+        var page = await ben.GetStringAsync($"/chat/chat-web/{chatId}");
+        var signOut = LogoutForm().Match(page);
+        Assert.True(signOut.Success, "The chat page should have a sign-out form.");
+        using var signedOut = await ben.PostAsync(WebUtility.HtmlDecode(signOut.Groups["action"].Value), new FormUrlEncodedContent(HiddenInputs(signOut.Value)));
+        Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
+        using var afterwards = await ben.GetAsync("/chat/home/");
+        Assert.Equal(HttpStatusCode.Redirect, afterwards.StatusCode);
+        Assert.Contains($"{AccountPages}/Login", afterwards.Headers.Location!.OriginalString, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -67,7 +85,7 @@ public sealed partial class WebAppTemplateTests(WebAppTemplateApp app) : IClassF
     {
         var cookies = new CookieContainer();
         var client = app.CreateClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false });
-        using var registered = await PostFormAsync(client, "/Identity/Account/Register",
+        using var registered = await PostFormAsync(client, $"{AccountPages}/Register",
             ("Input.Email", email), ("Input.Password", Password), ("Input.ConfirmPassword", Password));
         Assert.Equal(HttpStatusCode.Redirect, registered.StatusCode);
 
@@ -75,19 +93,27 @@ public sealed partial class WebAppTemplateTests(WebAppTemplateApp app) : IClassF
         var confirm = WebUtility.HtmlDecode(ConfirmLink().Match(confirmation).Groups["href"].Value);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(confirm)).StatusCode);
 
-        using var signedIn = await PostFormAsync(client, "/Identity/Account/Login",
+        using var signedIn = await PostFormAsync(client, $"{AccountPages}/Login",
             ("Input.Email", email), ("Input.Password", Password), ("Input.RememberMe", "false"));
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
         return (client, cookies);
     }
 
+    /// <summary>Fills the page's form that has the given fields, keeping its hidden inputs (the anti-forgery token, Blazor's form name).</summary>
     private static async Task<HttpResponseMessage> PostFormAsync(HttpClient client, string path, params (string Name, string Value)[] fields)
     {
         var page = await client.GetStringAsync(path);
-        var token = FormAntiforgery().Match(page).Groups["token"].Value;
-        var form = fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)).Append(new("__RequestVerificationToken", token));
-        return await client.PostAsync(path, new FormUrlEncodedContent(form));
+        var form = Forms().Matches(page).Select(m => m.Value).First(f => f.Contains($"name=\"{fields[0].Name}\"", StringComparison.Ordinal));
+        var values = HiddenInputs(form).Concat(fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)));
+        return await client.PostAsync(path, new FormUrlEncodedContent(values));
     }
+
+    private static IEnumerable<KeyValuePair<string, string>> HiddenInputs(string form) =>
+        HiddenInput().Matches(form).Select(m => new KeyValuePair<string, string>(
+            WebUtility.HtmlDecode(InputAttribute("name").Match(m.Value).Groups["value"].Value),
+            WebUtility.HtmlDecode(InputAttribute("value").Match(m.Value).Groups["value"].Value)));
+
+    private static Regex InputAttribute(string name) => new($@"\b{name}=""(?<value>[^""]*)""");
 
     private async Task<ClientWebSocket> ConnectAsync(long chatId, CookieContainer cookies)
     {
@@ -120,12 +146,40 @@ public sealed partial class WebAppTemplateTests(WebAppTemplateApp app) : IClassF
         }
     }
 
-    [GeneratedRegex(@"name=""__RequestVerificationToken"" type=""hidden"" value=""(?<token>[^""]+)""")]
-    private static partial Regex FormAntiforgery();
+    [GeneratedRegex(@"<form\b.*?</form>", RegexOptions.Singleline)]
+    private static partial Regex Forms();
+
+    [GeneratedRegex(@"<input\b[^>]*\btype=""hidden""[^>]*>")]
+    private static partial Regex HiddenInput();
+
+    [GeneratedRegex(@"<form method=""post"" action=""(?<action>[^""]+)"" class=""ce-logout"">.*?</form>", RegexOptions.Singleline)]
+    private static partial Regex LogoutForm();
 
     [GeneratedRegex(@"<meta name=""ce-antiforgery"" content=""(?<token>[^""]*)""")]
     private static partial Regex MetaAntiforgery();
 
-    [GeneratedRegex(@"id=""confirm-link"" href=""(?<href>[^""]+)""")]
+    [GeneratedRegex(@"href=""(?<href>[^""]+)""[^>]*>Click here to confirm your account")]
     private static partial Regex ConfirmLink();
+}
+
+public sealed class WebAppTemplateTests(WebAppTemplateApp app) : TemplateAppTests<WebAppTemplateApp>(app), IClassFixture<WebAppTemplateApp>
+{
+    protected override string AccountPages => "/Identity/Account";
+
+    protected override void AssertFitsTheApp(string chatHome) =>
+        Assert.Contains("<a class=\"ce-home-link\" href=\"/\">Home</a>", chatHome, StringComparison.Ordinal);
+}
+
+public sealed class BlazorTemplateTests(BlazorTemplateApp app) : TemplateAppTests<BlazorTemplateApp>(app), IClassFixture<BlazorTemplateApp>
+{
+    protected override string AccountPages => "/Account";
+
+    protected override void AssertFitsTheApp(string chatHome)
+    {
+        // The template's layout and menu around the chat, with its styles.
+        Assert.Contains("class=\"navbar-brand\"", chatHome, StringComparison.Ordinal);
+        Assert.Contains("href=\"chat/home/\"", chatHome, StringComparison.Ordinal);
+        Assert.Contains("<link rel=\"stylesheet\" href=\"/MyApp.styles.css\" />", chatHome, StringComparison.Ordinal);
+        Assert.True(chatHome.IndexOf("navbar-brand", StringComparison.Ordinal) < chatHome.IndexOf("ce-top", StringComparison.Ordinal));
+    }
 }
