@@ -42,7 +42,9 @@ public sealed class ChangeLogTransportTests(ChatServerFixture fixture) : IClassF
         var seen = new List<long>();
         JsonObject? caughtUp = null;
         var lastSeq = 1 + 5 + 1 + Racing; // Creation, five messages, Carol's arrival, the racing sends.
-        while (seen.Count == 0 || seen[^1] < lastSeq)
+        // Until everything arrived and the replay said it was done (when the sends all committed before
+        // Bob's replay read, caught_up comes after the last of them).
+        while (caughtUp is null || seen.Count == 0 || seen[^1] < lastSeq)
         {
             var frame = await bob.ReceiveAsync();
             switch ((string?)frame["type"])
