@@ -4,14 +4,11 @@ using Xunit;
 namespace ChatEngine.BrowserTests;
 
 /// <summary>
-/// Debian's Chromium driven by Playwright (Playwright's own browser download cannot work here),
-/// headless, against the reference host on real Kestrel.
+/// Debian's Chromium driven by Playwright (Playwright's own browser download cannot work here), headless.
 /// </summary>
-public sealed class BrowserFixture : IAsyncLifetime
+public class ChromiumFixture : IAsyncLifetime
 {
     private IPlaywright? _playwright;
-
-    public ChatEngine.ReferenceHost.Tests.ReferenceHostFactory Host { get; } = new();
 
     public IBrowser Browser { get; private set; } = null!;
 
@@ -19,7 +16,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     public static string ScreenshotFolder { get; } = Path.Combine(
         Environment.GetEnvironmentVariable("CHATENGINE_ARTIFACTS") ?? AppContext.BaseDirectory, "screenshots");
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         var chromium = Environment.GetEnvironmentVariable("CHATENGINE_CHROMIUM") ?? "/usr/bin/chromium";
         if (!File.Exists(chromium))
@@ -37,7 +34,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         });
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (Browser is not null)
         {
@@ -45,6 +42,17 @@ public sealed class BrowserFixture : IAsyncLifetime
         }
 
         _playwright?.Dispose();
+    }
+}
+
+/// <summary>Chromium against the reference host on real Kestrel.</summary>
+public sealed class BrowserFixture : ChromiumFixture
+{
+    public ChatEngine.ReferenceHost.Tests.ReferenceHostFactory Host { get; } = new();
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
         await Host.DisposeAsync();
     }
 }

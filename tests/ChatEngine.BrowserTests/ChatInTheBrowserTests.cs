@@ -44,16 +44,16 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture) : IClassFixtur
         await alice.Locator("#ce-file").SetInputFilesAsync(new FilePayload { Name = "dot.png", MimeType = "image/png", Buffer = OnePixelPng });
         await Expect(bob.GetByRole(AriaRole.Link, new() { Name = "Download dot.png" })).ToBeVisibleAsync();
         await Expect(bob.Locator("img.ce-preview-image")).ToBeVisibleAsync();
-        await alice.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "chat-alice.png"), FullPage = true });
-        await bob.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "chat-bob.png"), FullPage = true });
+        await alice.ScreenshotAsync(new() { Path = Path.Combine(ChromiumFixture.ScreenshotFolder, "chat-alice.png"), FullPage = true });
+        await bob.ScreenshotAsync(new() { Path = Path.Combine(ChromiumFixture.ScreenshotFolder, "chat-bob.png"), FullPage = true });
 
         // Alice creates a group with Bob; Carol joins it by code.
         await alice.GotoAsync($"{BaseUrl}/home/");
         await Expect(alice.Locator("#ce-chats li")).ToContainTextAsync("Hi");
-        await alice.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "home-alice.png"), FullPage = true });
+        await alice.ScreenshotAsync(new() { Path = Path.Combine(ChromiumFixture.ScreenshotFolder, "home-alice.png"), FullPage = true });
         await alice.SetViewportSizeAsync(390, 844);
         await Expect(alice.GetByLabel("Find people by username")).ToBeVisibleAsync();
-        await alice.ScreenshotAsync(new() { Path = Path.Combine(BrowserFixture.ScreenshotFolder, "home-alice-phone.png"), FullPage = true });
+        await alice.ScreenshotAsync(new() { Path = Path.Combine(ChromiumFixture.ScreenshotFolder, "home-alice-phone.png"), FullPage = true });
         await alice.SetViewportSizeAsync(1000, 800);
         await alice.GetByLabel("Group name").FillAsync("Project Team");
         await alice.GetByLabel("Members (usernames, comma-separated)").FillAsync("bob");
