@@ -120,3 +120,13 @@ internal sealed class ChatEngineRegistrationValidator(IServiceProvider provider)
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }
+
+/// <summary>Fails start-up when handles are asked for but the store keeps none (a store of the app's own without <see cref="IChatHandleStore"/>).</summary>
+internal sealed class ChatHandleStoreValidator(IServiceProvider provider) : IValidateOptions<ChatEngineOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ChatEngineOptions options) =>
+        provider.GetService<IServiceProviderIsService>() is not { } services || services.IsService(typeof(IChatHandleStore))
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail("AddChatHandles() needs a store that keeps handles (IChatHandleStore): use AddEntityFrameworkStores<TContext>(), " +
+                "AddSqliteStores(...), AddPostgreSqlStores(...) or AddInMemoryStores(), or implement IChatHandleStore beside your store.");
+}

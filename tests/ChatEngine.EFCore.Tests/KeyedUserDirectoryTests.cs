@@ -296,3 +296,89 @@ public sealed class IntKeyUser
 
     public string Handle { get; set; } = "";
 }
+
+/// <summary>
+/// <c>AddChatHandles()</c> over an app whose user names are e-mail addresses (Identity's templates):
+/// others see and find handles, never addresses, except a user's exact address, which finds them.
+/// </summary>
+public sealed class ChatHandleDirectoryTests : IAsyncLifetime
+{
+    private readonly SqliteTestDatabase _database = new();
+    private ServiceProvider? _services;
+
+    public async Task InitializeAsync()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddDbContext<OtherKeysDbContext>(_database.Configure);
+        services.AddChatEngineCore()
+            .AddEntityFrameworkStores<OtherKeysDbContext>()
+            .AddUserDirectory<OtherKeysDbContext, GuidKeyUser>(u => u.Id, u => u.Handle)
+            .AddChatHandles();
+        _services = services.BuildServiceProvider();
+        await using var scope = _services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OtherKeysDbContext>();
+        await db.Database.EnsureCreatedAsync();
+        db.AddRange(
+            new GuidKeyUser { Id = Guid.NewGuid(), Handle = "ann.lee@example.com" },
+            new GuidKeyUser { Id = Guid.NewGuid(), Handle = "ann.lee@elsewhere.org" },
+            new GuidKeyUser { Id = Guid.NewGuid(), Handle = "ben@example.com" });
+        await db.SaveChangesAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _services!.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    private async Task<T> InScope<T>(Func<IChatUserDirectory, Task<T>> action)
+    {
+        await using var scope = _services!.CreateAsyncScope();
+        return await action(scope.ServiceProvider.GetRequiredService<IChatUserDirectory>());
+    }
+
+    [Fact]
+    public async Task AddressesAreNeverShown_NorFoundByParts_ButAnExactAddressFindsItsUser()
+    {
+        Assert.Empty(await InScope(d => d.SearchAsync("example.com", excludedUserId: 0, limit: 10, default)));
+
+        var ann = Assert.Single(await InScope(d => d.SearchAsync("ann.lee@example.com", excludedUserId: 0, limit: 10, default)));
+        Assert.Equal("ann.lee", ann.UserName);
+
+        // Her namesake elsewhere gets the next free handle when first shown.
+        var namesake = await InScope(d => d.FindByUserNameAsync("ann.lee@elsewhere.org", default));
+        Assert.Equal("ann.lee2", namesake?.UserName);
+
+        // Now both are found by part of their handles, shown by handle, and reachable by it.
+        var found = await InScope(d => d.SearchAsync("ANN", excludedUserId: 0, limit: 10, default));
+        Assert.Equal(["ann.lee", "ann.lee2"], found.Select(u => u.UserName));
+        Assert.Equal(ann.Id, (await InScope(d => d.FindByUserNameAsync("Ann.Lee", default)))?.Id);
+        Assert.Equal("ann.lee", (await InScope(d => d.FindByIdAsync(ann.Id, default)))?.UserName);
+        Assert.DoesNotContain(await InScope(d => d.SearchAsync("ann", excludedUserId: ann.Id, limit: 10, default)), u => u.Id == ann.Id);
+    }
+
+    [Fact]
+    public async Task Chats_ShowHandles()
+    {
+        await using var scope = _services!.CreateAsyncScope();
+        var directory = scope.ServiceProvider.GetRequiredService<IChatUserDirectory>();
+        var ben = (await directory.FindByUserNameAsync("ben@example.com", default))!;
+        var ann = (await directory.FindByUserNameAsync("ann.lee@example.com", default))!;
+
+        var chats = scope.ServiceProvider.GetRequiredService<ChatService>();
+        var started = await chats.StartPrivateChatAsync(ben.Id, "ann.lee", default);
+        var sent = await scope.ServiceProvider.GetRequiredService<MessagingService>().SendAsync(ann.Id, started.Chat.ChatId, "hi", cancellationToken: default);
+
+        Assert.Equal("ann.lee", started.Chat.Title);
+        Assert.Equal("ann.lee", sent.Sender.UserName);
+    }
+
+    [Fact]
+    public void AddChatHandles_BeforeAnyDirectory_SaysWhatToDoFirst()
+    {
+        var services = new ServiceCollection();
+        var error = Assert.Throws<InvalidOperationException>(() => services.AddChatEngineCore().AddInMemoryStores().AddChatHandles());
+        Assert.Contains("AddUserDirectory", error.Message, StringComparison.Ordinal);
+    }
+}

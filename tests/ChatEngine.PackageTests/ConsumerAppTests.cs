@@ -32,7 +32,7 @@ public sealed class ConsumerAppTests(ConsumerApp app) : IClassFixture<ConsumerAp
 
         var delivered = await ReceiveAsync(bobSocket, "message");
         Assert.Equal("hello from a package", delivered.GetProperty("text").GetString());
-        Assert.Equal("alice@example.com", delivered.GetProperty("sender_username").GetString());
+        Assert.Equal("alice", delivered.GetProperty("sender_username").GetString()); // Her handle, not her address.
 
         using var bobClient = Authorized(bob);
         var history = await bobClient.GetFromJsonAsync<JsonElement>($"/chat/chat/{chatId}");
@@ -59,7 +59,7 @@ public sealed class ConsumerAppTests(ConsumerApp app) : IClassFixture<ConsumerAp
         var page = await client.GetAsync("/chat/home/");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         var html = await page.Content.ReadAsStringAsync();
-        Assert.Contains("carol@example.com", html, StringComparison.Ordinal);
+        Assert.Contains("Signed in as <strong>carol</strong>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("ce-logout", html, StringComparison.Ordinal);
 
         foreach (var asset in new[] { "chatengine.js", "chatengine.css", "signalr.min.js" })

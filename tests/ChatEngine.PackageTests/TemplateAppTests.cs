@@ -32,7 +32,7 @@ public abstract partial class TemplateAppTests<TApp>(TApp app)
         var (ann, annCookies) = await RegisterAndSignInAsync("ann@example.com");
         var (ben, benCookies) = await RegisterAndSignInAsync("ben@example.com");
 
-        // Ann's chat home page: the app's brand, and the app around it.
+        // Ann's chat home page: the app's brand, the app around it, and Ben reached by his exact address.
         var home = await ann.GetStringAsync("/chat/home/");
         Assert.Contains(">MyApp</a>", home, StringComparison.Ordinal);
         AssertFitsTheApp(home);
@@ -49,7 +49,7 @@ public abstract partial class TemplateAppTests<TApp>(TApp app)
         await annSocket.SendAsync(Encoding.UTF8.GetBytes("""{"type":"message","text":"hello from the template"}"""), WebSocketMessageType.Text, true, CancellationToken.None);
         var delivered = await ReceiveAsync(benSocket, "message");
         Assert.Equal("hello from the template", delivered.GetProperty("text").GetString());
-        Assert.Equal("ann@example.com", delivered.GetProperty("sender_username").GetString());
+        Assert.Equal("ann", delivered.GetProperty("sender_username").GetString()); // A handle, never the address.
 
         // Ben's phone app signs in for a bearer token and sees the chat.
         using var login = await app.CreateClient().PostAsJsonAsync("/identity/login", new { email = "ben@example.com", password = Password });
@@ -58,10 +58,12 @@ public abstract partial class TemplateAppTests<TApp>(TApp app)
         phone.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await login.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString());
         var chats = await phone.GetFromJsonAsync<JsonElement>("/chat/chat/");
         Assert.Contains(chats.EnumerateArray(), c => c.GetProperty("id").GetInt64() == chatId && c.GetProperty("lastMessage").GetString() == "hello from the template");
-        Assert.Equal(HttpStatusCode.OK, (await ben.GetAsync($"/chat/chat-web/{chatId}")).StatusCode);
+        // Ben's chat page shows Ann by her handle, and her address nowhere.
+        var page = await ben.GetStringAsync($"/chat/chat-web/{chatId}");
+        Assert.Contains("ann", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("ann@example.com", page, StringComparison.Ordinal);
 
         // Ben signs out with the chat pages' button, which posts to the template's own sign-out.
-        var page = await ben.GetStringAsync($"/chat/chat-web/{chatId}");
         var signOut = LogoutForm().Match(page);
         Assert.True(signOut.Success, "The chat page should have a sign-out form.");
         using var signedOut = await ben.PostAsync(WebUtility.HtmlDecode(signOut.Groups["action"].Value), new FormUrlEncodedContent(HiddenInputs(signOut.Value)));

@@ -84,6 +84,16 @@ public static class ChatEngineModelBuilderExtensions
             userKey.HasIndex(k => k.Key).IsUnique();
         });
 
+        modelBuilder.Entity<HandleEntity>(handle =>
+        {
+            handle.ToTable(ChatTables.Handles);
+            handle.HasKey(h => h.UserId);
+            handle.Property(h => h.UserId).ValueGeneratedNever();
+            handle.Property(h => h.Handle).HasMaxLength(EntityFrameworkHandleStore<DbContext>.MaxHandleLength);
+            handle.Property(h => h.NormalizedHandle).HasMaxLength(EntityFrameworkHandleStore<DbContext>.MaxHandleLength);
+            handle.HasIndex(h => h.NormalizedHandle).IsUnique();
+        });
+
         return modelBuilder;
     }
 }

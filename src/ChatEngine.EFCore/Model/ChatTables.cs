@@ -11,4 +11,5 @@ internal static class ChatTables
     public const string ReadMarks = "ChatEngineReadMarks";
     public const string LastSeen = "ChatEngineLastSeen";
     public const string UserKeys = "ChatEngineUserKeys";
+    public const string Handles = "ChatEngineHandles";
 }

@@ -119,6 +119,16 @@ internal sealed class UserKeyEntity
     public string Key { get; set; } = "";
 }
 
+/// <summary>A user's public handle of ChatEngine's own (see <see cref="IChatHandleStore"/>).</summary>
+internal sealed class HandleEntity
+{
+    public long UserId { get; set; }
+    public string Handle { get; set; } = "";
+
+    /// <summary>The handle in upper case: unique, so no two users hold handles that differ only in case.</summary>
+    public string NormalizedHandle { get; set; } = "";
+}
+
 internal static class EntityTime
 {
     public static DateTime ToStored(DateTimeOffset time) => time.UtcDateTime;

@@ -17,6 +17,7 @@ public static class ChatEngineBuilderExtensions
         builder.Services.TryAddSingleton<IMessageStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
         builder.Services.TryAddSingleton<ILastSeenStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
         builder.Services.TryAddSingleton<IChatUserKeyStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
+        builder.Services.TryAddSingleton<IChatHandleStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
         return builder;
     }
 
@@ -73,6 +74,43 @@ public static class ChatEngineBuilderExtensions
             sp.GetRequiredService<THandler>(), queueCapacity, sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<QueuedChatEventHandler<THandler>>>()));
         builder.Services.AddSingleton<IChatEventHandler>(sp => sp.GetRequiredService<QueuedChatEventHandler<THandler>>());
         return builder;
+    }
+
+    /// <summary>
+    /// Shows users to each other by public handles of ChatEngine's own instead of the directory's
+    /// user names, for apps whose user names are e-mail addresses (Identity's templates): a user's
+    /// handle is made from the part of their user name before the <c>@</c> (<c>ann</c>, then
+    /// <c>ann2</c>… when taken) the first time chat shows them, kept by the store, and is what the
+    /// wire's <c>username</c> carries. Others find a user by part of their handle, or by their exact
+    /// user name, which is never matched by parts. Call it after the user directory is added.
+    /// </summary>
+    public static ChatEngineBuilder AddChatHandles(this ChatEngineBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var directory = builder.Services.LastOrDefault(d => d.ServiceType == typeof(IChatUserDirectory))
+            ?? throw new InvalidOperationException("Add the user directory first (AddUserDirectory), then AddChatHandles(): the handles stand in for its user names.");
+        if (directory.ImplementationType == typeof(ChatHandleDirectory) || directory.ImplementationFactory?.Target is HandleDecoration)
+        {
+            return builder;
+        }
+
+        builder.Services.Remove(directory);
+        builder.Services.TryAddSingleton<ChatHandleCache>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Options.IValidateOptions<ChatEngineOptions>, ChatHandleStoreValidator>());
+        builder.Services.Add(new ServiceDescriptor(typeof(IChatUserDirectory), new HandleDecoration(directory).Create, directory.Lifetime));
+        return builder;
+    }
+
+    /// <summary>Builds the app's directory as it was registered, wrapped in its handles.</summary>
+    private sealed class HandleDecoration(ServiceDescriptor directory)
+    {
+        public object Create(IServiceProvider services)
+        {
+            var users = (IChatUserDirectory)(directory.ImplementationInstance
+                ?? directory.ImplementationFactory?.Invoke(services)
+                ?? ActivatorUtilities.CreateInstance(services, directory.ImplementationType!));
+            return new ChatHandleDirectory(users, services.GetRequiredService<IChatHandleStore>(), services.GetRequiredService<ChatHandleCache>());
+        }
     }
 
     /// <summary>Replaces the presence tracker, for example with one shared by several hosts.</summary>

@@ -7,7 +7,7 @@ namespace ChatEngine.InMemory;
 /// One lock guards all state, which keeps every compound write (a send moves the chat's sequence,
 /// adds the message and moves the sender's read position) atomic without further thought.
 /// </summary>
-public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageStore, ILastSeenStore, IChatChangeLog, IChatUserKeyStore
+public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageStore, ILastSeenStore, IChatChangeLog, IChatUserKeyStore, IChatHandleStore
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<long, Chat> _chats = [];
@@ -22,6 +22,8 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
     private readonly HashSet<(long ChatId, long UserId)> _barred = [];
     private readonly Dictionary<string, long> _userIdsByKey = new(StringComparer.Ordinal);
     private readonly Dictionary<long, string> _userKeysById = [];
+    private readonly Dictionary<long, string> _handles = [];
+    private readonly Dictionary<string, long> _handleOwners = new(StringComparer.OrdinalIgnoreCase);
 
     // Each chat's log, in number order: messages (by id, so a replay shows them as they are now) and other changes.
     private readonly Dictionary<long, List<(long Seq, long? MessageId, ChatChange? Change)>> _log = [];
@@ -569,6 +571,69 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
                 .Where(_userKeysById.ContainsKey)
                 .ToDictionary(id => id, id => _userKeysById[id]);
             return Task.FromResult(keys);
+        }
+    }
+
+    /// <inheritdoc />
+    Task<IReadOnlyDictionary<long, string>> IChatHandleStore.GetOrCreateHandlesAsync(IReadOnlyDictionary<long, string> proposals, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(proposals);
+        lock (_lock)
+        {
+            var handles = new Dictionary<long, string>();
+            foreach (var (userId, proposal) in proposals)
+            {
+                if (!_handles.TryGetValue(userId, out var handle))
+                {
+                    handle = proposal;
+                    for (var suffix = 2; _handleOwners.ContainsKey(handle); suffix++)
+                    {
+                        handle = $"{proposal}{suffix}";
+                    }
+
+                    _handles[userId] = handle;
+                    _handleOwners[handle] = userId;
+                }
+
+                handles[userId] = handle;
+            }
+
+            return Task.FromResult<IReadOnlyDictionary<long, string>>(handles);
+        }
+    }
+
+    /// <inheritdoc />
+    Task<IReadOnlyDictionary<string, long>> IChatHandleStore.FindUserIdsAsync(IReadOnlyCollection<string> handles, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(handles);
+        lock (_lock)
+        {
+            var owners = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
+            foreach (var handle in handles)
+            {
+                if (_handleOwners.TryGetValue(handle, out var userId))
+                {
+                    owners[handle] = userId;
+                }
+            }
+
+            return Task.FromResult<IReadOnlyDictionary<string, long>>(owners);
+        }
+    }
+
+    /// <inheritdoc />
+    Task<IReadOnlyList<ChatHandle>> IChatHandleStore.SearchAsync(string term, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(term);
+        lock (_lock)
+        {
+            IReadOnlyList<ChatHandle> found = _handles
+                .Where(h => h.Value.Contains(term, StringComparison.OrdinalIgnoreCase))
+                .OrderBy(h => h.Value.ToUpperInvariant(), StringComparer.Ordinal)
+                .Take(limit)
+                .Select(h => new ChatHandle(h.Key, h.Value))
+                .ToList();
+            return Task.FromResult(found);
         }
     }
 

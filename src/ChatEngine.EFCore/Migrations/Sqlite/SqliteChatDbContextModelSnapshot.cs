@@ -123,6 +123,29 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.Sqlite
                     b.ToTable("ChatEngineMembers", (string)null);
                 });
 
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.HandleEntity", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Handle")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NormalizedHandle")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("UserId");
+
+                    b.HasIndex("NormalizedHandle")
+                        .IsUnique();
+
+                    b.ToTable("ChatEngineHandles", (string)null);
+                });
+
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.LastSeenEntity", b =>
                 {
                     b.Property<long>("UserId")

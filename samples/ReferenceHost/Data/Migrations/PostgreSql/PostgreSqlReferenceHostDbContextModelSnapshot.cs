@@ -130,6 +130,29 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
                     b.ToTable("ChatEngineMembers", (string)null);
                 });
 
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.HandleEntity", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Handle")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("NormalizedHandle")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("UserId");
+
+                    b.HasIndex("NormalizedHandle")
+                        .IsUnique();
+
+                    b.ToTable("ChatEngineHandles", (string)null);
+                });
+
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.LastSeenEntity", b =>
                 {
                     b.Property<long>("UserId")
