@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json;
 using Xunit;
 
@@ -28,9 +27,9 @@ public sealed class ConsumerAppTests(ConsumerApp app) : IClassFixture<ConsumerAp
 
         using var bobSocket = await ConnectAsync(chatId, bob);
         using var aliceSocket = await ConnectAsync(chatId, alice);
-        await SendAsync(aliceSocket, """{"type":"message","text":"  hello from a package  ","client_id":"c-1"}""");
+        await aliceSocket.SendAsync("""{"type":"message","text":"  hello from a package  ","client_id":"c-1"}""");
 
-        var delivered = await ReceiveAsync(bobSocket, "message");
+        var delivered = await bobSocket.ReceiveAsync("message");
         Assert.Equal("hello from a package", delivered.GetProperty("text").GetString());
         Assert.Equal("alice", delivered.GetProperty("sender_username").GetString()); // Her handle, not her address.
 
@@ -86,31 +85,5 @@ public sealed class ConsumerAppTests(ConsumerApp app) : IClassFixture<ConsumerAp
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await socket.ConnectAsync(uri, timeout.Token);
         return socket;
-    }
-
-    private static Task SendAsync(ClientWebSocket socket, string frame) =>
-        socket.SendAsync(Encoding.UTF8.GetBytes(frame), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
-
-    private static async Task<JsonElement> ReceiveAsync(ClientWebSocket socket, string type)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        var buffer = new byte[64 * 1024];
-        while (true)
-        {
-            using var frame = new MemoryStream();
-            WebSocketReceiveResult result;
-            do
-            {
-                result = await socket.ReceiveAsync(buffer, timeout.Token);
-                frame.Write(buffer, 0, result.Count);
-            }
-            while (!result.EndOfMessage);
-
-            var json = JsonDocument.Parse(frame.ToArray()).RootElement.Clone();
-            if (json.GetProperty("type").GetString() == type)
-            {
-                return json;
-            }
-        }
     }
 }
