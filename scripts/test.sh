@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the solution against real services.
 # On a fresh Debian machine with the .NET 10 SDK it installs what is missing (PostgreSQL, Redis,
-# Chromium), starts PostgreSQL and Redis on 127.0.0.1, creates the test role and database,
+# Chromium, Node.js), starts PostgreSQL and Redis on 127.0.0.1, creates the test role and database,
 # exports the connection strings, runs `dotnet test` and prints the totals on the last line:
 #   N passed, N failed, N skipped
 set -uo pipefail
@@ -27,6 +27,8 @@ install_missing() {
   command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]} from Debian's packages"
     as_root apt-get update -qq >/dev/null || fail "apt-get update failed"
@@ -115,6 +117,16 @@ for package in ChatEngine ChatEngine.EFCore ChatEngine.AspNetCore ChatEngine.Red
   dotnet pack "src/$package/$package.csproj" -c Release --no-build -nologo -v quiet -o "$CHATENGINE_PACKAGES" >/dev/null \
     || fail "dotnet pack $package failed"
 done
+
+# The JavaScript client's npm package, installed from its tarball by a Node test, as an app would.
+log "packing the JavaScript client"
+export CHATENGINE_JS_CLIENT_DIR="$repo/artifacts/npm"
+rm -rf "$CHATENGINE_JS_CLIENT_DIR" && mkdir -p "$CHATENGINE_JS_CLIENT_DIR"
+(cd clients/chatengine-js && npm ci --no-audit --no-fund >/dev/null && npm run build >/dev/null) \
+  || fail "building the JavaScript client failed"
+tarball=$(cd clients/chatengine-js && npm pack --pack-destination "$CHATENGINE_JS_CLIENT_DIR" 2>/dev/null | tail -n 1) \
+  || fail "npm pack of the JavaScript client failed"
+export CHATENGINE_JS_CLIENT="$CHATENGINE_JS_CLIENT_DIR/$tarball"
 
 log "testing"
 dotnet test ChatEngine.sln -c Release --no-build -nologo 2>&1 | tee "$results/test.log"

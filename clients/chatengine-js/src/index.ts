@@ -1,0 +1,458 @@
+// The typed client of ChatEngine's wire contract (docs/api-contract.md, docs/api-contract-v2.md):
+// REST calls, and a chat connection that catches up by `seq`, drops what it already has, fills
+// gaps, reconnects, and stops, saying why, when the user signed out or left the chat.
+
+/** How the client reaches the server and proves who the user is. */
+export interface ChatClientOptions {
+  /** Where the app maps ChatEngine's routes, e.g. `https://example.com` or `https://example.com/chat`. */
+  baseUrl: string;
+  /** A bearer token for each call (apps, Node); leave it out in a browser page with a cookie session. */
+  accessToken?: () => string | Promise<string>;
+  /** The anti-forgery token a cookie session's changes need (ChatEngine's pages carry it in `<meta name="ce-antiforgery">`). */
+  antiforgeryToken?: string;
+  /** The `fetch` to use; the global one by default. */
+  fetch?: typeof fetch;
+  /** The `WebSocket` constructor to use; the global one by default. */
+  WebSocket?: typeof WebSocket;
+}
+
+/** A refusal of the server: its HTTP status, and the contract's error `code` when it sent one. */
+export class ChatError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string | undefined,
+    detail: string,
+  ) {
+    super(detail);
+    this.name = "ChatError";
+  }
+}
+
+/** A private chat in the list (`GET /chat/`). */
+export interface ChatListItem {
+  id: number;
+  username: string;
+  lastMessage: string | null;
+  unread: number;
+  time: string;
+  seq: number;
+}
+
+/** A group in the list (`GET /group/`). */
+export interface GroupListItem {
+  id: number;
+  name: string;
+  lastMessage: string | null;
+  unread: number;
+  time: string;
+  seq: number;
+}
+
+/** A message as pages and events carry it. */
+export interface ChatMessage {
+  id: number;
+  sender: number;
+  text: string;
+  time: string;
+  read: boolean;
+  seq?: number;
+  [field: string]: unknown;
+}
+
+/** A page of a chat (`GET /chat/{id}`, `GET /group/{id}`): its `seq` is where to connect from. */
+export interface ChatPage {
+  id: number;
+  chatname: string;
+  messages: ChatMessage[];
+  myid: number;
+  is_online: boolean;
+  lastseen: string | null;
+  has_more: boolean;
+  has_newer?: boolean;
+  seq: number;
+  [field: string]: unknown;
+}
+
+/** A group's details (`POST /group/`, `GET /group/{id}`). */
+export interface Group {
+  id: number;
+  name: string;
+  code: string | null;
+  members: string[];
+  admins: string[];
+  seq: number;
+  [field: string]: unknown;
+}
+
+/** A user found by search (`GET /search/?q=`). */
+export interface FoundUser {
+  id: number;
+  username: string;
+  is_online: boolean;
+  lastseen: string | null;
+}
+
+/** An answer of `GET /chat/{id}/changes`. */
+export interface ChangesPage {
+  events: ChatEvent[];
+  seq: number;
+  has_more: boolean;
+  limited: boolean;
+}
+
+/** An event of a chat connection: a numbered change (`seq`) or an ephemeral one (`typing`, `status`, `read`, `error`). */
+export interface ChatEvent {
+  type: string;
+  chat_id?: number;
+  seq?: number;
+  [field: string]: unknown;
+}
+
+/**
+ * Where a connection stands: `connecting`, `live` (caught up and receiving), `reconnecting` (the
+ * socket dropped; it comes back from the last `seq`), `reload` (too much changed to replay: load the
+ * newest page and connect again from its `seq`), or `stopped` with the reason.
+ */
+export type ConnectionState =
+  | { state: "connecting" }
+  | { state: "live"; seq: number }
+  | { state: "reconnecting"; attempt: number }
+  | { state: "reload"; seq: number }
+  | { state: "stopped"; reason: "closed" | "signed_out" | "not_member" };
+
+/** What a connection tells its owner. */
+export interface ConnectionHandlers {
+  /** Each event once, numbered changes in `seq` order. */
+  onEvent?: (event: ChatEvent) => void;
+  onState?: (state: ConnectionState) => void;
+}
+
+/** REST calls of the contract, and chat connections. */
+export class ChatClient {
+  readonly #options: ChatClientOptions;
+  readonly #base: string;
+
+  constructor(options: ChatClientOptions) {
+    this.#options = options;
+    this.#base = options.baseUrl.replace(/\/+$/, "");
+  }
+
+  listChats(): Promise<ChatListItem[]> {
+    return this.request("GET", "/chat/");
+  }
+
+  /** Starts (or finds) the private chat with a user. */
+  startChat(username: string): Promise<ChatListItem> {
+    return this.request("POST", "/chat/", { username });
+  }
+
+  /** A page of a chat: the newest, or `before` a message, or `around` one; `markRead: false` leaves it unread. */
+  getChat(chatId: number, page: { before?: number; around?: number; markRead?: boolean } = {}): Promise<ChatPage> {
+    return this.request("GET", `/chat/${chatId}${query({ before: page.before, around: page.around, mark_read: page.markRead })}`);
+  }
+
+  /** Every change after `afterSeq`, in order (call again from `seq` while `has_more`). */
+  getChanges(chatId: number, afterSeq: number, limit?: number): Promise<ChangesPage> {
+    return this.request("GET", `/chat/${chatId}/changes${query({ after_seq: afterSeq, limit })}`);
+  }
+
+  listGroups(): Promise<GroupListItem[]> {
+    return this.request("GET", "/group/");
+  }
+
+  createGroup(name: string, members: string[] = []): Promise<Group> {
+    return this.request("POST", "/group/", { name, members });
+  }
+
+  getGroup(groupId: number, page: { before?: number; around?: number; markRead?: boolean } = {}): Promise<Group & ChatPage> {
+    return this.request("GET", `/group/${groupId}${query({ before: page.before, around: page.around, mark_read: page.markRead })}`);
+  }
+
+  renameGroup(groupId: number, name: string): Promise<Group> {
+    return this.request("PATCH", `/group/${groupId}`, { name });
+  }
+
+  deleteGroup(groupId: number): Promise<void> {
+    return this.request("DELETE", `/group/${groupId}`);
+  }
+
+  addMembers(groupId: number, usernames: string[]): Promise<Group> {
+    return this.request("POST", `/group/${groupId}/members`, { usernames });
+  }
+
+  removeMember(groupId: number, username: string): Promise<void> {
+    return this.request("DELETE", `/group/${groupId}/members/${encodeURIComponent(username)}`);
+  }
+
+  promote(groupId: number, username: string): Promise<Group> {
+    return this.request("POST", `/group/${groupId}/admins`, { username });
+  }
+
+  demote(groupId: number, username: string): Promise<void> {
+    return this.request("DELETE", `/group/${groupId}/admins/${encodeURIComponent(username)}`);
+  }
+
+  regenerateJoinCode(groupId: number): Promise<{ code: string }> {
+    return this.request("POST", `/group/${groupId}/code`);
+  }
+
+  revokeJoinCode(groupId: number): Promise<void> {
+    return this.request("DELETE", `/group/${groupId}/code`);
+  }
+
+  leaveGroup(groupId: number): Promise<void> {
+    return this.request("POST", `/group/${groupId}/leave`);
+  }
+
+  joinGroup(code: string): Promise<{ id: number; name: string; detail?: string }> {
+    return this.request("POST", "/group-join/", { code });
+  }
+
+  searchUsers(term: string): Promise<FoundUser[]> {
+    return this.request("GET", `/search/${query({ q: term })}`);
+  }
+
+  /**
+   * Opens a chat's socket from `afterSeq` (a page's `seq`; 0 for everything): every change after it
+   * arrives once, in order, then live ones; on a drop it reconnects from the last one it delivered.
+   */
+  connect(chatId: number, afterSeq: number, handlers: ConnectionHandlers = {}): ChatConnection {
+    return new ChatConnection(this, chatId, afterSeq, handlers);
+  }
+
+  /** Calls a route of the contract; a refusal becomes a {@link ChatError}. */
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { Accept: "application/json" };
+    const token = await this.#options.accessToken?.();
+    if (token) {
+      headers.Authorization = `Bearer ${token}`;
+    } else if (method !== "GET" && this.#options.antiforgeryToken) {
+      headers.RequestVerificationToken = this.#options.antiforgeryToken;
+    }
+
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+    }
+
+    const response = await (this.#options.fetch ?? fetch)(this.#base + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+    });
+    const text = await response.text();
+    const json = text ? JSON.parse(text) : undefined;
+    if (!response.ok) {
+      throw new ChatError(response.status, json?.code, json?.detail ?? json?.title ?? `HTTP ${response.status}`);
+    }
+
+    return json as T;
+  }
+
+  /** The socket address of a chat, with the bearer token in the query (browsers' sockets cannot send headers). */
+  async socketUrl(chatId: number, afterSeq: number): Promise<string> {
+    const token = await this.#options.accessToken?.();
+    const url = new URL(`${this.#base}/ws/chat/${chatId}/`);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    url.searchParams.set("after_seq", String(afterSeq));
+    if (token) {
+      url.searchParams.set("access_token", token);
+    }
+
+    return url.toString();
+  }
+
+  /** @internal */
+  get webSocket(): typeof WebSocket {
+    return this.#options.WebSocket ?? WebSocket;
+  }
+}
+
+/** One chat's live socket, kept open until {@link close}, or until the user may no longer be in it. */
+export class ChatConnection {
+  #socket: WebSocket | undefined;
+  #lastSeq: number;
+  #attempt = 0;
+  #stopped = false;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  readonly #held: ChatEvent[] = [];
+  #filling: Promise<void> | undefined;
+
+  constructor(
+    readonly client: ChatClient,
+    readonly chatId: number,
+    afterSeq: number,
+    readonly handlers: ConnectionHandlers,
+  ) {
+    this.#lastSeq = afterSeq;
+    void this.#open();
+  }
+
+  /** The `seq` of the last change delivered. */
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  /** Sends a message; the returned client id makes a resend after a drop harmless. */
+  send(text: string, clientId: string = crypto.randomUUID()): string {
+    this.#frame({ type: "message", text, client_id: clientId });
+    return clientId;
+  }
+
+  markRead(upTo: number): void {
+    this.#frame({ type: "read", up_to: upTo });
+  }
+
+  typing(): void {
+    this.#frame({ type: "typing" });
+  }
+
+  /** Drops the socket and connects again from the last change (say, when the device's network changed). */
+  reconnect(): void {
+    this.#socket?.close();
+  }
+
+  /** Closes for good. */
+  close(): void {
+    this.#stop("closed");
+  }
+
+  #frame(frame: object): void {
+    if (this.#socket?.readyState !== 1) {
+      throw new ChatError(0, "not_connected", "The chat socket is not open; wait for the live state.");
+    }
+
+    this.#socket.send(JSON.stringify(frame));
+  }
+
+  async #open(): Promise<void> {
+    this.#state({ state: "connecting" });
+    const socket = new this.client.webSocket(await this.client.socketUrl(this.chatId, this.#lastSeq));
+    this.#socket = socket;
+    let opened = false;
+    socket.onopen = () => {
+      opened = true;
+      this.#attempt = 0;
+    };
+    socket.onmessage = (message) => this.#receive(JSON.parse(String(message.data)) as ChatEvent);
+    socket.onclose = (close) => {
+      if (this.#socket === socket && !this.#stopped) {
+        void this.#afterDrop(!opened || close.code === 1008);
+      }
+    };
+  }
+
+  /**
+   * A socket that would not open, or that the server closed for policy (1008), may mean the user
+   * signed out or is no longer a member; the browser cannot see why, so the REST API is asked.
+   */
+  async #afterDrop(ask: boolean): Promise<void> {
+    if (ask) {
+      try {
+        await this.client.getChat(this.chatId, { markRead: false });
+      } catch (error) {
+        if (error instanceof ChatError && error.status === 401) {
+          return this.#stop("signed_out");
+        }
+
+        if (error instanceof ChatError && (error.status === 403 || error.status === 404)) {
+          return this.#stop("not_member");
+        }
+      }
+    }
+
+    this.#attempt++;
+    this.#state({ state: "reconnecting", attempt: this.#attempt });
+    const delay = Math.min(10_000, 250 * 2 ** Math.min(this.#attempt, 6)) * (0.5 + Math.random() / 2);
+    this.#retry = setTimeout(() => void this.#open(), delay);
+  }
+
+  #receive(event: ChatEvent): void {
+    if (event.type === "caught_up") {
+      const seq = Number(event.seq);
+      if (event.limited) {
+        this.#lastSeq = seq;
+        this.#state({ state: "reload", seq });
+      } else {
+        this.#lastSeq = Math.max(this.#lastSeq, seq);
+        this.#state({ state: "live", seq: this.#lastSeq });
+      }
+
+      return;
+    }
+
+    if (typeof event.seq !== "number") {
+      this.handlers.onEvent?.(event); // Ephemeral: typing, status, read, error.
+      return;
+    }
+
+    this.#held.push(event);
+    void this.#deliver();
+  }
+
+  /** Delivers held changes in order, filling a gap from the REST API first. */
+  async #deliver(): Promise<void> {
+    if (this.#filling) {
+      return;
+    }
+
+    this.#held.sort((a, b) => Number(a.seq) - Number(b.seq));
+    while (this.#held.length > 0) {
+      const next = this.#held[0];
+      const seq = Number(next.seq);
+      if (seq <= this.#lastSeq) {
+        this.#held.shift(); // Had it already.
+      } else if (seq === this.#lastSeq + 1) {
+        this.#held.shift();
+        this.#lastSeq = seq;
+        this.handlers.onEvent?.(next);
+      } else {
+        this.#filling = this.#fill().finally(() => {
+          this.#filling = undefined;
+          void this.#deliver();
+        });
+        return;
+      }
+    }
+  }
+
+  async #fill(): Promise<void> {
+    let page: ChangesPage;
+    do {
+      page = await this.client.getChanges(this.chatId, this.#lastSeq);
+      if (page.limited) {
+        this.#lastSeq = page.seq;
+        this.#held.length = 0;
+        this.#state({ state: "reload", seq: page.seq });
+        return;
+      }
+
+      for (const event of page.events) {
+        if (Number(event.seq) === this.#lastSeq + 1) {
+          this.#lastSeq = Number(event.seq);
+          this.handlers.onEvent?.(event);
+        }
+      }
+    } while (page.has_more);
+  }
+
+  #stop(reason: "closed" | "signed_out" | "not_member"): void {
+    if (this.#stopped) {
+      return;
+    }
+
+    this.#stopped = true;
+    clearTimeout(this.#retry);
+    this.#socket?.close();
+    this.#state({ state: "stopped", reason });
+  }
+
+  #state(state: ConnectionState): void {
+    this.handlers.onState?.(state);
+  }
+}
+
+function query(values: Record<string, string | number | boolean | undefined>): string {
+  const entries = Object.entries(values).filter(([, value]) => value !== undefined);
+  return entries.length === 0 ? "" : "?" + new URLSearchParams(entries.map(([key, value]) => [key, String(value)])).toString();
+}
