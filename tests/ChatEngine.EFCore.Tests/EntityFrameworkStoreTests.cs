@@ -350,6 +350,46 @@ public sealed class SqliteStoreTests : EntityFrameworkStoreTests<SqliteChatDbCon
         """);
 
     [Fact]
+    public async Task TheWriteAheadLog_IsCopiedIntoTheDatabase_BesideTheWriteLoop()
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var messaging = scope.ServiceProvider.GetRequiredService<MessagingService>();
+        var chatId = (await scope.ServiceProvider.GetRequiredService<GroupService>().CreateGroupAsync(1, "WAL", ["user2"])).Chat.Id;
+        for (var i = 0; i < 20; i++)
+        {
+            await messaging.SendAsync(1, chatId, $"wal-{i}");
+        }
+
+        // The database file alone (immutable: SQLite reads no write-ahead log) gets the messages once a
+        // checkpoint copied them; the write loop's own connection never does. Later sends start later
+        // checkpoints (at most a few a second), so keep sending until the first twenty are in the file.
+        var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(
+            scope.ServiceProvider.GetRequiredService<SqliteChatDbContext>().Database.GetConnectionString()).DataSource;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await CountInDatabaseFileAsync(file) < 20)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "No checkpoint copied the messages into the database file.");
+            await messaging.SendAsync(2, chatId, "later");
+        }
+    }
+
+    private static async Task<long> CountInDatabaseFileAsync(string file)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source=file:{file}?immutable=1;Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = """SELECT count(*) FROM "ChatEngineMessages" WHERE "Text" LIKE 'wal-%'""";
+        try
+        {
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException error) when (error.SqliteErrorCode == 1)
+        {
+            return 0; // Not even the tables are in the file yet: they too are in the log.
+        }
+    }
+
+    [Fact]
     public async Task Migration_TurnsOnWriteAheadLogging()
     {
         await using var scope = Services.CreateAsyncScope();

@@ -27,6 +27,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     private readonly Channel<PendingSend> _queue;
     private readonly Channel<WrittenBatch> _written;
     private readonly Lock _startLock = new();
+    private readonly SqliteCheckpoints<TContext> _checkpoints;
     private Task? _loop;
 
     private static readonly TimeSpan TotalsInterval = TimeSpan.FromSeconds(1);
@@ -39,6 +40,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         _scopes = scopes;
         _options = options.Value;
         _logger = logger;
+        _checkpoints = new SqliteCheckpoints<TContext>(scopes, logger);
         _queue = Channel.CreateBounded<PendingSend>(new BoundedChannelOptions(_options.QueueCapacity)
         {
             SingleReader = true,
@@ -86,6 +88,8 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         {
             await loop.ConfigureAwait(false);
         }
+
+        await _checkpoints.StopAsync().ConfigureAwait(false);
     }
 
     private void EnsureStarted()
@@ -268,6 +272,11 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         }
 
         await transaction.CommitAsync().ConfigureAwait(false);
+        if (dialect is SqliteSendDialect)
+        {
+            _checkpoints.AfterCommit();
+        }
+
         return plan.Outcomes();
     }
 

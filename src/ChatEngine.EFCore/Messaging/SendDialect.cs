@@ -31,8 +31,6 @@ internal abstract class SendDialect
 /// </summary>
 internal sealed class SqliteSendDialect : SendDialect
 {
-    private const int WalCheckpointPages = 10_000;
-
     public static readonly SqliteSendDialect Instance = new();
 
     public override int RowsPerStatement => 32;
@@ -43,17 +41,16 @@ internal sealed class SqliteSendDialect : SendDialect
     /// Settings of the write loop's SQLite connection (they last as long as the pooled connection, and
     /// setting them again is cheap). A multi-row statement inside a transaction copies every page it
     /// touches to a statement journal, which spills to a temporary file past 64 KiB: a file created
-    /// and written for each statement of each batch unless temporary storage is in memory. And every
-    /// commit rewrites the same hot pages (the chats, the indexes' leaves) to the WAL: checkpointing
-    /// every 1,000 pages (a few batches) copied them to the database file and synced it again and
-    /// again; every 10,000 pages (a WAL of about 40 MB) copies each of them once per checkpoint.
-    /// Neither changes durability: every commit is still synced to the WAL before it is answered.
+    /// and written for each statement of each batch unless temporary storage is in memory. And this
+    /// connection never checkpoints: <see cref="SqliteCheckpoints{TContext}"/> copies the write-ahead
+    /// log into the database beside the loop instead of inside one of its commits. Neither changes
+    /// durability: every commit is still synced to the WAL before it is answered.
     /// </summary>
     public override async Task PrepareAsync(DbContext db)
     {
         await db.Database.OpenConnectionAsync().ConfigureAwait(false);
         await using var command = db.Database.GetDbConnection().CreateCommand();
-        command.CommandText = $"PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = {WalCheckpointPages};";
+        command.CommandText = "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0;";
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 }
