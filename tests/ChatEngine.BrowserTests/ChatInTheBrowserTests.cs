@@ -81,6 +81,20 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture) : IClassFixtur
         await carol.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await carol.WaitForPageAsync("**/home/");
         await Expect(carol.Locator("#ce-groups li")).ToContainTextAsync("Project Team");
+
+        // Alice removes Carol while Carol has the group open (whether her socket is open by then or
+        // still opening): her page says so and stops reconnecting.
+        await carol.GotoAsync(alice.Url);
+        var groupId = alice.Url.TrimEnd('/').Split('/')[^1];
+        var removed = await alice.EvaluateAsync<int>($$"""
+            async () => (await fetch("/group/{{groupId}}/members/carol", {
+                method: "DELETE",
+                headers: { RequestVerificationToken: document.querySelector('meta[name="ce-antiforgery"]').content },
+            })).status
+            """);
+        Assert.Equal(204, removed);
+        await Expect(carol.Locator("#ce-status")).ToHaveTextAsync("You are no longer a member of this chat.");
+        await Expect(carol.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToBeDisabledAsync();
     }
 
     [Fact]

@@ -23,7 +23,7 @@
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const data = response.status === 204 ? null : await response.json().catch(() => null);
-    if (!response.ok) throw new Error(data?.detail ?? data?.error ?? `Request failed (${response.status})`);
+    if (!response.ok) throw Object.assign(new Error(data?.detail ?? data?.error ?? `Request failed (${response.status})`), { status: response.status });
     return data;
   }
 
@@ -272,9 +272,12 @@
       }
     }
 
+    let stopped = false;
     function connect() {
+      let opened = false;
       socket = new WebSocket(socketUrl(`/ws/chat/${chatId}/?after=${lastId()}`));
       socket.onopen = () => {
+        opened = true;
         retryDelay = 500;
         showStatus("");
         for (const [clientId, pendingText] of unsent) socket.send(JSON.stringify({ type: "message", text: pendingText, client_id: clientId }));
@@ -282,11 +285,33 @@
         refreshPresence();
       };
       socket.onmessage = event => onFrame(JSON.parse(event.data));
-      socket.onclose = () => {
+      socket.onclose = async close => {
+        // A browser cannot read why a socket was refused or closed for policy: the REST API says
+        // whether the user signed out or is no longer a member, and then there is nothing to retry.
+        if ((!opened || close.code === 1008) && await stopIfShutOut()) return;
         showStatus("You are offline; reconnecting…", true);
         setTimeout(connect, retryDelay);
         retryDelay = Math.min(retryDelay * 2, 10000);
       };
+    }
+
+    async function stopIfShutOut() {
+      try {
+        await call("GET", `/chat/${chatId}?mark_read=false`);
+        return false;
+      } catch (error) {
+        if (error.status === 401) stop("You are signed out. Sign in again to keep chatting.");
+        else if (error.status === 403 || error.status === 404) stop("You are no longer a member of this chat.");
+        return stopped;
+      }
+    }
+
+    function stop(reason) {
+      stopped = true;
+      showStatus(reason, true);
+      text.disabled = true;
+      document.querySelectorAll("#ce-send-form button, #ce-file").forEach(control => { control.disabled = true; });
+      fileSocket?.close();
     }
     connect();
 
@@ -354,7 +379,7 @@
         list.append(li);
         scrollToEnd();
       };
-      fileSocket.onclose = () => setTimeout(connectFiles, 2000);
+      fileSocket.onclose = () => { if (!stopped) setTimeout(connectFiles, 2000); };
     }
     connectFiles();
 
