@@ -327,7 +327,14 @@ export class ChatConnection {
 
   async #open(): Promise<void> {
     this.#state({ state: "connecting" });
-    const socket = new this.client.webSocket(await this.client.socketUrl(this.chatId, this.#lastSeq));
+    let socket: WebSocket;
+    try {
+      socket = new this.client.webSocket(await this.client.socketUrl(this.chatId, this.#lastSeq));
+    } catch {
+      // No token, or no network: the same as a socket that would not open.
+      return this.#afterDrop(true);
+    }
+
     this.#socket = socket;
     let opened = false;
     socket.onopen = () => {
@@ -359,6 +366,10 @@ export class ChatConnection {
           return this.#stop("not_member");
         }
       }
+    }
+
+    if (this.#stopped) {
+      return; // Closed by its owner meanwhile.
     }
 
     this.#attempt++;
@@ -407,10 +418,14 @@ export class ChatConnection {
         this.#lastSeq = seq;
         this.handlers.onEvent?.(next);
       } else {
-        this.#filling = this.#fill().finally(() => {
-          this.#filling = undefined;
-          void this.#deliver();
-        });
+        this.#filling = this.#fill()
+          .catch(() => new Promise<void>((resolve) => setTimeout(resolve, 1000))) // The server is away: ask again shortly.
+          .finally(() => {
+            this.#filling = undefined;
+            if (!this.#stopped) {
+              void this.#deliver();
+            }
+          });
         return;
       }
     }
