@@ -142,6 +142,18 @@ public sealed class IdentityStringKeyTests : IAsyncLifetime
         Assert.Equal(ChatErrorCodes.AntiforgeryFailed, (string?)(await cookiePost.Content.ReadFromJsonAsync<JsonObject>())!["code"]);
     }
 
+    [Fact]
+    public async Task TheManifest_IsServedWithoutCredentials_UnderTheAppsPolicy()
+    {
+        using var anonymous = new HttpClient { BaseAddress = _baseAddress };
+
+        using var manifest = await anonymous.GetAsync("/chat/manifest.webmanifest");
+
+        Assert.Equal(HttpStatusCode.OK, manifest.StatusCode);
+        Assert.Equal("/chat/home/", (string?)(await manifest.Content.ReadFromJsonAsync<JsonObject>())!["start_url"]);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/chat/chat/")).StatusCode);
+    }
+
     private async Task<string> SignInAsync(string name)
     {
         using var client = new HttpClient { BaseAddress = _baseAddress };

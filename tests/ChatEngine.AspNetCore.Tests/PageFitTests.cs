@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Rendering;
-using Microsoft.Extensions.Options;
+using System.Net.Http.Json;
 using Xunit;
 using static ChatEngine.AspNetCore.Tests.ChatServer;
 
@@ -34,6 +34,22 @@ public sealed class PageFitTests
             // The page is the layout's body: between the layout's navigation and its footer.
             Assert.InRange(html.IndexOf("ce-top", StringComparison.Ordinal), html.IndexOf("acme-nav", StringComparison.Ordinal), html.IndexOf("acme-footer", StringComparison.Ordinal));
         }
+    }
+
+    [Fact]
+    public async Task TheManifest_NamesTheApp_AndThePagesLinkIt()
+    {
+        await using var server = await ChatServer.StartAsync(transports: o => o.Pages.Brand = "Acme Chat");
+        using var client = server.RawClient();
+
+        using var response = await client.GetAsync("/manifest.webmanifest");
+        var manifest = await response.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>();
+
+        Assert.Equal("application/manifest+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(("Acme Chat", "/home/", "standalone"), ((string?)manifest!["name"], (string?)manifest["start_url"], (string?)manifest["display"]));
+        // The icon is one of the package's static web assets (the package tests fetch it from a published app).
+        Assert.Equal("/_content/ChatEngine.AspNetCore/chatengine-icon.svg", (string?)manifest["icons"]![0]!["src"]);
+        Assert.Contains("rel=\"manifest\" href=\"/manifest.webmanifest\"", await GetPageAsync(server, "/home/"), StringComparison.Ordinal);
     }
 
     [Fact]

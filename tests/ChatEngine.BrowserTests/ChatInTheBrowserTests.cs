@@ -54,6 +54,12 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture) : IClassFixtur
         await alice.SetViewportSizeAsync(390, 844);
         await Expect(alice.GetByLabel("Find people by username")).ToBeVisibleAsync();
         await alice.ScreenshotAsync(new() { Path = Path.Combine(ChromiumFixture.ScreenshotFolder, "home-alice-phone.png"), FullPage = true });
+        // Dark when the system is dark.
+        await alice.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
+        Assert.Equal("rgb(11, 17, 32)", await alice.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor"));
+        await alice.ScreenshotAsync(new() { Path = Path.Combine(ChromiumFixture.ScreenshotFolder, "home-alice-phone-dark.png"), FullPage = true });
+        await alice.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Light });
+        Assert.Equal("rgb(246, 247, 249)", await alice.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor"));
         await alice.SetViewportSizeAsync(1000, 800);
         await alice.GetByLabel("Group name").FillAsync("Project Team");
         await alice.GetByLabel("Members (usernames, comma-separated)").FillAsync("bob");

@@ -75,6 +75,8 @@ public static class ChatEngineEndpointRouteBuilderExtensions
         var pages = group.MapGroup("").ExcludeFromDescription().AddEndpointFilter(ChatSecurityHeaders.FilterAsync);
         pages.MapGet("/home/", ChatPageHandlers.Home).WithName("HomePage");
         pages.MapGet("/chat-web/{id:long}", ChatPageHandlers.Chat).WithName("ChatPage");
+        // Browsers fetch a manifest without credentials: it says only the app's name and where chat starts.
+        pages.MapGet("/manifest.webmanifest", ChatPageHandlers.Manifest).WithName("ChatManifest").AllowAnonymous();
         return group;
     }
 }

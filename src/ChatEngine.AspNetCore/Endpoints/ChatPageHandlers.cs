@@ -59,6 +59,17 @@ internal static class ChatPageHandlers
         });
     }
 
+    /// <summary>The web app manifest, so the chat installs as an app with the app's brand.</summary>
+    public static IResult Manifest(HttpContext context)
+    {
+        var look = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChatTransportOptions>>().Value.Pages;
+        var api = ApiBase(context, "/manifest.webmanifest");
+        var icon = $"{context.Request.PathBase}/_content/ChatEngine.AspNetCore/chatengine-icon.svg";
+        var manifest = new WebAppManifest(look.Brand, look.Brand, $"{api}/home/", $"{api}/", "standalone", "#f6f7f9", "#2563eb",
+            [new WebAppManifestIcon(icon, "any", "image/svg+xml")]);
+        return TypedResults.Json(manifest, ChatJsonContext.Default.WebAppManifest, contentType: "application/manifest+json");
+    }
+
     private static async Task<ChatUser?> FindMeAsync(HttpContext context, IChatUserDirectory users, CancellationToken cancellationToken) =>
         await ChatRequestContext.FindUserIdAsync(context) is { } id ? await users.FindByIdAsync(id, cancellationToken) : null;
 

@@ -203,3 +203,18 @@ internal static class WireTime
 
     public static string? Format(DateTimeOffset? time) => time is { } value ? Format(value) : null;
 }
+
+internal sealed record WebAppManifest(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("short_name")] string ShortName,
+    [property: JsonPropertyName("start_url")] string StartUrl,
+    [property: JsonPropertyName("scope")] string Scope,
+    [property: JsonPropertyName("display")] string Display,
+    [property: JsonPropertyName("background_color")] string BackgroundColor,
+    [property: JsonPropertyName("theme_color")] string ThemeColor,
+    [property: JsonPropertyName("icons")] IReadOnlyList<WebAppManifestIcon> Icons);
+
+internal sealed record WebAppManifestIcon(
+    [property: JsonPropertyName("src")] string Src,
+    [property: JsonPropertyName("sizes")] string Sizes,
+    [property: JsonPropertyName("type")] string Type);

@@ -35,4 +35,5 @@ namespace ChatEngine.AspNetCore;
 [JsonSerializable(typeof(ChangesResponse))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(List<JsonElement>))]
+[JsonSerializable(typeof(WebAppManifest))]
 internal sealed partial class ChatJsonContext : JsonSerializerContext;
