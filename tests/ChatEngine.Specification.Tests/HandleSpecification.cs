@@ -5,11 +5,7 @@ namespace ChatEngine.Specification.Tests;
 
 public abstract partial class ChatEngineSpecificationTests
 {
-    private async Task<T> WithHandles<T>(Func<IChatHandleStore, Task<T>> action)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        return await action(scope.ServiceProvider.GetRequiredService<IChatHandleStore>());
-    }
+    private Task<T> WithHandles<T>(Func<IChatHandleStore, Task<T>> action) => InScopeAsync(action);
 
     [Fact]
     public async Task Handles_AreGivenOnce_FreeIgnoringCase_WithASuffixWhenTaken()

@@ -5,12 +5,15 @@ namespace ChatEngine.Specification.Tests;
 
 public abstract partial class ChatEngineSpecificationTests
 {
-    private async Task<T> WithUserKeys<T>(Func<ChatUserKeys, ValueTask<T>> action)
+    /// <summary>Runs <paramref name="action"/> on a service of a scope of its own: a fresh store, as each request gets.</summary>
+    private async Task<T> InScopeAsync<TService, T>(Func<TService, Task<T>> action)
+        where TService : notnull
     {
-        // A scope of its own each time: a fresh store, as each request gets.
         await using var scope = Services.CreateAsyncScope();
-        return await action(scope.ServiceProvider.GetRequiredService<ChatUserKeys>());
+        return await action(scope.ServiceProvider.GetRequiredService<TService>());
     }
+
+    private Task<T> WithUserKeys<T>(Func<ChatUserKeys, ValueTask<T>> action) => InScopeAsync<ChatUserKeys, T>(keys => action(keys).AsTask());
 
     [Fact]
     public async Task UserKeys_GetDistinctIds_ThatNeverChange_AndMapBack()

@@ -25,7 +25,7 @@ internal static class ChatPageHandlers
             ApiBase = ApiBase(context, "/home/"),
             AssetBase = context.Request.PathBase.Value ?? "",
             LogoutPath = await HostPaths.LogoutPathAsync(context),
-            Look = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChatTransportOptions>>().Value.Pages,
+            Look = PageOptions(context),
             AntiforgeryToken = antiforgery.GetAndStoreTokens(context).RequestToken ?? "",
         });
     }
@@ -54,7 +54,7 @@ internal static class ChatPageHandlers
             ApiBase = ApiBase(context, "/chat-web/{id:long}"),
             AssetBase = context.Request.PathBase.Value ?? "",
             LogoutPath = await HostPaths.LogoutPathAsync(context),
-            Look = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChatTransportOptions>>().Value.Pages,
+            Look = PageOptions(context),
             AntiforgeryToken = antiforgery.GetAndStoreTokens(context).RequestToken ?? "",
         });
     }
@@ -62,13 +62,16 @@ internal static class ChatPageHandlers
     /// <summary>The web app manifest, so the chat installs as an app with the app's brand.</summary>
     public static IResult Manifest(HttpContext context)
     {
-        var look = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChatTransportOptions>>().Value.Pages;
+        var look = PageOptions(context);
         var api = ApiBase(context, "/manifest.webmanifest");
         var icon = $"{context.Request.PathBase}/_content/ChatEngine.AspNetCore/chatengine-icon.svg";
         var manifest = new WebAppManifest(look.Brand, look.Brand, $"{api}/home/", $"{api}/", "standalone", "#f6f7f9", "#2563eb",
             [new WebAppManifestIcon(icon, "any", "image/svg+xml")]);
         return TypedResults.Json(manifest, ChatJsonContext.Default.WebAppManifest, contentType: "application/manifest+json");
     }
+
+    private static ChatPageOptions PageOptions(HttpContext context) =>
+        context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChatTransportOptions>>().Value.Pages;
 
     private static async Task<ChatUser?> FindMeAsync(HttpContext context, IChatUserDirectory users, CancellationToken cancellationToken) =>
         await ChatRequestContext.FindUserIdAsync(context) is { } id ? await users.FindByIdAsync(id, cancellationToken) : null;

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text;
 
 namespace ChatEngine;
@@ -81,7 +80,7 @@ internal sealed class ChatHandleDirectory(IChatUserDirectory users, IChatHandleS
         var unknown = new List<string>();
         foreach (var name in names)
         {
-            if (cache.TryGetId(name, out var id))
+            if (cache.TryGet(name, out var id))
             {
                 ids[name] = id;
             }
@@ -104,7 +103,7 @@ internal sealed class ChatHandleDirectory(IChatUserDirectory users, IChatHandleS
 
     private async Task<List<ChatUser>> WithHandlesAsync(List<ChatUser> found, CancellationToken cancellationToken)
     {
-        var missing = found.Where(u => !cache.TryGetHandle(u.Id, out _)).ToDictionary(u => u.Id, u => Propose(u.UserName));
+        var missing = found.Where(u => !cache.TryGet(u.Id, out _)).ToDictionary(u => u.Id, u => Propose(u.UserName));
         if (missing.Count > 0)
         {
             foreach (var (id, handle) in await handles.GetOrCreateHandlesAsync(missing, cancellationToken).ConfigureAwait(false))
@@ -113,34 +112,6 @@ internal sealed class ChatHandleDirectory(IChatUserDirectory users, IChatHandleS
             }
         }
 
-        return found.Select(u => u with { UserName = cache.TryGetHandle(u.Id, out var handle) ? handle : Propose(u.UserName) }).ToList();
-    }
-}
-
-/// <summary>
-/// The handles this process has seen, both ways. A handle never changes once given, so entries
-/// never go stale; past <see cref="Capacity"/> the cache starts over.
-/// </summary>
-internal sealed class ChatHandleCache
-{
-    public const int Capacity = 200_000;
-
-    private readonly ConcurrentDictionary<long, string> _handles = new();
-    private readonly ConcurrentDictionary<string, long> _ids = new(StringComparer.OrdinalIgnoreCase);
-
-    public bool TryGetHandle(long userId, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out string handle) => _handles.TryGetValue(userId, out handle);
-
-    public bool TryGetId(string handle, out long userId) => _ids.TryGetValue(handle, out userId);
-
-    public void Add(long userId, string handle)
-    {
-        if (_handles.Count >= Capacity)
-        {
-            _handles.Clear();
-            _ids.Clear();
-        }
-
-        _handles[userId] = handle;
-        _ids[handle] = userId;
+        return found.Select(u => u with { UserName = cache.TryGet(u.Id, out var handle) ? handle : Propose(u.UserName) }).ToList();
     }
 }

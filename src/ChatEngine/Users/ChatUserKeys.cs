@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatEngine;
@@ -27,7 +26,7 @@ public sealed class ChatUserKeys
     public async ValueTask<long> GetIdAsync(string userKey, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(userKey);
-        if (_cache.TryGetId(userKey, out var id))
+        if (_cache.TryGet(userKey, out var id))
         {
             return id;
         }
@@ -48,7 +47,7 @@ public sealed class ChatUserKeys
                 throw new ArgumentException($"User keys must have 1 to {MaxKeyLength} characters.", nameof(userKeys));
             }
 
-            if (_cache.TryGetId(key, out var id))
+            if (_cache.TryGet(key, out var id))
             {
                 ids[key] = id;
             }
@@ -78,7 +77,7 @@ public sealed class ChatUserKeys
         List<long>? unknown = null;
         foreach (var id in userIds)
         {
-            if (_cache.TryGetKey(id, out var key))
+            if (_cache.TryGet(id, out var key))
             {
                 keys[id] = key;
             }
@@ -104,32 +103,4 @@ public sealed class ChatUserKeys
         "The user directory gives users whose keys are not numbers ChatEngine ids, which the store keeps, but the store " +
         "registered has no IChatUserKeyStore: use AddEntityFrameworkStores<TContext>(), AddSqliteStores(...), " +
         "AddPostgreSqlStores(...) or AddInMemoryStores(), or implement IChatUserKeyStore in your store.");
-}
-
-/// <summary>
-/// The key and id pairs this process has seen, both ways. Pairs never change, so entries never go
-/// stale; past <see cref="Capacity"/> pairs the cache starts over, which costs one read per user.
-/// </summary>
-internal sealed class ChatUserKeyCache
-{
-    public const int Capacity = 200_000;
-
-    private readonly ConcurrentDictionary<string, long> _ids = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<long, string> _keys = new();
-
-    public bool TryGetId(string key, out long id) => _ids.TryGetValue(key, out id);
-
-    public bool TryGetKey(long id, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out string key) => _keys.TryGetValue(id, out key);
-
-    public void Add(string key, long id)
-    {
-        if (_ids.Count >= Capacity)
-        {
-            _ids.Clear();
-            _keys.Clear();
-        }
-
-        _ids[key] = id;
-        _keys[id] = key;
-    }
 }
