@@ -129,7 +129,9 @@ tarball=$(cd clients/chatengine-js && npm pack --pack-destination "$CHATENGINE_J
 export CHATENGINE_JS_CLIENT="$CHATENGINE_JS_CLIENT_DIR/$tarball"
 
 log "testing"
-dotnet test ChatEngine.sln -c Release --no-build -nologo 2>&1 | tee "$results/test.log"
+# TRX files keep what the console leaves out, such as the stack of a fixture's clean-up failure.
+rm -rf "$repo/artifacts/test-results"
+dotnet test ChatEngine.sln -c Release --no-build -nologo --logger trx --results-directory "$repo/artifacts/test-results" 2>&1 | tee "$results/test.log"
 test_exit=${PIPESTATUS[0]}
 
 # Sum the per-assembly summaries: "Passed!  - Failed:     0, Passed:    74, Skipped:     0, ..."
