@@ -310,10 +310,10 @@ public sealed class RestApiTests(ChatServerFixture fixture) : IClassFixture<Chat
         Assert.Equal(["username"], PropertiesOf("UserNameRequest"));
 
         // Answers, with v2's additions.
-        Assert.Equal(["id", "lastMessage", "seq", "time", "unread", "username"], PropertiesOf("ChatListItemResponse"));
+        Assert.Equal(["id", "is_online", "lastMessage", "seq", "time", "unread", "username"], PropertiesOf("ChatListItemResponse"));
         Assert.Equal(["id", "lastMessage", "name", "seq", "time", "unread"], PropertiesOf("GroupListItemResponse"));
-        Assert.Equal(["admins", "code", "id", "lastMessage", "members", "name", "seq", "time", "unread"], PropertiesOf("GroupResponse"));
-        Assert.Equal(["admins", "chatname", "code", "has_more", "has_newer", "id", "is_online", "lastseen", "members", "messages", "myid", "seq"], PropertiesOf("ChatDetailResponse"));
+        Assert.Equal(["admins", "code", "id", "lastMessage", "members", "name", "owner", "seq", "time", "unread"], PropertiesOf("GroupResponse"));
+        Assert.Equal(["admins", "chatname", "code", "has_more", "has_newer", "id", "is_online", "lastseen", "members", "messages", "myid", "owner", "seq"], PropertiesOf("ChatDetailResponse"));
         Assert.Equal(["id", "read", "read_by", "sender", "sendername", "text", "time"], PropertiesOf("MessageResponse"));
         Assert.Equal(["events", "has_more", "limited", "seq"], PropertiesOf("ChangesResponse"));
         Assert.Equal(["id", "is_online", "lastseen", "username"], PropertiesOf("UserSearchResponse"));

@@ -155,7 +155,7 @@ internal static class ChatApiHandlers
 
     private static long Me(HttpContext context) => ChatRequestContext.UserId(context);
 
-    private static ChatListItemResponse ToChatItem(ChatListItem c) => new(c.ChatId, c.Title, c.LastMessage, c.Unread, WireTime.Format(c.Time), c.Seq);
+    private static ChatListItemResponse ToChatItem(ChatListItem c) => new(c.ChatId, c.Title, c.LastMessage, c.Unread, WireTime.Format(c.Time), c.Seq, c.IsOnline);
 
     private static GroupResponse ToGroup(GroupView group) => new(
         group.Chat.Id,
@@ -163,6 +163,7 @@ internal static class ChatApiHandlers
         group.JoinCode,
         group.Members.Select(m => m.User.UserName).ToList(),
         group.Members.Where(m => m.Role >= ChatRole.Admin).Select(m => m.User.UserName).ToList(),
+        OwnerName(group.Members),
         LastMessage: null,
         Unread: 0,
         WireTime.Format(group.Chat.CreatedAt),
@@ -189,5 +190,8 @@ internal static class ChatApiHandlers
         Members = includeGroup ? detail.Members.Select(m => m.User.UserName).ToList() : null,
         Admins = includeGroup ? detail.Members.Where(m => m.Role >= ChatRole.Admin).Select(m => m.User.UserName).ToList() : null,
         Code = includeGroup ? detail.JoinCode : null,
+        Owner = includeGroup ? OwnerName(detail.Members) : null,
     };
+
+    private static string? OwnerName(IEnumerable<ChatMemberView> members) => members.FirstOrDefault(m => m.Role == ChatRole.Owner)?.User.UserName;
 }

@@ -12,7 +12,8 @@ internal sealed record ChatListItemResponse(
     [property: JsonPropertyName("lastMessage")] string? LastMessage,
     [property: JsonPropertyName("unread")] long Unread,
     [property: JsonPropertyName("time")] string Time,
-    [property: JsonPropertyName("seq")] long Seq);
+    [property: JsonPropertyName("seq")] long Seq,
+    [property: JsonPropertyName("is_online")] bool IsOnline);
 
 internal sealed record GroupListItemResponse(
     [property: JsonPropertyName("id")] long Id,
@@ -28,6 +29,7 @@ internal sealed record GroupResponse(
     [property: JsonPropertyName("code")] string? Code,
     [property: JsonPropertyName("members")] IReadOnlyList<string> Members,
     [property: JsonPropertyName("admins")] IReadOnlyList<string> Admins,
+    [property: JsonPropertyName("owner")] string? Owner,
     [property: JsonPropertyName("lastMessage")] string? LastMessage,
     [property: JsonPropertyName("unread")] long Unread,
     [property: JsonPropertyName("time")] string Time,
@@ -68,6 +70,10 @@ internal sealed record ChatDetailResponse
     [JsonPropertyName("code")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Code { get; init; }
+
+    [JsonPropertyName("owner")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Owner { get; init; }
 }
 
 internal sealed record UserSearchResponse(

@@ -10,6 +10,9 @@ public sealed record ChatListItem(long ChatId, string Title, string? LastMessage
 {
     /// <summary>The chat's change number when the list was read: following the chat from it misses nothing.</summary>
     public long Seq { get; init; }
+
+    /// <summary>For a private chat, whether the other user is online now; always false for a group.</summary>
+    public bool IsOnline { get; init; }
 }
 
 /// <summary>Who read a message and when.</summary>
