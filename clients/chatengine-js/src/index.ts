@@ -36,6 +36,8 @@ export interface ChatListItem {
   unread: number;
   time: string;
   seq: number;
+  /** Whether the other user is online now. */
+  is_online?: boolean;
 }
 
 /** A group in the list (`GET /group/`). */
@@ -73,6 +75,15 @@ export interface ChatPage {
   [field: string]: unknown;
 }
 
+/** Which page of a chat to read: the newest, `before` a message, or `around` one; `markRead: false` leaves it unread. */
+export interface PageQuery {
+  before?: number;
+  around?: number;
+  /** Messages on the page (the server's default when left out, at most 200). */
+  limit?: number;
+  markRead?: boolean;
+}
+
 /** A group's details (`POST /group/`, `GET /group/{id}`). */
 export interface Group {
   id: number;
@@ -80,6 +91,8 @@ export interface Group {
   code: string | null;
   members: string[];
   admins: string[];
+  /** The owner's username: the one member no admin can remove or demote, and the only one who may delete the group. */
+  owner?: string;
   seq: number;
   [field: string]: unknown;
 }
@@ -146,9 +159,9 @@ export class ChatClient {
     return this.request("POST", "/chat/", { username });
   }
 
-  /** A page of a chat: the newest, or `before` a message, or `around` one; `markRead: false` leaves it unread. */
-  getChat(chatId: number, page: { before?: number; around?: number; markRead?: boolean } = {}): Promise<ChatPage> {
-    return this.request("GET", `/chat/${chatId}${query({ before: page.before, around: page.around, mark_read: page.markRead })}`);
+  /** A page of a chat (see {@link PageQuery}). */
+  getChat(chatId: number, page: PageQuery = {}): Promise<ChatPage> {
+    return this.request("GET", `/chat/${chatId}${pageQuery(page)}`);
   }
 
   /** Every change after `afterSeq`, in order (call again from `seq` while `has_more`). */
@@ -164,8 +177,10 @@ export class ChatClient {
     return this.request("POST", "/group/", { name, members });
   }
 
-  getGroup(groupId: number, page: { before?: number; around?: number; markRead?: boolean } = {}): Promise<Group & ChatPage> {
-    return this.request("GET", `/group/${groupId}${query({ before: page.before, around: page.around, mark_read: page.markRead })}`);
+  async getGroup(groupId: number, page: PageQuery = {}): Promise<Group & ChatPage> {
+    const group = await this.request<Group & ChatPage>("GET", `/group/${groupId}${pageQuery(page)}`);
+    group.name ??= group.chatname; // The detail names the chat `chatname`, as the original's did.
+    return group;
   }
 
   renameGroup(groupId: number, name: string): Promise<Group> {
@@ -220,6 +235,11 @@ export class ChatClient {
     return new ChatConnection(this, chatId, afterSeq, handlers);
   }
 
+  /** Opens a chat's file socket: files go live to the members who are online, and are never stored. */
+  connectFiles(chatId: number, handlers: FileHandlers = {}): FileConnection {
+    return new FileConnection(this, chatId, handlers);
+  }
+
   /** Calls a route of the contract; a refusal becomes a {@link ChatError}. */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { Accept: "application/json" };
@@ -250,16 +270,29 @@ export class ChatClient {
   }
 
   /** The socket address of a chat, with the bearer token in the query (browsers' sockets cannot send headers). */
-  async socketUrl(chatId: number, afterSeq: number): Promise<string> {
+  socketUrl(chatId: number, afterSeq: number): Promise<string> {
+    return this.#socketUrl(`/ws/chat/${chatId}/`, { after_seq: String(afterSeq) });
+  }
+
+  async #socketUrl(path: string, parameters: Record<string, string>): Promise<string> {
     const token = await this.#options.accessToken?.();
-    const url = new URL(`${this.#base}/ws/chat/${chatId}/`);
+    // A relative base (a page's own path) resolves against the page's address.
+    const url = new URL(this.#base + path, typeof location === "undefined" ? undefined : location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    url.searchParams.set("after_seq", String(afterSeq));
+    for (const [name, value] of Object.entries(parameters)) {
+      url.searchParams.set(name, value);
+    }
+
     if (token) {
       url.searchParams.set("access_token", token);
     }
 
     return url.toString();
+  }
+
+  /** The file socket address of a chat. */
+  fileSocketUrl(chatId: number): Promise<string> {
+    return this.#socketUrl(`/ws/file/${chatId}/`, {});
   }
 
   /** @internal */
@@ -465,6 +498,93 @@ export class ChatConnection {
   #state(state: ConnectionState): void {
     this.handlers.onState?.(state);
   }
+}
+
+/** A file as the file socket carries it: the bytes base64-encoded. */
+export interface RelayedFile {
+  name: string;
+  type: string;
+  size: number;
+  data: string;
+}
+
+/** A file that reached this user. */
+export interface FileEvent {
+  type: "file";
+  chat_id: number;
+  sender: number;
+  sender_username: string;
+  time: string;
+  file: RelayedFile;
+}
+
+/** What a file connection tells its owner. */
+export interface FileHandlers {
+  onFile?: (event: FileEvent) => void;
+  /** A refusal: `recipient_offline` (nobody else online), `file_too_large`, or another error code. */
+  onError?: (code: string, detail: string) => void;
+}
+
+/** A chat's file socket, reopened after a drop until {@link close}. */
+export class FileConnection {
+  #socket: WebSocket | undefined;
+  #closed = false;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly client: ChatClient,
+    readonly chatId: number,
+    readonly handlers: FileHandlers,
+  ) {
+    void this.#open();
+  }
+
+  get isOpen(): boolean {
+    return this.#socket?.readyState === 1;
+  }
+
+  /** Sends a file to the members who are online. */
+  send(file: RelayedFile): void {
+    if (!this.isOpen) {
+      throw new ChatError(0, "not_connected", "The file socket is not open.");
+    }
+
+    this.#socket!.send(JSON.stringify({ type: "file", file }));
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    this.#socket?.close();
+  }
+
+  async #open(): Promise<void> {
+    try {
+      const socket = new this.client.webSocket(await this.client.fileSocketUrl(this.chatId));
+      this.#socket = socket;
+      socket.onmessage = (message) => {
+        const frame = JSON.parse(String(message.data));
+        if (frame.type === "file") {
+          this.handlers.onFile?.(frame as FileEvent);
+        } else if (frame.type === "error") {
+          this.handlers.onError?.(String(frame.code), String(frame.detail ?? frame.code));
+        }
+      };
+      socket.onclose = () => this.#later();
+    } catch {
+      this.#later();
+    }
+  }
+
+  #later(): void {
+    if (!this.#closed) {
+      this.#retry = setTimeout(() => void this.#open(), 2000);
+    }
+  }
+}
+
+function pageQuery(page: PageQuery): string {
+  return query({ before: page.before, around: page.around, limit: page.limit, mark_read: page.markRead });
 }
 
 function query(values: Record<string, string | number | boolean | undefined>): string {
