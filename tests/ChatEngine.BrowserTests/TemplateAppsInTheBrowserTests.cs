@@ -33,6 +33,7 @@ public abstract class TemplateAppInTheBrowserTests<TApp>(TApp app, ChromiumFixtu
         // the chat pages keep the app's brand.
         await ann.GotoAsync($"{BaseUrl}/chat/home/");
         await Expect(ann.Locator(".ce-brand")).ToHaveTextAsync("MyApp");
+        await ann.GetByRole(AriaRole.Button, new() { Name = "New chat" }).ClickAsync();
         await ann.GetByLabel("Find people by username").FillAsync("ben@example.com");
         await ann.GetByRole(AriaRole.Button, new() { Name = "Chat with ben", Exact = true }).ClickAsync();
         await ann.WaitForPageAsync("**/chat/chat-web/*");
@@ -44,10 +45,10 @@ public abstract class TemplateAppInTheBrowserTests<TApp>(TApp app, ChromiumFixtu
 
         await ann.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).FillAsync("Hi Ben, from my phone");
         await ann.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).PressAsync("Enter");
-        await Expect(ben.Locator("#ce-messages li").Last).ToContainTextAsync("Hi Ben, from my phone");
+        await Expect(ben.Locator("#ce-messages li.ce-msg").Last).ToContainTextAsync("Hi Ben, from my phone");
         await ben.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).FillAsync("Hi Ann");
         await ben.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).PressAsync("Enter");
-        await Expect(ann.Locator("#ce-messages li").Last).ToContainTextAsync("Hi Ann");
+        await Expect(ann.Locator("#ce-messages li.ce-msg").Last).ToContainTextAsync("Hi Ann");
 
         // On the phone, the message box and "Sign out" stay on screen.
         await Expect(ann.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToBeInViewportAsync();

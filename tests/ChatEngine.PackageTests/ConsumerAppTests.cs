@@ -61,7 +61,7 @@ public sealed class ConsumerAppTests(ConsumerApp app) : IClassFixture<ConsumerAp
         Assert.Contains("Signed in as <strong>carol</strong>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("ce-logout", html, StringComparison.Ordinal);
 
-        foreach (var asset in new[] { "chatengine.js", "chatengine.css", "signalr.min.js", "chatengine-icon.svg" })
+        foreach (var asset in new[] { "chatengine.js", "chatengine.css", "chatengine-icon.svg" })
         {
             var path = $"/_content/ChatEngine.AspNetCore/{asset}";
             Assert.Contains(path, html, StringComparison.Ordinal);

@@ -50,7 +50,6 @@ public sealed class PackageContentTests(ChatEnginePackages packages) : IClassFix
         var entries = package.Entries.Select(e => e.FullName).ToHashSet();
         Assert.Contains("staticwebassets/chatengine.js", entries);
         Assert.Contains("staticwebassets/chatengine.css", entries);
-        Assert.Contains("staticwebassets/signalr.min.js", entries);
         Assert.Contains("build/Microsoft.AspNetCore.StaticWebAssets.props", entries);
     }
 

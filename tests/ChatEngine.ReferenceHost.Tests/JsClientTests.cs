@@ -33,6 +33,25 @@ public sealed class JsClientTests
         }
     }
 
+    /// <summary>
+    /// The pages' script is checked in (so <c>dotnet build</c> needs no Node); this proves it is what its
+    /// TypeScript sources build today, and that they type-check against the client.
+    /// </summary>
+    [Fact]
+    public async Task TheCheckedInAppScript_IsWhatItsSourcesBuild()
+    {
+        var source = JsClientPackage.Source;
+        if (!File.Exists(Path.Combine(source, "node_modules", ".bin", "esbuild")))
+        {
+            await RunAsync(source, "npm", "ci", "--no-audit", "--no-fund");
+        }
+
+        await RunAsync(source, "npm", "run", "check:app");
+        var built = await RunAsync(source, "npm", "run", "-s", "bundle:app");
+        var checkedIn = await File.ReadAllTextAsync(Path.Combine(source, "..", "..", "src", "ChatEngine.AspNetCore", "wwwroot", "chatengine.js"));
+        Assert.True(built == checkedIn, "src/ChatEngine.AspNetCore/wwwroot/chatengine.js is stale: run `npm run build:app` in clients/chatengine-js and commit it.");
+    }
+
     private static Task<string> RunAsync(string folder, string program, params string[] arguments) =>
         RunAsync(folder, program, new Dictionary<string, string>(), arguments);
 
@@ -76,13 +95,16 @@ internal static class JsClientPackage
             return packed;
         }
 
-        var source = Path.Combine(RepositoryRoot(), "clients", "chatengine-js");
+        var source = Source;
         var output = Directory.CreateTempSubdirectory("chatengine-js-pack-").FullName;
         await JsClientTests.RunAsync(source, "npm", new Dictionary<string, string>(), "ci", "--no-audit", "--no-fund");
         await JsClientTests.RunAsync(source, "npm", new Dictionary<string, string>(), "run", "build");
         var name = (await JsClientTests.RunAsync(source, "npm", new Dictionary<string, string>(), "pack", "--pack-destination", output)).Trim().Split('\n')[^1];
         return Path.Combine(output, name);
     }
+
+    /// <summary>The client's folder in the repository.</summary>
+    public static string Source => Path.Combine(RepositoryRoot(), "clients", "chatengine-js");
 
     private static string RepositoryRoot()
     {

@@ -10,26 +10,12 @@ namespace ChatEngine.AspNetCore;
 /// <summary>The server-rendered chat pages (session cookie): an anonymous visitor is sent to the login page.</summary>
 internal static class ChatPageHandlers
 {
-    public static async Task<IResult> Home(HttpContext context, ChatService chats, IChatUserDirectory users, IAntiforgery antiforgery, CancellationToken cancellationToken)
-    {
-        if (await FindMeAsync(context, users, cancellationToken) is not { } me)
-        {
-            return await SignInFirstAsync(context);
-        }
+    public static async Task<IResult> Home(HttpContext context, IChatUserDirectory users, IAntiforgery antiforgery, CancellationToken cancellationToken) =>
+        await FindMeAsync(context, users, cancellationToken) is { } me
+            ? await AppAsync(context, me, null, "Chats", "/home/", antiforgery)
+            : await SignInFirstAsync(context);
 
-        return new RazorComponentResult<HomePage>(new
-        {
-            Me = me,
-            Chats = await chats.GetChatsAsync(me.Id, ChatKind.Private, cancellationToken),
-            Groups = await chats.GetChatsAsync(me.Id, ChatKind.Group, cancellationToken),
-            ApiBase = ApiBase(context, "/home/"),
-            AssetBase = context.Request.PathBase.Value ?? "",
-            LogoutPath = await HostPaths.LogoutPathAsync(context),
-            Look = PageOptions(context),
-            AntiforgeryToken = antiforgery.GetAndStoreTokens(context).RequestToken ?? "",
-        });
-    }
-
+    /// <summary>A deep link into the app, open on one chat; a chat the user is not in is 404, as in the API.</summary>
     public static async Task<IResult> Chat(HttpContext context, long id, ChatService chats, IChatUserDirectory users, IAntiforgery antiforgery, CancellationToken cancellationToken)
     {
         if (await FindMeAsync(context, users, cancellationToken) is not { } me)
@@ -40,24 +26,28 @@ internal static class ChatPageHandlers
         ChatDetail detail;
         try
         {
-            detail = await chats.GetChatAsync(me.Id, id, cancellationToken: cancellationToken);
+            detail = await chats.GetChatPageAsync(me.Id, id, new ChatPageQuery { Limit = 1, MarkRead = false }, cancellationToken);
         }
         catch (ChatException error) when (error.Kind == ChatErrorKind.NotFound)
         {
             return Results.NotFound();
         }
 
-        return new RazorComponentResult<ChatPage>(new
+        return await AppAsync(context, me, id, detail.Title, "/chat-web/{id:long}", antiforgery);
+    }
+
+    private static async Task<IResult> AppAsync(HttpContext context, ChatUser me, long? openChatId, string title, string pageRoute, IAntiforgery antiforgery) =>
+        new RazorComponentResult<ChatApp>(new
         {
             Me = me,
-            Detail = detail,
-            ApiBase = ApiBase(context, "/chat-web/{id:long}"),
+            OpenChatId = openChatId,
+            Title = title,
+            ApiBase = ApiBase(context, pageRoute),
             AssetBase = context.Request.PathBase.Value ?? "",
             LogoutPath = await HostPaths.LogoutPathAsync(context),
             Look = PageOptions(context),
             AntiforgeryToken = antiforgery.GetAndStoreTokens(context).RequestToken ?? "",
         });
-    }
 
     /// <summary>The web app manifest, so the chat installs as an app with the app's brand.</summary>
     public static IResult Manifest(HttpContext context)

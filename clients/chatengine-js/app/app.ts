@@ -1,0 +1,261 @@
+// The app shell: the conversation list beside the open chat (one then the other on a phone), the
+// dialogs that start a chat or a group or join one, and the address bar kept in step.
+import { ChatClient, type ChatListItem, type GroupListItem } from "../src/index";
+import { Conversation } from "./conversation";
+import { byId, describe, h, initials, listTime } from "./dom";
+
+/** A row of the list: a private chat or a group. */
+export interface ListEntry {
+  id: number;
+  kind: "private" | "group";
+  title: string;
+  lastMessage: string | null;
+  unread: number;
+  time: string;
+  online: boolean;
+}
+
+export interface Me {
+  id: number;
+  username: string;
+}
+
+// Until the user stream (docs/api-contract-v2.md §4) lands, the list asks again this often while visible.
+const ListRefreshMs = 5000;
+
+export class ChatApp {
+  readonly root = byId("ce-app");
+  readonly #list = byId<HTMLUListElement>("ce-conversations");
+  readonly #filter = byId<HTMLInputElement>("ce-filter");
+  readonly #banner = byId("ce-status");
+  readonly #entries = new Map<number, ListEntry>();
+  #conversation: Conversation | undefined;
+  #refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  #soon: ReturnType<typeof setTimeout> | undefined;
+  #listLoaded: Promise<void>;
+
+  constructor(
+    readonly client: ChatClient,
+    readonly api: string,
+    readonly me: Me,
+  ) {
+    this.#filter.addEventListener("input", () => this.#renderList());
+    this.#list.addEventListener("click", (event) => {
+      const link = (event.target as Element).closest<HTMLAnchorElement>("a[data-chat-id]");
+      if (link && !event.ctrlKey && !event.metaKey && !event.shiftKey) {
+        event.preventDefault();
+        void this.open(Number(link.dataset.chatId));
+      }
+    });
+    window.addEventListener("popstate", () => void this.#follow(location.pathname));
+    document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && this.refreshSoon(0));
+    this.#wireDialogs();
+    this.#listLoaded = this.refreshList();
+    const open = Number(this.root.dataset.openChat);
+    if (open) void this.open(open, false);
+  }
+
+  /** Shows a notice (or an error) in the banner; empty text hides it. */
+  status(text: string, isError = false): void {
+    this.#banner.textContent = text;
+    this.#banner.hidden = !text;
+    this.#banner.classList.toggle("ce-error", isError);
+  }
+
+  /** Tells screen readers something new, politely. */
+  announce(text: string): void {
+    byId("ce-announce").textContent = text;
+  }
+
+  entry(id: number): ListEntry | undefined {
+    return this.#entries.get(id);
+  }
+
+  /** Reads both lists again (after a change here, or when another member's change may show). */
+  async refreshList(): Promise<void> {
+    clearTimeout(this.#refreshTimer);
+    try {
+      const [chats, groups] = await Promise.all([this.client.listChats(), this.client.listGroups()]);
+      this.#entries.clear();
+      for (const chat of chats) this.#entries.set(chat.id, fromChat(chat));
+      for (const group of groups) this.#entries.set(group.id, fromGroup(group));
+      this.#renderList();
+      if (this.#banner.dataset.source === "list") this.status("");
+    } catch (error) {
+      this.status(`Could not refresh your chats: ${describe(error)}`, true);
+      this.#banner.dataset.source = "list";
+    } finally {
+      this.#refreshTimer = setTimeout(() => document.visibilityState === "visible" && void this.refreshList(), ListRefreshMs);
+    }
+  }
+
+  /** Reads the lists again shortly; a burst of events makes one read, not a read put off until the burst ends. */
+  refreshSoon(delay = 300): void {
+    if (this.#soon !== undefined) return;
+    this.#soon = setTimeout(() => {
+      this.#soon = undefined;
+      void this.refreshList();
+    }, delay);
+  }
+
+  /** Opens a chat beside the list (over it on a phone), and puts its address in the bar. */
+  async open(chatId: number, push = true): Promise<void> {
+    if (this.#conversation?.chatId === chatId && this.root.dataset.view === "chat") return;
+    if (push) history.pushState({ chatId }, "", `${this.api}/chat-web/${chatId}`);
+    this.#conversation?.close();
+    this.root.dataset.view = "chat";
+    this.root.dataset.openChat = String(chatId);
+    this.#markCurrent();
+    await this.#listLoaded;
+    if (!this.#entries.has(chatId)) await this.refreshList();
+    const entry = this.#entries.get(chatId);
+    this.#conversation = new Conversation(this, chatId, entry?.kind ?? "private", entry?.title ?? "");
+  }
+
+  /** Back to the list (a phone's back action). */
+  back(push = true): void {
+    if (push) history.pushState({}, "", `${this.api}/home/`);
+    const was = this.#conversation?.chatId;
+    this.#conversation?.close();
+    this.#conversation = undefined;
+    this.root.dataset.view = "list";
+    delete this.root.dataset.openChat;
+    byId("ce-conversation").replaceChildren(h("p", { class: "ce-placeholder", text: "Choose a chat on the left, or start a new one." }));
+    byId("ce-details").hidden = true;
+    this.#markCurrent();
+    this.#list.querySelector<HTMLElement>(`a[data-chat-id="${was}"]`)?.focus();
+  }
+
+  #follow(path: string): void {
+    const match = /\/chat-web\/(\d+)\/?$/.exec(path);
+    if (match) void this.open(Number(match[1]), false);
+    else this.back(false);
+  }
+
+  #renderList(): void {
+    const filter = this.#filter.value.trim().toLowerCase();
+    const entries = [...this.#entries.values()]
+      .filter((entry) => !filter || entry.title.toLowerCase().includes(filter))
+      .sort((a, b) => b.time.localeCompare(a.time) || b.id - a.id);
+    this.#list.replaceChildren(...entries.map((entry) => this.#listItem(entry)));
+    byId("ce-list-empty").hidden = this.#entries.size > 0;
+    this.#markCurrent();
+    if (performance.getEntriesByName("ce-list-rendered").length === 0) performance.mark("ce-list-rendered"); // The first render, for the README's figure.
+  }
+
+  #listItem(entry: ListEntry): HTMLLIElement {
+    const badge = entry.unread > 0 ? h("span", { class: "ce-badge", text: entry.unread, attrs: { "aria-label": `${entry.unread} unread` } }) : null;
+    return h("li", { data: { chatId: entry.id, kind: entry.kind } },
+      h("a", { class: "ce-conv", attrs: { href: `${this.api}/chat-web/${entry.id}` }, data: { chatId: entry.id } },
+        avatar(entry.title, entry.kind === "private" ? entry.online : undefined),
+        h("span", { class: "ce-conv-main" },
+          h("span", { class: "ce-conv-top" },
+            h("span", { class: "ce-title", text: entry.title }, entry.kind === "private" && entry.online ? h("span", { class: "ce-visually-hidden", text: ", online" }) : null),
+            h("time", { attrs: { datetime: entry.time }, text: listTime(entry.time) })),
+          h("span", { class: "ce-conv-bottom" },
+            h("span", { class: "ce-preview", text: entry.lastMessage ?? (entry.kind === "group" ? "Group created" : "No messages yet") }),
+            badge))));
+  }
+
+  #markCurrent(): void {
+    const open = this.root.dataset.openChat;
+    for (const link of this.#list.querySelectorAll<HTMLAnchorElement>("a[data-chat-id]")) {
+      if (link.dataset.chatId === open) link.setAttribute("aria-current", "page");
+      else link.removeAttribute("aria-current");
+    }
+  }
+
+  #wireDialogs(): void {
+    for (const button of document.querySelectorAll<HTMLButtonElement>("[data-open-dialog]")) {
+      button.addEventListener("click", () => {
+        const dialog = byId<HTMLDialogElement>(button.dataset.openDialog!);
+        dialog.querySelectorAll<HTMLElement>(".ce-form-error").forEach((p) => (p.textContent = ""));
+        dialog.showModal();
+      });
+    }
+    for (const button of document.querySelectorAll<HTMLButtonElement>("[data-close-dialog]")) {
+      button.addEventListener("click", () => button.closest("dialog")?.close());
+    }
+
+    const search = byId<HTMLInputElement>("ce-search");
+    const results = byId<HTMLUListElement>("ce-search-results");
+    let searchTimer: ReturnType<typeof setTimeout> | undefined;
+    search.addEventListener("input", () => {
+      clearTimeout(searchTimer);
+      searchTimer = setTimeout(async () => {
+        const term = search.value.trim();
+        if (!term) return results.replaceChildren();
+        try {
+          const users = await this.client.searchUsers(term);
+          if (search.value.trim() !== term) return; // A newer search is on its way.
+          results.replaceChildren(...users.map((user) => h("li", {},
+            avatar(user.username, user.is_online),
+            h("button", {
+              text: `Chat with ${user.username}`,
+              attrs: { type: "button" },
+              on: { click: () => void this.#startChat(user.username) },
+            }))));
+          if (users.length === 0) results.replaceChildren(h("li", { text: "Nobody found." }));
+        } catch (error) {
+          results.replaceChildren(h("li", { class: "ce-form-error", text: describe(error) }));
+        }
+      }, 200);
+    });
+
+    byId<HTMLFormElement>("ce-group-form").addEventListener("submit", (event) => this.#submit(event, async () => {
+      const members = byId<HTMLInputElement>("ce-group-members").value.split(",").map((name) => name.trim()).filter(Boolean);
+      return (await this.client.createGroup(byId<HTMLInputElement>("ce-group-name").value, members)).id;
+    }));
+    byId<HTMLFormElement>("ce-join-form").addEventListener("submit", (event) => this.#submit(event, async () =>
+      (await this.client.joinGroup(byId<HTMLInputElement>("ce-join-code").value.trim())).id));
+  }
+
+  async #startChat(username: string): Promise<void> {
+    try {
+      const chat = await this.client.startChat(username);
+      byId<HTMLDialogElement>("ce-new-chat").close();
+      await this.refreshList();
+      await this.open(chat.id);
+    } catch (error) {
+      byId("ce-search-results").replaceChildren(h("li", { class: "ce-form-error", text: describe(error) }));
+    }
+  }
+
+  /** A dialog's form: on success it closes and opens the chat; a refusal shows in the dialog. */
+  async #submit(event: SubmitEvent, action: () => Promise<number>): Promise<void> {
+    event.preventDefault();
+    const form = event.target as HTMLFormElement;
+    const error = form.querySelector<HTMLElement>(".ce-form-error")!;
+    try {
+      const chatId = await action();
+      form.reset();
+      form.closest("dialog")?.close();
+      await this.refreshList();
+      await this.open(chatId);
+    } catch (failure) {
+      error.textContent = describe(failure);
+    }
+  }
+}
+
+/** Initials in a circle, with a presence dot when presence is known. */
+export function avatar(name: string, online?: boolean): HTMLElement {
+  return h("span", { class: "ce-avatar", attrs: { "aria-hidden": "true" }, data: { hue: hue(name) } },
+    initials(name),
+    online === undefined ? null : h("span", { class: online ? "ce-dot ce-online" : "ce-dot" }));
+}
+
+/** One of eight avatar colours, the same for a name everywhere. */
+function hue(name: string): number {
+  let hash = 0;
+  for (const char of name) hash = (hash * 31 + char.charCodeAt(0)) | 0;
+  return Math.abs(hash) % 8;
+}
+
+function fromChat(chat: ChatListItem): ListEntry {
+  return { id: chat.id, kind: "private", title: chat.username, lastMessage: chat.lastMessage, unread: chat.unread, time: chat.time, online: chat.is_online === true };
+}
+
+function fromGroup(group: GroupListItem): ListEntry {
+  return { id: group.id, kind: "group", title: group.name, lastMessage: group.lastMessage, unread: group.unread, time: group.time, online: false };
+}

@@ -1,0 +1,132 @@
+// A group's details: members with their roles, and every admin control the API has, each shown only
+// to those the API allows (admins change the group; the owner alone deletes it; anyone may leave).
+import { type Group } from "../src/index";
+import { avatar, type ChatApp } from "./app";
+import { byId, describe, h } from "./dom";
+
+export class GroupDetails {
+  readonly #panel = byId("ce-details");
+  readonly #error = h("p", { class: "ce-form-error", attrs: { role: "alert" } });
+  #group: Group | undefined;
+
+  constructor(
+    readonly app: ChatApp,
+    readonly chatId: number,
+    readonly hide: () => void,
+  ) {}
+
+  close(): void {
+    this.#panel.hidden = true;
+    this.#panel.replaceChildren();
+  }
+
+  render(group: Group): void {
+    this.#group = group;
+    const me = this.app.me.username;
+    const isAdmin = group.admins.includes(me);
+    const isOwner = group.owner === me;
+    const focused = document.activeElement?.id;
+    this.#error.textContent = "";
+    this.#panel.replaceChildren(...[
+      h("header", { class: "ce-details-head" },
+        h("h2", { text: "Group details", attrs: { id: "ce-details-title", tabindex: -1 } }),
+        h("button", { class: "ce-secondary", text: "Close", attrs: { type: "button", "aria-label": "Close group details" }, on: { click: () => this.hide() } })),
+      this.#error,
+      isAdmin ? this.#form("ce-rename", "Group name", "Rename", group.name, (name) => this.app.client.renameGroup(this.chatId, name))
+        : h("p", { class: "ce-group-name", text: group.name }),
+      h("h3", { text: `Members (${group.members.length})` }),
+      h("ul", { class: "ce-members" }, ...group.members.map((name) => this.#member(name, group, isAdmin))),
+      isAdmin ? this.#form("ce-add-members", "Add members (usernames, comma-separated)", "Add", "",
+        (names) => this.app.client.addMembers(this.chatId, names.split(",").map((n) => n.trim()).filter(Boolean))) : null,
+      isAdmin ? this.#joinCode(group.code ?? null) : null,
+      h("div", { class: "ce-danger" },
+        h("button", { class: "ce-secondary", text: "Leave group", attrs: { type: "button" }, on: { click: () => void this.#leave() } }),
+        isOwner ? h("button", { class: "ce-danger-button", text: "Delete group", attrs: { type: "button" }, on: { click: () => void this.#delete() } }) : null),
+    ].filter((child) => child !== null));
+    if (focused) document.getElementById(focused)?.focus();
+  }
+
+  #member(name: string, group: Group, isAdmin: boolean): HTMLLIElement {
+    const role = group.owner === name ? "owner" : group.admins.includes(name) ? "admin" : "member";
+    const me = name === this.app.me.username;
+    const mayChange = isAdmin && !me && role !== "owner";
+    return h("li", { data: { username: name } },
+      avatar(name),
+      h("span", { class: "ce-member-name", text: me ? `${name} (you)` : name }),
+      role === "member" ? null : h("span", { class: "ce-role", text: role }),
+      mayChange && role === "member" ? this.#action("Promote", ` ${name} to admin`, () => this.app.client.promote(this.chatId, name)) : null,
+      mayChange && role === "admin" ? this.#action("Demote", ` ${name} to member`, () => this.app.client.demote(this.chatId, name)) : null,
+      mayChange ? this.#action("Remove", ` ${name} from the group`, () => this.app.client.removeMember(this.chatId, name)) : null);
+  }
+
+  #joinCode(code: string | null): HTMLElement {
+    const value = h("code", { attrs: { id: "ce-join-code-value" }, text: code ?? "" });
+    return h("section", { class: "ce-code", attrs: { "aria-labelledby": "ce-code-title" } },
+      h("h3", { text: "Join code", attrs: { id: "ce-code-title" } }),
+      code ? h("p", {}, "Anyone with this code can join: ", value) : h("p", { text: "Joining by code is off." }),
+      h("div", { class: "ce-actions" },
+        code ? h("button", {
+          class: "ce-secondary", text: "Copy code", attrs: { type: "button", id: "ce-copy-code" },
+          on: { click: (event) => void navigator.clipboard?.writeText(code).then(() => ((event.target as HTMLElement).textContent = "Copied"), () => this.#fail("Copying is not allowed here; select the code instead.")) },
+        }) : null,
+        this.#action(code ? "New code" : "Turn on", code ? "" : " joining by code", () => this.app.client.regenerateJoinCode(this.chatId)),
+        code ? this.#action("Turn off", " joining by code", () => this.app.client.revokeJoinCode(this.chatId)) : null));
+  }
+
+  /** A button whose visible words start its accessible name; the rest (whom it acts on) is for screen readers. */
+  #action(visible: string, unseen: string, call: () => Promise<unknown>): HTMLButtonElement {
+    return h("button", { class: "ce-secondary", attrs: { type: "button" }, on: { click: () => void this.#run(call) } },
+      visible, unseen ? h("span", { class: "ce-visually-hidden", text: unseen }) : null);
+  }
+
+  #form(id: string, label: string, button: string, value: string, call: (value: string) => Promise<unknown>): HTMLFormElement {
+    const input = h("input", { attrs: { id: `${id}-input`, autocomplete: "off", required: true, maxlength: 500 } });
+    input.value = value;
+    const form = h("form", { class: "ce-inline-form", attrs: { id } },
+      h("label", { text: label, attrs: { for: `${id}-input` } }),
+      h("div", { class: "ce-inline" }, input, h("button", { text: button, attrs: { type: "submit" } })));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      void this.#run(() => call(input.value.trim()));
+    });
+    return form;
+  }
+
+  /** Runs an admin call, then reads the group again; a refusal shows in the API's words. */
+  async #run(call: () => Promise<unknown>): Promise<void> {
+    try {
+      await call();
+      const group = await this.app.client.getGroup(this.chatId, { limit: 1, markRead: false });
+      this.render(group);
+      this.app.refreshSoon();
+    } catch (error) {
+      this.#fail(describe(error));
+    }
+  }
+
+  #fail(text: string): void {
+    this.#error.textContent = text;
+  }
+
+  async #leave(): Promise<void> {
+    if (!confirm(`Leave ${this.#group?.name ?? "this group"}?`)) return;
+    try {
+      await this.app.client.leaveGroup(this.chatId);
+      this.app.back();
+      await this.app.refreshList();
+    } catch (error) {
+      this.#fail(describe(error));
+    }
+  }
+
+  async #delete(): Promise<void> {
+    if (!confirm(`Delete ${this.#group?.name ?? "this group"} and its history for everyone?`)) return;
+    try {
+      await this.app.client.deleteGroup(this.chatId);
+      this.app.back();
+      await this.app.refreshList();
+    } catch (error) {
+      this.#fail(describe(error));
+    }
+  }
+}
