@@ -36,6 +36,60 @@ public sealed class ChatEngineOptions
 
     /// <summary>Catch-up from the change log (<c>ChatEngine:Sync</c>).</summary>
     public ChatSyncOptions Sync { get; } = new();
+
+    /// <summary>Editing, deleting and quoting messages (<c>ChatEngine:Messages</c>).</summary>
+    public ChatMessageOptions Messages { get; } = new();
+
+    /// <summary>Reactions to messages (<c>ChatEngine:Reactions</c>).</summary>
+    public ChatReactionOptions Reactions { get; } = new();
+
+    /// <summary>Pinned messages (<c>ChatEngine:Pins</c>).</summary>
+    public ChatPinOptions Pins { get; } = new();
+}
+
+/// <summary>Who may change a message after sending it, and for how long.</summary>
+public sealed class ChatMessageOptions
+{
+    /// <summary>Whether authors may edit their messages. Default true.</summary>
+    public bool AllowEdit { get; set; } = true;
+
+    /// <summary>How long after sending a message its author may edit it; <see langword="null"/> (the default) for always.</summary>
+    public TimeSpan? EditWindow { get; set; }
+
+    /// <summary>Whether messages may be deleted at all. Default true.</summary>
+    public bool AllowDelete { get; set; } = true;
+
+    /// <summary>How long after sending a message its author may delete it; <see langword="null"/> (the default) for always. Admins are not bound by it.</summary>
+    public TimeSpan? DeleteWindow { get; set; }
+
+    /// <summary>Whether a group's admins may delete any message of the group. Default true.</summary>
+    public bool AdminsMayDeleteAny { get; set; } = true;
+
+    /// <summary>How many characters of a quoted message its quote shows. Default 100.</summary>
+    public int ReplyPreviewLength { get; set; } = 100;
+}
+
+/// <summary>What users may react with, and how much.</summary>
+public sealed class ChatReactionOptions
+{
+    /// <summary>When not empty, the only emoji (or <c>:name:</c>s) allowed. Empty by default: any single emoji or name.</summary>
+    public IList<string> Allowed { get; } = new List<string>();
+
+    /// <summary>Most distinct emoji one user puts on one message. Default 3.</summary>
+    public int MaxPerUser { get; set; } = 3;
+
+    /// <summary>Most distinct emoji on one message. Default 50.</summary>
+    public int MaxDistinct { get; set; } = 50;
+}
+
+/// <summary>Who may pin messages, and how many.</summary>
+public sealed class ChatPinOptions
+{
+    /// <summary>Whether members who are not admins may pin in groups (in a private chat either member may). Default false.</summary>
+    public bool MembersMayPinInGroups { get; set; }
+
+    /// <summary>Most pinned messages in a chat. Default 50.</summary>
+    public int MaxPerChat { get; set; } = 50;
 }
 
 /// <summary>How far back catch-up replays a chat's changes; beyond it a client reloads instead (<c>limited</c>).</summary>
@@ -62,6 +116,22 @@ internal sealed class ChatEngineOptionsValidator : IValidateOptions<ChatEngineOp
         RequirePositive(failures, nameof(options.MaxGroupNameLength), options.MaxGroupNameLength);
         RequirePositive(failures, nameof(options.MaxUserNameLength), options.MaxUserNameLength);
         RequirePositive(failures, "Sync:" + nameof(options.Sync.MaxReplay), options.Sync.MaxReplay);
+        RequirePositive(failures, "Messages:" + nameof(options.Messages.ReplyPreviewLength), options.Messages.ReplyPreviewLength);
+        RequirePositive(failures, "Reactions:" + nameof(options.Reactions.MaxPerUser), options.Reactions.MaxPerUser);
+        RequirePositive(failures, "Reactions:" + nameof(options.Reactions.MaxDistinct), options.Reactions.MaxDistinct);
+        RequirePositive(failures, "Pins:" + nameof(options.Pins.MaxPerChat), options.Pins.MaxPerChat);
+        foreach (var (option, window) in new[] { ("EditWindow", options.Messages.EditWindow), ("DeleteWindow", options.Messages.DeleteWindow) })
+        {
+            if (window <= TimeSpan.Zero)
+            {
+                failures.Add($"ChatEngine:Messages:{option} must be positive, or left out for no limit (it is {window}).");
+            }
+        }
+
+        foreach (var emoji in options.Reactions.Allowed.Where(e => !ReactionEmoji.IsWellFormed(e)))
+        {
+            failures.Add($"ChatEngine:Reactions:Allowed holds '{emoji}', which is neither one emoji nor a :name: of 1 to 32 characters a-z, 0-9, _, + or -.");
+        }
         if (options.Sync.ChangeLogRetention <= TimeSpan.Zero)
         {
             failures.Add($"ChatEngine:Sync:{nameof(options.Sync.ChangeLogRetention)} must be positive (it is {options.Sync.ChangeLogRetention}).");

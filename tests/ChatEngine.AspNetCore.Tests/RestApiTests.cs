@@ -314,7 +314,14 @@ public sealed class RestApiTests(ChatServerFixture fixture) : IClassFixture<Chat
         Assert.Equal(["id", "lastMessage", "name", "seq", "time", "unread"], PropertiesOf("GroupListItemResponse"));
         Assert.Equal(["admins", "code", "id", "lastMessage", "members", "name", "owner", "seq", "time", "unread"], PropertiesOf("GroupResponse"));
         Assert.Equal(["admins", "chatname", "code", "has_more", "has_newer", "id", "is_online", "lastseen", "members", "messages", "myid", "owner", "seq"], PropertiesOf("ChatDetailResponse"));
-        Assert.Equal(["id", "read", "read_by", "sender", "sendername", "text", "time"], PropertiesOf("MessageResponse"));
+        Assert.Equal(["attachments", "client_id", "deleted", "edited_at", "id", "mentions", "pinned", "pinned_at", "pinned_by", "reactions", "read", "read_by", "reply_preview", "reply_to", "sender", "sendername", "text", "time"], PropertiesOf("MessageResponse"));
+        Assert.Equal(["attachments", "deleted", "id", "sender", "sender_username", "text"], PropertiesOf("ReplyPreviewResponse"));
+        Assert.Equal(["count", "emoji", "me"], PropertiesOf("ReactionResponse"));
+        Assert.Equal(["attachments", "client_id", "reply_to", "text"], PropertiesOf("SendMessageRequest"));
+        Assert.Equal(["client_id", "text"], PropertiesOf("EditMessageRequest"));
+        Assert.Equal(["emoji"], PropertiesOf("ReactionRequest"));
+        Assert.Equal(["id"], PropertiesOf("PinRequest"));
+        Assert.Equal(["has_more", "users"], PropertiesOf("ReactorsResponse"));
         Assert.Equal(["events", "has_more", "limited", "seq"], PropertiesOf("ChangesResponse"));
         Assert.Equal(["id", "is_online", "lastseen", "username"], PropertiesOf("UserSearchResponse"));
         Assert.Equal(["detail", "id", "name"], PropertiesOf("GroupJoinResponse"));

@@ -38,7 +38,7 @@ public static partial class Snapshot
                 {
                     var placeholder = key switch
                     {
-                        "id" or "sender" or "myid" or "chat_id" or "user" or "up_to" when value is JsonValue => "<number>",
+                        "id" or "sender" or "myid" or "chat_id" or "user" or "up_to" or "reply_to" or "pinned_by" when value is JsonValue => "<number>",
                         // Presence depends on when earlier sockets of the test closed, so only its presence is pinned.
                         "is_online" => "<bool>",
                         "lastseen" => "<time or null>",

@@ -133,6 +133,87 @@ internal static class ChatApiHandlers
         return TypedResults.Ok(ChangeFrames.ToResponse(page));
     }
 
+    /// <summary><c>POST /chat/{id}/messages</c>: 201 with the message, or 200 with the first one for a repeated client id.</summary>
+    public static async Task<Results<Created<MessageResponse>, Ok<MessageResponse>>> SendMessage(
+        HttpContext context, long id, [FromBody] SendMessageRequest request, ChatConnectionCommands commands, MessageChangeService changes, CancellationToken cancellationToken)
+    {
+        if (request.Attachments is { Count: > 0 })
+        {
+            throw new ChatException(ChatErrorKind.Validation, ChatErrorCodes.InvalidAttachment, "This server keeps no attachments yet: send files through ws/file/.");
+        }
+
+        var sent = await commands.SendAsync(context.RequestServices, new ChatConnectionUser(Me(context)), id, request.Text, request.ClientId, request.ReplyTo, cancellationToken);
+        if (!sent.Created)
+        {
+            var first = await changes.GetMessageAsync(Me(context), id, sent.Message.Id, cancellationToken);
+            return TypedResults.Ok(MessageResponse.From(first) with { ClientId = sent.Message.ClientId });
+        }
+
+        var view = new MessageView(sent.Message, sent.Sender, []) { ReplyPreview = sent.ReplyPreview };
+        return TypedResults.Created($"/chat/{id}/messages/{sent.Message.Id}", MessageResponse.From(view) with { ClientId = sent.Message.ClientId });
+    }
+
+    public static async Task<Ok<MessageResponse>> GetMessage(HttpContext context, long id, long mid, MessageChangeService changes, CancellationToken cancellationToken) =>
+        TypedResults.Ok(MessageResponse.From(await changes.GetMessageAsync(Me(context), id, mid, cancellationToken)));
+
+    public static async Task<Ok<MessageResponse>> EditMessage(
+        HttpContext context, long id, long mid, [FromBody] EditMessageRequest request, ChatConnectionCommands commands, CancellationToken cancellationToken)
+    {
+        var edit = await commands.EditAsync(context.RequestServices, new ChatConnectionUser(Me(context)), id, mid, request.Text, request.ClientId, cancellationToken);
+        return TypedResults.Ok(MessageResponse.From(edit.Message));
+    }
+
+    /// <summary><c>DELETE /chat/{id}/messages/{mid}</c>: 204, also when it was deleted already.</summary>
+    public static async Task<NoContent> DeleteMessage(HttpContext context, long id, long mid, ChatConnectionCommands commands, CancellationToken cancellationToken)
+    {
+        await commands.DeleteAsync(context.RequestServices, new ChatConnectionUser(Me(context)), id, mid, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Ok<ReactionResponse>> AddReaction(
+        HttpContext context, long id, long mid, [FromBody] ReactionRequest request, ChatConnectionCommands commands, CancellationToken cancellationToken)
+    {
+        var result = await commands.ReactAsync(context.RequestServices, new ChatConnectionUser(Me(context)), id, mid, request.Emoji, on: true, cancellationToken);
+        return TypedResults.Ok(new ReactionResponse(result.Emoji, result.Count, Me: true));
+    }
+
+    /// <summary><c>DELETE /chat/{id}/messages/{mid}/reactions/{emoji}</c>, the emoji percent-encoded as UTF-8 (routing decodes it).</summary>
+    public static async Task<NoContent> RemoveReaction(HttpContext context, long id, long mid, string emoji, ChatConnectionCommands commands, CancellationToken cancellationToken)
+    {
+        await commands.ReactAsync(context.RequestServices, new ChatConnectionUser(Me(context)), id, mid, emoji, on: false, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Ok<ReactorsResponse>> GetReactors(
+        HttpContext context, long id, long mid, string emoji, long? after, int? limit, MessageChangeService changes, CancellationToken cancellationToken)
+    {
+        var page = await changes.GetReactorsAsync(Me(context), id, mid, emoji, after ?? 0, limit, cancellationToken);
+        return TypedResults.Ok(new ReactorsResponse(page.Users.Select(r => new ReactorResponse(r.User.Id, r.User.UserName, WireTime.Format(r.At))).ToArray(), page.HasMore));
+    }
+
+    public static async Task<Ok<List<MessageResponse>>> GetPins(HttpContext context, long id, MessageChangeService changes, CancellationToken cancellationToken)
+    {
+        var pinned = await changes.GetPinnedAsync(Me(context), id, cancellationToken);
+        return TypedResults.Ok(pinned.Select(m => MessageResponse.From(m, withPin: true)).ToList());
+    }
+
+    public static async Task<NoContent> Pin(HttpContext context, long id, [FromBody] PinRequest request, ChatConnectionCommands commands, CancellationToken cancellationToken)
+    {
+        if (request.Id is not { } messageId)
+        {
+            throw new ChatException(ChatErrorKind.NotFound, ChatErrorCodes.MessageNotFound, "id, the message to pin, is required.");
+        }
+
+        await commands.PinAsync(context.RequestServices, new ChatConnectionUser(Me(context)), id, messageId, pinned: true, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<NoContent> Unpin(HttpContext context, long id, long mid, ChatConnectionCommands commands, CancellationToken cancellationToken)
+    {
+        await commands.PinAsync(context.RequestServices, new ChatConnectionUser(Me(context)), id, mid, pinned: false, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
     private static ChatPageQuery Page(long? before, long? around, int? limit, bool? markRead) =>
         new() { Before = before, Around = around, Limit = limit, MarkRead = markRead ?? true };
 
@@ -173,14 +254,7 @@ internal static class ChatApiHandlers
     {
         Id = detail.Chat.Id,
         ChatName = detail.Title,
-        Messages = detail.Messages.Select(m => new MessageResponse(
-            m.Message.Id,
-            m.Message.SenderId,
-            m.Sender.UserName,
-            WireTime.Format(m.Message.SentAt),
-            m.Message.Text,
-            m.ReadBy.Count > 0,
-            m.ReadBy.ToDictionary(r => r.UserName, r => WireTime.Format(r.ReadAt)))).ToList(),
+        Messages = detail.Messages.Select(m => MessageResponse.From(m)).ToList(),
         MyId = me,
         IsOnline = detail.IsOnline,
         LastSeen = WireTime.Format(detail.LastSeen),

@@ -48,6 +48,36 @@ internal sealed record ChatUpdatedFrame : ChangeFrame
 
 internal sealed record ChatDeletedFrame : ChangeFrame;
 
+internal sealed record MessageUpdatedFrame : ChangeFrame
+{
+    [JsonPropertyName("id")] public required long Id { get; init; }
+    [JsonPropertyName("text")] public required string Text { get; init; }
+    [JsonPropertyName("edited_at")] public string? EditedAt { get; init; }
+    [JsonPropertyName("mentions")] public IReadOnlyList<long> Mentions => [];
+    [JsonPropertyName("client_id")] public string? ClientId { get; init; }
+}
+
+internal sealed record MessageDeletedFrame : ChangeFrame
+{
+    [JsonPropertyName("id")] public required long Id { get; init; }
+}
+
+internal sealed record ReactionFrame : ChangeFrame
+{
+    [JsonPropertyName("id")] public required long Id { get; init; }
+    [JsonPropertyName("emoji")] public required string Emoji { get; init; }
+    [JsonPropertyName("user")] public required long User { get; init; }
+    [JsonPropertyName("username")] public required string Username { get; init; }
+    [JsonPropertyName("on")] public required bool On { get; init; }
+    [JsonPropertyName("count")] public required int Count { get; init; }
+}
+
+internal sealed record PinFrame : ChangeFrame
+{
+    [JsonPropertyName("id")] public required long Id { get; init; }
+    [JsonPropertyName("pinned")] public required bool Pinned { get; init; }
+}
+
 /// <summary>Ends a replay on <c>ws/chat/{id}/?after_seq=</c>: what follows is live.</summary>
 internal sealed record CaughtUpFrame(
     [property: JsonPropertyName("chat_id")] long ChatId,
@@ -97,6 +127,27 @@ internal static class ChangeFrames
             ChatChangeKind.ChatUpdated => JsonSerializer.SerializeToUtf8Bytes(
                 new ChatUpdatedFrame { Type = common.Type, ChatId = common.ChatId, Seq = common.Seq, Time = common.Time, By = common.By, Name = change.Name },
                 ChatJsonContext.Default.ChatUpdatedFrame),
+            // A replay describes the message as it is now: an edit of a message deleted since shows it empty.
+            ChatChangeKind.MessageUpdated => JsonSerializer.SerializeToUtf8Bytes(
+                new MessageUpdatedFrame
+                {
+                    Type = common.Type, ChatId = common.ChatId, Seq = common.Seq, Time = common.Time, By = common.By,
+                    Id = change.MessageId ?? 0, Text = change.Message?.Text ?? string.Empty, EditedAt = WireTime.Format(change.Message?.EditedAt), ClientId = change.ClientId,
+                },
+                ChatJsonContext.Default.MessageUpdatedFrame),
+            ChatChangeKind.MessageDeleted => JsonSerializer.SerializeToUtf8Bytes(
+                new MessageDeletedFrame { Type = common.Type, ChatId = common.ChatId, Seq = common.Seq, Time = common.Time, By = common.By, Id = change.MessageId ?? 0 },
+                ChatJsonContext.Default.MessageDeletedFrame),
+            ChatChangeKind.ReactionChanged => JsonSerializer.SerializeToUtf8Bytes(
+                new ReactionFrame
+                {
+                    Type = common.Type, ChatId = common.ChatId, Seq = common.Seq, Time = common.Time, By = common.By,
+                    Id = change.MessageId ?? 0, Emoji = change.Emoji ?? string.Empty, User = member.UserId, Username = member.UserName, On = change.On ?? false, Count = change.Count ?? 0,
+                },
+                ChatJsonContext.Default.ReactionFrame),
+            ChatChangeKind.PinChanged => JsonSerializer.SerializeToUtf8Bytes(
+                new PinFrame { Type = common.Type, ChatId = common.ChatId, Seq = common.Seq, Time = common.Time, By = common.By, Id = change.MessageId ?? 0, Pinned = change.On ?? false },
+                ChatJsonContext.Default.PinFrame),
             _ => JsonSerializer.SerializeToUtf8Bytes(
                 new ChatDeletedFrame { Type = common.Type, ChatId = common.ChatId, Seq = common.Seq, Time = common.Time, By = common.By },
                 ChatJsonContext.Default.ChatDeletedFrame),
@@ -120,6 +171,10 @@ internal static class ChangeFrames
         ChatChangeKind.MemberRemoved => "member_removed",
         ChatChangeKind.RoleChanged => "role_changed",
         ChatChangeKind.ChatUpdated => "chat_updated",
+        ChatChangeKind.MessageUpdated => "message_updated",
+        ChatChangeKind.MessageDeleted => "message_deleted",
+        ChatChangeKind.ReactionChanged => "reaction",
+        ChatChangeKind.PinChanged => "pin",
         _ => "chat_deleted",
     };
 

@@ -35,14 +35,115 @@ internal sealed record GroupResponse(
     [property: JsonPropertyName("time")] string Time,
     [property: JsonPropertyName("seq")] long Seq);
 
-internal sealed record MessageResponse(
+/// <summary>A message as REST pages, pins and <c>GET …/messages/{mid}</c> return it (contract v2, section 2).</summary>
+internal sealed record MessageResponse
+{
+    [JsonPropertyName("id")] public required long Id { get; init; }
+    [JsonPropertyName("sender")] public required long Sender { get; init; }
+    [JsonPropertyName("sendername")] public required string SenderName { get; init; }
+    [JsonPropertyName("time")] public required string Time { get; init; }
+    [JsonPropertyName("text")] public required string Text { get; init; }
+    [JsonPropertyName("read")] public required bool Read { get; init; }
+    [JsonPropertyName("read_by")] public required IReadOnlyDictionary<string, string> ReadBy { get; init; }
+    [JsonPropertyName("edited_at")] public string? EditedAt { get; init; }
+    [JsonPropertyName("deleted")] public bool Deleted { get; init; }
+    [JsonPropertyName("pinned")] public bool Pinned { get; init; }
+    [JsonPropertyName("mentions")] public IReadOnlyList<long> Mentions { get; init; } = [];
+    [JsonPropertyName("reply_to")] public long? ReplyTo { get; init; }
+    [JsonPropertyName("reply_preview")] public ReplyPreviewResponse? ReplyPreview { get; init; }
+    [JsonPropertyName("reactions")] public IReadOnlyList<ReactionResponse> Reactions { get; init; } = [];
+    [JsonPropertyName("attachments")] public IReadOnlyList<AttachmentResponse> Attachments { get; init; } = [];
+
+    [JsonPropertyName("client_id")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ClientId { get; init; }
+
+    [JsonPropertyName("pinned_by")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? PinnedBy { get; init; }
+
+    [JsonPropertyName("pinned_at")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? PinnedAt { get; init; }
+
+    public static MessageResponse From(MessageView view, bool withPin = false)
+    {
+        var message = view.Message;
+        return new MessageResponse
+        {
+            Id = message.Id,
+            Sender = message.SenderId,
+            SenderName = view.Sender.UserName,
+            Time = WireTime.Format(message.SentAt),
+            Text = message.Text,
+            Read = view.ReadBy.Count > 0,
+            ReadBy = view.ReadBy.ToDictionary(r => r.UserName, r => WireTime.Format(r.ReadAt)),
+            EditedAt = WireTime.Format(message.EditedAt),
+            Deleted = message.IsDeleted,
+            Pinned = message.PinnedAt is not null,
+            ReplyTo = message.IsDeleted ? null : message.ReplyToId,
+            ReplyPreview = ReplyPreviewResponse.From(view.ReplyPreview),
+            Reactions = view.Reactions.Select(ReactionResponse.From).ToArray(),
+            PinnedBy = withPin ? message.PinnedByUserId : null,
+            PinnedAt = withPin ? WireTime.Format(message.PinnedAt) : null,
+        };
+    }
+}
+
+internal sealed record ReplyPreviewResponse(
     [property: JsonPropertyName("id")] long Id,
     [property: JsonPropertyName("sender")] long Sender,
-    [property: JsonPropertyName("sendername")] string SenderName,
-    [property: JsonPropertyName("time")] string Time,
+    [property: JsonPropertyName("sender_username")] string SenderUsername,
     [property: JsonPropertyName("text")] string Text,
-    [property: JsonPropertyName("read")] bool Read,
-    [property: JsonPropertyName("read_by")] IReadOnlyDictionary<string, string> ReadBy);
+    [property: JsonPropertyName("deleted")] bool Deleted,
+    [property: JsonPropertyName("attachments")] int Attachments)
+{
+    public static ReplyPreviewResponse? From(ReplyPreview? preview) => preview is null
+        ? null
+        : new(preview.Id, preview.SenderId, preview.SenderUserName, preview.Text, preview.Deleted, preview.Attachments);
+}
+
+internal sealed record ReactionResponse(
+    [property: JsonPropertyName("emoji")] string Emoji,
+    [property: JsonPropertyName("count")] int Count,
+    [property: JsonPropertyName("me")] bool Me)
+{
+    public static ReactionResponse From(ReactionCount count) => new(count.Emoji, count.Count, count.Me);
+}
+
+/// <summary>A stored file of a message (contract v2, section 3); none until stored attachments land.</summary>
+internal sealed record AttachmentResponse(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("size")] long Size,
+    [property: JsonPropertyName("url")] string Url,
+    [property: JsonPropertyName("thumb_url")] string? ThumbUrl,
+    [property: JsonPropertyName("width")] int? Width,
+    [property: JsonPropertyName("height")] int? Height);
+
+internal sealed record ReactorResponse(
+    [property: JsonPropertyName("id")] long Id,
+    [property: JsonPropertyName("username")] string Username,
+    [property: JsonPropertyName("time")] string Time);
+
+internal sealed record ReactorsResponse(
+    [property: JsonPropertyName("users")] IReadOnlyList<ReactorResponse> Users,
+    [property: JsonPropertyName("has_more")] bool HasMore);
+
+internal sealed record SendMessageRequest(
+    [property: JsonPropertyName("text")] string? Text,
+    [property: JsonPropertyName("client_id")] string? ClientId,
+    [property: JsonPropertyName("reply_to")] long? ReplyTo,
+    [property: JsonPropertyName("attachments")] IReadOnlyList<string>? Attachments);
+
+internal sealed record EditMessageRequest(
+    [property: JsonPropertyName("text")] string? Text,
+    [property: JsonPropertyName("client_id")] string? ClientId);
+
+internal sealed record ReactionRequest([property: JsonPropertyName("emoji")] string? Emoji);
+
+internal sealed record PinRequest([property: JsonPropertyName("id")] long? Id);
 
 internal sealed record ChatDetailResponse
 {
@@ -124,16 +225,34 @@ internal sealed record MessageFrame
     [JsonPropertyName("client_id")] public string? ClientId { get; init; }
     [JsonPropertyName("seq")] public required long Seq { get; init; }
 
-    public static MessageFrame From(MessageCommitted committed) => new()
+    // The v2 message fields (contract v2, section 2); a replay shows the message as it is now.
+    [JsonPropertyName("edited_at")] public string? EditedAt { get; init; }
+    [JsonPropertyName("deleted")] public bool Deleted { get; init; }
+    [JsonPropertyName("pinned")] public bool Pinned { get; init; }
+    [JsonPropertyName("mentions")] public IReadOnlyList<long> Mentions => [];
+    [JsonPropertyName("reply_to")] public long? ReplyTo { get; init; }
+    [JsonPropertyName("reply_preview")] public ReplyPreviewResponse? ReplyPreview { get; init; }
+    [JsonPropertyName("reactions")] public IReadOnlyList<ReactionResponse> Reactions { get; init; } = [];
+    [JsonPropertyName("attachments")] public IReadOnlyList<AttachmentResponse> Attachments => [];
+
+    public static MessageFrame From(MessageCommitted committed) => From(committed.Message, committed.Sender, committed.ReplyPreview, committed.Reactions);
+
+    public static MessageFrame From(ChatMessage message, ChatUser sender, ReplyPreview? replyPreview, IReadOnlyList<ReactionCount> reactions) => new()
     {
-        Id = committed.Message.Id,
-        Seq = committed.Message.Seq,
-        ChatId = committed.Message.ChatId,
-        Sender = committed.Sender.Id,
-        SenderUsername = committed.Sender.UserName,
-        Text = committed.Message.Text,
-        Time = WireTime.Format(committed.Message.SentAt),
-        ClientId = committed.Message.ClientId,
+        Id = message.Id,
+        Seq = message.Seq,
+        ChatId = message.ChatId,
+        Sender = sender.Id,
+        SenderUsername = sender.UserName,
+        Text = message.Text,
+        Time = WireTime.Format(message.SentAt),
+        ClientId = message.ClientId,
+        EditedAt = WireTime.Format(message.EditedAt),
+        Deleted = message.IsDeleted,
+        Pinned = message.PinnedAt is not null,
+        ReplyTo = message.IsDeleted ? null : message.ReplyToId,
+        ReplyPreview = message.IsDeleted ? null : ReplyPreviewResponse.From(replyPreview),
+        Reactions = reactions.Count == 0 ? [] : reactions.Select(ReactionResponse.From).ToArray(),
     };
 }
 
@@ -169,6 +288,11 @@ internal sealed record ErrorFrame(
     [property: JsonPropertyName("detail")] string Detail)
 {
     [JsonPropertyName("type")] public string Type => "error";
+
+    /// <summary>The message a refused edit, delete, reaction or pin was about.</summary>
+    [JsonPropertyName("id")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Id { get; init; }
 }
 
 internal sealed record FileInfoPayload(
@@ -199,7 +323,22 @@ internal sealed record IncomingFrame(
     [property: JsonPropertyName("text")] string? Text,
     [property: JsonPropertyName("client_id")] string? ClientId,
     [property: JsonPropertyName("up_to")] long? UpTo,
-    [property: JsonPropertyName("file")] FileInfoPayload? File);
+    [property: JsonPropertyName("file")] FileInfoPayload? File)
+{
+    /// <summary>The message an edit, delete, react or pin frame is about.</summary>
+    [JsonPropertyName("id")] public long? Id { get; init; }
+
+    /// <summary>The message a new message quotes.</summary>
+    [JsonPropertyName("reply_to")] public long? ReplyTo { get; init; }
+
+    [JsonPropertyName("emoji")] public string? Emoji { get; init; }
+
+    /// <summary>A react frame: add (true, the default) or remove.</summary>
+    [JsonPropertyName("on")] public bool? On { get; init; }
+
+    /// <summary>A pin frame: pin (true, the default) or unpin.</summary>
+    [JsonPropertyName("pinned")] public bool? Pinned { get; init; }
+}
 
 /// <summary>Times go out as ISO 8601 UTC with a <c>Z</c>, to the millisecond, as the original's clients parse them.</summary>
 internal static class WireTime

@@ -29,24 +29,54 @@ internal sealed class ChatConnectionCommands(SendRateLimiter sendLimit, TypingGa
     /// Checks a send (rate, text, sender) and returns it ready to commit: a transport that does not
     /// await each commit before checking the next send keeps its sends in order (pipelining).
     /// </summary>
-    public async Task<PreparedSend> PrepareSendAsync(IServiceProvider services, ChatConnectionUser user, long chatId, string? text, string? clientId, CancellationToken cancellationToken)
+    public async Task<PreparedSend> PrepareSendAsync(IServiceProvider services, ChatConnectionUser user, long chatId, string? text, string? clientId, long? replyTo, CancellationToken cancellationToken)
     {
-        if (!sendLimit.TryAcquire(user.UserId))
-        {
-            throw SendRateLimiter.RateLimited();
-        }
-
+        TakeSendToken(user);
         var prepared = await services.GetRequiredService<MessagingService>()
-            .PrepareSendAsync(user.UserId, chatId, text, clientId, user.Known, cancellationToken).ConfigureAwait(false);
+            .PrepareSendAsync(user.UserId, chatId, text, clientId, replyTo, user.Known, cancellationToken).ConfigureAwait(false);
         user.Known = prepared.Sender;
         return prepared;
     }
 
     /// <summary>Sends and waits for the commit: the first message, for a repeated client id.</summary>
-    public async Task<SentMessage> SendAsync(IServiceProvider services, ChatConnectionUser user, long chatId, string? text, string? clientId, CancellationToken cancellationToken)
+    public async Task<SentMessage> SendAsync(IServiceProvider services, ChatConnectionUser user, long chatId, string? text, string? clientId, long? replyTo, CancellationToken cancellationToken)
     {
-        var prepared = await PrepareSendAsync(services, user, chatId, text, clientId, cancellationToken).ConfigureAwait(false);
+        var prepared = await PrepareSendAsync(services, user, chatId, text, clientId, replyTo, cancellationToken).ConfigureAwait(false);
         return await services.GetRequiredService<MessagingService>().CommitAsync(prepared, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Changes to messages take from the same bucket as sends: each is a write every member hears of.
+
+    public Task<MessageEdit> EditAsync(IServiceProvider services, ChatConnectionUser user, long chatId, long messageId, string? text, string? clientId, CancellationToken cancellationToken)
+    {
+        TakeSendToken(user);
+        return services.GetRequiredService<MessageChangeService>().EditAsync(user.UserId, chatId, messageId, text, clientId, cancellationToken);
+    }
+
+    public Task<bool> DeleteAsync(IServiceProvider services, ChatConnectionUser user, long chatId, long messageId, CancellationToken cancellationToken)
+    {
+        TakeSendToken(user);
+        return services.GetRequiredService<MessageChangeService>().DeleteAsync(user.UserId, chatId, messageId, cancellationToken);
+    }
+
+    public Task<MessageReactionResult> ReactAsync(IServiceProvider services, ChatConnectionUser user, long chatId, long messageId, string? emoji, bool on, CancellationToken cancellationToken)
+    {
+        TakeSendToken(user);
+        return services.GetRequiredService<MessageChangeService>().ReactAsync(user.UserId, chatId, messageId, emoji, on, cancellationToken);
+    }
+
+    public Task<bool> PinAsync(IServiceProvider services, ChatConnectionUser user, long chatId, long messageId, bool pinned, CancellationToken cancellationToken)
+    {
+        TakeSendToken(user);
+        return services.GetRequiredService<MessageChangeService>().PinAsync(user.UserId, chatId, messageId, pinned, cancellationToken);
+    }
+
+    private void TakeSendToken(ChatConnectionUser user)
+    {
+        if (!sendLimit.TryAcquire(user.UserId))
+        {
+            throw SendRateLimiter.RateLimited();
+        }
     }
 
     public Task<bool> MarkReadAsync(IServiceProvider services, ChatConnectionUser user, long chatId, long upTo, CancellationToken cancellationToken) =>

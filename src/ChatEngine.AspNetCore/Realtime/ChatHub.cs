@@ -5,6 +5,15 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatEngine.AspNetCore;
 
+/// <summary>What the hub's <c>Send</c> takes: the v2 send frame without its type.</summary>
+/// <param name="Text">The text.</param>
+/// <param name="ClientId">An idempotency key: a retry with it gives the first message.</param>
+/// <param name="ReplyTo">The message of the chat it quotes.</param>
+public sealed record HubSendArguments(
+    [property: System.Text.Json.Serialization.JsonPropertyName("text")] string? Text,
+    [property: System.Text.Json.Serialization.JsonPropertyName("client_id")] string? ClientId = null,
+    [property: System.Text.Json.Serialization.JsonPropertyName("reply_to")] long? ReplyTo = null);
+
 /// <summary>
 /// The SignalR face of the chat: the same operations and events as the raw WebSocket. Call
 /// <c>JoinChat</c> for each chat to receive its events (<c>message</c>, <c>read</c>, <c>typing</c>,
@@ -112,9 +121,47 @@ public sealed class ChatHub : Hub
     /// <summary>Sends a message; returns it once committed (the first one, for a repeated <paramref name="clientId"/>).</summary>
     public async Task<JsonElement> SendMessage(long chatId, string? text, string? clientId = null)
     {
-        var sent = await _commands.SendAsync(_services, User(), chatId, text, clientId, Context.ConnectionAborted);
-        return JsonSerializer.SerializeToElement(MessageFrame.From(new MessageCommitted(sent.Message, sent.Sender)), ChatJsonContext.Default.MessageFrame);
+        var sent = await _commands.SendAsync(_services, User(), chatId, text, clientId, replyTo: null, Context.ConnectionAborted);
+        return Sent(sent);
     }
+
+    /// <summary>
+    /// Sends a message (<c>{text, client_id, reply_to}</c>): v2's send, which may quote a message of the
+    /// chat. Returns the <c>message</c> event once committed (the first one, for a repeated client id).
+    /// </summary>
+    public async Task<JsonElement> Send(long chatId, HubSendArguments message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var sent = await _commands.SendAsync(_services, User(), chatId, message.Text, message.ClientId, message.ReplyTo, Context.ConnectionAborted);
+        return Sent(sent);
+    }
+
+    /// <summary>Edits the caller's message; returns the <c>message_updated</c> event, or null when nothing changed.</summary>
+    public async Task<JsonElement?> EditMessage(long chatId, long messageId, string? text, string? clientId = null)
+    {
+        var edit = await _commands.EditAsync(_services, User(), chatId, messageId, text, clientId, Context.ConnectionAborted);
+        return edit.Change is { } change ? Change(change) : null;
+    }
+
+    /// <summary>Deletes a message (the author's, or any in a group for its admins).</summary>
+    public Task DeleteMessage(long chatId, long messageId) =>
+        _commands.DeleteAsync(_services, User(), chatId, messageId, Context.ConnectionAborted);
+
+    /// <summary>Adds (<paramref name="on"/>) or removes a reaction; returns the <c>reaction</c> event, or null when nothing changed.</summary>
+    public async Task<JsonElement?> React(long chatId, long messageId, string? emoji, bool on = true)
+    {
+        var result = await _commands.ReactAsync(_services, User(), chatId, messageId, emoji, on, Context.ConnectionAborted);
+        return result.Change is { } change ? Change(change) : null;
+    }
+
+    /// <summary>Pins or unpins a message.</summary>
+    public Task Pin(long chatId, long messageId, bool pinned = true) =>
+        _commands.PinAsync(_services, User(), chatId, messageId, pinned, Context.ConnectionAborted);
+
+    private static JsonElement Sent(SentMessage sent) => JsonSerializer.SerializeToElement(
+        MessageFrame.From(sent.Message, sent.Sender, sent.ReplyPreview, []), ChatJsonContext.Default.MessageFrame);
+
+    private static JsonElement Change(ChatChange change) => JsonSerializer.Deserialize(ChangeFrames.Serialize(change), ChatJsonContext.Default.JsonElement);
 
     /// <summary>Marks the chat read up to a message.</summary>
     public Task MarkRead(long chatId, long upTo) =>

@@ -329,14 +329,18 @@ internal sealed partial class ChatSocketSession(
                 case "typing":
                     await commands.TypingAsync(scope.ServiceProvider, _user, socket.ChatId, CancellationToken.None);
                     break;
+                case "edit" or "delete" or "react" or "pin":
+                    // Success is the change's event, which reaches every connection of the chat, this one included.
+                    await ChangeMessageAsync(scope.ServiceProvider, frame);
+                    break;
                 default:
-                    SendError(ChatErrorCodes.UnknownType, $"Unknown frame type '{frame?.Type}'. Use message, read or typing.");
+                    SendError(ChatErrorCodes.UnknownType, $"Unknown frame type '{frame?.Type}'. Use message, read, typing, edit, delete, react or pin.");
                     break;
             }
         }
         catch (ChatException error)
         {
-            SendError(error.Code, error.Message);
+            SendError(error.Code, error.Message, frame?.Type is "edit" or "delete" or "react" or "pin" ? frame.Id : null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -352,7 +356,7 @@ internal sealed partial class ChatSocketSession(
         var scope = scopes.CreateAsyncScope();
         try
         {
-            var prepared = await commands.PrepareSendAsync(scope.ServiceProvider, _user, socket.ChatId, frame.Text, frame.ClientId, CancellationToken.None);
+            var prepared = await commands.PrepareSendAsync(scope.ServiceProvider, _user, socket.ChatId, frame.Text, frame.ClientId, frame.ReplyTo, CancellationToken.None);
             await _inFlight.WaitAsync(CancellationToken.None);
             _ = FinishSendAsync(scope.ServiceProvider.GetRequiredService<MessagingService>().CommitAsync(prepared, CancellationToken.None), scope);
         }
@@ -393,6 +397,23 @@ internal sealed partial class ChatSocketSession(
     [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "A chat socket frame in chat {ChatId} failed.")]
     private static partial void LogFrameFailed(ILogger logger, Exception exception, long chatId);
 
-    private void SendError(string code, string detail) =>
-        socket.Enqueue(JsonSerializer.SerializeToUtf8Bytes(new ErrorFrame(code, detail), ChatJsonContext.Default.ErrorFrame));
+    private Task ChangeMessageAsync(IServiceProvider services, IncomingFrame frame)
+    {
+        if (frame.Id is not { } messageId)
+        {
+            throw new ChatException(ChatErrorKind.Validation, ChatErrorCodes.InvalidFrame, $"A {frame.Type} frame needs id, a message id.");
+        }
+
+        var chatId = socket.ChatId;
+        return frame.Type switch
+        {
+            "edit" => commands.EditAsync(services, _user, chatId, messageId, frame.Text, frame.ClientId, CancellationToken.None),
+            "delete" => commands.DeleteAsync(services, _user, chatId, messageId, CancellationToken.None),
+            "react" => commands.ReactAsync(services, _user, chatId, messageId, frame.Emoji, frame.On ?? true, CancellationToken.None),
+            _ => commands.PinAsync(services, _user, chatId, messageId, frame.Pinned ?? true, CancellationToken.None),
+        };
+    }
+
+    private void SendError(string code, string detail, long? messageId = null) =>
+        socket.Enqueue(JsonSerializer.SerializeToUtf8Bytes(new ErrorFrame(code, detail) { Id = messageId }, ChatJsonContext.Default.ErrorFrame));
 }

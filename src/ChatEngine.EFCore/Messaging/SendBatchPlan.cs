@@ -109,6 +109,7 @@ internal sealed class SendBatchPlan
                     Text = send.Text,
                     SentAt = EntityTime.ToStored(send.SentAt),
                     ClientId = send.ClientId,
+                    ReplyToId = send.ReplyToId,
                 };
             }
         }

@@ -47,7 +47,7 @@ internal static class SendStatements
         {
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            var sql = new StringBuilder("SELECT m.\"Id\", m.\"ChatId\", m.\"Sequence\", m.\"SenderId\", m.\"Text\", m.\"SentAt\", m.\"ClientId\", m.\"Seq\" FROM (VALUES ");
+            var sql = new StringBuilder("SELECT m.\"Id\", m.\"ChatId\", m.\"Sequence\", m.\"SenderId\", m.\"Text\", m.\"SentAt\", m.\"ClientId\", m.\"Seq\", m.\"ReplyToId\" FROM (VALUES ");
             for (var i = 0; i < chunk.Length; i++)
             {
                 sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({chunk[i].ChatId}, {chunk[i].SenderId}, @k{i})");
@@ -72,6 +72,7 @@ internal static class SendStatements
                     SentAt = reader.GetFieldValue<DateTime>(5),
                     ClientId = reader.GetString(6),
                     Seq = reader.GetInt64(7),
+                    ReplyToId = reader.IsDBNull(8) ? null : reader.GetInt64(8),
                 };
                 found[(message.ChatId, message.SenderId, message.ClientId)] = message.ToMessage();
             }
@@ -138,11 +139,13 @@ internal static class SendStatements
         {
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            var sql = new StringBuilder($"""INSERT INTO "{ChatTables.Messages}" ("ChatId", "Sequence", "Seq", "SenderId", "Text", "SentAt", "ClientId") VALUES """);
+            var sql = new StringBuilder($"""INSERT INTO "{ChatTables.Messages}" ("ChatId", "Sequence", "Seq", "SenderId", "Text", "SentAt", "ClientId", "ReplyToId", "Deleted") VALUES """);
             for (var row = 0; row < chunk.Length; row++)
             {
                 var m = chunk[row];
-                sql.Append(row == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({m.ChatId}, {m.Sequence}, {m.Seq}, {m.SenderId}, @t{row}, @a{row}, @k{row})");
+                // The quoted id was checked by the engine; a number, never user text.
+                var replyTo = m.ReplyToId is { } quoted ? quoted.ToString(CultureInfo.InvariantCulture) : "NULL";
+                sql.Append(row == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({m.ChatId}, {m.Sequence}, {m.Seq}, {m.SenderId}, @t{row}, @a{row}, @k{row}, {replyTo}, FALSE)");
                 AddParameter(command, $"@t{row}", m.Text);
                 AddParameter(command, $"@a{row}", m.SentAt);
                 AddParameter(command, $"@k{row}", (object?)m.ClientId ?? DBNull.Value);

@@ -10,6 +10,15 @@ internal sealed record ChangeData(
     [property: JsonPropertyName("reason")] MemberRemovalReason? Reason,
     [property: JsonPropertyName("name")] string? Name)
 {
+    /// <summary>For the message changes: the message.</summary>
+    [JsonPropertyName("message")] public long? MessageId { get; init; }
+
+    [JsonPropertyName("emoji")] public string? Emoji { get; init; }
+
+    [JsonPropertyName("on")] public bool? On { get; init; }
+
+    [JsonPropertyName("client_id")] public string? ClientId { get; init; }
+
     public static ChangeEntity ToEntity(ChatChange change, long seq) => new()
     {
         ChatId = change.ChatId,
@@ -17,7 +26,10 @@ internal sealed record ChangeData(
         Kind = change.Kind,
         At = EntityTime.ToStored(change.Time),
         Data = JsonSerializer.Serialize(
-            new ChangeData(change.ByUserId, change.Members.Select(m => new ChangeDataMember(m.UserId, m.Role)).ToArray(), change.Reason, change.Name),
+            new ChangeData(change.ByUserId, change.Members.Select(m => new ChangeDataMember(m.UserId, m.Role)).ToArray(), change.Reason, change.Name)
+            {
+                MessageId = change.MessageId, Emoji = change.Emoji, On = change.On, ClientId = change.ClientId,
+            },
             ChangeDataJsonContext.Default.ChangeData),
     };
 
@@ -34,6 +46,10 @@ internal sealed record ChangeData(
             Members = data?.Members?.Select(m => new ChangedMember(m.Id, m.Role)).ToArray() ?? [],
             Reason = data?.Reason,
             Name = data?.Name,
+            MessageId = data?.MessageId,
+            Emoji = data?.Emoji,
+            On = data?.On,
+            ClientId = data?.ClientId,
         };
     }
 }

@@ -44,6 +44,9 @@ public static class ChatEngineModelBuilderExtensions
             message.ToTable(ChatTables.Messages);
             message.HasKey(m => m.Id);
             message.Property(m => m.ClientId).HasMaxLength(200);
+            message.Property(m => m.EditClientId).HasMaxLength(200);
+            // A chat's pinned messages are read by this index (most messages are never pinned).
+            message.HasIndex(m => new { m.ChatId, m.PinnedAt });
             // History, catch-up and the chat list's last message are all keyset reads on this index.
             message.HasIndex(m => new { m.ChatId, m.Sequence }).IsUnique();
             // Catch-up reads a chat's messages by their change number.
@@ -51,6 +54,17 @@ public static class ChatEngineModelBuilderExtensions
             // NULL client ids are distinct on both databases, so only real keys collide.
             message.HasIndex(m => new { m.ChatId, m.SenderId, m.ClientId }).IsUnique();
             message.HasOne<ChatEntity>().WithMany().HasForeignKey(m => m.ChatId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<ReactionEntity>(reaction =>
+        {
+            reaction.ToTable(ChatTables.Reactions);
+            reaction.HasKey(r => r.Id);
+            reaction.Property(r => r.Emoji).HasMaxLength(64);
+            // One reaction per user, emoji and message; a message's counts and reactors are read by it.
+            reaction.HasIndex(r => new { r.MessageId, r.Emoji, r.UserId }).IsUnique();
+            reaction.HasIndex(r => r.ChatId);
+            reaction.HasOne<MessageEntity>().WithMany().HasForeignKey(r => r.MessageId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<ChangeEntity>(change =>

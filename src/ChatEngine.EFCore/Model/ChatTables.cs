@@ -12,4 +12,5 @@ internal static class ChatTables
     public const string LastSeen = "ChatEngineLastSeen";
     public const string UserKeys = "ChatEngineUserKeys";
     public const string Handles = "ChatEngineHandles";
+    public const string Reactions = "ChatEngineReactions";
 }

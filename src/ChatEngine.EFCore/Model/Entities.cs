@@ -68,6 +68,12 @@ internal sealed class MessageEntity
     public string Text { get; set; } = string.Empty;
     public DateTime SentAt { get; set; }
     public string? ClientId { get; set; }
+    public long? ReplyToId { get; set; }
+    public DateTime? EditedAt { get; set; }
+    public string? EditClientId { get; set; }
+    public bool Deleted { get; set; }
+    public DateTime? PinnedAt { get; set; }
+    public long? PinnedBy { get; set; }
 
     public ChatMessage ToMessage() => new()
     {
@@ -79,7 +85,26 @@ internal sealed class MessageEntity
         Text = Text,
         SentAt = EntityTime.FromStored(SentAt),
         ClientId = ClientId,
+        ReplyToId = ReplyToId,
+        EditedAt = EditedAt is { } edited ? EntityTime.FromStored(edited) : null,
+        EditClientId = EditClientId,
+        IsDeleted = Deleted,
+        PinnedAt = PinnedAt is { } pinned ? EntityTime.FromStored(pinned) : null,
+        PinnedByUserId = PinnedBy,
     };
+}
+
+/// <summary>One user's reaction to a message; the id orders a message's emoji by first use.</summary>
+internal sealed class ReactionEntity
+{
+    public long Id { get; set; }
+    public long ChatId { get; set; }
+    public long MessageId { get; set; }
+    public long UserId { get; set; }
+    public string Emoji { get; set; } = "";
+    public DateTime At { get; set; }
+
+    public MessageReaction ToReaction() => new(ChatId, MessageId, UserId, Emoji, EntityTime.FromStored(At));
 }
 
 /// <summary>

@@ -169,6 +169,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     {
         await using var transaction = await BeginUnlessInUnitAsync(cancellationToken).ConfigureAwait(false);
         await ReadMarks.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        await Db.Set<ReactionEntity>().Where(r => r.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Changes.Where(c => c.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Messages.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Members.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);

@@ -2,13 +2,21 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ChatEngine.EntityFrameworkCore;
 
-/// <summary>Messages in any DbContext whose model has <c>UseChatEngine()</c>; appends go through the group-commit writer.</summary>
+/// <summary>
+/// Messages in any DbContext whose model has <c>UseChatEngine()</c>: appends go through the
+/// group-commit writer; edits, deletions, reactions and pins run in the chat's unit of work, on the
+/// scope's context and so in its transaction.
+/// </summary>
 /// <typeparam name="TContext">The DbContext.</typeparam>
-internal sealed class EntityFrameworkMessageStore<TContext>(Func<TContext> context, GroupCommitWriter<TContext> writer) : IMessageStore
+internal sealed class EntityFrameworkMessageStore<TContext>(Func<TContext> context, GroupCommitWriter<TContext> writer) : IMessageStore, IMessageChangeStore
     where TContext : DbContext
 {
     // Appending goes to the write loop; only reads take the scope's context.
     private IQueryable<MessageEntity> Messages => context().Set<MessageEntity>().AsNoTracking();
+
+    private DbSet<MessageEntity> MessageRows => context().Set<MessageEntity>();
+
+    private DbSet<ReactionEntity> Reactions => context().Set<ReactionEntity>();
 
     public Task<MessageAppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken) =>
         writer.AppendAsync(draft, cancellationToken);
@@ -38,5 +46,123 @@ internal sealed class EntityFrameworkMessageStore<TContext>(Func<TContext> conte
             .ToListAsync(cancellationToken)
             .ConfigureAwait(false);
         return page.Select(m => m.ToMessage()).ToArray();
+    }
+
+    public async Task<IReadOnlyList<ChatMessage>> FindByIdsAsync(IReadOnlyCollection<long> messageIds, CancellationToken cancellationToken)
+    {
+        var ids = messageIds.Distinct().ToArray();
+        var found = await Messages.Where(m => ids.Contains(m.Id)).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return found.Select(m => m.ToMessage()).ToArray();
+    }
+
+    public async Task<bool> UpdateTextAsync(long messageId, string text, DateTimeOffset editedAt, string? clientId, CancellationToken cancellationToken)
+    {
+        var at = EntityTime.ToStored(editedAt);
+        return await MessageRows.Where(m => m.Id == messageId && !m.Deleted)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Text, text).SetProperty(m => m.EditedAt, at).SetProperty(m => m.EditClientId, clientId), cancellationToken)
+            .ConfigureAwait(false) > 0;
+    }
+
+    public async Task<bool> MarkDeletedAsync(long messageId, CancellationToken cancellationToken)
+    {
+        var deleted = await MessageRows.Where(m => m.Id == messageId && !m.Deleted)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.Text, string.Empty)
+                .SetProperty(m => m.Deleted, true)
+                .SetProperty(m => m.ReplyToId, (long?)null)
+                .SetProperty(m => m.PinnedAt, (DateTime?)null)
+                .SetProperty(m => m.PinnedBy, (long?)null), cancellationToken)
+            .ConfigureAwait(false) > 0;
+        if (deleted)
+        {
+            await Reactions.Where(r => r.MessageId == messageId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return deleted;
+    }
+
+    public async Task<bool> AddReactionAsync(MessageReaction reaction, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reaction);
+
+        // Read before the insert (the chat's unit of work orders writers of one chat): a failed insert
+        // would abort the unit's transaction on PostgreSQL.
+        if (await Reactions.AnyAsync(r => r.MessageId == reaction.MessageId && r.Emoji == reaction.Emoji && r.UserId == reaction.UserId, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        var row = Reactions.Add(new ReactionEntity
+        {
+            ChatId = reaction.ChatId, MessageId = reaction.MessageId, UserId = reaction.UserId, Emoji = reaction.Emoji, At = EntityTime.ToStored(reaction.At),
+        });
+        try
+        {
+            await context().SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            row.State = EntityState.Detached;
+        }
+    }
+
+    public async Task<bool> RemoveReactionAsync(long messageId, long userId, string emoji, CancellationToken cancellationToken) =>
+        await Reactions.Where(r => r.MessageId == messageId && r.Emoji == emoji && r.UserId == userId)
+            .ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false) > 0;
+
+    public async Task<IReadOnlyList<ReactionCount>> GetReactionCountsAsync(IReadOnlyCollection<long> messageIds, long viewerId, CancellationToken cancellationToken)
+    {
+        var ids = messageIds.Distinct().ToArray();
+        if (ids.Length == 0)
+        {
+            return [];
+        }
+
+        // Counted in the database: a message with a thousand reactions ships one row per emoji.
+        var counts = await Reactions.AsNoTracking()
+            .Where(r => ids.Contains(r.MessageId))
+            .GroupBy(r => new { r.MessageId, r.Emoji })
+            .Select(g => new { g.Key.MessageId, g.Key.Emoji, Count = g.Count(), First = g.Min(r => r.Id), Me = g.Max(r => r.UserId == viewerId ? 1 : 0) })
+            .ToListAsync(cancellationToken)
+            .ConfigureAwait(false);
+        return counts.OrderBy(c => c.MessageId).ThenBy(c => c.First)
+            .Select(c => new ReactionCount(c.MessageId, c.Emoji, c.Count, c.Me == 1))
+            .ToArray();
+    }
+
+    public async Task<IReadOnlyList<MessageReaction>> GetReactionsAsync(long messageId, string emoji, long afterUserId, int limit, CancellationToken cancellationToken)
+    {
+        var rows = await Reactions.AsNoTracking()
+            .Where(r => r.MessageId == messageId && r.Emoji == emoji && r.UserId > afterUserId)
+            .OrderBy(r => r.UserId)
+            .Take(limit)
+            .ToListAsync(cancellationToken)
+            .ConfigureAwait(false);
+        return rows.Select(r => r.ToReaction()).ToArray();
+    }
+
+    public async Task<bool> SetPinAsync(long messageId, long? byUserId, DateTimeOffset? at, CancellationToken cancellationToken)
+    {
+        if (at is { } pinnedAt)
+        {
+            var stored = EntityTime.ToStored(pinnedAt);
+            return await MessageRows.Where(m => m.Id == messageId && !m.Deleted && m.PinnedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.PinnedAt, stored).SetProperty(m => m.PinnedBy, byUserId), cancellationToken)
+                .ConfigureAwait(false) > 0;
+        }
+
+        return await MessageRows.Where(m => m.Id == messageId && m.PinnedAt != null)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.PinnedAt, (DateTime?)null).SetProperty(m => m.PinnedBy, (long?)null), cancellationToken)
+            .ConfigureAwait(false) > 0;
+    }
+
+    public async Task<IReadOnlyList<ChatMessage>> GetPinnedAsync(long chatId, CancellationToken cancellationToken)
+    {
+        var pinned = await Messages.Where(m => m.ChatId == chatId && m.PinnedAt != null)
+            .OrderByDescending(m => m.PinnedAt).ThenByDescending(m => m.Id)
+            .ToListAsync(cancellationToken)
+            .ConfigureAwait(false);
+        return pinned.Select(m => m.ToMessage()).ToArray();
     }
 }

@@ -17,6 +17,18 @@ public enum ChatChangeKind
 
     /// <summary>The chat was deleted. Nothing of it is kept, so this change is never replayed.</summary>
     ChatDeleted = 5,
+
+    /// <summary>A message's text was edited.</summary>
+    MessageUpdated = 6,
+
+    /// <summary>A message was deleted (it stays as a tombstone).</summary>
+    MessageDeleted = 7,
+
+    /// <summary>A user added or removed a reaction to a message.</summary>
+    ReactionChanged = 8,
+
+    /// <summary>A message was pinned or unpinned.</summary>
+    PinChanged = 9,
 }
 
 /// <summary>Why a member left a chat.</summary>
@@ -73,6 +85,27 @@ public sealed record ChatChange
 
     /// <summary>For <see cref="ChatChangeKind.ChatUpdated"/>: the new name.</summary>
     public string? Name { get; init; }
+
+    /// <summary>For the message changes: the message.</summary>
+    public long? MessageId { get; init; }
+
+    /// <summary>For <see cref="ChatChangeKind.ReactionChanged"/>: the emoji (the user is <see cref="Members"/>' only entry).</summary>
+    public string? Emoji { get; init; }
+
+    /// <summary>For <see cref="ChatChangeKind.ReactionChanged"/>: added or removed; for <see cref="ChatChangeKind.PinChanged"/>: pinned or unpinned.</summary>
+    public bool? On { get; init; }
+
+    /// <summary>For <see cref="ChatChangeKind.MessageUpdated"/>: the edit's client id, if it had one.</summary>
+    public string? ClientId { get; init; }
+
+    /// <summary>
+    /// For the message changes: the message as it is now, and for <see cref="ChatChangeKind.ReactionChanged"/>
+    /// the emoji's count now. Filled in by the engine (stores keep ids only), so a replay shows the current state.
+    /// </summary>
+    public ChatMessage? Message { get; init; }
+
+    /// <summary>For <see cref="ChatChangeKind.ReactionChanged"/>: how many users reacted with the emoji after the change (or now, in a replay).</summary>
+    public int? Count { get; init; }
 }
 
 /// <summary>One numbered change of a chat as the log replays it: a message as it is now, or another change.</summary>

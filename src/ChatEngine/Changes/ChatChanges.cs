@@ -25,13 +25,15 @@ public sealed class ChatChanges
     private readonly IMessageStore _messages;
     private readonly IChatUserDirectory _users;
     private readonly ChatAccess _access;
+    private readonly MessageDetails _details;
     private readonly TimeProvider _time;
     private readonly ChatSyncOptions _options;
 
     private static readonly TimeSpan ReadClockMargin = TimeSpan.FromMinutes(1);
 
-    internal ChatChanges(IChatStore chats, IMessageStore messages, IChatUserDirectory users, ChatAccess access, TimeProvider time, IOptions<ChatEngineOptions> options)
+    internal ChatChanges(IChatStore chats, IMessageStore messages, IChatUserDirectory users, ChatAccess access, MessageDetails details, TimeProvider time, IOptions<ChatEngineOptions> options)
     {
+        _details = details;
         _chats = chats;
         _messages = messages;
         _users = users;
@@ -56,19 +58,20 @@ public sealed class ChatChanges
         }
 
         var (chat, _) = await _access.RequireMemberAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
-        return await ReadAsync(chat, afterSeq, pageSize, enforceReplayLimit: true, cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(chat, afterSeq, pageSize, enforceReplayLimit: true, viewerId: userId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// The changes of a chat after <paramref name="afterSeq"/>, with no membership check: for a transport
-    /// filling a gap in what it relays to the chat's members. An empty page if the chat is gone.
+    /// filling a gap in what it relays to the chat's members. An empty page if the chat is gone. Read
+    /// for everyone, replayed messages' reactions say <c>me</c> for nobody; reaction events say whose they are.
     /// </summary>
     public async Task<ChatChangesPage> ReadForDeliveryAsync(long chatId, long afterSeq, int limit, CancellationToken cancellationToken = default)
     {
         var chat = await _chats.FindByIdAsync(chatId, cancellationToken).ConfigureAwait(false);
         return chat is null
             ? new ChatChangesPage([], afterSeq, HasMore: false, Limited: false)
-            : await ReadAsync(chat, afterSeq, Math.Clamp(limit, 1, MaxPageSize), enforceReplayLimit: false, cancellationToken).ConfigureAwait(false);
+            : await ReadAsync(chat, afterSeq, Math.Clamp(limit, 1, MaxPageSize), enforceReplayLimit: false, viewerId: 0, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -112,7 +115,7 @@ public sealed class ChatChanges
         Members = members,
     };
 
-    private async Task<ChatChangesPage> ReadAsync(Chat chat, long afterSeq, int pageSize, bool enforceReplayLimit, CancellationToken cancellationToken)
+    private async Task<ChatChangesPage> ReadAsync(Chat chat, long afterSeq, int pageSize, bool enforceReplayLimit, long viewerId, CancellationToken cancellationToken)
     {
         var current = SeqOf(_chats, chat);
         var limited = new ChatChangesPage([], current, HasMore: false, Limited: true);
@@ -141,18 +144,49 @@ public sealed class ChatChanges
 
         var hasMore = entries.Count > pageSize;
         var page = hasMore ? entries.Take(pageSize).ToArray() : entries;
-        var events = await ToEventsAsync(page, cancellationToken).ConfigureAwait(false);
+        var events = await ToEventsAsync(page, viewerId, cancellationToken).ConfigureAwait(false);
         return new ChatChangesPage(events, page.Count > 0 ? page[^1].Seq : current, hasMore, Limited: false);
     }
 
-    private async Task<IReadOnlyList<ChatEvent>> ToEventsAsync(IReadOnlyList<ChatLogEntry> entries, CancellationToken cancellationToken)
+    /// <summary>
+    /// Each entry as its event, describing things as they are now: a message with its current text,
+    /// quote and reactions, an edit with the current text, a reaction with the emoji's current count.
+    /// </summary>
+    private async Task<IReadOnlyList<ChatEvent>> ToEventsAsync(IReadOnlyList<ChatLogEntry> entries, long viewerId, CancellationToken cancellationToken)
     {
+        var changedIds = entries.Where(e => e.Change?.MessageId is not null).Select(e => e.Change!.MessageId!.Value).Distinct().ToArray();
+        var changedMessages = changedIds.Length == 0 ? [] : await _details.FindAllAsync(changedIds, cancellationToken).ConfigureAwait(false);
+        var messages = entries.Where(e => e.Message is not null).Select(e => e.Message!).Concat(changedMessages).DistinctBy(m => m.Id).ToArray();
+
         var userIds = entries.SelectMany(e => e.Message is { } m ? [m.SenderId] : e.Change!.Members.Select(c => c.UserId)).Distinct().ToArray();
         var users = await _users.GetByIdsAsync(userIds, cancellationToken).ConfigureAwait(false);
         ChatUser UserOf(long id) => users.GetValueOrDefault(id) ?? ChatAccess.UnknownUser(id);
+        var previews = await _details.GetPreviewsAsync(messages, users, cancellationToken).ConfigureAwait(false);
+        var reactions = await _details.GetReactionsAsync(messages, viewerId, cancellationToken).ConfigureAwait(false);
+        var current = messages.ToDictionary(m => m.Id);
+
         return entries.Select(e => e.Message is { } message
             ? (ChatEvent)new MessageCommitted(message, UserOf(message.SenderId))
-            : new ChatChanged(WithNames(e.Change!, UserOf), [])).ToArray();
+            {
+                ReplyPreview = message.ReplyToId is { } quoted && !message.IsDeleted ? previews.GetValueOrDefault(quoted) : null,
+                Reactions = reactions[message.Id].ToArray(),
+            }
+            : new ChatChanged(Now(WithNames(e.Change!, UserOf), current, reactions), [])).ToArray();
+    }
+
+    /// <summary>A message change with the message as it is now, and a reaction with its emoji's count now.</summary>
+    private static ChatChange Now(ChatChange change, Dictionary<long, ChatMessage> messages, ILookup<long, ReactionCount> reactions)
+    {
+        if (change.MessageId is not { } id || !messages.TryGetValue(id, out var message))
+        {
+            return change;
+        }
+
+        return change with
+        {
+            Message = message.IsDeleted ? MessageChangeService.Tombstone(message) : message,
+            Count = change.Kind == ChatChangeKind.ReactionChanged ? reactions[id].FirstOrDefault(r => r.Emoji == change.Emoji)?.Count ?? 0 : change.Count,
+        };
     }
 
     internal static ChatChange WithNames(ChatChange change, Func<long, ChatUser> userOf) =>

@@ -14,6 +14,7 @@ public sealed class ChatService
     private readonly PresenceService _presence;
     private readonly MessagingService _messaging;
     private readonly ChatAccess _access;
+    private readonly MessageDetails _details;
     private readonly TimeProvider _time;
     private readonly ChatEngineOptions _options;
 
@@ -27,9 +28,11 @@ public sealed class ChatService
         PresenceService presence,
         MessagingService messaging,
         ChatAccess access,
+        MessageDetails details,
         TimeProvider time,
         IOptions<ChatEngineOptions> options)
     {
+        _details = details;
         _chats = chats;
         _members = members;
         _messages = messages;
@@ -165,7 +168,7 @@ public sealed class ChatService
 
         var members = await _members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false);
         var memberViews = await _access.GetMemberViewsAsync(members, cancellationToken).ConfigureAwait(false);
-        var views = await BuildMessageViewsAsync(chatId, messages, memberViews, cancellationToken).ConfigureAwait(false);
+        var views = await _details.ViewsAsync(chatId, messages, memberViews.ToDictionary(m => m.User.Id, m => m.User), userId, cancellationToken).ConfigureAwait(false);
 
         var others = members.Where(m => m.UserId != userId).Select(m => m.UserId).ToArray();
         var presence = await _presence.GetPresenceAsync(others, cancellationToken).ConfigureAwait(false);
@@ -212,59 +215,6 @@ public sealed class ChatService
         var found = await _users.SearchAsync(trimmed, userId, _options.MaxSearchResults, cancellationToken).ConfigureAwait(false);
         var presence = await _presence.GetPresenceAsync(found.Select(u => u.Id).ToArray(), cancellationToken).ConfigureAwait(false);
         return found.Select(u => new UserPresence(u, presence[u.Id].IsOnline, presence[u.Id].LastSeen)).ToArray();
-    }
-
-    private async Task<IReadOnlyList<MessageView>> BuildMessageViewsAsync(
-        long chatId, IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatMemberView> members, CancellationToken cancellationToken)
-    {
-        if (messages.Count == 0)
-        {
-            return [];
-        }
-
-        var names = members.ToDictionary(m => m.User.Id, m => m.User);
-        var missingSenders = messages.Select(m => m.SenderId).Where(id => !names.ContainsKey(id)).Distinct().ToArray();
-        if (missingSenders.Length > 0)
-        {
-            // Former members still appear as senders of their old messages.
-            foreach (var (id, user) in await _users.GetByIdsAsync(missingSenders, cancellationToken).ConfigureAwait(false))
-            {
-                names[id] = user;
-            }
-        }
-
-        var marks = await _members.GetReadMarksAsync(chatId, messages[0].Sequence, messages[^1].Sequence, cancellationToken).ConfigureAwait(false);
-        var marksByReader = marks
-            .GroupBy(m => m.UserId)
-            .Select(g => (UserId: g.Key, Marks: g.OrderBy(m => m.UpToSequence).ToArray()))
-            .ToArray();
-
-        var views = new MessageView[messages.Count];
-        for (var i = 0; i < messages.Count; i++)
-        {
-            var message = messages[i];
-            var readers = new List<MessageReader>();
-            foreach (var (readerId, readerMarks) in marksByReader)
-            {
-                if (readerId == message.SenderId)
-                {
-                    continue;
-                }
-
-                // Marks only move forward, so the first one that reaches the message is when it was read.
-                var first = Array.Find(readerMarks, m => m.UpToSequence >= message.Sequence);
-                if (first is not null)
-                {
-                    var reader = names.GetValueOrDefault(readerId) ?? ChatAccess.UnknownUser(readerId);
-                    readers.Add(new MessageReader(readerId, reader.UserName, first.ReadAt));
-                }
-            }
-
-            readers.Sort((a, b) => a.ReadAt.CompareTo(b.ReadAt));
-            views[i] = new MessageView(message, names.GetValueOrDefault(message.SenderId) ?? ChatAccess.UnknownUser(message.SenderId), readers);
-        }
-
-        return views;
     }
 
     private static string TitleFor(Chat chat, long userId, IReadOnlyDictionary<long, ChatUser> users)

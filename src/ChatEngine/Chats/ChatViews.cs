@@ -22,7 +22,23 @@ public sealed record MessageReader(long UserId, string UserName, DateTimeOffset 
 /// <param name="Message">The message.</param>
 /// <param name="Sender">Its sender.</param>
 /// <param name="ReadBy">Members other than the sender who read it, earliest first.</param>
-public sealed record MessageView(ChatMessage Message, ChatUser Sender, IReadOnlyList<MessageReader> ReadBy);
+public sealed record MessageView(ChatMessage Message, ChatUser Sender, IReadOnlyList<MessageReader> ReadBy)
+{
+    /// <summary>The quote of the message it replies to, as that message is now; <see langword="null"/> without one.</summary>
+    public ReplyPreview? ReplyPreview { get; init; }
+
+    /// <summary>Its reactions, counted, in order of first use, each saying whether the viewer chose it.</summary>
+    public IReadOnlyList<ReactionCount> Reactions { get; init; } = [];
+}
+
+/// <summary>What a reply shows of the message it quotes, read when shown, so it follows edits and deletes.</summary>
+/// <param name="Id">The quoted message.</param>
+/// <param name="SenderId">Its sender.</param>
+/// <param name="SenderUserName">Its sender's name.</param>
+/// <param name="Text">Its first characters (<see cref="ChatMessageOptions.ReplyPreviewLength"/>); empty once it is deleted.</param>
+/// <param name="Deleted">Whether it was deleted.</param>
+/// <param name="Attachments">How many files it carries.</param>
+public sealed record ReplyPreview(long Id, long SenderId, string SenderUserName, string Text, bool Deleted, int Attachments);
 
 /// <summary>A user with their presence.</summary>
 public sealed record UserPresence(ChatUser User, bool IsOnline, DateTimeOffset? LastSeen);

@@ -41,6 +41,9 @@ public static class ChatEngineServiceCollectionExtensions
         services.TryAddScoped(sp => new ChatUserKeys(sp, sp.GetRequiredService<ChatUserKeyCache>()));
         services.TryAddScoped(sp => new ChatChangeParticipation(sp.GetServices<IChatChangeParticipant>(), sp.GetRequiredService<IChatUnitOfWork>()));
         services.TryAddScoped(sp => new ChatAccess(sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IChatUserDirectory>()));
+        services.TryAddScoped(sp => new ChatChangeRecorder(sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<ChatChangeParticipation>()));
+        services.TryAddScoped(sp => new MessageDetails(
+            sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new PresenceService(
             sp.GetRequiredService<IPresenceTracker>(), sp.GetRequiredService<ILastSeenStore>(), sp.GetRequiredService<IChatStore>(),
             sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<TimeProvider>(),
@@ -48,19 +51,25 @@ public static class ChatEngineServiceCollectionExtensions
         services.TryAddScoped(sp => new MessagingService(
             sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<IChatUserDirectory>(),
             sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<ChatMembershipCache>(),
-            sp.GetRequiredService<ChatEngineMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+            sp.GetRequiredService<ChatEngineMetrics>(), sp.GetRequiredService<MessageDetails>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new ChatService(
             sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IMessageStore>(),
             sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<IChatEventPublisher>(),
             sp.GetRequiredService<ChatChangeParticipation>(), sp.GetRequiredService<PresenceService>(), sp.GetRequiredService<MessagingService>(),
-            sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+            sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<MessageDetails>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new ChatChanges(
             sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<IChatUserDirectory>(),
-            sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+            sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<MessageDetails>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new GroupService(
             sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IChatUserDirectory>(),
             sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<IChatUnitOfWork>(),
-            sp.GetRequiredService<ChatChangeParticipation>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+            sp.GetRequiredService<ChatChangeParticipation>(), sp.GetRequiredService<ChatChangeRecorder>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+        services.TryAddScoped(sp => new MessageChangeService(
+            sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IChatUserDirectory>(),
+            sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<IChatUnitOfWork>(),
+            sp.GetRequiredService<ChatChangeRecorder>(), sp.GetRequiredService<MessageDetails>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         return new ChatEngineBuilder(services);
     }
 }

@@ -75,6 +75,26 @@ public static class ChatErrorCodes
     public const string ChatUserUnresolved = "chat_user_unresolved";
     /// <summary>The store failed; the operation was not acknowledged.</summary>
     public const string StoreUnavailable = "store_unavailable";
+    /// <summary>Only the message's author may do this (edit it; delete it, unless an admin of a group).</summary>
+    public const string NotAuthor = "not_author";
+    /// <summary>The message is older than the edit window allows.</summary>
+    public const string EditWindowClosed = "edit_window_closed";
+    /// <summary>Editing messages is turned off.</summary>
+    public const string EditingDisabled = "editing_disabled";
+    /// <summary>The message is older than the delete window allows.</summary>
+    public const string DeleteWindowClosed = "delete_window_closed";
+    /// <summary>Deleting messages is turned off.</summary>
+    public const string DeletingDisabled = "deleting_disabled";
+    /// <summary>The message was deleted: it cannot be edited, reacted to, pinned or quoted (HTTP 409).</summary>
+    public const string MessageDeleted = "message_deleted";
+    /// <summary>The reaction is not one emoji or <c>:name:</c>, or not one the app allows.</summary>
+    public const string InvalidEmoji = "invalid_emoji";
+    /// <summary>The user has as many reactions on the message as allowed, or the message has as many distinct ones.</summary>
+    public const string TooManyReactions = "too_many_reactions";
+    /// <summary>The chat has as many pinned messages as allowed.</summary>
+    public const string TooManyPins = "too_many_pins";
+    /// <summary>A message names an attachment that is not the sender's pending upload in that chat.</summary>
+    public const string InvalidAttachment = "invalid_attachment";
 }
 
 internal static class ChatErrors
@@ -99,4 +119,10 @@ internal static class ChatErrors
 
     public static ChatException Validation(string code, string detail) =>
         new(ChatErrorKind.Validation, code, detail);
+
+    public static ChatException Forbidden(string code, string detail) =>
+        new(ChatErrorKind.Forbidden, code, detail);
+
+    public static ChatException MessageDeleted() =>
+        new(ChatErrorKind.Conflict, ChatErrorCodes.MessageDeleted, "The message was deleted.");
 }

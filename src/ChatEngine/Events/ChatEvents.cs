@@ -6,7 +6,14 @@ public abstract record ChatEvent;
 /// <summary>A message was committed to the store. Raised only after the commit.</summary>
 /// <param name="Message">The committed message.</param>
 /// <param name="Sender">Its sender.</param>
-public sealed record MessageCommitted(ChatMessage Message, ChatUser Sender) : ChatEvent;
+public sealed record MessageCommitted(ChatMessage Message, ChatUser Sender) : ChatEvent
+{
+    /// <summary>The quote of the message it replies to, if any.</summary>
+    public ReplyPreview? ReplyPreview { get; init; }
+
+    /// <summary>Its reactions: none for a new message; a replay shows them as they are now.</summary>
+    public IReadOnlyList<ReactionCount> Reactions { get; init; } = [];
+}
 
 /// <summary>A member read a chat up to a message.</summary>
 public sealed record MessagesRead(long ChatId, ChatUser Reader, long UpToMessageId, long UpToSequence, DateTimeOffset ReadAt) : ChatEvent;

@@ -15,6 +15,7 @@ public sealed class GroupService
     private readonly ChatAccess _access;
     private readonly IChatUnitOfWork _units;
     private readonly ChatChangeParticipation _participation;
+    private readonly ChatChangeRecorder _recorder;
     private readonly TimeProvider _time;
     private readonly ChatEngineOptions _options;
 
@@ -26,9 +27,11 @@ public sealed class GroupService
         ChatAccess access,
         IChatUnitOfWork units,
         ChatChangeParticipation participation,
+        ChatChangeRecorder recorder,
         TimeProvider time,
         IOptions<ChatEngineOptions> options)
     {
+        _recorder = recorder;
         _units = units;
         _participation = participation;
         _chats = chats;
@@ -427,14 +430,8 @@ public sealed class GroupService
     }
 
     /// <summary>Numbers a change in the chat's log (inside the chat's unit, so it commits with what it records) and names its members.</summary>
-    private async Task<ChatChanged> LogAsync(ChatChange change, IReadOnlyCollection<long> affected, CancellationToken cancellationToken)
-    {
-        var seq = _chats is IChatChangeLog log ? await log.AppendAsync(change, cancellationToken).ConfigureAwait(false) : 0;
-        var users = await _users.GetByIdsAsync(change.Members.Select(m => m.UserId).ToArray(), cancellationToken).ConfigureAwait(false);
-        var named = ChatChanges.WithNames(change with { Seq = seq }, id => users.GetValueOrDefault(id) ?? ChatAccess.UnknownUser(id));
-        await _participation.OnCommittingAsync(named, cancellationToken).ConfigureAwait(false);
-        return new ChatChanged(named, affected.ToArray());
-    }
+    private Task<ChatChanged> LogAsync(ChatChange change, IReadOnlyCollection<long> affected, CancellationToken cancellationToken) =>
+        _recorder.RecordAsync(change, affected, cancellationToken);
 
     /// <summary>A deleted chat keeps no log, so its last change takes the next number without being stored.</summary>
     private async Task<ChatChanged> DeletedAsync(long chatId, long lastSeq, long? byUserId, IReadOnlyCollection<long> affected, CancellationToken cancellationToken)

@@ -7,7 +7,7 @@ namespace ChatEngine.InMemory;
 /// One lock guards all state, which keeps every compound write (a send moves the chat's sequence,
 /// adds the message and moves the sender's read position) atomic without further thought.
 /// </summary>
-public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageStore, ILastSeenStore, IChatChangeLog, IChatUserKeyStore, IChatHandleStore
+public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageStore, IMessageChangeStore, ILastSeenStore, IChatChangeLog, IChatUserKeyStore, IChatHandleStore
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<long, Chat> _chats = [];
@@ -16,6 +16,7 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
     private readonly Dictionary<long, List<MemberState>> _members = [];
     private readonly Dictionary<long, List<ChatMessage>> _messages = [];
     private readonly Dictionary<long, ChatMessage> _messagesById = [];
+    private readonly Dictionary<long, List<MessageReaction>> _reactions = [];
     private readonly Dictionary<(long ChatId, long SenderId, string ClientId), ChatMessage> _clientIds = [];
     private readonly Dictionary<long, List<ReadMark>> _readMarks = [];
     private readonly Dictionary<long, DateTimeOffset> _lastSeen = [];
@@ -176,6 +177,7 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
                 foreach (var message in messages)
                 {
                     _messagesById.Remove(message.Id);
+                    _reactions.Remove(message.Id);
                     if (message.ClientId is not null)
                     {
                         _clientIds.Remove((chatId, message.SenderId, message.ClientId));
@@ -381,6 +383,7 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
                 Text = draft.Text,
                 SentAt = draft.SentAt,
                 ClientId = draft.ClientId,
+                ReplyToId = draft.ReplyToId,
             };
             _chats[chat.Id] = chat with { LastSequence = message.Sequence, Seq = message.Seq };
             LogOf(chat.Id).Add((message.Seq, message.Id, null));
@@ -448,6 +451,147 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<ChatMessage>> FindByIdsAsync(IReadOnlyCollection<long> messageIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messageIds);
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<ChatMessage>>(messageIds.Distinct().Select(id => _messagesById.GetValueOrDefault(id)).OfType<ChatMessage>().ToArray());
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<bool> UpdateTextAsync(long messageId, string text, DateTimeOffset editedAt, string? clientId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_messagesById.TryGetValue(messageId, out var message) && !message.IsDeleted
+                && Replace(message with { Text = text, EditedAt = editedAt, EditClientId = clientId }));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<bool> MarkDeletedAsync(long messageId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_messagesById.TryGetValue(messageId, out var message) || message.IsDeleted)
+            {
+                return Task.FromResult(false);
+            }
+
+            _reactions.Remove(messageId);
+            return Task.FromResult(Replace(message with { Text = string.Empty, IsDeleted = true, ReplyToId = null, PinnedAt = null, PinnedByUserId = null }));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<bool> AddReactionAsync(MessageReaction reaction, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reaction);
+        lock (_lock)
+        {
+            if (!_messagesById.ContainsKey(reaction.MessageId))
+            {
+                return Task.FromResult(false);
+            }
+
+            if (!_reactions.TryGetValue(reaction.MessageId, out var reactions))
+            {
+                _reactions[reaction.MessageId] = reactions = [];
+            }
+
+            if (reactions.Exists(r => r.UserId == reaction.UserId && r.Emoji == reaction.Emoji))
+            {
+                return Task.FromResult(false);
+            }
+
+            reactions.Add(reaction);
+            return Task.FromResult(true);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<bool> RemoveReactionAsync(long messageId, long userId, string emoji, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_reactions.TryGetValue(messageId, out var reactions) && reactions.RemoveAll(r => r.UserId == userId && r.Emoji == emoji) > 0);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ReactionCount>> GetReactionCountsAsync(IReadOnlyCollection<long> messageIds, long viewerId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messageIds);
+        lock (_lock)
+        {
+            // Reactions are kept in the order they came, so grouping keeps each emoji's first use first.
+            var counts = messageIds.Distinct()
+                .SelectMany(id => (_reactions.GetValueOrDefault(id) ?? []).GroupBy(r => r.Emoji, StringComparer.Ordinal)
+                    .Select(g => new ReactionCount(id, g.Key, g.Count(), g.Any(r => r.UserId == viewerId))))
+                .ToArray();
+            return Task.FromResult<IReadOnlyList<ReactionCount>>(counts);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<MessageReaction>> GetReactionsAsync(long messageId, string emoji, long afterUserId, int limit, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var reactions = (_reactions.GetValueOrDefault(messageId) ?? [])
+                .Where(r => r.Emoji == emoji && r.UserId > afterUserId)
+                .OrderBy(r => r.UserId)
+                .Take(limit)
+                .ToArray();
+            return Task.FromResult<IReadOnlyList<MessageReaction>>(reactions);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<bool> SetPinAsync(long messageId, long? byUserId, DateTimeOffset? at, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            // Pinning a pinned (or deleted) message, or unpinning one that is not pinned, changes nothing.
+            if (!_messagesById.TryGetValue(messageId, out var message) || (at is not null ? message.PinnedAt is not null || message.IsDeleted : message.PinnedAt is null))
+            {
+                return Task.FromResult(false);
+            }
+
+            return Task.FromResult(Replace(message with { PinnedAt = at, PinnedByUserId = at is null ? null : byUserId }));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ChatMessage>> GetPinnedAsync(long chatId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var pinned = (_messages.GetValueOrDefault(chatId) ?? [])
+                .Where(m => m.PinnedAt is not null)
+                .OrderByDescending(m => m.PinnedAt)
+                .ThenByDescending(m => m.Id)
+                .ToArray();
+            return Task.FromResult<IReadOnlyList<ChatMessage>>(pinned);
+        }
+    }
+
+    /// <summary>Puts a changed message in every index of it (records are immutable). Called under the lock.</summary>
+    private bool Replace(ChatMessage message)
+    {
+        _messagesById[message.Id] = message;
+        _messages[message.ChatId][(int)message.Sequence - 1] = message;
+        if (message.ClientId is not null)
+        {
+            _clientIds[(message.ChatId, message.SenderId, message.ClientId)] = message;
+        }
+
+        return true;
+    }
+
+    /// <inheritdoc />
     Task<long> IChatChangeLog.AppendAsync(ChatChange change, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(change);
@@ -460,7 +604,8 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
 
             var seq = chat.Seq + 1;
             _chats[chat.Id] = chat with { Seq = seq };
-            LogOf(chat.Id).Add((seq, null, change with { Seq = seq, Members = change.Members.Select(m => m with { UserName = "" }).ToArray() }));
+            // Ids only, as a database keeps them: a replay reads names, the message and counts as they are now.
+            LogOf(chat.Id).Add((seq, null, change with { Seq = seq, Members = change.Members.Select(m => m with { UserName = "" }).ToArray(), Message = null, Count = null }));
             return Task.FromResult(seq);
         }
     }

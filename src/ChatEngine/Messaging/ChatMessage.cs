@@ -29,6 +29,24 @@ public sealed record ChatMessage
 
     /// <summary>The sender's idempotency key, if one was given.</summary>
     public string? ClientId { get; init; }
+
+    /// <summary>The message of the same chat this one quotes, if any (kept when the quoted one is deleted).</summary>
+    public long? ReplyToId { get; init; }
+
+    /// <summary>When its text was last edited; <see langword="null"/> if never.</summary>
+    public DateTimeOffset? EditedAt { get; init; }
+
+    /// <summary>The client id of its last edit, so a retried edit is not applied twice.</summary>
+    public string? EditClientId { get; init; }
+
+    /// <summary>Whether it was deleted: a tombstone that keeps its place, its time and its read receipts, with no text.</summary>
+    public bool IsDeleted { get; init; }
+
+    /// <summary>When it was pinned; <see langword="null"/> when it is not pinned.</summary>
+    public DateTimeOffset? PinnedAt { get; init; }
+
+    /// <summary>Who pinned it, while it is pinned.</summary>
+    public long? PinnedByUserId { get; init; }
 }
 
 /// <summary>A validated message waiting to be appended by an <see cref="IMessageStore"/>.</summary>
@@ -48,6 +66,9 @@ public sealed record MessageDraft
 
     /// <summary>The idempotency key, if any.</summary>
     public string? ClientId { get; init; }
+
+    /// <summary>The message it quotes: one of the same chat, not deleted (checked before the draft is made).</summary>
+    public long? ReplyToId { get; init; }
 }
 
 /// <summary>What appending a message gave.</summary>
@@ -59,4 +80,8 @@ public sealed record MessageAppendResult(ChatMessage Message, bool Created);
 /// <param name="Message">The committed message: the new one, or the first one sent with the same client id.</param>
 /// <param name="Sender">Its sender.</param>
 /// <param name="Created">Whether this call stored it; <see langword="false"/> for a retry.</param>
-public sealed record SentMessage(ChatMessage Message, ChatUser Sender, bool Created);
+public sealed record SentMessage(ChatMessage Message, ChatUser Sender, bool Created)
+{
+    /// <summary>The quote of the message it replies to, if any.</summary>
+    public ReplyPreview? ReplyPreview { get; init; }
+}

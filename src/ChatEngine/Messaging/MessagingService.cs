@@ -12,6 +12,7 @@ public sealed class MessagingService
     private readonly ChatAccess _access;
     private readonly ChatMembershipCache _memberships;
     private readonly ChatEngineMetrics _metrics;
+    private readonly MessageDetails _details;
     private readonly TimeProvider _time;
     private readonly ChatEngineOptions _options;
 
@@ -23,9 +24,11 @@ public sealed class MessagingService
         ChatAccess access,
         ChatMembershipCache memberships,
         ChatEngineMetrics metrics,
+        MessageDetails details,
         TimeProvider time,
         IOptions<ChatEngineOptions> options)
     {
+        _details = details;
         _members = members;
         _messages = messages;
         _users = users;
@@ -43,9 +46,9 @@ public sealed class MessagingService
     /// (with <see cref="SentMessage.Created"/> false) and broadcasts nothing. The message is
     /// broadcast only after it is committed.
     /// </summary>
-    public async Task<SentMessage> SendAsync(long userId, long chatId, string? text, string? clientId = null, CancellationToken cancellationToken = default)
+    public async Task<SentMessage> SendAsync(long userId, long chatId, string? text, string? clientId = null, long? replyToId = null, CancellationToken cancellationToken = default)
     {
-        var prepared = await PrepareSendAsync(userId, chatId, text, clientId, knownSender: null, cancellationToken).ConfigureAwait(false);
+        var prepared = await PrepareSendAsync(userId, chatId, text, clientId, replyToId, knownSender: null, cancellationToken).ConfigureAwait(false);
         return await CommitAsync(prepared, cancellationToken).ConfigureAwait(false);
     }
 
@@ -54,51 +57,22 @@ public sealed class MessagingService
     /// written. Membership is checked by the store as it appends (see
     /// <see cref="IMessageStore.AppendAsync"/>), in the same transaction, so it is checked at commit
     /// time and costs no read of its own. A transport that already knows the sender (a socket
-    /// resolves its user once) passes it in <paramref name="knownSender"/>. Commit the result with
+    /// resolves its user once) passes it in <paramref name="knownSender"/>. A reply names the message it
+    /// quotes in <paramref name="replyToId"/>: one of the same chat, not deleted. Commit the result with
     /// <see cref="CommitAsync"/>.
     /// </summary>
-    public async Task<PreparedSend> PrepareSendAsync(long userId, long chatId, string? text, string? clientId, ChatUser? knownSender, CancellationToken cancellationToken)
+    public async Task<PreparedSend> PrepareSendAsync(long userId, long chatId, string? text, string? clientId, long? replyToId, ChatUser? knownSender, CancellationToken cancellationToken)
     {
         // Checked before queueing: one unstorable message must never reach (and fail) a shared batch.
-        if (text is not null && ChatText.HasForbiddenCharacters(text))
-        {
-            throw ChatErrors.InvalidText("Message text");
-        }
-
-        var trimmed = text?.Trim() ?? string.Empty;
-        if (trimmed.Length == 0)
-        {
-            throw ChatErrors.Validation(ChatErrorCodes.EmptyText, "Message text must not be empty.");
-        }
-
-        // Invisible characters are fine inside a message, not as the whole of it.
-        if (ChatText.IsInvisible(trimmed))
-        {
-            throw ChatErrors.InvalidText("Message text");
-        }
-
-        if (trimmed.Length > _options.MaxMessageLength)
-        {
-            throw ChatErrors.Validation(ChatErrorCodes.TextTooLong, $"Message text must be at most {_options.MaxMessageLength} characters.");
-        }
-
-        if (clientId is { Length: 0 })
-        {
-            clientId = null;
-        }
-
-        if (clientId?.Length > _options.MaxClientIdLength)
-        {
-            throw ChatErrors.Validation(ChatErrorCodes.ClientIdTooLong, $"client_id must be at most {_options.MaxClientIdLength} characters.");
-        }
-
-        if (clientId is not null && ChatText.HasForbiddenCharacters(clientId))
-        {
-            throw ChatErrors.InvalidText("client_id");
-        }
+        var trimmed = MessageText.Validate(text, _options);
+        clientId = MessageText.ValidateClientId(clientId, _options);
+        var replyPreview = replyToId is { } quoted ? await _details.RequireQuotableAsync(chatId, quoted, cancellationToken).ConfigureAwait(false) : null;
 
         var sender = knownSender is { } known && known.Id == userId ? known : await _access.RequireUserAsync(userId, cancellationToken).ConfigureAwait(false);
-        return new PreparedSend(new MessageDraft { ChatId = chatId, SenderId = userId, Text = trimmed, SentAt = _time.GetUtcNow(), ClientId = clientId }, sender);
+        return new PreparedSend(new MessageDraft { ChatId = chatId, SenderId = userId, Text = trimmed, SentAt = _time.GetUtcNow(), ClientId = clientId, ReplyToId = replyToId }, sender)
+        {
+            ReplyPreview = replyPreview,
+        };
     }
 
     /// <summary>
@@ -117,14 +91,14 @@ public sealed class MessagingService
         {
             _metrics.MessageCommitted();
             // The message is committed: publishing must not be cancelled half-way by the sender leaving.
-            await _events.PublishAsync(new MessageCommitted(message, prepared.Sender), CancellationToken.None).ConfigureAwait(false);
+            await _events.PublishAsync(new MessageCommitted(message, prepared.Sender) { ReplyPreview = prepared.ReplyPreview }, CancellationToken.None).ConfigureAwait(false);
         }
 
         // A store may complete sends on a loop of its own, in commit order (so events are published in
         // that order, as queued work only); what the caller does next (answering over its transport)
         // runs on the thread pool instead, never on that loop.
         await Task.Yield();
-        return new SentMessage(message, prepared.Sender, result.Created);
+        return new SentMessage(message, prepared.Sender, result.Created) { ReplyPreview = prepared.ReplyPreview };
     }
 
     /// <summary>
@@ -238,4 +212,7 @@ public sealed class PreparedSend
 
     /// <summary>Its sender, the authenticated user.</summary>
     public ChatUser Sender { get; }
+
+    /// <summary>The quote of the message it replies to, if any.</summary>
+    public ReplyPreview? ReplyPreview { get; internal init; }
 }

@@ -172,6 +172,25 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("Deleted")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EditClientId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("EditedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("PinnedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PinnedBy")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ReplyToId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("SenderId")
                         .HasColumnType("INTEGER");
 
@@ -190,6 +209,8 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ChatId", "PinnedAt");
+
                     b.HasIndex("ChatId", "Seq")
                         .IsUnique();
 
@@ -200,6 +221,39 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("ChatEngineMessages", (string)null);
+                });
+
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ReactionEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ChatId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Emoji")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("MessageId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ChatId");
+
+                    b.HasIndex("MessageId", "Emoji", "UserId")
+                        .IsUnique();
+
+                    b.ToTable("ChatEngineReactions", (string)null);
                 });
 
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ReadMarkEntity", b =>
@@ -281,6 +335,15 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.Sqlite
                     b.HasOne("ChatEngine.EntityFrameworkCore.ChatEntity", null)
                         .WithMany()
                         .HasForeignKey("ChatId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ReactionEntity", b =>
+                {
+                    b.HasOne("ChatEngine.EntityFrameworkCore.MessageEntity", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

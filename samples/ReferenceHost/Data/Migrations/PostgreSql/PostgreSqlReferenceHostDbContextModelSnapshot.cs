@@ -181,6 +181,25 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<bool>("Deleted")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("EditClientId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTime?>("EditedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("PinnedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long?>("PinnedBy")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("ReplyToId")
+                        .HasColumnType("bigint");
+
                     b.Property<long>("SenderId")
                         .HasColumnType("bigint");
 
@@ -199,6 +218,8 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ChatId", "PinnedAt");
+
                     b.HasIndex("ChatId", "Seq")
                         .IsUnique();
 
@@ -209,6 +230,41 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
                         .IsUnique();
 
                     b.ToTable("ChatEngineMessages", (string)null);
+                });
+
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ReactionEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("ChatId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Emoji")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<long>("MessageId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ChatId");
+
+                    b.HasIndex("MessageId", "Emoji", "UserId")
+                        .IsUnique();
+
+                    b.ToTable("ChatEngineReactions", (string)null);
                 });
 
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ReadMarkEntity", b =>
@@ -586,6 +642,15 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
                     b.HasOne("ChatEngine.EntityFrameworkCore.ChatEntity", null)
                         .WithMany()
                         .HasForeignKey("ChatId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ReactionEntity", b =>
+                {
+                    b.HasOne("ChatEngine.EntityFrameworkCore.MessageEntity", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
