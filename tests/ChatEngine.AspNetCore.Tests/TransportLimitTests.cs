@@ -71,6 +71,32 @@ public sealed class TransportLimitTests
         Assert.Equal(System.Net.HttpStatusCode.Created, bob.StatusCode);
     }
 
+    /// <summary>Messages sent or changed over REST take from the send bucket, as on the sockets, not from the limit of other REST changes.</summary>
+    [Fact]
+    public async Task RestMessageWrites_CountAgainstTheSendBucket_NotTheRestWriteLimit()
+    {
+        await using var server = await ChatServer.StartAsync(o =>
+        {
+            (o.RestWriteBurst, o.RestWritesPerMinute) = (2, 1);
+            (o.SendBurst, o.SendsPerSecond) = (5, 1);
+        });
+        var chatId = await server.StartChatAsync(Alice, "bob"); // One REST write of the two.
+        using var alice = server.Client(Alice);
+
+        var statuses = new List<System.Net.HttpStatusCode>();
+        for (var i = 0; i < 15; i++)
+        {
+            using var sent = await alice.PostAsJsonAsync($"/chat/{chatId}/messages", new { text = $"m{i}" });
+            statuses.Add(sent.StatusCode);
+        }
+
+        Assert.All(statuses.Take(5), status => Assert.Equal(System.Net.HttpStatusCode.Created, status));
+        Assert.Contains(System.Net.HttpStatusCode.TooManyRequests, statuses.Skip(5));
+        // The REST write limit still has its second token for other changes.
+        using var created = await alice.PostAsJsonAsync("/group/", new { name = "still allowed", members = Array.Empty<string>() });
+        Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+    }
+
     [Fact]
     public async Task Typing_IsDeliveredAtMostOncePerUserAndChatPerInterval_AcrossSocketsAndTheHub()
     {

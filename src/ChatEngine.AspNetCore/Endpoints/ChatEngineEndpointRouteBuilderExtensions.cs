@@ -39,30 +39,31 @@ public static class ChatEngineEndpointRouteBuilderExtensions
             .WithSummary("Every change of a chat after after_seq, in order (limited: reload instead).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 
-        // Messages that change (contract v2, section 2).
-        api.MapPost("/chat/{id:long}/messages", ChatApiHandlers.SendMessage).WithName("SendMessage")
+        // Messages that change (contract v2, section 2): their writes take from the send bucket.
+        var messages = api.MapGroup("").WithMetadata(SendBucketMetadata.Instance);
+        messages.MapPost("/chat/{id:long}/messages", ChatApiHandlers.SendMessage).WithName("SendMessage")
             .WithSummary("Sends a message (a reply with reply_to); a repeated client_id gets 200 and the first message.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests);
-        api.MapGet("/chat/{id:long}/messages/{mid:long}", ChatApiHandlers.GetMessage).WithName("GetMessage").WithSummary("One message of a chat.")
+        messages.MapGet("/chat/{id:long}/messages/{mid:long}", ChatApiHandlers.GetMessage).WithName("GetMessage").WithSummary("One message of a chat.")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapPatch("/chat/{id:long}/messages/{mid:long}", ChatApiHandlers.EditMessage).WithName("EditMessage").WithSummary("Edits the caller's message.")
+        messages.MapPatch("/chat/{id:long}/messages/{mid:long}", ChatApiHandlers.EditMessage).WithName("EditMessage").WithSummary("Edits the caller's message.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        api.MapDelete("/chat/{id:long}/messages/{mid:long}", ChatApiHandlers.DeleteMessage).WithName("DeleteMessage")
+        messages.MapDelete("/chat/{id:long}/messages/{mid:long}", ChatApiHandlers.DeleteMessage).WithName("DeleteMessage")
             .WithSummary("Deletes a message (its author; any message of a group for its admins); it stays as a tombstone.")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapPost("/chat/{id:long}/messages/{mid:long}/reactions", ChatApiHandlers.AddReaction).WithName("AddReaction").WithSummary("Adds the caller's reaction to a message.")
+        messages.MapPost("/chat/{id:long}/messages/{mid:long}/reactions", ChatApiHandlers.AddReaction).WithName("AddReaction").WithSummary("Adds the caller's reaction to a message.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        api.MapDelete("/chat/{id:long}/messages/{mid:long}/reactions/{emoji}", ChatApiHandlers.RemoveReaction).WithName("RemoveReaction")
+        messages.MapDelete("/chat/{id:long}/messages/{mid:long}/reactions/{emoji}", ChatApiHandlers.RemoveReaction).WithName("RemoveReaction")
             .WithSummary("Removes the caller's reaction (the emoji percent-encoded as UTF-8).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/chat/{id:long}/messages/{mid:long}/reactions/{emoji}", ChatApiHandlers.GetReactors).WithName("GetReactors")
+        messages.MapGet("/chat/{id:long}/messages/{mid:long}/reactions/{emoji}", ChatApiHandlers.GetReactors).WithName("GetReactors")
             .WithSummary("The users who reacted with an emoji, in user id order (after, limit).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/chat/{id:long}/pins", ChatApiHandlers.GetPins).WithName("GetPins").WithSummary("A chat's pinned messages, the newest pin first.")
+        messages.MapGet("/chat/{id:long}/pins", ChatApiHandlers.GetPins).WithName("GetPins").WithSummary("A chat's pinned messages, the newest pin first.")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapPost("/chat/{id:long}/pins", ChatApiHandlers.Pin).WithName("PinMessage").WithSummary("Pins a message (group admins; either member of a private chat).")
+        messages.MapPost("/chat/{id:long}/pins", ChatApiHandlers.Pin).WithName("PinMessage").WithSummary("Pins a message (group admins; either member of a private chat).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
-        api.MapDelete("/chat/{id:long}/pins/{mid:long}", ChatApiHandlers.Unpin).WithName("UnpinMessage").WithSummary("Unpins a message.")
+        messages.MapDelete("/chat/{id:long}/pins/{mid:long}", ChatApiHandlers.Unpin).WithName("UnpinMessage").WithSummary("Unpins a message.")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/group/", ChatApiHandlers.ListGroups).WithName("ListGroups").WithSummary("The caller's groups, newest activity first.");

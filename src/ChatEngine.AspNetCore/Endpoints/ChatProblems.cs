@@ -74,7 +74,9 @@ internal static class ChatProblems
                 extensions: new Dictionary<string, object?> { ["code"] = ChatErrorCodes.AntiforgeryFailed });
         }
 
+        // Sending and changing messages take from the user's send bucket instead, as on the sockets.
         if (!HttpMethods.IsGet(context.HttpContext.Request.Method)
+            && context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<SendBucketMetadata>() is null
             && !context.HttpContext.RequestServices.GetRequiredService<RestWriteRateLimiter>().TryAcquire(userId, out var retryAfter))
         {
             return RateLimited(context.HttpContext, retryAfter);
@@ -89,4 +91,10 @@ internal static class ChatProblems
             return From(error);
         }
     }
+}
+
+/// <summary>Marks a route whose writes count against the user's send bucket (messages), not the REST write limit.</summary>
+internal sealed class SendBucketMetadata
+{
+    public static readonly SendBucketMetadata Instance = new();
 }
