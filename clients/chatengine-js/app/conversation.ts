@@ -1,29 +1,35 @@
 // The open chat: its page of history, then the live socket from the page's `seq` (the client drops
-// what it already has and fills gaps), receipts, typing, presence, scroll-back, and files.
-import { type ChatConnection, type ChatEvent, type ChatMessage, type ChatPage, type FileConnection, type FileEvent, type Group } from "../src/index";
+// what it already has and fills gaps), receipts, typing, presence, scroll-back, files, and messages
+// that change: replies, edits, deletions, reactions and pins.
+import { type ChatConnection, type ChatEvent, type ChatPage, type FileConnection, type FileEvent, type Group } from "../src/index";
 import { avatar, type ChatApp } from "./app";
 import { GroupDetails } from "./details";
-import { byId, clockTime, dayKey, dayLabel, describe, fileSize, h, listTime } from "./dom";
+import { byId, clockTime, describe, fileSize, h, listTime } from "./dom";
+import { MessageList, type MessageActions, type Shown } from "./messages";
 
-// Messages of one sender closer together than this share one header.
-const GroupingMs = 5 * 60_000;
 const TypingShownMs = 3000;
 const TypingEveryMs = 2000;
+// How far back a jump to a quoted message reads before giving up.
+const MaxPagesToFind = 10;
 
-export class Conversation {
+export class Conversation implements MessageActions {
   readonly #section = byId("ce-conversation");
-  readonly #messages = h("ol", { class: "ce-messages", attrs: { id: "ce-messages", "aria-label": "Messages", tabindex: 0 } });
+  readonly #list: MessageList;
   readonly #typing = h("p", { class: "ce-typing", attrs: { id: "ce-typing" } });
   readonly #presence = h("span", { class: "ce-presence", attrs: { id: "ce-presence" } });
   readonly #title = h("h2", { class: "ce-chat-title" });
+  readonly #pinned = h("div", { class: "ce-pinned", attrs: { hidden: true } });
+  readonly #mode = h("div", { class: "ce-compose-mode", attrs: { hidden: true, id: "ce-compose-mode" } });
   readonly #text = h("textarea", { attrs: { id: "ce-text", rows: 1, maxlength: 4000, placeholder: "Write a message", "aria-describedby": "ce-send-hint" } });
   readonly #composer: HTMLFormElement;
-  readonly #readers = new Map<number, Map<string, string>>();
-  readonly #unsent = new Map<string, string>();
+  readonly #unsent = new Map<string, { text: string; replyTo?: number }>();
   #connection: ChatConnection | undefined;
   #files: FileConnection | undefined;
   #details: GroupDetails | undefined;
   #group: Group | undefined;
+  #pins: Shown[] = [];
+  #pinShown = 0;
+  #composing: { kind: "reply" | "edit"; message: Shown } | undefined;
   #hasMore = false;
   #loadingOlder = false;
   #closed = false;
@@ -39,6 +45,7 @@ export class Conversation {
     readonly kind: "private" | "group",
     title: string,
   ) {
+    this.#list = new MessageList(this);
     this.#title.textContent = title;
     this.#composer = this.#buildComposer();
     const back = h("button", { class: "ce-back", text: "←", attrs: { type: "button", "aria-label": "Back to chats" }, on: { click: () => app.back() } });
@@ -47,12 +54,17 @@ export class Conversation {
       : null;
     this.#section.replaceChildren(
       h("header", { class: "ce-chat-head" }, back, avatar(title), h("div", { class: "ce-chat-names" }, this.#title, this.#presence), details),
-      this.#messages, this.#typing, this.#composer);
+      this.#pinned, this.#list.element, this.#typing, this.#composer);
     this.#section.setAttribute("aria-label", title || "Open chat");
-    this.#messages.addEventListener("scroll", () => void this.#loadOlder());
+    this.#list.element.addEventListener("scroll", () => void this.#loadOlder());
+    this.#list.element.addEventListener("ce-jump", (event) => void this.#jumpTo((event as CustomEvent<number>).detail));
     document.addEventListener("visibilitychange", this.#onVisible);
     document.addEventListener("keydown", this.#onKey);
     void this.#load();
+  }
+
+  get me() {
+    return this.app.me;
   }
 
   close(): void {
@@ -60,6 +72,7 @@ export class Conversation {
     this.#connection?.close();
     this.#files?.close();
     this.#details?.close();
+    this.#list.close();
     document.removeEventListener("visibilitychange", this.#onVisible);
     document.removeEventListener("keydown", this.#onKey);
   }
@@ -78,6 +91,48 @@ export class Conversation {
     }
   }
 
+  // ---- What the user may do to a message (MessageActions) ----
+
+  canDelete(message: Shown): boolean {
+    return message.sender === this.me.id || this.#isAdmin();
+  }
+
+  canPin(): boolean {
+    return this.kind === "private" || this.#isAdmin();
+  }
+
+  reply(message: Shown): void {
+    this.#compose({ kind: "reply", message });
+  }
+
+  edit(message: Shown): void {
+    this.#compose({ kind: "edit", message });
+    this.#text.value = message.text;
+  }
+
+  remove(message: Shown): void {
+    if (confirm("Delete this message for everyone?")) this.#whenLive((connection) => connection.deleteMessage(message.id));
+  }
+
+  react(message: Shown, emoji: string, on: boolean): void {
+    this.#whenLive((connection) => connection.react(message.id, emoji, on));
+  }
+
+  pin(message: Shown, pinned: boolean): void {
+    this.#whenLive((connection) => connection.pin(message.id, pinned));
+  }
+
+  #isAdmin(): boolean {
+    return this.kind === "group" && (this.#group?.admins.includes(this.me.username) ?? false);
+  }
+
+  #whenLive(action: (connection: ChatConnection) => void): void {
+    if (this.#live && this.#connection) action(this.#connection);
+    else this.app.status("You are offline; try again when the connection is back.", true);
+  }
+
+  // ---- Loading and the live connection ----
+
   /** The newest page, then the socket from its `seq`. */
   async #load(): Promise<void> {
     try {
@@ -85,9 +140,10 @@ export class Conversation {
       if (this.#closed) return;
       this.#show(page);
       this.#connect(page.seq);
+      this.#files ??= this.app.client.connectFiles(this.chatId, { onFile: (file) => this.#onFile(file), onError: (code, detail) => this.#onFileError(code, detail) });
+      void this.#loadPins();
       // Ready to type on a desktop; on a phone the keyboard would cover the chat before it is read.
       if (matchMedia("(min-width: 700px)").matches && !document.querySelector("dialog[open]")) this.#text.focus();
-      this.#files = this.app.client.connectFiles(this.chatId, { onFile: (file) => this.#onFile(file), onError: (code, detail) => this.#onFileError(code, detail) });
       this.app.refreshSoon(); // Opening it read it: the badge goes.
     } catch (error) {
       this.app.status(describe(error), true);
@@ -101,9 +157,8 @@ export class Conversation {
     if (this.kind === "group") this.#group = page as unknown as Group;
     this.#showPresence(page.is_online, page.lastseen, null);
     this.#hasMore = page.has_more;
-    this.#readers.clear();
-    this.#messages.replaceChildren();
-    for (const message of page.messages) this.#append(message);
+    this.#list.clear();
+    for (const message of page.messages) this.#list.append(message);
     this.#scrollToEnd();
   }
 
@@ -116,7 +171,7 @@ export class Conversation {
         switch (state.state) {
           case "live":
             this.app.status("");
-            for (const [clientId, text] of this.#unsent) this.#connection?.send(text, clientId);
+            for (const [clientId, unsent] of this.#unsent) this.#connection?.send(unsent.text, clientId, unsent.replyTo);
             this.#markRead();
             void this.#refreshPresence();
             break;
@@ -151,33 +206,53 @@ export class Conversation {
   #onEvent(event: ChatEvent): void {
     switch (event.type) {
       case "message": {
-        const message = event as unknown as ChatMessage & { sender_username: string; client_id?: string };
+        const message = event as unknown as Shown;
         this.#unsent.delete(String(message.client_id));
-        this.#messages.querySelector(`li[data-client-id="${CSS.escape(String(message.client_id))}"]`)?.remove();
-        if (this.#messages.querySelector(`li[data-id="${message.id}"]`)) return;
+        this.#list.element.querySelector(`li[data-client-id="${CSS.escape(String(message.client_id))}"]`)?.remove();
+        if (this.#list.has(message.id)) return this.#list.update(message.id, message); // A replay shows it as it is now.
         const atEnd = this.#atEnd();
-        this.#append(message);
-        if (message.sender !== this.app.me.id) {
+        this.#list.append(message);
+        if (message.sender !== this.me.id) {
           this.#typing.textContent = "";
           this.app.announce(`${message.sender_username}: ${message.text}`);
           this.#markRead();
         }
-        if (atEnd || message.sender === this.app.me.id) this.#scrollToEnd();
+        if (atEnd || message.sender === this.me.id) this.#scrollToEnd();
         this.app.refreshSoon();
         break;
       }
+      case "message_updated":
+        this.#list.update(Number(event.id), { text: String(event.text), edited_at: event.edited_at as string | null });
+        this.#list.updateQuotes(Number(event.id), { text: String(event.text) });
+        if (this.#pins.some((m) => m.id === event.id)) void this.#loadPins();
+        this.app.refreshSoon();
+        break;
+      case "message_deleted":
+        this.#list.update(Number(event.id), { deleted: true, text: "", reactions: [], reply_to: null, reply_preview: null, pinned: false });
+        this.#list.updateQuotes(Number(event.id), { text: "", deleted: true });
+        if (this.#composing?.message.id === event.id) this.#compose(undefined);
+        void this.#loadPins();
+        this.app.refreshSoon();
+        break;
+      case "reaction":
+        this.#list.react(event);
+        break;
+      case "pin":
+        this.#list.update(Number(event.id), { pinned: Boolean(event.pinned) });
+        void this.#loadPins();
+        break;
       case "read":
-        this.#onRead(event);
+        this.#list.onRead(event);
         this.app.refreshSoon();
         break;
       case "typing":
-        if (event.user === this.app.me.id) return;
+        if (event.user === this.me.id) return;
         this.#typing.textContent = `${event.username} is typing…`;
         clearTimeout(this.#typingTimer);
         this.#typingTimer = setTimeout(() => (this.#typing.textContent = ""), TypingShownMs);
         break;
       case "status":
-        if (event.user === this.app.me.id) return;
+        if (event.user === this.me.id) return;
         this.#statusFrames++;
         this.#showPresence(Boolean(event.is_online), (event.lastseen as string | null) ?? null, String(event.username));
         this.app.refreshSoon();
@@ -189,7 +264,7 @@ export class Conversation {
         this.#stop("This group was deleted.");
         break;
       case "member_removed":
-        if (event.user === this.app.me.id) return this.#stop(event.reason === "left" ? "You left this group." : "You are no longer a member of this chat.");
+        if (event.user === this.me.id) return this.#stop(event.reason === "left" ? "You left this group." : "You are no longer a member of this chat.");
       // falls through
       case "member_added":
       case "role_changed":
@@ -214,55 +289,44 @@ export class Conversation {
     }
   }
 
-  #append(message: ChatMessage & { sendername?: string; sender_username?: string; read_by?: unknown }): void {
-    const previous = this.#messages.lastElementChild as HTMLElement | null;
-    if (previous?.dataset.day !== dayKey(message.time)) {
-      this.#messages.append(h("li", { class: "ce-day", data: { day: dayKey(message.time) } }, h("span", { text: dayLabel(message.time) })));
+  // ---- Pins: a bar under the header shows the newest; each click shows the next ----
+
+  async #loadPins(): Promise<void> {
+    try {
+      this.#pins = await this.app.client.getPins(this.chatId);
+    } catch {
+      return; // Removed, or offline: the banner says so.
     }
-    const item = this.#messageItem(message, previous);
-    this.#messages.append(item);
+    this.#pinShown = 0;
+    this.#renderPins();
   }
 
-  #messageItem(message: ChatMessage & { sendername?: string; sender_username?: string; read_by?: unknown }, previous: HTMLElement | null): HTMLLIElement {
-    const mine = message.sender === this.app.me.id;
-    const name = message.sender_username ?? message.sendername ?? "";
-    const continues = previous?.dataset.sender === String(message.sender) && previous.dataset.day === dayKey(message.time)
-      && Date.parse(message.time) - Number(previous.dataset.at) < GroupingMs;
-    const item = h("li", {
-      class: `ce-msg ${mine ? "ce-mine" : "ce-theirs"}${continues ? " ce-cont" : ""}`,
-      data: { id: message.id, sender: message.sender, day: dayKey(message.time), at: Date.parse(message.time) },
-    },
-      h("span", { class: continues ? "ce-sender ce-visually-hidden" : "ce-sender", text: mine ? "You" : name }),
-      h("p", { class: "ce-text", text: message.text }),
-      h("span", { class: "ce-meta" },
-        h("time", { attrs: { datetime: message.time }, text: clockTime(message.time) }),
-        h("span", { class: "ce-receipt" })));
-    if (message.read_by && !Array.isArray(message.read_by)) {
-      this.#readers.set(message.id, new Map(Object.entries(message.read_by as Record<string, string>)));
-      this.#renderReceipt(item);
-    }
-    return item;
+  #renderPins(): void {
+    this.#pinned.hidden = this.#pins.length === 0;
+    const pin = this.#pins[this.#pinShown % Math.max(1, this.#pins.length)];
+    if (!pin) return this.#pinned.replaceChildren();
+    const count = this.#pins.length > 1 ? ` (${(this.#pinShown % this.#pins.length) + 1} of ${this.#pins.length})` : "";
+    this.#pinned.replaceChildren(h("button", {
+      class: "ce-pinned-button",
+      attrs: { type: "button" },
+      on: {
+        click: () => {
+          void this.#jumpTo(pin.id);
+          this.#pinShown++;
+          this.#renderPins();
+        },
+      },
+    }, h("span", { class: "ce-pinned-label", text: `Pinned${count}` }), h("span", { class: "ce-visually-hidden", text: ": " }),
+      h("span", { class: "ce-pinned-text", text: pin.text }), h("span", { class: "ce-visually-hidden", text: " (show it)" })));
   }
 
-  #renderReceipt(item: HTMLElement): void {
-    const readers = this.#readers.get(Number(item.dataset.id));
-    if (!readers || readers.size === 0 || Number(item.dataset.sender) !== this.app.me.id) return;
-    item.querySelector(".ce-receipt")!.textContent = "Read by " + [...readers].map(([name, at]) => `${name} ${listTime(at)}`).join(", ");
-  }
-
-  #onRead(event: ChatEvent): void {
-    if (event.user === this.app.me.id) return;
-    for (const item of this.#messages.querySelectorAll<HTMLElement>("li.ce-mine[data-id]")) {
-      const id = Number(item.dataset.id);
-      if (id > Number(event.up_to)) continue;
-      const readers = this.#readers.get(id) ?? new Map<string, string>();
-      this.#readers.set(id, readers);
-      if (!readers.has(String(event.username))) readers.set(String(event.username), String(event.time));
-      this.#renderReceipt(item);
+  /** Shows a message, reading older history until it is there (a quote or a pin of an old message). */
+  async #jumpTo(id: number): Promise<void> {
+    for (let pages = 0; !this.#list.jumpTo(id) && this.#hasMore && pages < MaxPagesToFind; pages++) {
+      await this.#loadOlder(true);
     }
   }
 
-  /** A private chat: the other user's presence. A group: its size, and who came or went last. */
   #showPresence(online: boolean, lastseen: string | null, username: string | null): void {
     this.#presence.className = `ce-presence ${online ? "ce-online" : "ce-offline"}`;
     if (this.kind === "group") {
@@ -287,40 +351,28 @@ export class Conversation {
     }
   }
 
-  #lastId(): number {
-    return Number([...this.#messages.querySelectorAll<HTMLElement>("li[data-id]")].pop()?.dataset.id ?? 0);
-  }
-
   #markRead(): void {
-    const id = this.#lastId();
+    const id = this.#list.lastId();
     if (id && this.#live && document.visibilityState === "visible") this.#connection?.markRead(id);
   }
 
   readonly #onVisible = (): void => this.#markRead();
 
   readonly #onKey = (event: KeyboardEvent): void => {
-    if (event.key === "Escape" && !byId("ce-details").hidden && !document.querySelector("dialog[open]")) {
-      this.toggleDetails(false);
-    }
+    if (event.key !== "Escape" || document.querySelector("dialog[open]")) return;
+    if (this.#composing) this.#compose(undefined);
+    else if (!byId("ce-details").hidden) this.toggleDetails(false);
   };
 
-  async #loadOlder(): Promise<void> {
-    const first = this.#messages.querySelector<HTMLElement>("li.ce-msg[data-id]");
-    if (this.#messages.scrollTop > 40 || !this.#hasMore || this.#loadingOlder || !first) return;
+  async #loadOlder(force = false): Promise<void> {
+    const first = this.#list.firstId();
+    if ((!force && this.#list.element.scrollTop > 40) || !this.#hasMore || this.#loadingOlder || !first) return;
     this.#loadingOlder = true;
     try {
-      const page = await this.app.client.getChat(this.chatId, { before: Number(first.dataset.id), limit: 50 });
-      const height = this.#messages.scrollHeight;
-      const holder = this.#messages;
-      // Rebuilt in order so day separators and sender grouping stay right across the seam.
-      const rest = [...holder.children];
-      holder.replaceChildren();
-      for (const message of page.messages) this.#append(message);
-      for (const item of rest) {
-        if (item.classList.contains("ce-day") && (holder.lastElementChild as HTMLElement | null)?.dataset.day === (item as HTMLElement).dataset.day) continue;
-        holder.append(item);
-      }
-      this.#messages.scrollTop += this.#messages.scrollHeight - height;
+      const page = await this.app.client.getChat(this.chatId, { before: first, limit: 50 });
+      const height = this.#list.element.scrollHeight;
+      this.#list.prepend(page.messages);
+      this.#list.element.scrollTop += this.#list.element.scrollHeight - height;
       this.#hasMore = page.has_more;
     } catch (error) {
       this.app.status(describe(error), true);
@@ -330,37 +382,42 @@ export class Conversation {
   }
 
   #atEnd(): boolean {
-    return this.#messages.scrollHeight - this.#messages.scrollTop - this.#messages.clientHeight < 80;
+    const list = this.#list.element;
+    return list.scrollHeight - list.scrollTop - list.clientHeight < 80;
   }
 
   #scrollToEnd(): void {
-    this.#messages.scrollTop = this.#messages.scrollHeight;
+    this.#list.element.scrollTop = this.#list.element.scrollHeight;
   }
+
+  // ---- The composer: new messages, replies and edits ----
 
   #buildComposer(): HTMLFormElement {
     const file = h("input", { class: "ce-visually-hidden", attrs: { id: "ce-file", type: "file" }, on: { change: () => void this.#sendFile(file) } });
     const form = h("form", { class: "ce-composer", attrs: { id: "ce-send-form" } },
-      h("label", { class: "ce-visually-hidden", text: "Message", attrs: { for: "ce-text" } }),
-      this.#text,
-      h("span", { class: "ce-visually-hidden", text: "Enter sends; Shift+Enter starts a new line.", attrs: { id: "ce-send-hint" } }),
-      h("label", { class: "ce-file-label", attrs: { for: "ce-file", title: "Send a file to the members who are online" } },
-        "Attach", h("span", { class: "ce-visually-hidden", text: " a file" })),
-      file,
-      h("button", { text: "Send", attrs: { type: "submit" } }));
+      this.#mode,
+      h("div", { class: "ce-compose-row" },
+        h("label", { class: "ce-visually-hidden", text: "Message", attrs: { for: "ce-text" } }),
+        this.#text,
+        h("span", { class: "ce-visually-hidden", text: "Enter sends; Shift+Enter starts a new line; Escape cancels a reply or an edit.", attrs: { id: "ce-send-hint" } }),
+        h("label", { class: "ce-file-label", attrs: { for: "ce-file", title: "Send a file to the members who are online" } },
+          "Attach", h("span", { class: "ce-visually-hidden", text: " a file" })),
+        file,
+        h("button", { text: "Send", attrs: { type: "submit" } })));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      this.#send();
+      this.#submit();
     });
     this.#text.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
-        this.#send();
+        this.#submit();
       }
     });
     this.#text.addEventListener("input", () => {
       this.#text.style.height = "auto";
       this.#text.style.height = `${Math.min(this.#text.scrollHeight, 160)}px`;
-      if (this.#live && Date.now() - this.#lastTyping > TypingEveryMs) {
+      if (this.#live && this.#composing?.kind !== "edit" && Date.now() - this.#lastTyping > TypingEveryMs) {
         this.#lastTyping = Date.now();
         this.#connection?.typing();
       }
@@ -368,15 +425,39 @@ export class Conversation {
     return form;
   }
 
-  /** Sends with a client id: a message kept while offline is sent once the socket is back, and never twice. */
-  #send(): void {
+  /** Enters (or, with nothing, leaves) replying to or editing a message. */
+  #compose(mode: { kind: "reply" | "edit"; message: Shown } | undefined): void {
+    if (this.#composing?.kind === "edit" && !mode) this.#text.value = "";
+    this.#composing = mode;
+    this.#mode.hidden = !mode;
+    if (!mode) return this.#mode.replaceChildren();
+    const who = mode.message.sender === this.me.id ? "yourself" : (mode.message.sender_username ?? mode.message.sendername ?? "");
+    this.#mode.replaceChildren(
+      h("span", { class: "ce-compose-what", text: mode.kind === "edit" ? "Editing your message" : `Replying to ${who}: ${mode.message.text}` }),
+      h("button", { class: "ce-secondary", text: "Cancel", attrs: { type: "button", "aria-label": mode.kind === "edit" ? "Cancel the edit" : "Cancel the reply" }, on: { click: () => this.#compose(undefined) } }));
+    this.#text.focus();
+  }
+
+  #submit(): void {
     const text = this.#text.value.trim();
     if (!text || this.#text.disabled) return;
+    if (this.#composing?.kind === "edit") {
+      const id = this.#composing.message.id;
+      this.#whenLive((connection) => connection.edit(id, text));
+      this.#compose(undefined);
+      return;
+    }
+    this.#send(text, this.#composing?.message.id);
+    this.#compose(undefined);
+  }
+
+  /** Sends with a client id: a message kept while offline is sent once the socket is back, and never twice. */
+  #send(text: string, replyTo?: number): void {
     const clientId = crypto.randomUUID();
-    this.#unsent.set(clientId, text);
-    if (this.#live) this.#connection?.send(text, clientId);
+    this.#unsent.set(clientId, { text, replyTo });
+    if (this.#live) this.#connection?.send(text, clientId, replyTo);
     else this.app.status("You are offline; the message will be sent when the connection is back.", true);
-    this.#messages.append(h("li", { class: "ce-msg ce-mine ce-pending", data: { clientId } },
+    this.#list.element.append(h("li", { class: "ce-msg ce-mine ce-pending", data: { clientId } },
       h("p", { class: "ce-text", text }), h("span", { class: "ce-meta", text: "Sending…" })));
     this.#text.value = "";
     this.#text.style.height = "auto";
@@ -394,7 +475,7 @@ export class Conversation {
       reader.readAsDataURL(file);
     });
     this.#files.send({ name: file.name, type: file.type, size: file.size, data });
-    this.#messages.append(h("li", { class: "ce-msg ce-mine ce-file" }, h("p", { class: "ce-text", text: `You sent ${file.name} (${fileSize(file.size)})` })));
+    this.#list.element.append(h("li", { class: "ce-msg ce-mine ce-file" }, h("p", { class: "ce-text", text: `You sent ${file.name} (${fileSize(file.size)})` })));
     this.#scrollToEnd();
   }
 
@@ -402,7 +483,7 @@ export class Conversation {
     const url = `data:${event.file.type || "application/octet-stream"};base64,${event.file.data}`;
     const image = (event.file.type ?? "").startsWith("image/") && event.file.type !== "image/svg+xml"
       ? h("img", { class: "ce-preview-image", attrs: { src: url, alt: event.file.name } }) : null;
-    this.#messages.append(h("li", { class: "ce-msg ce-theirs ce-file" },
+    this.#list.element.append(h("li", { class: "ce-msg ce-theirs ce-file" },
       h("span", { class: "ce-sender", text: event.sender_username }),
       image,
       h("a", { text: `Download ${event.file.name}`, attrs: { href: url, download: event.file.name } }),

@@ -50,7 +50,7 @@ export interface GroupListItem {
   seq: number;
 }
 
-/** A message as pages and events carry it. */
+/** A message as pages and events carry it (contract v2, section 2). */
 export interface ChatMessage {
   id: number;
   sender: number;
@@ -58,7 +58,37 @@ export interface ChatMessage {
   time: string;
   read: boolean;
   seq?: number;
+  edited_at?: string | null;
+  deleted?: boolean;
+  pinned?: boolean;
+  reply_to?: number | null;
+  reply_preview?: ReplyPreview | null;
+  reactions?: Reaction[];
+  mentions?: number[];
   [field: string]: unknown;
+}
+
+/** What a reply shows of the message it quotes, as that message is now. */
+export interface ReplyPreview {
+  id: number;
+  sender: number;
+  sender_username: string;
+  text: string;
+  deleted: boolean;
+  attachments: number;
+}
+
+/** An emoji on a message: how many reacted with it, and whether you did. */
+export interface Reaction {
+  emoji: string;
+  count: number;
+  me: boolean;
+}
+
+/** The users who reacted with one emoji (`GET …/reactions/{emoji}`). */
+export interface ReactorsPage {
+  users: { id: number; username: string; time: string }[];
+  has_more: boolean;
 }
 
 /** A page of a chat (`GET /chat/{id}`, `GET /group/{id}`): its `seq` is where to connect from. */
@@ -167,6 +197,50 @@ export class ChatClient {
   /** Every change after `afterSeq`, in order (call again from `seq` while `has_more`). */
   getChanges(chatId: number, afterSeq: number, limit?: number): Promise<ChangesPage> {
     return this.request("GET", `/chat/${chatId}/changes${query({ after_seq: afterSeq, limit })}`);
+  }
+
+  /** Sends a message over REST (a socket's `send` is the pipelined way); a repeated client id gets the first message. */
+  sendMessage(chatId: number, text: string, options: { clientId?: string; replyTo?: number } = {}): Promise<ChatMessage> {
+    return this.request("POST", `/chat/${chatId}/messages`, { text, client_id: options.clientId, reply_to: options.replyTo });
+  }
+
+  getMessage(chatId: number, messageId: number): Promise<ChatMessage> {
+    return this.request("GET", `/chat/${chatId}/messages/${messageId}`);
+  }
+
+  /** Edits your own message; the answer is the message as it is now. */
+  editMessage(chatId: number, messageId: number, text: string, clientId?: string): Promise<ChatMessage> {
+    return this.request("PATCH", `/chat/${chatId}/messages/${messageId}`, { text, client_id: clientId });
+  }
+
+  /** Deletes a message (yours; any, in a group you administer): it stays as a tombstone. */
+  deleteMessage(chatId: number, messageId: number): Promise<void> {
+    return this.request("DELETE", `/chat/${chatId}/messages/${messageId}`);
+  }
+
+  react(chatId: number, messageId: number, emoji: string): Promise<Reaction> {
+    return this.request("POST", `/chat/${chatId}/messages/${messageId}/reactions`, { emoji });
+  }
+
+  unreact(chatId: number, messageId: number, emoji: string): Promise<void> {
+    return this.request("DELETE", `/chat/${chatId}/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`);
+  }
+
+  getReactors(chatId: number, messageId: number, emoji: string, page: { after?: number; limit?: number } = {}): Promise<ReactorsPage> {
+    return this.request("GET", `/chat/${chatId}/messages/${messageId}/reactions/${encodeURIComponent(emoji)}${query(page)}`);
+  }
+
+  /** A chat's pinned messages, the newest pin first (each with `pinned_by` and `pinned_at`). */
+  getPins(chatId: number): Promise<(ChatMessage & { pinned_by: number; pinned_at: string })[]> {
+    return this.request("GET", `/chat/${chatId}/pins`);
+  }
+
+  pin(chatId: number, messageId: number): Promise<void> {
+    return this.request("POST", `/chat/${chatId}/pins`, { id: messageId });
+  }
+
+  unpin(chatId: number, messageId: number): Promise<void> {
+    return this.request("DELETE", `/chat/${chatId}/pins/${messageId}`);
   }
 
   listGroups(): Promise<GroupListItem[]> {
@@ -326,10 +400,28 @@ export class ChatConnection {
     return this.#lastSeq;
   }
 
-  /** Sends a message; the returned client id makes a resend after a drop harmless. */
-  send(text: string, clientId: string = crypto.randomUUID()): string {
-    this.#frame({ type: "message", text, client_id: clientId });
+  /** Sends a message (a reply, with `replyTo`); the returned client id makes a resend after a drop harmless. */
+  send(text: string, clientId: string = crypto.randomUUID(), replyTo?: number): string {
+    this.#frame({ type: "message", text, client_id: clientId, reply_to: replyTo });
     return clientId;
+  }
+
+  /** Edits your message: success is the `message_updated` event; a refusal an `error` event with the message's `id`. */
+  edit(messageId: number, text: string, clientId: string = crypto.randomUUID()): void {
+    this.#frame({ type: "edit", id: messageId, text, client_id: clientId });
+  }
+
+  deleteMessage(messageId: number): void {
+    this.#frame({ type: "delete", id: messageId });
+  }
+
+  /** Adds (`on`) or removes your reaction: success is the `reaction` event. */
+  react(messageId: number, emoji: string, on = true): void {
+    this.#frame({ type: "react", id: messageId, emoji, on });
+  }
+
+  pin(messageId: number, pinned = true): void {
+    this.#frame({ type: "pin", id: messageId, pinned });
   }
 
   markRead(upTo: number): void {
