@@ -122,7 +122,7 @@ done
 log "packing the JavaScript client"
 export CHATENGINE_JS_CLIENT_DIR="$repo/artifacts/npm"
 rm -rf "$CHATENGINE_JS_CLIENT_DIR" && mkdir -p "$CHATENGINE_JS_CLIENT_DIR"
-(cd clients/chatengine-js && npm ci --no-audit --no-fund >/dev/null && npm run build >/dev/null) \
+(cd clients/chatengine-js && npm ci --no-audit --no-fund --ignore-scripts >/dev/null && npm run build >/dev/null) \
   || fail "building the JavaScript client failed"
 tarball=$(cd clients/chatengine-js && npm pack --pack-destination "$CHATENGINE_JS_CLIENT_DIR" 2>/dev/null | tail -n 1) \
   || fail "npm pack of the JavaScript client failed"

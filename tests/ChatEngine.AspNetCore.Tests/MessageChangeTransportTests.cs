@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
 using Xunit;
+using static ChatEngine.AspNetCore.Tests.HubEvents;
 using static ChatEngine.AspNetCore.Tests.ChatServer;
 
 namespace ChatEngine.AspNetCore.Tests;
@@ -188,13 +189,4 @@ public sealed class MessageChangeTransportTests(ChatServerFixture fixture) : ICl
         Assert.Equal(status, response.StatusCode);
         Assert.Equal(code, (string?)(await response.Content.ReadFromJsonAsync<JsonObject>())!["code"]);
     }
-
-    private static Channel<JsonElement> Record(HubConnection hub, string eventName)
-    {
-        var channel = Channel.CreateUnbounded<JsonElement>();
-        hub.On<JsonElement>(eventName, e => channel.Writer.TryWrite(e));
-        return channel;
-    }
-
-    private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token;
 }

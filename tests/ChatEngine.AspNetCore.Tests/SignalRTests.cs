@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Xunit;
+using static ChatEngine.AspNetCore.Tests.HubEvents;
 using static ChatEngine.AspNetCore.Tests.ChatServer;
 
 namespace ChatEngine.AspNetCore.Tests;
@@ -124,14 +125,4 @@ public sealed class SignalRTests(ChatServerFixture fixture) : IClassFixture<Chat
         Assert.Equal("dave", (await reads.Reader.ReadAsync(Timeout())).GetProperty("username").GetString());
         Assert.Equal("dave", (await typings.Reader.ReadAsync(Timeout())).GetProperty("username").GetString());
     }
-
-    private static Channel<JsonElement> Record(HubConnection hub, string eventName)
-    {
-        var channel = Channel.CreateUnbounded<JsonElement>();
-        hub.On<JsonElement>(eventName, e => channel.Writer.TryWrite(e));
-        return channel;
-    }
-
-    private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token;
-
 }

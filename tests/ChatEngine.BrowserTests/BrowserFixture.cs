@@ -50,6 +50,18 @@ public sealed class BrowserFixture : ChromiumFixture
 {
     public ChatEngine.ReferenceHost.Tests.ReferenceHostFactory Host { get; } = new();
 
+    /// <summary>A person in a browser context of their own, registered through the host's page and on their chat list.</summary>
+    public async Task<IPage> SignUpAsync(string name, BrowserNewContextOptions options)
+    {
+        var page = await (await Browser.NewContextAsync(options)).NewPageAsync();
+        await page.GotoAsync($"{Host.BaseAddress.ToString().TrimEnd('/')}/user/register/");
+        await page.GetByLabel("Username").FillAsync(name);
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("Passw0rd!");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+        await page.WaitForPageAsync("**/home/");
+        return page;
+    }
+
     public override async Task DisposeAsync()
     {
         await base.DisposeAsync();

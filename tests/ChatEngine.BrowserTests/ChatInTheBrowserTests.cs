@@ -342,17 +342,8 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Invalid user");
     }
 
-    private async Task<IPage> SignUpAsync(string name, int width, int height)
-    {
-        var context = await fixture.Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
-        var page = await context.NewPageAsync();
-        await page.GotoAsync($"{BaseUrl}/user/register/");
-        await page.GetByLabel("Username").FillAsync(name);
-        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("Passw0rd!");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
-        await page.WaitForPageAsync("**/home/");
-        return page;
-    }
+    private Task<IPage> SignUpAsync(string name, int width, int height) =>
+        fixture.SignUpAsync(name, new() { ViewportSize = new() { Width = width, Height = height } });
 
     private static readonly byte[] OnePixelPng = Convert.FromBase64String(
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");

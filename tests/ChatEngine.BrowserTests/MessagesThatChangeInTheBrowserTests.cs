@@ -112,14 +112,5 @@ public sealed class MessagesThatChangeInTheBrowserTests(BrowserFixture fixture) 
         await Expect(page.Locator("#ce-messages li.ce-msg[data-id]", new() { HasText = text })).ToBeVisibleAsync();
     }
 
-    private async Task<IPage> SignUpAsync(string name, BrowserNewContextOptions options)
-    {
-        var page = await (await fixture.Browser.NewContextAsync(options)).NewPageAsync();
-        await page.GotoAsync($"{BaseUrl}/user/register/");
-        await page.GetByLabel("Username").FillAsync(name);
-        await page.GetByLabel("Password", new() { Exact = true }).FillAsync("Passw0rd!");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
-        await page.WaitForPageAsync("**/home/");
-        return page;
-    }
+    private Task<IPage> SignUpAsync(string name, BrowserNewContextOptions options) => fixture.SignUpAsync(name, options);
 }

@@ -43,7 +43,7 @@ public sealed class JsClientTests
         var source = JsClientPackage.Source;
         if (!File.Exists(Path.Combine(source, "node_modules", ".bin", "esbuild")))
         {
-            await RunAsync(source, "npm", "ci", "--no-audit", "--no-fund");
+            await RunAsync(source, "npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts");
         }
 
         await RunAsync(source, "npm", "run", "check:app");
@@ -97,7 +97,7 @@ internal static class JsClientPackage
 
         var source = Source;
         var output = Directory.CreateTempSubdirectory("chatengine-js-pack-").FullName;
-        await JsClientTests.RunAsync(source, "npm", new Dictionary<string, string>(), "ci", "--no-audit", "--no-fund");
+        await JsClientTests.RunAsync(source, "npm", new Dictionary<string, string>(), "ci", "--no-audit", "--no-fund", "--ignore-scripts");
         await JsClientTests.RunAsync(source, "npm", new Dictionary<string, string>(), "run", "build");
         var name = (await JsClientTests.RunAsync(source, "npm", new Dictionary<string, string>(), "pack", "--pack-destination", output)).Trim().Split('\n')[^1];
         return Path.Combine(output, name);

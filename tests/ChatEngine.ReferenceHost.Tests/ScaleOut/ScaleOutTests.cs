@@ -280,6 +280,42 @@ public sealed partial class ScaleOutTests(ScaleOutCluster cluster)
     }
 
     [Fact]
+    public async Task MessageChangesMadeOnEitherHost_ReachV2SocketsOnBoth_InSeqOrder()
+    {
+        var owner = await cluster.UserAsync("ora");
+        var member = await cluster.UserAsync("pia");
+        var chatId = await cluster.GroupAsync(owner.Token, member.Name);
+        await using var onA = await LiveSocket.ConnectAsync(A.BaseAddress, chatId, owner.Token, query: "v=2");
+        await using var onB = await LiveSocket.ConnectAsync(B.BaseAddress, chatId, member.Token, query: "v=2");
+        using var ownerApi = ScaleOutCluster.Api(A, owner.Token);
+        using var memberApi = ScaleOutCluster.Api(B, member.Token);
+
+        using var sent = await ownerApi.PostAsJsonAsync($"/chat/{chatId}/messages", new { text = "draft" });
+        var id = (long)(await sent.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+        (await ownerApi.PatchAsJsonAsync($"/chat/{chatId}/messages/{id}", new { text = "final" })).EnsureSuccessStatusCode();
+        (await memberApi.PostAsJsonAsync($"/chat/{chatId}/messages/{id}/reactions", new { emoji = "🎉" })).EnsureSuccessStatusCode(); // Made on host B.
+        (await ownerApi.PostAsJsonAsync($"/chat/{chatId}/pins", new { id })).EnsureSuccessStatusCode();
+        (await ownerApi.DeleteAsync($"/chat/{chatId}/messages/{id}")).EnsureSuccessStatusCode();
+
+        string?[] expected = ["message", "message_updated", "reaction", "pin", "message_deleted"];
+        foreach (var socket in new[] { onA, onB })
+        {
+            var seen = new List<(long Seq, string? Type)>();
+            while (seen.Count < expected.Length)
+            {
+                var frame = await socket.NextAsync();
+                if (frame["seq"] is not null)
+                {
+                    seen.Add(((long)frame["seq"]!, (string?)frame["type"]));
+                }
+            }
+
+            Assert.Equal(expected, seen.Select(s => s.Type));
+            Assert.Equal(Enumerable.Range(2, expected.Length).Select(i => (long)i), seen.Select(s => s.Seq));
+        }
+    }
+
+    [Fact]
     public async Task AppsOwnHubContextCalls_ReachSignalRClientsOnTheOtherHost()
     {
         var nora = await cluster.UserAsync("nora");
