@@ -57,15 +57,33 @@ aliceConnection.send("two");
 aliceConnection.send("three");
 await until("Bob gets 'three'", () => messages().includes("three"));
 assert(JSON.stringify(messages()) === JSON.stringify(["one", "two", "three"]), `Bob's messages: ${JSON.stringify(messages())}`);
-const seqs = bobSeen.events.filter((e) => typeof e.seq === "number").map((e) => e.seq);
-assert(seqs.every((seq, i) => i === 0 || seq === seqs[i - 1] + 1), `Bob's changes in seq order without gaps: ${seqs}`);
 assert(bobSeen.states.some((s) => s.state === "reconnecting"), "Bob's connection said it was reconnecting");
+
+// Messages that change: a reply, an edit and a reaction over the socket, a pin over REST; each
+// reaches the other side as its event, and the REST view shows the message as it is now.
+const one = bobSeen.events.find((e) => e.type === "message" && e.text === "one");
+bobConnection.send("a reply to one", undefined, one.id);
+await until("Alice gets the reply", () => aliceSeen.events.some((e) => e.type === "message" && e.reply_preview?.id === one.id));
+aliceConnection.edit(one.id, "one, edited");
+await until("Bob hears of the edit", () => bobSeen.events.some((e) => e.type === "message_updated" && e.text === "one, edited"));
+bobConnection.react(one.id, "🎉");
+await until("Alice hears of the reaction", () => aliceSeen.events.some((e) => e.type === "reaction" && e.emoji === "🎉" && e.count === 1));
+await alice.pin(group.id, one.id);
+await until("Bob hears of the pin", () => bobSeen.events.some((e) => e.type === "pin" && e.pinned));
+const shown = await alice.getMessage(group.id, one.id);
+assert(shown.text === "one, edited" && shown.edited_at && shown.pinned && shown.reactions?.[0]?.emoji === "🎉", `the message now: ${JSON.stringify(shown)}`);
+assert((await bob.getPins(group.id))[0]?.id === one.id, "Bob sees the pin");
+bobConnection.edit(one.id, "not Bob's to edit");
+await until("Bob is refused, by message", () => bobSeen.events.some((e) => e.type === "error" && e.code === "not_author" && e.id === one.id));
 
 // Alice removes Bob: his connection hears of it, then stops, saying why.
 await alice.removeMember(group.id, bobName);
 await until("Bob's connection stops", () => bobSeen.states.some((s) => s.state === "stopped"));
 assert(bobSeen.events.some((e) => e.type === "member_removed"), "Bob heard he was removed");
 assert(bobSeen.states.at(-1).reason === "not_member", `stopped because: ${JSON.stringify(bobSeen.states.at(-1))}`);
+
+const seqs = bobSeen.events.filter((e) => typeof e.seq === "number").map((e) => e.seq);
+assert(seqs.every((seq, i) => i === 0 || seq === seqs[i - 1] + 1), `Bob's changes in seq order without gaps: ${seqs}`);
 
 // Refusals are typed.
 try {
