@@ -45,8 +45,9 @@ public static class ChatEngineModelBuilderExtensions
             message.HasKey(m => m.Id);
             message.Property(m => m.ClientId).HasMaxLength(200);
             message.Property(m => m.EditClientId).HasMaxLength(200);
-            // A chat's pinned messages are read by this index (most messages are never pinned).
-            message.HasIndex(m => new { m.ChatId, m.PinnedAt });
+            // A chat's pinned messages are read by this index; it holds pinned messages only, so the
+            // send path, whose rows are never pinned, does not maintain it.
+            message.HasIndex(m => new { m.ChatId, m.PinnedAt }).HasFilter("\"PinnedAt\" IS NOT NULL");
             // History, catch-up and the chat list's last message are all keyset reads on this index.
             message.HasIndex(m => new { m.ChatId, m.Sequence }).IsUnique();
             // Catch-up reads a chat's messages by their change number.

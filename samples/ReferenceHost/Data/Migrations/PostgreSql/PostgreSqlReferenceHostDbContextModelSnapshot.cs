@@ -218,7 +218,8 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ChatId", "PinnedAt");
+                    b.HasIndex("ChatId", "PinnedAt")
+                        .HasFilter("\"PinnedAt\" IS NOT NULL");
 
                     b.HasIndex("ChatId", "Seq")
                         .IsUnique();

@@ -1,13 +1,12 @@
 ﻿using System;
 using Microsoft.EntityFrameworkCore.Migrations;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace ChatEngine.EntityFrameworkCore.Migrations.PostgreSql
+namespace ReferenceHost.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
-    internal partial class MessageChanges : Migration
+    public partial class MessageChanges : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -15,52 +14,52 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.PostgreSql
             migrationBuilder.AddColumn<bool>(
                 name: "Deleted",
                 table: "ChatEngineMessages",
-                type: "boolean",
+                type: "INTEGER",
                 nullable: false,
                 defaultValue: false);
 
             migrationBuilder.AddColumn<string>(
                 name: "EditClientId",
                 table: "ChatEngineMessages",
-                type: "character varying(200)",
+                type: "TEXT",
                 maxLength: 200,
                 nullable: true);
 
             migrationBuilder.AddColumn<DateTime>(
                 name: "EditedAt",
                 table: "ChatEngineMessages",
-                type: "timestamp with time zone",
+                type: "TEXT",
                 nullable: true);
 
             migrationBuilder.AddColumn<DateTime>(
                 name: "PinnedAt",
                 table: "ChatEngineMessages",
-                type: "timestamp with time zone",
+                type: "TEXT",
                 nullable: true);
 
             migrationBuilder.AddColumn<long>(
                 name: "PinnedBy",
                 table: "ChatEngineMessages",
-                type: "bigint",
+                type: "INTEGER",
                 nullable: true);
 
             migrationBuilder.AddColumn<long>(
                 name: "ReplyToId",
                 table: "ChatEngineMessages",
-                type: "bigint",
+                type: "INTEGER",
                 nullable: true);
 
             migrationBuilder.CreateTable(
                 name: "ChatEngineReactions",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    ChatId = table.Column<long>(type: "bigint", nullable: false),
-                    MessageId = table.Column<long>(type: "bigint", nullable: false),
-                    UserId = table.Column<long>(type: "bigint", nullable: false),
-                    Emoji = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    At = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    ChatId = table.Column<long>(type: "INTEGER", nullable: false),
+                    MessageId = table.Column<long>(type: "INTEGER", nullable: false),
+                    UserId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Emoji = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    At = table.Column<DateTime>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -76,7 +75,8 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.PostgreSql
             migrationBuilder.CreateIndex(
                 name: "IX_ChatEngineMessages_ChatId_PinnedAt",
                 table: "ChatEngineMessages",
-                columns: new[] { "ChatId", "PinnedAt" });
+                columns: new[] { "ChatId", "PinnedAt" },
+                filter: "\"PinnedAt\" IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_ChatEngineReactions_ChatId",
