@@ -179,7 +179,12 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
 
                 await member.Window.WaitAsync(cancellationToken);
                 var clientId = $"{index}-{n}";
-                var frame = Encoding.UTF8.GetBytes($$"""{"type":"message","text":"load message {{n}} from {{index}}","client_id":"{{clientId}}"}""");
+                // The bare fan-out relays what it gets, so here its senders send what a server of the
+                // contract delivers (the message event, v2 fields included): both modes deliver, and
+                // the generator parses, frames of the same shape and size.
+                var frame = options.Mode == "baseline"
+                    ? Encoding.UTF8.GetBytes($$"""{"type":"message","id":{{n}},"chat_id":{{index}},"sender":{{index}},"sender_username":"load_user_{{index}}","text":"load message {{n}} from {{index}}","time":"2026-12-01T00:00:00.000Z","read":false,"read_by":[],"client_id":"{{clientId}}","seq":{{n}},"edited_at":null,"deleted":false,"pinned":false,"mentions":[],"reply_to":null,"reply_preview":null,"reactions":[],"attachments":[]}""")
+                    : Encoding.UTF8.GetBytes($$"""{"type":"message","text":"load message {{n}} from {{index}}","client_id":"{{clientId}}"}""");
                 _sentAt[clientId] = Stopwatch.GetTimestamp();
                 await member.Socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
             }
