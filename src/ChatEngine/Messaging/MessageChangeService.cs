@@ -235,10 +235,15 @@ public sealed class MessageChangeService
             throw ChatErrors.Validation(ChatErrorCodes.InvalidPaging, $"limit must be between 1 and {_options.MaxPageSize}.");
         }
 
-        var valid = ReactionEmoji.Validate(emoji, new ChatReactionOptions());
+        // Any well-formed emoji may be asked about (one no longer allowed may still be on old messages).
+        if (emoji is null || !ReactionEmoji.IsWellFormed(emoji))
+        {
+            throw ReactionEmoji.NotOne();
+        }
+
         await _access.RequireMemberAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
         await RequireMessageAsync(chatId, messageId, cancellationToken).ConfigureAwait(false);
-        var reactions = await Store.GetReactionsAsync(messageId, valid, afterUserId, pageSize + 1, cancellationToken).ConfigureAwait(false);
+        var reactions = await Store.GetReactionsAsync(messageId, emoji, afterUserId, pageSize + 1, cancellationToken).ConfigureAwait(false);
         var page = reactions.Take(pageSize).ToArray();
         var users = await _users.GetByIdsAsync(page.Select(r => r.UserId).ToArray(), cancellationToken).ConfigureAwait(false);
         return new ReactorsPage(

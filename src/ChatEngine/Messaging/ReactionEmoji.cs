@@ -16,7 +16,7 @@ internal static class ReactionEmoji
     {
         if (emoji is null || !IsWellFormed(emoji))
         {
-            throw ChatErrors.Validation(ChatErrorCodes.InvalidEmoji, "A reaction is one emoji, or a :name: of 1 to 32 characters a-z, 0-9, _, + or -.");
+            throw NotOne();
         }
 
         if (options.Allowed.Count > 0 && !options.Allowed.Contains(emoji, StringComparer.Ordinal))
@@ -26,6 +26,9 @@ internal static class ReactionEmoji
 
         return emoji;
     }
+
+    public static ChatException NotOne() =>
+        ChatErrors.Validation(ChatErrorCodes.InvalidEmoji, "A reaction is one emoji, or a :name: of 1 to 32 characters a-z, 0-9, _, + or -.");
 
     public static bool IsWellFormed(string emoji)
     {
