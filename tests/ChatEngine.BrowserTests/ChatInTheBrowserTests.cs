@@ -315,6 +315,12 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
         await frank.ReloadAsync();
         await frank.GetByRole(AriaRole.Link).Filter(new() { HasText = "erin" }).ClickAsync();
         await Expect(frank.Locator("#ce-messages li.ce-msg").Last).ToContainTextAsync("Sent without a mouse");
+
+        // The list is drawn again as it refreshes: a keyboard user on a row stays on it.
+        await erin.GetByRole(AriaRole.Link).Filter(new() { HasText = "frank" }).FocusAsync();
+        await erin.EvaluateAsync("() => document.querySelector('#ce-conversations li').dataset.old = 'yes'");
+        await erin.WaitForFunctionAsync("() => document.querySelector('#ce-conversations li')?.dataset.old !== 'yes'");
+        await Expect(erin.GetByRole(AriaRole.Link).Filter(new() { HasText = "frank" })).ToBeFocusedAsync();
     }
 
     private static async Task TabToAsync(IPage page, string name)

@@ -137,7 +137,10 @@ export class ChatApp {
     const entries = [...this.#entries.values()]
       .filter((entry) => !filter || entry.title.toLowerCase().includes(filter))
       .sort((a, b) => b.time.localeCompare(a.time) || b.id - a.id);
+    // Drawn again every few seconds: whoever was on a row with the keyboard stays on it.
+    const focused = (document.activeElement as HTMLElement | null)?.closest<HTMLElement>("#ce-conversations a[data-chat-id]")?.dataset.chatId;
     this.#list.replaceChildren(...entries.map((entry) => this.#listItem(entry)));
+    if (focused) this.#list.querySelector<HTMLElement>(`a[data-chat-id="${focused}"]`)?.focus();
     byId("ce-list-empty").hidden = this.#entries.size > 0;
     this.#markCurrent();
     if (performance.getEntriesByName("ce-list-rendered").length === 0) performance.mark("ce-list-rendered"); // The first render, for the README's figure.
