@@ -25,6 +25,8 @@ public class ChromiumFixture : IAsyncLifetime
         }
 
         Directory.CreateDirectory(ScreenshotFolder);
+        // CI runs the test projects side by side on two cores: what takes a moment here can take seconds there.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

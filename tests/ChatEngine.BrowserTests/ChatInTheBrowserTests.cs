@@ -151,6 +151,7 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
         Assert.Equal(code, await alice.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
         await alice.GetByRole(AriaRole.Button, new() { Name = "New code", Exact = true }).ClickAsync();
         await Expect(alice.Locator("#ce-join-code-value")).Not.ToHaveTextAsync(code);
+        await Expect(alice.GetByRole(AriaRole.Button, new() { Name = "New code", Exact = true })).ToBeFocusedAsync(); // The panel was drawn again; focus stayed.
         await alice.GetByRole(AriaRole.Button, new() { Name = "Turn off joining by code" }).ClickAsync();
         await Expect(alice.Locator("#ce-details")).ToContainTextAsync("Joining by code is off.");
         await alice.GetByRole(AriaRole.Button, new() { Name = "Turn on joining by code" }).ClickAsync();

@@ -25,7 +25,9 @@ export class GroupDetails {
     const me = this.app.me.username;
     const isAdmin = group.admins.includes(me);
     const isOwner = group.owner === me;
-    const focused = document.activeElement?.id;
+    // Drawn again after each change: keep focus where it was, or on the heading if that control went.
+    const active = document.activeElement as HTMLElement | null;
+    const focused = active && this.#panel.contains(active) ? (active.id ? `#${CSS.escape(active.id)}` : active.dataset.key ? `[data-key="${CSS.escape(active.dataset.key)}"]` : "h2") : undefined;
     this.#error.textContent = "";
     this.#panel.replaceChildren(...[
       h("header", { class: "ce-details-head" },
@@ -43,7 +45,7 @@ export class GroupDetails {
         h("button", { class: "ce-secondary", text: "Leave group", attrs: { type: "button" }, on: { click: () => void this.#leave() } }),
         isOwner ? h("button", { class: "ce-danger-button", text: "Delete group", attrs: { type: "button" }, on: { click: () => void this.#delete() } }) : null),
     ].filter((child) => child !== null));
-    if (focused) document.getElementById(focused)?.focus();
+    if (focused) (this.#panel.querySelector<HTMLElement>(focused) ?? this.#panel.querySelector<HTMLElement>("h2"))?.focus();
   }
 
   #member(name: string, group: Group, isAdmin: boolean): HTMLLIElement {
@@ -75,7 +77,7 @@ export class GroupDetails {
 
   /** A button whose visible words start its accessible name; the rest (whom it acts on) is for screen readers. */
   #action(visible: string, unseen: string, call: () => Promise<unknown>): HTMLButtonElement {
-    return h("button", { class: "ce-secondary", attrs: { type: "button" }, on: { click: () => void this.#run(call) } },
+    return h("button", { class: "ce-secondary", attrs: { type: "button" }, data: { key: visible + unseen }, on: { click: () => void this.#run(call) } },
       visible, unseen ? h("span", { class: "ce-visually-hidden", text: unseen }) : null);
   }
 
