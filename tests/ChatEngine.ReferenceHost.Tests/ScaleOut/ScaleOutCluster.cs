@@ -43,8 +43,21 @@ public sealed class ScaleOutCluster : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await HostA.DisposeAsync();
-        await HostB.DisposeAsync();
+        try
+        {
+            await HostA.DisposeAsync();
+            await HostB.DisposeAsync();
+        }
+        catch (Exception error)
+        {
+            // xUnit reports a fixture's clean-up failure by its type alone; its stack goes beside the
+            // test results (a rare ObjectDisposedException here is still unexplained).
+            var folder = Environment.GetEnvironmentVariable("CHATENGINE_ARTIFACTS") ?? Path.GetTempPath();
+            Directory.CreateDirectory(folder);
+            await File.WriteAllTextAsync(Path.Combine(folder, "scale-out-cluster-cleanup-failure.txt"), error.ToString());
+            throw;
+        }
+
         await Redis.DisposeAsync();
         await TestPostgreSql.DropDatabaseAsync(_database);
     }
