@@ -82,11 +82,13 @@ export class Conversation implements MessageActions {
     const open = show ?? panel.hidden;
     panel.hidden = !open;
     this.#section.querySelector(".ce-details-button")?.setAttribute("aria-expanded", String(open));
-    if (open && this.#group) {
-      this.#details ??= new GroupDetails(this.app, this.chatId, () => this.toggleDetails(false));
-      this.#details.render(this.#group);
+    if (open) {
+      this.#details ??= new GroupDetails(this.app, this.chatId, () => this.toggleDetails(false), (group) => this.#applyGroup(group));
+      // Opened before the chat's page arrived: drawn as soon as it does (see #show).
+      if (this.#group) this.#details.render(this.#group);
+      else panel.replaceChildren(h("h2", { text: "Group details", attrs: { id: "ce-details-title", tabindex: -1 } }), h("p", { text: "Loading…" }));
       panel.querySelector<HTMLElement>("h2")?.focus();
-    } else if (!open) {
+    } else {
       this.#section.querySelector<HTMLElement>(".ce-details-button")?.focus();
     }
   }
@@ -154,7 +156,10 @@ export class Conversation implements MessageActions {
   #show(page: ChatPage): void {
     this.#title.textContent = page.chatname;
     this.#section.setAttribute("aria-label", page.chatname);
-    if (this.kind === "group") this.#group = page as unknown as Group;
+    if (this.kind === "group") {
+      this.#group = page as unknown as Group;
+      if (!byId("ce-details").hidden) this.#details?.render(this.#group);
+    }
     this.#showPresence(page.is_online, page.lastseen, null);
     this.#hasMore = page.has_more;
     this.#list.clear();
@@ -280,13 +285,22 @@ export class Conversation implements MessageActions {
   async #refreshGroup(): Promise<void> {
     if (this.kind !== "group") return;
     try {
-      this.#group = await this.app.client.getGroup(this.chatId, { limit: 1, markRead: false });
-      this.#title.textContent = this.#group.name;
-      this.#showPresence(this.#group.is_online as boolean, (this.#group.lastseen as string | null) ?? null, null);
-      if (!byId("ce-details").hidden) this.#details?.render(this.#group);
+      this.#applyGroup(await this.app.client.getGroup(this.chatId, { limit: 1, markRead: false }));
     } catch {
       // Removed or deleted: the socket's stop says so.
     }
+  }
+
+  /**
+   * Draws a group read after a change, unless one read later was drawn already: reads started by
+   * events and by the panel's own calls overlap, and their answers can come back in any order.
+   */
+  #applyGroup(group: Group): void {
+    if (this.#group && group.seq < this.#group.seq) return;
+    this.#group = group;
+    this.#title.textContent = group.name;
+    this.#showPresence(group.is_online as boolean, (group.lastseen as string | null) ?? null, null);
+    if (!byId("ce-details").hidden) this.#details?.render(group);
   }
 
   // ---- Pins: a bar under the header shows the newest; each click shows the next ----

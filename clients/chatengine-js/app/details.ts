@@ -8,11 +8,15 @@ export class GroupDetails {
   readonly #panel = byId("ce-details");
   readonly #error = h("p", { class: "ce-form-error", attrs: { role: "alert" } });
   #group: Group | undefined;
+  /** The field whose form this panel just submitted: drawn afresh, not given back what was typed. */
+  #submitted: string | undefined;
 
   constructor(
     readonly app: ChatApp,
     readonly chatId: number,
     readonly hide: () => void,
+    /** Takes a group read after a change; the chat draws it, unless a newer one was drawn already. */
+    readonly apply: (group: Group) => void,
   ) {}
 
   close(): void {
@@ -28,6 +32,9 @@ export class GroupDetails {
     // Drawn again after each change: keep focus where it was, or on the heading if that control went.
     const active = document.activeElement as HTMLElement | null;
     const focused = active && this.#panel.contains(active) ? (active.id ? `#${CSS.escape(active.id)}` : active.dataset.key ? `[data-key="${CSS.escape(active.dataset.key)}"]` : "h2") : undefined;
+    // What someone is typing survives the redraw (changes by others redraw the panel at any time).
+    const typed = new Map([...this.#panel.querySelectorAll<HTMLInputElement>("input[id]")]
+      .filter((input) => input.value !== input.defaultValue).map((input) => [input.id, input.value]));
     this.#error.textContent = "";
     this.#panel.replaceChildren(...[
       h("header", { class: "ce-details-head" },
@@ -45,6 +52,11 @@ export class GroupDetails {
         h("button", { class: "ce-secondary", text: "Leave group", attrs: { type: "button" }, on: { click: () => void this.#leave() } }),
         isOwner ? h("button", { class: "ce-danger-button", text: "Delete group", attrs: { type: "button" }, on: { click: () => void this.#delete() } }) : null),
     ].filter((child) => child !== null));
+    for (const [id, value] of typed) {
+      const input = document.getElementById(id) as HTMLInputElement | null;
+      if (input && id !== this.#submitted) input.value = value;
+    }
+    this.#submitted = undefined;
     if (focused) (this.#panel.querySelector<HTMLElement>(focused) ?? this.#panel.querySelector<HTMLElement>("h2"))?.focus();
   }
 
@@ -83,23 +95,23 @@ export class GroupDetails {
 
   #form(id: string, label: string, button: string, value: string, call: (value: string) => Promise<unknown>): HTMLFormElement {
     const input = h("input", { attrs: { id: `${id}-input`, autocomplete: "off", required: true, maxlength: 500 } });
-    input.value = value;
+    input.defaultValue = value;
     const form = h("form", { class: "ce-inline-form", attrs: { id } },
       h("label", { text: label, attrs: { for: `${id}-input` } }),
       h("div", { class: "ce-inline" }, input, h("button", { text: button, attrs: { type: "submit" } })));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      void this.#run(() => call(input.value.trim()));
+      void this.#run(() => call(input.value.trim()), input.id);
     });
     return form;
   }
 
   /** Runs an admin call, then reads the group again; a refusal shows in the API's words. */
-  async #run(call: () => Promise<unknown>): Promise<void> {
+  async #run(call: () => Promise<unknown>, field?: string): Promise<void> {
     try {
       await call();
-      const group = await this.app.client.getGroup(this.chatId, { limit: 1, markRead: false });
-      this.render(group);
+      this.#submitted = field;
+      this.apply(await this.app.client.getGroup(this.chatId, { limit: 1, markRead: false }));
       this.app.refreshSoon();
     } catch (error) {
       this.#fail(describe(error));
