@@ -140,7 +140,7 @@ public sealed class ChatHub : Hub
     public async Task<JsonElement?> EditMessage(long chatId, long messageId, string? text, string? clientId = null)
     {
         var edit = await _commands.EditAsync(_services, User(), chatId, messageId, text, clientId, Context.ConnectionAborted);
-        return edit.Change is { } change ? Change(change) : null;
+        return edit.Change is { } change ? ChangeFrames.ToElement(new ChatChanged(change, [])) : null;
     }
 
     /// <summary>Deletes a message (the author's, or any in a group for its admins).</summary>
@@ -151,7 +151,7 @@ public sealed class ChatHub : Hub
     public async Task<JsonElement?> React(long chatId, long messageId, string? emoji, bool on = true)
     {
         var result = await _commands.ReactAsync(_services, User(), chatId, messageId, emoji, on, Context.ConnectionAborted);
-        return result.Change is { } change ? Change(change) : null;
+        return result.Change is { } change ? ChangeFrames.ToElement(new ChatChanged(change, [])) : null;
     }
 
     /// <summary>Pins or unpins a message.</summary>
@@ -160,8 +160,6 @@ public sealed class ChatHub : Hub
 
     private static JsonElement Sent(SentMessage sent) => JsonSerializer.SerializeToElement(
         MessageFrame.From(sent.Message, sent.Sender, sent.ReplyPreview, []), ChatJsonContext.Default.MessageFrame);
-
-    private static JsonElement Change(ChatChange change) => JsonSerializer.Deserialize(ChangeFrames.Serialize(change), ChatJsonContext.Default.JsonElement);
 
     /// <summary>Marks the chat read up to a message.</summary>
     public Task MarkRead(long chatId, long upTo) =>

@@ -88,15 +88,15 @@ public sealed class ChatService
     {
         var summaries = await _chats.GetSummariesAsync(userId, kind, cancellationToken).ConfigureAwait(false);
         IReadOnlyDictionary<long, ChatUser> others = new Dictionary<long, ChatUser>();
-        IReadOnlyDictionary<long, PresenceState> presence = new Dictionary<long, PresenceState>();
+        IReadOnlySet<long> online = new HashSet<long>();
         if (kind == ChatKind.Private)
         {
             var otherIds = summaries.Where(s => s.Chat.Pair is not null).Select(s => s.Chat.Pair!.Value.OtherThan(userId)).Distinct().ToArray();
             others = await _users.GetByIdsAsync(otherIds, cancellationToken).ConfigureAwait(false);
-            presence = await _presence.GetPresenceAsync(otherIds, cancellationToken).ConfigureAwait(false);
+            online = await _presence.GetOnlineAsync(otherIds, cancellationToken).ConfigureAwait(false);
         }
 
-        bool IsOtherOnline(Chat chat) => chat.Pair is { } pair && presence.TryGetValue(pair.OtherThan(userId), out var state) && state.IsOnline;
+        bool IsOtherOnline(Chat chat) => chat.Pair is { } pair && online.Contains(pair.OtherThan(userId));
         return summaries
             .Select(s => ToListItem(s, TitleFor(s.Chat, userId, others)) with { IsOnline = IsOtherOnline(s.Chat) })
             .OrderByDescending(item => item.Time)

@@ -64,6 +64,10 @@ public sealed class PresenceService
         await AnnounceAsync(userId, isOnline: false, lastSeen, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Which of the users are online now (no last-seen read, for lists that show a dot only).</summary>
+    internal ValueTask<IReadOnlySet<long>> GetOnlineAsync(IReadOnlyCollection<long> userIds, CancellationToken cancellationToken) =>
+        userIds.Count == 0 ? ValueTask.FromResult<IReadOnlySet<long>>(new HashSet<long>()) : _tracker.GetOnlineAsync(userIds, cancellationToken);
+
     /// <summary>The presence of each given user.</summary>
     public async Task<IReadOnlyDictionary<long, PresenceState>> GetPresenceAsync(IReadOnlyCollection<long> userIds, CancellationToken cancellationToken = default)
     {
