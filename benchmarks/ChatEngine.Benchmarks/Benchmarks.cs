@@ -13,8 +13,10 @@ public class FrameSerializationBenchmarks
         new ChatMessage { Id = 123456, ChatId = 42, Sequence = 789, SenderId = 7, Text = "Hello there! How is the project going?", SentAt = DateTimeOffset.UtcNow, ClientId = "c-5f3a" },
         new ChatUser(7, "jane_smith"));
 
+    private readonly AttachmentLinks _links = new(new Microsoft.AspNetCore.Routing.CompositeEndpointDataSource([]));
+
     [Benchmark]
-    public byte[] SerializeMessageFrame() => JsonSerializer.SerializeToUtf8Bytes(MessageFrame.From(_committed), ChatJsonContext.Default.MessageFrame);
+    public byte[] SerializeMessageFrame() => JsonSerializer.SerializeToUtf8Bytes(MessageFrame.From(_committed, _links), ChatJsonContext.Default.MessageFrame);
 }
 
 /// <summary>Fan-out of one committed message to N raw WebSocket connections of its chat (queueing, not network).</summary>

@@ -53,6 +53,14 @@ internal static class HostingExtensions
 
         chat.AddEntityFrameworkStores<ReferenceHostDbContext>().AddUserDirectory<IdentityChatUserDirectory>();
 
+        // Attachments: on disk under App_Data/attachments, or in Azure Blob Storage when
+        // ConnectionStrings:AttachmentBlobs is set (what several hosts need: one place for every file).
+        chat.AddImageThumbnails();
+        if (builder.Configuration.GetConnectionString("AttachmentBlobs") is { Length: > 0 } blobs)
+        {
+            chat.AddAzureBlobAttachments(blobs);
+        }
+
         // Several hosts: ConnectionStrings:Redis turns scale-out on; without it, one host in memory.
         if (builder.Configuration.GetConnectionString("Redis") is { Length: > 0 } redis)
         {

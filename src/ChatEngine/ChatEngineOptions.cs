@@ -45,6 +45,43 @@ public sealed class ChatEngineOptions
 
     /// <summary>Pinned messages (<c>ChatEngine:Pins</c>).</summary>
     public ChatPinOptions Pins { get; } = new();
+
+    /// <summary>Stored attachments (<c>ChatEngine:Attachments</c>).</summary>
+    public ChatAttachmentOptions Attachments { get; } = new();
+}
+
+/// <summary>How large, how many and how long uploads are kept, and which images are shown inline.</summary>
+public sealed class ChatAttachmentOptions
+{
+    /// <summary>The media types shown inline with a thumbnail (and the only ones that can be).</summary>
+    public static readonly IReadOnlyList<string> ImageTypes = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+    /// <summary>Largest upload, in bytes. Default 25 MB.</summary>
+    public long MaxBytes { get; set; } = 25 * 1024 * 1024;
+
+    /// <summary>Bytes each user may keep in attachments, pending and sent. Default 1 GB.</summary>
+    public long QuotaPerUser { get; set; } = 1024L * 1024 * 1024;
+
+    /// <summary>Most attachments one message carries. Default 10.</summary>
+    public int MaxPerMessage { get; set; } = 10;
+
+    /// <summary>How long an upload no message carries is kept. Default one hour.</summary>
+    public TimeSpan PendingLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Most uploads one user may have waiting to be sent. Default 20.</summary>
+    public int MaxPendingPerUser { get; set; } = 20;
+
+    /// <summary>Most uploads one user may start per minute. Default 30.</summary>
+    public int UploadsPerMinute { get; set; } = 30;
+
+    /// <summary>The image types shown inline with a thumbnail: some of <see cref="ImageTypes"/> (never SVG). Default all four.</summary>
+    public IList<string> InlineTypes { get; } = new List<string>(ImageTypes);
+
+    /// <summary>The longest side of a thumbnail, in pixels. Default 320.</summary>
+    public int ThumbnailSize { get; set; } = 320;
+
+    /// <summary>Largest image, in pixels, that is decoded for its thumbnail; a larger one is kept as a plain file. Default 40,000,000.</summary>
+    public long MaxImagePixels { get; set; } = 40_000_000;
 }
 
 /// <summary>Who may change a message after sending it, and for how long.</summary>
@@ -120,6 +157,7 @@ internal sealed class ChatEngineOptionsValidator : IValidateOptions<ChatEngineOp
         RequirePositive(failures, "Reactions:" + nameof(options.Reactions.MaxPerUser), options.Reactions.MaxPerUser);
         RequirePositive(failures, "Reactions:" + nameof(options.Reactions.MaxDistinct), options.Reactions.MaxDistinct);
         RequirePositive(failures, "Pins:" + nameof(options.Pins.MaxPerChat), options.Pins.MaxPerChat);
+        ValidateAttachments(failures, options.Attachments);
         foreach (var (option, window) in new[] { ("EditWindow", options.Messages.EditWindow), ("DeleteWindow", options.Messages.DeleteWindow) })
         {
             if (window <= TimeSpan.Zero)
@@ -148,6 +186,31 @@ internal sealed class ChatEngineOptionsValidator : IValidateOptions<ChatEngineOp
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateAttachments(List<string> failures, ChatAttachmentOptions attachments)
+    {
+        RequirePositive(failures, "Attachments:" + nameof(attachments.MaxPerMessage), attachments.MaxPerMessage);
+        RequirePositive(failures, "Attachments:" + nameof(attachments.MaxPendingPerUser), attachments.MaxPendingPerUser);
+        RequirePositive(failures, "Attachments:" + nameof(attachments.UploadsPerMinute), attachments.UploadsPerMinute);
+        RequirePositive(failures, "Attachments:" + nameof(attachments.ThumbnailSize), attachments.ThumbnailSize);
+        foreach (var (option, value) in new[] { ("MaxBytes", attachments.MaxBytes), ("QuotaPerUser", attachments.QuotaPerUser), ("MaxImagePixels", attachments.MaxImagePixels) })
+        {
+            if (value <= 0)
+            {
+                failures.Add($"ChatEngine:Attachments:{option} must be greater than 0 (it is {value}).");
+            }
+        }
+
+        if (attachments.PendingLifetime <= TimeSpan.Zero)
+        {
+            failures.Add($"ChatEngine:Attachments:{nameof(attachments.PendingLifetime)} must be positive (it is {attachments.PendingLifetime}).");
+        }
+
+        foreach (var type in attachments.InlineTypes.Where(t => !ChatAttachmentOptions.ImageTypes.Contains(t)))
+        {
+            failures.Add($"ChatEngine:Attachments:InlineTypes holds '{type}'; only {string.Join(", ", ChatAttachmentOptions.ImageTypes)} can be shown inline.");
+        }
     }
 
     private static void RequirePositive(List<string> failures, string option, int value)

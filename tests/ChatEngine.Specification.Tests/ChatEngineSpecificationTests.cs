@@ -20,6 +20,9 @@ public abstract partial class ChatEngineSpecificationTests : IAsyncLifetime
 
     private ServiceProvider? _provider;
 
+    /// <summary>Where this test's attachments' bytes are kept.</summary>
+    protected string AttachmentFolder { get; } = Directory.CreateTempSubdirectory("chatengine-spec-files-").FullName;
+
     protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 1, 15, 10, 30, 0, TimeSpan.Zero));
 
     protected RecordingEventHandler Events { get; } = new();
@@ -73,6 +76,7 @@ public abstract partial class ChatEngineSpecificationTests : IAsyncLifetime
         services.AddSingleton<IChatEventHandler>(Events);
         services.AddSingleton(Participated);
         builder.AddChangeParticipant<RecordingParticipant>();
+        builder.AddFileSystemAttachments(AttachmentFolder);
         await ConfigureStoresAsync(builder);
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = false, ValidateOnBuild = true });
         await InitializeStorageAsync(_provider);
@@ -87,6 +91,7 @@ public abstract partial class ChatEngineSpecificationTests : IAsyncLifetime
         }
 
         await DisposeStorageAsync();
+        Directory.Delete(AttachmentFolder, recursive: true);
     }
 
     /// <summary>Runs <paramref name="work"/> in its own scope, as a request or connection would.</summary>

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -48,6 +49,13 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
         services.TryAddSingleton<RestWriteRateLimiter>();
         services.TryAddSingleton<TypingGate>();
         services.TryAddSingleton<ChatConnectionCommands>();
+        services.TryAddSingleton<AttachmentLinks>();
+        services.TryAddSingleton<UploadRateLimiter>();
+        // Attachments are kept under the app's content root unless the host names another store.
+        services.TryAddSingleton<IAttachmentStore>(sp => new FileSystemAttachmentStore(
+            Path.Combine(sp.GetRequiredService<IWebHostEnvironment>().ContentRootPath, "App_Data", "attachments")));
+        services.TryAddSingleton<AttachmentSweeper>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AttachmentSweeper>(sp => sp.GetRequiredService<AttachmentSweeper>()));
         services.TryAddSingleton<UnresolvedChatUsers>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChatEventHandler, ChatEventFanOut>());
         services.AddProblemDetails();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -28,7 +29,7 @@ internal static class ChatApiHandlers
         HttpContext context, long id, long? before, long? around, int? limit, [FromQuery(Name = "mark_read")] bool? markRead, ChatService chats, CancellationToken cancellationToken)
     {
         var detail = await chats.GetChatPageAsync(Me(context), id, Page(before, around, limit, markRead), cancellationToken);
-        return TypedResults.Ok(ToDetail(detail, Me(context), includeGroup: detail.Chat.Kind == ChatKind.Group));
+        return TypedResults.Ok(ToDetail(detail, Me(context), Links(context), includeGroup: detail.Chat.Kind == ChatKind.Group));
     }
 
     public static async Task<Ok<List<GroupListItemResponse>>> ListGroups(HttpContext context, ChatService chats, CancellationToken cancellationToken)
@@ -53,7 +54,7 @@ internal static class ChatApiHandlers
             throw new ChatException(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, "Chat not found.");
         }
 
-        return TypedResults.Ok(ToDetail(detail, Me(context), includeGroup: true));
+        return TypedResults.Ok(ToDetail(detail, Me(context), Links(context), includeGroup: true));
     }
 
     public static async Task<Ok<GroupResponse>> RenameGroup(
@@ -130,37 +131,33 @@ internal static class ChatApiHandlers
         }
 
         var page = await changes.GetChangesAsync(Me(context), id, after ?? 0, (int?)size, cancellationToken);
-        return TypedResults.Ok(ChangeFrames.ToResponse(page));
+        return TypedResults.Ok(ChangeFrames.ToResponse(page, Links(context)));
     }
 
     /// <summary><c>POST /chat/{id}/messages</c>: 201 with the message, or 200 with the first one for a repeated client id.</summary>
     public static async Task<Results<Created<MessageResponse>, Ok<MessageResponse>>> SendMessage(
         HttpContext context, long id, [FromBody] SendMessageRequest request, ChatConnectionCommands commands, MessageChangeService changes, CancellationToken cancellationToken)
     {
-        if (request.Attachments is { Count: > 0 })
-        {
-            throw new ChatException(ChatErrorKind.Validation, ChatErrorCodes.InvalidAttachment, "This server keeps no attachments yet: send files through ws/file/.");
-        }
-
-        var sent = await commands.SendAsync(context.RequestServices, new ChatConnectionUser(Me(context)), id, request.Text, request.ClientId, request.ReplyTo, cancellationToken);
+        var content = new MessageContent(request.Text, request.ClientId, request.ReplyTo, request.Attachments);
+        var sent = await commands.SendAsync(context.RequestServices, new ChatConnectionUser(Me(context)), id, content, cancellationToken);
         if (!sent.Created)
         {
             var first = await changes.GetMessageAsync(Me(context), id, sent.Message.Id, cancellationToken);
-            return TypedResults.Ok(MessageResponse.From(first) with { ClientId = sent.Message.ClientId });
+            return TypedResults.Ok(MessageResponse.From(first, Links(context)) with { ClientId = sent.Message.ClientId });
         }
 
-        var view = new MessageView(sent.Message, sent.Sender, []) { ReplyPreview = sent.ReplyPreview };
-        return TypedResults.Created($"/chat/{id}/messages/{sent.Message.Id}", MessageResponse.From(view) with { ClientId = sent.Message.ClientId });
+        var view = new MessageView(sent.Message, sent.Sender, []) { ReplyPreview = sent.ReplyPreview, Attachments = sent.Attachments };
+        return TypedResults.Created($"/chat/{id}/messages/{sent.Message.Id}", MessageResponse.From(view, Links(context)) with { ClientId = sent.Message.ClientId });
     }
 
     public static async Task<Ok<MessageResponse>> GetMessage(HttpContext context, long id, long mid, MessageChangeService changes, CancellationToken cancellationToken) =>
-        TypedResults.Ok(MessageResponse.From(await changes.GetMessageAsync(Me(context), id, mid, cancellationToken)));
+        TypedResults.Ok(MessageResponse.From(await changes.GetMessageAsync(Me(context), id, mid, cancellationToken), Links(context)));
 
     public static async Task<Ok<MessageResponse>> EditMessage(
         HttpContext context, long id, long mid, [FromBody] EditMessageRequest request, ChatConnectionCommands commands, CancellationToken cancellationToken)
     {
         var edit = await commands.EditAsync(context.RequestServices, new ChatConnectionUser(Me(context)), id, mid, request.Text, request.ClientId, cancellationToken);
-        return TypedResults.Ok(MessageResponse.From(edit.Message));
+        return TypedResults.Ok(MessageResponse.From(edit.Message, Links(context)));
     }
 
     /// <summary><c>DELETE /chat/{id}/messages/{mid}</c>: 204, also when it was deleted already.</summary>
@@ -194,7 +191,7 @@ internal static class ChatApiHandlers
     public static async Task<Ok<List<MessageResponse>>> GetPins(HttpContext context, long id, MessageChangeService changes, CancellationToken cancellationToken)
     {
         var pinned = await changes.GetPinnedAsync(Me(context), id, cancellationToken);
-        return TypedResults.Ok(pinned.Select(m => MessageResponse.From(m, withPin: true)).ToList());
+        return TypedResults.Ok(pinned.Select(m => MessageResponse.From(m, Links(context), withPin: true)).ToList());
     }
 
     public static async Task<NoContent> Pin(HttpContext context, long id, [FromBody] PinRequest request, ChatConnectionCommands commands, CancellationToken cancellationToken)
@@ -236,6 +233,8 @@ internal static class ChatApiHandlers
 
     private static long Me(HttpContext context) => ChatRequestContext.UserId(context);
 
+    private static AttachmentLinks Links(HttpContext context) => context.RequestServices.GetRequiredService<AttachmentLinks>();
+
     private static ChatListItemResponse ToChatItem(ChatListItem c) => new(c.ChatId, c.Title, c.LastMessage, c.Unread, WireTime.Format(c.Time), c.Seq, c.IsOnline);
 
     private static GroupResponse ToGroup(GroupView group) => new(
@@ -250,11 +249,11 @@ internal static class ChatApiHandlers
         WireTime.Format(group.Chat.CreatedAt),
         group.Seq);
 
-    private static ChatDetailResponse ToDetail(ChatDetail detail, long me, bool includeGroup) => new()
+    private static ChatDetailResponse ToDetail(ChatDetail detail, long me, AttachmentLinks links, bool includeGroup) => new()
     {
         Id = detail.Chat.Id,
         ChatName = detail.Title,
-        Messages = detail.Messages.Select(m => MessageResponse.From(m)).ToList(),
+        Messages = detail.Messages.Select(m => MessageResponse.From(m, links)).ToList(),
         MyId = me,
         IsOnline = detail.IsOnline,
         LastSeen = WireTime.Format(detail.LastSeen),

@@ -40,7 +40,7 @@ public static class ChatEngineEndpointRouteBuilderExtensions
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 
         // Messages that change (contract v2, section 2): their writes take from the send bucket.
-        var messages = api.MapGroup("").WithMetadata(SendBucketMetadata.Instance);
+        var messages = api.MapGroup("").WithMetadata(OwnRateLimitMetadata.Instance);
         messages.MapPost("/chat/{id:long}/messages", ChatApiHandlers.SendMessage).WithName("SendMessage")
             .WithSummary("Sends a message (a reply with reply_to); a repeated client_id gets 200 and the first message.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests);
@@ -65,6 +65,18 @@ public static class ChatEngineEndpointRouteBuilderExtensions
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
         messages.MapDelete("/chat/{id:long}/pins/{mid:long}", ChatApiHandlers.Unpin).WithName("UnpinMessage").WithSummary("Unpins a message.")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+
+        // Stored attachments (contract v2, section 3): uploads count against a bucket of their own.
+        api.MapPost("/chat/{id:long}/attachments", AttachmentHandlers.Upload).WithName("UploadAttachment").WithMetadata(OwnRateLimitMetadata.Instance)
+            .WithSummary("Uploads one file (multipart/form-data, part 'file') as a pending attachment a message of the caller's can carry.")
+            .DisableAntiforgery().Accepts<IFormFile>("multipart/form-data")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        api.MapGet("/chat/{id:long}/attachments/{aid}", AttachmentHandlers.Download).WithName(AttachmentLinks.DownloadRouteName)
+            .WithSummary("An attachment's bytes (members of its chat; a pending one for its uploader only); ranges answered with 206.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/chat/{id:long}/attachments/{aid}/thumb", AttachmentHandlers.Thumbnail).WithName("DownloadAttachmentThumbnail")
+            .WithSummary("An image attachment's thumbnail.").ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/group/", ChatApiHandlers.ListGroups).WithName("ListGroups").WithSummary("The caller's groups, newest activity first.");
         api.MapPost("/group/", ChatApiHandlers.CreateGroup).WithName("CreateGroup").WithSummary("Creates a group; the caller becomes its owner.")

@@ -15,6 +15,7 @@ internal static class ChatProblems
         ChatErrorKind.Forbidden => StatusCodes.Status403Forbidden,
         ChatErrorKind.Conflict => StatusCodes.Status409Conflict,
         ChatErrorKind.RateLimited => StatusCodes.Status429TooManyRequests,
+        ChatErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         _ => StatusCodes.Status503ServiceUnavailable,
     };
 
@@ -76,7 +77,7 @@ internal static class ChatProblems
 
         // Sending and changing messages take from the user's send bucket instead, as on the sockets.
         if (!HttpMethods.IsGet(context.HttpContext.Request.Method)
-            && context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<SendBucketMetadata>() is null
+            && context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<OwnRateLimitMetadata>() is null
             && !context.HttpContext.RequestServices.GetRequiredService<RestWriteRateLimiter>().TryAcquire(userId, out var retryAfter))
         {
             return RateLimited(context.HttpContext, retryAfter);
@@ -93,8 +94,8 @@ internal static class ChatProblems
     }
 }
 
-/// <summary>Marks a route whose writes count against the user's send bucket (messages), not the REST write limit.</summary>
-internal sealed class SendBucketMetadata
+/// <summary>Marks a route whose writes count against a limit of their own (messages: the send bucket; uploads: theirs), not the REST write limit.</summary>
+internal sealed class OwnRateLimitMetadata
 {
-    public static readonly SendBucketMetadata Instance = new();
+    public static readonly OwnRateLimitMetadata Instance = new();
 }

@@ -155,15 +155,15 @@ internal static class ChangeFrames
     }
 
     /// <summary>A replayed or live event as the JSON element a REST answer or hub result carries.</summary>
-    public static JsonElement ToElement(ChatEvent chatEvent) => chatEvent switch
+    public static JsonElement ToElement(ChatEvent chatEvent, AttachmentLinks links) => chatEvent switch
     {
-        MessageCommitted message => JsonSerializer.SerializeToElement(MessageFrame.From(message), ChatJsonContext.Default.MessageFrame),
+        MessageCommitted message => JsonSerializer.SerializeToElement(MessageFrame.From(message, links), ChatJsonContext.Default.MessageFrame),
         ChatChanged changed => JsonSerializer.Deserialize(Serialize(changed.Change), ChatJsonContext.Default.JsonElement),
         _ => throw new ArgumentException($"{chatEvent.GetType().Name} is not a numbered change.", nameof(chatEvent)),
     };
 
-    public static ChangesResponse ToResponse(ChatChangesPage page) =>
-        new(page.Events.Select(ToElement).ToArray(), page.Seq, page.HasMore, page.Limited);
+    public static ChangesResponse ToResponse(ChatChangesPage page, AttachmentLinks links) =>
+        new(page.Events.Select(e => ToElement(e, links)).ToArray(), page.Seq, page.HasMore, page.Limited);
 
     public static string TypeOf(ChatChangeKind kind) => kind switch
     {

@@ -66,7 +66,7 @@ internal sealed record MessageResponse
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? PinnedAt { get; init; }
 
-    public static MessageResponse From(MessageView view, bool withPin = false)
+    public static MessageResponse From(MessageView view, AttachmentLinks links, bool withPin = false)
     {
         var message = view.Message;
         return new MessageResponse
@@ -84,6 +84,7 @@ internal sealed record MessageResponse
             ReplyTo = message.IsDeleted ? null : message.ReplyToId,
             ReplyPreview = ReplyPreviewResponse.From(view.ReplyPreview),
             Reactions = view.Reactions.Select(ReactionResponse.From).ToArray(),
+            Attachments = AttachmentResponse.From(view.Attachments, links),
             PinnedBy = withPin ? message.PinnedByUserId : null,
             PinnedAt = withPin ? WireTime.Format(message.PinnedAt) : null,
         };
@@ -111,7 +112,7 @@ internal sealed record ReactionResponse(
     public static ReactionResponse From(ReactionCount count) => new(count.Emoji, count.Count, count.Me);
 }
 
-/// <summary>A stored file of a message (contract v2, section 3); none until stored attachments land.</summary>
+/// <summary>A stored file of a message (contract v2, section 3).</summary>
 internal sealed record AttachmentResponse(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("name")] string Name,
@@ -120,7 +121,27 @@ internal sealed record AttachmentResponse(
     [property: JsonPropertyName("url")] string Url,
     [property: JsonPropertyName("thumb_url")] string? ThumbUrl,
     [property: JsonPropertyName("width")] int? Width,
-    [property: JsonPropertyName("height")] int? Height);
+    [property: JsonPropertyName("height")] int? Height)
+{
+    public static AttachmentResponse From(ChatAttachment attachment, AttachmentLinks links) => new(
+        attachment.Id, attachment.Name, attachment.ContentType, attachment.Size, links.Content(attachment), links.Thumbnail(attachment),
+        attachment.IsInline ? attachment.Width : null, attachment.IsInline ? attachment.Height : null);
+
+    public static IReadOnlyList<AttachmentResponse> From(IReadOnlyList<ChatAttachment> attachments, AttachmentLinks links) =>
+        attachments.Count == 0 ? [] : attachments.Select(a => From(a, links)).ToArray();
+}
+
+/// <summary>The answer to an upload: the pending attachment, and when it expires unless a message carries it.</summary>
+internal sealed record UploadResponse(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("size")] long Size,
+    [property: JsonPropertyName("url")] string Url,
+    [property: JsonPropertyName("thumb_url")] string? ThumbUrl,
+    [property: JsonPropertyName("width")] int? Width,
+    [property: JsonPropertyName("height")] int? Height,
+    [property: JsonPropertyName("expires")] string Expires);
 
 internal sealed record ReactorResponse(
     [property: JsonPropertyName("id")] long Id,
@@ -233,11 +254,13 @@ internal sealed record MessageFrame
     [JsonPropertyName("reply_to")] public long? ReplyTo { get; init; }
     [JsonPropertyName("reply_preview")] public ReplyPreviewResponse? ReplyPreview { get; init; }
     [JsonPropertyName("reactions")] public IReadOnlyList<ReactionResponse> Reactions { get; init; } = [];
-    [JsonPropertyName("attachments")] public IReadOnlyList<AttachmentResponse> Attachments => [];
+    [JsonPropertyName("attachments")] public IReadOnlyList<AttachmentResponse> Attachments { get; init; } = [];
 
-    public static MessageFrame From(MessageCommitted committed) => From(committed.Message, committed.Sender, committed.ReplyPreview, committed.Reactions);
+    public static MessageFrame From(MessageCommitted committed, AttachmentLinks links) =>
+        From(committed.Message, committed.Sender, committed.ReplyPreview, committed.Reactions, committed.Attachments, links);
 
-    public static MessageFrame From(ChatMessage message, ChatUser sender, ReplyPreview? replyPreview, IReadOnlyList<ReactionCount> reactions) => new()
+    public static MessageFrame From(
+        ChatMessage message, ChatUser sender, ReplyPreview? replyPreview, IReadOnlyList<ReactionCount> reactions, IReadOnlyList<ChatAttachment> attachments, AttachmentLinks links) => new()
     {
         Id = message.Id,
         Seq = message.Seq,
@@ -253,6 +276,7 @@ internal sealed record MessageFrame
         ReplyTo = message.IsDeleted ? null : message.ReplyToId,
         ReplyPreview = message.IsDeleted ? null : ReplyPreviewResponse.From(replyPreview),
         Reactions = reactions.Count == 0 ? [] : reactions.Select(ReactionResponse.From).ToArray(),
+        Attachments = message.IsDeleted ? [] : AttachmentResponse.From(attachments, links),
     };
 }
 
@@ -338,6 +362,9 @@ internal sealed record IncomingFrame(
 
     /// <summary>A pin frame: pin (true, the default) or unpin.</summary>
     [JsonPropertyName("pinned")] public bool? Pinned { get; init; }
+
+    /// <summary>A new message's files: ids of the sender's pending uploads to the chat.</summary>
+    [JsonPropertyName("attachments")] public IReadOnlyList<string>? Attachments { get; init; }
 }
 
 /// <summary>Times go out as ISO 8601 UTC with a <c>Z</c>, to the millisecond, as the original's clients parse them.</summary>

@@ -37,6 +37,7 @@ namespace ChatEngine.AspNetCore;
 [JsonSerializable(typeof(ReactionFrame))]
 [JsonSerializable(typeof(PinFrame))]
 [JsonSerializable(typeof(MessageResponse))]
+[JsonSerializable(typeof(UploadResponse))]
 [JsonSerializable(typeof(List<MessageResponse>))]
 [JsonSerializable(typeof(ReactionResponse))]
 [JsonSerializable(typeof(ReactorsResponse))]

@@ -122,12 +122,13 @@ public sealed partial class ChatBroadcaster
     {
         await using var scope = _scopes.CreateAsyncScope();
         var changes = scope.ServiceProvider.GetRequiredService<ChatChanges>();
+        var links = scope.ServiceProvider.GetRequiredService<AttachmentLinks>();
         var missed = new List<(long, Action)>();
         var after = from - 1;
         while (after + 1 < until)
         {
             var page = await changes.ReadForDeliveryAsync(chatId, after, MissedPage, CancellationToken.None).ConfigureAwait(false);
-            foreach (var broadcast in page.Events.Select(ChatEventFanOut.ToBroadcast).TakeWhile(b => b!.Seq < until))
+            foreach (var broadcast in page.Events.Select(e => ChatEventFanOut.ToBroadcast(e, links)).TakeWhile(b => b!.Seq < until))
             {
                 missed.Add((broadcast!.Seq, () => DeliverNow(chatId, broadcast)));
             }

@@ -23,25 +23,28 @@ internal sealed class ChatConnectionUser(long userId)
 /// Each command checks its own limit here: sends take a token from the user's send bucket (shared
 /// by all their connections), typing passes the per-user-and-chat gate.
 /// </summary>
-internal sealed class ChatConnectionCommands(SendRateLimiter sendLimit, TypingGate typingGate)
+internal sealed class ChatConnectionCommands(SendRateLimiter sendLimit, TypingGate typingGate, AttachmentLinks links)
 {
+    /// <summary>How this app's frames and answers link to attachments.</summary>
+    public AttachmentLinks Links => links;
+
     /// <summary>
     /// Checks a send (rate, text, sender) and returns it ready to commit: a transport that does not
     /// await each commit before checking the next send keeps its sends in order (pipelining).
     /// </summary>
-    public async Task<PreparedSend> PrepareSendAsync(IServiceProvider services, ChatConnectionUser user, long chatId, string? text, string? clientId, long? replyTo, CancellationToken cancellationToken)
+    public async Task<PreparedSend> PrepareSendAsync(IServiceProvider services, ChatConnectionUser user, long chatId, MessageContent content, CancellationToken cancellationToken)
     {
         TakeSendToken(user);
         var prepared = await services.GetRequiredService<MessagingService>()
-            .PrepareSendAsync(user.UserId, chatId, text, clientId, replyTo, user.Known, cancellationToken).ConfigureAwait(false);
+            .PrepareSendAsync(user.UserId, chatId, content, user.Known, cancellationToken).ConfigureAwait(false);
         user.Known = prepared.Sender;
         return prepared;
     }
 
     /// <summary>Sends and waits for the commit: the first message, for a repeated client id.</summary>
-    public async Task<SentMessage> SendAsync(IServiceProvider services, ChatConnectionUser user, long chatId, string? text, string? clientId, long? replyTo, CancellationToken cancellationToken)
+    public async Task<SentMessage> SendAsync(IServiceProvider services, ChatConnectionUser user, long chatId, MessageContent content, CancellationToken cancellationToken)
     {
-        var prepared = await PrepareSendAsync(services, user, chatId, text, clientId, replyTo, cancellationToken).ConfigureAwait(false);
+        var prepared = await PrepareSendAsync(services, user, chatId, content, cancellationToken).ConfigureAwait(false);
         return await services.GetRequiredService<MessagingService>().CommitAsync(prepared, cancellationToken).ConfigureAwait(false);
     }
 

@@ -19,11 +19,13 @@ internal sealed partial class ChatEventFanOut : IChatEventHandler, IAsyncDisposa
     private readonly ChatBroadcaster _broadcaster;
     private readonly IChatBroadcastRelay _relay;
     private readonly ILogger<ChatEventFanOut> _logger;
+    private readonly AttachmentLinks _links;
     private readonly Channel<ChatEvent>[] _lanes;
     private readonly Task[] _loops;
 
-    public ChatEventFanOut(ChatBroadcaster broadcaster, IChatBroadcastRelay relay, ILogger<ChatEventFanOut> logger)
+    public ChatEventFanOut(ChatBroadcaster broadcaster, IChatBroadcastRelay relay, AttachmentLinks links, ILogger<ChatEventFanOut> logger)
     {
+        _links = links;
         _broadcaster = broadcaster;
         _relay = relay;
         _logger = logger;
@@ -60,12 +62,12 @@ internal sealed partial class ChatEventFanOut : IChatEventHandler, IAsyncDisposa
         }
     }
 
-    public static ChatBroadcast? ToBroadcast(ChatEvent chatEvent) => chatEvent switch
+    public static ChatBroadcast? ToBroadcast(ChatEvent chatEvent, AttachmentLinks links) => chatEvent switch
     {
         MessageCommitted committed => new ChatBroadcast(
             BroadcastKind.Message,
             [committed.Message.ChatId],
-            JsonSerializer.SerializeToUtf8Bytes(MessageFrame.From(committed), ChatJsonContext.Default.MessageFrame),
+            JsonSerializer.SerializeToUtf8Bytes(MessageFrame.From(committed, links), ChatJsonContext.Default.MessageFrame),
             "message",
             committed.Message.Seq,
             committed.Message.Id),
@@ -116,7 +118,7 @@ internal sealed partial class ChatEventFanOut : IChatEventHandler, IAsyncDisposa
         {
             try
             {
-                if (ToBroadcast(chatEvent) is { } broadcast)
+                if (ToBroadcast(chatEvent, _links) is { } broadcast)
                 {
                     _broadcaster.Deliver(broadcast);
                     _relay.Publish(broadcast);

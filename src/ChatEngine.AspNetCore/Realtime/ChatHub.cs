@@ -9,10 +9,12 @@ namespace ChatEngine.AspNetCore;
 /// <param name="Text">The text.</param>
 /// <param name="ClientId">An idempotency key: a retry with it gives the first message.</param>
 /// <param name="ReplyTo">The message of the chat it quotes.</param>
+/// <param name="Attachments">Ids of the caller's pending uploads to the chat that it carries.</param>
 public sealed record HubSendArguments(
     [property: System.Text.Json.Serialization.JsonPropertyName("text")] string? Text,
     [property: System.Text.Json.Serialization.JsonPropertyName("client_id")] string? ClientId = null,
-    [property: System.Text.Json.Serialization.JsonPropertyName("reply_to")] long? ReplyTo = null);
+    [property: System.Text.Json.Serialization.JsonPropertyName("reply_to")] long? ReplyTo = null,
+    [property: System.Text.Json.Serialization.JsonPropertyName("attachments")] IReadOnlyList<string>? Attachments = null);
 
 /// <summary>
 /// The SignalR face of the chat: the same operations and events as the raw WebSocket. Call
@@ -94,7 +96,7 @@ public sealed class ChatHub : Hub
         }
 
         var missed = await _messaging.GetMessagesAfterAsync(Me(), chatId, after.Value, cancellationToken: Context.ConnectionAborted);
-        return missed.Select(m => JsonSerializer.SerializeToElement(MessageFrame.From(m), ChatJsonContext.Default.MessageFrame)).ToList();
+        return missed.Select(m => JsonSerializer.SerializeToElement(MessageFrame.From(m, _commands.Links), ChatJsonContext.Default.MessageFrame)).ToList();
     }
 
     /// <summary>
@@ -108,7 +110,7 @@ public sealed class ChatHub : Hub
         await _chats.GetMembershipAsync(Me(), chatId, Context.ConnectionAborted);
         _connections.Joined(Context.ConnectionId, chatId);
         var page = await changes.GetChangesAsync(Me(), chatId, afterSeq, cancellationToken: Context.ConnectionAborted);
-        return JsonSerializer.SerializeToElement(ChangeFrames.ToResponse(page), ChatJsonContext.Default.ChangesResponse);
+        return JsonSerializer.SerializeToElement(ChangeFrames.ToResponse(page, _commands.Links), ChatJsonContext.Default.ChangesResponse);
     }
 
     /// <summary>Stops receiving a chat's events.</summary>
@@ -121,7 +123,7 @@ public sealed class ChatHub : Hub
     /// <summary>Sends a message; returns it once committed (the first one, for a repeated <paramref name="clientId"/>).</summary>
     public async Task<JsonElement> SendMessage(long chatId, string? text, string? clientId = null)
     {
-        var sent = await _commands.SendAsync(_services, User(), chatId, text, clientId, replyTo: null, Context.ConnectionAborted);
+        var sent = await _commands.SendAsync(_services, User(), chatId, new MessageContent(text, clientId), Context.ConnectionAborted);
         return Sent(sent);
     }
 
@@ -132,7 +134,8 @@ public sealed class ChatHub : Hub
     public async Task<JsonElement> Send(long chatId, HubSendArguments message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var sent = await _commands.SendAsync(_services, User(), chatId, message.Text, message.ClientId, message.ReplyTo, Context.ConnectionAborted);
+        var sent = await _commands.SendAsync(
+            _services, User(), chatId, new MessageContent(message.Text, message.ClientId, message.ReplyTo, message.Attachments), Context.ConnectionAborted);
         return Sent(sent);
     }
 
@@ -140,7 +143,7 @@ public sealed class ChatHub : Hub
     public async Task<JsonElement?> EditMessage(long chatId, long messageId, string? text, string? clientId = null)
     {
         var edit = await _commands.EditAsync(_services, User(), chatId, messageId, text, clientId, Context.ConnectionAborted);
-        return edit.Change is { } change ? ChangeFrames.ToElement(new ChatChanged(change, [])) : null;
+        return edit.Change is { } change ? ChangeFrames.ToElement(new ChatChanged(change, []), _commands.Links) : null;
     }
 
     /// <summary>Deletes a message (the author's, or any in a group for its admins).</summary>
@@ -151,15 +154,15 @@ public sealed class ChatHub : Hub
     public async Task<JsonElement?> React(long chatId, long messageId, string? emoji, bool on = true)
     {
         var result = await _commands.ReactAsync(_services, User(), chatId, messageId, emoji, on, Context.ConnectionAborted);
-        return result.Change is { } change ? ChangeFrames.ToElement(new ChatChanged(change, [])) : null;
+        return result.Change is { } change ? ChangeFrames.ToElement(new ChatChanged(change, []), _commands.Links) : null;
     }
 
     /// <summary>Pins or unpins a message.</summary>
     public Task Pin(long chatId, long messageId, bool pinned = true) =>
         _commands.PinAsync(_services, User(), chatId, messageId, pinned, Context.ConnectionAborted);
 
-    private static JsonElement Sent(SentMessage sent) => JsonSerializer.SerializeToElement(
-        MessageFrame.From(sent.Message, sent.Sender, sent.ReplyPreview, []), ChatJsonContext.Default.MessageFrame);
+    private JsonElement Sent(SentMessage sent) => JsonSerializer.SerializeToElement(
+        MessageFrame.From(sent.Message, sent.Sender, sent.ReplyPreview, [], sent.Attachments, _commands.Links), ChatJsonContext.Default.MessageFrame);
 
     /// <summary>Marks the chat read up to a message.</summary>
     public Task MarkRead(long chatId, long upTo) =>

@@ -153,7 +153,7 @@ internal sealed partial class ChatSocketSession(
                 scope.ServiceProvider.GetRequiredService<ChatEngineMetrics>().CaughtUp(missed.Count);
                 foreach (var message in missed)
                 {
-                    socket.Enqueue(JsonSerializer.SerializeToUtf8Bytes(MessageFrame.From(message), ChatJsonContext.Default.MessageFrame));
+                    socket.Enqueue(JsonSerializer.SerializeToUtf8Bytes(MessageFrame.From(message, commands.Links), ChatJsonContext.Default.MessageFrame));
                     last = message.Message.Id;
                 }
 
@@ -191,7 +191,7 @@ internal sealed partial class ChatSocketSession(
                 metrics.CaughtUp(page.Events.Count);
                 foreach (var change in page.Events)
                 {
-                    socket.Enqueue(ChatEventFanOut.ToBroadcast(change)!.Frame);
+                    socket.Enqueue(ChatEventFanOut.ToBroadcast(change, commands.Links)!.Frame);
                 }
 
                 last = page.Seq;
@@ -201,7 +201,7 @@ internal sealed partial class ChatSocketSession(
                     {
                         foreach (var read in await changes.GetReadsSinceAsync(socket.UserId, socket.ChatId, afterSeq, cancellationToken))
                         {
-                            socket.Enqueue(ChatEventFanOut.ToBroadcast(read)!.Frame);
+                            socket.Enqueue(ChatEventFanOut.ToBroadcast(read, commands.Links)!.Frame);
                         }
                     }
 
@@ -356,7 +356,8 @@ internal sealed partial class ChatSocketSession(
         var scope = scopes.CreateAsyncScope();
         try
         {
-            var prepared = await commands.PrepareSendAsync(scope.ServiceProvider, _user, socket.ChatId, frame.Text, frame.ClientId, frame.ReplyTo, CancellationToken.None);
+            var prepared = await commands.PrepareSendAsync(
+                scope.ServiceProvider, _user, socket.ChatId, new MessageContent(frame.Text, frame.ClientId, frame.ReplyTo, frame.Attachments), CancellationToken.None);
             await _inFlight.WaitAsync(CancellationToken.None);
             _ = FinishSendAsync(scope.ServiceProvider.GetRequiredService<MessagingService>().CommitAsync(prepared, CancellationToken.None), scope);
         }
@@ -375,7 +376,7 @@ internal sealed partial class ChatSocketSession(
             if (!sent.Created)
             {
                 // A retry: the first send was broadcast already; answer this socket so the client stops retrying.
-                socket.Enqueue(JsonSerializer.SerializeToUtf8Bytes(MessageFrame.From(new MessageCommitted(sent.Message, sent.Sender)), ChatJsonContext.Default.MessageFrame));
+                socket.Enqueue(JsonSerializer.SerializeToUtf8Bytes(MessageFrame.From(new MessageCommitted(sent.Message, sent.Sender) { Attachments = sent.Attachments }, commands.Links), ChatJsonContext.Default.MessageFrame));
             }
         }
         catch (ChatException error)

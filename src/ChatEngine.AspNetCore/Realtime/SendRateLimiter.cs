@@ -51,3 +51,7 @@ internal sealed class SendRateLimiter(IOptions<ChatTransportOptions> options)
 /// </summary>
 internal sealed class RestWriteRateLimiter(IOptions<ChatTransportOptions> options)
     : UserRateLimiter(options.Value.RestWriteBurst, options.Value.RestWritesPerMinute, TimeSpan.FromMinutes(1));
+
+/// <summary>Uploads one user may start (<see cref="ChatAttachmentOptions.UploadsPerMinute"/>), a bucket of their own: each writes a file.</summary>
+internal sealed class UploadRateLimiter(IOptions<ChatEngineOptions> options)
+    : UserRateLimiter(options.Value.Attachments.UploadsPerMinute, options.Value.Attachments.UploadsPerMinute, TimeSpan.FromMinutes(1));

@@ -254,12 +254,14 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         // Only members send: checked here, in the transaction, with one query for the whole batch.
         var members = await SendStatements.FindMembersAsync(connection, dbTransaction, plan).ConfigureAwait(false);
         var stored = await SendStatements.FindStoredClientIdsAsync(connection, dbTransaction, plan, dialect).ConfigureAwait(false);
-        plan.Admit(members, stored);
+        var pendingAttachments = await SendStatements.FindPendingAttachmentsAsync(connection, dbTransaction, plan, dialect).ConfigureAwait(false);
+        plan.Admit(members, stored, pendingAttachments);
 
         var reserved = await SendStatements.ReserveSequencesAsync(connection, dbTransaction, plan.SequencesNeeded(), dialect).ConfigureAwait(false);
         var rows = plan.Number(reserved);
         await SendStatements.InsertMessagesAsync(connection, dbTransaction, rows, dialect).ConfigureAwait(false);
         await SendStatements.AdvanceSenderReadPositionsAsync(connection, dbTransaction, rows).ConfigureAwait(false);
+        await SendStatements.ClaimAttachmentsAsync(connection, dbTransaction, plan, dialect).ConfigureAwait(false);
 
         // Participants write through this scope's context, which carries the batch's transaction.
         if (rows.Count > 0 && scope.ServiceProvider.GetServices<IChatChangeParticipant>().ToArray() is { Length: > 0 } participants)

@@ -32,6 +32,9 @@ internal sealed class SendBatchPlan
 
     public IEnumerable<long> SenderIds => _sends.Select(s => s.SenderId).Distinct();
 
+    /// <summary>The attachments the batch's sends name (most batches: none, and no query is made).</summary>
+    public string[] AttachmentIds() => _sends.SelectMany(s => s.AttachmentIds).Distinct(StringComparer.Ordinal).ToArray();
+
     /// <summary>The (chat, sender, client id) keys whose stored messages the batch may repeat.</summary>
     public (long ChatId, long SenderId, string ClientId)[] ClientIdKeys() =>
         _sends.Where(s => s.ClientId is not null).Select(s => (s.ChatId, s.SenderId, s.ClientId!)).Distinct().ToArray();
@@ -39,11 +42,19 @@ internal sealed class SendBatchPlan
     /// <summary>
     /// Sorts the sends with what the database said: a send by a non-member fails, one that repeats a
     /// stored client id gets that message back, one that repeats a client id earlier in the batch
-    /// will get what that one gets, and the rest need a sequence number each.
+    /// will get what that one gets, one naming a file that is not a pending upload of its sender to its
+    /// chat (or that an earlier send of the batch claims) fails, and the rest need a sequence number each.
     /// </summary>
-    public void Admit(IReadOnlySet<(long ChatId, long UserId)> members, IReadOnlyDictionary<(long, long, string), ChatMessage> stored)
+    /// <param name="members">The (chat, user) pairs that are memberships.</param>
+    /// <param name="stored">The stored messages the batch's client ids name.</param>
+    /// <param name="pendingAttachments">The pending uploads the batch names, by id: their chat and uploader.</param>
+    public void Admit(
+        IReadOnlySet<(long ChatId, long UserId)> members,
+        IReadOnlyDictionary<(long, long, string), ChatMessage> stored,
+        IReadOnlyDictionary<string, (long ChatId, long UploaderId)>? pendingAttachments = null)
     {
         var firstByClientId = new Dictionary<(long, long, string), int>();
+        var claimed = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < _sends.Count; i++)
         {
             var send = _sends[i];
@@ -69,9 +80,34 @@ internal sealed class SendBatchPlan
                 }
             }
 
+            if (send.AttachmentIds.Count > 0 && !Claim(send, pendingAttachments, claimed))
+            {
+                _outcomes[i] = SendOutcome.Failed(new ChatException(
+                    ChatErrorKind.Validation, ChatErrorCodes.InvalidAttachment, "An attachment of this message is no longer a pending upload of yours to this chat."));
+                continue;
+            }
+
             (_freshByChat.TryGetValue(send.ChatId, out var sends) ? sends : _freshByChat[send.ChatId] = []).Add(i);
         }
     }
+
+    private static bool Claim(MessageDraft send, IReadOnlyDictionary<string, (long ChatId, long UploaderId)>? pending, HashSet<string> claimed)
+    {
+        foreach (var id in send.AttachmentIds)
+        {
+            if (pending is null || !pending.TryGetValue(id, out var owner) || owner != (send.ChatId, send.SenderId) || claimed.Contains(id))
+            {
+                return false;
+            }
+        }
+
+        claimed.UnionWith(send.AttachmentIds);
+        return true;
+    }
+
+    /// <summary>The files to give to the new messages once their rows have ids: (attachment, message, position).</summary>
+    public IEnumerable<(string AttachmentId, long MessageId, int Position)> Claims() =>
+        _rows.SelectMany(r => _sends[r.Key].AttachmentIds.Select((id, position) => (id, r.Value.Id, position)));
 
     /// <summary>How many sequence numbers each chat needs (chats with no new message are left out).</summary>
     public IReadOnlyDictionary<long, int> SequencesNeeded() => _freshByChat.ToDictionary(c => c.Key, c => c.Value.Count);
@@ -110,6 +146,7 @@ internal sealed class SendBatchPlan
                     SentAt = EntityTime.ToStored(send.SentAt),
                     ClientId = send.ClientId,
                     ReplyToId = send.ReplyToId,
+                    AttachmentCount = send.AttachmentIds.Count,
                 };
             }
         }

@@ -47,7 +47,7 @@ internal static class SendStatements
         {
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            var sql = new StringBuilder("SELECT m.\"Id\", m.\"ChatId\", m.\"Sequence\", m.\"SenderId\", m.\"Text\", m.\"SentAt\", m.\"ClientId\", m.\"Seq\", m.\"ReplyToId\" FROM (VALUES ");
+            var sql = new StringBuilder("SELECT m.\"Id\", m.\"ChatId\", m.\"Sequence\", m.\"SenderId\", m.\"Text\", m.\"SentAt\", m.\"ClientId\", m.\"Seq\", m.\"ReplyToId\", m.\"AttachmentCount\" FROM (VALUES ");
             for (var i = 0; i < chunk.Length; i++)
             {
                 sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({chunk[i].ChatId}, {chunk[i].SenderId}, @k{i})");
@@ -73,12 +73,74 @@ internal static class SendStatements
                     ClientId = reader.GetString(6),
                     Seq = reader.GetInt64(7),
                     ReplyToId = reader.IsDBNull(8) ? null : reader.GetInt64(8),
+                    AttachmentCount = reader.GetInt32(9),
                 };
                 found[(message.ChatId, message.SenderId, message.ClientId)] = message.ToMessage();
             }
         }
 
         return found;
+    }
+
+    /// <summary>
+    /// The pending uploads among those the batch names, with their chat and uploader. Dialects whose
+    /// hosts share the database lock them, so two hosts' batches cannot both claim one.
+    /// </summary>
+    public static async Task<Dictionary<string, (long ChatId, long UploaderId)>?> FindPendingAttachmentsAsync(
+        DbConnection connection, DbTransaction transaction, SendBatchPlan plan, SendDialect dialect)
+    {
+        var ids = plan.AttachmentIds();
+        if (ids.Length == 0)
+        {
+            return null;
+        }
+
+        var pending = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
+        foreach (var chunk in ids.Chunk(dialect.RowsPerStatement))
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            var names = new string[chunk.Length];
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                names[i] = $"@a{i}";
+                AddParameter(command, names[i], chunk[i]);
+            }
+
+            command.CommandText = $"""
+                SELECT "Id", "ChatId", "UploaderId" FROM "{ChatTables.Attachments}"
+                WHERE "Id" IN ({string.Join(", ", names)}) AND "MessageId" IS NULL{(dialect.LocksChatsInIdOrder ? " FOR UPDATE" : "")}
+                """;
+            await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+            while (await reader.ReadAsync().ConfigureAwait(false))
+            {
+                pending[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2));
+            }
+        }
+
+        return pending;
+    }
+
+    /// <summary>Gives the claimed files to their new messages, in one statement per chunk.</summary>
+    public static async Task ClaimAttachmentsAsync(DbConnection connection, DbTransaction transaction, SendBatchPlan plan, SendDialect dialect)
+    {
+        foreach (var chunk in plan.Claims().Chunk(dialect.RowsPerStatement))
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            var values = new StringBuilder();
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                values.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"(@a{i}, {chunk[i].MessageId}, {chunk[i].Position})");
+                AddParameter(command, $"@a{i}", chunk[i].AttachmentId);
+            }
+
+            command.CommandText = $"""
+                UPDATE "{ChatTables.Attachments}" AS a SET "MessageId" = v.column2, "Position" = v.column3
+                FROM (VALUES {values}) AS v WHERE a."Id" = v.column1
+                """;
+            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -139,13 +201,13 @@ internal static class SendStatements
         {
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            var sql = new StringBuilder($"""INSERT INTO "{ChatTables.Messages}" ("ChatId", "Sequence", "Seq", "SenderId", "Text", "SentAt", "ClientId", "ReplyToId", "Deleted") VALUES """);
+            var sql = new StringBuilder($"""INSERT INTO "{ChatTables.Messages}" ("ChatId", "Sequence", "Seq", "SenderId", "Text", "SentAt", "ClientId", "ReplyToId", "Deleted", "AttachmentCount") VALUES """);
             for (var row = 0; row < chunk.Length; row++)
             {
                 var m = chunk[row];
                 // The quoted id was checked by the engine; a number, never user text.
                 var replyTo = m.ReplyToId is { } quoted ? quoted.ToString(CultureInfo.InvariantCulture) : "NULL";
-                sql.Append(row == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({m.ChatId}, {m.Sequence}, {m.Seq}, {m.SenderId}, @t{row}, @a{row}, @k{row}, {replyTo}, FALSE)");
+                sql.Append(row == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({m.ChatId}, {m.Sequence}, {m.Seq}, {m.SenderId}, @t{row}, @a{row}, @k{row}, {replyTo}, FALSE, {m.AttachmentCount})");
                 AddParameter(command, $"@t{row}", m.Text);
                 AddParameter(command, $"@a{row}", m.SentAt);
                 AddParameter(command, $"@k{row}", (object?)m.ClientId ?? DBNull.Value);

@@ -68,6 +68,22 @@ public static class ChatEngineModelBuilderExtensions
             reaction.HasOne<MessageEntity>().WithMany().HasForeignKey(r => r.MessageId).OnDelete(DeleteBehavior.Cascade);
         });
 
+        modelBuilder.Entity<AttachmentEntity>(attachment =>
+        {
+            // No key to the chat: its records are removed, and their files deleted, before the chat is.
+            attachment.ToTable(ChatTables.Attachments);
+            attachment.HasKey(a => a.Id);
+            attachment.Property(a => a.Id).HasMaxLength(32);
+            attachment.Property(a => a.Name).HasMaxLength(global::ChatEngine.AttachmentNames.MaxLength);
+            attachment.Property(a => a.ContentType).HasMaxLength(128);
+            attachment.Property(a => a.ThumbnailType).HasMaxLength(128);
+            attachment.HasIndex(a => new { a.MessageId, a.Position });
+            attachment.HasIndex(a => a.ChatId);
+            // A user's quota and pending count, and the sweep of expired uploads.
+            attachment.HasIndex(a => new { a.UploaderId, a.MessageId });
+            attachment.HasIndex(a => a.UploadedAt).HasFilter("\"MessageId\" IS NULL");
+        });
+
         modelBuilder.Entity<ChangeEntity>(change =>
         {
             change.ToTable(ChatTables.Changes);

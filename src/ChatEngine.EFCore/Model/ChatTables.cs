@@ -13,4 +13,5 @@ internal static class ChatTables
     public const string UserKeys = "ChatEngineUserKeys";
     public const string Handles = "ChatEngineHandles";
     public const string Reactions = "ChatEngineReactions";
+    public const string Attachments = "ChatEngineAttachments";
 }

@@ -74,6 +74,7 @@ internal sealed class MessageEntity
     public bool Deleted { get; set; }
     public DateTime? PinnedAt { get; set; }
     public long? PinnedBy { get; set; }
+    public int AttachmentCount { get; set; }
 
     public ChatMessage ToMessage() => new()
     {
@@ -91,6 +92,56 @@ internal sealed class MessageEntity
         IsDeleted = Deleted,
         PinnedAt = PinnedAt is { } pinned ? EntityTime.FromStored(pinned) : null,
         PinnedByUserId = PinnedBy,
+        AttachmentCount = AttachmentCount,
+    };
+}
+
+/// <summary>A stored file's record; its bytes are in the attachment store under keys made from its chat and id.</summary>
+internal sealed class AttachmentEntity
+{
+    public string Id { get; set; } = "";
+    public long ChatId { get; set; }
+    public long UploaderId { get; set; }
+    public string Name { get; set; } = "";
+    public string ContentType { get; set; } = "";
+    public long Size { get; set; }
+    public DateTime UploadedAt { get; set; }
+    public int? Width { get; set; }
+    public int? Height { get; set; }
+    public string? ThumbnailType { get; set; }
+    public long? MessageId { get; set; }
+    public int Position { get; set; }
+
+    public static AttachmentEntity From(ChatAttachment attachment) => new()
+    {
+        Id = attachment.Id,
+        ChatId = attachment.ChatId,
+        UploaderId = attachment.UploaderId,
+        Name = attachment.Name,
+        ContentType = attachment.ContentType,
+        Size = attachment.Size,
+        UploadedAt = EntityTime.ToStored(attachment.UploadedAt),
+        Width = attachment.Width,
+        Height = attachment.Height,
+        ThumbnailType = attachment.ThumbnailType,
+        MessageId = attachment.MessageId,
+        Position = attachment.Position,
+    };
+
+    public ChatAttachment ToAttachment() => new()
+    {
+        Id = Id,
+        ChatId = ChatId,
+        UploaderId = UploaderId,
+        Name = Name,
+        ContentType = ContentType,
+        Size = Size,
+        UploadedAt = EntityTime.FromStored(UploadedAt),
+        Width = Width,
+        Height = Height,
+        ThumbnailType = ThumbnailType,
+        MessageId = MessageId,
+        Position = Position,
     };
 }
 

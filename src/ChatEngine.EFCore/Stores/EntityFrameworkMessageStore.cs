@@ -8,7 +8,7 @@ namespace ChatEngine.EntityFrameworkCore;
 /// scope's context and so in its transaction.
 /// </summary>
 /// <typeparam name="TContext">The DbContext.</typeparam>
-internal sealed class EntityFrameworkMessageStore<TContext>(Func<TContext> context, GroupCommitWriter<TContext> writer) : IMessageStore, IMessageChangeStore
+internal sealed partial class EntityFrameworkMessageStore<TContext>(Func<TContext> context, GroupCommitWriter<TContext> writer) : IMessageStore, IMessageChangeStore
     where TContext : DbContext
 {
     // Appending goes to the write loop; only reads take the scope's context.
@@ -17,6 +17,8 @@ internal sealed class EntityFrameworkMessageStore<TContext>(Func<TContext> conte
     private DbSet<MessageEntity> MessageRows => context().Set<MessageEntity>();
 
     private DbSet<ReactionEntity> Reactions => context().Set<ReactionEntity>();
+
+    private DbSet<AttachmentEntity> Attachments => context().Set<AttachmentEntity>();
 
     public Task<MessageAppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken) =>
         writer.AppendAsync(draft, cancellationToken);
@@ -71,7 +73,8 @@ internal sealed class EntityFrameworkMessageStore<TContext>(Func<TContext> conte
                 .SetProperty(m => m.Deleted, true)
                 .SetProperty(m => m.ReplyToId, (long?)null)
                 .SetProperty(m => m.PinnedAt, (DateTime?)null)
-                .SetProperty(m => m.PinnedBy, (long?)null), cancellationToken)
+                .SetProperty(m => m.PinnedBy, (long?)null)
+                .SetProperty(m => m.AttachmentCount, 0), cancellationToken)
             .ConfigureAwait(false) > 0;
         if (deleted)
         {

@@ -163,6 +163,7 @@ public sealed class ChatChanges
         ChatUser UserOf(long id) => users.GetValueOrDefault(id) ?? ChatAccess.UnknownUser(id);
         var previews = await _details.GetPreviewsAsync(messages, users, cancellationToken).ConfigureAwait(false);
         var reactions = await _details.GetReactionsAsync(messages, viewerId, cancellationToken).ConfigureAwait(false);
+        var attachments = await _details.GetAttachmentsAsync(messages, cancellationToken).ConfigureAwait(false);
         var current = messages.ToDictionary(m => m.Id);
 
         return entries.Select(e => e.Message is { } message
@@ -170,6 +171,7 @@ public sealed class ChatChanges
             {
                 ReplyPreview = message.ReplyToId is { } quoted && !message.IsDeleted ? previews.GetValueOrDefault(quoted) : null,
                 Reactions = reactions[message.Id].ToArray(),
+                Attachments = attachments[message.Id].ToArray(),
             }
             : new ChatChanged(Now(WithNames(e.Change!, UserOf), current, reactions), [])).ToArray();
     }

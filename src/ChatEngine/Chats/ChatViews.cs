@@ -29,6 +29,9 @@ public sealed record MessageView(ChatMessage Message, ChatUser Sender, IReadOnly
 
     /// <summary>Its reactions, counted, in order of first use, each saying whether the viewer chose it.</summary>
     public IReadOnlyList<ReactionCount> Reactions { get; init; } = [];
+
+    /// <summary>The files it carries, in order; none once it is deleted.</summary>
+    public IReadOnlyList<ChatAttachment> Attachments { get; init; } = [];
 }
 
 /// <summary>What a reply shows of the message it quotes, read when shown, so it follows edits and deletes.</summary>

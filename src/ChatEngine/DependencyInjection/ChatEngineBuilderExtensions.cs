@@ -22,6 +22,46 @@ public static class ChatEngineBuilderExtensions
     }
 
     /// <summary>
+    /// Keeps attachments' bytes as files under <paramref name="root"/> (created when missing), replacing
+    /// any attachment store registered before. Records of them stay in the chat store.
+    /// </summary>
+    public static ChatEngineBuilder AddFileSystemAttachments(this ChatEngineBuilder builder, string root)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrEmpty(root);
+        return builder.AddAttachmentStore(_ => new FileSystemAttachmentStore(root));
+    }
+
+    /// <summary>Keeps attachments' bytes in the store <paramref name="factory"/> makes (a singleton), replacing any registered before.</summary>
+    public static ChatEngineBuilder AddAttachmentStore(this ChatEngineBuilder builder, Func<IServiceProvider, IAttachmentStore> factory)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(factory);
+        builder.Services.RemoveAll<IAttachmentStore>();
+        builder.Services.AddSingleton(factory);
+        return builder;
+    }
+
+    /// <summary>Adds a check of every upload before it is kept, such as an antivirus (see <see cref="IAttachmentScanner"/>); scanners run in the order added.</summary>
+    public static ChatEngineBuilder AddAttachmentScanner<TScanner>(this ChatEngineBuilder builder)
+        where TScanner : class, IAttachmentScanner
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Scoped<IAttachmentScanner, TScanner>());
+        return builder;
+    }
+
+    /// <summary>Reads images and makes their thumbnails with <typeparamref name="TProcessor"/> (a singleton), replacing any registered before.</summary>
+    public static ChatEngineBuilder AddAttachmentImageProcessor<TProcessor>(this ChatEngineBuilder builder)
+        where TProcessor : class, IAttachmentImageProcessor
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.RemoveAll<IAttachmentImageProcessor>();
+        builder.Services.AddSingleton<IAttachmentImageProcessor, TProcessor>();
+        return builder;
+    }
+
+    /// <summary>
     /// Adds a participant in the transaction of every numbered change (see <see cref="IChatChangeParticipant"/>),
     /// scoped, so it can write through the scope's store (the DbContext that carries the transaction).
     /// </summary>

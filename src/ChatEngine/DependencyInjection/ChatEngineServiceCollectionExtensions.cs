@@ -1,5 +1,7 @@
 using ChatEngine;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -44,6 +46,10 @@ public static class ChatEngineServiceCollectionExtensions
         services.TryAddScoped(sp => new ChatChangeRecorder(sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<ChatChangeParticipation>()));
         services.TryAddScoped(sp => new MessageDetails(
             sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+        services.TryAddScoped(sp => new AttachmentService(
+            sp.GetRequiredService<IMessageStore>(), sp.GetService<IAttachmentStore>(), sp.GetServices<IAttachmentScanner>(), sp.GetService<IAttachmentImageProcessor>(),
+            sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>(),
+            sp.GetService<ILogger<AttachmentService>>() ?? NullLogger<AttachmentService>.Instance));
         services.TryAddScoped(sp => new PresenceService(
             sp.GetRequiredService<IPresenceTracker>(), sp.GetRequiredService<ILastSeenStore>(), sp.GetRequiredService<IChatStore>(),
             sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<TimeProvider>(),
@@ -51,7 +57,8 @@ public static class ChatEngineServiceCollectionExtensions
         services.TryAddScoped(sp => new MessagingService(
             sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<IChatUserDirectory>(),
             sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<ChatMembershipCache>(),
-            sp.GetRequiredService<ChatEngineMetrics>(), sp.GetRequiredService<MessageDetails>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+            sp.GetRequiredService<ChatEngineMetrics>(), sp.GetRequiredService<MessageDetails>(), sp.GetRequiredService<AttachmentService>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new ChatService(
             sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IMessageStore>(),
             sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<IChatEventPublisher>(),
@@ -63,13 +70,13 @@ public static class ChatEngineServiceCollectionExtensions
         services.TryAddScoped(sp => new GroupService(
             sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IChatUserDirectory>(),
             sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<IChatUnitOfWork>(),
-            sp.GetRequiredService<ChatChangeParticipation>(), sp.GetRequiredService<ChatChangeRecorder>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+            sp.GetRequiredService<ChatChangeParticipation>(), sp.GetRequiredService<ChatChangeRecorder>(), sp.GetRequiredService<AttachmentService>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new MessageChangeService(
             sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IChatUserDirectory>(),
             sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<IChatUnitOfWork>(),
-            sp.GetRequiredService<ChatChangeRecorder>(), sp.GetRequiredService<MessageDetails>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+            sp.GetRequiredService<ChatChangeRecorder>(), sp.GetRequiredService<MessageDetails>(), sp.GetRequiredService<AttachmentService>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         return new ChatEngineBuilder(services);
     }
 }

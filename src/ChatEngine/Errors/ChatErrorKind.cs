@@ -18,6 +18,9 @@ public enum ChatErrorKind
     /// <summary>The caller is going too fast; nothing was done (HTTP 429).</summary>
     RateLimited,
 
+    /// <summary>The request's body is larger than allowed (HTTP 413).</summary>
+    TooLarge,
+
     /// <summary>The store could not complete the operation; nothing was acknowledged (HTTP 503).</summary>
     Unavailable,
 }

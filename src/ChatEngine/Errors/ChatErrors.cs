@@ -95,6 +95,24 @@ public static class ChatErrorCodes
     public const string TooManyPins = "too_many_pins";
     /// <summary>A message names an attachment that is not the sender's pending upload in that chat.</summary>
     public const string InvalidAttachment = "invalid_attachment";
+
+    /// <summary>A message names more attachments than <see cref="ChatAttachmentOptions.MaxPerMessage"/>.</summary>
+    public const string TooManyAttachments = "too_many_attachments";
+
+    /// <summary>An upload is not a multipart body with one file part named <c>file</c>.</summary>
+    public const string InvalidUpload = "invalid_upload";
+
+    /// <summary>An upload's bytes say it is an image that cannot be decoded.</summary>
+    public const string InvalidImage = "invalid_image";
+
+    /// <summary>The host's <see cref="IAttachmentScanner"/> refused an upload.</summary>
+    public const string AttachmentRefused = "attachment_refused";
+
+    /// <summary>An upload would take the user past their storage quota or their number of pending uploads.</summary>
+    public const string QuotaExceeded = "quota_exceeded";
+
+    /// <summary>No such attachment in that chat (or a pending one of someone else).</summary>
+    public const string AttachmentNotFound = "attachment_not_found";
 }
 
 internal static class ChatErrors

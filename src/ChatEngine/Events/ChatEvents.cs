@@ -13,6 +13,9 @@ public sealed record MessageCommitted(ChatMessage Message, ChatUser Sender) : Ch
 
     /// <summary>Its reactions: none for a new message; a replay shows them as they are now.</summary>
     public IReadOnlyList<ReactionCount> Reactions { get; init; } = [];
+
+    /// <summary>The files it carries, in order.</summary>
+    public IReadOnlyList<ChatAttachment> Attachments { get; init; } = [];
 }
 
 /// <summary>A member read a chat up to a message.</summary>

@@ -18,6 +18,7 @@ public sealed class GroupService
     private readonly ChatChangeRecorder _recorder;
     private readonly TimeProvider _time;
     private readonly ChatEngineOptions _options;
+    private readonly AttachmentService _attachments;
 
     internal GroupService(
         IChatStore chats,
@@ -28,9 +29,11 @@ public sealed class GroupService
         IChatUnitOfWork units,
         ChatChangeParticipation participation,
         ChatChangeRecorder recorder,
+        AttachmentService attachments,
         TimeProvider time,
         IOptions<ChatEngineOptions> options)
     {
+        _attachments = attachments;
         _recorder = recorder;
         _units = units;
         _participation = participation;
@@ -235,8 +238,8 @@ public sealed class GroupService
             }
 
             var members = (await _members.GetMembersAsync(chatId, token).ConfigureAwait(false)).Select(m => m.UserId).ToArray();
-            await _chats.DeleteAsync(chatId, token).ConfigureAwait(false);
-            return new List<ChatEvent> { Change(chatId, null, MembershipChange.ChatDeleted, members), await DeletedAsync(chatId, chat.Seq, userId, members, token).ConfigureAwait(false) };
+            var files = await DeleteChatLockedAsync(chatId, token).ConfigureAwait(false);
+            return new List<ChatEvent> { files, Change(chatId, null, MembershipChange.ChatDeleted, members), await DeletedAsync(chatId, chat.Seq, userId, members, token).ConfigureAwait(false) };
         }, cancellationToken).ConfigureAwait(false);
         await PublishAsync(deleted).ConfigureAwait(false);
     }
@@ -314,7 +317,7 @@ public sealed class GroupService
         if (remaining.Count == 0)
         {
             var lastSeq = changes.OfType<ChatChanged>().LastOrDefault()?.Change.Seq ?? chat.Seq;
-            await _chats.DeleteAsync(chatId, cancellationToken).ConfigureAwait(false);
+            changes.Add(await DeleteChatLockedAsync(chatId, cancellationToken).ConfigureAwait(false));
             changes.Add(Change(chatId, null, MembershipChange.ChatDeleted, [userId]));
             changes.Add(await DeletedAsync(chatId, lastSeq, byUserId: null, [userId], cancellationToken).ConfigureAwait(false));
             return changes;
@@ -450,14 +453,31 @@ public sealed class GroupService
     private static ChatMembershipChanged Change(long chatId, long? userId, MembershipChange change, IEnumerable<long> affected) =>
         new(chatId, userId, change, affected.ToArray());
 
+    /// <summary>Deletes a chat with the records of its files, in the chat's unit; the files go once it commits (see <see cref="PublishAsync"/>).</summary>
+    private async Task<ChatFilesRemoved> DeleteChatLockedAsync(long chatId, CancellationToken cancellationToken)
+    {
+        var files = _attachments.Records is { } records ? await records.RemoveByChatAsync(chatId, cancellationToken).ConfigureAwait(false) : [];
+        await _chats.DeleteAsync(chatId, cancellationToken).ConfigureAwait(false);
+        return new ChatFilesRemoved(files);
+    }
+
     // Published once the unit committed; the changes are stored, so telling clients must not be cancelled half-way.
     private async Task PublishAsync(IReadOnlyList<ChatEvent> changes)
     {
         foreach (var change in changes)
         {
+            if (change is ChatFilesRemoved removed)
+            {
+                await _attachments.DeleteFilesAsync(removed.Files).ConfigureAwait(false);
+                continue;
+            }
+
             await _events.PublishAsync(change, CancellationToken.None).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Files whose records a committed unit removed: deleted from the store, never published.</summary>
+    private sealed record ChatFilesRemoved(IReadOnlyList<ChatAttachment> Files) : ChatEvent;
 
     private ChatException TooManyMembers() =>
         ChatErrors.Validation(ChatErrorCodes.TooManyMembers, $"A group can have at most {_options.MaxGroupMembers} members.");

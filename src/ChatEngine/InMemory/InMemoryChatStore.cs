@@ -7,7 +7,7 @@ namespace ChatEngine.InMemory;
 /// One lock guards all state, which keeps every compound write (a send moves the chat's sequence,
 /// adds the message and moves the sender's read position) atomic without further thought.
 /// </summary>
-public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageStore, IMessageChangeStore, ILastSeenStore, IChatChangeLog, IChatUserKeyStore, IChatHandleStore
+public sealed partial class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageStore, IMessageChangeStore, ILastSeenStore, IChatChangeLog, IChatUserKeyStore, IChatHandleStore
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<long, Chat> _chats = [];
@@ -373,6 +373,8 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
                 return new MessageAppendResult(first, false);
             }
 
+            RequireClaimable(draft);
+
             var message = new ChatMessage
             {
                 Id = ++_nextMessageId,
@@ -384,7 +386,9 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
                 SentAt = draft.SentAt,
                 ClientId = draft.ClientId,
                 ReplyToId = draft.ReplyToId,
+                AttachmentCount = draft.AttachmentIds.Count,
             };
+            Claim(draft.AttachmentIds, message.Id);
             _chats[chat.Id] = chat with { LastSequence = message.Sequence, Seq = message.Seq };
             LogOf(chat.Id).Add((message.Seq, message.Id, null));
             if (!_messages.TryGetValue(chat.Id, out var messages))
@@ -481,7 +485,7 @@ public sealed class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageSt
             }
 
             _reactions.Remove(messageId);
-            return Task.FromResult(Replace(message with { Text = string.Empty, IsDeleted = true, ReplyToId = null, PinnedAt = null, PinnedByUserId = null }));
+            return Task.FromResult(Replace(message with { Text = string.Empty, IsDeleted = true, ReplyToId = null, PinnedAt = null, PinnedByUserId = null, AttachmentCount = 0 }));
         }
     }
 

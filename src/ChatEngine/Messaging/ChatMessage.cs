@@ -47,6 +47,9 @@ public sealed record ChatMessage
 
     /// <summary>Who pinned it, while it is pinned.</summary>
     public long? PinnedByUserId { get; init; }
+
+    /// <summary>How many stored files it carries (see <see cref="IAttachmentRecordStore"/>); 0 once deleted.</summary>
+    public int AttachmentCount { get; init; }
 }
 
 /// <summary>A validated message waiting to be appended by an <see cref="IMessageStore"/>.</summary>
@@ -69,6 +72,12 @@ public sealed record MessageDraft
 
     /// <summary>The message it quotes: one of the same chat, not deleted (checked before the draft is made).</summary>
     public long? ReplyToId { get; init; }
+
+    /// <summary>
+    /// The pending uploads it carries, in order (checked before the draft is made); the store claims them
+    /// in the message's commit (see <see cref="IAttachmentRecordStore"/>).
+    /// </summary>
+    public IReadOnlyList<string> AttachmentIds { get; init; } = [];
 }
 
 /// <summary>What appending a message gave.</summary>
@@ -84,4 +93,7 @@ public sealed record SentMessage(ChatMessage Message, ChatUser Sender, bool Crea
 {
     /// <summary>The quote of the message it replies to, if any.</summary>
     public ReplyPreview? ReplyPreview { get; init; }
+
+    /// <summary>The files it carries, in order.</summary>
+    public IReadOnlyList<ChatAttachment> Attachments { get; init; } = [];
 }

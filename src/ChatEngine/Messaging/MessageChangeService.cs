@@ -18,6 +18,7 @@ public sealed class MessageChangeService
     private readonly IChatUnitOfWork _units;
     private readonly ChatChangeRecorder _recorder;
     private readonly MessageDetails _details;
+    private readonly AttachmentService _attachments;
     private readonly TimeProvider _time;
     private readonly ChatEngineOptions _options;
 
@@ -30,9 +31,11 @@ public sealed class MessageChangeService
         IChatUnitOfWork units,
         ChatChangeRecorder recorder,
         MessageDetails details,
+        AttachmentService attachments,
         TimeProvider time,
         IOptions<ChatEngineOptions> options)
     {
+        _attachments = attachments;
         _messages = messages;
         _members = members;
         _users = users;
@@ -68,7 +71,8 @@ public sealed class MessageChangeService
             throw ChatErrors.Forbidden(ChatErrorCodes.EditingDisabled, "Editing messages is turned off.");
         }
 
-        var trimmed = MessageText.Validate(text, _options);
+        // Only a message with files may lose all its text: known once the message is read.
+        var trimmed = MessageText.Validate(text, _options, allowEmpty: true);
         clientId = MessageText.ValidateClientId(clientId, _options);
         var store = Store;
         var (message, changed) = await _units.RunAsync(chatId, async token =>
@@ -83,6 +87,11 @@ public sealed class MessageChangeService
             if (message.IsDeleted)
             {
                 throw ChatErrors.MessageDeleted();
+            }
+
+            if (trimmed.Length == 0 && message.AttachmentCount == 0)
+            {
+                throw MessageText.EmptyText();
             }
 
             if (clientId is not null && clientId == message.EditClientId)
@@ -122,6 +131,7 @@ public sealed class MessageChangeService
     public async Task<bool> DeleteAsync(long userId, long chatId, long messageId, CancellationToken cancellationToken = default)
     {
         var store = Store;
+        IReadOnlyList<ChatAttachment> removedFiles = [];
         var changed = await _units.RunAsync(chatId, async token =>
         {
             var (chat, member) = await _access.RequireMemberAsync(userId, chatId, token).ConfigureAwait(false);
@@ -155,6 +165,11 @@ public sealed class MessageChangeService
                 return null;
             }
 
+            if (message.AttachmentCount > 0 && _attachments.Records is { } records)
+            {
+                removedFiles = await records.RemoveByMessageAsync(messageId, token).ConfigureAwait(false);
+            }
+
             var change = new ChatChange
             {
                 ChatId = chatId, Kind = ChatChangeKind.MessageDeleted, Time = now, ByUserId = userId, MessageId = messageId, Message = Tombstone(message),
@@ -162,6 +177,8 @@ public sealed class MessageChangeService
             return await RecordAsync(change, token).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
 
+        // The records went with the deletion's commit; the bytes follow it.
+        await _attachments.DeleteFilesAsync(removedFiles).ConfigureAwait(false);
         await PublishAsync(changed).ConfigureAwait(false);
         return changed is not null;
     }
@@ -311,7 +328,7 @@ public sealed class MessageChangeService
 
     /// <summary>A message as a tombstone shows it.</summary>
     internal static ChatMessage Tombstone(ChatMessage message) =>
-        message with { Text = string.Empty, IsDeleted = true, ReplyToId = null, PinnedAt = null, PinnedByUserId = null };
+        message with { Text = string.Empty, IsDeleted = true, ReplyToId = null, PinnedAt = null, PinnedByUserId = null, AttachmentCount = 0 };
 
     private async Task<ChatMessage> RequireMessageAsync(long chatId, long messageId, CancellationToken cancellationToken)
     {

@@ -73,6 +73,7 @@ internal sealed class MessageDetails(IMessageStore messages, IChatMemberStore me
 
         var previews = await GetPreviewsAsync(page, names, cancellationToken).ConfigureAwait(false);
         var reactions = await GetReactionsAsync(page, viewerId, cancellationToken).ConfigureAwait(false);
+        var attachments = await GetAttachmentsAsync(page, cancellationToken).ConfigureAwait(false);
         var views = new MessageView[page.Count];
         for (var i = 0; i < page.Count; i++)
         {
@@ -99,6 +100,7 @@ internal sealed class MessageDetails(IMessageStore messages, IChatMemberStore me
             {
                 ReplyPreview = message.ReplyToId is { } quoted && !message.IsDeleted ? previews.GetValueOrDefault(quoted) : null,
                 Reactions = reactions[message.Id].ToArray(),
+                Attachments = attachments[message.Id].ToArray(),
             };
         }
 
@@ -131,6 +133,16 @@ internal sealed class MessageDetails(IMessageStore messages, IChatMemberStore me
         return counts.ToLookup(c => c.MessageId);
     }
 
+    /// <summary>The files of <paramref name="page"/>, by message: one query, and none when no message carries any.</summary>
+    public async Task<ILookup<long, ChatAttachment>> GetAttachmentsAsync(IReadOnlyCollection<ChatMessage> page, CancellationToken cancellationToken)
+    {
+        var ids = page.Where(m => m.AttachmentCount > 0 && !m.IsDeleted).Select(m => m.Id).ToArray();
+        var attachments = messages is IAttachmentRecordStore store && ids.Length > 0
+            ? await store.GetByMessagesAsync(ids, cancellationToken).ConfigureAwait(false)
+            : [];
+        return attachments.ToLookup(a => a.MessageId!.Value);
+    }
+
     /// <summary>Messages by id, through the change store's one query when there is one.</summary>
     public async Task<IReadOnlyList<ChatMessage>> FindAllAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken)
     {
@@ -152,7 +164,7 @@ internal sealed class MessageDetails(IMessageStore messages, IChatMemberStore me
     }
 
     private ReplyPreview Preview(ChatMessage quoted, ChatUser sender) =>
-        new(quoted.Id, quoted.SenderId, sender.UserName, quoted.IsDeleted ? string.Empty : Shorten(quoted.Text), quoted.IsDeleted, Attachments: 0);
+        new(quoted.Id, quoted.SenderId, sender.UserName, quoted.IsDeleted ? string.Empty : Shorten(quoted.Text), quoted.IsDeleted, quoted.IsDeleted ? 0 : quoted.AttachmentCount);
 
     /// <summary>The first characters, never cutting a surrogate pair in two.</summary>
     private string Shorten(string text)

@@ -3,8 +3,11 @@ namespace ChatEngine;
 /// <summary>The rules of a message's text and client id, the same for a send and an edit.</summary>
 internal static class MessageText
 {
-    /// <summary>The trimmed text, or the refusal: empty, invisible, too long, or holding what nothing may store.</summary>
-    public static string Validate(string? text, ChatEngineOptions options)
+    /// <summary>
+    /// The trimmed text, or the refusal: empty (unless <paramref name="allowEmpty"/>: a message with
+    /// files), invisible, too long, or holding what nothing may store.
+    /// </summary>
+    public static string Validate(string? text, ChatEngineOptions options, bool allowEmpty = false)
     {
         if (text is not null && ChatText.HasForbiddenCharacters(text))
         {
@@ -14,7 +17,7 @@ internal static class MessageText
         var trimmed = text?.Trim() ?? string.Empty;
         if (trimmed.Length == 0)
         {
-            throw ChatErrors.Validation(ChatErrorCodes.EmptyText, "Message text must not be empty.");
+            return allowEmpty ? trimmed : throw EmptyText();
         }
 
         // Invisible characters are fine inside a message, not as the whole of it.
@@ -30,6 +33,8 @@ internal static class MessageText
 
         return trimmed;
     }
+
+    public static ChatException EmptyText() => ChatErrors.Validation(ChatErrorCodes.EmptyText, "Message text must not be empty.");
 
     /// <summary>The client id (an empty one is none), or the refusal.</summary>
     public static string? ValidateClientId(string? clientId, ChatEngineOptions options)

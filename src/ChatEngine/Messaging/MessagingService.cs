@@ -13,6 +13,7 @@ public sealed class MessagingService
     private readonly ChatMembershipCache _memberships;
     private readonly ChatEngineMetrics _metrics;
     private readonly MessageDetails _details;
+    private readonly AttachmentService _attachments;
     private readonly TimeProvider _time;
     private readonly ChatEngineOptions _options;
 
@@ -25,10 +26,12 @@ public sealed class MessagingService
         ChatMembershipCache memberships,
         ChatEngineMetrics metrics,
         MessageDetails details,
+        AttachmentService attachments,
         TimeProvider time,
         IOptions<ChatEngineOptions> options)
     {
         _details = details;
+        _attachments = attachments;
         _members = members;
         _messages = messages;
         _users = users;
@@ -44,11 +47,13 @@ public sealed class MessagingService
     /// Sends a message as <paramref name="userId"/>. The text is trimmed and must be non-empty and
     /// within the length limit. A repeated <paramref name="clientId"/> returns the first message
     /// (with <see cref="SentMessage.Created"/> false) and broadcasts nothing. The message is
-    /// broadcast only after it is committed.
+    /// broadcast only after it is committed. A message that carries attachments (ids of the sender's
+    /// pending uploads to the chat) may have empty text.
     /// </summary>
-    public async Task<SentMessage> SendAsync(long userId, long chatId, string? text, string? clientId = null, long? replyToId = null, CancellationToken cancellationToken = default)
+    public async Task<SentMessage> SendAsync(
+        long userId, long chatId, string? text, string? clientId = null, long? replyToId = null, IReadOnlyList<string>? attachmentIds = null, CancellationToken cancellationToken = default)
     {
-        var prepared = await PrepareSendAsync(userId, chatId, text, clientId, replyToId, knownSender: null, cancellationToken).ConfigureAwait(false);
+        var prepared = await PrepareSendAsync(userId, chatId, new MessageContent(text, clientId, replyToId, attachmentIds), knownSender: null, cancellationToken).ConfigureAwait(false);
         return await CommitAsync(prepared, cancellationToken).ConfigureAwait(false);
     }
 
@@ -58,21 +63,28 @@ public sealed class MessagingService
     /// <see cref="IMessageStore.AppendAsync"/>), in the same transaction, so it is checked at commit
     /// time and costs no read of its own. A transport that already knows the sender (a socket
     /// resolves its user once) passes it in <paramref name="knownSender"/>. A reply names the message it
-    /// quotes in <paramref name="replyToId"/>: one of the same chat, not deleted. Commit the result with
+    /// quotes in <see cref="MessageContent.ReplyTo"/>: one of the same chat, not deleted; its
+    /// attachments are pending uploads of the sender to the chat. Commit the result with
     /// <see cref="CommitAsync"/>.
     /// </summary>
-    public async Task<PreparedSend> PrepareSendAsync(long userId, long chatId, string? text, string? clientId, long? replyToId, ChatUser? knownSender, CancellationToken cancellationToken)
+    public async Task<PreparedSend> PrepareSendAsync(long userId, long chatId, MessageContent content, ChatUser? knownSender, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(content);
         // Checked before queueing: one unstorable message must never reach (and fail) a shared batch.
-        var trimmed = MessageText.Validate(text, _options);
-        clientId = MessageText.ValidateClientId(clientId, _options);
-        var replyPreview = replyToId is { } quoted ? await _details.RequireQuotableAsync(chatId, quoted, cancellationToken).ConfigureAwait(false) : null;
+        var attachmentIds = content.Attachments ?? [];
+        var trimmed = MessageText.Validate(content.Text, _options, allowEmpty: attachmentIds.Count > 0);
+        var clientId = MessageText.ValidateClientId(content.ClientId, _options);
+        var replyPreview = content.ReplyTo is { } quoted ? await _details.RequireQuotableAsync(chatId, quoted, cancellationToken).ConfigureAwait(false) : null;
+        var attachments = attachmentIds.Count > 0
+            ? await _attachments.RequireSendableAsync(userId, chatId, attachmentIds, clientId, cancellationToken).ConfigureAwait(false)
+            : [];
 
         var sender = knownSender is { } known && known.Id == userId ? known : await _access.RequireUserAsync(userId, cancellationToken).ConfigureAwait(false);
-        return new PreparedSend(new MessageDraft { ChatId = chatId, SenderId = userId, Text = trimmed, SentAt = _time.GetUtcNow(), ClientId = clientId, ReplyToId = replyToId }, sender)
+        var draft = new MessageDraft
         {
-            ReplyPreview = replyPreview,
+            ChatId = chatId, SenderId = userId, Text = trimmed, SentAt = _time.GetUtcNow(), ClientId = clientId, ReplyToId = content.ReplyTo, AttachmentIds = attachmentIds,
         };
+        return new PreparedSend(draft, sender) { ReplyPreview = replyPreview, Attachments = attachments };
     }
 
     /// <summary>
@@ -87,18 +99,30 @@ public sealed class MessagingService
 
         // A store without a change log numbers messages only: their sequence is their number.
         var message = result.Message.Seq == 0 ? result.Message with { Seq = result.Message.Sequence } : result.Message;
+        var attachments = prepared.Attachments;
         if (result.Created)
         {
             _metrics.MessageCommitted();
             // The message is committed: publishing must not be cancelled half-way by the sender leaving.
-            await _events.PublishAsync(new MessageCommitted(message, prepared.Sender) { ReplyPreview = prepared.ReplyPreview }, CancellationToken.None).ConfigureAwait(false);
+            var committed = new MessageCommitted(message, prepared.Sender) { ReplyPreview = prepared.ReplyPreview, Attachments = attachments };
+            await _events.PublishAsync(committed, CancellationToken.None).ConfigureAwait(false);
         }
 
         // A store may complete sends on a loop of its own, in commit order (so events are published in
         // that order, as queued work only); what the caller does next (answering over its transport)
         // runs on the thread pool instead, never on that loop.
         await Task.Yield();
-        return new SentMessage(message, prepared.Sender, result.Created) { ReplyPreview = prepared.ReplyPreview };
+        if (!result.Created && message.AttachmentCount > 0)
+        {
+            // A retry answers with the first message, whose files may differ from the ones it names.
+            attachments = (await _details.GetAttachmentsAsync([message], cancellationToken).ConfigureAwait(false))[message.Id].ToArray();
+        }
+        else if (!result.Created)
+        {
+            attachments = [];
+        }
+
+        return new SentMessage(message, prepared.Sender, result.Created) { ReplyPreview = prepared.ReplyPreview, Attachments = attachments };
     }
 
     /// <summary>
@@ -215,4 +239,14 @@ public sealed class PreparedSend
 
     /// <summary>The quote of the message it replies to, if any.</summary>
     public ReplyPreview? ReplyPreview { get; internal init; }
+
+    /// <summary>The pending uploads it carries, in order.</summary>
+    public IReadOnlyList<ChatAttachment> Attachments { get; internal init; } = [];
 }
+
+/// <summary>What a sender asks to send: text, and optionally an idempotency key, a quote and files.</summary>
+/// <param name="Text">The text; trimmed; may be empty only when the message carries attachments.</param>
+/// <param name="ClientId">The sender's idempotency key: a retry with it gets the first message back.</param>
+/// <param name="ReplyTo">The message of the same chat it quotes.</param>
+/// <param name="Attachments">Ids of the sender's pending uploads to the chat.</param>
+public sealed record MessageContent(string? Text, string? ClientId = null, long? ReplyTo = null, IReadOnlyList<string>? Attachments = null);

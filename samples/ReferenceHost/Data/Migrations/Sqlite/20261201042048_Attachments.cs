@@ -1,0 +1,76 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace ReferenceHost.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class Attachments : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<int>(
+                name: "AttachmentCount",
+                table: "ChatEngineMessages",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: 0);
+
+            migrationBuilder.CreateTable(
+                name: "ChatEngineAttachments",
+                columns: table => new
+                {
+                    Id = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    ChatId = table.Column<long>(type: "INTEGER", nullable: false),
+                    UploaderId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 255, nullable: false),
+                    ContentType = table.Column<string>(type: "TEXT", maxLength: 128, nullable: false),
+                    Size = table.Column<long>(type: "INTEGER", nullable: false),
+                    UploadedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    Width = table.Column<int>(type: "INTEGER", nullable: true),
+                    Height = table.Column<int>(type: "INTEGER", nullable: true),
+                    ThumbnailType = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    MessageId = table.Column<long>(type: "INTEGER", nullable: true),
+                    Position = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ChatEngineAttachments", x => x.Id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ChatEngineAttachments_ChatId",
+                table: "ChatEngineAttachments",
+                column: "ChatId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ChatEngineAttachments_MessageId_Position",
+                table: "ChatEngineAttachments",
+                columns: new[] { "MessageId", "Position" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ChatEngineAttachments_UploadedAt",
+                table: "ChatEngineAttachments",
+                column: "UploadedAt",
+                filter: "\"MessageId\" IS NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ChatEngineAttachments_UploaderId_MessageId",
+                table: "ChatEngineAttachments",
+                columns: new[] { "UploaderId", "MessageId" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "ChatEngineAttachments");
+
+            migrationBuilder.DropColumn(
+                name: "AttachmentCount",
+                table: "ChatEngineMessages");
+        }
+    }
+}
