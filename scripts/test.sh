@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the solution against real services.
 # On a fresh Debian machine with the .NET 10 SDK it installs what is missing (PostgreSQL, Redis,
-# Chromium, Node.js), starts PostgreSQL and Redis on 127.0.0.1, creates the test role and database,
-# exports the connection strings, runs `dotnet test` and prints the totals on the last line:
+# Chromium, Node.js), starts PostgreSQL, Redis and Azurite (the Azure Storage emulator, from npm) on
+# 127.0.0.1, creates the test role and database, exports the connection strings, runs `dotnet test`
+# and prints the totals on the last line:
 #   N passed, N failed, N skipped
 set -uo pipefail
 
@@ -11,6 +12,7 @@ cd "$repo"
 
 pg_port=${CHATENGINE_TEST_PG_PORT:-5432}
 redis_port=${CHATENGINE_TEST_REDIS_PORT:-6379}
+azurite_port=${CHATENGINE_TEST_AZURITE_PORT:-10000}
 pg_user=chatengine_test
 pg_password=chatengine_test
 pg_db=chatengine_test
@@ -90,13 +92,37 @@ start_redis() {
   fail "Redis is not answering on 127.0.0.1:$redis_port"
 }
 
+answers_on() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+start_azurite() {
+  if answers_on "$azurite_port"; then
+    return
+  fi
+  log "installing Azurite from npm"
+  (cd tools/azurite && npm ci --no-audit --no-fund --ignore-scripts >/dev/null) || fail "npm ci of Azurite failed"
+  local data
+  data=$(mktemp -d)
+  log "starting Azurite (Blob Storage) on 127.0.0.1:$azurite_port"
+  # The SDK may speak a newer API version than this emulator knows; the calls the store makes are old ones.
+  nohup tools/azurite/node_modules/.bin/azurite-blob --blobHost 127.0.0.1 --blobPort "$azurite_port" \
+    --location "$data" --skipApiVersionCheck --loose --silent >"$data/azurite.log" 2>&1 &
+  for _ in $(seq 1 30); do
+    answers_on "$azurite_port" && return
+    sleep 1
+  done
+  fail "Azurite is not answering on 127.0.0.1:$azurite_port"
+}
+
 install_missing
 start_postgres
 prepare_database
 start_redis
+start_azurite
 
 export ConnectionStrings__PostgreSqlTests="Host=127.0.0.1;Port=$pg_port;Username=$pg_user;Password=$pg_password;Database=$pg_db"
 export ConnectionStrings__RedisTests="127.0.0.1:$redis_port"
+# Azurite's well-known development account (public, the same in every Azurite), not a secret.
+export ConnectionStrings__AzuriteTests="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$azurite_port/devstoreaccount1;"
 export CHATENGINE_CHROMIUM=/usr/bin/chromium
 export CHATENGINE_ARTIFACTS="$repo/artifacts"   # browser screenshots land in artifacts/screenshots
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -113,7 +139,7 @@ fi
 log "packing"
 export CHATENGINE_PACKAGES="$repo/artifacts/packages"
 rm -rf "$CHATENGINE_PACKAGES"
-for package in ChatEngine ChatEngine.EFCore ChatEngine.AspNetCore ChatEngine.Redis; do
+for package in ChatEngine ChatEngine.EFCore ChatEngine.AspNetCore ChatEngine.Redis ChatEngine.Imaging ChatEngine.Azure; do
   dotnet pack "src/$package/$package.csproj" -c Release --no-build -nologo -v quiet -o "$CHATENGINE_PACKAGES" >/dev/null \
     || fail "dotnet pack $package failed"
 done

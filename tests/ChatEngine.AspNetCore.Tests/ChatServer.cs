@@ -50,6 +50,7 @@ public sealed class ChatServer : IAsyncDisposable
         }
 
         var chatEngine = builder.Services.AddChatEngine();
+        chatEngine.AddFileSystemAttachments(AttachmentFolder).AddImageThumbnails();
         engine?.Invoke(chatEngine);
         chatEngine
             .AddSqliteStores($"Data Source={Path.Combine(_folder, "chat.db")}")
@@ -110,6 +111,9 @@ public sealed class ChatServer : IAsyncDisposable
     }
 
     public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>Where the server keeps attachments (unless the test named another store).</summary>
+    public string AttachmentFolder => Path.Combine(_folder, "attachments");
 
     /// <summary>What the server logged (at Warning and above unless the test asked for more).</summary>
     public LogCapture Logs { get; } = new();

@@ -10,7 +10,7 @@ namespace ChatEngine.PackageTests;
 /// </summary>
 public sealed class ChatEnginePackages : IAsyncLifetime
 {
-    public static readonly string[] Ids = ["ChatEngine", "ChatEngine.EFCore", "ChatEngine.AspNetCore", "ChatEngine.Redis"];
+    public static readonly string[] Ids = ["ChatEngine", "ChatEngine.EFCore", "ChatEngine.AspNetCore", "ChatEngine.Redis", "ChatEngine.Imaging", "ChatEngine.Azure"];
 
     public string Folder { get; private set; } = "";
 

@@ -56,7 +56,11 @@ public sealed class PackageContentTests(ChatEnginePackages packages) : IClassFix
     [Fact]
     public void Packages_DependOnEachOther_AtTheSameVersion()
     {
-        foreach (var (id, dependsOn) in new[] { ("ChatEngine.EFCore", "ChatEngine"), ("ChatEngine.AspNetCore", "ChatEngine"), ("ChatEngine.Redis", "ChatEngine.AspNetCore") })
+        foreach (var (id, dependsOn) in new[]
+        {
+            ("ChatEngine.EFCore", "ChatEngine"), ("ChatEngine.AspNetCore", "ChatEngine"), ("ChatEngine.Redis", "ChatEngine.AspNetCore"),
+            ("ChatEngine.Imaging", "ChatEngine"), ("ChatEngine.Azure", "ChatEngine"),
+        })
         {
             var dependency = Dependencies(id).Single(e => e.Attribute("id")?.Value == dependsOn);
             Assert.Equal(packages.Version, dependency.Attribute("version")?.Value);
@@ -75,6 +79,20 @@ public sealed class PackageContentTests(ChatEnginePackages packages) : IClassFix
         }
 
         Assert.Contains(Dependencies("ChatEngine.Redis"), e => e.Attribute("id")?.Value == "Microsoft.AspNetCore.SignalR.StackExchangeRedis");
+    }
+
+    [Fact]
+    public void AnAppThatKeepsFilesOnDisk_PullsNoAzureSdk_AndNoImagingLibrary()
+    {
+        // Azure Blob Storage and SkiaSharp each live in their own package, which an app adds when it wants them.
+        foreach (var id in new[] { "ChatEngine", "ChatEngine.EFCore", "ChatEngine.AspNetCore", "ChatEngine.Redis" })
+        {
+            Assert.DoesNotContain(Dependencies(id), e => e.Attribute("id")?.Value is { } dependency
+                && (dependency.StartsWith("Azure.", StringComparison.Ordinal) || dependency.StartsWith("SkiaSharp", StringComparison.Ordinal)));
+        }
+
+        Assert.Contains(Dependencies("ChatEngine.Azure"), e => e.Attribute("id")?.Value == "Azure.Storage.Blobs");
+        Assert.Contains(Dependencies("ChatEngine.Imaging"), e => e.Attribute("id")?.Value == "SkiaSharp.NativeAssets.Linux");
     }
 
     private IEnumerable<XElement> Dependencies(string id) => ReadNuspec(id).Descendants().Where(e => e.Name.LocalName == "dependency");

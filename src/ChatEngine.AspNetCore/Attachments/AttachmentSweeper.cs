@@ -15,6 +15,8 @@ internal sealed partial class AttachmentSweeper(
 {
     private const int BatchSize = 100;
 
+    private readonly SemaphoreSlim _oneAtATime = new(1, 1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var interval = TimeSpan.FromTicks(Math.Min(options.Value.Attachments.PendingLifetime.Ticks / 10, TimeSpan.FromMinutes(1).Ticks));
@@ -36,8 +38,24 @@ internal sealed partial class AttachmentSweeper(
         }
     }
 
-    /// <summary>Removes every expired upload, a batch at a time.</summary>
+    /// <summary>
+    /// Removes every expired upload, a batch at a time. Sweeps of this host run one at a time, so once a
+    /// call returns, everything that had expired when it started is gone.
+    /// </summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        await _oneAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await SweepAloneAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
+
+    private async Task<int> SweepAloneAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var attachments = scope.ServiceProvider.GetRequiredService<AttachmentService>();

@@ -73,9 +73,14 @@ public sealed class FileSystemAttachmentStore : IAttachmentStore
     public Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
         var path = PathOf(key);
-        File.Delete(path);
         var folder = Path.GetDirectoryName(path)!;
-        if (folder != _root && Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())
+        if (!Directory.Exists(folder))
+        {
+            return Task.CompletedTask;
+        }
+
+        File.Delete(path);
+        if (folder != _root && !Directory.EnumerateFileSystemEntries(folder).Any())
         {
             try
             {
