@@ -6,7 +6,8 @@ namespace ChatEngine.LoadTest;
 
 /// <summary>
 /// The machine's limit: the same WebSocket fan-out with no authentication, no storage and no chat
-/// logic. Every frame a client sends goes, as it is, to every connection of the same room.
+/// logic. Every frame a client sends goes, as it is, to every connection of the same room. And for
+/// uploads, a body written to a file as it arrives (no multipart, no checks, no records), flushed.
 /// </summary>
 internal static class BaselineServer
 {
@@ -14,9 +15,23 @@ internal static class BaselineServer
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
         builder.Logging.ClearProviders();
         var app = builder.Build();
         app.UseWebSockets();
+        var uploads = Directory.CreateTempSubdirectory("chatengine-baseline-").FullName;
+        app.MapPost("/upload", async (HttpContext context) =>
+        {
+            var path = Path.Combine(uploads, Guid.NewGuid().ToString("N"));
+            await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
+            {
+                await context.Request.Body.CopyToAsync(file, 1024 * 1024);
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Delete(path);
+            return Results.Ok();
+        });
         var rooms = new ConcurrentDictionary<long, ConcurrentDictionary<Connection, byte>>();
         app.Map("/ws/chat/{id:long}/", async (HttpContext context, long id) =>
         {

@@ -32,7 +32,9 @@ internal sealed record LoadOptions
           --hosts N            start N reference hosts sharing PostgreSQL and Redis (scale-out); sockets are spread
                                over them round-robin (default 1; more than 1 needs --database postgres)
           --redis CONNECTION   Redis for --hosts (default: ConnectionStrings__RedisTests)
-          --mode MODE          chat (default) or baseline: a bare Kestrel WebSocket fan-out, no auth, no storage
+          --mode MODE          chat (default); baseline: a bare Kestrel WebSocket fan-out, no auth, no storage;
+                               uploads: stored attachments (memory while a 100 MB file streams in, and ten
+                               concurrent 20 MB uploads against copying the same bytes to the same disk)
           --groups N           groups (default 20)
           --members N          members per group (default 10)
           --rate N             messages/s offered in total; 0 = as fast as the window allows (default 0)
@@ -70,9 +72,9 @@ internal sealed record LoadOptions
             };
         }
 
-        if (options.Mode is not ("chat" or "baseline"))
+        if (options.Mode is not ("chat" or "baseline" or "uploads"))
         {
-            throw new ArgumentException("--mode is chat or baseline.");
+            throw new ArgumentException("--mode is chat, baseline or uploads.");
         }
 
         if (options.Hosts < 1 || (options.Hosts > 1 && (options.Database != "postgres" || options.Mode != "chat" || options.Target is not null)))

@@ -30,6 +30,14 @@ await using var process = options.Target is not null ? null
 IReadOnlyList<Uri> servers = options.Target is { } target ? [target] : process!.Addresses;
 Console.Error.WriteLine($"Load test ({options.Mode}) against {string.Join(", ", servers)}");
 
+if (options.Mode == "uploads")
+{
+    await using var baseline = await ServerProcess.StartBaselineAsync();
+    var uploads = await Uploads.RunAsync(servers[0], process, baseline.Addresses[0]);
+    Console.WriteLine(uploads);
+    return 0;
+}
+
 if (options.IdleConnections > 0)
 {
     var idle = await IdleConnections.RunAsync(options, servers[0], process);

@@ -101,6 +101,16 @@ internal sealed partial class ServerProcess : IAsyncDisposable
             start.Environment["ConnectionStrings__Chat"] = $"Data Source={Path.Combine(folder, "chat.db")}";
         }
 
+        start.Environment["Attachments__Folder"] = Path.Combine(folder, "attachments");
+        if (options.Mode == "uploads")
+        {
+            // The benchmark's files: up to 100 MB each, about 1.1 GB and 50 uploads in all, within a minute.
+            start.Environment["ChatEngine__Attachments__MaxBytes"] = Uploads.LargeFile.ToString(CultureInfo.InvariantCulture);
+            start.Environment["ChatEngine__Attachments__QuotaPerUser"] = (10L * 1024 * 1024 * 1024).ToString(CultureInfo.InvariantCulture);
+            start.Environment["ChatEngine__Attachments__MaxPendingPerUser"] = "1000";
+            start.Environment["ChatEngine__Attachments__UploadsPerMinute"] = "1000";
+        }
+
         return StartAsync(start, port, folder);
     }
 

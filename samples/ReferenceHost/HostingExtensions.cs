@@ -53,12 +53,18 @@ internal static class HostingExtensions
 
         chat.AddEntityFrameworkStores<ReferenceHostDbContext>().AddUserDirectory<IdentityChatUserDirectory>();
 
-        // Attachments: on disk under App_Data/attachments, or in Azure Blob Storage when
-        // ConnectionStrings:AttachmentBlobs is set (what several hosts need: one place for every file).
+        // Attachments: on disk (Attachments:Folder, by default App_Data/attachments), or in Azure Blob
+        // Storage when ConnectionStrings:AttachmentBlobs is set (what several hosts need: one place for every file).
         chat.AddImageThumbnails();
         if (builder.Configuration.GetConnectionString("AttachmentBlobs") is { Length: > 0 } blobs)
         {
             chat.AddAzureBlobAttachments(blobs);
+        }
+        else
+        {
+            chat.AddFileSystemAttachments(builder.Configuration["Attachments:Folder"] is { Length: > 0 } folder
+                ? folder
+                : Path.Combine(builder.Environment.ContentRootPath, "App_Data", "attachments"));
         }
 
         // Several hosts: ConnectionStrings:Redis turns scale-out on; without it, one host in memory.

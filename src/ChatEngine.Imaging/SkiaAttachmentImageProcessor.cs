@@ -89,7 +89,8 @@ public sealed class SkiaAttachmentImageProcessor : IAttachmentImageProcessor
     {
         try
         {
-            return SKCodec.Create(image);
+            // The caller's stream stays the caller's: the codec does not close it.
+            return SKCodec.Create(new SKManagedStream(image, disposeManagedStream: false));
         }
         catch (ArgumentException)
         {

@@ -52,6 +52,7 @@ public sealed class ReferenceHostFactory : WebApplicationFactory<Program>
         // As an operator runs it: no development-only conveniences.
         builder.UseEnvironment("Production");
         builder.UseSetting("ConnectionStrings:Chat", $"Data Source={Path.Combine(_folder, "chat.db")}");
+        builder.UseSetting("Attachments:Folder", Path.Combine(_folder, "attachments"));
         builder.UseSetting("Jwt:SigningKey", SigningKey);
         builder.UseSetting("urls", "http://127.0.0.1:0");
         // Every test client comes from 127.0.0.1: per-address limits would make the tests trip over

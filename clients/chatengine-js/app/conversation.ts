@@ -1,11 +1,19 @@
 // The open chat: its page of history, then the live socket from the page's `seq` (the client drops
-// what it already has and fills gaps), receipts, typing, presence, scroll-back, files, and messages
-// that change: replies, edits, deletions, reactions and pins.
-import { type ChatConnection, type ChatEvent, type ChatPage, type FileConnection, type FileEvent, type Group } from "../src/index";
+// what it already has and fills gaps), receipts, typing, presence, scroll-back, stored files (attached
+// by button, drag-and-drop or paste, with progress), and messages that change: replies, edits,
+// deletions, reactions and pins.
+import { type Attachment, type ChatConnection, type ChatEvent, type ChatPage, type FileConnection, type FileEvent, type Group } from "../src/index";
 import { avatar, type ChatApp } from "./app";
 import { GroupDetails } from "./details";
 import { byId, clockTime, describe, fileSize, h, listTime } from "./dom";
 import { MessageList, type MessageActions, type Shown } from "./messages";
+
+/** A file attached to the next message: its upload id once uploaded, and its line in the tray. */
+interface PendingFile {
+  id?: string;
+  name: string;
+  item: HTMLElement;
+}
 
 const TypingShownMs = 3000;
 const TypingEveryMs = 2000;
@@ -22,7 +30,11 @@ export class Conversation implements MessageActions {
   readonly #mode = h("div", { class: "ce-compose-mode", attrs: { hidden: true, id: "ce-compose-mode" } });
   readonly #text = h("textarea", { attrs: { id: "ce-text", rows: 1, maxlength: 4000, placeholder: "Write a message", "aria-describedby": "ce-send-hint" } });
   readonly #composer: HTMLFormElement;
-  readonly #unsent = new Map<string, { text: string; replyTo?: number }>();
+  readonly #uploads = h("ul", { class: "ce-uploads", attrs: { hidden: true, "aria-label": "Files to send" } });
+  readonly #viewer = h("dialog", { class: "ce-viewer", attrs: { "aria-label": "Image" } });
+  readonly #unsent = new Map<string, { text: string; replyTo?: number; attachments?: string[] }>();
+  // Files being uploaded or ready to go with the next message, in the order they were added.
+  readonly #attached: PendingFile[] = [];
   #connection: ChatConnection | undefined;
   #files: FileConnection | undefined;
   #details: GroupDetails | undefined;
@@ -54,8 +66,9 @@ export class Conversation implements MessageActions {
       : null;
     this.#section.replaceChildren(
       h("header", { class: "ce-chat-head" }, back, avatar(title), h("div", { class: "ce-chat-names" }, this.#title, this.#presence), details),
-      this.#pinned, this.#list.element, this.#typing, this.#composer);
+      this.#pinned, this.#list.element, this.#typing, this.#composer, this.#viewer);
     this.#section.setAttribute("aria-label", title || "Open chat");
+    this.#acceptDrops();
     this.#list.element.addEventListener("scroll", () => void this.#loadOlder());
     this.#list.element.addEventListener("ce-jump", (event) => void this.#jumpTo((event as CustomEvent<number>).detail));
     document.addEventListener("visibilitychange", this.#onVisible);
@@ -124,6 +137,16 @@ export class Conversation implements MessageActions {
     this.#whenLive((connection) => connection.pin(message.id, pinned));
   }
 
+  view(attachment: Attachment): void {
+    this.#viewer.replaceChildren(
+      h("img", { attrs: { src: attachment.url, alt: attachment.name } }),
+      h("div", { class: "ce-viewer-bar" },
+        h("a", { text: `Download ${attachment.name}`, attrs: { href: attachment.url, download: attachment.name } }),
+        h("button", { class: "ce-secondary", text: "Close", attrs: { type: "button" }, on: { click: () => this.#viewer.close() } })));
+    this.#viewer.showModal();
+    this.#viewer.querySelector<HTMLElement>("button")?.focus();
+  }
+
   #isAdmin(): boolean {
     return this.kind === "group" && (this.#group?.admins.includes(this.me.username) ?? false);
   }
@@ -176,7 +199,7 @@ export class Conversation implements MessageActions {
         switch (state.state) {
           case "live":
             this.app.status("");
-            for (const [clientId, unsent] of this.#unsent) this.#connection?.send(unsent.text, clientId, unsent.replyTo);
+            for (const [clientId, unsent] of this.#unsent) this.#connection?.send(unsent.text, clientId, unsent.replyTo, unsent.attachments);
             this.#markRead();
             void this.#refreshPresence();
             break;
@@ -219,7 +242,8 @@ export class Conversation implements MessageActions {
         this.#list.append(message);
         if (message.sender !== this.me.id) {
           this.#typing.textContent = "";
-          this.app.announce(`${message.sender_username}: ${message.text}`);
+          const files = message.attachments?.length ? ` (${message.attachments.map((a) => a.name).join(", ")})` : "";
+          this.app.announce(`${message.sender_username}: ${message.text || "sent a file"}${files}`);
           this.#markRead();
         }
         if (atEnd || message.sender === this.me.id) this.#scrollToEnd();
@@ -233,7 +257,7 @@ export class Conversation implements MessageActions {
         this.app.refreshSoon();
         break;
       case "message_deleted":
-        this.#list.update(Number(event.id), { deleted: true, text: "", reactions: [], reply_to: null, reply_preview: null, pinned: false });
+        this.#list.update(Number(event.id), { deleted: true, text: "", reactions: [], reply_to: null, reply_preview: null, pinned: false, attachments: [] });
         this.#list.updateQuotes(Number(event.id), { text: "", deleted: true });
         if (this.#composing?.message.id === event.id) this.#compose(undefined);
         void this.#loadPins();
@@ -407,17 +431,32 @@ export class Conversation implements MessageActions {
   // ---- The composer: new messages, replies and edits ----
 
   #buildComposer(): HTMLFormElement {
-    const file = h("input", { class: "ce-visually-hidden", attrs: { id: "ce-file", type: "file" }, on: { change: () => void this.#sendFile(file) } });
+    const file = h("input", {
+      class: "ce-visually-hidden", attrs: { id: "ce-file", type: "file", multiple: true },
+      on: {
+        change: () => {
+          this.#attach([...(file.files ?? [])]);
+          file.value = "";
+        },
+      },
+    });
     const form = h("form", { class: "ce-composer", attrs: { id: "ce-send-form" } },
       this.#mode,
+      this.#uploads,
       h("div", { class: "ce-compose-row" },
         h("label", { class: "ce-visually-hidden", text: "Message", attrs: { for: "ce-text" } }),
         this.#text,
-        h("span", { class: "ce-visually-hidden", text: "Enter sends; Shift+Enter starts a new line; Escape cancels a reply or an edit.", attrs: { id: "ce-send-hint" } }),
-        h("label", { class: "ce-file-label", attrs: { for: "ce-file", title: "Send a file to the members who are online" } },
-          "Attach", h("span", { class: "ce-visually-hidden", text: " a file" })),
+        h("span", { class: "ce-visually-hidden", text: "Enter sends; Shift+Enter starts a new line; Escape cancels a reply or an edit. Files can be dropped or pasted here.", attrs: { id: "ce-send-hint" } }),
+        h("label", { class: "ce-file-label", attrs: { for: "ce-file", title: "Attach files (or drop or paste them)" } },
+          "Attach", h("span", { class: "ce-visually-hidden", text: " files" })),
         file,
         h("button", { text: "Send", attrs: { type: "submit" } })));
+    this.#text.addEventListener("paste", (event) => {
+      const files = [...(event.clipboardData?.files ?? [])];
+      if (files.length === 0) return;
+      event.preventDefault();
+      this.#attach(files);
+    });
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.#submit();
@@ -454,43 +493,91 @@ export class Conversation implements MessageActions {
 
   #submit(): void {
     const text = this.#text.value.trim();
-    if (!text || this.#text.disabled) return;
+    if (this.#text.disabled) return;
     if (this.#composing?.kind === "edit") {
+      if (!text && !this.#composing.message.attachments?.length) return;
       const id = this.#composing.message.id;
       this.#whenLive((connection) => connection.edit(id, text));
       this.#compose(undefined);
       return;
     }
-    this.#send(text, this.#composing?.message.id);
+    if (this.#attached.some((file) => !file.id)) return this.app.status("Wait for the files to finish uploading, then send.", true);
+    const attachments = this.#attached.map((file) => file.id!);
+    if (!text && attachments.length === 0) return;
+    this.#send(text, this.#composing?.message.id, attachments);
     this.#compose(undefined);
   }
 
   /** Sends with a client id: a message kept while offline is sent once the socket is back, and never twice. */
-  #send(text: string, replyTo?: number): void {
+  #send(text: string, replyTo?: number, attachments: string[] = []): void {
     const clientId = crypto.randomUUID();
-    this.#unsent.set(clientId, { text, replyTo });
-    if (this.#live) this.#connection?.send(text, clientId, replyTo);
+    const files = attachments.length ? attachments : undefined;
+    this.#unsent.set(clientId, { text, replyTo, attachments: files });
+    if (this.#live) this.#connection?.send(text, clientId, replyTo, files);
     else this.app.status("You are offline; the message will be sent when the connection is back.", true);
+    const names = this.#attached.map((file) => file.name).join(", ");
     this.#list.element.append(h("li", { class: "ce-msg ce-mine ce-pending", data: { clientId } },
-      h("p", { class: "ce-text", text }), h("span", { class: "ce-meta", text: "Sending…" })));
+      h("p", { class: "ce-text", text: [text, names].filter(Boolean).join(" · ") }), h("span", { class: "ce-meta", text: "Sending…" })));
     this.#text.value = "";
     this.#text.style.height = "auto";
+    this.#attached.splice(0).forEach((file) => file.item.remove());
+    this.#uploads.hidden = true;
     this.#scrollToEnd();
   }
 
-  async #sendFile(input: HTMLInputElement): Promise<void> {
-    const file = input.files?.[0];
-    input.value = "";
-    if (!file) return;
-    if (!this.#files?.isOpen) return this.app.status("Files need a live connection; try again in a moment.", true);
-    const data = await new Promise<string>((resolve) => {
-      const reader = new FileReader();
-      reader.onload = () => resolve(String(reader.result).split(",", 2)[1] ?? "");
-      reader.readAsDataURL(file);
+  // ---- Stored files: each is uploaded at once (with its progress), then goes with the next message ----
+
+  #attach(files: File[]): void {
+    if (this.#stopped) return;
+    for (const file of files) {
+      const progress = h("progress", { attrs: { max: 100, value: 0, "aria-label": `Uploading ${file.name}` } });
+      const entry: PendingFile = { name: file.name, item: h("li") };
+      const remove = h("button", {
+        class: "ce-upload-remove", text: "×", attrs: { type: "button", "aria-label": `Remove ${file.name}` },
+        on: { click: () => this.#detach(entry) },
+      });
+      entry.item = h("li", { class: "ce-upload" },
+        h("span", { class: "ce-file-name", text: file.name }), h("span", { class: "ce-file-size", text: fileSize(file.size) }), progress, remove);
+      this.#attached.push(entry);
+      this.#uploads.append(entry.item);
+      this.#uploads.hidden = false;
+      this.app.client.upload(this.chatId, file, file.name, (sent, total) => {
+        if (total > 0) progress.value = Math.round((sent / total) * 100);
+      }).then((uploaded) => {
+        entry.id = uploaded.id;
+        progress.replaceWith(h("span", { class: "ce-upload-ready", text: "Ready" }));
+      }, (error) => {
+        this.#detach(entry);
+        this.app.status(`${file.name}: ${describe(error)}`, true);
+      });
+    }
+    this.#text.focus();
+  }
+
+  #detach(entry: PendingFile): void {
+    const at = this.#attached.indexOf(entry);
+    if (at >= 0) this.#attached.splice(at, 1);
+    entry.item.remove();
+    this.#uploads.hidden = this.#attached.length === 0;
+  }
+
+  /** Files dropped anywhere on the open chat are attached. */
+  #acceptDrops(): void {
+    const carriesFiles = (event: DragEvent) => event.dataTransfer?.types.includes("Files") ?? false;
+    this.#section.addEventListener("dragover", (event) => {
+      if (!carriesFiles(event) || this.#stopped) return;
+      event.preventDefault();
+      this.#section.classList.add("ce-drop-target");
     });
-    this.#files.send({ name: file.name, type: file.type, size: file.size, data });
-    this.#list.element.append(h("li", { class: "ce-msg ce-mine ce-file" }, h("p", { class: "ce-text", text: `You sent ${file.name} (${fileSize(file.size)})` })));
-    this.#scrollToEnd();
+    this.#section.addEventListener("dragleave", (event) => {
+      if (!this.#section.contains(event.relatedTarget as Node | null)) this.#section.classList.remove("ce-drop-target");
+    });
+    this.#section.addEventListener("drop", (event) => {
+      this.#section.classList.remove("ce-drop-target");
+      if (!carriesFiles(event)) return;
+      event.preventDefault();
+      this.#attach([...(event.dataTransfer?.files ?? [])]);
+    });
   }
 
   #onFile(event: FileEvent): void {

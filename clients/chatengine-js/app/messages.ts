@@ -1,8 +1,8 @@
 // The messages of the open chat: day separators, runs of one sender, receipts, quotes, reactions,
 // "edited" and tombstones, and each message's actions (a menu on hover, focus or a long press).
-import { type ChatEvent, type ChatMessage, type Reaction } from "../src/index";
+import { type Attachment, type ChatEvent, type ChatMessage, type Reaction } from "../src/index";
 import { type Me } from "./app";
-import { clockTime, dayKey, dayLabel, h, listTime } from "./dom";
+import { clockTime, dayKey, dayLabel, fileSize, h, listTime } from "./dom";
 
 /** A message as the list keeps it: from a page (`sendername`) or an event (`sender_username`). */
 export type Shown = ChatMessage & { sendername?: string; sender_username?: string; read_by?: unknown; client_id?: string };
@@ -17,6 +17,8 @@ export interface MessageActions {
   remove(message: Shown): void;
   react(message: Shown, emoji: string, on: boolean): void;
   pin(message: Shown, pinned: boolean): void;
+  /** Shows an image attachment large. */
+  view(attachment: Attachment): void;
 }
 
 // Messages of one sender closer together than this share one header.
@@ -154,7 +156,8 @@ export class MessageList {
     },
       h("span", { class: continues ? "ce-sender ce-visually-hidden" : "ce-sender", text: mine ? "You" : name }),
       deleted ? null : this.#quote(message),
-      h("p", { class: "ce-text", text: deleted ? "This message was deleted." : message.text }),
+      deleted || !message.attachments?.length ? null : this.#attachments(message.attachments),
+      deleted || message.text ? h("p", { class: "ce-text", text: deleted ? "This message was deleted." : message.text }) : null,
       deleted || !message.reactions?.length ? null : this.#reactions(message),
       h("span", { class: "ce-meta" },
         message.pinned ? h("span", { class: "ce-pin-mark", text: "Pinned" }) : null,
@@ -185,6 +188,20 @@ export class MessageList {
       h("span", { class: "ce-visually-hidden", text: ": " }),
       h("span", { class: "ce-quote-text", text: quote.deleted ? "Deleted message" : quote.text }),
       h("span", { class: "ce-visually-hidden", text: " (show it)" }));
+  }
+
+  /** Images inline at their thumbnail's size (a click shows them large); other files as a download chip. */
+  #attachments(attachments: Attachment[]): HTMLElement {
+    return h("div", { class: "ce-attachments" }, ...attachments.map((attachment) => attachment.thumb_url
+      ? h("button", {
+        class: "ce-image", attrs: { type: "button", "aria-label": `View ${attachment.name}` },
+        on: { click: () => this.actions.view(attachment) },
+      }, h("img", { attrs: { src: attachment.thumb_url, alt: attachment.name, loading: "lazy", ...thumbnailSize(attachment) } }))
+      : h("a", { class: "ce-file-chip", attrs: { href: attachment.url, download: attachment.name } },
+        h("span", { class: "ce-file-icon", text: fileKind(attachment.name), attrs: { "aria-hidden": "true" } }),
+        h("span", { class: "ce-file-name", text: attachment.name }),
+        h("span", { class: "ce-file-size", text: fileSize(attachment.size) }),
+        h("span", { class: "ce-visually-hidden", text: " (download)" }))));
   }
 
   #reactions(message: Shown): HTMLElement {
@@ -266,4 +283,17 @@ export class MessageList {
   readonly #onOutside = (event: PointerEvent): void => {
     if (this.#menu && !this.#menu.contains(event.target as Node) && !(event.target as Element).closest?.(".ce-actions-button")) this.#closeMenu();
   };
+}
+
+// The thumbnail's own size (at most 320 px on its longest side), so the list does not jump as images load.
+function thumbnailSize(attachment: Attachment): Record<string, number> {
+  if (!attachment.width || !attachment.height) return {};
+  const scale = Math.min(1, 320 / Math.max(attachment.width, attachment.height));
+  return { width: Math.max(1, Math.round(attachment.width * scale)), height: Math.max(1, Math.round(attachment.height * scale)) };
+}
+
+// A document's badge: its extension ("PDF", "DOCX"), or "FILE" without a short one.
+function fileKind(name: string): string {
+  const extension = /\.([a-z0-9]{1,4})$/i.exec(name)?.[1];
+  return extension ? extension.toUpperCase() : "FILE";
 }

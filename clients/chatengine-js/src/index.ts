@@ -65,7 +65,37 @@ export interface ChatMessage {
   reply_preview?: ReplyPreview | null;
   reactions?: Reaction[];
   mentions?: number[];
+  attachments?: Attachment[];
   [field: string]: unknown;
+}
+
+/**
+ * A stored file of a message (contract v2, section 3). `url` and `thumb_url` are absolute paths on the
+ * server: a cookie page uses them as they are; a bearer client fetches them with {@link ChatClient.download}.
+ */
+export interface Attachment {
+  id: string;
+  name: string;
+  type: string;
+  size: number;
+  url: string;
+  /** An image shown inline has a thumbnail and its size; other files have `null`. */
+  thumb_url: string | null;
+  width: number | null;
+  height: number | null;
+}
+
+/** A new upload: pending, seen by you only, until a message of yours carries it (before `expires`). */
+export interface UploadedAttachment extends Attachment {
+  expires: string;
+}
+
+/** What a message carries besides its text. */
+export interface SendOptions {
+  clientId?: string;
+  replyTo?: number;
+  /** Ids of your pending uploads to the chat (see {@link ChatClient.upload}); the text may then be empty. */
+  attachments?: string[];
 }
 
 /** What a reply shows of the message it quotes, as that message is now. */
@@ -200,8 +230,58 @@ export class ChatClient {
   }
 
   /** Sends a message over REST (a socket's `send` is the pipelined way); a repeated client id gets the first message. */
-  sendMessage(chatId: number, text: string, options: { clientId?: string; replyTo?: number } = {}): Promise<ChatMessage> {
-    return this.request("POST", `/chat/${chatId}/messages`, { text, client_id: options.clientId, reply_to: options.replyTo });
+  sendMessage(chatId: number, text: string, options: SendOptions = {}): Promise<ChatMessage> {
+    return this.request("POST", `/chat/${chatId}/messages`, { text, client_id: options.clientId, reply_to: options.replyTo, attachments: options.attachments });
+  }
+
+  /**
+   * Uploads a file to a chat as a pending attachment, streamed by the browser; `onProgress` hears of
+   * the bytes sent (in a browser, where uploads report progress). Send a message with its id next.
+   */
+  upload(chatId: number, file: Blob, name?: string, onProgress?: (sent: number, total: number) => void): Promise<UploadedAttachment> {
+    const form = new FormData();
+    form.append("file", file, name ?? (file as File).name ?? "file");
+    const path = `/chat/${chatId}/attachments`;
+    return onProgress && typeof XMLHttpRequest !== "undefined" ? this.#uploadWithProgress(path, form, onProgress) : this.request("POST", path, form);
+  }
+
+  /** A file of a message (or its thumbnail), fetched with the client's credentials: for bearer clients, which then show a blob URL. */
+  async download(url: string): Promise<Blob> {
+    const response = await (this.#options.fetch ?? fetch)(this.resolve(url), { headers: await this.#headers("GET"), credentials: "same-origin" });
+    if (!response.ok) {
+      const json = await response.json().catch(() => undefined);
+      throw new ChatError(response.status, json?.code, json?.detail ?? `HTTP ${response.status}`);
+    }
+
+    return response.blob();
+  }
+
+  /** An attachment's `url` (an absolute path on the server) as a full address. */
+  resolve(url: string): string {
+    return new URL(url, new URL(this.#base + "/", typeof location === "undefined" ? undefined : location.href)).toString();
+  }
+
+  async #uploadWithProgress(path: string, form: FormData, onProgress: (sent: number, total: number) => void): Promise<UploadedAttachment> {
+    const headers = await this.#headers("POST");
+    return new Promise((resolve, reject) => {
+      const request = new XMLHttpRequest();
+      request.open("POST", this.#base + path);
+      for (const [name, value] of Object.entries(headers)) {
+        request.setRequestHeader(name, value);
+      }
+
+      request.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : 0);
+      request.onerror = () => reject(new ChatError(0, undefined, "The upload failed: the connection was lost."));
+      request.onload = () => {
+        const json = request.responseText ? JSON.parse(request.responseText) : undefined;
+        if (request.status >= 200 && request.status < 300) {
+          resolve(json as UploadedAttachment);
+        } else {
+          reject(new ChatError(request.status, json?.code, json?.detail ?? json?.title ?? `HTTP ${request.status}`));
+        }
+      };
+      request.send(form);
+    });
   }
 
   getMessage(chatId: number, messageId: number): Promise<ChatMessage> {
@@ -316,22 +396,16 @@ export class ChatClient {
 
   /** Calls a route of the contract; a refusal becomes a {@link ChatError}. */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { Accept: "application/json" };
-    const token = await this.#options.accessToken?.();
-    if (token) {
-      headers.Authorization = `Bearer ${token}`;
-    } else if (method !== "GET" && this.#options.antiforgeryToken) {
-      headers.RequestVerificationToken = this.#options.antiforgeryToken;
-    }
-
-    if (body !== undefined) {
+    const headers = await this.#headers(method);
+    const form = typeof FormData !== "undefined" && body instanceof FormData;
+    if (body !== undefined && !form) {
       headers["Content-Type"] = "application/json";
     }
 
     const response = await (this.#options.fetch ?? fetch)(this.#base + path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : form ? (body as FormData) : JSON.stringify(body),
       credentials: "same-origin",
     });
     const text = await response.text();
@@ -341,6 +415,19 @@ export class ChatClient {
     }
 
     return json as T;
+  }
+
+  /** The credentials of a call: the bearer token, or for a cookie session's changes the anti-forgery token. */
+  async #headers(method: string): Promise<Record<string, string>> {
+    const headers: Record<string, string> = { Accept: "application/json" };
+    const token = await this.#options.accessToken?.();
+    if (token) {
+      headers.Authorization = `Bearer ${token}`;
+    } else if (method !== "GET" && this.#options.antiforgeryToken) {
+      headers.RequestVerificationToken = this.#options.antiforgeryToken;
+    }
+
+    return headers;
   }
 
   /** The socket address of a chat, with the bearer token in the query (browsers' sockets cannot send headers). */
@@ -400,9 +487,12 @@ export class ChatConnection {
     return this.#lastSeq;
   }
 
-  /** Sends a message (a reply, with `replyTo`); the returned client id makes a resend after a drop harmless. */
-  send(text: string, clientId: string = crypto.randomUUID(), replyTo?: number): string {
-    this.#frame({ type: "message", text, client_id: clientId, reply_to: replyTo });
+  /**
+   * Sends a message (a reply, with `replyTo`; with files, their upload ids in `attachments`); the
+   * returned client id makes a resend after a drop harmless.
+   */
+  send(text: string, clientId: string = crypto.randomUUID(), replyTo?: number, attachments?: string[]): string {
+    this.#frame({ type: "message", text, client_id: clientId, reply_to: replyTo, attachments });
     return clientId;
   }
 

@@ -2,12 +2,14 @@ namespace ChatEngine;
 
 /// <summary>
 /// Keeps attachments as files under one folder (the reference host uses <c>App_Data/attachments</c>):
-/// one folder per chat, each file written to a temporary name first and moved into place once whole,
-/// so a reader never sees half a file and a failed upload leaves nothing behind.
+/// one folder per chat, each file written to a temporary name first, flushed to the disk and moved into
+/// place once whole, so a reader never sees half a file, a failed upload leaves nothing behind, and a
+/// file whose upload was answered survives a crash as its record in the database does.
 /// </summary>
 public sealed class FileSystemAttachmentStore : IAttachmentStore
 {
-    private const int BufferSize = 81920;
+    // Large writes: fewer system calls for the same bytes (the upload's own reads decide the rest).
+    private const int BufferSize = 1024 * 1024;
 
     private readonly string _root;
 
@@ -40,6 +42,7 @@ public sealed class FileSystemAttachmentStore : IAttachmentStore
             {
                 await content.CopyToAsync(file, BufferSize, cancellationToken).ConfigureAwait(false);
                 written = file.Length;
+                file.Flush(flushToDisk: true);
             }
 
             File.Move(temporary, path, overwrite: true);

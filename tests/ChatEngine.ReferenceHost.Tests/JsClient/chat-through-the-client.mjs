@@ -76,6 +76,14 @@ assert((await bob.getPins(group.id))[0]?.id === one.id, "Bob sees the pin");
 bobConnection.edit(one.id, "not Bob's to edit");
 await until("Bob is refused, by message", () => bobSeen.events.some((e) => e.type === "error" && e.code === "not_author" && e.id === one.id));
 
+// A stored file: Alice uploads it, sends it over the socket; Bob's event carries it and he downloads it.
+const upload = await alice.upload(group.id, new Blob(["minutes of the meeting"], { type: "text/plain" }), "minutes.txt");
+assert(upload.type === "text/plain" && upload.size === 22 && upload.thumb_url === null && upload.expires, `the upload: ${JSON.stringify(upload)}`);
+aliceConnection.send("", undefined, undefined, [upload.id]);
+await until("Bob gets the file", () => bobSeen.events.some((e) => e.type === "message" && e.attachments?.[0]?.id === upload.id));
+const carried = bobSeen.events.find((e) => e.type === "message" && e.attachments?.[0]?.id === upload.id).attachments[0];
+assert((await (await bob.download(carried.url)).text()) === "minutes of the meeting", "Bob downloads the file");
+
 // Alice removes Bob: his connection hears of it, then stops, saying why.
 await alice.removeMember(group.id, bobName);
 await until("Bob's connection stops", () => bobSeen.states.some((s) => s.state === "stopped"));
