@@ -48,10 +48,10 @@ public sealed class FilesInTheBrowserTests(BrowserFixture fixture) : IClassFixtu
         await Expect(tray.Locator("li", new() { HasText = "agenda.txt" })).ToContainTextAsync("Ready");
         await Expect(tray.Locator("li", new() { HasText = "pasted.png" })).ToContainTextAsync("Ready");
         await cleo.AssertAccessibleAsync("files waiting to be sent, desktop");
+        await cleo.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).FillAsync("The photos and the agenda");
+        await cleo.ShotAsync("app-desktop-files");
 
-        var box = cleo.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
-        await box.FillAsync("The photos and the agenda");
-        await box.PressAsync("Enter");
+        await cleo.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).PressAsync("Enter");
         var sent = cleo.Locator("#ce-messages li.ce-msg[data-id]", new() { HasText = "The photos and the agenda" });
         await Expect(sent.Locator(".ce-image img")).ToHaveCountAsync(2);
         await Expect(tray).ToBeHiddenAsync();
