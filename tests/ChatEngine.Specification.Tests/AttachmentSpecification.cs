@@ -33,12 +33,15 @@ public abstract partial class ChatEngineSpecificationTests
         Assert.Equal([second.Id, first.Id], sent.Attachments.Select(a => a.Id));
         Assert.Equal((string.Empty, 2), (sent.Message.Text, sent.Message.AttachmentCount));
         var committed = Assert.Single(Events.OfType<MessageCommitted>(), e => e.Message.Id == sent.Message.Id);
-        Assert.Equal([second.Id, first.Id], committed.Attachments.Select(a => a.Id));
+        Assert.Equal([(second.Id, 0), (first.Id, 1)], committed.Attachments.Select(a => (a.Id, a.Position)));
+        Assert.All(committed.Attachments, a => Assert.Equal(sent.Message.Id, a.MessageId));
 
         var history = await Chats.GetChatAsync(Bob, chatId);
         Assert.Equal([second.Id, first.Id], history.Messages.Single(m => m.Message.Id == sent.Message.Id).Attachments.Select(a => a.Id));
         var replay = await Changes.GetChangesAsync(Bob, chatId, 0);
         Assert.Equal([second.Id, first.Id], replay.Events.OfType<MessageCommitted>().Single().Attachments.Select(a => a.Id));
+        var missed = await Messaging.GetMessagesAfterAsync(Bob, chatId, 0);
+        Assert.Equal([second.Id, first.Id], missed.Single().Attachments.Select(a => a.Id));
         await using (var bobs = await Attachments.OpenAsync(Bob, chatId, first.Id))
         {
             Assert.Equal("first file", await new StreamReader(bobs.Content).ReadToEndAsync());

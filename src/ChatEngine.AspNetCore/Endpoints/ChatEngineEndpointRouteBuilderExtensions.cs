@@ -69,7 +69,6 @@ public static class ChatEngineEndpointRouteBuilderExtensions
         // Stored attachments (contract v2, section 3): uploads count against a bucket of their own.
         api.MapPost("/chat/{id:long}/attachments", AttachmentHandlers.Upload).WithName("UploadAttachment").WithMetadata(OwnRateLimitMetadata.Instance)
             .WithSummary("Uploads one file (multipart/form-data, part 'file') as a pending attachment a message of the caller's can carry.")
-            .DisableAntiforgery()
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapGet("/chat/{id:long}/attachments/{aid}", AttachmentHandlers.Download).WithName(AttachmentLinks.DownloadRouteName)

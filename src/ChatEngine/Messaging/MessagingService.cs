@@ -99,7 +99,8 @@ public sealed class MessagingService
 
         // A store without a change log numbers messages only: their sequence is their number.
         var message = result.Message.Seq == 0 ? result.Message with { Seq = result.Message.Sequence } : result.Message;
-        var attachments = prepared.Attachments;
+        // Claimed in the commit: the files now belong to the message, in the order the sender named them.
+        IReadOnlyList<ChatAttachment> attachments = prepared.Attachments.Count == 0 ? [] : prepared.Attachments.Select((a, i) => a with { MessageId = message.Id, Position = i }).ToArray();
         if (result.Created)
         {
             _metrics.MessageCommitted();
@@ -206,7 +207,11 @@ public sealed class MessagingService
 
         var missed = await _messages.GetAfterAsync(chatId, afterSequence, pageSize, cancellationToken).ConfigureAwait(false);
         var senders = await _users.GetByIdsAsync(missed.Select(m => m.SenderId).Distinct().ToArray(), cancellationToken).ConfigureAwait(false);
-        return missed.Select(m => new MessageCommitted(m, senders.GetValueOrDefault(m.SenderId) ?? ChatAccess.UnknownUser(m.SenderId))).ToArray();
+        var attachments = await _details.GetAttachmentsAsync(missed, cancellationToken).ConfigureAwait(false);
+        return missed.Select(m => new MessageCommitted(m, senders.GetValueOrDefault(m.SenderId) ?? ChatAccess.UnknownUser(m.SenderId))
+        {
+            Attachments = attachments[m.Id].ToArray(),
+        }).ToArray();
     }
 
     internal async Task<bool> MarkReadUpToAsync(Chat chat, ChatMember member, ChatMessage message, CancellationToken cancellationToken)
