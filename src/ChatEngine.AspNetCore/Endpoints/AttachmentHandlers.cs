@@ -56,9 +56,7 @@ internal static class AttachmentHandlers
 
                 var name = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
                 var stored = await attachments.UploadAsync(me, id, name, section.ContentType, section.Body, cancellationToken);
-                var response = new UploadResponse(
-                    stored.Id, stored.Name, stored.ContentType, stored.Size, links.Content(stored), links.Thumbnail(stored),
-                    stored.IsInline ? stored.Width : null, stored.IsInline ? stored.Height : null, WireTime.Format(attachments.ExpiresAt(stored)));
+                var response = new UploadResponse(AttachmentResponse.From(stored, links), WireTime.Format(attachments.ExpiresAt(stored)));
                 return TypedResults.Created(response.Url, response);
             }
         }

@@ -113,7 +113,7 @@ internal sealed record ReactionResponse(
 }
 
 /// <summary>A stored file of a message (contract v2, section 3).</summary>
-internal sealed record AttachmentResponse(
+internal record AttachmentResponse(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("type")] string Type,
@@ -132,16 +132,13 @@ internal sealed record AttachmentResponse(
 }
 
 /// <summary>The answer to an upload: the pending attachment, and when it expires unless a message carries it.</summary>
-internal sealed record UploadResponse(
-    [property: JsonPropertyName("id")] string Id,
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("type")] string Type,
-    [property: JsonPropertyName("size")] long Size,
-    [property: JsonPropertyName("url")] string Url,
-    [property: JsonPropertyName("thumb_url")] string? ThumbUrl,
-    [property: JsonPropertyName("width")] int? Width,
-    [property: JsonPropertyName("height")] int? Height,
-    [property: JsonPropertyName("expires")] string Expires);
+internal sealed record UploadResponse : AttachmentResponse
+{
+    public UploadResponse(AttachmentResponse attachment, string expires)
+        : base(attachment) => Expires = expires;
+
+    [JsonPropertyName("expires")] public string Expires { get; }
+}
 
 internal sealed record ReactorResponse(
     [property: JsonPropertyName("id")] long Id,
