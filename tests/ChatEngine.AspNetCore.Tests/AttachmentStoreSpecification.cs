@@ -167,3 +167,27 @@ internal static class Azurite
         return new BlobContainerClient(connectionString, "test-" + Guid.NewGuid().ToString("N"));
     }
 }
+
+/// <summary>Where attachments go when the app says nothing, web host or not.</summary>
+public sealed class DefaultAttachmentStoreTests
+{
+    [Fact]
+    public async Task WithoutAWebHost_AddChatEngineStillSends_AndKeepsFilesUnderTheWorkingDirectory_CreatedOnlyWhenAFileComes()
+    {
+        var users = new ChatEngine.InMemory.InMemoryChatUserDirectory();
+        users.Add(new ChatUser(1, "alice"));
+        users.Add(new ChatUser(2, "bob"));
+        var services = new ServiceCollection().AddLogging();
+        services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        services.AddChatEngine().AddInMemoryStores().AddUserDirectory(users);
+        await using var provider = services.BuildServiceProvider();
+        await using var scope = provider.CreateAsyncScope();
+
+        var store = Assert.IsType<FileSystemAttachmentStore>(scope.ServiceProvider.GetRequiredService<IAttachmentStore>());
+        Assert.Equal(Path.Combine(Directory.GetCurrentDirectory(), "App_Data", "attachments"), store.Root);
+        var chat = await scope.ServiceProvider.GetRequiredService<ChatService>().StartPrivateChatAsync(1, "bob");
+        var sent = await scope.ServiceProvider.GetRequiredService<MessagingService>().SendAsync(1, chat.Chat.ChatId, "no web host here");
+        Assert.True(sent.Created);
+        Assert.False(Directory.Exists(store.Root) && Directory.EnumerateFileSystemEntries(store.Root).Any());
+    }
+}

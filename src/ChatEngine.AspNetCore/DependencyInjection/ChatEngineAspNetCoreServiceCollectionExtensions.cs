@@ -51,9 +51,10 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
         services.TryAddSingleton<ChatConnectionCommands>();
         services.TryAddSingleton<AttachmentLinks>();
         services.TryAddSingleton<UploadRateLimiter>();
-        // Attachments are kept under the app's content root unless the host names another store.
+        // Attachments are kept under the app's content root unless the host names another store (a
+        // host without one, such as a bare service provider, keeps them under the working directory).
         services.TryAddSingleton<IAttachmentStore>(sp => new FileSystemAttachmentStore(
-            Path.Combine(sp.GetRequiredService<IWebHostEnvironment>().ContentRootPath, "App_Data", "attachments")));
+            Path.Combine(sp.GetService<IHostEnvironment>()?.ContentRootPath ?? Directory.GetCurrentDirectory(), "App_Data", "attachments")));
         services.TryAddSingleton<AttachmentSweeper>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AttachmentSweeper>(sp => sp.GetRequiredService<AttachmentSweeper>()));
         services.TryAddSingleton<UnresolvedChatUsers>();

@@ -13,12 +13,11 @@ public sealed class FileSystemAttachmentStore : IAttachmentStore
 
     private readonly string _root;
 
-    /// <summary>Stores files under <paramref name="root"/>, which is created when missing.</summary>
+    /// <summary>Stores files under <paramref name="root"/>, which is created with the first file.</summary>
     public FileSystemAttachmentStore(string root)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         _root = Path.GetFullPath(root);
-        Directory.CreateDirectory(_root);
     }
 
     /// <summary>The folder files are kept under.</summary>
