@@ -104,6 +104,9 @@ public sealed class ChatMessageOptions
 
     /// <summary>How many characters of a quoted message its quote shows. Default 100.</summary>
     public int ReplyPreviewLength { get; set; } = 100;
+
+    /// <summary>Most members one message mentions (the rest of its <c>@names</c> mention nobody). Default 50.</summary>
+    public int MaxMentions { get; set; } = 50;
 }
 
 /// <summary>What users may react with, and how much.</summary>
@@ -154,6 +157,7 @@ internal sealed class ChatEngineOptionsValidator : IValidateOptions<ChatEngineOp
         RequirePositive(failures, nameof(options.MaxUserNameLength), options.MaxUserNameLength);
         RequirePositive(failures, "Sync:" + nameof(options.Sync.MaxReplay), options.Sync.MaxReplay);
         RequirePositive(failures, "Messages:" + nameof(options.Messages.ReplyPreviewLength), options.Messages.ReplyPreviewLength);
+        RequirePositive(failures, "Messages:" + nameof(options.Messages.MaxMentions), options.Messages.MaxMentions);
         RequirePositive(failures, "Reactions:" + nameof(options.Reactions.MaxPerUser), options.Reactions.MaxPerUser);
         RequirePositive(failures, "Reactions:" + nameof(options.Reactions.MaxDistinct), options.Reactions.MaxDistinct);
         RequirePositive(failures, "Pins:" + nameof(options.Pins.MaxPerChat), options.Pins.MaxPerChat);

@@ -16,6 +16,28 @@ public sealed class MessageChangeTransportTests(ChatServerFixture fixture) : ICl
     private ChatServer Server => fixture.Server;
 
     [Fact]
+    public async Task Mentions_TravelInAnswersFramesAndEdits_AndCountInTheLists()
+    {
+        var groupId = await Server.CreateGroupAsync(Alice, "bob", "carol");
+        using var alice = Server.Client(Alice);
+        using var bob = Server.Client(Bob);
+        using var bobSocket = await Server.ConnectAsync(Bob, groupId, query: "?v=2");
+
+        using var sent = await alice.PostAsJsonAsync($"/chat/{groupId}/messages", new { text = "@bob and @Carol: see this" });
+        var message = (await sent.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal([Bob, Carol], message["mentions"]!.AsArray().Select(id => (long)id!));
+        Assert.Equal([Bob, Carol], (await bobSocket.ReceiveAsync("message"))["mentions"]!.AsArray().Select(id => (long)id!));
+        var groups = (await bob.GetFromJsonAsync<JsonArray>("/group/"))!;
+        Assert.Equal(1, (long)groups.Single(g => (long)g!["id"]! == groupId)!["mentions"]!);
+
+        using var edited = await alice.PatchAsJsonAsync($"/chat/{groupId}/messages/{message["id"]}", new { text = "@carol only" });
+        Assert.Equal([Carol], (await edited.Content.ReadFromJsonAsync<JsonObject>())!["mentions"]!.AsArray().Select(id => (long)id!));
+        Assert.Equal([Carol], (await bobSocket.ReceiveAsync("message_updated"))["mentions"]!.AsArray().Select(id => (long)id!));
+        groups = (await bob.GetFromJsonAsync<JsonArray>("/group/"))!;
+        Assert.Equal(0, (long)groups.Single(g => (long)g!["id"]! == groupId)!["mentions"]!);
+    }
+
+    [Fact]
     public async Task Rest_SendsReplies_EditsDeletesReactsAndPins_WithTheContractShapes()
     {
         var chatId = await Server.StartChatAsync(Alice, "bob");

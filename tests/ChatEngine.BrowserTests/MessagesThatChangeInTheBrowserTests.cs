@@ -103,6 +103,39 @@ public sealed class MessagesThatChangeInTheBrowserTests(BrowserFixture fixture) 
         await Expect(ben.Locator(".ce-quote")).ToContainTextAsync("Deleted message");
     }
 
+    [Fact]
+    public async Task AMention_IsOfferedAsItIsTyped_MarkedForWhomItNames_AndCountedOnTheirList()
+    {
+        var cat = await SignUpAsync("cat", new() { ViewportSize = new() { Width = 1280, Height = 800 } });
+        var dov = await SignUpAsync("dov", new() { ViewportSize = new() { Width = 1280, Height = 800 } });
+        await cat.GetByRole(AriaRole.Button, new() { Name = "New chat" }).ClickAsync();
+        await cat.GetByLabel("Find people by username").FillAsync("dov");
+        await cat.GetByRole(AriaRole.Button, new() { Name = "Chat with dov" }).ClickAsync();
+        await cat.WaitForPageAsync("**/chat-web/*");
+
+        // "@d" offers dov; Enter takes the offer (and sends nothing yet).
+        var box = cat.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
+        await box.PressSequentiallyAsync("@d");
+        var offer = cat.GetByRole(AriaRole.Listbox, new() { Name = "People to mention" }).GetByRole(AriaRole.Option, new() { Name = "@dov" });
+        await Expect(offer).ToHaveAttributeAsync("aria-selected", "true");
+        await cat.AssertAccessibleAsync("names offered for a mention, desktop");
+        await box.PressAsync("Enter");
+        await Expect(box).ToHaveValueAsync("@dov ");
+        await box.PressSequentiallyAsync("the budget is ready");
+        await box.PressAsync("Enter");
+        await Expect(cat.Locator("#ce-messages li.ce-msg[data-id]", new() { HasText = "@dov the budget is ready" })).ToBeVisibleAsync();
+
+        // Dov's list counts it until he reads it; the message marks his name.
+        await dov.ReloadAsync();
+        var row = dov.Locator("#ce-conversations li", new() { HasText = "cat" });
+        await Expect(row.GetByLabel("1 mention of you")).ToBeVisibleAsync();
+        await row.ClickAsync();
+        var message = dov.Locator("#ce-messages li.ce-mentions-me");
+        await Expect(message.Locator("mark.ce-mention")).ToHaveTextAsync("@dov");
+        await dov.AssertAccessibleAsync("a message that mentions you, desktop");
+        await Expect(row.GetByLabel("1 mention of you")).ToHaveCountAsync(0);
+    }
+
     private static async Task SendAsync(IPage page, string text)
     {
         var box = page.GetByRole(AriaRole.Textbox, new() { Name = "Message" });

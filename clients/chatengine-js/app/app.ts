@@ -11,6 +11,7 @@ export interface ListEntry {
   title: string;
   lastMessage: string | null;
   unread: number;
+  mentions: number;
   time: string;
   online: boolean;
 }
@@ -148,6 +149,9 @@ export class ChatApp {
 
   #listItem(entry: ListEntry): HTMLLIElement {
     const badge = entry.unread > 0 ? h("span", { class: "ce-badge", text: entry.unread, attrs: { "aria-label": `${entry.unread} unread` } }) : null;
+    const mentioned = entry.mentions > 0
+      ? h("span", { class: "ce-badge ce-mention-badge", text: "@", attrs: { "aria-label": entry.mentions === 1 ? "1 mention of you" : `${entry.mentions} mentions of you` } })
+      : null;
     return h("li", { data: { chatId: entry.id, kind: entry.kind } },
       h("a", { class: "ce-conv", attrs: { href: `${this.api}/chat-web/${entry.id}` }, data: { chatId: entry.id } },
         avatar(entry.title, entry.kind === "private" ? entry.online : undefined),
@@ -157,6 +161,7 @@ export class ChatApp {
             h("time", { attrs: { datetime: entry.time }, text: listTime(entry.time) })),
           h("span", { class: "ce-conv-bottom" },
             h("span", { class: "ce-preview", text: entry.lastMessage ?? (entry.kind === "group" ? "Group created" : "No messages yet") }),
+            mentioned,
             badge))));
   }
 
@@ -256,9 +261,9 @@ function hue(name: string): number {
 }
 
 function fromChat(chat: ChatListItem): ListEntry {
-  return { id: chat.id, kind: "private", title: chat.username, lastMessage: chat.lastMessage, unread: chat.unread, time: chat.time, online: chat.is_online === true };
+  return { id: chat.id, kind: "private", title: chat.username, lastMessage: chat.lastMessage, unread: chat.unread, mentions: chat.mentions ?? 0, time: chat.time, online: chat.is_online === true };
 }
 
 function fromGroup(group: GroupListItem): ListEntry {
-  return { id: group.id, kind: "group", title: group.name, lastMessage: group.lastMessage, unread: group.unread, time: group.time, online: false };
+  return { id: group.id, kind: "group", title: group.name, lastMessage: group.lastMessage, unread: group.unread, mentions: group.mentions ?? 0, time: group.time, online: false };
 }

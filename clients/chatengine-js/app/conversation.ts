@@ -28,7 +28,13 @@ export class Conversation implements MessageActions {
   readonly #title = h("h2", { class: "ce-chat-title" });
   readonly #pinned = h("div", { class: "ce-pinned", attrs: { hidden: true } });
   readonly #mode = h("div", { class: "ce-compose-mode", attrs: { hidden: true, id: "ce-compose-mode" } });
-  readonly #text = h("textarea", { attrs: { id: "ce-text", rows: 1, maxlength: 4000, placeholder: "Write a message", "aria-describedby": "ce-send-hint" } });
+  readonly #text = h("textarea", {
+    attrs: { id: "ce-text", rows: 1, maxlength: 4000, placeholder: "Write a message", "aria-describedby": "ce-send-hint", "aria-autocomplete": "list", "aria-controls": "ce-suggestions" },
+  });
+  // Names to mention, offered as "@" is typed.
+  readonly #suggestions = h("ul", { class: "ce-suggestions", attrs: { id: "ce-suggestions", role: "listbox", "aria-label": "People to mention", hidden: true } });
+  #suggested: string[] = [];
+  #activeSuggestion = 0;
   readonly #composer: HTMLFormElement;
   readonly #uploads = h("ul", { class: "ce-uploads", attrs: { hidden: true, "aria-label": "Files to send" } });
   readonly #viewer = h("dialog", { class: "ce-viewer", attrs: { "aria-label": "Image" } });
@@ -251,7 +257,7 @@ export class Conversation implements MessageActions {
         break;
       }
       case "message_updated":
-        this.#list.update(Number(event.id), { text: String(event.text), edited_at: event.edited_at as string | null });
+        this.#list.update(Number(event.id), { text: String(event.text), edited_at: event.edited_at as string | null, mentions: (event.mentions as number[] | undefined) ?? [] });
         this.#list.updateQuotes(Number(event.id), { text: String(event.text) });
         if (this.#pins.some((m) => m.id === event.id)) void this.#loadPins();
         this.app.refreshSoon();
@@ -442,6 +448,7 @@ export class Conversation implements MessageActions {
     });
     const form = h("form", { class: "ce-composer", attrs: { id: "ce-send-form" } },
       this.#mode,
+      this.#suggestions,
       this.#uploads,
       h("div", { class: "ce-compose-row" },
         h("label", { class: "ce-visually-hidden", text: "Message", attrs: { for: "ce-text" } }),
@@ -462,12 +469,15 @@ export class Conversation implements MessageActions {
       this.#submit();
     });
     this.#text.addEventListener("keydown", (event) => {
+      if (this.#onSuggestionKey(event)) return;
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         this.#submit();
       }
     });
+    this.#text.addEventListener("blur", () => this.#closeSuggestions());
     this.#text.addEventListener("input", () => {
+      this.#suggest();
       this.#text.style.height = "auto";
       this.#text.style.height = `${Math.min(this.#text.scrollHeight, 160)}px`;
       if (this.#live && this.#composing?.kind !== "edit" && Date.now() - this.#lastTyping > TypingEveryMs) {
@@ -476,6 +486,73 @@ export class Conversation implements MessageActions {
       }
     });
     return form;
+  }
+
+  // ---- Mentions: "@" and the start of a name offer the chat's members ----
+
+  #mentionable(): string[] {
+    if (this.kind === "private") return [this.#title.textContent ?? ""].filter(Boolean);
+    return (this.#group?.members ?? []).filter((name) => name !== this.me.username);
+  }
+
+  #suggest(): void {
+    const before = this.#text.value.slice(0, this.#text.selectionStart ?? this.#text.value.length);
+    const typed = /(?:^|[^\p{L}\p{N}_])@([^\s@]*)$/u.exec(before)?.[1];
+    this.#suggested = typed === undefined ? [] : this.#mentionable().filter((name) => name.toLowerCase().startsWith(typed.toLowerCase())).slice(0, 6);
+    if (this.#suggested.length === 0) return this.#closeSuggestions();
+    this.#activeSuggestion = 0;
+    this.#drawSuggestions();
+  }
+
+  #drawSuggestions(): void {
+    this.#suggestions.replaceChildren(...this.#suggested.map((name, i) => h("li", {
+      class: "ce-suggestion", text: `@${name}`,
+      attrs: { id: `ce-suggestion-${i}`, role: "option", "aria-selected": String(i === this.#activeSuggestion) },
+      on: {
+        // Before the box loses focus (which closes the list).
+        mousedown: (event) => {
+          event.preventDefault();
+          this.#complete(name);
+        },
+      },
+    })));
+    this.#suggestions.hidden = false;
+    this.#text.setAttribute("aria-activedescendant", `ce-suggestion-${this.#activeSuggestion}`);
+  }
+
+  #closeSuggestions(): void {
+    this.#suggested = [];
+    this.#suggestions.hidden = true;
+    this.#text.removeAttribute("aria-activedescendant");
+  }
+
+  /** Arrows choose, Enter or Tab completes, Escape closes; true when the key was the list's. */
+  #onSuggestionKey(event: KeyboardEvent): boolean {
+    if (this.#suggested.length === 0) return false;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      this.#activeSuggestion = (this.#activeSuggestion + step + this.#suggested.length) % this.#suggested.length;
+      this.#drawSuggestions();
+    } else if (event.key === "Enter" || event.key === "Tab") {
+      this.#complete(this.#suggested[this.#activeSuggestion]!);
+    } else if (event.key === "Escape") {
+      event.stopPropagation(); // Closes the list, not the reply being written.
+      this.#closeSuggestions();
+    } else {
+      return false;
+    }
+    event.preventDefault();
+    return true;
+  }
+
+  #complete(name: string): void {
+    const caret = this.#text.selectionStart ?? this.#text.value.length;
+    const start = this.#text.value.lastIndexOf("@", caret - 1);
+    this.#text.value = `${this.#text.value.slice(0, start)}@${name} ${this.#text.value.slice(caret)}`;
+    const after = start + name.length + 2;
+    this.#text.setSelectionRange(after, after);
+    this.#closeSuggestions();
+    this.#text.focus();
   }
 
   /** Enters (or, with nothing, leaves) replying to or editing a message. */

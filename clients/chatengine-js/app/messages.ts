@@ -150,14 +150,16 @@ export class MessageList {
     const continues = previous?.dataset.sender === String(message.sender) && previous.dataset.day === dayKey(message.time)
       && Date.parse(message.time) - Number(previous.dataset.at) < GroupingMs;
     const deleted = message.deleted === true;
+    const mentionsMe = !deleted && (message.mentions ?? []).includes(this.actions.me.id);
     const item = h("li", {
-      class: `ce-msg ${mine ? "ce-mine" : "ce-theirs"}${continues ? " ce-cont" : ""}${deleted ? " ce-deleted" : ""}${message.pinned ? " ce-is-pinned" : ""}`,
+      class: `ce-msg ${mine ? "ce-mine" : "ce-theirs"}${continues ? " ce-cont" : ""}${deleted ? " ce-deleted" : ""}${message.pinned ? " ce-is-pinned" : ""}${mentionsMe ? " ce-mentions-me" : ""}`,
       data: { id: message.id, sender: message.sender, day: dayKey(message.time), at: Date.parse(message.time) },
     },
       h("span", { class: continues ? "ce-sender ce-visually-hidden" : "ce-sender", text: mine ? "You" : name }),
       deleted ? null : this.#quote(message),
       deleted || !message.attachments?.length ? null : this.#attachments(message.attachments),
-      deleted || message.text ? h("p", { class: "ce-text", text: deleted ? "This message was deleted." : message.text }) : null,
+      deleted ? h("p", { class: "ce-text", text: "This message was deleted." })
+        : message.text ? h("p", { class: "ce-text" }, ...withMentionsOf(message.text, mentionsMe ? this.actions.me.username : null)) : null,
       deleted || !message.reactions?.length ? null : this.#reactions(message),
       h("span", { class: "ce-meta" },
         message.pinned ? h("span", { class: "ce-pin-mark", text: "Pinned" }) : null,
@@ -296,4 +298,19 @@ function thumbnailSize(attachment: Attachment): Record<string, number> {
 function fileKind(name: string): string {
   const extension = /\.([a-z0-9]{1,4})$/i.exec(name)?.[1];
   return extension ? extension.toUpperCase() : "FILE";
+}
+
+// The text, with each "@name" that mentions the viewer marked (as text nodes: never HTML from the server).
+function withMentionsOf(text: string, username: string | null): (string | HTMLElement)[] {
+  if (!username) return [text];
+  const parts: (string | HTMLElement)[] = [];
+  const name = `@${username}`.toLowerCase();
+  let from = 0;
+  for (let at = text.toLowerCase().indexOf(name); at >= 0; at = text.toLowerCase().indexOf(name, at + name.length)) {
+    if (at > 0 && /[\p{L}\p{N}_]/u.test(text[at - 1]!)) continue;
+    parts.push(text.slice(from, at), h("mark", { class: "ce-mention", text: text.slice(at, at + name.length) }));
+    from = at + name.length;
+  }
+  parts.push(text.slice(from));
+  return parts.filter((part) => part !== "");
 }

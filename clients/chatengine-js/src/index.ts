@@ -38,6 +38,8 @@ export interface ChatListItem {
   seq: number;
   /** Whether the other user is online now. */
   is_online?: boolean;
+  /** Unread messages that mention you. */
+  mentions?: number;
 }
 
 /** A group in the list (`GET /group/`). */
@@ -48,6 +50,8 @@ export interface GroupListItem {
   unread: number;
   time: string;
   seq: number;
+  /** Unread messages that mention you. */
+  mentions?: number;
 }
 
 /** A message as pages and events carry it (contract v2, section 2). */
@@ -64,6 +68,7 @@ export interface ChatMessage {
   reply_to?: number | null;
   reply_preview?: ReplyPreview | null;
   reactions?: Reaction[];
+  /** The ids of the members the text mentions (`@name`), in order. */
   mentions?: number[];
   attachments?: Attachment[];
   [field: string]: unknown;

@@ -35,7 +35,7 @@ internal static class ChatApiHandlers
     public static async Task<Ok<List<GroupListItemResponse>>> ListGroups(HttpContext context, ChatService chats, CancellationToken cancellationToken)
     {
         var list = await chats.GetChatsAsync(Me(context), ChatKind.Group, cancellationToken);
-        return TypedResults.Ok(list.Select(c => new GroupListItemResponse(c.ChatId, c.Title, c.LastMessage, c.Unread, WireTime.Format(c.Time), c.Seq)).ToList());
+        return TypedResults.Ok(list.Select(c => new GroupListItemResponse(c.ChatId, c.Title, c.LastMessage, c.Unread, WireTime.Format(c.Time), c.Seq, c.Mentions)).ToList());
     }
 
     public static async Task<Created<GroupResponse>> CreateGroup(
@@ -235,7 +235,7 @@ internal static class ChatApiHandlers
 
     private static AttachmentLinks Links(HttpContext context) => context.RequestServices.GetRequiredService<AttachmentLinks>();
 
-    private static ChatListItemResponse ToChatItem(ChatListItem c) => new(c.ChatId, c.Title, c.LastMessage, c.Unread, WireTime.Format(c.Time), c.Seq, c.IsOnline);
+    private static ChatListItemResponse ToChatItem(ChatListItem c) => new(c.ChatId, c.Title, c.LastMessage, c.Unread, WireTime.Format(c.Time), c.Seq, c.IsOnline, c.Mentions);
 
     private static GroupResponse ToGroup(GroupView group) => new(
         group.Chat.Id,

@@ -53,7 +53,7 @@ internal sealed record MessageUpdatedFrame : ChangeFrame
     [JsonPropertyName("id")] public required long Id { get; init; }
     [JsonPropertyName("text")] public required string Text { get; init; }
     [JsonPropertyName("edited_at")] public string? EditedAt { get; init; }
-    [JsonPropertyName("mentions")] public IReadOnlyList<long> Mentions => [];
+    [JsonPropertyName("mentions")] public IReadOnlyList<long> Mentions { get; init; } = [];
     [JsonPropertyName("client_id")] public string? ClientId { get; init; }
 }
 
@@ -133,6 +133,7 @@ internal static class ChangeFrames
                 {
                     Type = common.Type, ChatId = common.ChatId, Seq = common.Seq, Time = common.Time, By = common.By,
                     Id = change.MessageId ?? 0, Text = change.Message?.Text ?? string.Empty, EditedAt = WireTime.Format(change.Message?.EditedAt), ClientId = change.ClientId,
+                    Mentions = change.Message?.MentionIds ?? [],
                 },
                 ChatJsonContext.Default.MessageUpdatedFrame),
             ChatChangeKind.MessageDeleted => JsonSerializer.SerializeToUtf8Bytes(

@@ -13,7 +13,8 @@ internal sealed record ChatListItemResponse(
     [property: JsonPropertyName("unread")] long Unread,
     [property: JsonPropertyName("time")] string Time,
     [property: JsonPropertyName("seq")] long Seq,
-    [property: JsonPropertyName("is_online")] bool IsOnline);
+    [property: JsonPropertyName("is_online")] bool IsOnline,
+    [property: JsonPropertyName("mentions")] long Mentions);
 
 internal sealed record GroupListItemResponse(
     [property: JsonPropertyName("id")] long Id,
@@ -21,7 +22,8 @@ internal sealed record GroupListItemResponse(
     [property: JsonPropertyName("lastMessage")] string? LastMessage,
     [property: JsonPropertyName("unread")] long Unread,
     [property: JsonPropertyName("time")] string Time,
-    [property: JsonPropertyName("seq")] long Seq);
+    [property: JsonPropertyName("seq")] long Seq,
+    [property: JsonPropertyName("mentions")] long Mentions);
 
 internal sealed record GroupResponse(
     [property: JsonPropertyName("id")] long Id,
@@ -85,6 +87,7 @@ internal sealed record MessageResponse
             ReplyPreview = ReplyPreviewResponse.From(view.ReplyPreview),
             Reactions = view.Reactions.Select(ReactionResponse.From).ToArray(),
             Attachments = AttachmentResponse.From(view.Attachments, links),
+            Mentions = message.IsDeleted ? [] : message.MentionIds,
             PinnedBy = withPin ? message.PinnedByUserId : null,
             PinnedAt = withPin ? WireTime.Format(message.PinnedAt) : null,
         };
@@ -247,7 +250,7 @@ internal sealed record MessageFrame
     [JsonPropertyName("edited_at")] public string? EditedAt { get; init; }
     [JsonPropertyName("deleted")] public bool Deleted { get; init; }
     [JsonPropertyName("pinned")] public bool Pinned { get; init; }
-    [JsonPropertyName("mentions")] public IReadOnlyList<long> Mentions => [];
+    [JsonPropertyName("mentions")] public IReadOnlyList<long> Mentions { get; init; } = [];
     [JsonPropertyName("reply_to")] public long? ReplyTo { get; init; }
     [JsonPropertyName("reply_preview")] public ReplyPreviewResponse? ReplyPreview { get; init; }
     [JsonPropertyName("reactions")] public IReadOnlyList<ReactionResponse> Reactions { get; init; } = [];
@@ -274,6 +277,7 @@ internal sealed record MessageFrame
         ReplyPreview = message.IsDeleted ? null : ReplyPreviewResponse.From(replyPreview),
         Reactions = reactions.Count == 0 ? [] : reactions.Select(ReactionResponse.From).ToArray(),
         Attachments = message.IsDeleted ? [] : AttachmentResponse.From(attachments, links),
+        Mentions = message.IsDeleted ? [] : message.MentionIds,
     };
 }
 

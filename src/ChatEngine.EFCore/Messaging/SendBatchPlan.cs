@@ -147,6 +147,7 @@ internal sealed class SendBatchPlan
                     ClientId = send.ClientId,
                     ReplyToId = send.ReplyToId,
                     AttachmentCount = send.AttachmentIds.Count,
+                    Mentions = MentionList.Format(send.MentionIds),
                 };
             }
         }

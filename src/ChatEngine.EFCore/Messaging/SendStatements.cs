@@ -47,7 +47,7 @@ internal static class SendStatements
         {
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            var sql = new StringBuilder("SELECT m.\"Id\", m.\"ChatId\", m.\"Sequence\", m.\"SenderId\", m.\"Text\", m.\"SentAt\", m.\"ClientId\", m.\"Seq\", m.\"ReplyToId\", m.\"AttachmentCount\" FROM (VALUES ");
+            var sql = new StringBuilder("SELECT m.\"Id\", m.\"ChatId\", m.\"Sequence\", m.\"SenderId\", m.\"Text\", m.\"SentAt\", m.\"ClientId\", m.\"Seq\", m.\"ReplyToId\", m.\"AttachmentCount\", m.\"Mentions\" FROM (VALUES ");
             for (var i = 0; i < chunk.Length; i++)
             {
                 sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({chunk[i].ChatId}, {chunk[i].SenderId}, @k{i})");
@@ -74,6 +74,7 @@ internal static class SendStatements
                     Seq = reader.GetInt64(7),
                     ReplyToId = reader.IsDBNull(8) ? null : reader.GetInt64(8),
                     AttachmentCount = reader.GetInt32(9),
+                    Mentions = reader.IsDBNull(10) ? null : reader.GetString(10),
                 };
                 found[(message.ChatId, message.SenderId, message.ClientId)] = message.ToMessage();
             }
@@ -201,13 +202,13 @@ internal static class SendStatements
         {
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            var sql = new StringBuilder($"""INSERT INTO "{ChatTables.Messages}" ("ChatId", "Sequence", "Seq", "SenderId", "Text", "SentAt", "ClientId", "ReplyToId", "Deleted", "AttachmentCount") VALUES """);
+            var sql = new StringBuilder($"""INSERT INTO "{ChatTables.Messages}" ("ChatId", "Sequence", "Seq", "SenderId", "Text", "SentAt", "ClientId", "ReplyToId", "Deleted", "AttachmentCount", "Mentions") VALUES """);
             for (var row = 0; row < chunk.Length; row++)
             {
                 var m = chunk[row];
                 // The quoted id was checked by the engine; a number, never user text.
                 var replyTo = m.ReplyToId is { } quoted ? quoted.ToString(CultureInfo.InvariantCulture) : "NULL";
-                sql.Append(row == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({m.ChatId}, {m.Sequence}, {m.Seq}, {m.SenderId}, @t{row}, @a{row}, @k{row}, {replyTo}, FALSE, {m.AttachmentCount})");
+                sql.Append(row == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({m.ChatId}, {m.Sequence}, {m.Seq}, {m.SenderId}, @t{row}, @a{row}, @k{row}, {replyTo}, FALSE, {m.AttachmentCount}, {MentionsLiteral(m.Mentions)})");
                 AddParameter(command, $"@t{row}", m.Text);
                 AddParameter(command, $"@a{row}", m.SentAt);
                 AddParameter(command, $"@k{row}", (object?)m.ClientId ?? DBNull.Value);
@@ -249,6 +250,27 @@ internal static class SendStatements
             """;
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The rows that index who the new messages mention (one per message and member), in one statement
+    /// per chunk; none at all for a batch whose messages mention nobody.
+    /// </summary>
+    public static async Task InsertMentionsAsync(DbConnection connection, DbTransaction transaction, IEnumerable<MessageEntity> messages, SendDialect dialect)
+    {
+        var rows = messages.Where(m => m.Mentions is not null)
+            .SelectMany(m => MentionList.Parse(m.Mentions).Select(user => string.Create(CultureInfo.InvariantCulture, $"({m.Id}, {user}, {m.ChatId}, {m.Sequence})")))
+            .ToArray();
+        foreach (var chunk in rows.Chunk(dialect.RowsPerStatement))
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = $"""INSERT INTO "{ChatTables.Mentions}" ("MessageId", "UserId", "ChatId", "Sequence") VALUES {string.Join(", ", chunk)}""";
+            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+    }
+
+    // Mentioned ids are numbers the engine found among members, never user text: written as a literal.
+    private static string MentionsLiteral(string? mentions) => mentions is null ? "NULL" : $"'{mentions}'";
 
     /// <summary>Server-made numbers (ids, sequences) written into SQL: never user input.</summary>
     private static string Numbers(IEnumerable<long> values) => string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));

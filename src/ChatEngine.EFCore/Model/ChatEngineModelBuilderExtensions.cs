@@ -84,6 +84,15 @@ public static class ChatEngineModelBuilderExtensions
             attachment.HasIndex(a => a.UploadedAt).HasFilter("\"MessageId\" IS NULL");
         });
 
+        modelBuilder.Entity<MentionEntity>(mention =>
+        {
+            mention.ToTable(ChatTables.Mentions);
+            mention.HasKey(m => new { m.MessageId, m.UserId });
+            // A user's unread mentions in a chat: the rows past their read position.
+            mention.HasIndex(m => new { m.UserId, m.ChatId, m.Sequence });
+            mention.HasOne<MessageEntity>().WithMany().HasForeignKey(m => m.MessageId).OnDelete(DeleteBehavior.Cascade);
+        });
+
         modelBuilder.Entity<ChangeEntity>(change =>
         {
             change.ToTable(ChatTables.Changes);

@@ -14,4 +14,5 @@ internal static class ChatTables
     public const string Handles = "ChatEngineHandles";
     public const string Reactions = "ChatEngineReactions";
     public const string Attachments = "ChatEngineAttachments";
+    public const string Mentions = "ChatEngineMentions";
 }

@@ -76,6 +76,9 @@ internal sealed class MessageEntity
     public long? PinnedBy { get; set; }
     public int AttachmentCount { get; set; }
 
+    /// <summary>Who the text mentions, as <c>3,7</c> (<see cref="MentionList"/>); null for nobody.</summary>
+    public string? Mentions { get; set; }
+
     public ChatMessage ToMessage() => new()
     {
         Id = Id,
@@ -93,7 +96,30 @@ internal sealed class MessageEntity
         PinnedAt = PinnedAt is { } pinned ? EntityTime.FromStored(pinned) : null,
         PinnedByUserId = PinnedBy,
         AttachmentCount = AttachmentCount,
+        MentionIds = MentionList.Parse(Mentions),
     };
+}
+
+/// <summary>
+/// One member mentioned by one message, with the message's place: a chat's unread mentions of a user
+/// are counted from these rows (by the user's read position), never by scanning message texts.
+/// </summary>
+internal sealed class MentionEntity
+{
+    public long MessageId { get; set; }
+    public long UserId { get; set; }
+    public long ChatId { get; set; }
+    public long Sequence { get; set; }
+}
+
+/// <summary>A message's mentioned ids as stored on its row: compact, in order, null for none.</summary>
+internal static class MentionList
+{
+    public static string? Format(IReadOnlyList<long> ids) =>
+        ids.Count == 0 ? null : string.Join(',', ids.Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+    public static IReadOnlyList<long> Parse(string? stored) =>
+        string.IsNullOrEmpty(stored) ? [] : stored.Split(',').Select(id => long.Parse(id, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 }
 
 /// <summary>A stored file's record; its bytes are in the attachment store under keys made from its chat and id.</summary>

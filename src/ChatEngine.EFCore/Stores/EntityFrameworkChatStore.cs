@@ -170,6 +170,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
         await using var transaction = await BeginUnlessInUnitAsync(cancellationToken).ConfigureAwait(false);
         await ReadMarks.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Db.Set<ReactionEntity>().Where(r => r.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        await Db.Set<MentionEntity>().Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Changes.Where(c => c.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Messages.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Members.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
@@ -259,7 +260,21 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
             .ToListAsync(cancellationToken)
             .ConfigureAwait(false);
 
-        return rows.Select(r => new ChatSummary { Chat = r.chat.ToChat(), LastMessage = r.last?.ToMessage(), LastReadSequence = r.LastReadSequence }).ToArray();
+        // A second round trip: the user's mentions past their read position in each chat (an index seek on the user).
+        var mentions = await (
+                from mention in Db.Set<MentionEntity>()
+                where mention.UserId == userId
+                join member in Members on new { mention.ChatId, mention.UserId } equals new { member.ChatId, member.UserId }
+                where mention.Sequence > member.LastReadSequence
+                group mention by mention.ChatId into chat
+                select new { ChatId = chat.Key, Count = chat.LongCount() })
+            .ToDictionaryAsync(c => c.ChatId, c => c.Count, cancellationToken)
+            .ConfigureAwait(false);
+
+        return rows.Select(r => new ChatSummary
+        {
+            Chat = r.chat.ToChat(), LastMessage = r.last?.ToMessage(), LastReadSequence = r.LastReadSequence, Mentions = mentions.GetValueOrDefault(r.chat.Id),
+        }).ToArray();
     }
 
     /// <inheritdoc />

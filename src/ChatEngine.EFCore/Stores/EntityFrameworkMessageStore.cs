@@ -20,6 +20,8 @@ internal sealed partial class EntityFrameworkMessageStore<TContext>(Func<TContex
 
     private DbSet<AttachmentEntity> Attachments => context().Set<AttachmentEntity>();
 
+    private DbSet<MentionEntity> MentionRows => context().Set<MentionEntity>();
+
     public Task<MessageAppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken) =>
         writer.AppendAsync(draft, cancellationToken);
 
@@ -57,12 +59,28 @@ internal sealed partial class EntityFrameworkMessageStore<TContext>(Func<TContex
         return found.Select(m => m.ToMessage()).ToArray();
     }
 
-    public async Task<bool> UpdateTextAsync(long messageId, string text, DateTimeOffset editedAt, string? clientId, CancellationToken cancellationToken)
+    public async Task<bool> UpdateTextAsync(long messageId, string text, IReadOnlyList<long> mentionIds, DateTimeOffset editedAt, string? clientId, CancellationToken cancellationToken)
     {
         var at = EntityTime.ToStored(editedAt);
-        return await MessageRows.Where(m => m.Id == messageId && !m.Deleted)
-            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Text, text).SetProperty(m => m.EditedAt, at).SetProperty(m => m.EditClientId, clientId), cancellationToken)
+        var mentions = MentionList.Format(mentionIds);
+        var updated = await MessageRows.Where(m => m.Id == messageId && !m.Deleted)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Text, text).SetProperty(m => m.Mentions, mentions).SetProperty(m => m.EditedAt, at).SetProperty(m => m.EditClientId, clientId), cancellationToken)
             .ConfigureAwait(false) > 0;
+        if (updated)
+        {
+            // The message's place does not change: its new mentions count from the same sequence.
+            await MentionRows.Where(m => m.MessageId == messageId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+            if (mentionIds.Count > 0)
+            {
+                var message = await Messages.Where(m => m.Id == messageId).Select(m => new { m.ChatId, m.Sequence }).FirstAsync(cancellationToken).ConfigureAwait(false);
+                var db = context();
+                db.AddRange(mentionIds.Select(user => new MentionEntity { MessageId = messageId, UserId = user, ChatId = message.ChatId, Sequence = message.Sequence }));
+                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                db.ChangeTracker.Clear();
+            }
+        }
+
+        return updated;
     }
 
     public async Task<bool> MarkDeletedAsync(long messageId, CancellationToken cancellationToken)
@@ -74,11 +92,13 @@ internal sealed partial class EntityFrameworkMessageStore<TContext>(Func<TContex
                 .SetProperty(m => m.ReplyToId, (long?)null)
                 .SetProperty(m => m.PinnedAt, (DateTime?)null)
                 .SetProperty(m => m.PinnedBy, (long?)null)
-                .SetProperty(m => m.AttachmentCount, 0), cancellationToken)
+                .SetProperty(m => m.AttachmentCount, 0)
+                .SetProperty(m => m.Mentions, (string?)null), cancellationToken)
             .ConfigureAwait(false) > 0;
         if (deleted)
         {
             await Reactions.Where(r => r.MessageId == messageId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+            await MentionRows.Where(m => m.MessageId == messageId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return deleted;

@@ -229,5 +229,9 @@ public sealed class ChatService
     }
 
     private ChatListItem ToListItem(ChatSummary summary, string title) =>
-        new(summary.Chat.Id, title, summary.LastMessage?.Text, summary.Unread, summary.LastActivityAt) { Seq = ChatChanges.SeqOf(_chats, summary.Chat) };
+        new(summary.Chat.Id, title, summary.LastMessage?.Text, summary.Unread, summary.LastActivityAt)
+        {
+            Seq = ChatChanges.SeqOf(_chats, summary.Chat),
+            Mentions = summary.Mentions,
+        };
 }

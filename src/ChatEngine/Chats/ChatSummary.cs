@@ -12,6 +12,9 @@ public sealed record ChatSummary
     /// <summary>The user's read position in the chat.</summary>
     public long LastReadSequence { get; init; }
 
+    /// <summary>Messages after the user's read position that mention the user and are not deleted.</summary>
+    public long Mentions { get; init; }
+
     /// <summary>Messages after the user's read position.</summary>
     public long Unread => Math.Max(0, Chat.LastSequence - LastReadSequence);
 

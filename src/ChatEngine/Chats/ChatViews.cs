@@ -13,6 +13,9 @@ public sealed record ChatListItem(long ChatId, string Title, string? LastMessage
 
     /// <summary>For a private chat, whether the other user is online now; always false for a group.</summary>
     public bool IsOnline { get; init; }
+
+    /// <summary>Unread messages that mention the user (not counting deleted ones).</summary>
+    public long Mentions { get; init; }
 }
 
 /// <summary>Who read a message and when.</summary>

@@ -205,7 +205,8 @@ public sealed partial class InMemoryChatStore : IChatStore, IChatMemberStore, IM
                 }
 
                 var last = _messages.TryGetValue(chatId, out var messages) && messages.Count > 0 ? messages[^1] : null;
-                summaries.Add(new ChatSummary { Chat = chat, LastMessage = last, LastReadSequence = member.LastReadSequence });
+                var mentions = messages?.Count(m => m.Sequence > member.LastReadSequence && !m.IsDeleted && m.MentionIds.Contains(userId)) ?? 0;
+                summaries.Add(new ChatSummary { Chat = chat, LastMessage = last, LastReadSequence = member.LastReadSequence, Mentions = mentions });
             }
 
             return Task.FromResult<IReadOnlyList<ChatSummary>>(summaries);
@@ -387,6 +388,7 @@ public sealed partial class InMemoryChatStore : IChatStore, IChatMemberStore, IM
                 ClientId = draft.ClientId,
                 ReplyToId = draft.ReplyToId,
                 AttachmentCount = draft.AttachmentIds.Count,
+                MentionIds = draft.MentionIds,
             };
             Claim(draft.AttachmentIds, message.Id);
             _chats[chat.Id] = chat with { LastSequence = message.Sequence, Seq = message.Seq };
@@ -465,12 +467,12 @@ public sealed partial class InMemoryChatStore : IChatStore, IChatMemberStore, IM
     }
 
     /// <inheritdoc />
-    public Task<bool> UpdateTextAsync(long messageId, string text, DateTimeOffset editedAt, string? clientId, CancellationToken cancellationToken)
+    public Task<bool> UpdateTextAsync(long messageId, string text, IReadOnlyList<long> mentionIds, DateTimeOffset editedAt, string? clientId, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
             return Task.FromResult(_messagesById.TryGetValue(messageId, out var message) && !message.IsDeleted
-                && Replace(message with { Text = text, EditedAt = editedAt, EditClientId = clientId }));
+                && Replace(message with { Text = text, MentionIds = mentionIds, EditedAt = editedAt, EditClientId = clientId }));
         }
     }
 
@@ -485,7 +487,7 @@ public sealed partial class InMemoryChatStore : IChatStore, IChatMemberStore, IM
             }
 
             _reactions.Remove(messageId);
-            return Task.FromResult(Replace(message with { Text = string.Empty, IsDeleted = true, ReplyToId = null, PinnedAt = null, PinnedByUserId = null, AttachmentCount = 0 }));
+            return Task.FromResult(Replace(message with { Text = string.Empty, IsDeleted = true, ReplyToId = null, PinnedAt = null, PinnedByUserId = null, AttachmentCount = 0, MentionIds = [] }));
         }
     }
 

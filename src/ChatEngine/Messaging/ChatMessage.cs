@@ -50,6 +50,9 @@ public sealed record ChatMessage
 
     /// <summary>How many stored files it carries (see <see cref="IAttachmentRecordStore"/>); 0 once deleted.</summary>
     public int AttachmentCount { get; init; }
+
+    /// <summary>The members its text mentions, in order of appearance (see <see cref="MessageMentions"/>); none once deleted.</summary>
+    public IReadOnlyList<long> MentionIds { get; init; } = [];
 }
 
 /// <summary>A validated message waiting to be appended by an <see cref="IMessageStore"/>.</summary>
@@ -78,6 +81,9 @@ public sealed record MessageDraft
     /// in the message's commit (see <see cref="IAttachmentRecordStore"/>).
     /// </summary>
     public IReadOnlyList<string> AttachmentIds { get; init; } = [];
+
+    /// <summary>The members its text mentions, in order (found before the draft is made).</summary>
+    public IReadOnlyList<long> MentionIds { get; init; } = [];
 }
 
 /// <summary>What appending a message gave.</summary>

@@ -105,12 +105,19 @@ public sealed class MessageChangeService
                 throw ChatErrors.Forbidden(ChatErrorCodes.EditWindowClosed, $"Messages can be edited for {Describe(window)} after they are sent.");
             }
 
-            if (message.Text == trimmed || !await store.UpdateTextAsync(messageId, trimmed, now, clientId, token).ConfigureAwait(false))
+            if (message.Text == trimmed)
             {
                 return (message, null);
             }
 
-            var edited = message with { Text = trimmed, EditedAt = now, EditClientId = clientId };
+            // Mentions are found again: the members are who they are now.
+            var mentions = await _details.FindMentionsAsync(chatId, userId, trimmed, token).ConfigureAwait(false);
+            if (!await store.UpdateTextAsync(messageId, trimmed, mentions, now, clientId, token).ConfigureAwait(false))
+            {
+                return (message, null);
+            }
+
+            var edited = message with { Text = trimmed, MentionIds = mentions, EditedAt = now, EditClientId = clientId };
             var change = new ChatChange
             {
                 ChatId = chatId, Kind = ChatChangeKind.MessageUpdated, Time = now, ByUserId = userId, MessageId = messageId, ClientId = clientId, Message = edited,
@@ -328,7 +335,7 @@ public sealed class MessageChangeService
 
     /// <summary>A message as a tombstone shows it.</summary>
     internal static ChatMessage Tombstone(ChatMessage message) =>
-        message with { Text = string.Empty, IsDeleted = true, ReplyToId = null, PinnedAt = null, PinnedByUserId = null, AttachmentCount = 0 };
+        message with { Text = string.Empty, IsDeleted = true, ReplyToId = null, PinnedAt = null, PinnedByUserId = null, AttachmentCount = 0, MentionIds = [] };
 
     private async Task<ChatMessage> RequireMessageAsync(long chatId, long messageId, CancellationToken cancellationToken)
     {

@@ -15,6 +15,27 @@ internal sealed class MessageDetails(IMessageStore messages, IChatMemberStore me
     /// <summary>The store's message changes, when it keeps them (see <see cref="IMessageChangeStore"/>).</summary>
     public IMessageChangeStore? Changes => messages as IMessageChangeStore;
 
+    /// <summary>
+    /// Who <paramref name="text"/> mentions among the chat's members other than <paramref name="authorId"/>.
+    /// A text without an <c>@</c> (most of them) costs nothing; one with reads the members and their names.
+    /// </summary>
+    public async Task<IReadOnlyList<long>> FindMentionsAsync(long chatId, long authorId, string text, CancellationToken cancellationToken)
+    {
+        if (!MessageMentions.MayMention(text))
+        {
+            return [];
+        }
+
+        var others = (await members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false)).Select(m => m.UserId).Where(id => id != authorId).ToArray();
+        if (others.Length == 0)
+        {
+            return [];
+        }
+
+        var names = await users.GetByIdsAsync(others, cancellationToken).ConfigureAwait(false);
+        return MessageMentions.Parse(text, names.Values, _options.MaxMentions);
+    }
+
     /// <summary>The quote a new reply carries: the quoted message must be of the same chat and not deleted.</summary>
     public async Task<ReplyPreview> RequireQuotableAsync(long chatId, long messageId, CancellationToken cancellationToken)
     {

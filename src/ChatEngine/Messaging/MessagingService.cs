@@ -80,9 +80,11 @@ public sealed class MessagingService
             : [];
 
         var sender = knownSender is { } known && known.Id == userId ? known : await _access.RequireUserAsync(userId, cancellationToken).ConfigureAwait(false);
+        var mentions = await _details.FindMentionsAsync(chatId, userId, trimmed, cancellationToken).ConfigureAwait(false);
         var draft = new MessageDraft
         {
-            ChatId = chatId, SenderId = userId, Text = trimmed, SentAt = _time.GetUtcNow(), ClientId = clientId, ReplyToId = content.ReplyTo, AttachmentIds = attachmentIds,
+            ChatId = chatId, SenderId = userId, Text = trimmed, SentAt = _time.GetUtcNow(), ClientId = clientId, ReplyToId = content.ReplyTo,
+            AttachmentIds = attachmentIds, MentionIds = mentions,
         };
         return new PreparedSend(draft, sender) { ReplyPreview = replyPreview, Attachments = attachments };
     }

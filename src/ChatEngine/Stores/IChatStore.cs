@@ -34,8 +34,9 @@ public interface IChatStore
     Task DeleteAsync(long chatId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The user's chats of one kind with their newest message and the user's read position, in a
-    /// constant number of round trips however many chats there are.
+    /// The user's chats of one kind with their newest message, the user's read position and how many
+    /// unread messages mention the user (<see cref="ChatSummary.Mentions"/>), in a constant number of
+    /// round trips however many chats there are.
     /// </summary>
     Task<IReadOnlyList<ChatSummary>> GetSummariesAsync(long userId, ChatKind kind, CancellationToken cancellationToken);
 

@@ -13,12 +13,12 @@ public interface IMessageChangeStore
     /// <summary>The messages with these ids that exist, in no particular order.</summary>
     Task<IReadOnlyList<ChatMessage>> FindByIdsAsync(IReadOnlyCollection<long> messageIds, CancellationToken cancellationToken);
 
-    /// <summary>Replaces a message's text and records the edit; false when the message is missing or deleted.</summary>
-    Task<bool> UpdateTextAsync(long messageId, string text, DateTimeOffset editedAt, string? clientId, CancellationToken cancellationToken);
+    /// <summary>Replaces a message's text and who it mentions, and records the edit; false when the message is missing or deleted.</summary>
+    Task<bool> UpdateTextAsync(long messageId, string text, IReadOnlyList<long> mentionIds, DateTimeOffset editedAt, string? clientId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Makes a message a tombstone: no text, no reactions, not pinned; its id, sender, time, place and
-    /// read state stay. False when it is missing or was deleted already.
+    /// Makes a message a tombstone: no text, no reactions, no mentions, not pinned; its id, sender, time,
+    /// place and read state stay. False when it is missing or was deleted already.
     /// </summary>
     Task<bool> MarkDeletedAsync(long messageId, CancellationToken cancellationToken);
 

@@ -224,6 +224,27 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
                     b.ToTable("ChatEngineLastSeen", (string)null);
                 });
 
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.MentionEntity", b =>
+                {
+                    b.Property<long>("MessageId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("ChatId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("MessageId", "UserId");
+
+                    b.HasIndex("UserId", "ChatId", "Sequence");
+
+                    b.ToTable("ChatEngineMentions", (string)null);
+                });
+
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.MessageEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -251,6 +272,9 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
 
                     b.Property<DateTime?>("EditedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Mentions")
+                        .HasColumnType("text");
 
                     b.Property<DateTime?>("PinnedAt")
                         .HasColumnType("timestamp with time zone");
@@ -695,6 +719,15 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
                     b.HasOne("ChatEngine.EntityFrameworkCore.ChatEntity", null)
                         .WithMany()
                         .HasForeignKey("ChatId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.MentionEntity", b =>
+                {
+                    b.HasOne("ChatEngine.EntityFrameworkCore.MessageEntity", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -217,6 +217,27 @@ namespace ReferenceHost.Data.Migrations.Sqlite
                     b.ToTable("ChatEngineLastSeen", (string)null);
                 });
 
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.MentionEntity", b =>
+                {
+                    b.Property<long>("MessageId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ChatId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("MessageId", "UserId");
+
+                    b.HasIndex("UserId", "ChatId", "Sequence");
+
+                    b.ToTable("ChatEngineMentions", (string)null);
+                });
+
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.MessageEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -241,6 +262,9 @@ namespace ReferenceHost.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("EditedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Mentions")
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("PinnedAt")
@@ -668,6 +692,15 @@ namespace ReferenceHost.Data.Migrations.Sqlite
                     b.HasOne("ChatEngine.EntityFrameworkCore.ChatEntity", null)
                         .WithMany()
                         .HasForeignKey("ChatId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.MentionEntity", b =>
+                {
+                    b.HasOne("ChatEngine.EntityFrameworkCore.MessageEntity", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
