@@ -52,6 +52,9 @@ public abstract partial class ChatEngineSpecificationTests
         Assert.Equal((sent.Message.Id, false), (retried.Message.Id, retried.Created));
         Assert.Equal([second.Id, first.Id], retried.Attachments.Select(a => a.Id));
 
+        // The list says files came when there is no text to show.
+        Assert.Equal("📎 2 files", (await Chats.GetChatsAsync(Bob, ChatKind.Private)).Single(c => c.ChatId == chatId).LastMessage);
+
         // A quote of it counts its files.
         var reply = await Messaging.SendAsync(Bob, chatId, "got them", replyToId: sent.Message.Id);
         Assert.Equal(2, reply.ReplyPreview!.Attachments);

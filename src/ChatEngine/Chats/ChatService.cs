@@ -228,8 +228,16 @@ public sealed class ChatService
         return (users.GetValueOrDefault(otherId) ?? ChatAccess.UnknownUser(otherId)).UserName;
     }
 
+    /// <summary>What the list shows of the last message: its text, or for files sent without text, how many.</summary>
+    private static string? Preview(ChatMessage? last) => last switch
+    {
+        { Text.Length: 0, AttachmentCount: 1 } => "📎 1 file",
+        { Text.Length: 0, AttachmentCount: > 1 } => $"📎 {last.AttachmentCount} files",
+        _ => last?.Text,
+    };
+
     private ChatListItem ToListItem(ChatSummary summary, string title) =>
-        new(summary.Chat.Id, title, summary.LastMessage?.Text, summary.Unread, summary.LastActivityAt)
+        new(summary.Chat.Id, title, Preview(summary.LastMessage), summary.Unread, summary.LastActivityAt)
         {
             Seq = ChatChanges.SeqOf(_chats, summary.Chat),
             Mentions = summary.Mentions,
