@@ -46,8 +46,18 @@ public sealed class ChatEngineOptions
     /// <summary>Pinned messages (<c>ChatEngine:Pins</c>).</summary>
     public ChatPinOptions Pins { get; } = new();
 
+    /// <summary>Notification settings (<c>ChatEngine:Notifications</c>).</summary>
+    public ChatNotificationOptions Notifications { get; } = new();
+
     /// <summary>Stored attachments (<c>ChatEngine:Attachments</c>).</summary>
     public ChatAttachmentOptions Attachments { get; } = new();
+}
+
+/// <summary>What notifies members who chose nothing.</summary>
+public sealed class ChatNotificationOptions
+{
+    /// <summary>The level of a member who has not chosen one. Default <see cref="NotifyLevel.All"/>.</summary>
+    public NotifyLevel DefaultLevel { get; set; } = NotifyLevel.All;
 }
 
 /// <summary>How large, how many and how long uploads are kept, and which images are shown inline.</summary>

@@ -16,6 +16,43 @@ public sealed class MessageChangeTransportTests(ChatServerFixture fixture) : ICl
     private ChatServer Server => fixture.Server;
 
     [Fact]
+    public async Task NotificationSettings_AreReadAndSetOverRest_AndShowInTheLists()
+    {
+        var chatId = await Server.StartChatAsync(Alice, "bob");
+        using var alice = Server.Client(Alice);
+        var settings = (await alice.GetFromJsonAsync<JsonObject>($"/chat/{chatId}/notifications"))!;
+        Assert.Equal(("all", null), ((string?)settings["level"], (string?)settings["muted_until"]));
+
+        var until = DateTimeOffset.UtcNow.AddHours(2);
+        using var set = await alice.PutAsJsonAsync($"/chat/{chatId}/notifications", new { level = "mentions", muted_until = until.ToString("O") });
+        Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+        var answer = (await set.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal("mentions", (string?)answer["level"]);
+        Assert.Equal(until.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture), (string?)answer["muted_until"]);
+        var item = (await alice.GetFromJsonAsync<JsonArray>("/chat/"))!.Single(c => (long)c!["id"]! == chatId)!;
+        Assert.Equal(("mentions", (string?)answer["muted_until"]), ((string?)item["notify_level"], (string?)item["muted_until"]));
+
+        using var unmuted = await alice.PutAsJsonAsync($"/chat/{chatId}/notifications", new { level = "all", muted_until = (string?)null });
+        Assert.Null((string?)(await unmuted.Content.ReadFromJsonAsync<JsonObject>())!["muted_until"]);
+
+        foreach (var (body, code) in new (object, string)[]
+        {
+            (new { level = "loud" }, "invalid_level"),
+            (new { muted_until = "soon" }, "invalid_level"),
+            (new { level = "none", muted_until = "soon" }, "invalid_time"),
+            (new { level = "none", muted_until = DateTimeOffset.UtcNow.AddHours(-1).ToString("O") }, "invalid_time"),
+        })
+        {
+            using var refused = await alice.PutAsJsonAsync($"/chat/{chatId}/notifications", body);
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Equal(code, (string?)(await refused.Content.ReadFromJsonAsync<JsonObject>())!["code"]);
+        }
+
+        using var carol = Server.Client(Carol);
+        Assert.Equal(HttpStatusCode.NotFound, (await carol.GetAsync($"/chat/{chatId}/notifications")).StatusCode);
+    }
+
+    [Fact]
     public async Task Mentions_TravelInAnswersFramesAndEdits_AndCountInTheLists()
     {
         var groupId = await Server.CreateGroupAsync(Alice, "bob", "carol");

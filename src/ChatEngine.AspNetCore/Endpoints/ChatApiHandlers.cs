@@ -35,7 +35,8 @@ internal static class ChatApiHandlers
     public static async Task<Ok<List<GroupListItemResponse>>> ListGroups(HttpContext context, ChatService chats, CancellationToken cancellationToken)
     {
         var list = await chats.GetChatsAsync(Me(context), ChatKind.Group, cancellationToken);
-        return TypedResults.Ok(list.Select(c => new GroupListItemResponse(c.ChatId, c.Title, c.LastMessage, c.Unread, WireTime.Format(c.Time), c.Seq, c.Mentions)).ToList());
+        return TypedResults.Ok(list.Select(c => new GroupListItemResponse(
+            c.ChatId, c.Title, c.LastMessage, c.Unread, WireTime.Format(c.Time), c.Seq, c.Mentions, NotifyLevels.Name(c.Notifications.Level), WireTime.Format(c.Notifications.MutedUntil))).ToList());
     }
 
     public static async Task<Created<GroupResponse>> CreateGroup(
@@ -235,7 +236,9 @@ internal static class ChatApiHandlers
 
     private static AttachmentLinks Links(HttpContext context) => context.RequestServices.GetRequiredService<AttachmentLinks>();
 
-    private static ChatListItemResponse ToChatItem(ChatListItem c) => new(c.ChatId, c.Title, c.LastMessage, c.Unread, WireTime.Format(c.Time), c.Seq, c.IsOnline, c.Mentions);
+    private static ChatListItemResponse ToChatItem(ChatListItem c) => new(
+        c.ChatId, c.Title, c.LastMessage, c.Unread, WireTime.Format(c.Time), c.Seq, c.IsOnline, c.Mentions,
+        NotifyLevels.Name(c.Notifications.Level), WireTime.Format(c.Notifications.MutedUntil));
 
     private static GroupResponse ToGroup(GroupView group) => new(
         group.Chat.Id,

@@ -66,6 +66,12 @@ public static class ChatEngineEndpointRouteBuilderExtensions
         messages.MapDelete("/chat/{id:long}/pins/{mid:long}", ChatApiHandlers.Unpin).WithName("UnpinMessage").WithSummary("Unpins a message.")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
+        api.MapGet("/chat/{id:long}/notifications", NotificationHandlers.Get).WithName("GetNotificationSettings")
+            .WithSummary("The caller's notification level and mute for a chat.").ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPut("/chat/{id:long}/notifications", NotificationHandlers.Put).WithName("SetNotificationSettings")
+            .WithSummary("Sets the caller's notification level (all, mentions, none) and mute (a future time, or null) for a chat.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+
         // Stored attachments (contract v2, section 3): uploads count against a bucket of their own.
         api.MapPost("/chat/{id:long}/attachments", AttachmentHandlers.Upload).WithName("UploadAttachment").WithMetadata(OwnRateLimitMetadata.Instance)
             .WithSummary("Uploads one file (multipart/form-data, part 'file') as a pending attachment a message of the caller's can carry.")

@@ -14,7 +14,9 @@ internal sealed record ChatListItemResponse(
     [property: JsonPropertyName("time")] string Time,
     [property: JsonPropertyName("seq")] long Seq,
     [property: JsonPropertyName("is_online")] bool IsOnline,
-    [property: JsonPropertyName("mentions")] long Mentions);
+    [property: JsonPropertyName("mentions")] long Mentions,
+    [property: JsonPropertyName("notify_level")] string NotifyLevel,
+    [property: JsonPropertyName("muted_until")] string? MutedUntil);
 
 internal sealed record GroupListItemResponse(
     [property: JsonPropertyName("id")] long Id,
@@ -23,7 +25,21 @@ internal sealed record GroupListItemResponse(
     [property: JsonPropertyName("unread")] long Unread,
     [property: JsonPropertyName("time")] string Time,
     [property: JsonPropertyName("seq")] long Seq,
-    [property: JsonPropertyName("mentions")] long Mentions);
+    [property: JsonPropertyName("mentions")] long Mentions,
+    [property: JsonPropertyName("notify_level")] string NotifyLevel,
+    [property: JsonPropertyName("muted_until")] string? MutedUntil);
+
+internal sealed record NotificationSettingsResponse(
+    [property: JsonPropertyName("level")] string Level,
+    [property: JsonPropertyName("muted_until")] string? MutedUntil)
+{
+    public static NotificationSettingsResponse From(ChatNotificationSettings settings) =>
+        new(NotifyLevels.Name(settings.Level), WireTime.Format(settings.MutedUntil));
+}
+
+internal sealed record NotificationSettingsRequest(
+    [property: JsonPropertyName("level")] string? Level,
+    [property: JsonPropertyName("muted_until")] string? MutedUntil);
 
 internal sealed record GroupResponse(
     [property: JsonPropertyName("id")] long Id,

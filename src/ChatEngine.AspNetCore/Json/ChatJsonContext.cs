@@ -38,6 +38,8 @@ namespace ChatEngine.AspNetCore;
 [JsonSerializable(typeof(PinFrame))]
 [JsonSerializable(typeof(MessageResponse))]
 [JsonSerializable(typeof(UploadResponse))]
+[JsonSerializable(typeof(NotificationSettingsResponse))]
+[JsonSerializable(typeof(NotificationSettingsRequest))]
 [JsonSerializable(typeof(List<MessageResponse>))]
 [JsonSerializable(typeof(ReactionResponse))]
 [JsonSerializable(typeof(ReactorsResponse))]

@@ -41,6 +41,11 @@ internal sealed class ChatMemberEntity
     /// <summary>The highest sequence logged as a read mark; sends move LastReadSequence only.</summary>
     public long LastMarkedSequence { get; set; }
 
+    /// <summary>The member's chosen notification level; null until they choose.</summary>
+    public NotifyLevel? NotifyLevel { get; set; }
+
+    public DateTime? MutedUntil { get; set; }
+
     public ChatMember ToMember() => new()
     {
         ChatId = ChatId,
@@ -48,6 +53,8 @@ internal sealed class ChatMemberEntity
         Role = Role,
         JoinedAt = EntityTime.FromStored(JoinedAt),
         LastReadSequence = LastReadSequence,
+        NotifyLevel = NotifyLevel,
+        MutedUntil = MutedUntil is { } until ? EntityTime.FromStored(until) : null,
     };
 }
 

@@ -4,7 +4,7 @@ namespace ChatEngine.EntityFrameworkCore;
 
 /// <summary>Chats, memberships, read marks and last-seen times in any DbContext whose model has <c>UseChatEngine()</c>.</summary>
 /// <typeparam name="TContext">The DbContext.</typeparam>
-public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMemberStore, ILastSeenStore, IChatChangeLog
+public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMemberStore, IChatNotificationStore, ILastSeenStore, IChatChangeLog
     where TContext : DbContext
 {
     private readonly Lazy<TContext> _context;
@@ -255,7 +255,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
                 join chat in Chats on member.ChatId equals chat.Id
                 where chat.Kind == kind
                 from last in Messages.Where(m => m.ChatId == chat.Id && m.Sequence == chat.LastSequence).DefaultIfEmpty()
-                select new { chat, member.LastReadSequence, last })
+                select new { chat, member.LastReadSequence, member.NotifyLevel, member.MutedUntil, last })
             .AsNoTracking()
             .ToListAsync(cancellationToken)
             .ConfigureAwait(false);
@@ -274,6 +274,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
         return rows.Select(r => new ChatSummary
         {
             Chat = r.chat.ToChat(), LastMessage = r.last?.ToMessage(), LastReadSequence = r.LastReadSequence, Mentions = mentions.GetValueOrDefault(r.chat.Id),
+            NotifyLevel = r.NotifyLevel, MutedUntil = r.MutedUntil is { } until ? EntityTime.FromStored(until) : null,
         }).ToArray();
     }
 
@@ -371,6 +372,15 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     public async Task<bool> SetRoleAsync(long chatId, long userId, ChatRole role, CancellationToken cancellationToken) =>
         await Members.Where(m => m.ChatId == chatId && m.UserId == userId)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.Role, role), cancellationToken).ConfigureAwait(false) > 0;
+
+    /// <inheritdoc />
+    public async Task<bool> SetNotificationsAsync(long chatId, long userId, ChatNotificationSettings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        DateTime? until = settings.MutedUntil is { } muted ? EntityTime.ToStored(muted) : null;
+        return await Members.Where(m => m.ChatId == chatId && m.UserId == userId)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.NotifyLevel, settings.Level).SetProperty(m => m.MutedUntil, until), cancellationToken).ConfigureAwait(false) > 0;
+    }
 
     /// <inheritdoc />
     public async Task<bool> MarkReadAsync(long chatId, long userId, long upToSequence, DateTimeOffset readAt, CancellationToken cancellationToken)

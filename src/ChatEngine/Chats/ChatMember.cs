@@ -31,6 +31,12 @@ public sealed record ChatMember
     /// <summary>The sequence up to which the member has read (their own sends included).</summary>
     public long LastReadSequence { get; init; }
 
+    /// <summary>What of the chat notifies the member (see <see cref="IChatNotificationStore"/>); <see langword="null"/> until they choose (<see cref="ChatNotificationOptions.DefaultLevel"/> then).</summary>
+    public NotifyLevel? NotifyLevel { get; init; }
+
+    /// <summary>Until when nothing of the chat notifies the member; <see langword="null"/> for no mute.</summary>
+    public DateTimeOffset? MutedUntil { get; init; }
+
     /// <summary>Whether the member may change the group.</summary>
     public bool IsAdmin => Role >= ChatRole.Admin;
 }

@@ -241,5 +241,6 @@ public sealed class ChatService
         {
             Seq = ChatChanges.SeqOf(_chats, summary.Chat),
             Mentions = summary.Mentions,
+            Notifications = ChatNotificationSettings.AsOf(summary.NotifyLevel ?? _options.Notifications.DefaultLevel, summary.MutedUntil, _time.GetUtcNow()),
         };
 }

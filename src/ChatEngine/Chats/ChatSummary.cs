@@ -12,6 +12,12 @@ public sealed record ChatSummary
     /// <summary>The user's read position in the chat.</summary>
     public long LastReadSequence { get; init; }
 
+    /// <summary>The user's chosen notification level for the chat; <see langword="null"/> until they choose.</summary>
+    public NotifyLevel? NotifyLevel { get; init; }
+
+    /// <summary>Until when the chat is muted for the user; <see langword="null"/> for no mute.</summary>
+    public DateTimeOffset? MutedUntil { get; init; }
+
     /// <summary>Messages after the user's read position that mention the user and are not deleted.</summary>
     public long Mentions { get; init; }
 

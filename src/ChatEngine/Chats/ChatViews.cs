@@ -16,6 +16,9 @@ public sealed record ChatListItem(long ChatId, string Title, string? LastMessage
 
     /// <summary>Unread messages that mention the user (not counting deleted ones).</summary>
     public long Mentions { get; init; }
+
+    /// <summary>The user's notification settings for the chat.</summary>
+    public ChatNotificationSettings Notifications { get; init; } = new(NotifyLevel.All, null);
 }
 
 /// <summary>Who read a message and when.</summary>

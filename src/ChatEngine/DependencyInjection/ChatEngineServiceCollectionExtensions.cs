@@ -50,6 +50,8 @@ public static class ChatEngineServiceCollectionExtensions
             sp.GetRequiredService<IMessageStore>(), sp.GetService<IAttachmentStore>(), sp.GetServices<IAttachmentScanner>(), sp.GetService<IAttachmentImageProcessor>(),
             sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>(),
             sp.GetService<ILogger<AttachmentService>>() ?? NullLogger<AttachmentService>.Instance));
+        services.TryAddScoped(sp => new ChatNotifications(
+            sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new PresenceService(
             sp.GetRequiredService<IPresenceTracker>(), sp.GetRequiredService<ILastSeenStore>(), sp.GetRequiredService<IChatStore>(),
             sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<TimeProvider>(),

@@ -113,6 +113,12 @@ public static class ChatErrorCodes
 
     /// <summary>No such attachment in that chat (or a pending one of someone else).</summary>
     public const string AttachmentNotFound = "attachment_not_found";
+
+    /// <summary>A notification level other than <c>all</c>, <c>mentions</c> or <c>none</c>.</summary>
+    public const string InvalidLevel = "invalid_level";
+
+    /// <summary>A time that is malformed, or not in the future where one must be (a mute's end).</summary>
+    public const string InvalidTime = "invalid_time";
 }
 
 internal static class ChatErrors

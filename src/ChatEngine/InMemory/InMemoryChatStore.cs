@@ -7,7 +7,7 @@ namespace ChatEngine.InMemory;
 /// One lock guards all state, which keeps every compound write (a send moves the chat's sequence,
 /// adds the message and moves the sender's read position) atomic without further thought.
 /// </summary>
-public sealed partial class InMemoryChatStore : IChatStore, IChatMemberStore, IMessageStore, IMessageChangeStore, ILastSeenStore, IChatChangeLog, IChatUserKeyStore, IChatHandleStore
+public sealed partial class InMemoryChatStore : IChatStore, IChatMemberStore, IChatNotificationStore, IMessageStore, IMessageChangeStore, ILastSeenStore, IChatChangeLog, IChatUserKeyStore, IChatHandleStore
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<long, Chat> _chats = [];
@@ -206,7 +206,10 @@ public sealed partial class InMemoryChatStore : IChatStore, IChatMemberStore, IM
 
                 var last = _messages.TryGetValue(chatId, out var messages) && messages.Count > 0 ? messages[^1] : null;
                 var mentions = messages?.Count(m => m.Sequence > member.LastReadSequence && !m.IsDeleted && m.MentionIds.Contains(userId)) ?? 0;
-                summaries.Add(new ChatSummary { Chat = chat, LastMessage = last, LastReadSequence = member.LastReadSequence, Mentions = mentions });
+                summaries.Add(new ChatSummary
+                {
+                    Chat = chat, LastMessage = last, LastReadSequence = member.LastReadSequence, Mentions = mentions, NotifyLevel = member.NotifyLevel, MutedUntil = member.MutedUntil,
+                });
             }
 
             return Task.FromResult<IReadOnlyList<ChatSummary>>(summaries);
@@ -281,6 +284,23 @@ public sealed partial class InMemoryChatStore : IChatStore, IChatMemberStore, IM
         lock (_lock)
         {
             return Task.FromResult(_barred.Contains((chatId, userId)));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<bool> SetNotificationsAsync(long chatId, long userId, ChatNotificationSettings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        lock (_lock)
+        {
+            var member = _members.GetValueOrDefault(chatId)?.Find(m => m.UserId == userId);
+            if (member is null)
+            {
+                return Task.FromResult(false);
+            }
+
+            (member.NotifyLevel, member.MutedUntil) = (settings.Level, settings.MutedUntil);
+            return Task.FromResult(true);
         }
     }
 
@@ -795,8 +815,12 @@ public sealed partial class InMemoryChatStore : IChatStore, IChatMemberStore, IM
         public DateTimeOffset JoinedAt { get; } = joinedAt;
         public long LastReadSequence { get; set; }
         public long LastMarkedSequence { get; set; }
+        public NotifyLevel? NotifyLevel { get; set; }
+        public DateTimeOffset? MutedUntil { get; set; }
 
-        public ChatMember ToMember(long chatId) =>
-            new() { ChatId = chatId, UserId = UserId, Role = Role, JoinedAt = JoinedAt, LastReadSequence = LastReadSequence };
+        public ChatMember ToMember(long chatId) => new()
+        {
+            ChatId = chatId, UserId = UserId, Role = Role, JoinedAt = JoinedAt, LastReadSequence = LastReadSequence, NotifyLevel = NotifyLevel, MutedUntil = MutedUntil,
+        };
     }
 }

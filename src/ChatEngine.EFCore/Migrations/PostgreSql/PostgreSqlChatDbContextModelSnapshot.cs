@@ -178,6 +178,12 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.PostgreSql
                     b.Property<long>("LastReadSequence")
                         .HasColumnType("bigint");
 
+                    b.Property<DateTime?>("MutedUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int?>("NotifyLevel")
+                        .HasColumnType("integer");
+
                     b.Property<int>("Role")
                         .HasColumnType("integer");
 

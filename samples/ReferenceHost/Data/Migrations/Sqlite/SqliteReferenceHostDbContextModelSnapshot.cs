@@ -171,6 +171,12 @@ namespace ReferenceHost.Data.Migrations.Sqlite
                     b.Property<long>("LastReadSequence")
                         .HasColumnType("INTEGER");
 
+                    b.Property<DateTime?>("MutedUntil")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("NotifyLevel")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Role")
                         .HasColumnType("INTEGER");
 
