@@ -134,6 +134,16 @@ public sealed class MessagesThatChangeInTheBrowserTests(BrowserFixture fixture) 
         await Expect(message.Locator("mark.ce-mention")).ToHaveTextAsync("@dov");
         await dov.AssertAccessibleAsync("a message that mentions you, desktop");
         await Expect(row.GetByLabel("1 mention of you")).ToHaveCountAsync(0);
+
+        // Dov mutes the chat for eight hours from its Notifications dialog: the list says so.
+        await dov.GetByRole(AriaRole.Button, new() { Name = "Notifications" }).ClickAsync();
+        var settings = dov.GetByRole(AriaRole.Dialog, new() { Name = "Notifications" });
+        await Expect(settings.GetByRole(AriaRole.Radio, new() { Name = "Every message" })).ToBeCheckedAsync();
+        await dov.AssertAccessibleAsync("a chat's notification settings, desktop");
+        await settings.GetByLabel("Mute").SelectOptionAsync("For 8 hours");
+        await settings.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(settings).ToBeHiddenAsync();
+        await Expect(row).ToContainTextAsync("(muted)");
     }
 
     private static async Task SendAsync(IPage page, string text)

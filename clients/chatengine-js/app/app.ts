@@ -12,6 +12,8 @@ export interface ListEntry {
   lastMessage: string | null;
   unread: number;
   mentions: number;
+  /** Nothing of it notifies: level "none", or muted now. */
+  quiet: boolean;
   time: string;
   online: boolean;
 }
@@ -157,7 +159,8 @@ export class ChatApp {
         avatar(entry.title, entry.kind === "private" ? entry.online : undefined),
         h("span", { class: "ce-conv-main" },
           h("span", { class: "ce-conv-top" },
-            h("span", { class: "ce-title", text: entry.title }, entry.kind === "private" && entry.online ? h("span", { class: "ce-visually-hidden", text: ", online" }) : null),
+            h("span", { class: "ce-title", text: entry.title }, entry.kind === "private" && entry.online ? h("span", { class: "ce-visually-hidden", text: ", online" }) : null,
+              entry.quiet ? h("span", { class: "ce-quiet", text: " (muted)" }) : null),
             h("time", { attrs: { datetime: entry.time }, text: listTime(entry.time) })),
           h("span", { class: "ce-conv-bottom" },
             h("span", { class: "ce-preview", text: entry.lastMessage ?? (entry.kind === "group" ? "Group created" : "No messages yet") }),
@@ -261,9 +264,13 @@ function hue(name: string): number {
 }
 
 function fromChat(chat: ChatListItem): ListEntry {
-  return { id: chat.id, kind: "private", title: chat.username, lastMessage: chat.lastMessage, unread: chat.unread, mentions: chat.mentions ?? 0, time: chat.time, online: chat.is_online === true };
+  return { id: chat.id, kind: "private", title: chat.username, lastMessage: chat.lastMessage, unread: chat.unread, mentions: chat.mentions ?? 0, quiet: isQuiet(chat), time: chat.time, online: chat.is_online === true };
 }
 
 function fromGroup(group: GroupListItem): ListEntry {
-  return { id: group.id, kind: "group", title: group.name, lastMessage: group.lastMessage, unread: group.unread, mentions: group.mentions ?? 0, time: group.time, online: false };
+  return { id: group.id, kind: "group", title: group.name, lastMessage: group.lastMessage, unread: group.unread, mentions: group.mentions ?? 0, quiet: isQuiet(group), time: group.time, online: false };
+}
+
+function isQuiet(item: { notify_level?: string; muted_until?: string | null }): boolean {
+  return item.notify_level === "none" || (item.muted_until != null && Date.parse(item.muted_until) > Date.now());
 }

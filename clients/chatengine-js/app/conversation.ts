@@ -2,7 +2,9 @@
 // what it already has and fills gaps), receipts, typing, presence, scroll-back, stored files (attached
 // by button, drag-and-drop or paste, with progress), and messages that change: replies, edits,
 // deletions, reactions and pins.
-import { type Attachment, type ChatConnection, type ChatEvent, type ChatPage, type FileConnection, type FileEvent, type Group } from "../src/index";
+import {
+  type Attachment, type ChatConnection, type ChatEvent, type ChatPage, type FileConnection, type FileEvent, type Group, type NotificationSettings, type NotifyLevel,
+} from "../src/index";
 import { avatar, type ChatApp } from "./app";
 import { GroupDetails } from "./details";
 import { byId, clockTime, describe, fileSize, h, listTime } from "./dom";
@@ -38,6 +40,7 @@ export class Conversation implements MessageActions {
   readonly #composer: HTMLFormElement;
   readonly #uploads = h("ul", { class: "ce-uploads", attrs: { hidden: true, "aria-label": "Files to send" } });
   readonly #viewer = h("dialog", { class: "ce-viewer", attrs: { "aria-label": "Image" } });
+  readonly #notifications = h("dialog", { attrs: { "aria-labelledby": "ce-notify-title" } });
   readonly #unsent = new Map<string, { text: string; replyTo?: number; attachments?: string[] }>();
   // Files being uploaded or ready to go with the next message, in the order they were added.
   readonly #attached: PendingFile[] = [];
@@ -70,9 +73,10 @@ export class Conversation implements MessageActions {
     const details = kind === "group"
       ? h("button", { class: "ce-secondary ce-details-button", text: "Group details", attrs: { type: "button", "aria-controls": "ce-details", "aria-expanded": "false" }, on: { click: () => this.toggleDetails() } })
       : null;
+    const notifications = h("button", { class: "ce-secondary", text: "Notifications", attrs: { type: "button", "aria-haspopup": "dialog" }, on: { click: () => void this.#editNotifications() } });
     this.#section.replaceChildren(
-      h("header", { class: "ce-chat-head" }, back, avatar(title), h("div", { class: "ce-chat-names" }, this.#title, this.#presence), details),
-      this.#pinned, this.#list.element, this.#typing, this.#composer, this.#viewer);
+      h("header", { class: "ce-chat-head" }, back, avatar(title), h("div", { class: "ce-chat-names" }, this.#title, this.#presence), notifications, details),
+      this.#pinned, this.#list.element, this.#typing, this.#composer, this.#viewer, this.#notifications);
     this.#section.setAttribute("aria-label", title || "Open chat");
     this.#acceptDrops();
     this.#list.element.addEventListener("scroll", () => void this.#loadOlder());
@@ -486,6 +490,50 @@ export class Conversation implements MessageActions {
       }
     });
     return form;
+  }
+
+  // ---- Notifications: what of this chat notifies the user, and a mute ----
+
+  async #editNotifications(): Promise<void> {
+    let current: NotificationSettings;
+    try {
+      current = await this.app.client.getNotifications(this.chatId);
+    } catch (error) {
+      return this.app.status(describe(error), true);
+    }
+    // In a private chat every message counts as a mention: "mentions" would be "all" under another name.
+    const levels: [NotifyLevel, string][] = this.kind === "group"
+      ? [["all", "Every message"], ["mentions", "Only messages that mention me"], ["none", "Nothing"]]
+      : [["all", "Every message"], ["none", "Nothing"]];
+    const chosen = this.kind === "private" && current.level === "mentions" ? "all" : current.level;
+    const mutes: [string, number][] = [["Not muted", 0], ["For 1 hour", 1], ["For 8 hours", 8], ["For 1 day", 24], ["For 1 week", 168]];
+    const muted = current.muted_until && Date.parse(current.muted_until) > Date.now();
+    const mute = h("select", { attrs: { id: "ce-notify-mute" } },
+      muted ? h("option", { text: `Muted until ${listTime(current.muted_until)}`, attrs: { value: "keep", selected: true } }) : null,
+      ...mutes.map(([label, hours]) => h("option", { text: label, attrs: { value: hours, selected: !muted && hours === 0 } })));
+    const form = h("form", { attrs: { method: "dialog" } },
+      h("h2", { text: "Notifications", attrs: { id: "ce-notify-title" } }),
+      h("fieldset", {}, h("legend", { text: "Notify me about" }),
+        ...levels.map(([level, label]) => h("label", { class: "ce-choice" },
+          h("input", { attrs: { type: "radio", name: "level", value: level, checked: chosen === level } }), ` ${label}`))),
+      h("label", { text: "Mute", attrs: { for: "ce-notify-mute" } }), mute,
+      h("p", { class: "ce-form-error", attrs: { role: "alert" } }),
+      h("div", { class: "ce-dialog-buttons" },
+        h("button", { class: "ce-secondary", text: "Cancel", attrs: { type: "button" }, on: { click: () => this.#notifications.close() } }),
+        h("button", { text: "Save", attrs: { type: "submit" } })));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const level = (form.querySelector<HTMLInputElement>("input[name=level]:checked")?.value ?? "all") as NotifyLevel;
+      const hours = mute.value === "keep" ? null : Number(mute.value);
+      const until = hours === null ? current.muted_until : hours > 0 ? new Date(Date.now() + hours * 3_600_000).toISOString() : null;
+      this.app.client.setNotifications(this.chatId, { level, muted_until: until }).then(() => {
+        this.#notifications.close();
+        this.app.refreshSoon();
+      }, (error) => (form.querySelector(".ce-form-error")!.textContent = describe(error)));
+    });
+    this.#notifications.replaceChildren(form);
+    this.#notifications.showModal();
+    form.querySelector<HTMLInputElement>("input[name=level]:checked")?.focus();
   }
 
   // ---- Mentions: "@" and the start of a name offer the chat's members ----

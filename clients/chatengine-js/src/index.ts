@@ -40,6 +40,19 @@ export interface ChatListItem {
   is_online?: boolean;
   /** Unread messages that mention you. */
   mentions?: number;
+  /** What of the chat notifies you, and until when it is muted. */
+  notify_level?: NotifyLevel;
+  muted_until?: string | null;
+}
+
+/** What of a chat notifies you: every message, mentions only (in a private chat, every message), or nothing. */
+export type NotifyLevel = "all" | "mentions" | "none";
+
+/** Your notification settings for a chat (`GET|PUT /chat/{id}/notifications`). */
+export interface NotificationSettings {
+  level: NotifyLevel;
+  /** While this lies ahead nothing notifies; `null` for no mute. */
+  muted_until: string | null;
 }
 
 /** A group in the list (`GET /group/`). */
@@ -52,6 +65,8 @@ export interface GroupListItem {
   seq: number;
   /** Unread messages that mention you. */
   mentions?: number;
+  notify_level?: NotifyLevel;
+  muted_until?: string | null;
 }
 
 /** A message as pages and events carry it (contract v2, section 2). */
@@ -232,6 +247,15 @@ export class ChatClient {
   /** Every change after `afterSeq`, in order (call again from `seq` while `has_more`). */
   getChanges(chatId: number, afterSeq: number, limit?: number): Promise<ChangesPage> {
     return this.request("GET", `/chat/${chatId}/changes${query({ after_seq: afterSeq, limit })}`);
+  }
+
+  getNotifications(chatId: number): Promise<NotificationSettings> {
+    return this.request("GET", `/chat/${chatId}/notifications`);
+  }
+
+  /** Sets what of a chat notifies you, and mutes it until a time (`null`: not muted). */
+  setNotifications(chatId: number, settings: NotificationSettings): Promise<NotificationSettings> {
+    return this.request("PUT", `/chat/${chatId}/notifications`, settings);
   }
 
   /** Sends a message over REST (a socket's `send` is the pipelined way); a repeated client id gets the first message. */
