@@ -74,9 +74,14 @@ internal sealed partial class EntityFrameworkMessageStore<TContext>(Func<TContex
             {
                 var message = await Messages.Where(m => m.Id == messageId).Select(m => new { m.ChatId, m.Sequence }).FirstAsync(cancellationToken).ConfigureAwait(false);
                 var db = context();
-                db.AddRange(mentionIds.Select(user => new MentionEntity { MessageId = messageId, UserId = user, ChatId = message.ChatId, Sequence = message.Sequence }));
+                var rows = mentionIds.Select(user => new MentionEntity { MessageId = messageId, UserId = user, ChatId = message.ChatId, Sequence = message.Sequence }).ToArray();
+                db.AddRange(rows);
                 await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-                db.ChangeTracker.Clear();
+                // Only these rows: the unit's context may track others that are not this store's to drop.
+                foreach (var row in rows)
+                {
+                    db.Entry(row).State = EntityState.Detached;
+                }
             }
         }
 
