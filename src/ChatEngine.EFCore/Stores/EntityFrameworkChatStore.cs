@@ -248,32 +248,30 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     /// <inheritdoc />
     public async Task<IReadOnlyList<ChatSummary>> GetSummariesAsync(long userId, ChatKind kind, CancellationToken cancellationToken)
     {
-        // One round trip however many chats: the last message is found by its (chat, sequence) key.
+        // One round trip however many chats: the last message is found by its (chat, sequence) key, and
+        // the unread mentions by an index seek on (user, chat, sequence).
         var rows = await (
                 from member in Members
                 where member.UserId == userId
                 join chat in Chats on member.ChatId equals chat.Id
                 where chat.Kind == kind
                 from last in Messages.Where(m => m.ChatId == chat.Id && m.Sequence == chat.LastSequence).DefaultIfEmpty()
-                select new { chat, member.LastReadSequence, member.NotifyLevel, member.MutedUntil, last })
+                select new
+                {
+                    chat,
+                    member.LastReadSequence,
+                    member.NotifyLevel,
+                    member.MutedUntil,
+                    last,
+                    Mentions = Db.Set<MentionEntity>().LongCount(m => m.UserId == userId && m.ChatId == chat.Id && m.Sequence > member.LastReadSequence),
+                })
             .AsNoTracking()
             .ToListAsync(cancellationToken)
             .ConfigureAwait(false);
 
-        // A second round trip: the user's mentions past their read position in each chat (an index seek on the user).
-        var mentions = await (
-                from mention in Db.Set<MentionEntity>()
-                where mention.UserId == userId
-                join member in Members on new { mention.ChatId, mention.UserId } equals new { member.ChatId, member.UserId }
-                where mention.Sequence > member.LastReadSequence
-                group mention by mention.ChatId into chat
-                select new { ChatId = chat.Key, Count = chat.LongCount() })
-            .ToDictionaryAsync(c => c.ChatId, c => c.Count, cancellationToken)
-            .ConfigureAwait(false);
-
         return rows.Select(r => new ChatSummary
         {
-            Chat = r.chat.ToChat(), LastMessage = r.last?.ToMessage(), LastReadSequence = r.LastReadSequence, Mentions = mentions.GetValueOrDefault(r.chat.Id),
+            Chat = r.chat.ToChat(), LastMessage = r.last?.ToMessage(), LastReadSequence = r.LastReadSequence, Mentions = r.Mentions,
             NotifyLevel = r.NotifyLevel, MutedUntil = r.MutedUntil is { } until ? EntityTime.FromStored(until) : null,
         }).ToArray();
     }
