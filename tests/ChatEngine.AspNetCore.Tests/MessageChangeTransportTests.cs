@@ -31,6 +31,8 @@ public sealed class MessageChangeTransportTests(ChatServerFixture fixture) : ICl
         Assert.Equal(until.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture), (string?)answer["muted_until"]);
         var item = (await alice.GetFromJsonAsync<JsonArray>("/chat/"))!.Single(c => (long)c!["id"]! == chatId)!;
         Assert.Equal(("mentions", (string?)answer["muted_until"]), ((string?)item["notify_level"], (string?)item["muted_until"]));
+        var page = (await alice.GetFromJsonAsync<JsonObject>($"/chat/{chatId}"))!;
+        Assert.Equal(("mentions", (string?)answer["muted_until"]), ((string?)page["notify_level"], (string?)page["muted_until"]));
 
         using var unmuted = await alice.PutAsJsonAsync($"/chat/{chatId}/notifications", new { level = "all", muted_until = (string?)null });
         Assert.Null((string?)(await unmuted.Content.ReadFromJsonAsync<JsonObject>())!["muted_until"]);

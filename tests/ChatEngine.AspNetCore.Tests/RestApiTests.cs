@@ -312,8 +312,8 @@ public sealed class RestApiTests(ChatServerFixture fixture) : IClassFixture<Chat
         // Answers, with v2's additions.
         Assert.Equal(["id", "is_online", "lastMessage", "mentions", "muted_until", "notify_level", "seq", "time", "unread", "username"], PropertiesOf("ChatListItemResponse"));
         Assert.Equal(["id", "lastMessage", "mentions", "muted_until", "name", "notify_level", "seq", "time", "unread"], PropertiesOf("GroupListItemResponse"));
-        Assert.Equal(["admins", "code", "id", "lastMessage", "members", "name", "owner", "seq", "time", "unread"], PropertiesOf("GroupResponse"));
-        Assert.Equal(["admins", "chatname", "code", "has_more", "has_newer", "id", "is_online", "lastseen", "members", "messages", "myid", "owner", "seq"], PropertiesOf("ChatDetailResponse"));
+        Assert.Equal(["admins", "code", "id", "lastMessage", "members", "muted_until", "name", "notify_level", "owner", "seq", "time", "unread"], PropertiesOf("GroupResponse"));
+        Assert.Equal(["admins", "chatname", "code", "has_more", "has_newer", "id", "is_online", "lastseen", "members", "messages", "muted_until", "myid", "notify_level", "owner", "seq"], PropertiesOf("ChatDetailResponse"));
         Assert.Equal(["attachments", "client_id", "deleted", "edited_at", "id", "mentions", "pinned", "pinned_at", "pinned_by", "reactions", "read", "read_by", "reply_preview", "reply_to", "sender", "sendername", "text", "time"], PropertiesOf("MessageResponse"));
         Assert.Equal(["attachments", "deleted", "id", "sender", "sender_username", "text"], PropertiesOf("ReplyPreviewResponse"));
         Assert.Equal(["count", "emoji", "me"], PropertiesOf("ReactionResponse"));

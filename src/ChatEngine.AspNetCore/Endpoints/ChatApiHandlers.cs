@@ -250,7 +250,9 @@ internal static class ChatApiHandlers
         LastMessage: null,
         Unread: 0,
         WireTime.Format(group.Chat.CreatedAt),
-        group.Seq);
+        group.Seq,
+        NotifyLevels.Name(group.Notifications.Level),
+        WireTime.Format(group.Notifications.MutedUntil));
 
     private static ChatDetailResponse ToDetail(ChatDetail detail, long me, AttachmentLinks links, bool includeGroup) => new()
     {
@@ -263,6 +265,8 @@ internal static class ChatApiHandlers
         HasMore = detail.HasMore,
         HasNewer = detail.HasNewer,
         Seq = detail.Seq,
+        NotifyLevel = NotifyLevels.Name(detail.Notifications.Level),
+        MutedUntil = WireTime.Format(detail.Notifications.MutedUntil),
         Members = includeGroup ? detail.Members.Select(m => m.User.UserName).ToList() : null,
         Admins = includeGroup ? detail.Members.Where(m => m.Role >= ChatRole.Admin).Select(m => m.User.UserName).ToList() : null,
         Code = includeGroup ? detail.JoinCode : null,

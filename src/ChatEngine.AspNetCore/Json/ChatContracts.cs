@@ -51,7 +51,9 @@ internal sealed record GroupResponse(
     [property: JsonPropertyName("lastMessage")] string? LastMessage,
     [property: JsonPropertyName("unread")] long Unread,
     [property: JsonPropertyName("time")] string Time,
-    [property: JsonPropertyName("seq")] long Seq);
+    [property: JsonPropertyName("seq")] long Seq,
+    [property: JsonPropertyName("notify_level")] string NotifyLevel,
+    [property: JsonPropertyName("muted_until")] string? MutedUntil);
 
 /// <summary>A message as REST pages, pins and <c>GET …/messages/{mid}</c> return it (contract v2, section 2).</summary>
 internal sealed record MessageResponse
@@ -192,6 +194,8 @@ internal sealed record ChatDetailResponse
     [JsonPropertyName("lastseen")] public string? LastSeen { get; init; }
     [JsonPropertyName("has_more")] public required bool HasMore { get; init; }
     [JsonPropertyName("seq")] public required long Seq { get; init; }
+    [JsonPropertyName("notify_level")] public required string NotifyLevel { get; init; }
+    [JsonPropertyName("muted_until")] public string? MutedUntil { get; init; }
 
     [JsonPropertyName("has_newer")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

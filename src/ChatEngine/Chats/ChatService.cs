@@ -185,6 +185,7 @@ public sealed class ChatService
             LastSeen = presence.Values.Max(p => p.LastSeen),
             Seq = ChatChanges.SeqOf(_chats, chat),
             HasNewer = hasNewer,
+            Notifications = ChatNotificationSettings.AsOf(viewer.NotifyLevel ?? _options.Notifications.DefaultLevel, viewer.MutedUntil, _time.GetUtcNow()),
         };
     }
 

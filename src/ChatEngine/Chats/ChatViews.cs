@@ -67,6 +67,9 @@ public sealed record ChatDetail
     /// <summary>The caller's membership.</summary>
     public required ChatMember Viewer { get; init; }
 
+    /// <summary>The caller's notification settings for the chat.</summary>
+    public ChatNotificationSettings Notifications { get; init; } = new(NotifyLevel.All, null);
+
     /// <summary>Every member, longest-standing first.</summary>
     public required IReadOnlyList<ChatMemberView> Members { get; init; }
 
@@ -119,4 +122,7 @@ public sealed record GroupView(Chat Chat, IReadOnlyList<ChatMemberView> Members,
 
     /// <summary>The join code, shown to admins only.</summary>
     public string? JoinCode => Viewer.IsAdmin ? Chat.JoinCode : null;
+
+    /// <summary>The caller's notification settings for the group.</summary>
+    public ChatNotificationSettings Notifications { get; init; } = new(NotifyLevel.All, null);
 }

@@ -85,7 +85,11 @@ public sealed class GroupService
         }
 
         var members = await _members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false);
-        return new GroupView(chat, await _access.GetMemberViewsAsync(members, cancellationToken).ConfigureAwait(false), member) { Seq = ChatChanges.SeqOf(_chats, chat) };
+        return new GroupView(chat, await _access.GetMemberViewsAsync(members, cancellationToken).ConfigureAwait(false), member)
+        {
+            Seq = ChatChanges.SeqOf(_chats, chat),
+            Notifications = ChatNotificationSettings.AsOf(member.NotifyLevel ?? _options.Notifications.DefaultLevel, member.MutedUntil, _time.GetUtcNow()),
+        };
     }
 
     /// <summary>Joins the group whose code this is. Joining twice is harmless.</summary>
