@@ -1,7 +1,4 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Net.WebSockets;
-using System.Text.Json.Nodes;
 
 namespace ChatEngine.LoadTest;
 
@@ -11,16 +8,7 @@ internal static class IdleConnections
     public static async Task<string> RunAsync(LoadOptions options, Uri server, ServerProcesses? process)
     {
         using var http = new HttpClient { BaseAddress = server };
-        var name = $"idle{Guid.NewGuid():N}"[..16];
-        var peer = $"peer{Guid.NewGuid():N}"[..16];
-        foreach (var user in new[] { name, peer })
-        {
-            (await http.PostAsJsonAsync("/user/register/", new { username = user, password = "LoadTest-1!" })).EnsureSuccessStatusCode();
-        }
-
-        var token = (string)(await (await http.PostAsJsonAsync("/api/token/", new { username = name, password = "LoadTest-1!" })).Content.ReadFromJsonAsync<JsonObject>())!["access"]!;
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        var chatId = (long)(await (await http.PostAsJsonAsync("/chat/", new { username = peer })).Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+        var (token, chatId) = await OnePrivateChat.StartAsync(http, "idle");
         var before = process?.MemoryMiB() ?? double.NaN;
         var sockets = new List<ClientWebSocket>(options.IdleConnections);
         for (var i = 0; i < options.IdleConnections; i++)

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 
 namespace ChatEngine.LoadTest;
 
@@ -21,16 +19,7 @@ internal static class Uploads
     public static async Task<string> RunAsync(Uri server, ServerProcesses? process, Uri baseline)
     {
         using var http = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromMinutes(10) };
-        var name = $"up{Guid.NewGuid():N}"[..16];
-        var peer = $"peer{Guid.NewGuid():N}"[..16];
-        foreach (var user in new[] { name, peer })
-        {
-            (await http.PostAsJsonAsync("/user/register/", new { username = user, password = "LoadTest-1!" })).EnsureSuccessStatusCode();
-        }
-
-        var token = (string)(await (await http.PostAsJsonAsync("/api/token/", new { username = name, password = "LoadTest-1!" })).Content.ReadFromJsonAsync<JsonObject>())!["access"]!;
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        var chatId = (long)(await (await http.PostAsJsonAsync("/chat/", new { username = peer })).Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+        var (_, chatId) = await OnePrivateChat.StartAsync(http, "up");
 
         // Warm up the path (JIT, pools), then measure one large file with the server's memory sampled throughout.
         await UploadAsync(http, chatId, 4 * 1024 * 1024);

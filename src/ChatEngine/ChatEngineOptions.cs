@@ -58,6 +58,13 @@ public sealed class ChatNotificationOptions
 {
     /// <summary>The level of a member who has not chosen one. Default <see cref="NotifyLevel.All"/>.</summary>
     public NotifyLevel DefaultLevel { get; set; } = NotifyLevel.All;
+
+    /// <summary>
+    /// A member's settings as they stand at <paramref name="now"/>: the level they chose, else
+    /// <see cref="DefaultLevel"/>; a mute that ran out is no mute.
+    /// </summary>
+    public ChatNotificationSettings SettingsOf(NotifyLevel? chosen, DateTimeOffset? mutedUntil, DateTimeOffset now) =>
+        new(chosen ?? DefaultLevel, mutedUntil > now ? mutedUntil : null);
 }
 
 /// <summary>How large, how many and how long uploads are kept, and which images are shown inline.</summary>

@@ -185,7 +185,7 @@ public sealed class ChatService
             LastSeen = presence.Values.Max(p => p.LastSeen),
             Seq = ChatChanges.SeqOf(_chats, chat),
             HasNewer = hasNewer,
-            Notifications = ChatNotificationSettings.AsOf(viewer.NotifyLevel ?? _options.Notifications.DefaultLevel, viewer.MutedUntil, _time.GetUtcNow()),
+            Notifications = _options.Notifications.SettingsOf(viewer.NotifyLevel, viewer.MutedUntil, _time.GetUtcNow()),
         };
     }
 
@@ -242,6 +242,6 @@ public sealed class ChatService
         {
             Seq = ChatChanges.SeqOf(_chats, summary.Chat),
             Mentions = summary.Mentions,
-            Notifications = ChatNotificationSettings.AsOf(summary.NotifyLevel ?? _options.Notifications.DefaultLevel, summary.MutedUntil, _time.GetUtcNow()),
+            Notifications = _options.Notifications.SettingsOf(summary.NotifyLevel, summary.MutedUntil, _time.GetUtcNow()),
         };
 }

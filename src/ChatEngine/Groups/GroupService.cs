@@ -88,7 +88,7 @@ public sealed class GroupService
         return new GroupView(chat, await _access.GetMemberViewsAsync(members, cancellationToken).ConfigureAwait(false), member)
         {
             Seq = ChatChanges.SeqOf(_chats, chat),
-            Notifications = ChatNotificationSettings.AsOf(member.NotifyLevel ?? _options.Notifications.DefaultLevel, member.MutedUntil, _time.GetUtcNow()),
+            Notifications = _options.Notifications.SettingsOf(member.NotifyLevel, member.MutedUntil, _time.GetUtcNow()),
         };
     }
 

@@ -19,7 +19,7 @@ internal sealed class MessageDetails(IMessageStore messages, IChatMemberStore me
     /// Who <paramref name="text"/> mentions among the chat's members other than <paramref name="authorId"/>.
     /// A text without an <c>@</c> (most of them) costs nothing; one with reads the members and their names.
     /// </summary>
-    public async Task<IReadOnlyList<long>> FindMentionsAsync(long chatId, long authorId, string text, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<long>> FindMentionsAsync(long chatId, long authorId, string text, CancellationToken cancellationToken)
     {
         if (!MessageMentions.MayMention(text))
         {

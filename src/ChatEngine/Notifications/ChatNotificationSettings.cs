@@ -18,9 +18,6 @@ public enum NotifyLevel
 /// <param name="MutedUntil">While this lies ahead, nothing notifies; <see langword="null"/> for no mute.</param>
 public sealed record ChatNotificationSettings(NotifyLevel Level, DateTimeOffset? MutedUntil)
 {
-    /// <summary>Settings as they stand at <paramref name="now"/>: a mute that ran out is no mute.</summary>
-    public static ChatNotificationSettings AsOf(NotifyLevel level, DateTimeOffset? mutedUntil, DateTimeOffset now) =>
-        new(level, mutedUntil > now ? mutedUntil : null);
 
     /// <summary>Whether a new message notifies the member now.</summary>
     /// <param name="chatKind">The chat's kind (in a private chat every message counts as a mention).</param>

@@ -77,5 +77,5 @@ public sealed class ChatNotifications
         $"The member store ({_members.GetType().Name}) does not implement IChatNotificationStore, so notification settings cannot be kept.");
 
     private ChatNotificationSettings Resolve(ChatMember member) =>
-        ChatNotificationSettings.AsOf(member.NotifyLevel ?? _options.DefaultLevel, member.MutedUntil, _time.GetUtcNow());
+        _options.SettingsOf(member.NotifyLevel, member.MutedUntil, _time.GetUtcNow());
 }
