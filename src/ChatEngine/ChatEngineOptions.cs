@@ -157,6 +157,12 @@ public sealed class ChatSyncOptions
 
     /// <summary>Changes older than this are not replayed. Default 30 days.</summary>
     public TimeSpan ChangeLogRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>How often a user stream sends a fresh cursor while events flow. Default 30 seconds.</summary>
+    public TimeSpan CursorInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Most <c>/sync/</c> requests per user per minute. Default 60.</summary>
+    public int RequestsPerMinute { get; set; } = 60;
 }
 
 /// <summary>Checks <see cref="ChatEngineOptions"/> at start-up with messages that say what to fix.</summary>
@@ -173,6 +179,7 @@ internal sealed class ChatEngineOptionsValidator : IValidateOptions<ChatEngineOp
         RequirePositive(failures, nameof(options.MaxGroupNameLength), options.MaxGroupNameLength);
         RequirePositive(failures, nameof(options.MaxUserNameLength), options.MaxUserNameLength);
         RequirePositive(failures, "Sync:" + nameof(options.Sync.MaxReplay), options.Sync.MaxReplay);
+        RequirePositive(failures, "Sync:" + nameof(options.Sync.RequestsPerMinute), options.Sync.RequestsPerMinute);
         RequirePositive(failures, "Messages:" + nameof(options.Messages.ReplyPreviewLength), options.Messages.ReplyPreviewLength);
         RequirePositive(failures, "Messages:" + nameof(options.Messages.MaxMentions), options.Messages.MaxMentions);
         RequirePositive(failures, "Reactions:" + nameof(options.Reactions.MaxPerUser), options.Reactions.MaxPerUser);
@@ -191,9 +198,13 @@ internal sealed class ChatEngineOptionsValidator : IValidateOptions<ChatEngineOp
         {
             failures.Add($"ChatEngine:Reactions:Allowed holds '{emoji}', which is neither one emoji nor a :name: of 1 to 32 characters a-z, 0-9, _, + or -.");
         }
-        if (options.Sync.ChangeLogRetention <= TimeSpan.Zero)
+
+        foreach (var (option, span) in new[] { ("ChangeLogRetention", options.Sync.ChangeLogRetention), ("CursorInterval", options.Sync.CursorInterval) })
         {
-            failures.Add($"ChatEngine:Sync:{nameof(options.Sync.ChangeLogRetention)} must be positive (it is {options.Sync.ChangeLogRetention}).");
+            if (span <= TimeSpan.Zero)
+            {
+                failures.Add($"ChatEngine:Sync:{option} must be positive (it is {span}).");
+            }
         }
 
         if (options.MaxGroupMembers < 2)

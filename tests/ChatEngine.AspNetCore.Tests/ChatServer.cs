@@ -186,6 +186,15 @@ public sealed class ChatServer : IAsyncDisposable
         return new ChatSocketClient(socket);
     }
 
+    /// <summary>Opens the user's stream, <c>ws/user/</c>, from a cursor or without one.</summary>
+    public async Task<ChatSocketClient> ConnectUserAsync(long userId, string? since = null)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", $"Bearer {TokenFor(userId)}");
+        await socket.ConnectAsync(WebSocketUri(since is null ? "/ws/user/" : $"/ws/user/?since={since}"), CancellationToken.None);
+        return new ChatSocketClient(socket);
+    }
+
     /// <summary>Starts (or finds) the private chat of two users through the REST API.</summary>
     public async Task<long> StartChatAsync(long userId, string otherUserName)
     {

@@ -41,7 +41,7 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
         services.TryAddSingleton<ChatConnectionRegistry>();
         services.TryAddSingleton<ChatHubConnections>();
         services.TryAddSingleton(sp => new ChatBroadcaster(
-            sp.GetRequiredService<ChatConnectionRegistry>(), sp.GetRequiredService<ChatHubConnections>(), sp.GetRequiredService<IHubContext<ChatHub>>(),
+            sp.GetRequiredService<ChatConnectionRegistry>(), sp.GetRequiredService<ChatHubConnections>(), sp.GetRequiredService<UserStreams>(), sp.GetRequiredService<IHubContext<ChatHub>>(),
             sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ChatMembershipCache>(),
             sp.GetRequiredService<ChatEngineMetrics>(), sp.GetRequiredService<ILogger<ChatBroadcaster>>()));
         services.TryAddSingleton<IChatBroadcastRelay, NoChatBroadcastRelay>();
@@ -51,6 +51,12 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
         services.TryAddSingleton<ChatConnectionCommands>();
         services.TryAddSingleton<AttachmentLinks>();
         services.TryAddSingleton<UploadRateLimiter>();
+        services.TryAddSingleton<SyncRateLimiter>();
+        services.TryAddSingleton<UserStreams>();
+
+        // Cursors are protected with the app's key ring: hosts that share it (as cookies need) share cursors too.
+        services.AddDataProtection();
+        services.TryAddSingleton<SyncCursors>();
         // Attachments are kept under the app's content root unless the host names another store (a
         // host without one, such as a bare service provider, keeps them under the working directory).
         services.TryAddSingleton<IAttachmentStore>(sp => new FileSystemAttachmentStore(

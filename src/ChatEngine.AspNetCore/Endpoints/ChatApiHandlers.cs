@@ -14,14 +14,14 @@ internal static class ChatApiHandlers
     public static async Task<Ok<List<ChatListItemResponse>>> ListChats(HttpContext context, ChatService chats, CancellationToken cancellationToken)
     {
         var list = await chats.GetChatsAsync(Me(context), ChatKind.Private, cancellationToken);
-        return TypedResults.Ok(list.Select(ToChatItem).ToList());
+        return TypedResults.Ok(list.Select(ListItems.Private).ToList());
     }
 
     public static async Task<Results<Created<ChatListItemResponse>, Ok<ChatListItemResponse>>> StartChat(
         HttpContext context, [FromBody] StartChatRequest request, ChatService chats, CancellationToken cancellationToken)
     {
         var (chat, created) = await chats.StartPrivateChatAsync(Me(context), request.UsernameInput ?? request.Username, cancellationToken);
-        var item = ToChatItem(chat);
+        var item = ListItems.Private(chat);
         return created ? TypedResults.Created($"/chat/{chat.ChatId}", item) : TypedResults.Ok(item);
     }
 
@@ -35,8 +35,7 @@ internal static class ChatApiHandlers
     public static async Task<Ok<List<GroupListItemResponse>>> ListGroups(HttpContext context, ChatService chats, CancellationToken cancellationToken)
     {
         var list = await chats.GetChatsAsync(Me(context), ChatKind.Group, cancellationToken);
-        return TypedResults.Ok(list.Select(c => new GroupListItemResponse(
-            c.ChatId, c.Title, c.LastMessage, c.Unread, WireTime.Format(c.Time), c.Seq, c.Mentions, NotifyLevels.Name(c.Notifications.Level), WireTime.Format(c.Notifications.MutedUntil))).ToList());
+        return TypedResults.Ok(list.Select(ListItems.Group).ToList());
     }
 
     public static async Task<Created<GroupResponse>> CreateGroup(
@@ -235,10 +234,6 @@ internal static class ChatApiHandlers
     private static long Me(HttpContext context) => ChatRequestContext.UserId(context);
 
     private static AttachmentLinks Links(HttpContext context) => context.RequestServices.GetRequiredService<AttachmentLinks>();
-
-    private static ChatListItemResponse ToChatItem(ChatListItem c) => new(
-        c.ChatId, c.Title, c.LastMessage, c.Unread, WireTime.Format(c.Time), c.Seq, c.IsOnline, c.Mentions,
-        NotifyLevels.Name(c.Notifications.Level), WireTime.Format(c.Notifications.MutedUntil));
 
     private static GroupResponse ToGroup(GroupView group) => new(
         group.Chat.Id,

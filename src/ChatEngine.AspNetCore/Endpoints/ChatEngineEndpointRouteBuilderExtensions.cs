@@ -10,7 +10,7 @@ namespace Microsoft.AspNetCore.Builder;
 public static class ChatEngineEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps the contract's REST routes, the <c>ws/chat/{id}/</c> and <c>ws/file/{id}/</c> WebSockets, the
+    /// Maps the contract's REST routes, the <c>ws/chat/{id}/</c>, <c>ws/user/</c> and <c>ws/file/{id}/</c> WebSockets, the
     /// SignalR hub at <c>/hubs/chat</c> and the chat pages <c>/home/</c> and <c>/chat-web/{id}</c>, into a
     /// group the host can extend:
     /// <c>app.MapGroup("/x").MapChatEndpoints().RequireAuthorization().RequireRateLimiting("chat")</c>.
@@ -83,6 +83,10 @@ public static class ChatEngineEndpointRouteBuilderExtensions
         api.MapGet("/chat/{id:long}/attachments/{aid}/thumb", AttachmentHandlers.Thumbnail).WithName("DownloadAttachmentThumbnail")
             .WithSummary("An image attachment's thumbnail.").ProducesProblem(StatusCodes.Status404NotFound);
 
+        api.MapGet("/sync/", SyncHandlers.Get).WithName("Sync")
+            .WithSummary("Everything that changed across the caller's chats since a cursor, and the next cursor; without one, a first cursor (limited).");
+        api.MapPost("/sync/", SyncHandlers.Post).WithName("SyncByPost").WithMetadata(OwnRateLimitMetadata.Instance)
+            .WithSummary("As GET /sync/, for a cursor too long for a URL: {since, limit}.");
         api.MapGet("/group/", ChatApiHandlers.ListGroups).WithName("ListGroups").WithSummary("The caller's groups, newest activity first.");
         api.MapPost("/group/", ChatApiHandlers.CreateGroup).WithName("CreateGroup").WithSummary("Creates a group; the caller becomes its owner.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
@@ -113,6 +117,7 @@ public static class ChatEngineEndpointRouteBuilderExtensions
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 
         group.Map("/ws/chat/{id:long}/", ChatWebSocketEndpoint.HandleAsync).WithName("ChatSocket").ExcludeFromDescription();
+        group.Map("/ws/user/", UserWebSocketEndpoint.HandleAsync).WithName("UserSocket").ExcludeFromDescription();
         group.Map("/ws/file/{id:long}/", FileWebSocketEndpoint.HandleAsync).WithName("FileSocket").ExcludeFromDescription();
         group.MapHub<ChatHub>(ChatEndpointPaths.Hub).Add(endpoint => endpoint.RequestDelegate = HubAdmission.Guard(endpoint.RequestDelegate!));
 

@@ -166,6 +166,18 @@ internal static class ChangeFrames
     public static ChangesResponse ToResponse(ChatChangesPage page, AttachmentLinks links) =>
         new(page.Events.Select(e => ToElement(e, links)).ToArray(), page.Seq, page.HasMore, page.Limited);
 
+    /// <summary>The users a <c>member_added</c> frame adds (read back from the frame a relay carried).</summary>
+    public static IReadOnlyList<long> AddedUserIds(ReadOnlyMemory<byte> frame) =>
+        JsonSerializer.Deserialize(frame.Span, ChatJsonContext.Default.MemberAddedFrame)?.Users.Select(u => u.Id).ToArray() ?? [];
+
+    /// <summary>Why a <c>member_removed</c> frame's member left.</summary>
+    public static ChatRemovalReason RemovalReasonOf(ReadOnlyMemory<byte> frame) =>
+        JsonSerializer.Deserialize(frame.Span, ChatJsonContext.Default.MemberRemovedFrame)?.Reason == "left" ? ChatRemovalReason.Left : ChatRemovalReason.Removed;
+
+    /// <summary>Whom a <c>message_updated</c> frame's text mentions.</summary>
+    public static IReadOnlyList<long> MentionIds(ReadOnlyMemory<byte> frame) =>
+        JsonSerializer.Deserialize(frame.Span, ChatJsonContext.Default.MessageUpdatedFrame)?.Mentions ?? [];
+
     public static string TypeOf(ChatChangeKind kind) => kind switch
     {
         ChatChangeKind.MemberAdded => "member_added",

@@ -338,6 +338,11 @@ internal sealed record ErrorFrame(
     [JsonPropertyName("id")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? Id { get; init; }
+
+    /// <summary>The client id of a refused send or edit.</summary>
+    [JsonPropertyName("client_id")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ClientId { get; init; }
 }
 
 internal sealed record FileInfoPayload(
@@ -372,6 +377,12 @@ internal sealed record IncomingFrame(
 {
     /// <summary>The message an edit, delete, react or pin frame is about.</summary>
     [JsonPropertyName("id")] public long? Id { get; init; }
+
+    /// <summary>On the user stream: the chat the frame is about.</summary>
+    [JsonPropertyName("chat_id")] public long? ChatId { get; init; }
+
+    /// <summary>On the user stream: the chats a watch or unwatch frame names.</summary>
+    [JsonPropertyName("chat_ids")] public IReadOnlyList<long>? ChatIds { get; init; }
 
     /// <summary>The message a new message quotes.</summary>
     [JsonPropertyName("reply_to")] public long? ReplyTo { get; init; }

@@ -23,6 +23,9 @@ public enum BroadcastKind : byte
 
     /// <summary>The chat was deleted: every connection closes after it.</summary>
     ChatDeleted = 8,
+
+    /// <summary>A user changed their notification settings for the chat (<see cref="ChatBroadcast.UserId"/>): for that user's streams alone.</summary>
+    Notifications = 9,
 }
 
 /// <summary>
@@ -36,7 +39,10 @@ public enum BroadcastKind : byte
 /// <param name="EventName">The SignalR method name (the frame's type).</param>
 /// <param name="Seq">For a message or another change, its number in the chat's log (0 when the store keeps none).</param>
 /// <param name="MessageId">For a message, its id.</param>
-/// <param name="UserId">For a removal, the member removed; for a status, the user it is about (who is not sent their own).</param>
+/// <param name="UserId">
+/// For a removal, the member removed; for a status, the user it is about (who is not sent their own);
+/// for a read, the reader; for notification settings, whose they are.
+/// </param>
 #pragma warning disable CA1819 // The frame's bytes are handed on as they are, never copied.
 public sealed record ChatBroadcast(BroadcastKind Kind, long[] ChatIds, byte[] Frame, string EventName, long Seq = 0, long MessageId = 0, long? UserId = null)
 #pragma warning restore CA1819

@@ -19,6 +19,7 @@ public sealed partial class ChatBroadcaster
 
     private readonly ChatConnectionRegistry _sockets;
     private readonly ChatHubConnections _hubConnections;
+    private readonly UserStreams _userStreams;
     private readonly IHubContext<ChatHub> _hub;
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger<ChatBroadcaster> _logger;
@@ -29,6 +30,7 @@ public sealed partial class ChatBroadcaster
     internal ChatBroadcaster(
         ChatConnectionRegistry sockets,
         ChatHubConnections hubConnections,
+        UserStreams userStreams,
         IHubContext<ChatHub> hub,
         IServiceScopeFactory scopes,
         TimeProvider time,
@@ -40,6 +42,7 @@ public sealed partial class ChatBroadcaster
         _memberships = memberships;
         _sockets = sockets;
         _hubConnections = hubConnections;
+        _userStreams = userStreams;
         _hub = hub;
         _scopes = scopes;
         _logger = logger;
@@ -64,6 +67,11 @@ public sealed partial class ChatBroadcaster
         {
             DeliverNow(target, broadcast);
         }
+
+        if (broadcast.Kind == BroadcastKind.Status)
+        {
+            _metrics.Delivered(_userStreams.DeliverStatus(broadcast));
+        }
     }
 
     /// <summary>Reads from the store and delivers what the chats watched here missed while broadcasts could not arrive.</summary>
@@ -71,10 +79,18 @@ public sealed partial class ChatBroadcaster
 
     /// <summary>Whether a connection on this host follows the chat.</summary>
     private bool IsWatched(long chatId) =>
-        !_sockets.ChatSockets(chatId).IsEmpty || _hubConnections.InChat(chatId, userId: null).Count > 0;
+        !_sockets.ChatSockets(chatId).IsEmpty || _hubConnections.InChat(chatId, userId: null).Count > 0 || _userStreams.Follows(chatId);
 
     private void DeliverNow(long chatId, ChatBroadcast broadcast)
     {
+        // User streams get each chat's events in the same order as its sockets; presence goes to them once, in Deliver.
+        var toStreams = broadcast.Kind == BroadcastKind.Status ? 0 : _userStreams.Deliver(chatId, broadcast);
+        if (broadcast.Kind == BroadcastKind.Notifications)
+        {
+            _metrics.Delivered(toStreams);
+            return;
+        }
+
         var chatSockets = _sockets.ChatSockets(chatId);
         foreach (var socket in chatSockets)
         {
@@ -84,7 +100,14 @@ public sealed partial class ChatBroadcaster
         var hubConnections = broadcast is { Kind: BroadcastKind.Status, UserId: { } about }
             ? _hubConnections.InChatExcept(chatId, about)
             : _hubConnections.InChat(chatId, userId: null);
-        _metrics.Delivered(chatSockets.Length + hubConnections.Count);
+
+        // A hub connection that subscribed gets the chat through its user stream (its joins are watches).
+        if (_userStreams.AnyHubStreams && hubConnections.Count > 0)
+        {
+            hubConnections = hubConnections.Where(id => _userStreams.HubStream(id) is null).ToArray();
+        }
+
+        _metrics.Delivered(chatSockets.Length + hubConnections.Count + toStreams);
         if (hubConnections.Count > 0)
         {
             var element = JsonSerializer.Deserialize(broadcast.Frame, ChatJsonContext.Default.JsonElement);

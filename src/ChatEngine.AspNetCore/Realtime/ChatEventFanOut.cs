@@ -87,7 +87,8 @@ internal sealed partial class ChatEventFanOut : IChatEventHandler, IAsyncDisposa
             BroadcastKind.Read,
             [read.ChatId],
             JsonSerializer.SerializeToUtf8Bytes(new ReadFrame(read.ChatId, read.Reader.Id, read.Reader.UserName, read.UpToMessageId, WireTime.Format(read.ReadAt)), ChatJsonContext.Default.ReadFrame),
-            "read"),
+            "read",
+            UserId: read.Reader.Id),
         UserTyping typing => new ChatBroadcast(
             BroadcastKind.Typing,
             [typing.ChatId],
@@ -99,6 +100,12 @@ internal sealed partial class ChatEventFanOut : IChatEventHandler, IAsyncDisposa
             JsonSerializer.SerializeToUtf8Bytes(new StatusFrame(presence.User.Id, presence.User.UserName, presence.IsOnline, WireTime.Format(presence.LastSeen)), ChatJsonContext.Default.StatusFrame),
             "status",
             UserId: presence.User.Id),
+        NotificationSettingsChanged settings => new ChatBroadcast(
+            BroadcastKind.Notifications,
+            [settings.ChatId],
+            SyncFrames.Serialize(settings, links),
+            "notifications",
+            UserId: settings.UserId),
         _ => null,
     };
 
@@ -109,6 +116,7 @@ internal sealed partial class ChatEventFanOut : IChatEventHandler, IAsyncDisposa
         MessagesRead read => read.ChatId,
         UserTyping typing => typing.ChatId,
         PresenceChanged presence => presence.User.Id,
+        NotificationSettingsChanged settings => settings.ChatId,
         _ => 0,
     };
 

@@ -78,6 +78,7 @@ public sealed class ChatHub : Hub
         }
 
         _metrics.ConnectionClosed("signalr");
+        StopStream();
         if (Context.Items.ContainsKey(CountedOnlineKey) && Context.Items[ConnectionUserIdKey] is long userId)
         {
             await _presence.DisconnectedAsync(userId, CancellationToken.None);
@@ -90,6 +91,7 @@ public sealed class ChatHub : Hub
         await _chats.GetMembershipAsync(Me(), chatId, Context.ConnectionAborted);
         // Subscribe first, then read history: nothing falls between; clients drop duplicates by id.
         _connections.Joined(Context.ConnectionId, chatId);
+        UserStreams.HubStream(Context.ConnectionId)?.Watch([chatId], watch: true);
         if (after is null)
         {
             return [];
@@ -109,6 +111,7 @@ public sealed class ChatHub : Hub
         var changes = _services.GetRequiredService<ChatChanges>();
         await _chats.GetMembershipAsync(Me(), chatId, Context.ConnectionAborted);
         _connections.Joined(Context.ConnectionId, chatId);
+        UserStreams.HubStream(Context.ConnectionId)?.Watch([chatId], watch: true);
         var page = await changes.GetChangesAsync(Me(), chatId, afterSeq, cancellationToken: Context.ConnectionAborted);
         return JsonSerializer.SerializeToElement(ChangeFrames.ToResponse(page, _commands.Links), ChatJsonContext.Default.ChangesResponse);
     }
@@ -117,7 +120,59 @@ public sealed class ChatHub : Hub
     public Task LeaveChat(long chatId)
     {
         _connections.Left(Context.ConnectionId, chatId);
+        UserStreams.HubStream(Context.ConnectionId)?.Watch([chatId], watch: false);
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Subscribes to the events of every chat of the caller (contract v2, section 4), then returns the
+    /// first page of what changed since <paramref name="since"/> (<c>{events, next, has_more, limited,
+    /// limited_chats}</c>, as <c>GET /sync/</c>; without a cursor, a first one). Page on with
+    /// <c>GET /sync/?since={next}</c> while live events arrive. Chats joined with <c>JoinChat</c> are
+    /// the watched ones (typing, presence, group reads); each event arrives once.
+    /// </summary>
+    public async Task<JsonElement> Subscribe(string? since = null)
+    {
+        var cursors = _services.GetRequiredService<SyncCursors>();
+        var position = string.IsNullOrEmpty(since) ? null : cursors.Decode(since);
+        var userId = Me();
+        var streams = UserStreams;
+        var stream = streams.HubStream(Context.ConnectionId);
+        if (stream is null)
+        {
+            var transport = _services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChatTransportOptions>>().Value;
+            var sync = _services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChatEngineOptions>>().Value.Sync;
+            stream = new HubUserStream(
+                Context.ConnectionId, userId, Context.Abort, _services.GetRequiredService<IHubContext<ChatHub>>(), streams,
+                transport.SendQueueCapacity * 4, _services.GetRequiredService<TimeProvider>(), sync.CursorInterval);
+            streams.AddHub(stream);
+            stream.Watch(_connections.JoinedChats(Context.ConnectionId), watch: true);
+            stream.Follow(await _services.GetRequiredService<IChatStore>().GetChatIdsForUserAsync(userId, Context.ConnectionAborted));
+            _ = stream.RunWriterAsync(
+                _services.GetRequiredService<IServiceScopeFactory>(), cursors, _commands.Links, CancellationToken.None);
+        }
+
+        var page = await _services.GetRequiredService<ChatSync>().GetAsync(userId, position, cancellationToken: Context.ConnectionAborted);
+        stream.Start(page.Next, synced: null);
+        return JsonSerializer.SerializeToElement(SyncFrames.ToResponse(page, cursors.Encode(page.Next), _commands.Links), ChatJsonContext.Default.SyncResponse);
+    }
+
+    /// <summary>Stops the caller's user stream; joined chats keep their events.</summary>
+    public Task Unsubscribe()
+    {
+        StopStream();
+        return Task.CompletedTask;
+    }
+
+    private UserStreams UserStreams => _services.GetRequiredService<UserStreams>();
+
+    private void StopStream()
+    {
+        if (UserStreams.HubStream(Context.ConnectionId) is { } stream)
+        {
+            UserStreams.Remove(stream);
+            stream.CompleteSending();
+        }
     }
 
     /// <summary>Sends a message; returns it once committed (the first one, for a repeated <paramref name="clientId"/>).</summary>

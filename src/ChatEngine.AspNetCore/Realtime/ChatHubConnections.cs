@@ -47,6 +47,10 @@ internal sealed class ChatHubConnections
         RemoveFromChat(connectionId, chatId);
     }
 
+    /// <summary>The chats a connection joined.</summary>
+    public IReadOnlyList<long> JoinedChats(string connectionId) =>
+        _connections.TryGetValue(connectionId, out var connection) ? connection.Chats.Keys.ToArray() : [];
+
     /// <summary>The connections here in a chat, of one user or of everyone.</summary>
     public IReadOnlyList<string> InChat(long chatId, long? userId)
     {

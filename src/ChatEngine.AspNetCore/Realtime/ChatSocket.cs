@@ -8,7 +8,7 @@ namespace ChatEngine.AspNetCore;
 /// loop, so a slow or dead client never holds up delivery to anyone else: when its queue overflows
 /// it is dropped, and it reconnects with <c>?after_seq=</c> (or v1's <c>?after=</c>) to catch up without loss.
 /// </summary>
-internal sealed class ChatSocket
+internal sealed class ChatSocket : IChatFrameSink
 {
     // A client that does not answer the close frame of a removal is dropped after this long.
     private static readonly TimeSpan CloseHandshakeTimeout = TimeSpan.FromSeconds(5);
@@ -47,7 +47,11 @@ internal sealed class ChatSocket
 
     public long ChatId { get; }
 
+    long? IChatFrameSink.ChatId => ChatId;
+
     public bool ReceivesChanges { get; }
+
+    public bool TryHandleOwnFrame(IncomingFrame frame) => false;
 
     /// <summary>Set when the socket was dropped for not keeping up.</summary>
     public bool Overflowed { get; private set; }

@@ -91,11 +91,11 @@ internal static class ChatWebSocketEndpoint
         {
             if (afterSeq is { } seq)
             {
-                await session.CatchUpFromLogAsync(seq, context.RequestAborted);
+                await session.CatchUpFromLogAsync(socket, seq, context.RequestAborted);
             }
             else if (after is { } afterId)
             {
-                await session.CatchUpAsync(afterId, context.RequestAborted);
+                await session.CatchUpAsync(socket, afterId, context.RequestAborted);
             }
 
             using var onStopping = stopping.Register(() => _ = session.CloseForShutdownAsync(writer));
@@ -121,9 +121,28 @@ internal static class ChatWebSocketEndpoint
     }
 }
 
-/// <summary>The receive side of one chat socket: reads frames one at a time and acts on them.</summary>
+/// <summary>Where a socket session's answers go, and what it needs to know of its socket.</summary>
+internal interface IChatFrameSink
+{
+    long UserId { get; }
+
+    /// <summary>The chat every frame is about (<c>ws/chat/{id}/</c>), or <see langword="null"/> when each frame names its <c>chat_id</c> (<c>ws/user/</c>).</summary>
+    long? ChatId { get; }
+
+    void Enqueue(ReadOnlyMemory<byte> frame);
+
+    void CompleteSending();
+
+    /// <summary>Handles a frame type of this kind of socket alone (the user stream's watch); <see langword="false"/> for the rest.</summary>
+    bool TryHandleOwnFrame(IncomingFrame frame);
+}
+
+/// <summary>
+/// The receive side of one chat socket or user stream: reads frames one at a time and acts on them.
+/// On a user stream each frame names its chat; membership is checked by every command.
+/// </summary>
 internal sealed partial class ChatSocketSession(
-    ChatSocket socket,
+    IChatFrameSink socket,
     WebSocket webSocket,
     IServiceScopeFactory scopes,
     ChatConnectionCommands commands,
@@ -140,7 +159,7 @@ internal sealed partial class ChatSocketSession(
     private readonly ChatConnectionUser _user = new(socket.UserId);
     private volatile bool _stopping;
 
-    public async Task CatchUpAsync(long afterMessageId, CancellationToken cancellationToken)
+    public async Task CatchUpAsync(ChatSocket socket, long afterMessageId, CancellationToken cancellationToken)
     {
         var last = afterMessageId;
         try
@@ -177,7 +196,7 @@ internal sealed partial class ChatSocketSession(
     /// events held meanwhile follow, less what the replay sent. When too much changed (<c>limited</c>),
     /// nothing is replayed and the client reloads.
     /// </summary>
-    public async Task CatchUpFromLogAsync(long afterSeq, CancellationToken cancellationToken)
+    public async Task CatchUpFromLogAsync(ChatSocket socket, long afterSeq, CancellationToken cancellationToken)
     {
         var last = afterSeq;
         try
@@ -308,9 +327,16 @@ internal sealed partial class ChatSocketSession(
 
         try
         {
+            if (frame is not null && socket.TryHandleOwnFrame(frame))
+            {
+                return;
+            }
+
+            var chatId = socket.ChatId ?? frame?.ChatId
+                ?? throw new ChatException(ChatErrorKind.Validation, ChatErrorCodes.InvalidFrame, "A frame on the user stream needs chat_id.");
             if (frame?.Type == "message")
             {
-                await StartSendAsync(frame);
+                await StartSendAsync(chatId, frame);
                 return;
             }
 
@@ -324,14 +350,14 @@ internal sealed partial class ChatSocketSession(
                         break;
                     }
 
-                    await commands.MarkReadAsync(scope.ServiceProvider, _user, socket.ChatId, upTo, CancellationToken.None);
+                    await commands.MarkReadAsync(scope.ServiceProvider, _user, chatId, upTo, CancellationToken.None);
                     break;
                 case "typing":
-                    await commands.TypingAsync(scope.ServiceProvider, _user, socket.ChatId, CancellationToken.None);
+                    await commands.TypingAsync(scope.ServiceProvider, _user, chatId, CancellationToken.None);
                     break;
                 case "edit" or "delete" or "react" or "pin":
                     // Success is the change's event, which reaches every connection of the chat, this one included.
-                    await ChangeMessageAsync(scope.ServiceProvider, frame);
+                    await ChangeMessageAsync(scope.ServiceProvider, chatId, frame);
                     break;
                 default:
                     SendError(ChatErrorCodes.UnknownType, $"Unknown frame type '{frame?.Type}'. Use message, read, typing, edit, delete, react or pin.");
@@ -340,26 +366,26 @@ internal sealed partial class ChatSocketSession(
         }
         catch (ChatException error)
         {
-            SendError(error.Code, error.Message, frame?.Type is "edit" or "delete" or "react" or "pin" ? frame.Id : null);
+            SendError(error.Code, error.Message, frame?.Type is "edit" or "delete" or "react" or "pin" ? frame.Id : null, frame?.ClientId);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The store failed, say: this frame is not done, but the socket and its other frames go on.
-            LogFrameFailed(logger, ex, socket.ChatId);
+            LogFrameFailed(logger, ex, socket.ChatId ?? frame?.ChatId ?? 0);
             SendError(ChatErrorCodes.StoreUnavailable, "The server could not process this frame; try again.");
         }
     }
 
     /// <summary>Checks a send now, in frame order, and lets its commit finish in the background.</summary>
-    private async Task StartSendAsync(IncomingFrame frame)
+    private async Task StartSendAsync(long chatId, IncomingFrame frame)
     {
         var scope = scopes.CreateAsyncScope();
         try
         {
             var prepared = await commands.PrepareSendAsync(
-                scope.ServiceProvider, _user, socket.ChatId, new MessageContent(frame.Text, frame.ClientId, frame.ReplyTo, frame.Attachments), CancellationToken.None);
+                scope.ServiceProvider, _user, chatId, new MessageContent(frame.Text, frame.ClientId, frame.ReplyTo, frame.Attachments), CancellationToken.None);
             await _inFlight.WaitAsync(CancellationToken.None);
-            _ = FinishSendAsync(scope.ServiceProvider.GetRequiredService<MessagingService>().CommitAsync(prepared, CancellationToken.None), scope);
+            _ = FinishSendAsync(chatId, frame.ClientId, scope.ServiceProvider.GetRequiredService<MessagingService>().CommitAsync(prepared, CancellationToken.None), scope);
         }
         catch
         {
@@ -368,7 +394,7 @@ internal sealed partial class ChatSocketSession(
         }
     }
 
-    private async Task FinishSendAsync(Task<SentMessage> commit, AsyncServiceScope scope)
+    private async Task FinishSendAsync(long chatId, string? clientId, Task<SentMessage> commit, AsyncServiceScope scope)
     {
         try
         {
@@ -381,12 +407,12 @@ internal sealed partial class ChatSocketSession(
         }
         catch (ChatException error)
         {
-            SendError(error.Code, error.Message);
+            SendError(error.Code, error.Message, clientId: clientId);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogFrameFailed(logger, ex, socket.ChatId);
-            SendError(ChatErrorCodes.StoreUnavailable, "The message could not be sent; try again.");
+            LogFrameFailed(logger, ex, chatId);
+            SendError(ChatErrorCodes.StoreUnavailable, "The message could not be sent; try again.", clientId: clientId);
         }
         finally
         {
@@ -398,14 +424,13 @@ internal sealed partial class ChatSocketSession(
     [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "A chat socket frame in chat {ChatId} failed.")]
     private static partial void LogFrameFailed(ILogger logger, Exception exception, long chatId);
 
-    private Task ChangeMessageAsync(IServiceProvider services, IncomingFrame frame)
+    private Task ChangeMessageAsync(IServiceProvider services, long chatId, IncomingFrame frame)
     {
         if (frame.Id is not { } messageId)
         {
             throw new ChatException(ChatErrorKind.Validation, ChatErrorCodes.InvalidFrame, $"A {frame.Type} frame needs id, a message id.");
         }
 
-        var chatId = socket.ChatId;
         return frame.Type switch
         {
             "edit" => commands.EditAsync(services, _user, chatId, messageId, frame.Text, frame.ClientId, CancellationToken.None),
@@ -415,6 +440,6 @@ internal sealed partial class ChatSocketSession(
         };
     }
 
-    private void SendError(string code, string detail, long? messageId = null) =>
-        socket.Enqueue(JsonSerializer.SerializeToUtf8Bytes(new ErrorFrame(code, detail) { Id = messageId }, ChatJsonContext.Default.ErrorFrame));
+    public void SendError(string code, string detail, long? messageId = null, string? clientId = null) =>
+        socket.Enqueue(JsonSerializer.SerializeToUtf8Bytes(new ErrorFrame(code, detail) { Id = messageId, ClientId = clientId }, ChatJsonContext.Default.ErrorFrame));
 }

@@ -55,3 +55,7 @@ internal sealed class RestWriteRateLimiter(IOptions<ChatTransportOptions> option
 /// <summary>Uploads one user may start (<see cref="ChatAttachmentOptions.UploadsPerMinute"/>), a bucket of their own: each writes a file.</summary>
 internal sealed class UploadRateLimiter(IOptions<ChatEngineOptions> options)
     : UserRateLimiter(options.Value.Attachments.UploadsPerMinute, options.Value.Attachments.UploadsPerMinute, TimeSpan.FromMinutes(1));
+
+/// <summary><c>/sync/</c> requests one user may make (<see cref="ChatSyncOptions.RequestsPerMinute"/>): each reads every chat of theirs.</summary>
+internal sealed class SyncRateLimiter(IOptions<ChatEngineOptions> options)
+    : UserRateLimiter(options.Value.Sync.RequestsPerMinute, options.Value.Sync.RequestsPerMinute, TimeSpan.FromMinutes(1));

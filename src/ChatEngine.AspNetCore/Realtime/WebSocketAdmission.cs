@@ -5,13 +5,13 @@ using Microsoft.Extensions.Options;
 namespace ChatEngine.AspNetCore;
 
 /// <summary>
-/// Who may open a chat or file socket, decided before the upgrade: an authenticated user (401
-/// otherwise), a member of the chat (403 otherwise), and for cookie-authenticated sockets a page
+/// Who may open a chat, file or user socket, decided before the upgrade: an authenticated user (401
+/// otherwise), a member of the chat (403 otherwise; a user socket names none), and for cookie-authenticated sockets a page
 /// of this app or an allowed origin (403 otherwise: cross-site WebSocket hijacking).
 /// </summary>
 internal static class WebSocketAdmission
 {
-    public static async Task<(long UserId, IResult? Refusal)> AdmitAsync(HttpContext context, long chatId)
+    public static async Task<(long UserId, IResult? Refusal)> AdmitAsync(HttpContext context, long? chatId)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -34,7 +34,10 @@ internal static class WebSocketAdmission
 
         try
         {
-            await scope.ServiceProvider.GetRequiredService<ChatService>().GetMembershipAsync(userId, chatId, context.RequestAborted);
+            if (chatId is { } id)
+            {
+                await scope.ServiceProvider.GetRequiredService<ChatService>().GetMembershipAsync(userId, id, context.RequestAborted);
+            }
         }
         catch (ChatException)
         {

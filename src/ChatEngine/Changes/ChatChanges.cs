@@ -101,6 +101,46 @@ public sealed class ChatChanges
             .ToArray();
     }
 
+    /// <summary>
+    /// How a user came to be out of a chat they were in at <paramref name="afterSeq"/>: the change that
+    /// removed them, or the chat's deletion. With no membership check: it is about a chat they left.
+    /// </summary>
+    internal async Task<(long Seq, ChatRemovalReason Reason)> FindDepartureAsync(long userId, long chatId, long afterSeq, CancellationToken cancellationToken)
+    {
+        if (await _chats.FindByIdAsync(chatId, cancellationToken).ConfigureAwait(false) is not { } chat)
+        {
+            return (afterSeq, ChatRemovalReason.Deleted);
+        }
+
+        var departure = (Seq: SeqOf(_chats, chat), Reason: ChatRemovalReason.Removed);
+        if (_chats is not IChatChangeLog log)
+        {
+            return departure;
+        }
+
+        // The newest removal of theirs within what a replay may read; past that, "removed" at the chat's number.
+        for (var after = afterSeq; after - afterSeq < _options.MaxReplay;)
+        {
+            var entries = await log.GetAfterAsync(chatId, after, MaxPageSize, cancellationToken).ConfigureAwait(false);
+            foreach (var change in entries.Select(e => e.Change))
+            {
+                if (change is { Kind: ChatChangeKind.MemberRemoved, Members: [{ } member, ..] } && member.UserId == userId)
+                {
+                    departure = (change.Seq, change.Reason == MemberRemovalReason.Left ? ChatRemovalReason.Left : ChatRemovalReason.Removed);
+                }
+            }
+
+            if (entries.Count < MaxPageSize)
+            {
+                break;
+            }
+
+            after = entries[^1].Seq;
+        }
+
+        return departure;
+    }
+
     /// <summary>The chat's current number (what a page's <c>seq</c> reports).</summary>
     internal static long SeqOf(IChatStore store, Chat chat) => store is IChatChangeLog ? chat.Seq : chat.LastSequence;
 

@@ -51,7 +51,7 @@ public static class ChatEngineServiceCollectionExtensions
             sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>(),
             sp.GetService<ILogger<AttachmentService>>() ?? NullLogger<AttachmentService>.Instance));
         services.TryAddScoped(sp => new ChatNotifications(
-            sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+            sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new PresenceService(
             sp.GetRequiredService<IPresenceTracker>(), sp.GetRequiredService<ILastSeenStore>(), sp.GetRequiredService<IChatStore>(),
             sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<TimeProvider>(),
@@ -69,6 +69,8 @@ public static class ChatEngineServiceCollectionExtensions
         services.TryAddScoped(sp => new ChatChanges(
             sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<IChatUserDirectory>(),
             sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<MessageDetails>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+        services.TryAddScoped(sp => new ChatSync(
+            sp.GetRequiredService<ChatService>(), sp.GetRequiredService<ChatChanges>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new GroupService(
             sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IChatUserDirectory>(),
             sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<IChatUnitOfWork>(),

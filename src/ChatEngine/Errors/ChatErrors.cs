@@ -119,6 +119,9 @@ public static class ChatErrorCodes
 
     /// <summary>A time that is malformed, or not in the future where one must be (a mute's end).</summary>
     public const string InvalidTime = "invalid_time";
+
+    /// <summary>A sync cursor that is malformed or was altered.</summary>
+    public const string InvalidCursor = "invalid_cursor";
 }
 
 internal static class ChatErrors

@@ -13,10 +13,12 @@ public sealed class ChatNotifications
     private readonly IChatMemberStore _members;
     private readonly ChatAccess _access;
     private readonly TimeProvider _time;
+    private readonly IChatEventPublisher _events;
     private readonly ChatNotificationOptions _options;
 
-    internal ChatNotifications(IChatMemberStore members, ChatAccess access, TimeProvider time, IOptions<ChatEngineOptions> options)
+    internal ChatNotifications(IChatMemberStore members, ChatAccess access, IChatEventPublisher events, TimeProvider time, IOptions<ChatEngineOptions> options)
     {
+        _events = events;
         _members = members;
         _access = access;
         _time = time;
@@ -53,6 +55,8 @@ public sealed class ChatNotifications
             throw ChatErrors.ChatNotFound(); // Left the chat meanwhile.
         }
 
+        // The user's other devices show the chat muted (or not) at once.
+        await _events.PublishAsync(new NotificationSettingsChanged(userId, chatId, settings), CancellationToken.None).ConfigureAwait(false);
         return settings;
     }
 
