@@ -319,9 +319,12 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
         await frank.GetByRole(AriaRole.Link).Filter(new() { HasText = "erin" }).ClickAsync();
         await Expect(frank.Locator("#ce-messages li.ce-msg").Last).ToContainTextAsync("Sent without a mouse");
 
-        // The list is drawn again as it refreshes: a keyboard user on a row stays on it.
+        // The list is drawn again as events arrive (Frank answers): a keyboard user on a row stays on it.
         await erin.GetByRole(AriaRole.Link).Filter(new() { HasText = "frank" }).FocusAsync();
         await erin.EvaluateAsync("() => document.querySelector('#ce-conversations li').dataset.old = 'yes'");
+        var reply = frank.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
+        await reply.FillAsync("Got it");
+        await reply.PressAsync("Enter");
         await erin.WaitForFunctionAsync("() => document.querySelector('#ce-conversations li')?.dataset.old !== 'yes'");
         await Expect(erin.GetByRole(AriaRole.Link).Filter(new() { HasText = "frank" })).ToBeFocusedAsync();
     }

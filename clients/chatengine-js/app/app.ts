@@ -1,6 +1,6 @@
 // The app shell: the conversation list beside the open chat (one then the other on a phone), the
 // dialogs that start a chat or a group or join one, and the address bar kept in step.
-import { ChatClient, type ChatListItem, type GroupListItem } from "../src/index";
+import { ChatClient, type ChatEvent, type ChatListItem, type GroupListItem, type UserConnection } from "../src/index";
 import { Conversation } from "./conversation";
 import { byId, describe, h, initials, listTime } from "./dom";
 
@@ -23,9 +23,6 @@ export interface Me {
   username: string;
 }
 
-// Until the user stream (docs/api-contract-v2.md §4) lands, the list asks again this often while visible.
-const ListRefreshMs = 5000;
-
 export class ChatApp {
   readonly root = byId("ce-app");
   readonly #list = byId<HTMLUListElement>("ce-conversations");
@@ -33,9 +30,10 @@ export class ChatApp {
   readonly #banner = byId("ce-status");
   readonly #entries = new Map<number, ListEntry>();
   #conversation: Conversation | undefined;
-  #refreshTimer: ReturnType<typeof setTimeout> | undefined;
   #soon: ReturnType<typeof setTimeout> | undefined;
   #listLoaded: Promise<void>;
+
+  readonly stream: UserConnection;
 
   constructor(
     readonly client: ChatClient,
@@ -53,6 +51,12 @@ export class ChatApp {
     window.addEventListener("popstate", () => void this.#follow(location.pathname));
     document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && this.refreshSoon(0));
     this.#wireDialogs();
+    // The user stream keeps the list live (new chats, messages, counts, presence); it opens before
+    // the lists are read, so nothing that happens in between is missed.
+    this.stream = client.connectUser({
+      onEvent: (event) => this.#onStreamEvent(event),
+      onSynced: (limited, limitedChats) => (limited || limitedChats.length > 0) && this.refreshSoon(0),
+    });
     this.#listLoaded = this.refreshList();
     const open = Number(this.root.dataset.openChat);
     if (open) void this.open(open, false);
@@ -76,7 +80,6 @@ export class ChatApp {
 
   /** Reads both lists again (after a change here, or when another member's change may show). */
   async refreshList(): Promise<void> {
-    clearTimeout(this.#refreshTimer);
     try {
       const [chats, groups] = await Promise.all([this.client.listChats(), this.client.listGroups()]);
       this.#entries.clear();
@@ -87,9 +90,58 @@ export class ChatApp {
     } catch (error) {
       this.status(`Could not refresh your chats: ${describe(error)}`, true);
       this.#banner.dataset.source = "list";
-    } finally {
-      this.#refreshTimer = setTimeout(() => document.visibilityState === "visible" && void this.refreshList(), ListRefreshMs);
     }
+  }
+
+  /** An event of any of the user's chats: the list follows it without reading it again. */
+  #onStreamEvent(event: ChatEvent): void {
+    const id = Number(event.chat_id);
+    const entry = this.#entries.get(id);
+    switch (event.type) {
+      case "chat_added": {
+        const item = event.chat as ChatListItem & GroupListItem;
+        this.#entries.set(id, event.kind === "group" ? fromGroup(item) : fromChat(item));
+        break;
+      }
+      case "chat_removed":
+        this.#entries.delete(id);
+        break;
+      case "message": {
+        if (!entry) return this.refreshSoon();
+        const attachments = (event.attachments as unknown[] | undefined)?.length ?? 0;
+        entry.lastMessage = String(event.text ?? "") || (attachments === 1 ? "📎 1 file" : attachments > 1 ? `📎 ${attachments} files` : "");
+        entry.time = String(event.time);
+        if (event.sender !== this.me.id) {
+          entry.unread++;
+          if ((event.mentions as number[] | undefined)?.includes(this.me.id)) entry.mentions++;
+        }
+        break;
+      }
+      case "unread":
+        if (!entry) return;
+        entry.unread = Number(event.unread);
+        entry.mentions = Number(event.mentions);
+        break;
+      case "status":
+        for (const row of this.#entries.values()) {
+          if (row.kind === "private" && row.title === event.username) row.online = Boolean(event.is_online);
+        }
+        break;
+      case "notifications":
+        if (!entry) return;
+        entry.quiet = isQuiet({ notify_level: String(event.level), muted_until: (event.muted_until as string | null) ?? null });
+        break;
+      case "chat_updated":
+        if (entry && typeof event.name === "string") entry.title = event.name;
+        break;
+      case "message_updated":
+      case "message_deleted":
+        return this.refreshSoon(); // It may be the one the list shows.
+      default:
+        return;
+    }
+
+    this.#renderList();
   }
 
   /** Reads the lists again shortly; a burst of events makes one read, not a read put off until the burst ends. */

@@ -257,21 +257,18 @@ export class Conversation implements MessageActions {
           this.#markRead();
         }
         if (atEnd || message.sender === this.me.id) this.#scrollToEnd();
-        this.app.refreshSoon();
         break;
       }
       case "message_updated":
         this.#list.update(Number(event.id), { text: String(event.text), edited_at: event.edited_at as string | null, mentions: (event.mentions as number[] | undefined) ?? [] });
         this.#list.updateQuotes(Number(event.id), { text: String(event.text) });
         if (this.#pins.some((m) => m.id === event.id)) void this.#loadPins();
-        this.app.refreshSoon();
         break;
       case "message_deleted":
         this.#list.update(Number(event.id), { deleted: true, text: "", reactions: [], reply_to: null, reply_preview: null, pinned: false, attachments: [] });
         this.#list.updateQuotes(Number(event.id), { text: "", deleted: true });
         if (this.#composing?.message.id === event.id) this.#compose(undefined);
         void this.#loadPins();
-        this.app.refreshSoon();
         break;
       case "reaction":
         this.#list.react(event);
@@ -282,7 +279,6 @@ export class Conversation implements MessageActions {
         break;
       case "read":
         this.#list.onRead(event);
-        this.app.refreshSoon();
         break;
       case "typing":
         if (event.user === this.me.id) return;
@@ -294,7 +290,6 @@ export class Conversation implements MessageActions {
         if (event.user === this.me.id) return;
         this.#statusFrames++;
         this.#showPresence(Boolean(event.is_online), (event.lastseen as string | null) ?? null, String(event.username));
-        this.app.refreshSoon();
         break;
       case "error":
         this.app.status(event.code === "rate_limited" ? "You are sending too fast; wait a moment." : String(event.detail), true);
@@ -310,7 +305,6 @@ export class Conversation implements MessageActions {
       case "chat_updated":
         if (event.type === "chat_updated" && typeof event.name === "string") this.#title.textContent = event.name;
         void this.#refreshGroup();
-        this.app.refreshSoon();
         break;
     }
   }

@@ -418,6 +418,22 @@ export class ChatClient {
     return new ChatConnection(this, chatId, afterSeq, handlers);
   }
 
+  /**
+   * What changed across your chats since a cursor (`GET /sync/`); without one, a first cursor
+   * (`limited`: load the lists). Call again at once with `next` while `has_more`.
+   */
+  sync(since?: string, limit?: number): Promise<SyncPage> {
+    return this.request("GET", `/sync/${query({ since, limit })}`);
+  }
+
+  /**
+   * Opens your user stream (`ws/user/`): the events of all your chats on one socket, from `since`
+   * (a cursor) or from now. It keeps the newest cursor and reconnects from it after a drop.
+   */
+  connectUser(handlers: UserStreamHandlers = {}, since?: string): UserConnection {
+    return new UserConnection(this, since, handlers);
+  }
+
   /** Opens a chat's file socket: files go live to the members who are online, and are never stored. */
   connectFiles(chatId: number, handlers: FileHandlers = {}): FileConnection {
     return new FileConnection(this, chatId, handlers);
@@ -478,6 +494,11 @@ export class ChatClient {
     }
 
     return url.toString();
+  }
+
+  /** The user stream's address, from a cursor or from now. */
+  userSocketUrl(since?: string): Promise<string> {
+    return this.#socketUrl("/ws/user/", since ? { since } : {});
   }
 
   /** The file socket address of a chat. */
@@ -708,6 +729,155 @@ export class ChatConnection {
 
   #state(state: ConnectionState): void {
     this.handlers.onState?.(state);
+  }
+}
+
+/** A page of `GET /sync/`: events of all your chats (each chat's in `seq` order), and where to go on from. */
+export interface SyncPage {
+  events: ChatEvent[];
+  next: string;
+  has_more: boolean;
+  /** Nothing was replayed (no cursor, or an unusable one): load the lists and open pages again. */
+  limited: boolean;
+  /** Chats with too much to replay: load their newest pages again. */
+  limited_chats: number[];
+}
+
+/** What a user stream tells its owner. */
+export interface UserStreamHandlers {
+  /** Each event once (a chat's repeats dropped), a chat's changes in `seq` order. */
+  onEvent?: (event: ChatEvent) => void;
+  /** The replay since the cursor is done: with `limited`, load the lists (and `limitedChats`' pages) again. */
+  onSynced?: (limited: boolean, limitedChats: number[]) => void;
+  onState?: (state: ConnectionState) => void;
+}
+
+/**
+ * Your user stream: one socket for all your chats. It drops a chat's repeats by `seq`, keeps the
+ * newest cursor (from `synced` and `cursor` frames) and reconnects from it, so nothing is lost
+ * across a drop. Its frames name their chat (`chat_id`).
+ */
+export class UserConnection {
+  #socket: WebSocket | undefined;
+  #cursor: string | undefined;
+  #attempt = 0;
+  #stopped = false;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  readonly #lastSeq = new Map<number, number>();
+
+  constructor(
+    readonly client: ChatClient,
+    since: string | undefined,
+    readonly handlers: UserStreamHandlers,
+  ) {
+    this.#cursor = since;
+    void this.#open();
+  }
+
+  /** The newest cursor the server gave: where a later sync or stream goes on from. */
+  get cursor(): string | undefined {
+    return this.#cursor;
+  }
+
+  /** Sends a chat's frame (`message`, `read`, `typing`, `edit`…) over the stream. */
+  send(chatId: number, frame: { type: string; [field: string]: unknown }): void {
+    this.#frame({ ...frame, chat_id: chatId });
+  }
+
+  /** Gets typing, presence and group reads of these chats too (the open one). */
+  watch(chatIds: number[], on = true): void {
+    this.#frame({ type: on ? "watch" : "unwatch", chat_ids: chatIds });
+  }
+
+  close(): void {
+    this.#stopped = true;
+    clearTimeout(this.#retry);
+    this.#socket?.close();
+    this.handlers.onState?.({ state: "stopped", reason: "closed" });
+  }
+
+  #frame(frame: object): void {
+    if (this.#socket?.readyState !== 1) {
+      throw new ChatError(0, "not_connected", "The user stream is not open; wait for the live state.");
+    }
+
+    this.#socket.send(JSON.stringify(frame));
+  }
+
+  async #open(): Promise<void> {
+    this.handlers.onState?.({ state: "connecting" });
+    let socket: WebSocket;
+    try {
+      socket = new this.client.webSocket(await this.client.userSocketUrl(this.#cursor));
+    } catch {
+      return this.#afterDrop(true);
+    }
+
+    this.#socket = socket;
+    let opened = false;
+    socket.onopen = () => {
+      opened = true;
+      this.#attempt = 0;
+    };
+    socket.onmessage = (message) => this.#receive(JSON.parse(String(message.data)) as ChatEvent);
+    socket.onclose = () => {
+      if (this.#socket === socket && !this.#stopped) {
+        void this.#afterDrop(!opened);
+      }
+    };
+  }
+
+  async #afterDrop(ask: boolean): Promise<void> {
+    if (ask) {
+      try {
+        await this.client.listChats();
+      } catch (error) {
+        if (error instanceof ChatError && error.status === 401) {
+          this.#stopped = true;
+          this.handlers.onState?.({ state: "stopped", reason: "signed_out" });
+          return;
+        }
+
+        if (error instanceof ChatError && error.status === 400) {
+          this.#cursor = undefined; // A cursor the server no longer takes: start afresh (limited).
+        }
+      }
+    }
+
+    if (this.#stopped) {
+      return;
+    }
+
+    this.#attempt++;
+    this.handlers.onState?.({ state: "reconnecting", attempt: this.#attempt });
+    const delay = Math.min(10_000, 250 * 2 ** Math.min(this.#attempt, 6)) * (0.5 + Math.random() / 2);
+    this.#retry = setTimeout(() => void this.#open(), delay);
+  }
+
+  #receive(event: ChatEvent): void {
+    switch (event.type) {
+      case "synced":
+        this.#cursor = String(event.next);
+        this.handlers.onState?.({ state: "live", seq: 0 });
+        this.handlers.onSynced?.(Boolean(event.limited), (event.limited_chats as number[] | undefined) ?? []);
+        return;
+      case "cursor":
+        this.#cursor = String(event.next);
+        return;
+    }
+
+    const chatId = Number(event.chat_id);
+    if (typeof event.seq === "number" && event.type !== "unread") {
+      if (event.type === "chat_removed") {
+        this.#lastSeq.delete(chatId);
+      } else if (event.seq <= (this.#lastSeq.get(chatId) ?? 0)) {
+        return; // Had it already.
+      } else {
+        this.#lastSeq.set(chatId, event.seq);
+      }
+    }
+
+    this.handlers.onEvent?.(event);
   }
 }
 
