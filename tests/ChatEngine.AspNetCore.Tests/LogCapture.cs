@@ -23,8 +23,11 @@ public sealed class LogCapture : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            entries.Enqueue(new LogEntry(category, logLevel, formatter(state, exception), exception));
+            entries.Enqueue(new LogEntry(category, logLevel, formatter(state, exception), exception) { EventId = eventId });
     }
 }
 
-public sealed record LogEntry(string Category, LogLevel Level, string Message, Exception? Exception);
+public sealed record LogEntry(string Category, LogLevel Level, string Message, Exception? Exception)
+{
+    public EventId EventId { get; init; }
+}

@@ -311,6 +311,51 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Outbox_EachDeliveryGoesToOneOfRacingClaimers_ALapsedLeaseLetsItGo_AndADeliveredOneStays()
+    {
+        var now = DateTimeOffset.UtcNow;
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            var deliveries = Enumerable.Range(0, 40).Select(i => new OutboxMessage
+            {
+                Kind = "test", DeliveryId = $"d{Guid.NewGuid():N}", Target = "t", Payload = $"{{\"n\":{i}}}", CreatedAt = now, DueAt = now,
+            }).ToArray();
+            await scope.ServiceProvider.GetRequiredService<IChatOutboxStore>().AddAsync(deliveries, CancellationToken.None);
+        }
+
+        // Four hosts' workers claim at once: every delivery goes to exactly one of them.
+        var claims = await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            await using var scope = Services.CreateAsyncScope();
+            var outbox = scope.ServiceProvider.GetRequiredService<IChatOutboxStore>();
+            var mine = new List<OutboxMessage>();
+            IReadOnlyList<OutboxMessage> batch;
+            while ((batch = await outbox.ClaimDueAsync("test", now, now.AddSeconds(30), 7, CancellationToken.None)).Count > 0)
+            {
+                mine.AddRange(batch);
+            }
+
+            return mine;
+        }));
+        var claimed = claims.SelectMany(c => c).ToList();
+        Assert.Equal(40, claimed.Count);
+        Assert.Equal(40, claimed.Select(c => c.Id).Distinct().Count());
+
+        await using var later = Services.CreateAsyncScope();
+        var store = later.ServiceProvider.GetRequiredService<IChatOutboxStore>();
+        await store.CompleteAsync(claimed[0] with { State = OutboxState.Delivered, Attempts = 1, DeliveredAt = now, Body = "{}" }, CancellationToken.None);
+        Assert.Empty(await store.ClaimDueAsync("test", now.AddSeconds(10), now.AddSeconds(40), 100, CancellationToken.None));
+
+        // The host holding the rest died: once their lease lapses, another takes them, ids unchanged.
+        var retaken = await store.ClaimDueAsync("test", now.AddSeconds(31), now.AddSeconds(60), 100, CancellationToken.None);
+        Assert.Equal(39, retaken.Count);
+        Assert.Equal(claimed.Skip(1).Select(c => c.DeliveryId).Order(), retaken.Select(c => c.DeliveryId).Order());
+        var log = await store.GetRecentAsync("test", 100, CancellationToken.None);
+        Assert.Equal(OutboxState.Delivered, Assert.Single(log, m => m.Id == claimed[0].Id).State);
+        Assert.Equal(log.Select(m => m.Id).OrderDescending(), log.Select(m => m.Id));
+    }
+
+    [Fact]
     public async Task Model_HasNoChangesMissingFromTheMigrations()
     {
         await using var scope = Services.CreateAsyncScope();

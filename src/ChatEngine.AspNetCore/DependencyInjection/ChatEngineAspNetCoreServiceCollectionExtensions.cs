@@ -57,6 +57,15 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
         // Cursors are protected with the app's key ring: hosts that share it (as cookies need) share cursors too.
         services.AddDataProtection();
         services.TryAddSingleton<SyncCursors>();
+
+        // Webhooks (none until the host configures endpoints) go through the durable outbox.
+        services.AddOptions<ChatWebhookOptions>().BindConfiguration($"{ConfigurationSection}:Webhooks").ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatWebhookOptions>, ChatWebhookOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<IChatChangeParticipant, WebhookOutboxWriter>());
+        services.AddHttpClient(WebhookDeliverer.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new System.Net.Http.SocketsHttpHandler { AllowAutoRedirect = false });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IOutboxDeliverer, WebhookDeliverer>());
+        services.TryAddSingleton(sp => new ChatWebhooks(sp.GetRequiredService<IServiceScopeFactory>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OutboxWorker>());
         // Attachments are kept under the app's content root unless the host names another store (a
         // host without one, such as a bare service provider, keeps them under the working directory).
         services.TryAddSingleton<IAttachmentStore>(sp => new FileSystemAttachmentStore(

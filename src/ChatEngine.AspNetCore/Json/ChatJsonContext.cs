@@ -57,6 +57,7 @@ namespace ChatEngine.AspNetCore;
 [JsonSerializable(typeof(CursorFrame))]
 [JsonSerializable(typeof(SyncResponse))]
 [JsonSerializable(typeof(SyncRequest))]
+[JsonSerializable(typeof(WebhookEventReference))]
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(List<JsonElement>))]
 [JsonSerializable(typeof(WebAppManifest))]

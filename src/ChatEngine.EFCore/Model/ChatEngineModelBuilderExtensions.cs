@@ -84,6 +84,19 @@ public static class ChatEngineModelBuilderExtensions
             attachment.HasIndex(a => a.UploadedAt).HasFilter("\"MessageId\" IS NULL");
         });
 
+        modelBuilder.Entity<OutboxEntity>(outbox =>
+        {
+            outbox.ToTable(ChatTables.Outbox);
+            outbox.HasKey(o => o.Id);
+            outbox.Property(o => o.Kind).HasMaxLength(32);
+            outbox.Property(o => o.DeliveryId).HasMaxLength(64);
+            outbox.Property(o => o.Target).HasMaxLength(2048);
+            outbox.Property(o => o.LastError).HasMaxLength(1024);
+            // Workers look for what is due of their kind; the delivery log reads the newest.
+            outbox.HasIndex(o => new { o.Kind, o.State, o.DueAt });
+            outbox.HasIndex(o => o.DeliveryId).IsUnique();
+        });
+
         modelBuilder.Entity<MentionEntity>(mention =>
         {
             mention.ToTable(ChatTables.Mentions);

@@ -15,4 +15,5 @@ internal static class ChatTables
     public const string Reactions = "ChatEngineReactions";
     public const string Attachments = "ChatEngineAttachments";
     public const string Mentions = "ChatEngineMentions";
+    public const string Outbox = "ChatEngineOutbox";
 }

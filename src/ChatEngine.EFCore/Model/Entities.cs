@@ -238,6 +238,61 @@ internal sealed class HandleEntity
     public string NormalizedHandle { get; set; } = "";
 }
 
+/// <summary>A delivery of the outbox (see <see cref="IChatOutboxStore"/>).</summary>
+internal sealed class OutboxEntity
+{
+    public long Id { get; set; }
+    public string Kind { get; set; } = "";
+    public string DeliveryId { get; set; } = "";
+    public string Target { get; set; } = "";
+    public string Payload { get; set; } = "";
+    public string? Body { get; set; }
+    public OutboxState State { get; set; }
+    public int Attempts { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime DueAt { get; set; }
+
+    /// <summary>Until when a worker holds it; a host that died with it lets it go then.</summary>
+    public DateTime? LeasedUntil { get; set; }
+
+    /// <summary>Which claim holds the lease: a claim reads back exactly the rows it won.</summary>
+    public Guid? LeaseToken { get; set; }
+
+    public DateTime? DeliveredAt { get; set; }
+    public string? LastError { get; set; }
+
+    public static OutboxEntity From(OutboxMessage message) => new()
+    {
+        Kind = message.Kind,
+        DeliveryId = message.DeliveryId,
+        Target = message.Target,
+        Payload = message.Payload,
+        Body = message.Body,
+        State = message.State,
+        Attempts = message.Attempts,
+        CreatedAt = EntityTime.ToStored(message.CreatedAt),
+        DueAt = EntityTime.ToStored(message.DueAt),
+        DeliveredAt = message.DeliveredAt is { } delivered ? EntityTime.ToStored(delivered) : null,
+        LastError = message.LastError,
+    };
+
+    public OutboxMessage ToMessage() => new()
+    {
+        Id = Id,
+        Kind = Kind,
+        DeliveryId = DeliveryId,
+        Target = Target,
+        Payload = Payload,
+        Body = Body,
+        State = State,
+        Attempts = Attempts,
+        CreatedAt = EntityTime.FromStored(CreatedAt),
+        DueAt = EntityTime.FromStored(DueAt),
+        DeliveredAt = DeliveredAt is { } delivered ? EntityTime.FromStored(delivered) : null,
+        LastError = LastError,
+    };
+}
+
 internal static class EntityTime
 {
     public static DateTime ToStored(DateTimeOffset time) => time.UtcDateTime;

@@ -18,6 +18,7 @@ public static class ChatEngineBuilderExtensions
         builder.Services.TryAddSingleton<ILastSeenStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
         builder.Services.TryAddSingleton<IChatUserKeyStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
         builder.Services.TryAddSingleton<IChatHandleStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
+        builder.Services.TryAddSingleton<IChatOutboxStore, InMemoryOutboxStore>();
         return builder;
     }
 

@@ -24,6 +24,7 @@ public sealed class ChatEngineMetrics
         CommitBatchSize = meter.CreateHistogram<int>("chatengine.commit.batch_size", "{message}", "Messages written per group-commit transaction.");
         CommitDuration = meter.CreateHistogram<double>("chatengine.commit.duration", "s", "Time to write and commit one batch.");
         CatchUpSize = meter.CreateHistogram<int>("chatengine.catch_up.messages", "{message}", "Messages replayed to a reconnecting client.");
+        WebhooksFailed = meter.CreateCounter<long>("chatengine.webhooks.failed", "{delivery}", "Webhook deliveries given up after every attempt failed (or the receiver answered 410).");
 
         // Cumulative, like process.cpu.time: its rate is the fraction of time the write loop is busy,
         // which says how close a host is to the single writer's ceiling.
@@ -48,6 +49,11 @@ public sealed class ChatEngineMetrics
     private Histogram<double> CommitDuration { get; }
 
     private Histogram<int> CatchUpSize { get; }
+
+    private Counter<long> WebhooksFailed { get; }
+
+    /// <summary>A webhook delivery was given up.</summary>
+    public void WebhookFailed() => WebhooksFailed.Add(1);
 
     /// <summary>A message was committed to the store.</summary>
     public void MessageCommitted() => MessagesCommitted.Add(1);

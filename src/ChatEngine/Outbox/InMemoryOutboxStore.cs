@@ -1,0 +1,70 @@
+namespace ChatEngine;
+
+/// <summary>The outbox for the in-memory store: a list under a lock (it has no transactions, so deliveries are kept as they are added).</summary>
+public sealed class InMemoryOutboxStore : IChatOutboxStore
+{
+    private readonly Lock _lock = new();
+    private readonly List<(OutboxMessage Message, DateTimeOffset LeasedUntil)> _messages = [];
+    private long _nextId;
+
+    /// <inheritdoc />
+    public Task AddAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        lock (_lock)
+        {
+            foreach (var message in messages)
+            {
+                _messages.Add((message with { Id = ++_nextId }, DateTimeOffset.MinValue));
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<OutboxMessage>> ClaimDueAsync(string kind, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            var claimed = new List<OutboxMessage>();
+            for (var i = 0; i < _messages.Count && claimed.Count < limit; i++)
+            {
+                var (message, leasedUntil) = _messages[i];
+                if (message.Kind == kind && message.State == OutboxState.Pending && message.DueAt <= now && leasedUntil < now)
+                {
+                    _messages[i] = (message, leaseUntil);
+                    claimed.Add(message);
+                }
+            }
+
+            return Task.FromResult<IReadOnlyList<OutboxMessage>>(claimed);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task CompleteAsync(OutboxMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        lock (_lock)
+        {
+            var index = _messages.FindIndex(m => m.Message.Id == message.Id);
+            if (index >= 0)
+            {
+                _messages[index] = (message, DateTimeOffset.MinValue);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<OutboxMessage>> GetRecentAsync(string kind, int limit, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<OutboxMessage>>(
+                _messages.Select(m => m.Message).Where(m => m.Kind == kind).OrderByDescending(m => m.Id).Take(limit).ToArray());
+        }
+    }
+}

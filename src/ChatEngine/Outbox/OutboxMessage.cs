@@ -1,0 +1,81 @@
+namespace ChatEngine;
+
+/// <summary>Where a delivery of the outbox stands.</summary>
+public enum OutboxState
+{
+    /// <summary>Waiting for its turn (or for its next attempt).</summary>
+    Pending = 0,
+
+    /// <summary>Delivered.</summary>
+    Delivered = 1,
+
+    /// <summary>Given up: every attempt failed, or the receiver said it is gone for good.</summary>
+    Failed = 2,
+}
+
+/// <summary>
+/// One delivery to the outside (a webhook call, a push), written in the transaction of the change it
+/// is about and sent after the commit by a worker, with retries: so a crash or an outage loses none,
+/// and its <see cref="DeliveryId"/> stays the same on every attempt, so a receiver can drop a repeat.
+/// </summary>
+public sealed record OutboxMessage
+{
+    /// <summary>The store's id; 0 until stored.</summary>
+    public long Id { get; init; }
+
+    /// <summary>What delivers it: <c>webhook</c>, <c>push</c>…</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>The id receivers see, the same on every attempt.</summary>
+    public required string DeliveryId { get; init; }
+
+    /// <summary>Where it goes: a webhook's URL, a push subscription's id.</summary>
+    public required string Target { get; init; }
+
+    /// <summary>What it is about, as its deliverer wrote it (JSON); the body it sends is made from it.</summary>
+    public required string Payload { get; init; }
+
+    /// <summary>The body sent at the first attempt, kept so every retry sends the same.</summary>
+    public string? Body { get; init; }
+
+    /// <summary>Pending, delivered or failed.</summary>
+    public OutboxState State { get; init; }
+
+    /// <summary>Attempts made so far.</summary>
+    public int Attempts { get; init; }
+
+    /// <summary>When the change it is about committed.</summary>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>When it may be sent (again).</summary>
+    public required DateTimeOffset DueAt { get; init; }
+
+    /// <summary>When a receiver took it.</summary>
+    public DateTimeOffset? DeliveredAt { get; init; }
+
+    /// <summary>Why the last attempt failed.</summary>
+    public string? LastError { get; init; }
+}
+
+/// <summary>
+/// The outbox's store: an optional store interface (the built-in stores implement it). Deliveries are
+/// added through it by <see cref="IChatChangeParticipant"/>s, inside the change's transaction, and
+/// claimed by workers on any number of hosts: a claim leases them, so no two hosts send one at once.
+/// </summary>
+public interface IChatOutboxStore
+{
+    /// <summary>Adds deliveries; called in the transaction of the change they are about, they commit with it.</summary>
+    Task AddAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> pending deliveries of a kind that are due and not leased,
+    /// leasing them until <paramref name="leaseUntil"/>: a host that dies with them lets them go then.
+    /// </summary>
+    Task<IReadOnlyList<OutboxMessage>> ClaimDueAsync(string kind, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Records an attempt: delivered, failed for good, or due again at <see cref="OutboxMessage.DueAt"/>; the lease ends.</summary>
+    Task CompleteAsync(OutboxMessage message, CancellationToken cancellationToken);
+
+    /// <summary>The newest deliveries of a kind, newest first (the delivery log).</summary>
+    Task<IReadOnlyList<OutboxMessage>> GetRecentAsync(string kind, int limit, CancellationToken cancellationToken);
+}

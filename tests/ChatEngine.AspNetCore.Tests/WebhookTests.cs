@@ -1,0 +1,150 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+using static ChatEngine.AspNetCore.Tests.ChatServer;
+
+namespace ChatEngine.AspNetCore.Tests;
+
+/// <summary>Signed webhooks from the durable outbox (contract v2, section 5), against a real receiver.</summary>
+public sealed class WebhookTests
+{
+    [Fact]
+    public async Task Changes_ReachTheReceiver_Signed_WithTheEventAndItsChat_AndOnlyTheTypesAnEndpointAsked()
+    {
+        await using var all = await WebhookReceiver.StartAsync();
+        await using var messagesOnly = await WebhookReceiver.StartAsync("second");
+        await using var server = await ChatServer.StartAsync(engine: b => b.Services.Configure<ChatWebhookOptions>(o =>
+        {
+            o.Endpoints.Add(Endpoint(all.Url, "old-secret", all.Secret));
+            var endpoint = Endpoint(messagesOnly.Url, messagesOnly.Secret);
+            endpoint.Events.Add("message");
+            o.Endpoints.Add(endpoint);
+        }));
+
+        var groupId = await server.CreateGroupAsync(Alice, "bob");
+        using var alice = server.Client(Alice);
+        (await alice.PostAsJsonAsync($"/chat/{groupId}/messages", new { text = "to the outside" })).EnsureSuccessStatusCode();
+
+        var created = await all.NextAsync();
+        Assert.Equal("member_added", created.Event);
+        Assert.True(created.SignatureValid);
+        Assert.Equal(2, created.Signatures); // One per secret: the receiver knows the newer one.
+        var message = await all.NextAsync();
+        Assert.Equal("message", message.Event);
+        Assert.Equal(message.DeliveryId, (string?)message.Body["delivery"]);
+        Assert.StartsWith("wd_", message.DeliveryId, StringComparison.Ordinal);
+        Assert.Equal("message", (string?)message.Body["type"]);
+        Assert.Equal(groupId, (long)message.Body["chat"]!["id"]!);
+        Assert.Equal("group", (string?)message.Body["chat"]!["kind"]);
+        Assert.Equal("Team", (string?)message.Body["chat"]!["name"]);
+        Assert.Equal("to the outside", (string?)message.Body["data"]!["text"]);
+        Assert.Equal(2L, (long)message.Body["data"]!["seq"]!);
+
+        var only = await messagesOnly.NextAsync();
+        Assert.Equal("message", only.Event);
+        Assert.True(only.SignatureValid);
+        Assert.NotEqual(message.DeliveryId, only.DeliveryId); // A delivery per endpoint.
+
+        await WaitUntilAsync(async () => (await server.Services.GetRequiredService<ChatWebhooks>().GetDeliveriesAsync()).Count(d => d.State == OutboxState.Delivered) == 3);
+    }
+
+    [Fact]
+    public async Task AFailedAttempt_IsRetriedWithTheSameDeliveryIdAndBody_AfterItsBackoff_AndA410StopsIt()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await ChatServer.StartAsync(time: time, engine: b => b.Services.Configure<ChatWebhookOptions>(o => o.Endpoints.Add(Endpoint(receiver.Url, receiver.Secret))));
+
+        receiver.AnswerNext(503);
+        var groupId = await server.CreateGroupAsync(Alice, "bob");
+        var first = await NextAdvancingAsync(receiver, time);
+        Assert.Equal(503, first.AnsweredWith);
+
+        var retried = await NextAdvancingAsync(receiver, time);
+        Assert.Equal(200, retried.AnsweredWith);
+        Assert.Equal(first.DeliveryId, retried.DeliveryId);
+        Assert.Equal(first.Body.ToJsonString(), retried.Body.ToJsonString());
+
+        receiver.AnswerNext(410);
+        using (var alice = server.Client(Alice))
+        {
+            (await alice.PostAsJsonAsync($"/chat/{groupId}/messages", new { text = "gone" })).EnsureSuccessStatusCode();
+        }
+
+        var gone = await NextAdvancingAsync(receiver, time);
+        Assert.Equal(410, gone.AnsweredWith);
+        await WaitUntilAsync(async () => (await server.Services.GetRequiredService<ChatWebhooks>().GetDeliveriesAsync())
+            .Any(d => d.DeliveryId == gone.DeliveryId && d.State == OutboxState.Failed));
+        Assert.Contains(server.Logs.Entries, e => e.EventId.Id == 3102);
+    }
+
+    [Fact]
+    public async Task ADeliveryThatFailsEveryAttempt_IsGivenUp_LoggedAndCounted()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await ChatServer.StartAsync(time: time, engine: b => b.Services.Configure<ChatWebhookOptions>(o =>
+        {
+            o.Endpoints.Add(Endpoint(receiver.Url, receiver.Secret));
+            o.MaxAttempts = 3;
+        }));
+
+        for (var i = 0; i < 3; i++)
+        {
+            receiver.AnswerNext(500);
+        }
+
+        await server.CreateGroupAsync(Alice, "bob");
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add((await NextAdvancingAsync(receiver, time)).DeliveryId);
+        }
+
+        Assert.Single(ids.Distinct());
+        await WaitUntilAsync(async () => (await server.Services.GetRequiredService<ChatWebhooks>().GetDeliveriesAsync()).Single().State == OutboxState.Failed);
+        var failed = (await server.Services.GetRequiredService<ChatWebhooks>().GetDeliveriesAsync()).Single();
+        Assert.Equal(3, failed.Attempts);
+        Assert.Equal("HTTP 500", failed.LastError);
+    }
+
+    private static ChatWebhookEndpoint Endpoint(string url, params string[] secrets)
+    {
+        var endpoint = new ChatWebhookEndpoint { Url = url };
+        foreach (var secret in secrets)
+        {
+            endpoint.Secrets.Add(secret);
+        }
+
+        return endpoint;
+    }
+
+    /// <summary>Moves the server's clock on (the worker's polls and backoff run on it) until the receiver gets something.</summary>
+    private static async Task<ReceivedWebhook> NextAdvancingAsync(WebhookReceiver receiver, FakeTimeProvider time)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            try
+            {
+                return await receiver.NextAsync(TimeSpan.FromMilliseconds(100));
+            }
+            catch (OperationCanceledException) when (DateTime.UtcNow < deadline)
+            {
+                time.Advance(TimeSpan.FromSeconds(5));
+            }
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 20 s.");
+            await Task.Delay(50);
+        }
+    }
+}
