@@ -21,7 +21,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly Channel<ReceivedWebhook> _received = Channel.CreateUnbounded<ReceivedWebhook>();
-    private readonly ConcurrentQueue<Func<HttpContext, Task<int>>> _answers = new();
+    private readonly ConcurrentQueue<(int Status, Task? Release)> _answers = new();
 
     private WebhookReceiver(string secret)
     {
@@ -39,7 +39,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             var valid = signatures.Any(s => CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(s), Encoding.ASCII.GetBytes(expected)))
                 && long.TryParse(timestamp, out var seconds)
                 && Math.Abs(DateTimeOffset.UtcNow.ToUnixTimeSeconds() - seconds) < 300;
-            var status = _answers.TryDequeue(out var answer) ? await answer(context) : 200;
+            var (status, release) = _answers.TryDequeue(out var answer) ? answer : (200, null);
             _received.Writer.TryWrite(new ReceivedWebhook(
                 context.Request.Headers["X-ChatEngine-Delivery"].ToString(),
                 context.Request.Headers["X-ChatEngine-Event"].ToString(),
@@ -47,6 +47,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
                 valid,
                 JsonNode.Parse(body)!.AsObject(),
                 status));
+            if (release is not null)
+            {
+                await release.WaitAsync(context.RequestAborted); // A receiver that has not answered yet.
+            }
+
             context.Response.StatusCode = status;
         });
     }
@@ -63,13 +68,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
         return receiver;
     }
 
-    /// <summary>Answers the next request with <paramref name="status"/> (after running <paramref name="before"/>, if any).</summary>
-    public void AnswerNext(int status, Action<HttpContext>? before = null) =>
-        _answers.Enqueue(context =>
-        {
-            before?.Invoke(context);
-            return Task.FromResult(status);
-        });
+    /// <summary>Answers the next request with <paramref name="status"/>, once <paramref name="release"/> completes (at once without one).</summary>
+    public void AnswerNext(int status, Task? release = null) => _answers.Enqueue((status, release));
 
     public async Task<ReceivedWebhook> NextAsync(TimeSpan? timeout = null)
     {

@@ -78,7 +78,7 @@ public sealed class ScaleOutCluster : IAsyncLifetime
     /// A third host in a process of its own (the reference host's build, run with dotnet), so a test
     /// can kill it the way a machine dies: no connection is closed, nothing is cleaned up.
     /// </summary>
-    public async Task<(Process Process, Uri Address)> StartProcessHostAsync()
+    public async Task<(Process Process, Uri Address)> StartProcessHostAsync(IReadOnlyDictionary<string, string?>? extraSettings = null)
     {
         var port = PrivateRedis.FreePort();
         var folder = Path.GetDirectoryName(typeof(Program).Assembly.Location)!;
@@ -86,7 +86,7 @@ public sealed class ScaleOutCluster : IAsyncLifetime
         start.ArgumentList.Add(Path.Combine(folder, "ReferenceHost.dll"));
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        foreach (var (key, value) in Settings())
+        foreach (var (key, value) in Settings().Concat(extraSettings ?? new Dictionary<string, string?>()))
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
