@@ -49,6 +49,9 @@ public sealed class ChatEngineOptions
     /// <summary>Notification settings (<c>ChatEngine:Notifications</c>).</summary>
     public ChatNotificationOptions Notifications { get; } = new();
 
+    /// <summary>Push to users' devices (contract v2, section 5).</summary>
+    public ChatPushOptions Push { get; } = new();
+
     /// <summary>Stored attachments (<c>ChatEngine:Attachments</c>).</summary>
     public ChatAttachmentOptions Attachments { get; } = new();
 }
@@ -65,6 +68,49 @@ public sealed class ChatNotificationOptions
     /// </summary>
     public ChatNotificationSettings SettingsOf(NotifyLevel? chosen, DateTimeOffset? mutedUntil, DateTimeOffset now) =>
         new(chosen ?? DefaultLevel, mutedUntil > now ? mutedUntil : null);
+}
+
+/// <summary>Push to users' devices: Web Push keys and who may be pushed to, when and how often.</summary>
+public sealed class ChatPushOptions
+{
+    /// <summary>The VAPID public key (base64url, uncompressed P-256). With the private key, turns Web Push on.</summary>
+    public string? VapidPublicKey { get; set; }
+
+    /// <summary>The VAPID private key (base64url, the 32-byte scalar). Keep it secret.</summary>
+    public string? VapidPrivateKey { get; set; }
+
+    /// <summary>Who push services may contact about this server's pushes: a <c>mailto:</c> or <c>https:</c> URL.</summary>
+    public string? VapidSubject { get; set; }
+
+    /// <summary>
+    /// The push services the server will POST to (a leading <c>*.</c> matches any subdomain): anything
+    /// else is refused, so a subscription cannot make the server call an address of the attacker's choice.
+    /// </summary>
+    public IList<string> AllowedEndpointHosts { get; } = ["fcm.googleapis.com", "*.push.services.mozilla.com", "*.notify.windows.com", "*.push.apple.com"];
+
+    /// <summary>Accept <c>http:</c> push endpoints (tests with a local push service only). Default false.</summary>
+    public bool AllowInsecureEndpoints { get; set; }
+
+    /// <summary>Subscriptions per user; a new one past it replaces the oldest. Default 10.</summary>
+    public int MaxSubscriptionsPerUser { get; set; } = 10;
+
+    /// <summary>How long a message must stay unread before it is pushed. Default 10 seconds.</summary>
+    public TimeSpan Delay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>At most one push per user and chat in this interval, for the newest message. Default 10 seconds.</summary>
+    public TimeSpan MinInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a push service keeps a push for a device that is off. Default 1 day.</summary>
+    public TimeSpan TimeToLive { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Characters of the message a push shows. Default 100.</summary>
+    public int PreviewLength { get; set; } = 100;
+
+    /// <summary>Whether pushes carry the message's text (end-to-end encrypted to the device). Default true.</summary>
+    public bool IncludeText { get; set; } = true;
+
+    /// <summary>Whether Web Push is configured (both VAPID keys).</summary>
+    public bool HasVapidKeys => !string.IsNullOrEmpty(VapidPublicKey) && !string.IsNullOrEmpty(VapidPrivateKey);
 }
 
 /// <summary>How large, how many and how long uploads are kept, and which images are shown inline.</summary>

@@ -66,6 +66,13 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IOutboxDeliverer, WebhookDeliverer>());
         services.TryAddSingleton(sp => new ChatWebhooks(sp.GetRequiredService<IServiceScopeFactory>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OutboxWorker>());
+
+        // Web Push (on with VAPID keys) goes through the outbox too: scheduled with the send, fanned out when due.
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<IChatChangeParticipant, PushOutboxWriter>());
+        services.AddHttpClient(PushDeliverer.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new System.Net.Http.SocketsHttpHandler { AllowAutoRedirect = false });
+        services.TryAddSingleton<PushAvailability>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IOutboxDeliverer, PushFanOut>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IOutboxDeliverer, PushDeliverer>());
         // Attachments are kept under the app's content root unless the host names another store (a
         // host without one, such as a bare service provider, keeps them under the working directory).
         services.TryAddSingleton<IAttachmentStore>(sp => new FileSystemAttachmentStore(

@@ -87,6 +87,11 @@ public static class ChatEngineEndpointRouteBuilderExtensions
             .WithSummary("Everything that changed across the caller's chats since a cursor, and the next cursor; without one, a first cursor (limited).");
         api.MapPost("/sync/", SyncHandlers.Post).WithName("SyncByPost").WithMetadata(OwnRateLimitMetadata.Instance)
             .WithSummary("As GET /sync/, for a cursor too long for a URL: {since, limit}.");
+        api.MapGet("/push/vapid-key/", PushHandlers.VapidKey).WithName("GetVapidKey").WithSummary("The key browsers subscribe to Web Push with (404 push_not_configured without one).");
+        api.MapGet("/push/subscriptions/", PushHandlers.List).WithName("ListPushSubscriptions").WithSummary("The caller's push subscriptions.");
+        api.MapPost("/push/subscriptions/", PushHandlers.Subscribe).WithName("SubscribeToPush")
+            .WithSummary("Adds a device to push to (the same endpoint again updates its keys).");
+        api.MapDelete("/push/subscriptions/{id:long}", PushHandlers.Unsubscribe).WithName("UnsubscribeFromPush").WithSummary("Removes one of the caller's push subscriptions.");
         api.MapGet("/group/", ChatApiHandlers.ListGroups).WithName("ListGroups").WithSummary("The caller's groups, newest activity first.");
         api.MapPost("/group/", ChatApiHandlers.CreateGroup).WithName("CreateGroup").WithSummary("Creates a group; the caller becomes its owner.")
             .ProducesProblem(StatusCodes.Status400BadRequest);

@@ -39,6 +39,7 @@ public static class ChatEngineEntityFrameworkBuilderExtensions
         services.TryAddScoped<IChatUserKeyStore>(sp => new EntityFrameworkUserKeyStore<TContext>(sp.GetRequiredService<TContext>));
         services.TryAddScoped<IChatHandleStore>(sp => new EntityFrameworkHandleStore<TContext>(sp.GetRequiredService<TContext>));
         services.TryAddScoped<IChatOutboxStore>(sp => new EntityFrameworkOutboxStore<TContext>(sp.GetRequiredService<TContext>));
+        services.TryAddScoped<IChatPushSubscriptionStore>(sp => new EntityFrameworkPushSubscriptionStore<TContext>(sp.GetRequiredService<TContext>));
         services.TryAddScoped<IMessageStore>(sp => new EntityFrameworkMessageStore<TContext>(sp.GetRequiredService<TContext>, sp.GetRequiredService<GroupCommitWriter<TContext>>()));
         // A chat's membership changes run in one database transaction holding the chat's row.
         services.Replace(ServiceDescriptor.Scoped<IChatUnitOfWork>(sp => new EntityFrameworkChatUnitOfWork<TContext>(sp.GetRequiredService<TContext>)));

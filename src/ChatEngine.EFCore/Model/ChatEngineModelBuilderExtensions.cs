@@ -97,6 +97,18 @@ public static class ChatEngineModelBuilderExtensions
             outbox.HasIndex(o => o.DeliveryId).IsUnique();
         });
 
+        modelBuilder.Entity<PushSubscriptionEntity>(subscription =>
+        {
+            subscription.ToTable(ChatTables.PushSubscriptions);
+            subscription.HasKey(p => p.Id);
+            subscription.Property(p => p.Kind).HasMaxLength(16);
+            subscription.Property(p => p.Endpoint).HasMaxLength(2000);
+            subscription.Property(p => p.P256dh).HasMaxLength(128);
+            subscription.Property(p => p.Auth).HasMaxLength(64);
+            subscription.Property(p => p.DeviceId).HasMaxLength(200);
+            subscription.HasIndex(p => new { p.UserId, p.Endpoint }).IsUnique();
+        });
+
         modelBuilder.Entity<MentionEntity>(mention =>
         {
             mention.ToTable(ChatTables.Mentions);

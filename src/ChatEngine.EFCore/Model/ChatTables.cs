@@ -16,4 +16,5 @@ internal static class ChatTables
     public const string Attachments = "ChatEngineAttachments";
     public const string Mentions = "ChatEngineMentions";
     public const string Outbox = "ChatEngineOutbox";
+    public const string PushSubscriptions = "ChatEnginePushSubscriptions";
 }

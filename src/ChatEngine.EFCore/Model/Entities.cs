@@ -293,6 +293,31 @@ internal sealed class OutboxEntity
     };
 }
 
+/// <summary>A device push messages go to (see <see cref="IChatPushSubscriptionStore"/>).</summary>
+internal sealed class PushSubscriptionEntity
+{
+    public long Id { get; set; }
+    public long UserId { get; set; }
+    public string Kind { get; set; } = "";
+    public string Endpoint { get; set; } = "";
+    public string? P256dh { get; set; }
+    public string? Auth { get; set; }
+    public string? DeviceId { get; set; }
+    public DateTime CreatedAt { get; set; }
+
+    public ChatPushSubscription ToSubscription() => new()
+    {
+        Id = Id,
+        UserId = UserId,
+        Kind = Kind,
+        Endpoint = Endpoint,
+        P256dh = P256dh,
+        Auth = Auth,
+        DeviceId = DeviceId,
+        CreatedAt = EntityTime.FromStored(CreatedAt),
+    };
+}
+
 internal static class EntityTime
 {
     public static DateTime ToStored(DateTimeOffset time) => time.UtcDateTime;

@@ -72,6 +72,12 @@ internal sealed class EntityFrameworkOutboxStore<TContext>(Func<TContext> contex
             cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<IReadOnlySet<string>> FindExistingAsync(IReadOnlyCollection<string> deliveryIds, CancellationToken cancellationToken) =>
+        deliveryIds.Count == 0
+            ? new HashSet<string>()
+            : (await Outbox.AsNoTracking().Where(o => deliveryIds.Contains(o.DeliveryId)).Select(o => o.DeliveryId).ToListAsync(cancellationToken).ConfigureAwait(false))
+                .ToHashSet(StringComparer.Ordinal);
+
     public async Task<IReadOnlyList<OutboxMessage>> GetRecentAsync(string kind, int limit, CancellationToken cancellationToken)
     {
         var rows = await Outbox.AsNoTracking().Where(o => o.Kind == kind).OrderByDescending(o => o.Id).Take(limit)

@@ -230,7 +230,7 @@ public sealed class ChatService
     }
 
     /// <summary>What the list shows of the last message: its text, or for files sent without text, how many.</summary>
-    private static string? Preview(ChatMessage? last) => last switch
+    internal static string? Preview(ChatMessage? last) => last switch
     {
         { Text.Length: 0, AttachmentCount: 1 } => "📎 1 file",
         { Text.Length: 0, AttachmentCount: > 1 } => $"📎 {last.AttachmentCount} files",

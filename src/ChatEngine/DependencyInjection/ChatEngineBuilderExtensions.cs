@@ -19,6 +19,7 @@ public static class ChatEngineBuilderExtensions
         builder.Services.TryAddSingleton<IChatUserKeyStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
         builder.Services.TryAddSingleton<IChatHandleStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
         builder.Services.TryAddSingleton<IChatOutboxStore, InMemoryOutboxStore>();
+        builder.Services.TryAddSingleton<IChatPushSubscriptionStore, InMemoryPushSubscriptionStore>();
         return builder;
     }
 
@@ -59,6 +60,18 @@ public static class ChatEngineBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.RemoveAll<IAttachmentImageProcessor>();
         builder.Services.AddSingleton<IAttachmentImageProcessor, TProcessor>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds a sender of pushes of a kind ChatEngine does not send itself (FCM, APNs): subscriptions of
+    /// its kind are then accepted, and pushed through it (scoped).
+    /// </summary>
+    public static ChatEngineBuilder AddPushSender<TSender>(this ChatEngineBuilder builder)
+        where TSender : class, IChatPushSender
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Scoped<IChatPushSender, TSender>());
         return builder;
     }
 

@@ -69,6 +69,10 @@ public static class ChatEngineServiceCollectionExtensions
         services.TryAddScoped(sp => new ChatChanges(
             sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<IChatUserDirectory>(),
             sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<MessageDetails>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+        services.TryAddScoped(sp => new ChatPush(
+            sp.GetService<IChatPushSubscriptionStore>(), sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(),
+            sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<IChatUserDirectory>(), sp.GetServices<IChatPushSender>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new ChatSync(
             sp.GetRequiredService<ChatService>(), sp.GetRequiredService<ChatChanges>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new GroupService(

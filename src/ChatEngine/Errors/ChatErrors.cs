@@ -122,6 +122,21 @@ public static class ChatErrorCodes
 
     /// <summary>A sync cursor that is malformed or was altered.</summary>
     public const string InvalidCursor = "invalid_cursor";
+
+    /// <summary>A push endpoint that is not https, too long, or on a push service the server does not allow.</summary>
+    public const string InvalidEndpoint = "invalid_endpoint";
+
+    /// <summary>Web Push keys that are not a P-256 public key and a 16-byte secret.</summary>
+    public const string InvalidKeys = "invalid_keys";
+
+    /// <summary>A push kind the server cannot send to (FCM and APNs need the host's sender).</summary>
+    public const string UnsupportedPushKind = "unsupported_push_kind";
+
+    /// <summary>The server has no way to push (no VAPID keys, no host sender).</summary>
+    public const string PushNotConfigured = "push_not_configured";
+
+    /// <summary>No such push subscription of the caller.</summary>
+    public const string SubscriptionNotFound = "subscription_not_found";
 }
 
 internal static class ChatErrors

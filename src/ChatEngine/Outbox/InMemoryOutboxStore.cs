@@ -59,6 +59,15 @@ public sealed class InMemoryOutboxStore : IChatOutboxStore
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlySet<string>> FindExistingAsync(IReadOnlyCollection<string> deliveryIds, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlySet<string>>(_messages.Select(m => m.Message.DeliveryId).Where(deliveryIds.Contains).ToHashSet(StringComparer.Ordinal));
+        }
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<OutboxMessage>> GetRecentAsync(string kind, int limit, CancellationToken cancellationToken)
     {
         lock (_lock)

@@ -76,6 +76,9 @@ public interface IChatOutboxStore
     /// <summary>Records an attempt: delivered, failed for good, or due again at <see cref="OutboxMessage.DueAt"/>; the lease ends.</summary>
     Task CompleteAsync(OutboxMessage message, CancellationToken cancellationToken);
 
+    /// <summary>Which of these delivery ids are stored already (so a fan-out repeated after a crash adds no second copy).</summary>
+    Task<IReadOnlySet<string>> FindExistingAsync(IReadOnlyCollection<string> deliveryIds, CancellationToken cancellationToken);
+
     /// <summary>The newest deliveries of a kind, newest first (the delivery log).</summary>
     Task<IReadOnlyList<OutboxMessage>> GetRecentAsync(string kind, int limit, CancellationToken cancellationToken);
 }

@@ -1,0 +1,198 @@
+using System.Buffers.Text;
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+using static ChatEngine.AspNetCore.Tests.ChatServer;
+
+namespace ChatEngine.AspNetCore.Tests;
+
+/// <summary>Web Push (contract v2, section 5) against a local push service that checks VAPID and decrypts.</summary>
+public sealed class PushTests
+{
+    [Fact]
+    public async Task AMessageStillUnreadAfterTheDelay_IsPushed_SignedAndEncrypted_ButNotOneReadAtOnce_NorToAMutedMember()
+    {
+        await using var pushService = await TestPushService.StartAsync();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await StartAsync(time);
+        var bobDevice = pushService.NewDevice("bob-phone");
+        var carolDevice = pushService.NewDevice("carol-phone");
+        using var bob = server.Client(Bob);
+        using var carol = server.Client(Carol);
+        using var first = await bob.PostAsJsonAsync("/push/subscriptions/", bobDevice.Subscription);
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        using var again = await bob.PostAsJsonAsync("/push/subscriptions/", bobDevice.Subscription);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode); // The same endpoint: its keys updated, one subscription.
+        Assert.Equal((long)(await first.Content.ReadFromJsonAsync<JsonObject>())!["id"]!, (long)(await again.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
+        (await carol.PostAsJsonAsync("/push/subscriptions/", carolDevice.Subscription)).EnsureSuccessStatusCode();
+        var listed = Assert.Single((await bob.GetFromJsonAsync<JsonArray>("/push/subscriptions/"))!);
+        Assert.Equal("127.0.0.1", (string?)listed!["endpoint_host"]);
+
+        var groupId = await server.CreateGroupAsync(Alice, "bob", "carol");
+        (await carol.PutAsJsonAsync($"/chat/{groupId}/notifications", new { level = "none", muted_until = (string?)null })).EnsureSuccessStatusCode();
+        using var alice = server.Client(Alice);
+
+        // Read at once: never pushed.
+        (await alice.PostAsJsonAsync($"/chat/{groupId}/messages", new { text = "read at once" })).EnsureSuccessStatusCode();
+        (await bob.GetAsync($"/group/{groupId}")).EnsureSuccessStatusCode();
+        await PushDueProcessedAsync(server, time); // Decided before the next message could stand in for it.
+
+        (await alice.PostAsJsonAsync($"/chat/{groupId}/messages", new { text = "hello @bob, still there?" })).EnsureSuccessStatusCode();
+        var push = await NextAdvancingAsync(pushService, time);
+        Assert.Equal("bob-phone", push.Device); // Carol chose "none".
+        Assert.True(push.VapidValid);
+        Assert.Equal("aes128gcm", push.ContentEncoding);
+        Assert.Equal("86400", push.Ttl);
+        Assert.Equal($"chat-{groupId}", push.Topic);
+        Assert.Equal("high", push.Urgency); // It mentions Bob.
+        var payload = push.Payload!;
+        Assert.Equal("message", (string?)payload["type"]);
+        Assert.Equal(groupId, (long)payload["chat_id"]!);
+        Assert.Equal("Team", (string?)payload["chat_name"]);
+        Assert.Equal("alice", (string?)payload["sender_username"]);
+        Assert.Equal("hello @bob, still there?", (string?)payload["text"]);
+        Assert.Equal(1L, (long)payload["unread"]!);
+        Assert.True((bool)payload["mentioned"]!);
+
+        // Nothing else was pushed: not the message Bob read, not anything to Carol.
+        time.Advance(TimeSpan.FromMinutes(1));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pushService.NextAsync(TimeSpan.FromMilliseconds(500)));
+    }
+
+    [Fact]
+    public async Task ABurst_PushesItsNewestMessageOnce_AndADeviceThatIsGone_IsUnsubscribed()
+    {
+        await using var pushService = await TestPushService.StartAsync();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await StartAsync(time);
+        var dave = pushService.NewDevice("dave-old-phone");
+        using var daveApi = server.Client(Dave);
+        (await daveApi.PostAsJsonAsync("/push/subscriptions/", dave.Subscription)).EnsureSuccessStatusCode();
+        var chatId = await server.StartChatAsync(Eve, "dave");
+        using var eve = server.Client(Eve);
+        for (var i = 1; i <= 5; i++)
+        {
+            (await eve.PostAsJsonAsync($"/chat/{chatId}/messages", new { text = $"burst {i}" })).EnsureSuccessStatusCode();
+        }
+
+        var push = await NextAdvancingAsync(pushService, time);
+        Assert.Equal("burst 5", (string?)push.Payload!["text"]);
+        Assert.Equal("eve", (string?)push.Payload["chat_name"]); // A private chat is named after the sender.
+        Assert.Equal(5L, (long)push.Payload["unread"]!);
+        Assert.Equal("normal", push.Urgency);
+
+        pushService.Answer("dave-old-phone", 410);
+        time.Advance(TimeSpan.FromSeconds(11));
+        (await eve.PostAsJsonAsync($"/chat/{chatId}/messages", new { text = "anyone?" })).EnsureSuccessStatusCode();
+        var gone = await NextAdvancingAsync(pushService, time);
+        Assert.Equal(410, gone.AnsweredWith);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((await daveApi.GetFromJsonAsync<JsonArray>("/push/subscriptions/"))!.Count > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The dead subscription was not removed.");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task Subscriptions_RefuseOtherHosts_PlainHttp_BadKeys_UnknownKinds_AndOthersIds_AndKeepTheNewestTen()
+    {
+        await using var server = await ChatServer.StartAsync(engine: b => b.Services.Configure<ChatEngineOptions>(o => SetKeys(o, NewVapidKeys())));
+        using var bob = server.Client(Bob);
+        var keys = new { p256dh = Base64Url.EncodeToString([4, .. RandomNumberGenerator.GetBytes(64)]), auth = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16)) };
+        Assert.Equal("invalid_endpoint", await CodeAsync(await bob.PostAsJsonAsync("/push/subscriptions/", new { endpoint = "https://169.254.169.254/latest", keys })));
+        Assert.Equal("invalid_endpoint", await CodeAsync(await bob.PostAsJsonAsync("/push/subscriptions/", new { endpoint = "http://fcm.googleapis.com/fcm/send/x", keys })));
+        Assert.Equal("invalid_keys", await CodeAsync(await bob.PostAsJsonAsync("/push/subscriptions/", new { endpoint = "https://fcm.googleapis.com/fcm/send/x", keys = new { p256dh = "AAAA", auth = keys.auth } })));
+        Assert.Equal("unsupported_push_kind", await CodeAsync(await bob.PostAsJsonAsync("/push/subscriptions/", new { kind = "apns", token = "abc" })));
+
+        long first = 0;
+        for (var i = 0; i < 11; i++)
+        {
+            using var created = await bob.PostAsJsonAsync("/push/subscriptions/", new { endpoint = $"https://updates.push.services.mozilla.com/wpush/v2/{i}", keys, device_id = $"d{i}" });
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            first = i == 0 ? (long)(await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]! : first;
+        }
+
+        var kept = (await bob.GetFromJsonAsync<JsonArray>("/push/subscriptions/"))!;
+        Assert.Equal(10, kept.Count);
+        Assert.DoesNotContain(kept, s => (long)s!["id"]! == first);
+
+        using var carol = server.Client(Carol);
+        Assert.Equal("subscription_not_found", await CodeAsync(await carol.DeleteAsync($"/push/subscriptions/{(long)kept[0]!["id"]!}")));
+        Assert.Equal(HttpStatusCode.NoContent, (await bob.DeleteAsync($"/push/subscriptions/{(long)kept[0]!["id"]!}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await bob.GetAsync("/push/vapid-key/")).StatusCode);
+
+        await using var noPush = await ChatServer.StartAsync();
+        using var anyone = noPush.Client(Bob);
+        Assert.Equal("push_not_configured", await CodeAsync(await anyone.GetAsync("/push/vapid-key/")));
+    }
+
+    private static Task<ChatServer> StartAsync(FakeTimeProvider time) =>
+        ChatServer.StartAsync(time: time, engine: b => b.Services.Configure<ChatEngineOptions>(o =>
+        {
+            SetKeys(o, NewVapidKeys());
+            o.Push.AllowInsecureEndpoints = true; // The local push service speaks plain HTTP on loopback.
+            o.Push.AllowedEndpointHosts.Add("127.0.0.1");
+        }));
+
+    private static void SetKeys(ChatEngineOptions options, (string Public, string Private) keys)
+    {
+        options.Push.VapidPublicKey = keys.Public;
+        options.Push.VapidPrivateKey = keys.Private;
+        options.Push.VapidSubject = "mailto:ops@example.com";
+    }
+
+    private static (string Public, string Private) NewVapidKeys()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var parameters = key.ExportParameters(true);
+        return (Base64Url.EncodeToString([4, .. parameters.Q.X!, .. parameters.Q.Y!]), Base64Url.EncodeToString(parameters.D));
+    }
+
+    private static async Task<string?> CodeAsync(HttpResponseMessage response)
+    {
+        using (response)
+        {
+            return (string?)(await response.Content.ReadFromJsonAsync<JsonObject>())!["code"];
+        }
+    }
+
+    /// <summary>Moves the clock past the delay until every due push was looked at (pushed to someone or to no one).</summary>
+    private static async Task PushDueProcessedAsync(ChatServer server, FakeTimeProvider time)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            await using var scope = server.Services.CreateAsyncScope();
+            var due = await scope.ServiceProvider.GetRequiredService<IChatOutboxStore>().GetRecentAsync("push", 100, CancellationToken.None);
+            if (due.Count > 0 && due.All(d => d.State != OutboxState.Pending))
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "The due push was not looked at.");
+            time.Advance(TimeSpan.FromSeconds(2));
+            await Task.Delay(20);
+        }
+    }
+
+    private static async Task<ReceivedPush> NextAdvancingAsync(TestPushService service, FakeTimeProvider time)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            try
+            {
+                return await service.NextAsync(TimeSpan.FromMilliseconds(100));
+            }
+            catch (OperationCanceledException) when (DateTime.UtcNow < deadline)
+            {
+                time.Advance(TimeSpan.FromSeconds(2));
+            }
+        }
+    }
+}
