@@ -1,12 +1,14 @@
 using ReferenceHost;
 using ReferenceHost.Accounts;
 using ReferenceHost.Data;
+using ReferenceHost.Push;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.WebHost.UseStaticWebAssets();   // serve the chat pages' scripts from a build too, not only from a publish
 builder.AddReferenceHostDatabase();     // accounts and chat in one database: SQLite by default, or PostgreSQL
 builder.AddReferenceHostAccounts();     // Identity, JWT for the API, the session cookie for the pages
 builder.AddReverseProxySupport();       // X-Forwarded-For/Proto from ReverseProxy:KnownProxies only
+builder.AddReferenceHostPush();         // Web Push's VAPID keys: configured, or made at first start
 builder.Services.AddRazorComponents();
 builder.Services.AddOpenApi();
 builder.Services.AddHealthChecks().AddChatEngineDatabase<ReferenceHostDbContext>();

@@ -54,6 +54,7 @@ public sealed class ReferenceHostFactory : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:Chat", $"Data Source={Path.Combine(_folder, "chat.db")}");
         builder.UseSetting("Attachments:Folder", Path.Combine(_folder, "attachments"));
         builder.UseSetting("Jwt:SigningKey", SigningKey);
+        builder.UseSetting("Push:KeysFile", Path.Combine(_folder, "vapid-keys"));
         builder.UseSetting("urls", "http://127.0.0.1:0");
         // Every test client comes from 127.0.0.1: per-address limits would make the tests trip over
         // each other. The tests of those limits set their own.
