@@ -288,6 +288,35 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
         await Expect(dana.Locator("#ce-messages li.ce-day")).ToHaveCountAsync(1);
     }
 
+    /// <summary>
+    /// Headless Chromium has no push service: the pages register their service worker, offer
+    /// notifications without asking unprompted, and a refusal hides the offer for good and breaks nothing.
+    /// </summary>
+    [Fact]
+    public async Task TheServiceWorkerRegisters_AndRefusingNotifications_BreaksNothing()
+    {
+        var nina = await SignUpAsync("nina", 1280, 800);
+        var scope = await nina.EvaluateAsync<string>("() => navigator.serviceWorker.ready.then(r => r.scope)");
+        Assert.StartsWith(scope, nina.Url, StringComparison.Ordinal); // It covers the pages.
+
+        var offer = nina.Locator("#ce-push-offer");
+        await Expect(offer).ToBeVisibleAsync();
+        await nina.AssertAccessibleAsync("the offer to turn on notifications, desktop");
+        await nina.GetByRole(AriaRole.Button, new() { Name = "Turn on notifications" }).ClickAsync();
+        await Expect(offer).ToBeHiddenAsync();
+        Assert.NotEqual("granted", await nina.EvaluateAsync<string>("() => Notification.permission"));
+        Assert.Equal("1", await nina.EvaluateAsync<string?>("() => localStorage.getItem('ce-push-asked')"));
+        await Expect(nina.Locator("#ce-status.ce-error")).ToHaveCountAsync(0);
+
+        // Asked once: after a reload the offer stays away, and the app works as before.
+        var vapidKey = nina.WaitForResponseAsync(r => r.Url.Contains("/push/vapid-key/", StringComparison.Ordinal));
+        await nina.ReloadAsync();
+        await vapidKey;
+        await Expect(offer).ToBeHiddenAsync();
+        await nina.GetByRole(AriaRole.Button, new() { Name = "New chat" }).ClickAsync();
+        await Expect(nina.GetByLabel("Find people by username")).ToBeFocusedAsync();
+    }
+
     /// <summary>Keyboard only: Tab reaches every control in order, Enter acts, Escape closes.</summary>
     [Fact]
     public async Task WithTheKeyboardOnly_SomeoneStartsAChatAndSends()

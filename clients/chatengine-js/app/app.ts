@@ -3,6 +3,7 @@
 import { ChatClient, type ChatEvent, type ChatListItem, type GroupListItem, type UserConnection } from "../src/index";
 import { Conversation } from "./conversation";
 import { byId, describe, h, initials, listTime } from "./dom";
+import { offerPush } from "./push";
 
 /** A row of the list: a private chat or a group. */
 export interface ListEntry {
@@ -58,6 +59,7 @@ export class ChatApp {
       onSynced: (limited, limitedChats) => (limited || limitedChats.length > 0) && this.refreshSoon(0),
     });
     this.#listLoaded = this.refreshList();
+    void offerPush(client, api, (text, isError) => this.status(text, isError));
     const open = Number(this.root.dataset.openChat);
     if (open) void this.open(open, false);
   }

@@ -418,6 +418,24 @@ export class ChatClient {
     return new ChatConnection(this, chatId, afterSeq, handlers);
   }
 
+  /** The key to subscribe to Web Push with (a 404 `push_not_configured` when the server does not push). */
+  async vapidKey(): Promise<string> {
+    return (await this.request<{ public_key: string }>("GET", "/push/vapid-key/")).public_key;
+  }
+
+  /** Adds a device to push to: a browser's `PushSubscription.toJSON()`, or `{kind, token}` for FCM and APNs. */
+  subscribePush(subscription: { endpoint?: string; keys?: { p256dh?: string; auth?: string }; kind?: string; token?: string; device_id?: string }): Promise<{ id: number }> {
+    return this.request("POST", "/push/subscriptions/", subscription);
+  }
+
+  listPushSubscriptions(): Promise<{ id: number; kind: string; endpoint_host: string | null; device_id: string | null; created: string }[]> {
+    return this.request("GET", "/push/subscriptions/");
+  }
+
+  unsubscribePush(id: number): Promise<void> {
+    return this.request("DELETE", `/push/subscriptions/${id}`);
+  }
+
   /**
    * What changed across your chats since a cursor (`GET /sync/`); without one, a first cursor
    * (`limited`: load the lists). Call again at once with `next` while `has_more`.

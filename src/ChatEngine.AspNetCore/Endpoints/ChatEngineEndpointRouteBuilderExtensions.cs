@@ -131,6 +131,7 @@ public static class ChatEngineEndpointRouteBuilderExtensions
         pages.MapGet("/chat-web/{id:long}", ChatPageHandlers.Chat).WithName("ChatPage");
         // Browsers fetch a manifest without credentials: it says only the app's name and where chat starts.
         pages.MapGet("/manifest.webmanifest", ChatPageHandlers.Manifest).WithName("ChatManifest").AllowAnonymous();
+        pages.MapGet("/chatengine-sw.js", ChatPageHandlers.ServiceWorker).WithName("ChatServiceWorker").AllowAnonymous();
         return group;
     }
 }

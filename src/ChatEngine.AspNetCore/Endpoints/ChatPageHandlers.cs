@@ -60,6 +60,40 @@ internal static class ChatPageHandlers
         return TypedResults.Json(manifest, ChatJsonContext.Default.WebAppManifest, contentType: "application/manifest+json");
     }
 
+    /// <summary>
+    /// The pages' service worker: beside them (its scope covers <c>home/</c> and <c>chat-web/</c>), it shows
+    /// each push as a notification (one per chat: a newer one replaces it) and opens the chat on a click.
+    /// </summary>
+    public static IResult ServiceWorker(HttpContext context)
+    {
+        context.Response.Headers.CacheControl = "no-cache";
+        return TypedResults.Text(ServiceWorkerScript, "text/javascript", System.Text.Encoding.UTF8);
+    }
+
+    private const string ServiceWorkerScript = """
+        self.addEventListener("install", () => self.skipWaiting());
+        self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
+        self.addEventListener("push", (event) => {
+          let data = {};
+          try { data = event.data ? event.data.json() : {}; } catch { data = {}; }
+          const from = data.sender_username || "Someone";
+          const body = typeof data.text === "string"
+            ? (data.chat_name && data.chat_name !== from ? from + ": " : "") + (data.text || "sent a file")
+            : "New message from " + from;
+          event.waitUntil(self.registration.showNotification(data.chat_name || "New message", {
+            body, tag: "chat-" + data.chat_id, renotify: true, data: { chatId: data.chat_id },
+          }));
+        });
+        self.addEventListener("notificationclick", (event) => {
+          event.notification.close();
+          const url = new URL("chat-web/" + event.notification.data.chatId, self.registration.scope).href;
+          event.waitUntil(self.clients.matchAll({ type: "window" }).then((windows) => {
+            const open = windows.find((w) => w.url === url);
+            return open ? open.focus() : self.clients.openWindow(url);
+          }));
+        });
+        """;
+
     private static ChatPageOptions PageOptions(HttpContext context) =>
         context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChatTransportOptions>>().Value.Pages;
 
