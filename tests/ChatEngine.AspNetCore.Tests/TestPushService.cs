@@ -24,6 +24,7 @@ public sealed class TestPushService : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, TestDevice> _devices = new();
     private readonly ConcurrentDictionary<string, int> _answers = new();
+    private readonly ConcurrentQueue<Task> _holds = new();
     private readonly Channel<ReceivedPush> _received = Channel.CreateUnbounded<ReceivedPush>();
 
     private TestPushService()
@@ -42,6 +43,11 @@ public sealed class TestPushService : IAsyncDisposable
                 device, vapidValid, context.Request.Headers.ContentEncoding.ToString(), context.Request.Headers["TTL"].ToString(),
                 context.Request.Headers["Topic"].ToString(), context.Request.Headers["Urgency"].ToString(),
                 payload is null ? null : JsonNode.Parse(payload)!.AsObject(), status));
+            if (_holds.TryDequeue(out var hold))
+            {
+                await hold.WaitAsync(context.RequestAborted); // A push service that has not answered yet.
+            }
+
             context.Response.StatusCode = status;
         });
     }
@@ -63,6 +69,9 @@ public sealed class TestPushService : IAsyncDisposable
         _devices[name] = device;
         return device;
     }
+
+    /// <summary>Holds the next push's answer until <paramref name="release"/> completes.</summary>
+    public void HoldNext(Task release) => _holds.Enqueue(release);
 
     /// <summary>Answers every push to the device with <paramref name="status"/> from now on.</summary>
     public void Answer(string device, int status) => _answers[device] = status;

@@ -136,7 +136,7 @@ public sealed class MessagesThatChangeInTheBrowserTests(BrowserFixture fixture) 
         await Expect(row.GetByLabel("1 mention of you")).ToHaveCountAsync(0);
 
         // Dov mutes the chat for eight hours from its Notifications dialog: the list says so.
-        await dov.GetByRole(AriaRole.Button, new() { Name = "Notifications" }).ClickAsync();
+        await dov.GetByRole(AriaRole.Button, new() { Name = "Notifications", Exact = true }).ClickAsync();
         var settings = dov.GetByRole(AriaRole.Dialog, new() { Name = "Notifications" });
         await Expect(settings.GetByRole(AriaRole.Radio, new() { Name = "Every message" })).ToBeCheckedAsync();
         await dov.AssertAccessibleAsync("a chat's notification settings, desktop");
