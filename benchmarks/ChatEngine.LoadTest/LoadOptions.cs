@@ -20,6 +20,8 @@ internal sealed record LoadOptions
     public int IdleConnections { get; init; }
     public int Hosts { get; init; } = 1;
     public string? Redis { get; init; }
+    public bool UserStreams { get; init; }
+    public int Missed { get; init; } = 100;
 
     public const string Help = """
         ChatEngine load test: drives a chat server over its public contract (REST + WebSockets) and
@@ -34,7 +36,12 @@ internal sealed record LoadOptions
           --redis CONNECTION   Redis for --hosts (default: ConnectionStrings__RedisTests)
           --mode MODE          chat (default); baseline: a bare Kestrel WebSocket fan-out, no auth, no storage;
                                uploads: stored attachments (memory while a 100 MB file streams in, and ten
-                               concurrent 20 MB uploads against copying the same bytes to the same disk)
+                               concurrent 20 MB uploads against copying the same bytes to the same disk);
+                               reconnect: every member on a user stream drops, misses --missed messages per
+                               group, then all come back at once with their cursors (a reconnect storm)
+          --user-streams       chat mode: every member also holds a user stream (ws/user/), which must get
+                               each message once more, no more
+          --missed N           reconnect mode: messages each group gets while its members are away (default 100)
           --groups N           groups (default 20)
           --members N          members per group (default 10)
           --rate N             messages/s offered in total; 0 = as fast as the window allows (default 0)
@@ -67,14 +74,16 @@ internal sealed record LoadOptions
                 "--idle" => options with { IdleConnections = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--hosts" => options with { Hosts = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--redis" => options with { Redis = Next() },
+                "--user-streams" => options with { UserStreams = true },
+                "--missed" => options with { Missed = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--serve-baseline" => options with { ServePort = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Help}"),
             };
         }
 
-        if (options.Mode is not ("chat" or "baseline" or "uploads"))
+        if (options.Mode is not ("chat" or "baseline" or "uploads" or "reconnect"))
         {
-            throw new ArgumentException("--mode is chat, baseline or uploads.");
+            throw new ArgumentException("--mode is chat, baseline, uploads or reconnect.");
         }
 
         if (options.Hosts < 1 || (options.Hosts > 1 && (options.Database != "postgres" || options.Mode != "chat" || options.Target is not null)))

@@ -30,6 +30,9 @@ internal sealed record LoadResult
     public long DuplicateDeliveries { get; init; }
     public long MissingFromStore { get; init; }
     public long DuplicatedInStore { get; init; }
+    public bool UserStreams { get; init; }
+    public long StreamDeliveries { get; init; }
+    public double StreamDeliveriesPerSecond { get; init; }
     public double? ServerCpuSeconds { get; init; }
     public double? ServerPeakMemoryMiB { get; init; }
 
@@ -51,7 +54,7 @@ internal sealed record LoadResult
             ("measured", $"{Seconds} s" + (WarmupSeconds > 0 ? $" after {WarmupSeconds} s of warm-up" : "")),
             ("offered", OfferedRate > 0 ? $"{OfferedRate:N0} msg/s" : $"as fast as possible (window {Window} per connection)"),
             ("accepted", $"{AcceptedMessages:N0} messages, {AcceptedPerSecond:N0} msg/s"),
-            ("deliveries", $"{Deliveries:N0}, {DeliveriesPerSecond:N0} /s"),
+            ("deliveries", $"{Deliveries:N0}, {DeliveriesPerSecond:N0} /s" + (UserStreams ? $" on chat sockets; {StreamDeliveries:N0}, {StreamDeliveriesPerSecond:N0} /s on user streams" : "")),
             ("latency p50/p95/p99/max", $"{LatencyP50Ms} / {LatencyP95Ms} / {LatencyP99Ms} / {LatencyMaxMs} ms"),
             ("errors", Errors == 0 ? "0" : $"{Errors} ({ErrorCodes})"),
             ("lost / duplicate deliveries", $"{LostDeliveries} / {DuplicateDeliveries}"),

@@ -26,11 +26,20 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
     private long _measuredDeliveries;   // deliveries of messages sent after the warm-up
     private long _measureFrom;          // Stopwatch timestamp where the warm-up ends
 
-    private sealed record Member(int Group, long ChatId, string Token, ClientWebSocket Socket, SemaphoreSlim Window);
+    // The same again for the members' user streams (--user-streams): each message once more per member.
+    private readonly ConcurrentDictionary<string, int> _streamDeliveries = new();
+    private long _streamDeliveryCount;
+    private long _measuredStreamDeliveries;
+    private long _streamDuplicates;
+
+    private sealed record Member(int Group, long ChatId, string Token, ClientWebSocket Socket, SemaphoreSlim Window)
+    {
+        public ClientWebSocket? Stream { get; init; }
+    }
 
     public async Task<LoadResult> RunAsync(ServerProcesses? process, CancellationToken cancellationToken)
     {
-        var (chatIds, tokens) = options.Mode == "baseline" ? BaselineRooms() : await SetUpAsync(cancellationToken);
+        var (chatIds, tokens) = options.Mode == "baseline" ? BaselineRooms() : await SetUpAsync(options, server, cancellationToken);
         var members = new List<Member>();
         for (var g = 0; g < options.Groups; g++)
         {
@@ -41,11 +50,19 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
                 var host = servers[((g * options.Members) + m) % servers.Count]; // Members of a group on every host.
                 var uri = new Uri($"ws://{host.Authority}/ws/chat/{chatIds[g]}/" + (token.Length > 0 ? $"?access_token={token}" : ""));
                 await socket.ConnectAsync(uri, cancellationToken);
-                members.Add(new Member(g, chatIds[g], token, socket, new SemaphoreSlim(options.Window, options.Window)));
+                ClientWebSocket? stream = null;
+                if (options.UserStreams)
+                {
+                    stream = new ClientWebSocket();
+                    await stream.ConnectAsync(new Uri($"ws://{host.Authority}/ws/user/?access_token={token}"), cancellationToken);
+                }
+
+                members.Add(new Member(g, chatIds[g], token, socket, new SemaphoreSlim(options.Window, options.Window)) { Stream = stream });
             }
         }
 
-        var receivers = members.Select((member, index) => ReceiveAsync(member, index)).ToArray();
+        var receivers = members.Select((member, index) => ReceiveAsync(member, index))
+            .Concat(members.Where(m => m.Stream is not null).Select(ReceiveStreamAsync)).ToArray();
         var clock = Stopwatch.StartNew();
         // The warm-up sends like the run but counts only towards correctness, so the figures are of a
         // server whose code is compiled (tiered JIT) and whose pools are full, as in production.
@@ -63,17 +80,17 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
 
         // Let in-flight messages land, then close.
         var expected = () => _sentAt.Count * (long)options.Members;
-        for (var wait = 0; wait < 100 && Interlocked.Read(ref _deliveryCount) < expected(); wait++)
+        for (var wait = 0; wait < 100 && (Interlocked.Read(ref _deliveryCount) < expected() || (options.UserStreams && Interlocked.Read(ref _streamDeliveryCount) < expected())); wait++)
         {
             await Task.Delay(100, cancellationToken);
         }
 
         var cpu = (process?.CpuSeconds() ?? 0) - cpuBefore;
-        foreach (var member in members)
+        foreach (var socket in members.SelectMany(m => m.Stream is null ? [m.Socket] : new[] { m.Socket, m.Stream }))
         {
             try
             {
-                await member.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
             }
             catch (WebSocketException)
             {
@@ -83,6 +100,7 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
         await progress;
         await Task.WhenAll(receivers);
         var lost = _accepted.Keys.Sum(id => Math.Max(0, options.Members - _deliveries.GetValueOrDefault(id)));
+        var lostOnStreams = options.UserStreams ? _accepted.Keys.Sum(id => Math.Max(0, options.Members - _streamDeliveries.GetValueOrDefault(id))) : 0;
         var stored = options.Mode == "baseline" ? (Missing: 0L, Duplicated: 0L) : await VerifyStoredAsync(chatIds, tokens, cancellationToken);
         var sorted = _latencies.Order().ToArray();
         return new LoadResult
@@ -107,8 +125,11 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
             LatencyMaxMs = sorted.Length == 0 ? 0 : Math.Round(sorted[^1], 2),
             Errors = Interlocked.Read(ref _errors),
             ErrorCodes = string.Join(", ", _errorCodes.Select(e => $"{e.Key}: {e.Value}")),
-            LostDeliveries = lost,
-            DuplicateDeliveries = Interlocked.Read(ref _duplicates),
+            LostDeliveries = lost + lostOnStreams,
+            DuplicateDeliveries = Interlocked.Read(ref _duplicates) + Interlocked.Read(ref _streamDuplicates),
+            UserStreams = options.UserStreams,
+            StreamDeliveries = Interlocked.Read(ref _measuredStreamDeliveries),
+            StreamDeliveriesPerSecond = Math.Round(Interlocked.Read(ref _measuredStreamDeliveries) / sendSeconds),
             MissingFromStore = stored.Missing,
             DuplicatedInStore = stored.Duplicated,
             ServerCpuSeconds = process is null ? null : Math.Round(cpu, 2),
@@ -123,7 +144,8 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
     private (long[] ChatIds, string[] Tokens) BaselineRooms() =>
         (Enumerable.Range(1, options.Groups).Select(i => (long)i).ToArray(), Enumerable.Repeat("", options.Groups * options.Members).ToArray());
 
-    private async Task<(long[] ChatIds, string[] Tokens)> SetUpAsync(CancellationToken cancellationToken)
+    /// <summary>Registers the members, signs them in, and makes the groups (each owned by its first member).</summary>
+    internal static async Task<(long[] ChatIds, string[] Tokens)> SetUpAsync(LoadOptions options, Uri server, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { BaseAddress = server };
         var run = Guid.NewGuid().ToString("N")[..6];
@@ -253,6 +275,52 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
                 if (clientId.StartsWith(mine, StringComparison.Ordinal) && _accepted.TryAdd(clientId, 0))
                 {
                     member.Window.Release();
+                }
+            }
+        }
+        catch (WebSocketException)
+        {
+        }
+    }
+
+    /// <summary>A member's user stream: each message must come once, as on the chat socket.</summary>
+    private async Task ReceiveStreamAsync(Member member)
+    {
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                var result = await member.Stream!.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+
+                var length = result.Count;
+                while (!result.EndOfMessage)
+                {
+                    result = await member.Stream.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
+                    length += result.Count;
+                }
+
+                using var json = JsonDocument.Parse(buffer.AsMemory(0, length));
+                var root = json.RootElement;
+                if (!root.TryGetProperty("type", out var type) || type.GetString() != "message"
+                    || !root.TryGetProperty("client_id", out var idElement) || idElement.GetString() is not { } clientId)
+                {
+                    continue;
+                }
+
+                Interlocked.Increment(ref _streamDeliveryCount);
+                if (_streamDeliveries.AddOrUpdate(clientId, 1, (_, count) => count + 1) > options.Members)
+                {
+                    Interlocked.Increment(ref _streamDuplicates);
+                }
+
+                if (_sentAt.TryGetValue(clientId, out var sent) && sent >= _measureFrom)
+                {
+                    Interlocked.Increment(ref _measuredStreamDeliveries);
                 }
             }
         }

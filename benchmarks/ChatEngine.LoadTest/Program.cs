@@ -38,6 +38,13 @@ if (options.Mode == "uploads")
     return 0;
 }
 
+if (options.Mode == "reconnect")
+{
+    var storm = await ReconnectStorm.RunAsync(options, servers[0], process);
+    Console.WriteLine(storm);
+    return storm.Contains("verdict                       OK", StringComparison.Ordinal) ? 0 : 1;
+}
+
 if (options.IdleConnections > 0)
 {
     var idle = await IdleConnections.RunAsync(options, servers[0], process);

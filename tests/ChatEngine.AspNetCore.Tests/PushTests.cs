@@ -99,6 +99,45 @@ public sealed class PushTests
     }
 
     [Fact]
+    public async Task ABusyChat_PushesAtMostOncePerInterval_AndItsLastMessageIsPushedInTheEnd()
+    {
+        await using var pushService = await TestPushService.StartAsync();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await StartAsync(time);
+        var phone = pushService.NewDevice("carol-busy-phone");
+        using var carol = server.Client(Carol);
+        (await carol.PostAsJsonAsync("/push/subscriptions/", phone.Subscription)).EnsureSuccessStatusCode();
+        var chatId = await server.StartChatAsync(Dave, "carol");
+        using var dave = server.Client(Dave);
+
+        // A message every 3 seconds for half a minute.
+        for (var i = 0; i < 10; i++)
+        {
+            (await dave.PostAsJsonAsync($"/chat/{chatId}/messages", new { text = $"tick {i}" })).EnsureSuccessStatusCode();
+            time.Advance(TimeSpan.FromSeconds(3));
+        }
+
+        await PushDueProcessedAsync(server, time);
+        var pushes = new List<ReceivedPush>();
+        while (true)
+        {
+            try
+            {
+                pushes.Add(await pushService.NextAsync(TimeSpan.FromMilliseconds(500)));
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        // 30 s of messages: at most one push per 10 s (how many depends on when the worker looked).
+        Assert.InRange(pushes.Count, 1, 4);
+        Assert.Equal("tick 9", (string?)pushes[^1].Payload!["text"]);
+        Assert.Equal(pushes.Count, pushes.Select(p => (string?)p.Payload!["text"]).Distinct().Count());
+    }
+
+    [Fact]
     public async Task Subscriptions_RefuseOtherHosts_PlainHttp_BadKeys_UnknownKinds_AndOthersIds_AndKeepTheNewestTen()
     {
         await using var server = await ChatServer.StartAsync(engine: b => b.Services.Configure<ChatEngineOptions>(o => SetKeys(o, NewVapidKeys())));

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,15 +6,13 @@ using Microsoft.Extensions.Options;
 namespace ChatEngine.AspNetCore;
 
 /// <summary>
-/// When a message's push is due: asks <see cref="ChatPush"/> who still needs it, and writes one
-/// outbox delivery per device of theirs, each retried on its own. Their ids come from the due entry's
-/// and the device's, so a fan-out repeated after a crash adds no second copy. At most one push per
-/// user and chat per <see cref="ChatPushOptions.MinInterval"/> (on this host).
+/// When a chat's push is due: asks <see cref="ChatPush"/> who needs which message, and writes one
+/// outbox delivery per device of theirs, each retried on its own. Their ids come from the due entry's,
+/// the message's and the device's, so a fan-out repeated after a crash adds no second copy. When newer
+/// messages wait, the entry stays pending, moved on to the newest and to when it is due.
 /// </summary>
-internal sealed class PushFanOut(PushAvailability availability, IOptions<ChatEngineOptions> options, TimeProvider time) : IOutboxDeliverer
+internal sealed class PushFanOut(PushAvailability availability, TimeProvider time) : IOutboxDeliverer
 {
-    private readonly ConcurrentDictionary<(long UserId, long ChatId), DateTimeOffset> _lastPushed = new();
-
     public string Kind => PushOutboxWriter.Kind;
 
     public bool IsEnabled => availability.IsOn;
@@ -25,10 +22,8 @@ internal sealed class PushFanOut(PushAvailability availability, IOptions<ChatEng
     public async Task<OutboxMessage> DeliverAsync(OutboxMessage message, IServiceProvider services, CancellationToken cancellationToken)
     {
         var due = JsonSerializer.Deserialize(message.Payload, ChatJsonContext.Default.PushDue)!;
-        var notices = await services.GetRequiredService<ChatPush>().GetNoticesAsync(due.ChatId, due.MessageId, cancellationToken).ConfigureAwait(false);
+        var (notices, next) = await services.GetRequiredService<ChatPush>().PlanAsync(due.ChatId, due.MessageId, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
-        var interval = options.Value.Push.MinInterval;
-        notices = notices.Where(n => !_lastPushed.TryGetValue((n.UserId, due.ChatId), out var last) || now - last >= interval).ToArray();
         if (notices.Count > 0)
         {
             var byUser = notices.ToDictionary(n => n.UserId);
@@ -36,7 +31,7 @@ internal sealed class PushFanOut(PushAvailability availability, IOptions<ChatEng
             var deliveries = devices.Select(device => new OutboxMessage
             {
                 Kind = PushDeliverer.Kind,
-                DeliveryId = $"{message.DeliveryId}.{device.Id.ToString(CultureInfo.InvariantCulture)}",
+                DeliveryId = string.Create(CultureInfo.InvariantCulture, $"{message.DeliveryId}.{byUser[device.UserId].Message.MessageId}.{device.Id}"),
                 Target = device.Id.ToString(CultureInfo.InvariantCulture),
                 Payload = JsonSerializer.Serialize(PushPayload.From(byUser[device.UserId].Message), ChatJsonContext.Default.PushPayload),
                 CreatedAt = now,
@@ -45,13 +40,11 @@ internal sealed class PushFanOut(PushAvailability availability, IOptions<ChatEng
             var outbox = services.GetRequiredService<IChatOutboxStore>();
             var stored = await outbox.FindExistingAsync(deliveries.Select(d => d.DeliveryId).ToArray(), cancellationToken).ConfigureAwait(false);
             await outbox.AddAsync(deliveries.Where(d => !stored.Contains(d.DeliveryId)).ToArray(), cancellationToken).ConfigureAwait(false);
-            foreach (var notice in notices)
-            {
-                _lastPushed[(notice.UserId, due.ChatId)] = now;
-            }
         }
 
-        return message with { Attempts = message.Attempts + 1, State = OutboxState.Delivered, DeliveredAt = now };
+        return next is { } later
+            ? message with { Attempts = message.Attempts + 1, DueAt = later.DueAt, Payload = JsonSerializer.Serialize(due with { MessageId = later.MessageId }, ChatJsonContext.Default.PushDue) }
+            : message with { Attempts = message.Attempts + 1, State = OutboxState.Delivered, DeliveredAt = now };
     }
 }
 

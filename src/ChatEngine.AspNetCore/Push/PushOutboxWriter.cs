@@ -4,9 +4,11 @@ using Microsoft.Extensions.Options;
 namespace ChatEngine.AspNetCore;
 
 /// <summary>
-/// Schedules pushes in the send's own transaction: one outbox entry per chat and batch, for its newest
-/// message, due after <see cref="ChatPushOptions.Delay"/> (pushes go for the newest message only, so
-/// the older ones of a burst need none). When it is due, <see cref="PushFanOut"/> decides who still needs it.
+/// Schedules pushes in the send's own transaction: a chat gets one pending outbox entry, due
+/// <see cref="ChatPushOptions.Delay"/> after the message that made it; while it waits, later messages
+/// add nothing (one query per batch finds the chats that have one). When it is due,
+/// <see cref="PushFanOut"/> pushes the newest message whose delay is over and moves the entry on to
+/// any newer one, so a busy chat costs one entry, not a row per message.
 /// </summary>
 internal sealed class PushOutboxWriter(ChatPush push, IChatOutboxStore outbox, IOptions<ChatEngineOptions> options, TimeProvider time) : IChatChangeParticipant
 {
@@ -21,17 +23,25 @@ internal sealed class PushOutboxWriter(ChatPush push, IChatOutboxStore outbox, I
 
         var now = time.GetUtcNow();
         var due = now + options.Value.Push.Delay;
-        var newest = changes.Where(c => c.Message is not null).Select(c => c.Message!).GroupBy(m => m.ChatId).Select(g => g.MaxBy(m => m.Sequence)!).ToArray();
-        await outbox.AddAsync(newest.Select(message => new OutboxMessage
+        var oldest = changes.Where(c => c.Message is not null).Select(c => c.Message!).GroupBy(m => m.ChatId).Select(g => g.MinBy(m => m.Sequence)!).ToArray();
+        if (oldest.Length == 0)
+        {
+            return;
+        }
+
+        var pending = await outbox.FindPendingTargetsAsync(Kind, oldest.Select(m => Target(m.ChatId)).ToArray(), cancellationToken).ConfigureAwait(false);
+        await outbox.AddAsync(oldest.Where(m => !pending.Contains(Target(m.ChatId))).Select(message => new OutboxMessage
         {
             Kind = Kind,
             DeliveryId = "wp_" + Guid.CreateVersion7(now).ToString("N"),
-            Target = message.ChatId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Target = Target(message.ChatId),
             Payload = JsonSerializer.Serialize(new PushDue(message.ChatId, message.Id), ChatJsonContext.Default.PushDue),
             CreatedAt = now,
             DueAt = due,
         }).ToArray(), cancellationToken).ConfigureAwait(false);
     }
+
+    private static string Target(long chatId) => chatId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
 internal sealed record PushDue(

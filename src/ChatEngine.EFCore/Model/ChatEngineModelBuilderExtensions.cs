@@ -94,6 +94,8 @@ public static class ChatEngineModelBuilderExtensions
             outbox.Property(o => o.LastError).HasMaxLength(1024);
             // Workers look for what is due of their kind; the delivery log reads the newest.
             outbox.HasIndex(o => new { o.Kind, o.State, o.DueAt });
+            // A chat's pending push, found by the send batch that would schedule another.
+            outbox.HasIndex(o => new { o.Kind, o.Target }).HasFilter("\"State\" = 0");
             outbox.HasIndex(o => o.DeliveryId).IsUnique();
         });
 

@@ -67,10 +67,17 @@ internal sealed class EntityFrameworkOutboxStore<TContext>(Func<TContext> contex
                 .SetProperty(o => o.DeliveredAt, delivered)
                 .SetProperty(o => o.LastError, message.LastError)
                 .SetProperty(o => o.Body, message.Body)
+                .SetProperty(o => o.Payload, message.Payload)
                 .SetProperty(o => o.LeasedUntil, (DateTime?)null)
                 .SetProperty(o => o.LeaseToken, (Guid?)null),
             cancellationToken).ConfigureAwait(false);
     }
+
+    public async Task<IReadOnlySet<string>> FindPendingTargetsAsync(string kind, IReadOnlyCollection<string> targets, CancellationToken cancellationToken) =>
+        targets.Count == 0
+            ? new HashSet<string>()
+            : (await Outbox.AsNoTracking().Where(o => o.Kind == kind && o.State == OutboxState.Pending && targets.Contains(o.Target)).Select(o => o.Target)
+                .ToListAsync(cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
 
     public async Task<IReadOnlySet<string>> FindExistingAsync(IReadOnlyCollection<string> deliveryIds, CancellationToken cancellationToken) =>
         deliveryIds.Count == 0

@@ -59,6 +59,16 @@ public sealed class InMemoryOutboxStore : IChatOutboxStore
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlySet<string>> FindPendingTargetsAsync(string kind, IReadOnlyCollection<string> targets, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlySet<string>>(_messages.Select(m => m.Message)
+                .Where(m => m.Kind == kind && m.State == OutboxState.Pending && targets.Contains(m.Target)).Select(m => m.Target).ToHashSet(StringComparer.Ordinal));
+        }
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlySet<string>> FindExistingAsync(IReadOnlyCollection<string> deliveryIds, CancellationToken cancellationToken)
     {
         lock (_lock)

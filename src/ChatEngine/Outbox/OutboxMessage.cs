@@ -73,8 +73,14 @@ public interface IChatOutboxStore
     /// </summary>
     Task<IReadOnlyList<OutboxMessage>> ClaimDueAsync(string kind, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Records an attempt: delivered, failed for good, or due again at <see cref="OutboxMessage.DueAt"/>; the lease ends.</summary>
+    /// <summary>
+    /// Records an attempt: delivered, failed for good, or due again at <see cref="OutboxMessage.DueAt"/>
+    /// (with its <see cref="OutboxMessage.Payload"/>, which a deliverer may move on); the lease ends.
+    /// </summary>
     Task CompleteAsync(OutboxMessage message, CancellationToken cancellationToken);
+
+    /// <summary>Which of these targets have a pending delivery of the kind (so a scheduler adds no second one).</summary>
+    Task<IReadOnlySet<string>> FindPendingTargetsAsync(string kind, IReadOnlyCollection<string> targets, CancellationToken cancellationToken);
 
     /// <summary>Which of these delivery ids are stored already (so a fan-out repeated after a crash adds no second copy).</summary>
     Task<IReadOnlySet<string>> FindExistingAsync(IReadOnlyCollection<string> deliveryIds, CancellationToken cancellationToken);

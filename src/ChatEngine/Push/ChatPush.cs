@@ -8,6 +8,11 @@ namespace ChatEngine;
 /// <param name="Message">What it tells them.</param>
 public sealed record ChatPushNotice(long UserId, ChatPushMessage Message);
 
+/// <summary>What a chat's due push does now, and when it is due again.</summary>
+/// <param name="Notices">The pushes to send now.</param>
+/// <param name="Next">The message the chat's next push is about, and when it is due; <see langword="null"/> when nothing newer waits.</param>
+public sealed record ChatPushPlan(IReadOnlyList<ChatPushNotice> Notices, (long MessageId, DateTimeOffset DueAt)? Next);
+
 /// <summary>
 /// Push subscriptions and who gets a push (contract v2, section 5). Only new messages push, and only
 /// once they have stayed unread for <see cref="ChatPushOptions.Delay"/>: whatever connections a member
@@ -115,20 +120,47 @@ public sealed class ChatPush
     }
 
     /// <summary>
-    /// The pushes a message is due now that its delay is over: none if it is deleted or a newer
-    /// message of the chat will push instead; else one for each member but its sender who has not read
-    /// it and whose level and mute allow it.
+    /// A chat's push, due for <paramref name="messageId"/> (its delay is over): it goes for the newest
+    /// message of the chat whose delay is over (so a burst pushes once), to each member but its sender who
+    /// has not read it and whose level and mute allow it. When newer messages wait their delay, the plan
+    /// says when the chat's next push is due: no sooner than <see cref="ChatPushOptions.MinInterval"/>, so a
+    /// busy chat pushes at most that often.
     /// </summary>
-    public async Task<IReadOnlyList<ChatPushNotice>> GetNoticesAsync(long chatId, long messageId, CancellationToken cancellationToken = default)
+    public async Task<ChatPushPlan> PlanAsync(long chatId, long messageId, CancellationToken cancellationToken = default)
     {
-        var message = await _messages.FindByIdAsync(messageId, cancellationToken).ConfigureAwait(false);
         var chat = await _chats.FindByIdAsync(chatId, cancellationToken).ConfigureAwait(false);
-        if (message is null || message.IsDeleted || message.ChatId != chatId || chat is null || chat.LastSequence > message.Sequence)
+        if (chat is null)
         {
-            return [];
+            return new ChatPushPlan([], null);
         }
 
         var now = _time.GetUtcNow();
+        var push = _options.Push;
+        var message = await _messages.FindByIdAsync(messageId, cancellationToken).ConfigureAwait(false);
+        (long, DateTimeOffset)? next = null;
+        if (message is null || chat.LastSequence > message.Sequence)
+        {
+            var newest = (await _messages.GetBeforeAsync(chatId, null, 1, cancellationToken).ConfigureAwait(false)).LastOrDefault();
+            if (newest is not null && newest.SentAt + push.Delay <= now)
+            {
+                message = newest;
+            }
+            else if (newest is not null)
+            {
+                var due = newest.SentAt + push.Delay;
+                next = (newest.Id, message is null ? due : Max(due, now + push.MinInterval));
+            }
+        }
+
+        var notices = message is null || message.IsDeleted || message.ChatId != chatId ? [] : await NoticesAsync(chat, message, now, cancellationToken).ConfigureAwait(false);
+        return new ChatPushPlan(notices, next);
+    }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    private async Task<IReadOnlyList<ChatPushNotice>> NoticesAsync(Chat chat, ChatMessage message, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var chatId = chat.Id;
         var members = await _members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false);
         var recipients = members
             .Where(m => m.UserId != message.SenderId && m.LastReadSequence < message.Sequence)

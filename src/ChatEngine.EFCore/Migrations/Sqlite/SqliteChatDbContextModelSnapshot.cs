@@ -373,6 +373,9 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.Sqlite
                     b.HasIndex("DeliveryId")
                         .IsUnique();
 
+                    b.HasIndex("Kind", "Target")
+                        .HasFilter("\"State\" = 0");
+
                     b.HasIndex("Kind", "State", "DueAt");
 
                     b.ToTable("ChatEngineOutbox", (string)null);

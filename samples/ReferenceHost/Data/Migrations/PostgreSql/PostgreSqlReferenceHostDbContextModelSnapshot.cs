@@ -384,6 +384,9 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
                     b.HasIndex("DeliveryId")
                         .IsUnique();
 
+                    b.HasIndex("Kind", "Target")
+                        .HasFilter("\"State\" = 0");
+
                     b.HasIndex("Kind", "State", "DueAt");
 
                     b.ToTable("ChatEngineOutbox", (string)null);

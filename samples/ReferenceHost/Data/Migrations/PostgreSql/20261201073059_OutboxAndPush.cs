@@ -7,7 +7,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace ReferenceHost.Data.Migrations.PostgreSql
 {
     /// <inheritdoc />
-    public partial class Outbox : Migration
+    public partial class OutboxAndPush : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -37,6 +37,25 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
                     table.PrimaryKey("PK_ChatEngineOutbox", x => x.Id);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "ChatEnginePushSubscriptions",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    UserId = table.Column<long>(type: "bigint", nullable: false),
+                    Kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Endpoint = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    P256dh = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    Auth = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    DeviceId = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ChatEnginePushSubscriptions", x => x.Id);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_ChatEngineOutbox_DeliveryId",
                 table: "ChatEngineOutbox",
@@ -47,6 +66,18 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
                 name: "IX_ChatEngineOutbox_Kind_State_DueAt",
                 table: "ChatEngineOutbox",
                 columns: new[] { "Kind", "State", "DueAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ChatEngineOutbox_Kind_Target",
+                table: "ChatEngineOutbox",
+                columns: new[] { "Kind", "Target" },
+                filter: "\"State\" = 0");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ChatEnginePushSubscriptions_UserId_Endpoint",
+                table: "ChatEnginePushSubscriptions",
+                columns: new[] { "UserId", "Endpoint" },
+                unique: true);
         }
 
         /// <inheritdoc />
@@ -54,6 +85,9 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
         {
             migrationBuilder.DropTable(
                 name: "ChatEngineOutbox");
+
+            migrationBuilder.DropTable(
+                name: "ChatEnginePushSubscriptions");
         }
     }
 }

@@ -3,10 +3,10 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace ChatEngine.EntityFrameworkCore.Migrations.Sqlite
+namespace ReferenceHost.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
-    internal partial class Outbox : Migration
+    public partial class OutboxAndPush : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -36,6 +36,25 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.Sqlite
                     table.PrimaryKey("PK_ChatEngineOutbox", x => x.Id);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "ChatEnginePushSubscriptions",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    UserId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Kind = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Endpoint = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    P256dh = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    Auth = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    DeviceId = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ChatEnginePushSubscriptions", x => x.Id);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_ChatEngineOutbox_DeliveryId",
                 table: "ChatEngineOutbox",
@@ -46,6 +65,18 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.Sqlite
                 name: "IX_ChatEngineOutbox_Kind_State_DueAt",
                 table: "ChatEngineOutbox",
                 columns: new[] { "Kind", "State", "DueAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ChatEngineOutbox_Kind_Target",
+                table: "ChatEngineOutbox",
+                columns: new[] { "Kind", "Target" },
+                filter: "\"State\" = 0");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ChatEnginePushSubscriptions_UserId_Endpoint",
+                table: "ChatEnginePushSubscriptions",
+                columns: new[] { "UserId", "Endpoint" },
+                unique: true);
         }
 
         /// <inheritdoc />
@@ -53,6 +84,9 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.Sqlite
         {
             migrationBuilder.DropTable(
                 name: "ChatEngineOutbox");
+
+            migrationBuilder.DropTable(
+                name: "ChatEnginePushSubscriptions");
         }
     }
 }

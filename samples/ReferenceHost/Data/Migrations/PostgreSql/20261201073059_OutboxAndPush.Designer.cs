@@ -12,8 +12,8 @@ using ReferenceHost.Data;
 namespace ReferenceHost.Data.Migrations.PostgreSql
 {
     [DbContext(typeof(PostgreSqlReferenceHostDbContext))]
-    [Migration("20261201065215_PushSubscriptions")]
-    partial class PushSubscriptions
+    [Migration("20261201073059_OutboxAndPush")]
+    partial class OutboxAndPush
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -386,6 +386,9 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
 
                     b.HasIndex("DeliveryId")
                         .IsUnique();
+
+                    b.HasIndex("Kind", "Target")
+                        .HasFilter("\"State\" = 0");
 
                     b.HasIndex("Kind", "State", "DueAt");
 

@@ -11,8 +11,8 @@ using ReferenceHost.Data;
 namespace ReferenceHost.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteReferenceHostDbContext))]
-    [Migration("20261201064257_Outbox")]
-    partial class Outbox
+    [Migration("20261201073045_OutboxAndPush")]
+    partial class OutboxAndPush
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -376,9 +376,54 @@ namespace ReferenceHost.Data.Migrations.Sqlite
                     b.HasIndex("DeliveryId")
                         .IsUnique();
 
+                    b.HasIndex("Kind", "Target")
+                        .HasFilter("\"State\" = 0");
+
                     b.HasIndex("Kind", "State", "DueAt");
 
                     b.ToTable("ChatEngineOutbox", (string)null);
+                });
+
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.PushSubscriptionEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Auth")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Endpoint")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("P256dh")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "Endpoint")
+                        .IsUnique();
+
+                    b.ToTable("ChatEnginePushSubscriptions", (string)null);
                 });
 
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ReactionEntity", b =>

@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace ChatEngine.EntityFrameworkCore.Migrations.PostgreSql
 {
     [DbContext(typeof(PostgreSqlChatDbContext))]
-    [Migration("20261201065132_PushSubscriptions")]
-    partial class PushSubscriptions
+    [Migration("20261201072906_OutboxAndPush")]
+    partial class OutboxAndPush
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -386,6 +386,9 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.PostgreSql
 
                     b.HasIndex("DeliveryId")
                         .IsUnique();
+
+                    b.HasIndex("Kind", "Target")
+                        .HasFilter("\"State\" = 0");
 
                     b.HasIndex("Kind", "State", "DueAt");
 
