@@ -71,6 +71,7 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Scoped<IChatChangeParticipant, PushOutboxWriter>());
         services.AddHttpClient(PushDeliverer.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new System.Net.Http.SocketsHttpHandler { AllowAutoRedirect = false });
         services.TryAddSingleton<PushAvailability>();
+        services.TryAddSingleton<PushSchedule>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IOutboxDeliverer, PushFanOut>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IOutboxDeliverer, PushDeliverer>());
         // Attachments are kept under the app's content root unless the host names another store (a

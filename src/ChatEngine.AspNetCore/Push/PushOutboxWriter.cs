@@ -6,31 +6,40 @@ namespace ChatEngine.AspNetCore;
 /// <summary>
 /// Schedules pushes in the send's own transaction: a chat gets one pending outbox entry, due
 /// <see cref="ChatPushOptions.Delay"/> after the message that made it; while it waits, later messages
-/// add nothing (one query per batch finds the chats that have one). When it is due,
-/// <see cref="PushFanOut"/> pushes the newest message whose delay is over and moves the entry on to
-/// any newer one, so a busy chat costs one entry, not a row per message.
+/// add nothing. When it is due, <see cref="PushFanOut"/> pushes the newest message whose delay is over
+/// and moves the entry on to any newer one, so a busy chat costs one entry, not a row per message.
+/// Which chats have one is read from the outbox and remembered until that entry falls due (no worker
+/// touches an entry before then), so most batches ask nothing at all.
 /// </summary>
-internal sealed class PushOutboxWriter(ChatPush push, IChatOutboxStore outbox, IOptions<ChatEngineOptions> options, TimeProvider time) : IChatChangeParticipant
+internal sealed class PushOutboxWriter(PushAvailability availability, PushSchedule schedule, IChatOutboxStore outbox, IOptions<ChatEngineOptions> options, TimeProvider time)
+    : IChatChangeParticipant
 {
     public const string Kind = "push";
 
     public async Task OnCommittingAsync(IReadOnlyList<ChatLogEntry> changes, CancellationToken cancellationToken)
     {
-        if (!push.IsConfigured)
+        if (!availability.IsOn)
         {
             return;
         }
 
         var now = time.GetUtcNow();
         var due = now + options.Value.Push.Delay;
-        var oldest = changes.Where(c => c.Message is not null).Select(c => c.Message!).GroupBy(m => m.ChatId).Select(g => g.MinBy(m => m.Sequence)!).ToArray();
-        if (oldest.Length == 0)
+        var unknown = changes.Where(c => c.Message is not null && !schedule.IsPending(c.Message.ChatId, now)).Select(c => c.Message!)
+            .GroupBy(m => m.ChatId).Select(g => g.MinBy(m => m.Sequence)!).ToArray();
+        if (unknown.Length == 0)
         {
             return;
         }
 
-        var pending = await outbox.FindPendingTargetsAsync(Kind, oldest.Select(m => Target(m.ChatId)).ToArray(), cancellationToken).ConfigureAwait(false);
-        await outbox.AddAsync(oldest.Where(m => !pending.Contains(Target(m.ChatId))).Select(message => new OutboxMessage
+        var pending = await outbox.FindPendingAsync(Kind, unknown.Select(m => Target(m.ChatId)).ToArray(), cancellationToken).ConfigureAwait(false);
+        foreach (var (target, dueAt) in pending)
+        {
+            // Committed by someone: remembered. What this batch adds is not, until it is read back committed.
+            schedule.Remember(long.Parse(target, System.Globalization.CultureInfo.InvariantCulture), dueAt);
+        }
+
+        await outbox.AddAsync(unknown.Where(m => !pending.ContainsKey(Target(m.ChatId))).Select(message => new OutboxMessage
         {
             Kind = Kind,
             DeliveryId = "wp_" + Guid.CreateVersion7(now).ToString("N"),
@@ -42,6 +51,33 @@ internal sealed class PushOutboxWriter(ChatPush push, IChatOutboxStore outbox, I
     }
 
     private static string Target(long chatId) => chatId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>The chats known (on this host) to have a pending push, until it falls due.</summary>
+internal sealed class PushSchedule
+{
+    // A worker may claim an entry once its time comes by its own clock: hosts' clocks may differ a little.
+    private static readonly TimeSpan ClockMargin = TimeSpan.FromSeconds(1);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, DateTimeOffset> _dueAt = new();
+
+    public bool IsPending(long chatId, DateTimeOffset now)
+    {
+        if (!_dueAt.TryGetValue(chatId, out var due))
+        {
+            return false;
+        }
+
+        if (now < due - ClockMargin)
+        {
+            return true;
+        }
+
+        _dueAt.TryRemove(KeyValuePair.Create(chatId, due)); // Read again next time: quiet chats leave no entry behind.
+        return false;
+    }
+
+    public void Remember(long chatId, DateTimeOffset dueAt) => _dueAt[chatId] = dueAt;
 }
 
 internal sealed record PushDue(

@@ -50,7 +50,7 @@ internal sealed class SqliteSendDialect : SendDialect
     {
         await db.Database.OpenConnectionAsync().ConfigureAwait(false);
         await using var command = db.Database.GetDbConnection().CreateCommand();
-        command.CommandText = "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0;";
+        command.CommandText = "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0; PRAGMA busy_timeout = 5000;";
         await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 }

@@ -73,11 +73,12 @@ internal sealed class EntityFrameworkOutboxStore<TContext>(Func<TContext> contex
             cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlySet<string>> FindPendingTargetsAsync(string kind, IReadOnlyCollection<string> targets, CancellationToken cancellationToken) =>
+    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> FindPendingAsync(string kind, IReadOnlyCollection<string> targets, CancellationToken cancellationToken) =>
         targets.Count == 0
-            ? new HashSet<string>()
-            : (await Outbox.AsNoTracking().Where(o => o.Kind == kind && o.State == OutboxState.Pending && targets.Contains(o.Target)).Select(o => o.Target)
-                .ToListAsync(cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+            ? new Dictionary<string, DateTimeOffset>()
+            : (await Outbox.AsNoTracking().Where(o => o.Kind == kind && o.State == OutboxState.Pending && targets.Contains(o.Target))
+                .Select(o => new { o.Target, o.DueAt }).ToListAsync(cancellationToken).ConfigureAwait(false))
+                .GroupBy(o => o.Target).ToDictionary(g => g.Key, g => EntityTime.FromStored(g.Min(o => o.DueAt)), StringComparer.Ordinal);
 
     public async Task<IReadOnlySet<string>> FindExistingAsync(IReadOnlyCollection<string> deliveryIds, CancellationToken cancellationToken) =>
         deliveryIds.Count == 0

@@ -59,12 +59,13 @@ public sealed class InMemoryOutboxStore : IChatOutboxStore
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlySet<string>> FindPendingTargetsAsync(string kind, IReadOnlyCollection<string> targets, CancellationToken cancellationToken)
+    public Task<IReadOnlyDictionary<string, DateTimeOffset>> FindPendingAsync(string kind, IReadOnlyCollection<string> targets, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
-            return Task.FromResult<IReadOnlySet<string>>(_messages.Select(m => m.Message)
-                .Where(m => m.Kind == kind && m.State == OutboxState.Pending && targets.Contains(m.Target)).Select(m => m.Target).ToHashSet(StringComparer.Ordinal));
+            return Task.FromResult<IReadOnlyDictionary<string, DateTimeOffset>>(_messages.Select(m => m.Message)
+                .Where(m => m.Kind == kind && m.State == OutboxState.Pending && targets.Contains(m.Target))
+                .GroupBy(m => m.Target).ToDictionary(g => g.Key, g => g.Min(m => m.DueAt), StringComparer.Ordinal));
         }
     }
 

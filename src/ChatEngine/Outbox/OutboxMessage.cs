@@ -79,8 +79,8 @@ public interface IChatOutboxStore
     /// </summary>
     Task CompleteAsync(OutboxMessage message, CancellationToken cancellationToken);
 
-    /// <summary>Which of these targets have a pending delivery of the kind (so a scheduler adds no second one).</summary>
-    Task<IReadOnlySet<string>> FindPendingTargetsAsync(string kind, IReadOnlyCollection<string> targets, CancellationToken cancellationToken);
+    /// <summary>Which of these targets have a pending delivery of the kind, and when the first is due (so a scheduler adds no second one).</summary>
+    Task<IReadOnlyDictionary<string, DateTimeOffset>> FindPendingAsync(string kind, IReadOnlyCollection<string> targets, CancellationToken cancellationToken);
 
     /// <summary>Which of these delivery ids are stored already (so a fan-out repeated after a crash adds no second copy).</summary>
     Task<IReadOnlySet<string>> FindExistingAsync(IReadOnlyCollection<string> deliveryIds, CancellationToken cancellationToken);
