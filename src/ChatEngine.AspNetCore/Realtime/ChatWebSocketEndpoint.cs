@@ -85,9 +85,7 @@ internal static class ChatWebSocketEndpoint
             context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger<ChatSocketSession>());
 
         var metrics = context.RequestServices.GetRequiredService<ChatEngineMetrics>();
-        metrics.ConnectionOpened("websocket");
-        var writer = socket.RunWriterAsync(CancellationToken.None);
-        try
+        await session.RunAsync("websocket", socket.RunWriterAsync(CancellationToken.None), metrics, stopping, context.RequestAborted, async () =>
         {
             if (afterSeq is { } seq)
             {
@@ -97,21 +95,7 @@ internal static class ChatWebSocketEndpoint
             {
                 await session.CatchUpAsync(socket, afterId, context.RequestAborted);
             }
-
-            using var onStopping = stopping.Register(() => _ = session.CloseForShutdownAsync(writer));
-            await session.ReceiveAsync(context.RequestAborted);
-        }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
-        {
-            // The client went away; clean-up below is all there is to do.
-        }
-        finally
-        {
-            metrics.ConnectionClosed("websocket");
-            socket.CompleteSending();
-            await writer;
-            await session.CloseAsync();
-        }
+        });
     }
 
     internal static async Task WithScopeAsync(IServiceScopeFactory scopes, Func<IServiceProvider, Task> work)
@@ -158,6 +142,32 @@ internal sealed partial class ChatSocketSession(
     private readonly SemaphoreSlim _inFlight = new(PipelinedSends, PipelinedSends);
     private readonly ChatConnectionUser _user = new(socket.UserId);
     private volatile bool _stopping;
+
+    /// <summary>
+    /// Runs the socket: what it must send first (a catch-up, a sync), then its frames until the client
+    /// closes it or the host stops (which lets the frame in hand finish), then the clean-up.
+    /// </summary>
+    public async Task RunAsync(string transport, Task writer, ChatEngineMetrics metrics, CancellationToken stopping, CancellationToken aborted, Func<Task> sendFirst)
+    {
+        metrics.ConnectionOpened(transport);
+        try
+        {
+            await sendFirst();
+            using var onStopping = stopping.Register(() => _ = CloseForShutdownAsync(writer));
+            await ReceiveAsync(aborted);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            // The client went away; clean-up below is all there is to do.
+        }
+        finally
+        {
+            metrics.ConnectionClosed(transport);
+            socket.CompleteSending();
+            await writer;
+            await CloseAsync();
+        }
+    }
 
     public async Task CatchUpAsync(ChatSocket socket, long afterMessageId, CancellationToken cancellationToken)
     {

@@ -59,25 +59,8 @@ internal static class UserWebSocketEndpoint
             var session = new ChatSocketSession(
                 stream, webSocket, scopes, services.GetRequiredService<ChatConnectionCommands>(), options,
                 services.GetRequiredService<ILoggerFactory>().CreateLogger<ChatSocketSession>());
-            metrics.ConnectionOpened("user");
             var writer = stream.RunWriterAsync(scopes, cursors, services.GetRequiredService<AttachmentLinks>(), CancellationToken.None);
-            try
-            {
-                await SyncAsync(stream, userId, since, hasSince, scopes, context.RequestAborted);
-                using var onStopping = stopping.Register(() => _ = session.CloseForShutdownAsync(writer));
-                await session.ReceiveAsync(context.RequestAborted);
-            }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
-            {
-                // The client went away; clean-up below is all there is to do.
-            }
-            finally
-            {
-                metrics.ConnectionClosed("user");
-                stream.CompleteSending();
-                await writer;
-                await session.CloseAsync();
-            }
+            await session.RunAsync("user", writer, metrics, stopping, context.RequestAborted, () => SyncAsync(stream, userId, since, hasSince, scopes, context.RequestAborted));
         }
         finally
         {
