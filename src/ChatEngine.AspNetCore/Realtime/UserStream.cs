@@ -28,6 +28,7 @@ internal abstract class UserStream
     private readonly HashSet<long> _watched = [];
     private readonly HashSet<long> _unreadQueued = [];
     private List<(long ChatId, ChatBroadcast Broadcast)>? _held;
+    private bool _detached;
 
     // The writer's alone: what has been sent, which is what a cursor may promise.
     private Dictionary<long, SyncChatPosition>? _sent;
@@ -98,11 +99,13 @@ internal abstract class UserStream
     public ValueTask QueueSyncFrameAsync(ReadOnlyMemory<byte> frame, string eventName, CancellationToken cancellationToken) =>
         _items.Writer.WriteAsync(new StreamItem(StreamItemKind.Frame, 0, frame, eventName), cancellationToken);
 
-    public bool IsFollowing(long chatId)
+    /// <summary>Stops following anything new (the stream is closing) and returns the chats it follows, for the registry to drop.</summary>
+    public long[] Detach()
     {
         lock (_lock)
         {
-            return _chats.ContainsKey(chatId);
+            _detached = true;
+            return [.. _chats.Keys];
         }
     }
 
@@ -255,6 +258,11 @@ internal abstract class UserStream
 
     private void FollowLocked(long chatId, SyncChatPosition position)
     {
+        if (_detached)
+        {
+            return; // Closing: a chat added now must not leave the stream in the registry.
+        }
+
         if (!_chats.ContainsKey(chatId))
         {
             _registry.Follow(this, chatId);

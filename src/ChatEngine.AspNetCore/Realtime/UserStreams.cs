@@ -20,12 +20,9 @@ internal sealed class UserStreams
     public void Remove(UserStream stream)
     {
         Remove(_byUser, stream.UserId, stream);
-        foreach (var (chatId, streams) in _byChat)
+        foreach (var chatId in stream.Detach())
         {
-            if (streams.Contains(stream))
-            {
-                Remove(_byChat, chatId, stream);
-            }
+            Remove(_byChat, chatId, stream);
         }
 
         if (stream is HubUserStream hub)
