@@ -14,28 +14,8 @@ internal static class SigningKeys
         }
 
         var path = Path.Combine(contentRoot, "App_Data", "jwt-signing-key");
-        if (!File.Exists(path))
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var fresh = Convert.ToBase64String(RandomNumberGenerator.GetBytes(64));
-            try
-            {
-                using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-                if (!OperatingSystem.IsWindows())
-                {
-                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                }
-
-                using var writer = new StreamWriter(file);
-                writer.Write(fresh);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another process of this host wrote it first: use theirs.
-            }
-        }
-
-        return new SymmetricSecurityKey(Decode(File.ReadAllText(path).Trim(), path));
+        var stored = AppDataSecrets.ReadOrCreate(path, () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(64)));
+        return new SymmetricSecurityKey(Decode(stored.Trim(), path));
     }
 
     private static byte[] Decode(string value, string source)

@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using ChatEngine;
+using ReferenceHost.Accounts;
 
 namespace ReferenceHost.Push;
 
@@ -32,32 +33,14 @@ internal static class VapidKeys
 
     private static (string PublicKey, string PrivateKey) LoadOrCreate(string path)
     {
-        if (!File.Exists(path))
+        var lines = AppDataSecrets.ReadOrCreate(path, () =>
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
             var parameters = key.ExportParameters(includePrivateParameters: true);
-            var fresh = $"{Base64Url.EncodeToString([4, .. parameters.Q.X!, .. parameters.Q.Y!])}\n{Base64Url.EncodeToString(parameters.D)}\n";
-            try
-            {
-                using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-                if (!OperatingSystem.IsWindows())
-                {
-                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                }
-
-                using var writer = new StreamWriter(stream);
-                writer.Write(fresh);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // Another process of this host wrote it first: use theirs.
-            }
-        }
-
-        var lines = File.ReadAllLines(path);
-        return lines.Length >= 2 && lines[0].Length > 0 && lines[1].Length > 0
-            ? (lines[0].Trim(), lines[1].Trim())
+            return $"{Base64Url.EncodeToString([4, .. parameters.Q.X!, .. parameters.Q.Y!])}\n{Base64Url.EncodeToString(parameters.D)}\n";
+        }).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length >= 2
+            ? (lines[0], lines[1])
             : throw new InvalidOperationException($"The VAPID keys in {path} are not two lines (public, private): delete the file to make new ones.");
     }
 }

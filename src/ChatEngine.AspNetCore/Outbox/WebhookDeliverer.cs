@@ -41,14 +41,14 @@ internal sealed partial class WebhookDeliverer(
             return GiveUp(message with { Attempts = attempts }, "The endpoint is no longer configured.");
         }
 
-        var body = message.Body ?? await MakeBodyAsync(message, services, cancellationToken).ConfigureAwait(false);
-        var type = JsonSerializer.Deserialize(message.Payload, ChatJsonContext.Default.WebhookEventReference)!.Type;
+        var reference = JsonSerializer.Deserialize(message.Payload, ChatJsonContext.Default.WebhookEventReference)!;
+        var body = message.Body ?? await MakeBodyAsync(message.DeliveryId, reference, services, cancellationToken).ConfigureAwait(false);
         var timestamp = time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url)
         {
             Content = new StringContent(body, Encoding.UTF8, "application/json"),
         };
-        request.Headers.Add("X-ChatEngine-Event", type);
+        request.Headers.Add("X-ChatEngine-Event", reference.Type);
         request.Headers.Add("X-ChatEngine-Delivery", message.DeliveryId);
         request.Headers.Add("X-ChatEngine-Timestamp", timestamp);
         request.Headers.Add("X-ChatEngine-Signature", Sign(endpoint.Secrets, timestamp, body));
@@ -100,9 +100,8 @@ internal sealed partial class WebhookDeliverer(
     }
 
     /// <summary>The body: the change as it is now (read from the log), with its chat; a chat deleted since gives what the reference says.</summary>
-    private static async Task<string> MakeBodyAsync(OutboxMessage message, IServiceProvider services, CancellationToken cancellationToken)
+    private static async Task<string> MakeBodyAsync(string deliveryId, WebhookEventReference reference, IServiceProvider services, CancellationToken cancellationToken)
     {
-        var reference = JsonSerializer.Deserialize(message.Payload, ChatJsonContext.Default.WebhookEventReference)!;
         var chat = await services.GetRequiredService<IChatStore>().FindByIdAsync(reference.ChatId, cancellationToken).ConfigureAwait(false);
         ReadOnlyMemory<byte> data = default;
         if (chat is not null)
@@ -118,7 +117,7 @@ internal sealed partial class WebhookDeliverer(
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteString("delivery", message.DeliveryId);
+            json.WriteString("delivery", deliveryId);
             json.WriteString("type", reference.Type);
             json.WriteString("time", reference.Time);
             json.WriteStartObject("chat");

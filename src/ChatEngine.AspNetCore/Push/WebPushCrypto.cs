@@ -66,14 +66,6 @@ internal static class WebPushCrypto
         return $"vapid t={header}.{claims}.{signature}, k={publicKey.TrimEnd('=')}";
     }
 
-    /// <summary>A new VAPID key pair, base64url: the uncompressed public point and the private scalar.</summary>
-    public static (string PublicKey, string PrivateKey) NewVapidKeys()
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var parameters = key.ExportParameters(includePrivateParameters: true);
-        return (Base64Url.EncodeToString(Uncompressed(parameters)), Base64Url.EncodeToString(parameters.D));
-    }
-
     public static ECParameters PublicKey(ReadOnlySpan<byte> uncompressed) => uncompressed is [4, ..] && uncompressed.Length == 65
         ? new ECParameters { Curve = ECCurve.NamedCurves.nistP256, Q = new ECPoint { X = uncompressed[1..33].ToArray(), Y = uncompressed[33..].ToArray() } }
         : throw new CryptographicException("Not an uncompressed P-256 public key.");

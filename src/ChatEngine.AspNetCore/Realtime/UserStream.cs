@@ -30,6 +30,9 @@ internal abstract class UserStream
     private List<(long ChatId, ChatBroadcast Broadcast)>? _held;
     private bool _detached;
 
+    // Dropped for not keeping up: the client reconnects with its cursor.
+    private volatile bool _overflowed;
+
     // The writer's alone: what has been sent, which is what a cursor may promise.
     private Dictionary<long, SyncChatPosition>? _sent;
     private long _lastCursorAt;
@@ -45,9 +48,6 @@ internal abstract class UserStream
     }
 
     public long UserId { get; }
-
-    /// <summary>Set when the stream was dropped for not keeping up: the client reconnects with its cursor.</summary>
-    public bool Overflowed { get; private set; }
 
     /// <summary>Follows the chats the user is in, before their positions are known (their events are held meanwhile).</summary>
     public void Follow(IEnumerable<long> chatIds)
@@ -282,7 +282,7 @@ internal abstract class UserStream
 
     private void Queue(StreamItem item)
     {
-        if (!_items.Writer.TryWrite(item) && !Overflowed)
+        if (!_items.Writer.TryWrite(item) && !_overflowed)
         {
             OverflowLocked();
         }
@@ -290,7 +290,7 @@ internal abstract class UserStream
 
     private void OverflowLocked()
     {
-        Overflowed = true;
+        _overflowed = true;
         _items.Writer.TryComplete();
         Abort();
     }
