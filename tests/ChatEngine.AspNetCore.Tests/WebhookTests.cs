@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
@@ -109,6 +110,29 @@ public sealed class WebhookTests
         var failed = (await server.Services.GetRequiredService<ChatWebhooks>().GetDeliveriesAsync()).Single();
         Assert.Equal(3, failed.Attempts);
         Assert.Equal("HTTP 500", failed.LastError);
+    }
+
+    [Fact]
+    public void Endpoints_BindFromConfiguration_AndBadOnes_FailWithMessagesNamingTheSetting()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ChatEngine:Webhooks:Endpoints:0:Url"] = "https://hooks.example.com/chat",
+            ["ChatEngine:Webhooks:Endpoints:0:Secrets:0"] = "s1",
+            ["ChatEngine:Webhooks:Endpoints:0:Events:0"] = "message",
+            ["ChatEngine:Webhooks:Endpoints:1:Url"] = "ftp://hooks.example.com/chat",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging();
+        services.AddChatEngine();
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChatWebhookOptions>>().Value);
+        Assert.Contains(error.Failures, f => f.Contains("'ftp://hooks.example.com/chat', which is not an absolute http or https URL", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("needs at least one secret", StringComparison.Ordinal));
+        Assert.DoesNotContain(error.Failures, f => f.Contains("https://hooks.example.com/chat'", StringComparison.Ordinal));
     }
 
     private static ChatWebhookEndpoint Endpoint(string url, params string[] secrets)
