@@ -54,6 +54,19 @@ public sealed class ChatEngineOptions
 
     /// <summary>Stored attachments (<c>ChatEngine:Attachments</c>).</summary>
     public ChatAttachmentOptions Attachments { get; } = new();
+
+    /// <summary>Blocks and reports (<c>ChatEngine:Moderation</c>).</summary>
+    public ChatModerationOptions Moderation { get; } = new();
+}
+
+/// <summary>Limits of blocks and reports.</summary>
+public sealed class ChatModerationOptions
+{
+    /// <summary>Most reports one user may file in an hour. Default 20.</summary>
+    public int ReportsPerHour { get; set; } = 20;
+
+    /// <summary>Most users one user may block. Default 1,000.</summary>
+    public int MaxBlocks { get; set; } = 1000;
 }
 
 /// <summary>What notifies members who chose nothing.</summary>
@@ -231,6 +244,8 @@ internal sealed class ChatEngineOptionsValidator : IValidateOptions<ChatEngineOp
         RequirePositive(failures, "Reactions:" + nameof(options.Reactions.MaxPerUser), options.Reactions.MaxPerUser);
         RequirePositive(failures, "Reactions:" + nameof(options.Reactions.MaxDistinct), options.Reactions.MaxDistinct);
         RequirePositive(failures, "Pins:" + nameof(options.Pins.MaxPerChat), options.Pins.MaxPerChat);
+        RequirePositive(failures, "Moderation:" + nameof(options.Moderation.ReportsPerHour), options.Moderation.ReportsPerHour);
+        RequirePositive(failures, "Moderation:" + nameof(options.Moderation.MaxBlocks), options.Moderation.MaxBlocks);
         ValidateAttachments(failures, options.Attachments);
         foreach (var (option, window) in new[] { ("EditWindow", options.Messages.EditWindow), ("DeleteWindow", options.Messages.DeleteWindow) })
         {

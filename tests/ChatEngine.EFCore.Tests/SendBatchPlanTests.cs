@@ -75,7 +75,7 @@ public sealed class SendBatchPlanTests
     private static MessageDraft Send(long chatId, long senderId, string text, string? clientId = null) =>
         new() { ChatId = chatId, SenderId = senderId, Text = text, SentAt = Now, ClientId = clientId };
 
-    private static HashSet<(long, long)> Members(params (long ChatId, long UserId)[] pairs) => [.. pairs];
+    private static Dictionary<(long, long), SenderStanding> Members(params (long ChatId, long UserId)[] pairs) => pairs.ToDictionary(p => p, _ => SenderStanding.Clear);
 
     private static void AssignIds(IEnumerable<MessageEntity> rows)
     {

@@ -32,6 +32,9 @@ public abstract partial class ChatEngineSpecificationTests : IAsyncLifetime
 
     protected InMemoryChatUserDirectory Users { get; } = new();
 
+    /// <summary>Every report the host's moderation sink was told of.</summary>
+    protected ReportLog Reported { get; } = new();
+
     protected IServiceProvider Services => _provider ?? throw new InvalidOperationException("InitializeAsync has not run.");
 
     protected ChatService Chats => Services.GetRequiredService<ChatService>();
@@ -76,6 +79,8 @@ public abstract partial class ChatEngineSpecificationTests : IAsyncLifetime
         services.AddSingleton<IChatEventHandler>(Events);
         services.AddSingleton(Participated);
         builder.AddChangeParticipant<RecordingParticipant>();
+        services.AddSingleton(Reported);
+        builder.AddModerationSink<RecordingModerationSink>();
         builder.AddFileSystemAttachments(AttachmentFolder);
         await ConfigureStoresAsync(builder);
         _provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = false, ValidateOnBuild = true });

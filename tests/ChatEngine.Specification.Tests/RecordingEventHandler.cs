@@ -45,3 +45,23 @@ public sealed class RecordingParticipant(ParticipantLog log) : IChatChangePartic
         return Task.CompletedTask;
     }
 }
+
+/// <summary>What <see cref="RecordingModerationSink"/> was told.</summary>
+public sealed class ReportLog
+{
+    private readonly ConcurrentQueue<ChatReportView> _reports = new();
+
+    public IReadOnlyList<ChatReportView> All => _reports.ToArray();
+
+    public void Add(ChatReportView report) => _reports.Enqueue(report);
+}
+
+/// <summary>A host's moderation hook that records what it is told.</summary>
+public sealed class RecordingModerationSink(ReportLog log) : IModerationSink
+{
+    public Task OnReportedAsync(ChatReportView report, Chat chat, CancellationToken cancellationToken)
+    {
+        log.Add(report);
+        return Task.CompletedTask;
+    }
+}

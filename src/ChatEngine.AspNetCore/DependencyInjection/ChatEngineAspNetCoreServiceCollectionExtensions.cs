@@ -43,7 +43,8 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
         services.TryAddSingleton(sp => new ChatBroadcaster(
             sp.GetRequiredService<ChatConnectionRegistry>(), sp.GetRequiredService<ChatHubConnections>(), sp.GetRequiredService<UserStreams>(), sp.GetRequiredService<IHubContext<ChatHub>>(),
             sp.GetRequiredService<IServiceScopeFactory>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ChatMembershipCache>(),
-            sp.GetRequiredService<ChatEngineMetrics>(), sp.GetRequiredService<ILogger<ChatBroadcaster>>()));
+            sp.GetRequiredService<ChatEngineMetrics>(), sp.GetRequiredService<BlockedUsers>(), sp.GetRequiredService<ILogger<ChatBroadcaster>>()));
+        services.TryAddSingleton(sp => new BlockedUsers(sp.GetRequiredService<IServiceScopeFactory>()));
         services.TryAddSingleton<IChatBroadcastRelay, NoChatBroadcastRelay>();
         services.TryAddSingleton<SendRateLimiter>();
         services.TryAddSingleton<RestWriteRateLimiter>();
@@ -62,6 +63,7 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
         services.AddOptions<ChatWebhookOptions>().BindConfiguration($"{ConfigurationSection}:Webhooks").ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatWebhookOptions>, ChatWebhookOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Scoped<IChatChangeParticipant, WebhookOutboxWriter>());
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<IModerationSink, WebhookOutboxWriter>());
         services.AddHttpClient(WebhookDeliverer.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new System.Net.Http.SocketsHttpHandler { AllowAutoRedirect = false });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IOutboxDeliverer, WebhookDeliverer>());
         services.TryAddSingleton(sp => new ChatWebhooks(sp.GetRequiredService<IServiceScopeFactory>()));

@@ -247,7 +247,8 @@ internal static class ChatApiHandlers
         WireTime.Format(group.Chat.CreatedAt),
         group.Seq,
         NotifyLevels.Name(group.Notifications.Level),
-        WireTime.Format(group.Notifications.MutedUntil));
+        WireTime.Format(group.Notifications.MutedUntil),
+        MutedMemberResponse.From(group.Muted));
 
     private static ChatDetailResponse ToDetail(ChatDetail detail, long me, AttachmentLinks links, bool includeGroup) => new()
     {
@@ -266,6 +267,8 @@ internal static class ChatApiHandlers
         Admins = includeGroup ? detail.Members.Where(m => m.Role >= ChatRole.Admin).Select(m => m.User.UserName).ToList() : null,
         Code = includeGroup ? detail.JoinCode : null,
         Owner = includeGroup ? OwnerName(detail.Members) : null,
+        Blocked = detail.Chat.Kind == ChatKind.Private ? detail.Blocked : null,
+        Muted = detail.Chat.Kind == ChatKind.Group ? MutedMemberResponse.From(detail.Muted) : null,
     };
 
     private static string? OwnerName(IEnumerable<ChatMemberView> members) => members.FirstOrDefault(m => m.Role == ChatRole.Owner)?.User.UserName;

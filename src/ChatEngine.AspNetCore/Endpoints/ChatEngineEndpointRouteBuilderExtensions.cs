@@ -116,6 +116,33 @@ public static class ChatEngineEndpointRouteBuilderExtensions
         api.MapPost("/group/{id:long}/leave", ChatApiHandlers.LeaveGroup).WithName("LeaveGroup").WithSummary("Leaves a group.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        // Blocks, moderation and reports (contract v2, section 6).
+        api.MapGet("/me/blocks/", ModerationHandlers.ListBlocks).WithName("ListBlocks").WithSummary("The users the caller blocked.");
+        api.MapPost("/me/blocks/", ModerationHandlers.Block).WithName("BlockUser").WithSummary("Blocks a user (again is harmless).")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/me/blocks/{username}", ModerationHandlers.Unblock).WithName("UnblockUser").WithSummary("Lifts the caller's block of a user.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/group/{id:long}/mutes", ModerationHandlers.Mute).WithName("MuteGroupMember")
+            .WithSummary("Mutes a member until a time, or for good (admins; not the owner); again replaces the end.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/group/{id:long}/mutes/{username}", ModerationHandlers.Unmute).WithName("UnmuteGroupMember").WithSummary("Lifts a member's mute (admins).")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/group/{id:long}/bans", ModerationHandlers.Ban).WithName("BanFromGroup")
+            .WithSummary("Bans a user, member or not, until a time or for good (admins; not the owner): a member is removed.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/group/{id:long}/bans", ModerationHandlers.ListBans).WithName("ListGroupBans").WithSummary("The group's bans that hold (admins).")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/group/{id:long}/bans/{username}", ModerationHandlers.Unban).WithName("LiftGroupBan").WithSummary("Lifts a ban (admins).")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapPost("/chat/{id:long}/messages/{mid:long}/report", ModerationHandlers.Report).WithName("ReportMessage")
+            .WithSummary("Reports someone's message to the group's admins and the host (the same reporter again gets the same id).")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        api.MapGet("/group/{id:long}/reports", ModerationHandlers.ListReports).WithName("ListGroupReports").WithSummary("The group's open reports, newest first (admins).")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/group/{id:long}/reports/{rid:long}", ModerationHandlers.ResolveReport).WithName("ResolveGroupReport").WithSummary("Resolves an open report (admins).")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+
         api.MapGet("/search/", ChatApiHandlers.SearchUsers).WithName("SearchUsers").WithSummary("Users whose name contains q (case-insensitive), at most 20.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         api.MapPost("/group-join/", ChatApiHandlers.JoinGroup).WithName("JoinGroup").WithSummary("Joins a group by its code.")

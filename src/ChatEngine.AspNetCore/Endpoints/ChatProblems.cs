@@ -27,6 +27,11 @@ internal static class ChatProblems
             extensions["usernames"] = error.Items;
         }
 
+        if (error.Code is ChatErrorCodes.Muted or ChatErrorCodes.Banned)
+        {
+            extensions["until"] = WireTime.Format(error.Until);
+        }
+
         return TypedResults.Problem(detail: error.Message, statusCode: StatusCodeFor(error.Kind), extensions: extensions);
     }
 

@@ -34,6 +34,14 @@ internal sealed record MemberRemovedFrame : ChangeFrame
     [JsonPropertyName("until")] public string? Until { get; init; }
 }
 
+internal sealed record MemberMutedFrame : ChangeFrame
+{
+    [JsonPropertyName("user")] public required long User { get; init; }
+    [JsonPropertyName("username")] public required string Username { get; init; }
+    [JsonPropertyName("muted")] public required bool Muted { get; init; }
+    [JsonPropertyName("until")] public string? Until { get; init; }
+}
+
 internal sealed record RoleChangedFrame : ChangeFrame
 {
     [JsonPropertyName("user")] public required long User { get; init; }
@@ -114,9 +122,17 @@ internal static class ChangeFrames
                 new MemberRemovedFrame
                 {
                     Type = common.Type, ChatId = common.ChatId, Seq = common.Seq, Time = common.Time, By = common.By,
-                    User = member.UserId, Username = member.UserName, Reason = change.Reason == MemberRemovalReason.Removed ? "removed" : "left",
+                    User = member.UserId, Username = member.UserName, Reason = RemovalReasonName(change.Reason),
+                    Until = change.Reason == MemberRemovalReason.Banned ? WireTime.Format(change.Until) : null,
                 },
                 ChatJsonContext.Default.MemberRemovedFrame),
+            ChatChangeKind.MemberMuted => JsonSerializer.SerializeToUtf8Bytes(
+                new MemberMutedFrame
+                {
+                    Type = common.Type, ChatId = common.ChatId, Seq = common.Seq, Time = common.Time, By = common.By,
+                    User = member.UserId, Username = member.UserName, Muted = change.On == true, Until = WireTime.Format(change.Until),
+                },
+                ChatJsonContext.Default.MemberMutedFrame),
             ChatChangeKind.RoleChanged => JsonSerializer.SerializeToUtf8Bytes(
                 new RoleChangedFrame
                 {
@@ -172,7 +188,13 @@ internal static class ChangeFrames
 
     /// <summary>Why a <c>member_removed</c> frame's member left.</summary>
     public static ChatRemovalReason RemovalReasonOf(ReadOnlyMemory<byte> frame) =>
-        JsonSerializer.Deserialize(frame.Span, ChatJsonContext.Default.MemberRemovedFrame)?.Reason == "left" ? ChatRemovalReason.Left : ChatRemovalReason.Removed;
+        JsonSerializer.Deserialize(frame.Span, ChatJsonContext.Default.MemberRemovedFrame)?.Reason switch
+        {
+            "left" => ChatRemovalReason.Left,
+            "banned" => ChatRemovalReason.Banned,
+            "erased" => ChatRemovalReason.Erased,
+            _ => ChatRemovalReason.Removed,
+        };
 
     /// <summary>Whom a <c>message_updated</c> frame's text mentions.</summary>
     public static IReadOnlyList<long> MentionIds(ReadOnlyMemory<byte> frame) =>
@@ -188,7 +210,16 @@ internal static class ChangeFrames
         ChatChangeKind.MessageDeleted => "message_deleted",
         ChatChangeKind.ReactionChanged => "reaction",
         ChatChangeKind.PinChanged => "pin",
+        ChatChangeKind.MemberMuted => "member_muted",
         _ => "chat_deleted",
+    };
+
+    public static string RemovalReasonName(MemberRemovalReason? reason) => reason switch
+    {
+        MemberRemovalReason.Left => "left",
+        MemberRemovalReason.Banned => "banned",
+        MemberRemovalReason.Erased => "erased",
+        _ => "removed",
     };
 
     public static string RoleOf(ChatRole role) => role switch

@@ -16,7 +16,8 @@ internal sealed record ChatListItemResponse(
     [property: JsonPropertyName("is_online")] bool IsOnline,
     [property: JsonPropertyName("mentions")] long Mentions,
     [property: JsonPropertyName("notify_level")] string NotifyLevel,
-    [property: JsonPropertyName("muted_until")] string? MutedUntil);
+    [property: JsonPropertyName("muted_until")] string? MutedUntil,
+    [property: JsonPropertyName("blocked")] bool Blocked);
 
 internal sealed record GroupListItemResponse(
     [property: JsonPropertyName("id")] long Id,
@@ -53,7 +54,17 @@ internal sealed record GroupResponse(
     [property: JsonPropertyName("time")] string Time,
     [property: JsonPropertyName("seq")] long Seq,
     [property: JsonPropertyName("notify_level")] string NotifyLevel,
-    [property: JsonPropertyName("muted_until")] string? MutedUntil);
+    [property: JsonPropertyName("muted_until")] string? MutedUntil,
+    [property: JsonPropertyName("muted")] IReadOnlyList<MutedMemberResponse> Muted);
+
+/// <summary>A group member an admin muted, as group answers and details list them.</summary>
+internal sealed record MutedMemberResponse(
+    [property: JsonPropertyName("username")] string Username,
+    [property: JsonPropertyName("until")] string? Until)
+{
+    public static IReadOnlyList<MutedMemberResponse> From(IReadOnlyList<MutedMember> muted) =>
+        muted.Select(m => new MutedMemberResponse(m.User.UserName, WireTime.Format(m.Until))).ToArray();
+}
 
 /// <summary>A message as REST pages, pins and <c>GET …/messages/{mid}</c> return it (contract v2, section 2).</summary>
 internal sealed record MessageResponse
@@ -216,6 +227,16 @@ internal sealed record ChatDetailResponse
     [JsonPropertyName("owner")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Owner { get; init; }
+
+    /// <summary>For a private chat: whether the caller blocked the other user.</summary>
+    [JsonPropertyName("blocked")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Blocked { get; init; }
+
+    /// <summary>For a group: the members whose mute holds.</summary>
+    [JsonPropertyName("muted")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<MutedMemberResponse>? Muted { get; init; }
 }
 
 internal sealed record UserSearchResponse(

@@ -89,6 +89,8 @@ internal static class SyncFrames
     {
         ChatRemovalReason.Left => "left",
         ChatRemovalReason.Deleted => "deleted",
+        ChatRemovalReason.Banned => "banned",
+        ChatRemovalReason.Erased => "erased",
         _ => "removed",
     };
 
@@ -102,7 +104,7 @@ internal static class ListItems
 {
     public static ChatListItemResponse Private(ChatListItem c) => new(
         c.ChatId, c.Title, c.LastMessage, c.Unread, WireTime.Format(c.Time), c.Seq, c.IsOnline, c.Mentions,
-        NotifyLevels.Name(c.Notifications.Level), WireTime.Format(c.Notifications.MutedUntil));
+        NotifyLevels.Name(c.Notifications.Level), WireTime.Format(c.Notifications.MutedUntil), c.Blocked);
 
     public static GroupListItemResponse Group(ChatListItem c) => new(
         c.ChatId, c.Title, c.LastMessage, c.Unread, WireTime.Format(c.Time), c.Seq, c.Mentions,

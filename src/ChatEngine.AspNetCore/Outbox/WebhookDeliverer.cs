@@ -103,8 +103,8 @@ internal sealed partial class WebhookDeliverer(
     private static async Task<string> MakeBodyAsync(string deliveryId, WebhookEventReference reference, IServiceProvider services, CancellationToken cancellationToken)
     {
         var chat = await services.GetRequiredService<IChatStore>().FindByIdAsync(reference.ChatId, cancellationToken).ConfigureAwait(false);
-        ReadOnlyMemory<byte> data = default;
-        if (chat is not null)
+        ReadOnlyMemory<byte> data = reference.Data is { } carried ? JsonSerializer.SerializeToUtf8Bytes(carried, ChatJsonContext.Default.JsonElement) : default;
+        if (chat is not null && data.IsEmpty)
         {
             var page = await services.GetRequiredService<ChatChanges>().ReadForDeliveryAsync(reference.ChatId, reference.Seq - 1, 1, cancellationToken).ConfigureAwait(false);
             if (page.Events is [{ } change] && ChatEventFanOut.ToBroadcast(change, services.GetRequiredService<AttachmentLinks>()) is { Seq: var seq } broadcast && seq == reference.Seq)

@@ -26,6 +26,12 @@ public enum BroadcastKind : byte
 
     /// <summary>A user changed their notification settings for the chat (<see cref="ChatBroadcast.UserId"/>): for that user's streams alone.</summary>
     Notifications = 9,
+
+    /// <summary>What a user (<see cref="ChatBroadcast.UserId"/>) blocks now, for every host's filter; no connection gets it.</summary>
+    Blocks = 10,
+
+    /// <summary>A report of a message in the chat, for one of its admins (<see cref="ChatBroadcast.UserId"/>): for that user's streams alone.</summary>
+    Report = 11,
 }
 
 /// <summary>
@@ -47,6 +53,9 @@ public enum BroadcastKind : byte
 public sealed record ChatBroadcast(BroadcastKind Kind, long[] ChatIds, byte[] Frame, string EventName, long Seq = 0, long MessageId = 0, long? UserId = null)
 #pragma warning restore CA1819
 {
+    /// <summary>For a read: whether its chat is a private one (where a block hides the reader's reads).</summary>
+    public bool PrivateChat { get; init; }
+
     /// <summary>Whether it is a numbered change other than a message, which v1 sockets never get.</summary>
     public bool IsChange => Kind is BroadcastKind.Change or BroadcastKind.MemberRemoved or BroadcastKind.ChatDeleted;
 

@@ -26,6 +26,7 @@ public sealed partial class ChatBroadcaster
     private readonly ChatEventOrdering _ordering;
     private readonly ChatMembershipCache _memberships;
     private readonly ChatEngineMetrics _metrics;
+    private readonly BlockedUsers _blocked;
 
     internal ChatBroadcaster(
         ChatConnectionRegistry sockets,
@@ -36,8 +37,10 @@ public sealed partial class ChatBroadcaster
         TimeProvider time,
         ChatMembershipCache memberships,
         ChatEngineMetrics metrics,
+        BlockedUsers blocked,
         ILogger<ChatBroadcaster> logger)
     {
+        _blocked = blocked;
         _metrics = metrics;
         _memberships = memberships;
         _sockets = sockets;
@@ -56,6 +59,12 @@ public sealed partial class ChatBroadcaster
     public void Deliver(ChatBroadcast broadcast)
     {
         ArgumentNullException.ThrowIfNull(broadcast);
+        if (broadcast.Kind == BroadcastKind.Blocks)
+        {
+            _blocked.Set(broadcast.UserId ?? 0, BlockedUsers.Read(broadcast.Frame));
+            return;
+        }
+
         if (broadcast.IsNumbered)
         {
             var chatId = broadcast.ChatIds[0];
@@ -70,7 +79,7 @@ public sealed partial class ChatBroadcaster
 
         if (broadcast.Kind == BroadcastKind.Status)
         {
-            _metrics.Delivered(_userStreams.DeliverStatus(broadcast));
+            _metrics.Delivered(_userStreams.DeliverStatus(broadcast, _blocked));
         }
     }
 
@@ -84,21 +93,29 @@ public sealed partial class ChatBroadcaster
     private void DeliverNow(long chatId, ChatBroadcast broadcast)
     {
         // User streams get each chat's events in the same order as its sockets; presence goes to them once, in Deliver.
-        var toStreams = broadcast.Kind == BroadcastKind.Status ? 0 : _userStreams.Deliver(chatId, broadcast);
-        if (broadcast.Kind == BroadcastKind.Notifications)
+        var toStreams = broadcast.Kind == BroadcastKind.Status ? 0 : _userStreams.Deliver(chatId, broadcast, _blocked);
+        if (broadcast.Kind is BroadcastKind.Notifications or BroadcastKind.Report)
         {
             _metrics.Delivered(toStreams);
             return;
         }
 
+        // Typing, presence and private reads of a user never reach those who block them.
         var chatSockets = _sockets.ChatSockets(chatId);
+        var skipped = 0;
         foreach (var socket in chatSockets)
         {
+            if (_blocked.Hides(socket.UserId, broadcast))
+            {
+                skipped++;
+                continue;
+            }
+
             socket.Deliver(broadcast);
         }
 
-        var hubConnections = broadcast is { Kind: BroadcastKind.Status, UserId: { } about }
-            ? _hubConnections.InChatExcept(chatId, about)
+        var hubConnections = broadcast is { Kind: BroadcastKind.Status or BroadcastKind.Typing or BroadcastKind.Read, UserId: not null }
+            ? _hubConnections.InChatWhere(chatId, user => !_blocked.Hides(user, broadcast) && !(broadcast.Kind == BroadcastKind.Status && user == broadcast.UserId))
             : _hubConnections.InChat(chatId, userId: null);
 
         // A hub connection that subscribed gets the chat through its user stream (its joins are watches).
@@ -107,7 +124,7 @@ public sealed partial class ChatBroadcaster
             hubConnections = hubConnections.Where(id => _userStreams.HubStream(id) is null).ToArray();
         }
 
-        _metrics.Delivered(chatSockets.Length + hubConnections.Count + toStreams);
+        _metrics.Delivered(chatSockets.Length - skipped + hubConnections.Count + toStreams);
         if (hubConnections.Count > 0)
         {
             var element = JsonSerializer.Deserialize(broadcast.Frame, ChatJsonContext.Default.JsonElement);

@@ -88,12 +88,13 @@ internal sealed partial class ChatEventFanOut : IChatEventHandler, IAsyncDisposa
             [read.ChatId],
             JsonSerializer.SerializeToUtf8Bytes(new ReadFrame(read.ChatId, read.Reader.Id, read.Reader.UserName, read.UpToMessageId, WireTime.Format(read.ReadAt)), ChatJsonContext.Default.ReadFrame),
             "read",
-            UserId: read.Reader.Id),
+            UserId: read.Reader.Id) { PrivateChat = read.InPrivateChat },
         UserTyping typing => new ChatBroadcast(
             BroadcastKind.Typing,
             [typing.ChatId],
             JsonSerializer.SerializeToUtf8Bytes(new TypingFrame(typing.ChatId, typing.User.Id, typing.User.UserName), ChatJsonContext.Default.TypingFrame),
-            "typing"),
+            "typing",
+            UserId: typing.User.Id),
         PresenceChanged presence => new ChatBroadcast(
             BroadcastKind.Status,
             presence.ChatIds.ToArray(),
@@ -106,8 +107,16 @@ internal sealed partial class ChatEventFanOut : IChatEventHandler, IAsyncDisposa
             SyncFrames.Serialize(settings, links),
             "notifications",
             UserId: settings.UserId),
+        UserBlocksChanged blocks => new ChatBroadcast(BroadcastKind.Blocks, [], BlockedUsers.Frame(blocks), "blocks", UserId: blocks.UserId),
         _ => null,
     };
+
+    /// <summary>A report goes to each admin's own streams: one broadcast per admin, the frame made once.</summary>
+    private static IEnumerable<ChatBroadcast> ReportBroadcasts(MessageReported reported)
+    {
+        var frame = JsonSerializer.SerializeToUtf8Bytes(ReportResponse.Frame(reported.Report), ChatJsonContext.Default.ReportResponse);
+        return reported.AdminIds.Select(admin => new ChatBroadcast(BroadcastKind.Report, [reported.Chat.Id], frame, "report", UserId: admin));
+    }
 
     private static long LaneKey(ChatEvent chatEvent) => chatEvent switch
     {
@@ -117,6 +126,8 @@ internal sealed partial class ChatEventFanOut : IChatEventHandler, IAsyncDisposa
         UserTyping typing => typing.ChatId,
         PresenceChanged presence => presence.User.Id,
         NotificationSettingsChanged settings => settings.ChatId,
+        MessageReported reported => reported.Chat.Id,
+        UserBlocksChanged blocks => blocks.UserId,
         _ => 0,
     };
 
@@ -126,7 +137,10 @@ internal sealed partial class ChatEventFanOut : IChatEventHandler, IAsyncDisposa
         {
             try
             {
-                if (ToBroadcast(chatEvent, _links) is { } broadcast)
+                var broadcasts = chatEvent is MessageReported reported
+                    ? ReportBroadcasts(reported)
+                    : ToBroadcast(chatEvent, _links) is { } one ? [one] : [];
+                foreach (var broadcast in broadcasts)
                 {
                     _broadcaster.Deliver(broadcast);
                     _relay.Publish(broadcast);

@@ -62,6 +62,7 @@ public sealed class ChatHub : Hub
         var userId = Me();
         _connections.Connected(Context.ConnectionId, userId);
         _metrics.ConnectionOpened("signalr");
+        await _services.GetRequiredService<BlockedUsers>().LoadAsync(userId);
         // Never cancelled half-way by the client leaving at once (a page navigating on): the disconnect
         // that follows must take away exactly what this connect added, or it would take another
         // connection's place and show the user offline while they are on.

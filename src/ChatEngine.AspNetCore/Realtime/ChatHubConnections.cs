@@ -64,6 +64,10 @@ internal sealed class ChatHubConnections
             : members.Where(m => m.Value == userId).Select(m => m.Key).ToArray();
     }
 
+    /// <summary>The connections here in a chat of the users <paramref name="include"/> accepts.</summary>
+    public IReadOnlyList<string> InChatWhere(long chatId, Func<long, bool> include) =>
+        _byChat.TryGetValue(chatId, out var members) ? members.Where(m => include(m.Value)).Select(m => m.Key).ToArray() : [];
+
     /// <summary>The connections here in a chat, but those of one user.</summary>
     public IReadOnlyList<string> InChatExcept(long chatId, long userId) =>
         _byChat.TryGetValue(chatId, out var members) ? members.Where(m => m.Value != userId).Select(m => m.Key).ToArray() : [];

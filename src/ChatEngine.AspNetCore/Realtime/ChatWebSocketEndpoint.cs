@@ -61,6 +61,7 @@ internal static class ChatWebSocketEndpoint
         // Counted online and subscribed before the upgrade completes: a client that sees its socket open
         // is online (closing another tab right after cannot flash it offline) and misses no broadcast.
         var socket = new ChatSocket(userId, id, options.SendQueueCapacity, catchingUp: after is not null || afterSeq is not null, receivesChanges, services.GetRequiredService<ChatEngineMetrics>());
+        await services.GetRequiredService<BlockedUsers>().LoadAsync(userId);
         await WithScopeAsync(scopes, sp => sp.GetRequiredService<PresenceService>().ConnectedAsync(userId, CancellationToken.None));
         registry.Add(socket);
         try

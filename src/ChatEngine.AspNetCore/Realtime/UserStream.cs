@@ -183,7 +183,7 @@ internal abstract class UserStream
         var following = _chats.TryGetValue(chatId, out var chat);
         switch (broadcast.Kind)
         {
-            case BroadcastKind.Notifications:
+            case BroadcastKind.Notifications or BroadcastKind.Report:
                 Queue(new StreamItem(StreamItemKind.Frame, chatId, broadcast.Frame, broadcast.EventName));
                 return;
             case BroadcastKind.Typing:

@@ -51,9 +51,9 @@ internal sealed class UserStreams
     public bool AnyHubStreams => !_hubStreams.IsEmpty;
 
     /// <summary>Hands a chat's broadcast to the streams following it, and a <c>member_added</c> to those of the users it adds; returns how many.</summary>
-    public int Deliver(long chatId, ChatBroadcast broadcast)
+    public int Deliver(long chatId, ChatBroadcast broadcast, BlockedUsers blocked)
     {
-        if (broadcast.Kind == BroadcastKind.Notifications)
+        if (broadcast.Kind is BroadcastKind.Notifications or BroadcastKind.Report)
         {
             var own = _byUser.GetValueOrDefault(broadcast.UserId ?? 0, []);
             foreach (var stream in own)
@@ -65,12 +65,16 @@ internal sealed class UserStreams
         }
 
         var following = _byChat.GetValueOrDefault(chatId, []);
+        var delivered = 0;
         foreach (var stream in following)
         {
-            stream.Deliver(chatId, broadcast);
+            if (!blocked.Hides(stream.UserId, broadcast))
+            {
+                stream.Deliver(chatId, broadcast);
+                delivered++;
+            }
         }
 
-        var delivered = following.Length;
         if (broadcast.EventName == "member_added" && !_byUser.IsEmpty)
         {
             foreach (var userId in ChangeFrames.AddedUserIds(broadcast.Frame))
@@ -87,7 +91,7 @@ internal sealed class UserStreams
     }
 
     /// <summary>Hands a presence change to each stream following any of its chats, once.</summary>
-    public int DeliverStatus(ChatBroadcast broadcast)
+    public int DeliverStatus(ChatBroadcast broadcast, BlockedUsers blocked)
     {
         var streams = new HashSet<UserStream>();
         foreach (var chatId in broadcast.ChatIds)
@@ -95,6 +99,7 @@ internal sealed class UserStreams
             streams.UnionWith(_byChat.GetValueOrDefault(chatId, []));
         }
 
+        streams.RemoveWhere(s => blocked.Hides(s.UserId, broadcast));
         foreach (var stream in streams)
         {
             stream.DeliverStatus(broadcast);

@@ -50,6 +50,7 @@ internal static class UserWebSocketEndpoint
 
         // One stream carries all the user's chats: room for more than one chat socket's queue.
         var stream = new UserSocket(userId, registry, options.SendQueueCapacity * 4, services.GetRequiredService<TimeProvider>(), engineOptions.Sync.CursorInterval);
+        await services.GetRequiredService<BlockedUsers>().LoadAsync(userId);
         await ChatWebSocketEndpoint.WithScopeAsync(scopes, sp => sp.GetRequiredService<PresenceService>().ConnectedAsync(userId, CancellationToken.None));
         registry.Add(stream);
         try

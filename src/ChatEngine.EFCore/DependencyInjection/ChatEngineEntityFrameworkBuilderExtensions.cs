@@ -40,6 +40,7 @@ public static class ChatEngineEntityFrameworkBuilderExtensions
         services.TryAddScoped<IChatHandleStore>(sp => new EntityFrameworkHandleStore<TContext>(sp.GetRequiredService<TContext>));
         services.TryAddScoped<IChatOutboxStore>(sp => new EntityFrameworkOutboxStore<TContext>(sp.GetRequiredService<TContext>));
         services.TryAddScoped<IChatPushSubscriptionStore>(sp => new EntityFrameworkPushSubscriptionStore<TContext>(sp.GetRequiredService<TContext>));
+        services.TryAddScoped<IChatModerationStore>(sp => new EntityFrameworkModerationStore<TContext>(sp.GetRequiredService<TContext>));
         services.TryAddScoped<IMessageStore>(sp => new EntityFrameworkMessageStore<TContext>(sp.GetRequiredService<TContext>, sp.GetRequiredService<GroupCommitWriter<TContext>>()));
         // A chat's membership changes run in one database transaction holding the chat's row.
         services.Replace(ServiceDescriptor.Scoped<IChatUnitOfWork>(sp => new EntityFrameworkChatUnitOfWork<TContext>(sp.GetRequiredService<TContext>)));

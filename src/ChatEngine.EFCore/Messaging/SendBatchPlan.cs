@@ -6,6 +6,12 @@ internal readonly record struct SendOutcome(MessageAppendResult? Result, ChatExc
     public static SendOutcome Failed(ChatException error) => new(null, error);
 }
 
+/// <summary>What may refuse a member's send: an admin's mute of them, or a block between the two users of a private chat.</summary>
+internal readonly record struct SenderStanding(MemberMute? Mute, bool Blocked)
+{
+    public static readonly SenderStanding Clear = new(null, false);
+}
+
 /// <summary>
 /// The decisions of one group-commit batch, apart from any database, so they can be checked alone:
 /// which sends are by members, which repeat a client id (stored before, or earlier in the batch),
@@ -41,15 +47,16 @@ internal sealed class SendBatchPlan
 
     /// <summary>
     /// Sorts the sends with what the database said: a send by a non-member fails, one that repeats a
-    /// stored client id gets that message back, one that repeats a client id earlier in the batch
+    /// stored client id gets that message back, a new one by a muted member or across a block fails,
+    /// one that repeats a client id earlier in the batch
     /// will get what that one gets, one naming a file that is not a pending upload of its sender to its
     /// chat (or that an earlier send of the batch claims) fails, and the rest need a sequence number each.
     /// </summary>
-    /// <param name="members">The (chat, user) pairs that are memberships.</param>
+    /// <param name="members">The (chat, user) pairs that are memberships, with what may refuse the sender.</param>
     /// <param name="stored">The stored messages the batch's client ids name.</param>
     /// <param name="pendingAttachments">The pending uploads the batch names, by id: their chat and uploader.</param>
     public void Admit(
-        IReadOnlySet<(long ChatId, long UserId)> members,
+        IReadOnlyDictionary<(long ChatId, long UserId), SenderStanding> members,
         IReadOnlyDictionary<(long, long, string), ChatMessage> stored,
         IReadOnlyDictionary<string, (long ChatId, long UploaderId)>? pendingAttachments = null)
     {
@@ -58,7 +65,7 @@ internal sealed class SendBatchPlan
         for (var i = 0; i < _sends.Count; i++)
         {
             var send = _sends[i];
-            if (!members.Contains((send.ChatId, send.SenderId)))
+            if (!members.TryGetValue((send.ChatId, send.SenderId), out var standing))
             {
                 _outcomes[i] = SendOutcome.Failed(ChatNotFound());
                 continue;
@@ -78,6 +85,19 @@ internal sealed class SendBatchPlan
                     _repeats[i] = firstByClientId[key];
                     continue;
                 }
+            }
+
+            // A retry of a stored message got it back above; only a new message is refused.
+            if (standing.Mute is { } mute && mute.IsActiveAt(send.SentAt))
+            {
+                _outcomes[i] = SendOutcome.Failed(new ChatException(ChatErrorKind.Forbidden, ChatErrorCodes.Muted, "An admin muted you in this group.") { Until = mute.Until });
+                continue;
+            }
+
+            if (standing.Blocked)
+            {
+                _outcomes[i] = SendOutcome.Failed(new ChatException(ChatErrorKind.Forbidden, ChatErrorCodes.Blocked, "A block stands between you and this user."));
+                continue;
             }
 
             if (send.AttachmentIds.Count > 0 && !Claim(send, pendingAttachments, claimed))

@@ -11,24 +11,32 @@ namespace ChatEngine.EntityFrameworkCore;
 internal static class SendStatements
 {
     /// <summary>
-    /// Which (chat, sender) pairs among the batch's chats and senders are memberships. One query (the
-    /// members key is (chat, user)); the plan looks up only the pairs it has.
+    /// Which (chat, sender) pairs among the batch's chats and senders are memberships, with what may
+    /// refuse the sender: an admin's mute, or a block between a private chat's pair. One query (the
+    /// members key is (chat, user), blocks are looked up by their key); the plan looks up only the pairs it has.
     /// </summary>
-    public static async Task<HashSet<(long ChatId, long UserId)>> FindMembersAsync(DbConnection connection, DbTransaction transaction, SendBatchPlan plan)
+    public static async Task<Dictionary<(long ChatId, long UserId), SenderStanding>> FindMembersAsync(DbConnection connection, DbTransaction transaction, SendBatchPlan plan)
     {
         var chats = plan.ChatIds.ToArray();
         var senders = plan.SenderIds.ToArray();
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = $"""
-            SELECT "ChatId", "UserId" FROM "{ChatTables.Members}"
-            WHERE "ChatId" IN ({Numbers(chats)}) AND "UserId" IN ({Numbers(senders)})
+            SELECT m."ChatId", m."UserId", m."MuteAt", m."MuteUntil",
+                c."PairLowUserId" IS NOT NULL AND (
+                    EXISTS (SELECT 1 FROM "{ChatTables.Blocks}" AS b WHERE b."UserId" = c."PairLowUserId" AND b."BlockedUserId" = c."PairHighUserId")
+                    OR EXISTS (SELECT 1 FROM "{ChatTables.Blocks}" AS b WHERE b."UserId" = c."PairHighUserId" AND b."BlockedUserId" = c."PairLowUserId"))
+            FROM "{ChatTables.Members}" AS m JOIN "{ChatTables.Chats}" AS c ON c."Id" = m."ChatId"
+            WHERE m."ChatId" IN ({Numbers(chats)}) AND m."UserId" IN ({Numbers(senders)})
             """;
-        var members = new HashSet<(long, long)>();
+        var members = new Dictionary<(long, long), SenderStanding>();
         await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
         while (await reader.ReadAsync().ConfigureAwait(false))
         {
-            members.Add((reader.GetInt64(0), reader.GetInt64(1)));
+            MemberMute? mute = reader.IsDBNull(2)
+                ? null
+                : new MemberMute(reader.IsDBNull(3) ? null : EntityTime.FromStored(reader.GetFieldValue<DateTime>(3)), 0, EntityTime.FromStored(reader.GetFieldValue<DateTime>(2)));
+            members[(reader.GetInt64(0), reader.GetInt64(1))] = new SenderStanding(mute, reader.GetBoolean(4));
         }
 
         return members;

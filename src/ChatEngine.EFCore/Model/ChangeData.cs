@@ -19,6 +19,8 @@ internal sealed record ChangeData(
 
     [JsonPropertyName("client_id")] public string? ClientId { get; init; }
 
+    [JsonPropertyName("until")] public DateTimeOffset? Until { get; init; }
+
     public static ChangeEntity ToEntity(ChatChange change, long seq) => new()
     {
         ChatId = change.ChatId,
@@ -28,7 +30,7 @@ internal sealed record ChangeData(
         Data = JsonSerializer.Serialize(
             new ChangeData(change.ByUserId, change.Members.Select(m => new ChangeDataMember(m.UserId, m.Role)).ToArray(), change.Reason, change.Name)
             {
-                MessageId = change.MessageId, Emoji = change.Emoji, On = change.On, ClientId = change.ClientId,
+                MessageId = change.MessageId, Emoji = change.Emoji, On = change.On, ClientId = change.ClientId, Until = change.Until,
             },
             ChangeDataJsonContext.Default.ChangeData),
     };
@@ -50,6 +52,7 @@ internal sealed record ChangeData(
             Emoji = data?.Emoji,
             On = data?.On,
             ClientId = data?.ClientId,
+            Until = data?.Until,
         };
     }
 }

@@ -39,6 +39,35 @@ public static class ChatEngineModelBuilderExtensions
             bar.HasOne<ChatEntity>().WithMany().HasForeignKey(b => b.ChatId).OnDelete(DeleteBehavior.Cascade);
         });
 
+        modelBuilder.Entity<ChatMemberEntity>().Property(m => m.MuteReason).HasMaxLength(global::ChatEngine.GroupService.MaxModerationReasonLength);
+
+        modelBuilder.Entity<BlockEntity>(block =>
+        {
+            block.ToTable(ChatTables.Blocks);
+            // Who a user blocks, and (with the user ids given) whether they block a sender: both by this key.
+            block.HasKey(b => new { b.UserId, b.BlockedUserId });
+        });
+
+        modelBuilder.Entity<BanEntity>(ban =>
+        {
+            ban.ToTable(ChatTables.Bans);
+            ban.HasKey(b => new { b.ChatId, b.UserId });
+            ban.Property(b => b.Reason).HasMaxLength(global::ChatEngine.GroupService.MaxModerationReasonLength);
+            ban.HasOne<ChatEntity>().WithMany().HasForeignKey(b => b.ChatId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<ReportEntity>(report =>
+        {
+            report.ToTable(ChatTables.Reports);
+            report.HasKey(r => r.Id);
+            report.Property(r => r.Note).HasMaxLength(global::ChatEngine.ModerationService.MaxReportNoteLength);
+            // One open report per reporter and message; a group's open reports, newest first; a reporter's hourly count.
+            report.HasIndex(r => new { r.MessageId, r.ReporterId }).IsUnique();
+            report.HasIndex(r => new { r.ChatId, r.Id });
+            report.HasIndex(r => new { r.ReporterId, r.At });
+            report.HasOne<ChatEntity>().WithMany().HasForeignKey(r => r.ChatId).OnDelete(DeleteBehavior.Cascade);
+        });
+
         modelBuilder.Entity<MessageEntity>(message =>
         {
             message.ToTable(ChatTables.Messages);

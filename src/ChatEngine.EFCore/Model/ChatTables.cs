@@ -17,4 +17,7 @@ internal static class ChatTables
     public const string Mentions = "ChatEngineMentions";
     public const string Outbox = "ChatEngineOutbox";
     public const string PushSubscriptions = "ChatEnginePushSubscriptions";
+    public const string Blocks = "ChatEngineBlocks";
+    public const string Bans = "ChatEngineBans";
+    public const string Reports = "ChatEngineReports";
 }

@@ -46,6 +46,16 @@ internal sealed class ChatMemberEntity
 
     public DateTime? MutedUntil { get; set; }
 
+    /// <summary>When an admin muted the member; null when not muted. The send path reads it with membership.</summary>
+    public DateTime? MuteAt { get; set; }
+
+    /// <summary>When the admin's mute ends; null for good (or no mute, see <see cref="MuteAt"/>).</summary>
+    public DateTime? MuteUntil { get; set; }
+
+    public long? MuteBy { get; set; }
+
+    public string? MuteReason { get; set; }
+
     public ChatMember ToMember() => new()
     {
         ChatId = ChatId,
@@ -55,6 +65,51 @@ internal sealed class ChatMemberEntity
         LastReadSequence = LastReadSequence,
         NotifyLevel = NotifyLevel,
         MutedUntil = MutedUntil is { } until ? EntityTime.FromStored(until) : null,
+        Mute = MuteAt is { } at
+            ? new MemberMute(MuteUntil is { } end ? EntityTime.FromStored(end) : null, MuteBy ?? 0, EntityTime.FromStored(at), MuteReason)
+            : null,
+    };
+}
+
+/// <summary>A user's block of another user.</summary>
+internal sealed class BlockEntity
+{
+    public long UserId { get; set; }
+    public long BlockedUserId { get; set; }
+    public DateTime At { get; set; }
+}
+
+/// <summary>An admin's ban of a user from a group; kept after it ends until lifted or replaced.</summary>
+internal sealed class BanEntity
+{
+    public long ChatId { get; set; }
+    public long UserId { get; set; }
+    public DateTime? Until { get; set; }
+    public string? Reason { get; set; }
+    public long ByUserId { get; set; }
+    public DateTime At { get; set; }
+
+    public ChatBan ToBan() => new(ChatId, UserId, Until is { } until ? EntityTime.FromStored(until) : null, Reason, ByUserId, EntityTime.FromStored(At));
+}
+
+/// <summary>An open report of a message, with a snapshot of the message; resolving it deletes the row.</summary>
+internal sealed class ReportEntity
+{
+    public long Id { get; set; }
+    public long ChatId { get; set; }
+    public long MessageId { get; set; }
+    public long ReporterId { get; set; }
+    public ReportReason Reason { get; set; }
+    public string? Note { get; set; }
+    public DateTime At { get; set; }
+    public long MessageSenderId { get; set; }
+    public string MessageText { get; set; } = "";
+    public DateTime MessageSentAt { get; set; }
+
+    public ChatReport ToReport() => new()
+    {
+        Id = Id, ChatId = ChatId, MessageId = MessageId, ReporterId = ReporterId, Reason = Reason, Note = Note, At = EntityTime.FromStored(At),
+        MessageSenderId = MessageSenderId, MessageText = MessageText, MessageSentAt = EntityTime.FromStored(MessageSentAt),
     };
 }
 

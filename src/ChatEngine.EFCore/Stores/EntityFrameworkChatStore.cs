@@ -175,6 +175,8 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
         await Messages.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Members.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Bars.Where(b => b.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        await Db.Set<BanEntity>().Where(b => b.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
+        await Db.Set<ReportEntity>().Where(r => r.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Chats.Where(c => c.Id == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await CommitIfOwnAsync(transaction, cancellationToken).ConfigureAwait(false);
     }

@@ -15,7 +15,7 @@ internal static class BroadcastCodec
 {
     private const byte Version = 2;
 
-    // Version, origin, kind, chat count; then the chats; then seq, message id, user flag and id, name length.
+    // Version, origin, kind, chat count; then the chats; then seq, message id, flags and user id, name length.
     private const int Fixed = 1 + 16 + 1 + 4;
     private const int Tail = 8 + 8 + 1 + 8 + 1;
 
@@ -38,7 +38,8 @@ internal static class BroadcastCodec
 
         BinaryPrimitives.WriteInt64LittleEndian(span[offset..], broadcast.Seq);
         BinaryPrimitives.WriteInt64LittleEndian(span[(offset + 8)..], broadcast.MessageId);
-        span[offset + 16] = broadcast.UserId is null ? (byte)0 : (byte)1;
+        // Flags: bit 0 says a user id follows, bit 1 that a read is of a private chat.
+        span[offset + 16] = (byte)((broadcast.UserId is null ? 0 : 1) | (broadcast.PrivateChat ? 2 : 0));
         BinaryPrimitives.WriteInt64LittleEndian(span[(offset + 17)..], broadcast.UserId ?? 0);
         span[offset + 25] = checked((byte)name.Length);
         name.CopyTo(span[(offset + Tail)..]);
@@ -73,7 +74,8 @@ internal static class BroadcastCodec
 
         var seq = BinaryPrimitives.ReadInt64LittleEndian(bytes[offset..]);
         var messageId = BinaryPrimitives.ReadInt64LittleEndian(bytes[(offset + 8)..]);
-        long? userId = bytes[offset + 16] == 1 ? BinaryPrimitives.ReadInt64LittleEndian(bytes[(offset + 17)..]) : null;
+        var flags = bytes[offset + 16];
+        long? userId = (flags & 1) != 0 ? BinaryPrimitives.ReadInt64LittleEndian(bytes[(offset + 17)..]) : null;
         var nameLength = bytes[offset + 25];
         if (bytes.Length < offset + Tail + nameLength)
         {
@@ -81,7 +83,7 @@ internal static class BroadcastCodec
         }
 
         var name = Encoding.ASCII.GetString(bytes.Slice(offset + Tail, nameLength));
-        broadcast = new ChatBroadcast(kind, chatIds, bytes[(offset + Tail + nameLength)..].ToArray(), name, seq, messageId, userId);
+        broadcast = new ChatBroadcast(kind, chatIds, bytes[(offset + Tail + nameLength)..].ToArray(), name, seq, messageId, userId) { PrivateChat = (flags & 2) != 0 };
         return true;
     }
 }

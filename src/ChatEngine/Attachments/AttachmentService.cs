@@ -82,7 +82,7 @@ public sealed partial class AttachmentService
         ArgumentNullException.ThrowIfNull(content);
         var records = RequireRecords;
         var files = Files;
-        await _access.RequireMemberAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
+        await _access.RequireMayPostAsync(userId, chatId, blocksApply: true, cancellationToken).ConfigureAwait(false);
 
         var usage = await records.GetUsageAsync(userId, cancellationToken).ConfigureAwait(false);
         RequireRoomForOneMore(usage);

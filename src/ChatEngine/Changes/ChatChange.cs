@@ -29,6 +29,9 @@ public enum ChatChangeKind
 
     /// <summary>A message was pinned or unpinned.</summary>
     PinChanged = 9,
+
+    /// <summary>An admin muted or unmuted a group member (<see cref="ChatChange.On"/>, <see cref="ChatChange.Until"/>).</summary>
+    MemberMuted = 10,
 }
 
 /// <summary>Why a member left a chat.</summary>
@@ -39,6 +42,12 @@ public enum MemberRemovalReason
 
     /// <summary>An admin removed them.</summary>
     Removed = 2,
+
+    /// <summary>An admin banned them (<see cref="ChatChange.Until"/> says until when).</summary>
+    Banned = 3,
+
+    /// <summary>They erased their chat data.</summary>
+    Erased = 4,
 }
 
 /// <summary>A member a change is about, with the role the change gave or found them in.</summary>
@@ -89,10 +98,16 @@ public sealed record ChatChange
     /// <summary>For the message changes: the message.</summary>
     public long? MessageId { get; init; }
 
+    /// <summary>For a mute, or a removal by ban: when it ends (<see langword="null"/> for good).</summary>
+    public DateTimeOffset? Until { get; init; }
+
     /// <summary>For <see cref="ChatChangeKind.ReactionChanged"/>: the emoji (the user is <see cref="Members"/>' only entry).</summary>
     public string? Emoji { get; init; }
 
-    /// <summary>For <see cref="ChatChangeKind.ReactionChanged"/>: added or removed; for <see cref="ChatChangeKind.PinChanged"/>: pinned or unpinned.</summary>
+    /// <summary>
+    /// For <see cref="ChatChangeKind.ReactionChanged"/>: added or removed; for <see cref="ChatChangeKind.PinChanged"/>:
+    /// pinned or unpinned; for <see cref="ChatChangeKind.MemberMuted"/>: muted or unmuted.
+    /// </summary>
     public bool? On { get; init; }
 
     /// <summary>For <see cref="ChatChangeKind.MessageUpdated"/>: the edit's client id, if it had one.</summary>

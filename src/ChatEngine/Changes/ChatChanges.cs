@@ -101,6 +101,14 @@ public sealed class ChatChanges
             .ToArray();
     }
 
+    private static ChatRemovalReason RemovalReasonOf(MemberRemovalReason? reason) => reason switch
+    {
+        MemberRemovalReason.Left => ChatRemovalReason.Left,
+        MemberRemovalReason.Banned => ChatRemovalReason.Banned,
+        MemberRemovalReason.Erased => ChatRemovalReason.Erased,
+        _ => ChatRemovalReason.Removed,
+    };
+
     /// <summary>
     /// How a user came to be out of a chat they were in at <paramref name="afterSeq"/>: the change that
     /// removed them, or the chat's deletion. With no membership check: it is about a chat they left.
@@ -126,7 +134,7 @@ public sealed class ChatChanges
             {
                 if (change is { Kind: ChatChangeKind.MemberRemoved, Members: [{ } member, ..] } && member.UserId == userId)
                 {
-                    departure = (change.Seq, change.Reason == MemberRemovalReason.Left ? ChatRemovalReason.Left : ChatRemovalReason.Removed);
+                    departure = (change.Seq, RemovalReasonOf(change.Reason));
                 }
             }
 

@@ -4,8 +4,11 @@ namespace ChatEngine;
 /// The membership check every operation starts with. A non-member learns nothing, not even that
 /// the chat exists, so both cases are the same "not found".
 /// </summary>
-internal sealed class ChatAccess(IChatStore chats, IChatMemberStore members, IChatUserDirectory users)
+internal sealed class ChatAccess(IChatStore chats, IChatMemberStore members, IChatUserDirectory users, IChatModerationStore? moderation, TimeProvider time)
 {
+    /// <summary>The moderation store, when the app has one (see <see cref="IChatModerationStore"/>).</summary>
+    public IChatModerationStore? Moderation => moderation;
+
     public async Task<(Chat Chat, ChatMember Member)> RequireMemberAsync(long userId, long chatId, CancellationToken cancellationToken)
     {
         var member = await members.FindAsync(chatId, userId, cancellationToken).ConfigureAwait(false) ?? throw ChatErrors.ChatNotFound();
@@ -28,6 +31,37 @@ internal sealed class ChatAccess(IChatStore chats, IChatMemberStore members, ICh
 
         return (chat, member);
     }
+
+    /// <summary>
+    /// Membership, and the right to change the chat's content: a member an admin muted cannot (send,
+    /// edit, react, pin, upload), nor, where <paramref name="blocksApply"/> (send, react, upload), can
+    /// either user of a private chat with a block between them.
+    /// </summary>
+    public async Task<(Chat Chat, ChatMember Member)> RequireMayPostAsync(long userId, long chatId, bool blocksApply, CancellationToken cancellationToken)
+    {
+        var (chat, member) = await RequireMemberAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
+        if (member.Mute is { } mute && mute.IsActiveAt(time.GetUtcNow()))
+        {
+            throw ChatErrors.Muted(mute.Until);
+        }
+
+        if (blocksApply && chat.Pair is { } pair && await IsBlockedPairAsync(pair, cancellationToken).ConfigureAwait(false))
+        {
+            throw ChatErrors.Blocked();
+        }
+
+        return (chat, member);
+    }
+
+    /// <summary>Whether either user of the pair blocks the other.</summary>
+    public async Task<bool> IsBlockedPairAsync(PrivatePair pair, CancellationToken cancellationToken) =>
+        moderation is not null
+        && ((await moderation.GetBlockersAsync(pair.LowUserId, [pair.HighUserId], cancellationToken).ConfigureAwait(false)).Count > 0
+            || (await moderation.GetBlockersAsync(pair.HighUserId, [pair.LowUserId], cancellationToken).ConfigureAwait(false)).Count > 0);
+
+    /// <summary>Which of <paramref name="userIds"/> block <paramref name="blockedUserId"/> (none without a moderation store).</summary>
+    public async Task<IReadOnlyList<long>> GetBlockersAsync(long blockedUserId, IReadOnlyCollection<long> userIds, CancellationToken cancellationToken) =>
+        moderation is null || userIds.Count == 0 ? [] : await moderation.GetBlockersAsync(blockedUserId, userIds, cancellationToken).ConfigureAwait(false);
 
     public async Task<ChatUser> RequireUserAsync(long userId, CancellationToken cancellationToken) =>
         await users.FindByIdAsync(userId, cancellationToken).ConfigureAwait(false) ?? throw ChatErrors.UserNotFound();

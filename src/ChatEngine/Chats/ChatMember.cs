@@ -37,6 +37,9 @@ public sealed record ChatMember
     /// <summary>Until when nothing of the chat notifies the member; <see langword="null"/> for no mute.</summary>
     public DateTimeOffset? MutedUntil { get; init; }
 
+    /// <summary>An admin's mute of the member (see <see cref="IChatModerationStore"/>), which may have run out; <see langword="null"/> for none.</summary>
+    public MemberMute? Mute { get; init; }
+
     /// <summary>Whether the member may change the group.</summary>
     public bool IsAdmin => Role >= ChatRole.Admin;
 }

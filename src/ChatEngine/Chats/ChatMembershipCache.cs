@@ -23,16 +23,20 @@ public sealed class ChatMembershipCache : IChatEventHandler
     /// <summary>Creates an empty cache.</summary>
     public ChatMembershipCache(TimeProvider time) => _time = time;
 
-    internal async ValueTask<bool> IsMemberAsync(long chatId, long userId, IChatMemberStore store, CancellationToken cancellationToken)
+    internal async ValueTask<bool> IsMemberAsync(long chatId, long userId, IChatMemberStore store, CancellationToken cancellationToken) =>
+        (await FindAsync(chatId, userId, store, cancellationToken).ConfigureAwait(false)).IsMember;
+
+    /// <summary>Whether the user is a member, and whether an admin's mute of them holds now (their typing is dropped then).</summary>
+    internal async ValueTask<(bool IsMember, bool IsMuted)> FindAsync(long chatId, long userId, IChatMemberStore store, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         if (_entries.TryGetValue((chatId, userId), out var known) && (known.IsMember || now < known.Expires))
         {
-            return known.IsMember;
+            return (known.IsMember, known.Mute?.IsActiveAt(now) == true);
         }
 
         var version = _versions.GetValueOrDefault(chatId);
-        var isMember = await store.FindAsync(chatId, userId, cancellationToken).ConfigureAwait(false) is not null;
+        var member = await store.FindAsync(chatId, userId, cancellationToken).ConfigureAwait(false);
         if (_versions.GetValueOrDefault(chatId) == version)
         {
             if (_entries.Count >= MaxEntries)
@@ -40,15 +44,15 @@ public sealed class ChatMembershipCache : IChatEventHandler
                 _entries.Clear();
             }
 
-            _entries[(chatId, userId)] = new Entry(isMember, now + NegativeLifetime);
+            _entries[(chatId, userId)] = new Entry(member is not null, now + NegativeLifetime, member?.Mute);
         }
 
-        return isMember;
+        return (member is not null, member?.Mute?.IsActiveAt(now) == true);
     }
 
     /// <summary>
     /// Forgets what is known about a chat's members (all of them when <paramref name="userId"/> is
-    /// null): for a removal or deletion made on another host, which reaches this one through a relay.
+    /// null): for a removal, mute or deletion made on another host, which reaches this one through a relay.
     /// </summary>
     public void Forget(long chatId, long? userId)
     {
@@ -75,9 +79,13 @@ public sealed class ChatMembershipCache : IChatEventHandler
         {
             Forget(change.ChatId, change.Change == MembershipChange.ChatDeleted ? null : change.UserId);
         }
+        else if (chatEvent is ChatChanged { Change: { Kind: ChatChangeKind.MemberMuted, Members: [var muted, ..] } mute })
+        {
+            Forget(mute.ChatId, muted.UserId);
+        }
 
         return ValueTask.CompletedTask;
     }
 
-    private readonly record struct Entry(bool IsMember, DateTimeOffset Expires);
+    private readonly record struct Entry(bool IsMember, DateTimeOffset Expires, MemberMute? Mute);
 }

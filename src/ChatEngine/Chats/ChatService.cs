@@ -67,6 +67,11 @@ public sealed class ChatService
             throw ChatErrors.Validation(ChatErrorCodes.SelfChat, "You cannot start a chat with yourself.");
         }
 
+        if ((await _access.GetBlockersAsync(userId, [other.Id], cancellationToken).ConfigureAwait(false)).Count > 0)
+        {
+            throw ChatErrors.Blocked();
+        }
+
         var (chat, created) = await _chats.GetOrCreatePrivateChatAsync(new PrivatePair(userId, other.Id), _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (created)
         {
@@ -80,7 +85,8 @@ public sealed class ChatService
 
         var summary = (await _chats.GetSummariesAsync(userId, ChatKind.Private, cancellationToken).ConfigureAwait(false))
             .FirstOrDefault(s => s.Chat.Id == chat.Id) ?? new ChatSummary { Chat = chat };
-        return (ToListItem(summary, other.UserName), created);
+        var blocked = (await _access.GetBlockersAsync(other.Id, [userId], cancellationToken).ConfigureAwait(false)).Count > 0;
+        return (ToListItem(summary, other.UserName) with { Blocked = blocked }, created);
     }
 
     /// <summary>The caller's chats of one kind, newest activity first, with exact unread counts.</summary>
@@ -89,16 +95,20 @@ public sealed class ChatService
         var summaries = await _chats.GetSummariesAsync(userId, kind, cancellationToken).ConfigureAwait(false);
         IReadOnlyDictionary<long, ChatUser> others = new Dictionary<long, ChatUser>();
         IReadOnlySet<long> online = new HashSet<long>();
+        IReadOnlySet<long> blocked = new HashSet<long>();
         if (kind == ChatKind.Private)
         {
             var otherIds = summaries.Where(s => s.Chat.Pair is not null).Select(s => s.Chat.Pair!.Value.OtherThan(userId)).Distinct().ToArray();
             others = await _users.GetByIdsAsync(otherIds, cancellationToken).ConfigureAwait(false);
             online = await _presence.GetOnlineAsync(otherIds, cancellationToken).ConfigureAwait(false);
+            blocked = await BlockedByAsync(userId, cancellationToken).ConfigureAwait(false);
         }
 
-        bool IsOtherOnline(Chat chat) => chat.Pair is { } pair && online.Contains(pair.OtherThan(userId));
+        // Someone the caller blocked shows as offline: their presence never reaches the caller.
+        bool IsBlocked(Chat chat) => chat.Pair is { } pair && blocked.Contains(pair.OtherThan(userId));
+        bool IsOtherOnline(Chat chat) => chat.Pair is { } pair && online.Contains(pair.OtherThan(userId)) && !IsBlocked(chat);
         return summaries
-            .Select(s => ToListItem(s, TitleFor(s.Chat, userId, others)) with { IsOnline = IsOtherOnline(s.Chat) })
+            .Select(s => ToListItem(s, TitleFor(s.Chat, userId, others)) with { IsOnline = IsOtherOnline(s.Chat), Blocked = IsBlocked(s.Chat) })
             .OrderByDescending(item => item.Time)
             .ThenByDescending(item => item.ChatId)
             .ToArray();
@@ -172,6 +182,8 @@ public sealed class ChatService
 
         var others = members.Where(m => m.UserId != userId).Select(m => m.UserId).ToArray();
         var presence = await _presence.GetPresenceAsync(others, cancellationToken).ConfigureAwait(false);
+        var blocked = chat.Pair is { } pair && (await BlockedByAsync(userId, cancellationToken).ConfigureAwait(false)).Contains(pair.OtherThan(userId));
+        var now = _time.GetUtcNow();
 
         return new ChatDetail
         {
@@ -181,13 +193,26 @@ public sealed class ChatService
             Members = memberViews,
             Messages = views,
             HasMore = hasMore,
-            IsOnline = presence.Values.Any(p => p.IsOnline),
-            LastSeen = presence.Values.Max(p => p.LastSeen),
+            IsOnline = !blocked && presence.Values.Any(p => p.IsOnline),
+            LastSeen = blocked ? null : presence.Values.Max(p => p.LastSeen),
             Seq = ChatChanges.SeqOf(_chats, chat),
             HasNewer = hasNewer,
-            Notifications = _options.Notifications.SettingsOf(viewer.NotifyLevel, viewer.MutedUntil, _time.GetUtcNow()),
+            Notifications = _options.Notifications.SettingsOf(viewer.NotifyLevel, viewer.MutedUntil, now),
+            Blocked = blocked,
+            Muted = MutedMembers(members, memberViews, now),
         };
     }
+
+    /// <summary>The members whose mute holds at <paramref name="now"/>.</summary>
+    internal static IReadOnlyList<MutedMember> MutedMembers(IReadOnlyList<ChatMember> members, IReadOnlyList<ChatMemberView> views, DateTimeOffset now) =>
+        members.Where(m => m.Mute?.IsActiveAt(now) == true)
+            .Select(m => new MutedMember(views.First(v => v.User.Id == m.UserId).User, m.Mute!.Until))
+            .ToArray();
+
+    private async Task<IReadOnlySet<long>> BlockedByAsync(long userId, CancellationToken cancellationToken) =>
+        _access.Moderation is { } moderation
+            ? (await moderation.GetBlocksAsync(userId, cancellationToken).ConfigureAwait(false)).Select(b => b.BlockedUserId).ToHashSet()
+            : new HashSet<long>();
 
     /// <summary>The caller's membership of a chat; a non-member gets <see cref="ChatErrorKind.NotFound"/>.</summary>
     public async Task<ChatMember> GetMembershipAsync(long userId, long chatId, CancellationToken cancellationToken = default) =>

@@ -19,7 +19,13 @@ public sealed record ChatListItem(long ChatId, string Title, string? LastMessage
 
     /// <summary>The user's notification settings for the chat.</summary>
     public ChatNotificationSettings Notifications { get; init; } = new(NotifyLevel.All, null);
+
+    /// <summary>For a private chat, whether the user blocked the other user (whose presence then shows as offline, never seen).</summary>
+    public bool Blocked { get; init; }
 }
+
+/// <summary>A group member an admin muted, and until when (<see langword="null"/>: for good).</summary>
+public sealed record MutedMember(ChatUser User, DateTimeOffset? Until);
 
 /// <summary>Who read a message and when.</summary>
 public sealed record MessageReader(long UserId, string UserName, DateTimeOffset ReadAt);
@@ -93,6 +99,12 @@ public sealed record ChatDetail
 
     /// <summary>The chat's change number, read before the page: following the chat from it may repeat a change the page shows, but never misses one.</summary>
     public long Seq { get; init; }
+
+    /// <summary>For a private chat, whether the caller blocked the other user.</summary>
+    public bool Blocked { get; init; }
+
+    /// <summary>For a group, the members whose mute holds now.</summary>
+    public IReadOnlyList<MutedMember> Muted { get; init; } = [];
 }
 
 /// <summary>Which page of a chat's history to read.</summary>
@@ -125,4 +137,7 @@ public sealed record GroupView(Chat Chat, IReadOnlyList<ChatMemberView> Members,
 
     /// <summary>The caller's notification settings for the group.</summary>
     public ChatNotificationSettings Notifications { get; init; } = new(NotifyLevel.All, null);
+
+    /// <summary>The members whose mute holds now.</summary>
+    public IReadOnlyList<MutedMember> Muted { get; init; } = [];
 }

@@ -18,6 +18,7 @@ public static class ChatEngineBuilderExtensions
         builder.Services.TryAddSingleton<ILastSeenStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
         builder.Services.TryAddSingleton<IChatUserKeyStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
         builder.Services.TryAddSingleton<IChatHandleStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
+        builder.Services.TryAddSingleton<IChatModerationStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
         builder.Services.TryAddSingleton<IChatOutboxStore, InMemoryOutboxStore>();
         builder.Services.TryAddSingleton<IChatPushSubscriptionStore, InMemoryPushSubscriptionStore>();
         return builder;
@@ -72,6 +73,15 @@ public static class ChatEngineBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddEnumerable(ServiceDescriptor.Scoped<IChatPushSender, TSender>());
+        return builder;
+    }
+
+    /// <summary>Adds the host's hook for new reports (see <see cref="IModerationSink"/>), scoped.</summary>
+    public static ChatEngineBuilder AddModerationSink<TSink>(this ChatEngineBuilder builder)
+        where TSink : class, IModerationSink
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Scoped<IModerationSink, TSink>());
         return builder;
     }
 

@@ -42,10 +42,13 @@ public static class ChatEngineServiceCollectionExtensions
         // Scoped, because stores and the host's user directory are usually scoped (a DbContext each).
         services.TryAddScoped(sp => new ChatUserKeys(sp, sp.GetRequiredService<ChatUserKeyCache>()));
         services.TryAddScoped(sp => new ChatChangeParticipation(sp.GetServices<IChatChangeParticipant>(), sp.GetRequiredService<IChatUnitOfWork>()));
-        services.TryAddScoped(sp => new ChatAccess(sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IChatUserDirectory>()));
+        services.TryAddScoped(sp => new ChatAccess(
+            sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IChatUserDirectory>(),
+            sp.GetService<IChatModerationStore>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddScoped(sp => new ChatChangeRecorder(sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<ChatChangeParticipation>()));
         services.TryAddScoped(sp => new MessageDetails(
-            sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+            sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IChatUserDirectory>(),
+            sp.GetService<IChatModerationStore>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new AttachmentService(
             sp.GetRequiredService<IMessageStore>(), sp.GetService<IAttachmentStore>(), sp.GetServices<IAttachmentScanner>(), sp.GetService<IAttachmentImageProcessor>(),
             sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>(),
@@ -85,6 +88,11 @@ public static class ChatEngineServiceCollectionExtensions
             sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<IChatUnitOfWork>(),
             sp.GetRequiredService<ChatChangeRecorder>(), sp.GetRequiredService<MessageDetails>(), sp.GetRequiredService<AttachmentService>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+        services.TryAddScoped(sp => new ModerationService(
+            sp.GetService<IChatModerationStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IMessageStore>(),
+            sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<ChatAccess>(),
+            sp.GetServices<IModerationSink>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>(),
+            sp.GetService<ILogger<ModerationService>>() ?? NullLogger<ModerationService>.Instance));
         return new ChatEngineBuilder(services);
     }
 }

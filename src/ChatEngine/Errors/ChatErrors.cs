@@ -137,6 +137,30 @@ public static class ChatErrorCodes
 
     /// <summary>No such push subscription of the caller.</summary>
     public const string SubscriptionNotFound = "subscription_not_found";
+
+    /// <summary>An admin muted the caller in this group: they cannot send, edit, react, pin or upload until the mute ends.</summary>
+    public const string Muted = "muted";
+
+    /// <summary>The user is banned from the group: they cannot rejoin by code or be added until the ban ends.</summary>
+    public const string Banned = "banned";
+
+    /// <summary>A block stands between the users (see the contract's blocks).</summary>
+    public const string Blocked = "blocked";
+
+    /// <summary>The other member of a private chat erased their chat data: nothing more can be sent there.</summary>
+    public const string UserErased = "user_erased";
+
+    /// <summary>Blocking, muting, banning or reporting oneself or one's own message.</summary>
+    public const string SelfTarget = "self_target";
+
+    /// <summary>The user has blocked as many users as allowed.</summary>
+    public const string TooManyBlocks = "too_many_blocks";
+
+    /// <summary>A report's reason is not <c>spam</c>, <c>abuse</c>, <c>inappropriate</c> or <c>other</c>.</summary>
+    public const string InvalidReason = "invalid_reason";
+
+    /// <summary>No open report with that id in the chat.</summary>
+    public const string ReportNotFound = "report_not_found";
 }
 
 internal static class ChatErrors
@@ -164,6 +188,15 @@ internal static class ChatErrors
 
     public static ChatException Forbidden(string code, string detail) =>
         new(ChatErrorKind.Forbidden, code, detail);
+
+    public static ChatException Muted(DateTimeOffset? until) =>
+        new(ChatErrorKind.Forbidden, ChatErrorCodes.Muted, until is null ? "An admin muted you in this group." : "An admin muted you in this group until the time given.") { Until = until };
+
+    public static ChatException Blocked(IReadOnlyList<string>? userNames = null) =>
+        new(ChatErrorKind.Forbidden, ChatErrorCodes.Blocked, userNames is { Count: > 0 } ? $"These users blocked you: {string.Join(", ", userNames)}." : "A block stands between you and this user.") { Items = userNames ?? [] };
+
+    public static ChatException SelfTarget(string detail) =>
+        new(ChatErrorKind.Validation, ChatErrorCodes.SelfTarget, detail);
 
     public static ChatException MessageDeleted() =>
         new(ChatErrorKind.Conflict, ChatErrorCodes.MessageDeleted, "The message was deleted.");

@@ -23,4 +23,7 @@ public sealed class ChatException : Exception
 
     /// <summary>Values the failure is about, such as the unknown user names of a new group.</summary>
     public IReadOnlyList<string> Items { get; init; } = [];
+
+    /// <summary>For a mute or a ban: when it ends (<see langword="null"/> for good, or when not about one).</summary>
+    public DateTimeOffset? Until { get; init; }
 }

@@ -19,7 +19,11 @@ public sealed record MessageCommitted(ChatMessage Message, ChatUser Sender) : Ch
 }
 
 /// <summary>A member read a chat up to a message.</summary>
-public sealed record MessagesRead(long ChatId, ChatUser Reader, long UpToMessageId, long UpToSequence, DateTimeOffset ReadAt) : ChatEvent;
+public sealed record MessagesRead(long ChatId, ChatUser Reader, long UpToMessageId, long UpToSequence, DateTimeOffset ReadAt) : ChatEvent
+{
+    /// <summary>Whether the chat is a private one: a reader the other member blocked is not shown reading there.</summary>
+    public bool InPrivateChat { get; init; }
+}
 
 /// <summary>A member is typing in a chat.</summary>
 public sealed record UserTyping(long ChatId, ChatUser User) : ChatEvent;

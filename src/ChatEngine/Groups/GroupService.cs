@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace ChatEngine;
 
 /// <summary>Groups: creation, join codes and the admin controls.</summary>
-public sealed class GroupService
+public sealed partial class GroupService
 {
     // A 96-bit code collides with another practically never; a couple of retries covers the freak case.
     private const int JoinCodeAttempts = 3;
@@ -60,6 +60,8 @@ public sealed class GroupService
             throw TooManyMembers();
         }
 
+        await RequireNotBlockedByAsync(userId, others, cancellationToken).ConfigureAwait(false);
+
         var createdAt = _time.GetUtcNow();
         var chat = await WithFreshJoinCodeAsync(code => _chats.CreateGroupAsync(
             new NewGroup { Name = groupName, JoinCode = code, CreatedAt = createdAt, Members = members }, cancellationToken)).ConfigureAwait(false);
@@ -85,10 +87,13 @@ public sealed class GroupService
         }
 
         var members = await _members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false);
-        return new GroupView(chat, await _access.GetMemberViewsAsync(members, cancellationToken).ConfigureAwait(false), member)
+        var views = await _access.GetMemberViewsAsync(members, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        return new GroupView(chat, views, member)
         {
             Seq = ChatChanges.SeqOf(_chats, chat),
-            Notifications = _options.Notifications.SettingsOf(member.NotifyLevel, member.MutedUntil, _time.GetUtcNow()),
+            Notifications = _options.Notifications.SettingsOf(member.NotifyLevel, member.MutedUntil, now),
+            Muted = ChatService.MutedMembers(members, views, now),
         };
     }
 
@@ -116,6 +121,11 @@ public sealed class GroupService
                 return [];
             }
 
+            if (await FindActiveBanAsync(chat.Id, userId, token).ConfigureAwait(false) is { } ban)
+            {
+                throw Banned(ban.Until, []);
+            }
+
             // A code someone kept does not undo an admin's removal: only an admin adding them again does.
             if (await _members.IsBarredAsync(chat.Id, userId, token).ConfigureAwait(false))
             {
@@ -133,9 +143,11 @@ public sealed class GroupService
     {
         await _access.RequireGroupAdminAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
         var users = await ResolveUsersAsync(userNames ?? [], cancellationToken).ConfigureAwait(false);
+        await RequireNotBlockedByAsync(userId, users, cancellationToken).ConfigureAwait(false);
         var changes = await _units.RunAsync(chatId, async token =>
         {
             await _access.RequireGroupAdminAsync(userId, chatId, token).ConfigureAwait(false);
+            await RequireNoneBannedAsync(chatId, users, token).ConfigureAwait(false);
             return await AddLockedAsync(chatId, users.Select(u => u.Id).ToArray(), userId, token).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         await PublishAsync(changes).ConfigureAwait(false);
@@ -410,7 +422,8 @@ public sealed class GroupService
     /// Removes a member (an admin removing them bars them from rejoining by code). The removed member
     /// hears of their own removal too, so their open connections close.
     /// </summary>
-    private async Task<List<ChatEvent>> RemoveLockedAsync(long chatId, ChatMember member, MemberRemovalReason reason, long byUserId, CancellationToken cancellationToken)
+    private async Task<List<ChatEvent>> RemoveLockedAsync(
+        long chatId, ChatMember member, MemberRemovalReason reason, long byUserId, CancellationToken cancellationToken, DateTimeOffset? until = null)
     {
         var before = (await _members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false)).Select(m => m.UserId).ToArray();
         if (!await _members.RemoveAsync(chatId, member.UserId, bar: reason == MemberRemovalReason.Removed, cancellationToken).ConfigureAwait(false))
@@ -420,7 +433,7 @@ public sealed class GroupService
 
         var change = new ChatChange
         {
-            ChatId = chatId, Kind = ChatChangeKind.MemberRemoved, Time = _time.GetUtcNow(), ByUserId = byUserId, Reason = reason,
+            ChatId = chatId, Kind = ChatChangeKind.MemberRemoved, Time = _time.GetUtcNow(), ByUserId = byUserId, Reason = reason, Until = until,
             Members = [new ChangedMember(member.UserId, member.Role)],
         };
         return [Change(chatId, member.UserId, MembershipChange.Removed, before), await LogAsync(change, before, cancellationToken).ConfigureAwait(false)];

@@ -7,7 +7,7 @@ namespace ChatEngine.InMemory;
 /// One lock guards all state, which keeps every compound write (a send moves the chat's sequence,
 /// adds the message and moves the sender's read position) atomic without further thought.
 /// </summary>
-public sealed partial class InMemoryChatStore : IChatStore, IChatMemberStore, IChatNotificationStore, IMessageStore, IMessageChangeStore, ILastSeenStore, IChatChangeLog, IChatUserKeyStore, IChatHandleStore
+public sealed partial class InMemoryChatStore : IChatStore, IChatMemberStore, IChatNotificationStore, IMessageStore, IMessageChangeStore, ILastSeenStore, IChatChangeLog, IChatUserKeyStore, IChatHandleStore, IChatModerationStore
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<long, Chat> _chats = [];
@@ -171,6 +171,15 @@ public sealed partial class InMemoryChatStore : IChatStore, IChatMemberStore, IC
             _members.Remove(chatId);
             _log.Remove(chatId);
             _barred.RemoveWhere(b => b.ChatId == chatId);
+            foreach (var ban in _bans.Keys.Where(k => k.ChatId == chatId).ToArray())
+            {
+                _bans.Remove(ban);
+            }
+
+            foreach (var report in _reports.Values.Where(r => r.ChatId == chatId).ToArray())
+            {
+                _reports.Remove(report.Id);
+            }
             _readMarks.Remove(chatId);
             if (_messages.Remove(chatId, out var messages))
             {
@@ -383,8 +392,8 @@ public sealed partial class InMemoryChatStore : IChatStore, IChatMemberStore, IC
     {
         lock (_lock)
         {
-            if (!_chats.TryGetValue(draft.ChatId, out var chat)
-                || _members.GetValueOrDefault(chat.Id)?.Exists(m => m.UserId == draft.SenderId) != true)
+            var sender = _chats.TryGetValue(draft.ChatId, out var chat) ? _members.GetValueOrDefault(chat.Id)?.Find(m => m.UserId == draft.SenderId) : null;
+            if (chat is null || sender is null)
             {
                 throw new ChatException(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, "Chat not found.");
             }
@@ -394,6 +403,8 @@ public sealed partial class InMemoryChatStore : IChatStore, IChatMemberStore, IC
                 return new MessageAppendResult(first, false);
             }
 
+            // A retry of a stored message gets it back above; only a new message is refused.
+            RequireMayPost(chat, sender, draft.SentAt);
             RequireClaimable(draft);
 
             var message = new ChatMessage
@@ -425,11 +436,7 @@ public sealed partial class InMemoryChatStore : IChatStore, IChatMemberStore, IC
                 _clientIds[(chat.Id, message.SenderId, message.ClientId)] = message;
             }
 
-            var sender = _members.GetValueOrDefault(chat.Id)?.Find(m => m.UserId == draft.SenderId);
-            if (sender is not null)
-            {
-                sender.LastReadSequence = Math.Max(sender.LastReadSequence, message.Sequence);
-            }
+            sender.LastReadSequence = Math.Max(sender.LastReadSequence, message.Sequence);
 
             return new MessageAppendResult(message, true);
         }
@@ -817,10 +824,12 @@ public sealed partial class InMemoryChatStore : IChatStore, IChatMemberStore, IC
         public long LastMarkedSequence { get; set; }
         public NotifyLevel? NotifyLevel { get; set; }
         public DateTimeOffset? MutedUntil { get; set; }
+        public MemberMute? Mute { get; set; }
 
         public ChatMember ToMember(long chatId) => new()
         {
             ChatId = chatId, UserId = UserId, Role = Role, JoinedAt = JoinedAt, LastReadSequence = LastReadSequence, NotifyLevel = NotifyLevel, MutedUntil = MutedUntil,
+            Mute = Mute,
         };
     }
 }

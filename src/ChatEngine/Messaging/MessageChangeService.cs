@@ -77,7 +77,7 @@ public sealed class MessageChangeService
         var store = Store;
         var (message, changed) = await _units.RunAsync(chatId, async token =>
         {
-            await _access.RequireMemberAsync(userId, chatId, token).ConfigureAwait(false);
+            await _access.RequireMayPostAsync(userId, chatId, blocksApply: false, token).ConfigureAwait(false);
             var message = await RequireMessageAsync(chatId, messageId, token).ConfigureAwait(false);
             if (message.SenderId != userId)
             {
@@ -200,7 +200,7 @@ public sealed class MessageChangeService
         var store = Store;
         var (count, changed) = await _units.RunAsync(chatId, async token =>
         {
-            await _access.RequireMemberAsync(userId, chatId, token).ConfigureAwait(false);
+            await _access.RequireMayPostAsync(userId, chatId, blocksApply: true, token).ConfigureAwait(false);
             var message = await RequireMessageAsync(chatId, messageId, token).ConfigureAwait(false);
             if (message.IsDeleted)
             {
@@ -285,7 +285,7 @@ public sealed class MessageChangeService
         var store = Store;
         var changed = await _units.RunAsync(chatId, async token =>
         {
-            var (chat, member) = await _access.RequireMemberAsync(userId, chatId, token).ConfigureAwait(false);
+            var (chat, member) = await _access.RequireMayPostAsync(userId, chatId, blocksApply: false, token).ConfigureAwait(false);
             if (chat.Kind == ChatKind.Group && !member.IsAdmin && !_options.Pins.MembersMayPinInGroups)
             {
                 throw ChatErrors.NotAdmin();

@@ -6,7 +6,7 @@ namespace ChatEngine;
 /// What a message shows besides itself: the quote of the message it replies to (read when shown, so it
 /// follows edits and deletes) and its reactions, counted; one query each for a whole page.
 /// </summary>
-internal sealed class MessageDetails(IMessageStore messages, IChatMemberStore members, IChatUserDirectory users, IOptions<ChatEngineOptions> options)
+internal sealed class MessageDetails(IMessageStore messages, IChatMemberStore members, IChatUserDirectory users, IChatModerationStore? moderation, IOptions<ChatEngineOptions> options)
 {
     private static readonly IReadOnlyDictionary<long, ReplyPreview> NoPreviews = new Dictionary<long, ReplyPreview>();
 
@@ -33,7 +33,15 @@ internal sealed class MessageDetails(IMessageStore messages, IChatMemberStore me
         }
 
         var names = await users.GetByIdsAsync(others, cancellationToken).ConfigureAwait(false);
-        return MessageMentions.Parse(text, names.Values, _options.MaxMentions);
+        var mentioned = MessageMentions.Parse(text, names.Values, _options.MaxMentions);
+        if (mentioned.Count == 0 || moderation is null)
+        {
+            return mentioned;
+        }
+
+        // A mention by someone the member blocked neither counts nor notifies: it is not recorded at all.
+        var blockers = await moderation.GetBlockersAsync(authorId, mentioned, cancellationToken).ConfigureAwait(false);
+        return blockers.Count == 0 ? mentioned : mentioned.Where(id => !blockers.Contains(id)).ToArray();
     }
 
     /// <summary>The quote a new reply carries: the quoted message must be of the same chat and not deleted.</summary>

@@ -147,7 +147,11 @@ public sealed class MessagingService
     /// <summary>Tells the chat's other connections that the caller is typing.</summary>
     public async Task NotifyTypingAsync(long userId, long chatId, CancellationToken cancellationToken = default)
     {
-        await RequireCachedMembershipAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
+        if (!await MayTypeAsync(userId, chatId, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
         var user = await _access.RequireUserAsync(userId, cancellationToken).ConfigureAwait(false);
         await _events.PublishAsync(new UserTyping(chatId, user), cancellationToken).ConfigureAwait(false);
     }
@@ -167,19 +171,17 @@ public sealed class MessagingService
     public async Task NotifyTypingByAsync(ChatUser typist, long chatId, Func<bool>? shouldDeliver = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(typist);
-        await RequireCachedMembershipAsync(typist.Id, chatId, cancellationToken).ConfigureAwait(false);
-        if (shouldDeliver is null || shouldDeliver())
+        if (await MayTypeAsync(typist.Id, chatId, cancellationToken).ConfigureAwait(false) && (shouldDeliver is null || shouldDeliver()))
         {
             await _events.PublishAsync(new UserTyping(chatId, typist), cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async ValueTask RequireCachedMembershipAsync(long userId, long chatId, CancellationToken cancellationToken)
+    /// <summary>A non-member hears the chat is not found; a muted member's typing is dropped silently.</summary>
+    private async ValueTask<bool> MayTypeAsync(long userId, long chatId, CancellationToken cancellationToken)
     {
-        if (!await _memberships.IsMemberAsync(chatId, userId, _members, cancellationToken).ConfigureAwait(false))
-        {
-            throw ChatErrors.ChatNotFound();
-        }
+        var (isMember, isMuted) = await _memberships.FindAsync(chatId, userId, _members, cancellationToken).ConfigureAwait(false);
+        return isMember ? !isMuted : throw ChatErrors.ChatNotFound();
     }
 
     /// <summary>
@@ -225,7 +227,7 @@ public sealed class MessagingService
         }
 
         var reader = await _access.RequireUserAsync(member.UserId, cancellationToken).ConfigureAwait(false);
-        await _events.PublishAsync(new MessagesRead(chat.Id, reader, message.Id, message.Sequence, now), CancellationToken.None).ConfigureAwait(false);
+        await _events.PublishAsync(new MessagesRead(chat.Id, reader, message.Id, message.Sequence, now) { InPrivateChat = chat.Kind == ChatKind.Private }, CancellationToken.None).ConfigureAwait(false);
         return true;
     }
 }

@@ -27,6 +27,12 @@ public enum ChatRemovalReason
 
     /// <summary>The chat was deleted.</summary>
     Deleted = 3,
+
+    /// <summary>An admin banned them.</summary>
+    Banned = 4,
+
+    /// <summary>They erased their chat data.</summary>
+    Erased = 5,
 }
 
 /// <summary>A user joined, created or was added to a chat: it starts on their list (user streams and sync only).</summary>

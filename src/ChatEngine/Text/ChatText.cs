@@ -97,6 +97,26 @@ public static class ChatText
     internal static bool CanMatch(string value, int maxLength) =>
         value.Length <= maxLength && !HasForbiddenCharacters(value);
 
+    /// <summary>
+    /// An optional free text (a report's note, a ban's reason) by the send rules: trimmed, at most
+    /// <paramref name="maxLength"/> characters, no forbidden characters. Blank is <see langword="null"/>.
+    /// </summary>
+    internal static string? ValidateOptional(string? text, int maxLength, string what)
+    {
+        var trimmed = text?.Trim();
+        if (string.IsNullOrEmpty(trimmed))
+        {
+            return null;
+        }
+
+        if (trimmed.Length > maxLength)
+        {
+            throw ChatErrors.Validation(ChatErrorCodes.TextTooLong, $"{what} must be at most {maxLength} characters.");
+        }
+
+        return HasForbiddenCharacters(trimmed) ? throw ChatErrors.InvalidText(what) : trimmed;
+    }
+
     private static bool IsInvisible(Rune rune)
     {
         if (Rune.IsWhiteSpace(rune) || Rune.IsControl(rune))

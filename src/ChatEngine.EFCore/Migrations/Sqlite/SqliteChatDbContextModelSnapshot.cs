@@ -75,6 +75,48 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.Sqlite
                     b.ToTable("ChatEngineAttachments", (string)null);
                 });
 
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.BanEntity", b =>
+                {
+                    b.Property<long>("ChatId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ByUserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("Until")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ChatId", "UserId");
+
+                    b.ToTable("ChatEngineBans", (string)null);
+                });
+
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.BlockEntity", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("BlockedUserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("UserId", "BlockedUserId");
+
+                    b.ToTable("ChatEngineBlocks", (string)null);
+                });
+
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChangeEntity", b =>
                 {
                     b.Property<long>("ChatId")
@@ -170,6 +212,19 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.Sqlite
 
                     b.Property<long>("LastReadSequence")
                         .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("MuteAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("MuteBy")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("MuteReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("MuteUntil")
+                        .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("MutedUntil")
                         .HasColumnType("TEXT");
@@ -484,6 +539,53 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.Sqlite
                     b.ToTable("ChatEngineReadMarks", (string)null);
                 });
 
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ReportEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ChatId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("MessageId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("MessageSenderId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("MessageSentAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MessageText")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Reason")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ReporterId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ChatId", "Id");
+
+                    b.HasIndex("MessageId", "ReporterId")
+                        .IsUnique();
+
+                    b.HasIndex("ReporterId", "At");
+
+                    b.ToTable("ChatEngineReports", (string)null);
+                });
+
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.UserKeyEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -501,6 +603,15 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("ChatEngineUserKeys", (string)null);
+                });
+
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.BanEntity", b =>
+                {
+                    b.HasOne("ChatEngine.EntityFrameworkCore.ChatEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ChatId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChangeEntity", b =>
@@ -558,6 +669,15 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ReadMarkEntity", b =>
+                {
+                    b.HasOne("ChatEngine.EntityFrameworkCore.ChatEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ChatId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ReportEntity", b =>
                 {
                     b.HasOne("ChatEngine.EntityFrameworkCore.ChatEntity", null)
                         .WithMany()

@@ -80,6 +80,48 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
                     b.ToTable("ChatEngineAttachments", (string)null);
                 });
 
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.BanEntity", b =>
+                {
+                    b.Property<long>("ChatId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("ByUserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<DateTime?>("Until")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("ChatId", "UserId");
+
+                    b.ToTable("ChatEngineBans", (string)null);
+                });
+
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.BlockEntity", b =>
+                {
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("BlockedUserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("UserId", "BlockedUserId");
+
+                    b.ToTable("ChatEngineBlocks", (string)null);
+                });
+
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChangeEntity", b =>
                 {
                     b.Property<long>("ChatId")
@@ -177,6 +219,19 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
 
                     b.Property<long>("LastReadSequence")
                         .HasColumnType("bigint");
+
+                    b.Property<DateTime?>("MuteAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long?>("MuteBy")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("MuteReason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<DateTime?>("MuteUntil")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<DateTime?>("MutedUntil")
                         .HasColumnType("timestamp with time zone");
@@ -501,6 +556,55 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
                     b.ToTable("ChatEngineReadMarks", (string)null);
                 });
 
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ReportEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("ChatId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("MessageId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("MessageSenderId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTime>("MessageSentAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("MessageText")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<int>("Reason")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("ReporterId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ChatId", "Id");
+
+                    b.HasIndex("MessageId", "ReporterId")
+                        .IsUnique();
+
+                    b.HasIndex("ReporterId", "At");
+
+                    b.ToTable("ChatEngineReports", (string)null);
+                });
+
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.UserKeyEntity", b =>
                 {
                     b.Property<long>("Id")
@@ -814,6 +918,15 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
                     b.ToTable("UserSessions", (string)null);
                 });
 
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.BanEntity", b =>
+                {
+                    b.HasOne("ChatEngine.EntityFrameworkCore.ChatEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ChatId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ChangeEntity", b =>
                 {
                     b.HasOne("ChatEngine.EntityFrameworkCore.ChatEntity", null)
@@ -869,6 +982,15 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
                 });
 
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ReadMarkEntity", b =>
+                {
+                    b.HasOne("ChatEngine.EntityFrameworkCore.ChatEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ChatId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ReportEntity", b =>
                 {
                     b.HasOne("ChatEngine.EntityFrameworkCore.ChatEntity", null)
                         .WithMany()
