@@ -310,10 +310,10 @@ public sealed class RestApiTests(ChatServerFixture fixture) : IClassFixture<Chat
         Assert.Equal(["username"], PropertiesOf("UserNameRequest"));
 
         // Answers, with v2's additions.
-        Assert.Equal(["id", "is_online", "lastMessage", "mentions", "muted_until", "notify_level", "seq", "time", "unread", "username"], PropertiesOf("ChatListItemResponse"));
+        Assert.Equal(["blocked", "id", "is_online", "lastMessage", "mentions", "muted_until", "notify_level", "seq", "time", "unread", "username"], PropertiesOf("ChatListItemResponse"));
         Assert.Equal(["id", "lastMessage", "mentions", "muted_until", "name", "notify_level", "seq", "time", "unread"], PropertiesOf("GroupListItemResponse"));
-        Assert.Equal(["admins", "code", "id", "lastMessage", "members", "muted_until", "name", "notify_level", "owner", "seq", "time", "unread"], PropertiesOf("GroupResponse"));
-        Assert.Equal(["admins", "chatname", "code", "has_more", "has_newer", "id", "is_online", "lastseen", "members", "messages", "muted_until", "myid", "notify_level", "owner", "seq"], PropertiesOf("ChatDetailResponse"));
+        Assert.Equal(["admins", "code", "id", "lastMessage", "members", "muted", "muted_until", "name", "notify_level", "owner", "seq", "time", "unread"], PropertiesOf("GroupResponse"));
+        Assert.Equal(["admins", "blocked", "chatname", "code", "has_more", "has_newer", "id", "is_online", "lastseen", "members", "messages", "muted", "muted_until", "myid", "notify_level", "owner", "seq"], PropertiesOf("ChatDetailResponse"));
         Assert.Equal(["attachments", "client_id", "deleted", "edited_at", "id", "mentions", "pinned", "pinned_at", "pinned_by", "reactions", "read", "read_by", "reply_preview", "reply_to", "sender", "sendername", "text", "time"], PropertiesOf("MessageResponse"));
         Assert.Equal(["attachments", "deleted", "id", "sender", "sender_username", "text"], PropertiesOf("ReplyPreviewResponse"));
         Assert.Equal(["count", "emoji", "me"], PropertiesOf("ReactionResponse"));
@@ -325,6 +325,10 @@ public sealed class RestApiTests(ChatServerFixture fixture) : IClassFixture<Chat
         Assert.Equal(["events", "has_more", "limited", "seq"], PropertiesOf("ChangesResponse"));
         Assert.Equal(["id", "is_online", "lastseen", "username"], PropertiesOf("UserSearchResponse"));
         Assert.Equal(["detail", "id", "name"], PropertiesOf("GroupJoinResponse"));
+        Assert.Equal(["username"], PropertiesOf("BlockRequest"));
+        Assert.Equal(["reason", "until", "username"], PropertiesOf("ModerationRequest"));
+        Assert.Equal(["note", "reason"], PropertiesOf("ReportRequest"));
+        Assert.Equal(["chat_id", "id", "message", "note", "reason", "reporter", "reporter_username", "time", "type"], PropertiesOf("ReportResponse"));
         Assert.Contains("/chat/{id}/changes", document["paths"]!.AsObject().Select(p => p.Key));
     }
 

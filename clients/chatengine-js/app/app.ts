@@ -139,6 +139,12 @@ export class ChatApp {
       case "message_updated":
       case "message_deleted":
         return this.refreshSoon(); // It may be the one the list shows.
+      case "report":
+        // Admins hear of reports at once; the group's details list them to act on.
+        this.status(`${String(event.reporter_username)} reported a message in ${entry?.title ?? "a group"}: see the group's details.`);
+        this.announce(`New report in ${entry?.title ?? "a group"}`);
+        if (this.#conversation?.chatId === id) this.#conversation.reported();
+        return;
       default:
         return;
     }

@@ -1,9 +1,10 @@
 // The open chat: its page of history, then the live socket from the page's `seq` (the client drops
 // what it already has and fills gaps), receipts, typing, presence, scroll-back, stored files (attached
 // by button, drag-and-drop or paste, with progress), and messages that change: replies, edits,
-// deletions, reactions and pins.
+// deletions, reactions and pins; blocking the other user of a private chat, and reporting messages.
 import {
   type Attachment, type ChatConnection, type ChatEvent, type ChatPage, type FileConnection, type FileEvent, type Group, type NotificationSettings, type NotifyLevel,
+  type ReportReason,
 } from "../src/index";
 import { avatar, type ChatApp } from "./app";
 import { GroupDetails } from "./details";
@@ -41,6 +42,11 @@ export class Conversation implements MessageActions {
   readonly #uploads = h("ul", { class: "ce-uploads", attrs: { hidden: true, "aria-label": "Files to send" } });
   readonly #viewer = h("dialog", { class: "ce-viewer", attrs: { "aria-label": "Image" } });
   readonly #notifications = h("dialog", { attrs: { "aria-labelledby": "ce-notify-title" } });
+  readonly #reportDialog = h("dialog", { attrs: { "aria-labelledby": "ce-report-title" } });
+  // A private chat's block: the header's button and, while on, a note where the composer was.
+  readonly #blockButton = h("button", { class: "ce-secondary ce-block-button", text: "Block", attrs: { type: "button" } });
+  readonly #blockedNote = h("p", { class: "ce-blocked-note", attrs: { hidden: true } });
+  #blocked = false;
   readonly #unsent = new Map<string, { text: string; replyTo?: number; attachments?: string[] }>();
   // Files being uploaded or ready to go with the next message, in the order they were added.
   readonly #attached: PendingFile[] = [];
@@ -74,9 +80,11 @@ export class Conversation implements MessageActions {
       ? h("button", { class: "ce-secondary ce-details-button", text: "Group details", attrs: { type: "button", "aria-controls": "ce-details", "aria-expanded": "false" }, on: { click: () => this.toggleDetails() } })
       : null;
     const notifications = h("button", { class: "ce-secondary", text: "Notifications", attrs: { type: "button", "aria-haspopup": "dialog" }, on: { click: () => void this.#editNotifications() } });
+    this.#blockButton.addEventListener("click", () => void this.#toggleBlock());
     this.#section.replaceChildren(
-      h("header", { class: "ce-chat-head" }, back, avatar(title), h("div", { class: "ce-chat-names" }, this.#title, this.#presence), notifications, details),
-      this.#pinned, this.#list.element, this.#typing, this.#composer, this.#viewer, this.#notifications);
+      h("header", { class: "ce-chat-head" }, back, avatar(title), h("div", { class: "ce-chat-names" }, this.#title, this.#presence), notifications, details,
+        kind === "private" ? this.#blockButton : null),
+      this.#pinned, this.#list.element, this.#typing, this.#blockedNote, this.#composer, this.#viewer, this.#notifications, this.#reportDialog);
     this.#section.setAttribute("aria-label", title || "Open chat");
     this.#acceptDrops();
     this.#list.element.addEventListener("scroll", () => void this.#loadOlder());
@@ -147,6 +155,15 @@ export class Conversation implements MessageActions {
     this.#whenLive((connection) => connection.pin(message.id, pinned));
   }
 
+  report(message: Shown): void {
+    this.#openReport(message);
+  }
+
+  /** A member reported a message here (this user is an admin): the open details list it. */
+  reported(): void {
+    if (!byId("ce-details").hidden) void this.#details?.refreshModeration();
+  }
+
   view(attachment: Attachment): void {
     this.#viewer.replaceChildren(
       h("img", { attrs: { src: attachment.url, alt: attachment.name } }),
@@ -194,6 +211,7 @@ export class Conversation implements MessageActions {
       if (!byId("ce-details").hidden) this.#details?.render(this.#group);
     }
     this.#showPresence(page.is_online, page.lastseen, null);
+    if (this.kind === "private") this.#showBlocked(Boolean(page.blocked));
     this.#hasMore = page.has_more;
     this.#list.clear();
     for (const message of page.messages) this.#list.append(message);
@@ -299,6 +317,11 @@ export class Conversation implements MessageActions {
         break;
       case "member_removed":
         if (event.user === this.me.id) return this.#stop(event.reason === "left" ? "You left this group." : "You are no longer a member of this chat.");
+      // falls through
+      case "member_muted":
+        if (event.user === this.me.id) {
+          this.app.status(event.muted ? `An admin muted you here${event.until ? ` until ${listTime(String(event.until))}` : ""}: you can read, but not post.` : "An admin lifted your mute: you can post again.");
+        }
       // falls through
       case "member_added":
       case "role_changed":
@@ -484,6 +507,59 @@ export class Conversation implements MessageActions {
       }
     });
     return form;
+  }
+
+  // ---- Blocks and reports ----
+
+  #showBlocked(blocked: boolean): void {
+    this.#blocked = blocked;
+    this.#blockButton.textContent = blocked ? "Unblock" : "Block";
+    this.#blockButton.setAttribute("aria-pressed", String(blocked));
+    this.#blockedNote.hidden = !blocked;
+    this.#blockedNote.textContent = blocked ? `You blocked ${this.#title.textContent}: neither of you can write here until you unblock them.` : "";
+    this.#composer.hidden = blocked;
+  }
+
+  async #toggleBlock(): Promise<void> {
+    const name = this.#title.textContent ?? "";
+    if (!this.#blocked && !confirm(`Block ${name}? They will not be able to message you, add you to groups or see you online.`)) return;
+    try {
+      if (this.#blocked) await this.app.client.unblock(name);
+      else await this.app.client.block(name);
+      this.#showBlocked(!this.#blocked);
+      this.app.status(this.#blocked ? `You blocked ${name}.` : `You unblocked ${name}.`);
+      this.app.refreshSoon();
+    } catch (error) {
+      this.app.status(describe(error), true);
+    }
+  }
+
+  #openReport(message: Shown): void {
+    const reasons: [ReportReason, string][] = [["spam", "Spam"], ["abuse", "Abuse or harassment"], ["inappropriate", "Inappropriate"], ["other", "Something else"]];
+    const note = h("textarea", { attrs: { id: "ce-report-note", maxlength: 1000, rows: 3 } });
+    const error = h("p", { class: "ce-form-error", attrs: { role: "alert" } });
+    const form = h("form", { attrs: { method: "dialog" } },
+      h("h2", { text: "Report message", attrs: { id: "ce-report-title" } }),
+      h("p", { class: "ce-report-quote", text: `${String(message.sender_username ?? "")}: ${message.text}` }),
+      h("fieldset", {}, h("legend", { text: "Why?" }),
+        ...reasons.map(([reason, label], i) => h("label", { class: "ce-choice" },
+          h("input", { attrs: { type: "radio", name: "reason", value: reason, checked: i === 0 } }), ` ${label}`))),
+      h("label", { text: "Note (optional)", attrs: { for: "ce-report-note" } }), note,
+      error,
+      h("div", { class: "ce-dialog-buttons" },
+        h("button", { class: "ce-secondary", text: "Cancel", attrs: { type: "button" }, on: { click: () => this.#reportDialog.close() } }),
+        h("button", { text: "Report", attrs: { type: "submit" } })));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const reason = (form.querySelector<HTMLInputElement>("input[name=reason]:checked")?.value ?? "other") as ReportReason;
+      this.app.client.report(this.chatId, message.id, reason, note.value.trim() || undefined).then(() => {
+        this.#reportDialog.close();
+        this.app.status(this.kind === "group" ? "Reported to the group's admins. Thank you." : "Reported. Thank you.");
+      }, (failure) => (error.textContent = describe(failure)));
+    });
+    this.#reportDialog.replaceChildren(form);
+    this.#reportDialog.showModal();
+    form.querySelector<HTMLInputElement>("input[name=reason]:checked")?.focus();
   }
 
   // ---- Notifications: what of this chat notifies the user, and a mute ----

@@ -1,8 +1,9 @@
 // A group's details: members with their roles, and every admin control the API has, each shown only
-// to those the API allows (admins change the group; the owner alone deletes it; anyone may leave).
-import { type Group } from "../src/index";
+// to those the API allows (admins change the group, mute, ban and review reports; the owner alone
+// deletes it; anyone may leave).
+import { type Group, type GroupBan, type MessageReport } from "../src/index";
 import { avatar, type ChatApp } from "./app";
-import { byId, describe, h } from "./dom";
+import { byId, describe, h, listTime } from "./dom";
 
 export class GroupDetails {
   readonly #panel = byId("ce-details");
@@ -10,6 +11,10 @@ export class GroupDetails {
   #group: Group | undefined;
   /** The field whose form this panel just submitted: drawn afresh, not given back what was typed. */
   #submitted: string | undefined;
+  // Admins only: the open reports and the bans, read when the panel opens and after each change.
+  #reports: MessageReport[] = [];
+  #bans: GroupBan[] = [];
+  #moderationRead = false;
 
   constructor(
     readonly app: ChatApp,
@@ -48,6 +53,8 @@ export class GroupDetails {
       isAdmin ? this.#form("ce-add-members", "Add members (usernames, comma-separated)", "Add", "",
         (names) => this.app.client.addMembers(this.chatId, names.split(",").map((n) => n.trim()).filter(Boolean))) : null,
       isAdmin ? this.#joinCode(group.code ?? null) : null,
+      isAdmin ? this.#reportList() : null,
+      isAdmin && this.#bans.length > 0 ? this.#banList() : null,
       h("div", { class: "ce-danger" },
         h("button", { class: "ce-secondary", text: "Leave group", attrs: { type: "button" }, on: { click: () => void this.#leave() } }),
         isOwner ? h("button", { class: "ce-danger-button", text: "Delete group", attrs: { type: "button" }, on: { click: () => void this.#delete() } }) : null),
@@ -58,16 +65,57 @@ export class GroupDetails {
     }
     this.#submitted = undefined;
     if (focused) (this.#panel.querySelector<HTMLElement>(focused) ?? this.#panel.querySelector<HTMLElement>("h2"))?.focus();
+    if (isAdmin && !this.#moderationRead) void this.refreshModeration();
+  }
+
+  /** Reads the open reports and bans again (admins), then draws the panel with them. */
+  async refreshModeration(): Promise<void> {
+    this.#moderationRead = true;
+    try {
+      [this.#reports, this.#bans] = await Promise.all([this.app.client.listReports(this.chatId), this.app.client.listBans(this.chatId)]);
+    } catch {
+      return; // No longer an admin: the next group read draws the panel without them.
+    }
+    if (this.#group && !this.#panel.hidden) this.render(this.#group);
+  }
+
+  #reportList(): HTMLElement {
+    return h("section", { class: "ce-reports", attrs: { "aria-labelledby": "ce-reports-title" } },
+      h("h3", { text: `Reports (${this.#reports.length})`, attrs: { id: "ce-reports-title" } }),
+      this.#reports.length === 0 ? h("p", { text: "No open reports." }) : h("ul", {}, ...this.#reports.map((report) => h("li", { data: { reportId: report.id } },
+        h("p", { class: "ce-report-quote", text: `${report.message.sender_username}: ${report.message.text}` }),
+        h("p", { class: "ce-report-meta", text: `${report.reason} · reported by ${report.reporter_username}${report.note ? ` · “${report.note}”` : ""}` }),
+        h("div", { class: "ce-actions" },
+          this.#action("Delete message", ` by ${report.message.sender_username}`, async () => {
+            await this.app.client.deleteMessage(this.chatId, report.message.id).catch(() => undefined); // Deleted already: resolve all the same.
+            await this.app.client.resolveReport(this.chatId, report.id);
+          }),
+          this.#action("Dismiss", ` the report of ${report.message.sender_username}'s message`, () => this.app.client.resolveReport(this.chatId, report.id)))))));
+  }
+
+  #banList(): HTMLElement {
+    return h("section", { class: "ce-bans", attrs: { "aria-labelledby": "ce-bans-title" } },
+      h("h3", { text: `Banned (${this.#bans.length})`, attrs: { id: "ce-bans-title" } }),
+      h("ul", {}, ...this.#bans.map((ban) => h("li", { data: { username: ban.username } },
+        h("span", { class: "ce-member-name", text: ban.username }),
+        h("span", { class: "ce-role", text: ban.until ? `until ${listTime(ban.until)}` : "for good" }),
+        this.#action("Lift ban", ` of ${ban.username}`, () => this.app.client.unban(this.chatId, ban.username))))));
   }
 
   #member(name: string, group: Group, isAdmin: boolean): HTMLLIElement {
     const role = group.owner === name ? "owner" : group.admins.includes(name) ? "admin" : "member";
     const me = name === this.app.me.username;
     const mayChange = isAdmin && !me && role !== "owner";
+    const mute = group.muted?.find((m) => m.username === name);
     return h("li", { data: { username: name } },
       avatar(name),
       h("span", { class: "ce-member-name", text: me ? `${name} (you)` : name }),
       role === "member" ? null : h("span", { class: "ce-role", text: role }),
+      mute ? h("span", { class: "ce-role ce-muted", text: mute.until ? `muted until ${listTime(mute.until)}` : "muted" }) : null,
+      mayChange && !mute ? this.#action("Mute", ` ${name} for 1 hour`, () => this.app.client.mute(this.chatId, name, new Date(Date.now() + 3_600_000).toISOString())) : null,
+      mayChange && mute ? this.#action("Unmute", ` ${name}`, () => this.app.client.unmute(this.chatId, name)) : null,
+      mayChange ? this.#action("Ban", ` ${name} from the group`, () => confirm(`Ban ${name}? They are removed and cannot rejoin until you lift the ban.`)
+        ? this.app.client.ban(this.chatId, name) : Promise.resolve()) : null,
       mayChange && role === "member" ? this.#action("Promote", ` ${name} to admin`, () => this.app.client.promote(this.chatId, name)) : null,
       mayChange && role === "admin" ? this.#action("Demote", ` ${name} to member`, () => this.app.client.demote(this.chatId, name)) : null,
       mayChange ? this.#action("Remove", ` ${name} from the group`, () => this.app.client.removeMember(this.chatId, name)) : null);
@@ -111,6 +159,7 @@ export class GroupDetails {
     try {
       await call();
       this.#submitted = field;
+      this.#moderationRead = false; // Reports and bans may have changed too: read with the next draw.
       this.apply(await this.app.client.getGroup(this.chatId, { limit: 1, markRead: false }));
       this.app.refreshSoon();
     } catch (error) {

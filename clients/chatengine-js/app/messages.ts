@@ -17,6 +17,8 @@ export interface MessageActions {
   remove(message: Shown): void;
   react(message: Shown, emoji: string, on: boolean): void;
   pin(message: Shown, pinned: boolean): void;
+  /** Reports someone else's message to the group's admins and the operators. */
+  report(message: Shown): void;
   /** Shows an image attachment large. */
   view(attachment: Attachment): void;
 }
@@ -252,7 +254,8 @@ export class MessageList {
       item("Reply", () => this.actions.reply(message)),
       mine ? item("Edit", () => this.actions.edit(message)) : null,
       this.actions.canPin() ? item(message.pinned ? "Unpin" : "Pin", () => this.actions.pin(message, !message.pinned)) : null,
-      this.actions.canDelete(message) ? item("Delete", () => this.actions.remove(message)) : null);
+      this.actions.canDelete(message) ? item("Delete", () => this.actions.remove(message)) : null,
+      mine ? null : item("Report", () => this.actions.report(message)));
     anchor.setAttribute("aria-expanded", "true");
     anchor.after(menu);
     this.#menu = menu;

@@ -43,6 +43,8 @@ export interface ChatListItem {
   /** What of the chat notifies you, and until when it is muted. */
   notify_level?: NotifyLevel;
   muted_until?: string | null;
+  /** Whether you blocked the other user (who then shows as offline). */
+  blocked?: boolean;
 }
 
 /** What of a chat notifies you: every message, mentions only (in a private chat, every message), or nothing. */
@@ -174,7 +176,43 @@ export interface Group {
   /** The owner's username: the one member no admin can remove or demote, and the only one who may delete the group. */
   owner?: string;
   seq: number;
+  /** Members an admin muted, and until when (`null`: for good). */
+  muted?: { username: string; until: string | null }[];
   [field: string]: unknown;
+}
+
+/** Someone you blocked (`GET /me/blocks/`). */
+export interface BlockedUser {
+  id: number;
+  username: string;
+  time: string;
+}
+
+/** A ban of a group (`GET /group/{id}/bans`, admins only). */
+export interface GroupBan {
+  id: number;
+  username: string;
+  until: string | null;
+  reason: string | null;
+  /** The admin's user id. */
+  by: number;
+  time: string;
+}
+
+/** Why a message is reported. */
+export type ReportReason = "spam" | "abuse" | "inappropriate" | "other";
+
+/** An open report (`GET /group/{id}/reports`, and the `report` event admins get on their stream). */
+export interface MessageReport {
+  id: number;
+  chat_id?: number;
+  /** The message as it was when reported. */
+  message: { id: number; sender: number; sender_username: string; text: string; time: string };
+  reporter: number;
+  reporter_username: string;
+  reason: ReportReason;
+  note: string | null;
+  time: string;
 }
 
 /** A user found by search (`GET /search/?q=`). */
@@ -404,6 +442,56 @@ export class ChatClient {
 
   joinGroup(code: string): Promise<{ id: number; name: string; detail?: string }> {
     return this.request("POST", "/group-join/", { code });
+  }
+
+  /** The users you blocked. */
+  listBlocks(): Promise<BlockedUser[]> {
+    return this.request("GET", "/me/blocks/");
+  }
+
+  /** Blocks a user: no private chat or group with you from them, and no typing or presence of theirs reaches you. */
+  block(username: string): Promise<void> {
+    return this.request("POST", "/me/blocks/", { username });
+  }
+
+  unblock(username: string): Promise<void> {
+    return this.request("DELETE", `/me/blocks/${encodeURIComponent(username)}`);
+  }
+
+  /** Mutes a member (admins): they read but cannot post, until `until` (an ISO time) or for good. */
+  mute(groupId: number, username: string, until: string | null = null, reason?: string): Promise<void> {
+    return this.request("POST", `/group/${groupId}/mutes`, { username, until, reason });
+  }
+
+  unmute(groupId: number, username: string): Promise<void> {
+    return this.request("DELETE", `/group/${groupId}/mutes/${encodeURIComponent(username)}`);
+  }
+
+  /** Bans a user (admins): a member is removed, and nobody is let back in by code or added until it ends. */
+  ban(groupId: number, username: string, until: string | null = null, reason?: string): Promise<void> {
+    return this.request("POST", `/group/${groupId}/bans`, { username, until, reason });
+  }
+
+  unban(groupId: number, username: string): Promise<void> {
+    return this.request("DELETE", `/group/${groupId}/bans/${encodeURIComponent(username)}`);
+  }
+
+  listBans(groupId: number): Promise<GroupBan[]> {
+    return this.request("GET", `/group/${groupId}/bans`);
+  }
+
+  /** Reports someone's message to the group's admins and the server's operators; again gives the same id. */
+  report(chatId: number, messageId: number, reason: ReportReason, note?: string): Promise<{ id: number }> {
+    return this.request("POST", `/chat/${chatId}/messages/${messageId}/report`, { reason, note });
+  }
+
+  /** A group's open reports, newest first (admins). */
+  listReports(groupId: number, page: { before?: number; limit?: number } = {}): Promise<MessageReport[]> {
+    return this.request("GET", `/group/${groupId}/reports${query(page)}`);
+  }
+
+  resolveReport(groupId: number, reportId: number): Promise<void> {
+    return this.request("DELETE", `/group/${groupId}/reports/${reportId}`);
   }
 
   searchUsers(term: string): Promise<FoundUser[]> {

@@ -190,7 +190,7 @@ internal static class ChatErrors
         new(ChatErrorKind.Forbidden, code, detail);
 
     public static ChatException Muted(DateTimeOffset? until) =>
-        new(ChatErrorKind.Forbidden, ChatErrorCodes.Muted, until is null ? "An admin muted you in this group." : "An admin muted you in this group until the time given.") { Until = until };
+        new(ChatErrorKind.Forbidden, ChatErrorCodes.Muted, "An admin muted you in this group.") { Until = until };
 
     public static ChatException Blocked(IReadOnlyList<string>? userNames = null) =>
         new(ChatErrorKind.Forbidden, ChatErrorCodes.Blocked, userNames is { Count: > 0 } ? $"These users blocked you: {string.Join(", ", userNames)}." : "A block stands between you and this user.") { Items = userNames ?? [] };
