@@ -1,0 +1,115 @@
+using Microsoft.Playwright;
+using Xunit;
+using static Microsoft.Playwright.Assertions;
+
+namespace ChatEngine.BrowserTests;
+
+/// <summary>
+/// Reports, mutes, bans and blocks through the app: a member reports a message, the group's admin
+/// hears of it at once and acts from the group's details; a user blocks another from their private chat.
+/// </summary>
+public sealed class ModerationInTheBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>
+{
+    [Fact]
+    public async Task AReportReachesTheAdmin_WhoDeletesTheMessage_MutesItsAuthor_AndBansAnother()
+    {
+        var desktop = new BrowserNewContextOptions { ViewportSize = new() { Width = 1280, Height = 800 } };
+        var eli = await fixture.SignUpAsync("eli", desktop);
+        var fay = await fixture.SignUpAsync("fay", desktop);
+        var gus = await fixture.SignUpAsync("gus", desktop);
+        eli.Dialog += (_, dialog) => dialog.AcceptAsync();
+
+        await eli.GetByRole(AriaRole.Button, new() { Name = "New group" }).ClickAsync();
+        await eli.GetByLabel("Group name").FillAsync("Book Club");
+        await eli.GetByLabel("Members (usernames, comma-separated)").FillAsync("fay, gus");
+        await eli.GetByRole(AriaRole.Button, new() { Name = "Create group" }).ClickAsync();
+        await Expect(eli.Locator(".ce-chat-title")).ToHaveTextAsync("Book Club");
+        await eli.GetByRole(AriaRole.Button, new() { Name = "Group details" }).ClickAsync();
+        await Expect(eli.Locator("#ce-reports-title")).ToHaveTextAsync("Reports (0)");
+        await fay.GotoAsync(eli.Url);
+        await gus.GotoAsync(eli.Url);
+        await SendAsync(fay, "Cheap watches at example.com");
+
+        // Gus reports it from its menu; he is thanked, and Fay is never told.
+        var spam = gus.Locator("#ce-messages li.ce-msg", new() { HasText = "Cheap watches" });
+        await spam.HoverAsync();
+        await spam.GetByRole(AriaRole.Button, new() { Name = "Actions for fay's message" }).ClickAsync();
+        await gus.GetByRole(AriaRole.Menuitem, new() { Name = "Report" }).ClickAsync();
+        var dialog = gus.GetByRole(AriaRole.Dialog, new() { Name = "Report message" });
+        await Expect(dialog).ToContainTextAsync("fay: Cheap watches at example.com");
+        await gus.AssertAccessibleAsync("the report dialog, desktop");
+        await dialog.GetByLabel("Spam").CheckAsync();
+        await dialog.GetByLabel("Note (optional)").FillAsync("a bot");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Report", Exact = true }).ClickAsync();
+        await Expect(dialog).ToBeHiddenAsync();
+        await Expect(gus.Locator("#ce-status")).ToHaveTextAsync("Reported to the group's admins. Thank you.");
+
+        // Eli hears of it at once, and the open details list it; he deletes the message from there.
+        await Expect(eli.Locator("#ce-status")).ToContainTextAsync("gus reported a message in Book Club");
+        await Expect(eli.Locator("#ce-reports-title")).ToHaveTextAsync("Reports (1)");
+        await Expect(eli.Locator(".ce-reports li")).ToContainTextAsync("spam · reported by gus · “a bot”");
+        await eli.AssertAccessibleAsync("group details with a report, desktop");
+        await eli.GetByRole(AriaRole.Button, new() { Name = "Delete message by fay" }).ClickAsync();
+        await Expect(eli.Locator("#ce-reports-title")).ToHaveTextAsync("Reports (0)");
+        await Expect(fay.Locator("#ce-messages li.ce-deleted")).ToHaveCountAsync(1);
+        await Expect(fay.Locator("#ce-status")).Not.ToContainTextAsync("report");
+
+        // Eli mutes Fay for an hour: she is told, and her next message is refused.
+        await eli.GetByRole(AriaRole.Button, new() { Name = "Mute fay for 1 hour" }).ClickAsync();
+        await Expect(eli.Locator(".ce-members li[data-username=fay] .ce-muted")).ToContainTextAsync("muted until");
+        await Expect(fay.Locator("#ce-status")).ToContainTextAsync("An admin muted you here");
+        var box = fay.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
+        await box.FillAsync("Am I muted?");
+        await box.PressAsync("Enter");
+        await Expect(fay.Locator("#ce-status")).ToHaveTextAsync("An admin muted you in this group.");
+        await eli.GetByRole(AriaRole.Button, new() { Name = "Unmute fay" }).ClickAsync();
+        await Expect(fay.Locator("#ce-status")).ToContainTextAsync("you can post again");
+
+        // Eli bans Gus: Gus's chat stops, and the ban is listed for Eli to lift.
+        await eli.GetByRole(AriaRole.Button, new() { Name = "Ban gus from the group" }).ClickAsync();
+        await Expect(gus.Locator("#ce-status")).ToContainTextAsync("no longer a member");
+        await Expect(eli.Locator(".ce-bans li[data-username=gus]")).ToContainTextAsync("for good");
+        await eli.AssertAccessibleAsync("group details with a ban, desktop");
+        await eli.GetByRole(AriaRole.Button, new() { Name = "Lift ban of gus" }).ClickAsync();
+        await Expect(eli.Locator(".ce-bans")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task ABlock_ClosesThePrivateChatOnBothSides_UntilLifted()
+    {
+        var phone = new BrowserNewContextOptions { ViewportSize = new() { Width = 390, Height = 844 }, HasTouch = true, IsMobile = true };
+        var hal = await fixture.SignUpAsync("hal", phone);
+        var ida = await fixture.SignUpAsync("ida", phone);
+        ida.Dialog += (_, dialog) => dialog.AcceptAsync();
+        await hal.GetByRole(AriaRole.Button, new() { Name = "New chat" }).ClickAsync();
+        await hal.GetByLabel("Find people by username").FillAsync("ida");
+        await hal.GetByRole(AriaRole.Button, new() { Name = "Chat with ida" }).ClickAsync();
+        await hal.WaitForPageAsync("**/chat-web/*");
+        await SendAsync(hal, "Hello?");
+        await ida.GotoAsync(hal.Url);
+
+        await ida.GetByRole(AriaRole.Button, new() { Name = "Block" }).ClickAsync();
+        await Expect(ida.Locator(".ce-blocked-note")).ToHaveTextAsync("You blocked hal: neither of you can write here until you unblock them.");
+        await Expect(ida.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToBeHiddenAsync();
+        await ida.AssertAccessibleAsync("a private chat with a block, phone");
+
+        var box = hal.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
+        await box.FillAsync("Still there?");
+        await box.PressAsync("Enter");
+        await Expect(hal.Locator("#ce-status")).ToHaveTextAsync("A block stands between you and this user.");
+
+        await ida.GetByRole(AriaRole.Button, new() { Name = "Unblock" }).ClickAsync();
+        await Expect(ida.Locator(".ce-blocked-note")).ToBeHiddenAsync();
+        await SendAsync(ida, "Sorry, back now");
+        await Expect(hal.Locator("#ce-messages li.ce-msg", new() { HasText = "Sorry, back now" })).ToBeVisibleAsync();
+    }
+
+    private static async Task SendAsync(IPage page, string text)
+    {
+        var box = page.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
+        await Expect(box).ToBeEnabledAsync();
+        await box.FillAsync(text);
+        await box.PressAsync("Enter");
+        await Expect(page.Locator("#ce-messages li.ce-msg[data-id]", new() { HasText = text })).ToBeVisibleAsync();
+    }
+}
