@@ -57,6 +57,46 @@ public sealed class ChatEngineOptions
 
     /// <summary>Blocks and reports (<c>ChatEngine:Moderation</c>).</summary>
     public ChatModerationOptions Moderation { get; } = new();
+
+    /// <summary>Users' exports and erasure (<c>ChatEngine:Privacy</c>).</summary>
+    public ChatPrivacyOptions Privacy { get; } = new();
+
+    /// <summary>How long messages are kept (<c>ChatEngine:Retention</c>).</summary>
+    public ChatRetentionOptions Retention { get; } = new();
+}
+
+/// <summary>What a user's export and erasure do (contract v2, section 6).</summary>
+public sealed class ChatPrivacyOptions
+{
+    internal const string DefaultDeletedUserName = "Deleted user";
+
+    /// <summary>
+    /// The name shown for users who are gone (erased, or deleted by the host), in every message,
+    /// quote, replay and member list; their numeric id stays. Default <c>Deleted user</c>. One name
+    /// per process: the app's options set it when they are validated at start-up.
+    /// </summary>
+    public string DeletedUserName { get; set; } = DefaultDeletedUserName;
+
+    /// <summary>Whether an erased user's messages keep their text (attributed to <see cref="DeletedUserName"/>) rather than becoming tombstones. Default false.</summary>
+    public bool ErasureKeepsText { get; set; }
+
+    /// <summary>Exports one user may download in an hour. Default 1.</summary>
+    public int ExportsPerHour { get; set; } = 1;
+
+    internal static string DeletedUserNameInUse { get; set; } = DefaultDeletedUserName;
+}
+
+/// <summary>How long messages are kept.</summary>
+public sealed class ChatRetentionOptions
+{
+    /// <summary>Messages older than this are deleted, in small batches and without events; <see langword="null"/> (the default) keeps them for good.</summary>
+    public TimeSpan? MaxMessageAge { get; set; }
+
+    /// <summary>Whether pinned messages are kept whatever their age. Default true.</summary>
+    public bool KeepPinned { get; set; } = true;
+
+    /// <summary>Messages deleted per batch (one short transaction each, so sends never wait long). Default 500.</summary>
+    public int BatchSize { get; set; } = 500;
 }
 
 /// <summary>Limits of blocks and reports.</summary>
@@ -246,6 +286,21 @@ internal sealed class ChatEngineOptionsValidator : IValidateOptions<ChatEngineOp
         RequirePositive(failures, "Pins:" + nameof(options.Pins.MaxPerChat), options.Pins.MaxPerChat);
         RequirePositive(failures, "Moderation:" + nameof(options.Moderation.ReportsPerHour), options.Moderation.ReportsPerHour);
         RequirePositive(failures, "Moderation:" + nameof(options.Moderation.MaxBlocks), options.Moderation.MaxBlocks);
+        RequirePositive(failures, "Privacy:" + nameof(options.Privacy.ExportsPerHour), options.Privacy.ExportsPerHour);
+        RequirePositive(failures, "Retention:" + nameof(options.Retention.BatchSize), options.Retention.BatchSize);
+        if (options.Retention.MaxMessageAge is { } age && age <= TimeSpan.Zero)
+        {
+            failures.Add($"ChatEngine:Retention:MaxMessageAge must be positive, or left out to keep messages for good (it is {age}).");
+        }
+
+        if (!ChatText.IsAcceptableName(options.Privacy.DeletedUserName))
+        {
+            failures.Add("ChatEngine:Privacy:DeletedUserName must be a visible name without control characters.");
+        }
+        else
+        {
+            ChatPrivacyOptions.DeletedUserNameInUse = options.Privacy.DeletedUserName;
+        }
         ValidateAttachments(failures, options.Attachments);
         foreach (var (option, window) in new[] { ("EditWindow", options.Messages.EditWindow), ("DeleteWindow", options.Messages.DeleteWindow) })
         {

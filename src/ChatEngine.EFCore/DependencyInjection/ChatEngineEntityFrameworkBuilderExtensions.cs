@@ -41,6 +41,9 @@ public static class ChatEngineEntityFrameworkBuilderExtensions
         services.TryAddScoped<IChatOutboxStore>(sp => new EntityFrameworkOutboxStore<TContext>(sp.GetRequiredService<TContext>));
         services.TryAddScoped<IChatPushSubscriptionStore>(sp => new EntityFrameworkPushSubscriptionStore<TContext>(sp.GetRequiredService<TContext>));
         services.TryAddScoped<IChatModerationStore>(sp => new EntityFrameworkModerationStore<TContext>(sp.GetRequiredService<TContext>));
+        services.TryAddScoped(sp => new EntityFrameworkUserDataStore<TContext>(sp.GetRequiredService<TContext>));
+        services.TryAddScoped<IChatUserDataStore>(sp => sp.GetRequiredService<EntityFrameworkUserDataStore<TContext>>());
+        services.TryAddScoped<IMessageRetentionStore>(sp => sp.GetRequiredService<EntityFrameworkUserDataStore<TContext>>());
         services.TryAddScoped<IMessageStore>(sp => new EntityFrameworkMessageStore<TContext>(sp.GetRequiredService<TContext>, sp.GetRequiredService<GroupCommitWriter<TContext>>()));
         // A chat's membership changes run in one database transaction holding the chat's row.
         services.Replace(ServiceDescriptor.Scoped<IChatUnitOfWork>(sp => new EntityFrameworkChatUnitOfWork<TContext>(sp.GetRequiredService<TContext>)));

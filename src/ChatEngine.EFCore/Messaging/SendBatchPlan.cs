@@ -6,10 +6,18 @@ internal readonly record struct SendOutcome(MessageAppendResult? Result, ChatExc
     public static SendOutcome Failed(ChatException error) => new(null, error);
 }
 
-/// <summary>What may refuse a member's send: an admin's mute of them, or a block between the two users of a private chat.</summary>
-internal readonly record struct SenderStanding(MemberMute? Mute, bool Blocked)
+/// <summary>What may refuse a member's send: an admin's mute of them, or what closed their private chat.</summary>
+internal readonly record struct SenderStanding(MemberMute? Mute, PrivateChatClosure Closure)
 {
-    public static readonly SenderStanding Clear = new(null, false);
+    public static readonly SenderStanding Clear = new(null, PrivateChatClosure.None);
+}
+
+/// <summary>Why nothing more can be sent in a private chat (the values the send query computes).</summary>
+internal enum PrivateChatClosure
+{
+    None = 0,
+    Blocked = 1,
+    UserErased = 2,
 }
 
 /// <summary>
@@ -94,9 +102,11 @@ internal sealed class SendBatchPlan
                 continue;
             }
 
-            if (standing.Blocked)
+            if (standing.Closure != PrivateChatClosure.None)
             {
-                _outcomes[i] = SendOutcome.Failed(new ChatException(ChatErrorKind.Forbidden, ChatErrorCodes.Blocked, "A block stands between you and this user."));
+                _outcomes[i] = SendOutcome.Failed(standing.Closure == PrivateChatClosure.Blocked
+                    ? new ChatException(ChatErrorKind.Forbidden, ChatErrorCodes.Blocked, "A block stands between you and this user.")
+                    : new ChatException(ChatErrorKind.Forbidden, ChatErrorCodes.UserErased, "The other user erased their data: nothing more can be sent here."));
                 continue;
             }
 

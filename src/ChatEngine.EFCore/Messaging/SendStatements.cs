@@ -12,8 +12,9 @@ internal static class SendStatements
 {
     /// <summary>
     /// Which (chat, sender) pairs among the batch's chats and senders are memberships, with what may
-    /// refuse the sender: an admin's mute, or a block between a private chat's pair. One query (the
-    /// members key is (chat, user), blocks are looked up by their key); the plan looks up only the pairs it has.
+    /// refuse the sender: an admin's mute; in a private chat, the other member gone (erased) or a block
+    /// between the pair. One query (the members key is (chat, user), blocks are looked up by their
+    /// key, private chats only); the plan looks up only the pairs it has.
     /// </summary>
     public static async Task<Dictionary<(long ChatId, long UserId), SenderStanding>> FindMembersAsync(DbConnection connection, DbTransaction transaction, SendBatchPlan plan)
     {
@@ -23,9 +24,11 @@ internal static class SendStatements
         command.Transaction = transaction;
         command.CommandText = $"""
             SELECT m."ChatId", m."UserId", m."MuteAt", m."MuteUntil",
-                c."PairLowUserId" IS NOT NULL AND (
-                    EXISTS (SELECT 1 FROM "{ChatTables.Blocks}" AS b WHERE b."UserId" = c."PairLowUserId" AND b."BlockedUserId" = c."PairHighUserId")
-                    OR EXISTS (SELECT 1 FROM "{ChatTables.Blocks}" AS b WHERE b."UserId" = c."PairHighUserId" AND b."BlockedUserId" = c."PairLowUserId"))
+                CASE WHEN c."PairLowUserId" IS NULL THEN 0
+                    WHEN (SELECT COUNT(*) FROM "{ChatTables.Members}" AS o WHERE o."ChatId" = c."Id") < 2 THEN 2
+                    WHEN EXISTS (SELECT 1 FROM "{ChatTables.Blocks}" AS b WHERE b."UserId" = c."PairLowUserId" AND b."BlockedUserId" = c."PairHighUserId")
+                        OR EXISTS (SELECT 1 FROM "{ChatTables.Blocks}" AS b WHERE b."UserId" = c."PairHighUserId" AND b."BlockedUserId" = c."PairLowUserId") THEN 1
+                    ELSE 0 END
             FROM "{ChatTables.Members}" AS m JOIN "{ChatTables.Chats}" AS c ON c."Id" = m."ChatId"
             WHERE m."ChatId" IN ({Numbers(chats)}) AND m."UserId" IN ({Numbers(senders)})
             """;
@@ -36,7 +39,7 @@ internal static class SendStatements
             MemberMute? mute = reader.IsDBNull(2)
                 ? null
                 : new MemberMute(reader.IsDBNull(3) ? null : EntityTime.FromStored(reader.GetFieldValue<DateTime>(3)), 0, EntityTime.FromStored(reader.GetFieldValue<DateTime>(2)));
-            members[(reader.GetInt64(0), reader.GetInt64(1))] = new SenderStanding(mute, reader.GetBoolean(4));
+            members[(reader.GetInt64(0), reader.GetInt64(1))] = new SenderStanding(mute, (PrivateChatClosure)reader.GetInt32(4));
         }
 
         return members;

@@ -35,7 +35,8 @@ internal sealed class ChatAccess(IChatStore chats, IChatMemberStore members, ICh
     /// <summary>
     /// Membership, and the right to change the chat's content: a member an admin muted cannot (send,
     /// edit, react, pin, upload), nor, where <paramref name="blocksApply"/> (send, react, upload), can
-    /// either user of a private chat with a block between them.
+    /// either user of a private chat with a block between them, or the one left in a private chat
+    /// whose other member erased their data.
     /// </summary>
     public async Task<(Chat Chat, ChatMember Member)> RequireMayPostAsync(long userId, long chatId, bool blocksApply, CancellationToken cancellationToken)
     {
@@ -45,9 +46,18 @@ internal sealed class ChatAccess(IChatStore chats, IChatMemberStore members, ICh
             throw ChatErrors.Muted(mute.Until);
         }
 
-        if (blocksApply && chat.Pair is { } pair && await IsBlockedPairAsync(pair, cancellationToken).ConfigureAwait(false))
+        if (blocksApply && chat.Pair is { } pair)
         {
-            throw ChatErrors.Blocked();
+            // A private chat whose other member erased their data keeps its history, and nothing more.
+            if ((await members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false)).Count < 2)
+            {
+                throw ChatErrors.UserErased();
+            }
+
+            if (await IsBlockedPairAsync(pair, cancellationToken).ConfigureAwait(false))
+            {
+                throw ChatErrors.Blocked();
+            }
         }
 
         return (chat, member);
@@ -72,6 +82,9 @@ internal sealed class ChatAccess(IChatStore chats, IChatMemberStore members, ICh
         return chatMembers.Select(m => new ChatMemberView(known.GetValueOrDefault(m.UserId) ?? UnknownUser(m.UserId), m.Role)).ToArray();
     }
 
-    /// <summary>Stands in for a user the host has deleted, so their old messages still render.</summary>
-    public static ChatUser UnknownUser(long userId) => new(userId, $"user{userId}");
+    /// <summary>
+    /// Stands in for a user the host has deleted (an erased one included), so their old messages still
+    /// render: the numeric id stays, the name is <see cref="ChatPrivacyOptions.DeletedUserName"/>.
+    /// </summary>
+    public static ChatUser UnknownUser(long userId) => new(userId, ChatPrivacyOptions.DeletedUserNameInUse);
 }

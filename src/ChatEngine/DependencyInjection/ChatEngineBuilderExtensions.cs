@@ -19,6 +19,7 @@ public static class ChatEngineBuilderExtensions
         builder.Services.TryAddSingleton<IChatUserKeyStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
         builder.Services.TryAddSingleton<IChatHandleStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
         builder.Services.TryAddSingleton<IChatModerationStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
+        builder.Services.TryAddSingleton<IChatUserDataStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
         builder.Services.TryAddSingleton<IChatOutboxStore, InMemoryOutboxStore>();
         builder.Services.TryAddSingleton<IChatPushSubscriptionStore, InMemoryPushSubscriptionStore>();
         return builder;
@@ -73,6 +74,15 @@ public static class ChatEngineBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddEnumerable(ServiceDescriptor.Scoped<IChatPushSender, TSender>());
+        return builder;
+    }
+
+    /// <summary>Adds a participant told when a user's chat data is erased (see <see cref="IUserErasureParticipant"/>), scoped.</summary>
+    public static ChatEngineBuilder AddUserErasureParticipant<TParticipant>(this ChatEngineBuilder builder)
+        where TParticipant : class, IUserErasureParticipant
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Scoped<IUserErasureParticipant, TParticipant>());
         return builder;
     }
 

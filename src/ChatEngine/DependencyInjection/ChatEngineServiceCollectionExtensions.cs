@@ -93,6 +93,13 @@ public static class ChatEngineServiceCollectionExtensions
             sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<ChatAccess>(),
             sp.GetServices<IModerationSink>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>(),
             sp.GetService<ILogger<ModerationService>>() ?? NullLogger<ModerationService>.Instance));
+        services.TryAddScoped(sp => new ChatUserData(
+            sp.GetService<IChatUserDataStore>(), sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IMessageStore>(),
+            sp.GetRequiredService<IChatUserDirectory>(), sp.GetService<IChatPushSubscriptionStore>(), sp.GetRequiredService<IChatEventPublisher>(),
+            sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<GroupService>(), sp.GetRequiredService<MessageChangeService>(),
+            sp.GetRequiredService<AttachmentService>(), sp.GetRequiredService<ModerationService>(), sp.GetRequiredService<IServiceScopeFactory>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+        services.TryAddScoped<IUserErasure>(sp => sp.GetRequiredService<ChatUserData>());
         return new ChatEngineBuilder(services);
     }
 }

@@ -161,6 +161,12 @@ public static class ChatErrorCodes
 
     /// <summary>No open report with that id in the chat.</summary>
     public const string ReportNotFound = "report_not_found";
+
+    /// <summary><c>DELETE /me</c> without <c>confirm</c> set to the caller's own user name.</summary>
+    public const string ConfirmationRequired = "confirmation_required";
+
+    /// <summary>The host's re-authentication before deleting an account failed (the reference host: a wrong password).</summary>
+    public const string InvalidPassword = "invalid_password";
 }
 
 internal static class ChatErrors
@@ -194,6 +200,9 @@ internal static class ChatErrors
 
     public static ChatException Blocked(IReadOnlyList<string>? userNames = null) =>
         new(ChatErrorKind.Forbidden, ChatErrorCodes.Blocked, userNames is { Count: > 0 } ? $"These users blocked you: {string.Join(", ", userNames)}." : "A block stands between you and this user.") { Items = userNames ?? [] };
+
+    public static ChatException UserErased() =>
+        new(ChatErrorKind.Forbidden, ChatErrorCodes.UserErased, "The other user erased their data: nothing more can be sent here.");
 
     public static ChatException SelfTarget(string detail) =>
         new(ChatErrorKind.Validation, ChatErrorCodes.SelfTarget, detail);

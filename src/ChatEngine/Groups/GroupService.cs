@@ -260,6 +260,26 @@ public sealed partial class GroupService
         await PublishAsync(deleted).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Takes an erased user out of a chat: a group as if they left (<see cref="MemberRemovalReason.Erased"/>;
+    /// ownership passes on, an emptied group goes); a private chat stays, with its other member alone.
+    /// </summary>
+    internal async Task EraseMembershipAsync(long userId, Chat chat, CancellationToken cancellationToken)
+    {
+        var changes = await _units.RunAsync(chat.Id, async token =>
+        {
+            if (await _members.FindAsync(chat.Id, userId, token).ConfigureAwait(false) is not { } member)
+            {
+                return [];
+            }
+
+            return chat.Kind == ChatKind.Group
+                ? await LeaveLockedAsync(userId, chat.Id, token, MemberRemovalReason.Erased).ConfigureAwait(false)
+                : await RemoveLockedAsync(chat.Id, member, MemberRemovalReason.Erased, userId, token).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        await PublishAsync(changes).ConfigureAwait(false);
+    }
+
     private async Task ChangeRoleAsync(long userId, long chatId, string? userName, ChatRole role, CancellationToken cancellationToken)
     {
         var changes = await _units.RunAsync(chatId, async token =>
@@ -320,7 +340,7 @@ public sealed partial class GroupService
     /// Leaving, within the chat's unit of work: of two racing leaves, the second sees the first, so
     /// an emptied group is deleted and a group losing its owner or last admin always gets one.
     /// </summary>
-    private async Task<List<ChatEvent>> LeaveLockedAsync(long userId, long chatId, CancellationToken cancellationToken)
+    private async Task<List<ChatEvent>> LeaveLockedAsync(long userId, long chatId, CancellationToken cancellationToken, MemberRemovalReason reason = MemberRemovalReason.Left)
     {
         var (chat, member) = await _access.RequireMemberAsync(userId, chatId, cancellationToken).ConfigureAwait(false);
         if (chat.Kind != ChatKind.Group)
@@ -328,7 +348,7 @@ public sealed partial class GroupService
             throw ChatErrors.NotAGroup();
         }
 
-        var changes = await RemoveLockedAsync(chatId, member, MemberRemovalReason.Left, userId, cancellationToken).ConfigureAwait(false);
+        var changes = await RemoveLockedAsync(chatId, member, reason, userId, cancellationToken).ConfigureAwait(false);
         var remaining = await _members.GetMembersAsync(chatId, cancellationToken).ConfigureAwait(false);
         if (remaining.Count == 0)
         {

@@ -150,7 +150,10 @@ public sealed partial class InMemoryChatStore
         }
     }
 
-    /// <summary>The store's half of the send rules (see <see cref="IChatModerationStore"/>): a mute that holds, or a block between a private chat's pair.</summary>
+    /// <summary>
+    /// The store's half of the send rules (see <see cref="IChatModerationStore"/>): a mute that holds, a
+    /// private chat whose other member erased their data, or a block between a private chat's pair.
+    /// </summary>
     private void RequireMayPost(Chat chat, MemberState sender, DateTimeOffset at)
     {
         if (sender.Mute is { } mute && mute.IsActiveAt(at))
@@ -158,7 +161,12 @@ public sealed partial class InMemoryChatStore
             throw ChatErrors.Muted(mute.Until);
         }
 
-        if (chat.Pair is { } pair && (_blocks.ContainsKey((pair.LowUserId, pair.HighUserId)) || _blocks.ContainsKey((pair.HighUserId, pair.LowUserId))))
+        if (chat.Pair is not null && _members.GetValueOrDefault(chat.Id)?.Count < 2)
+        {
+            throw ChatErrors.UserErased();
+        }
+
+        if (chat.Pair is { } blocked && (_blocks.ContainsKey((blocked.LowUserId, blocked.HighUserId)) || _blocks.ContainsKey((blocked.HighUserId, blocked.LowUserId))))
         {
             throw ChatErrors.Blocked();
         }

@@ -28,6 +28,21 @@ public sealed class InMemoryChatUserDirectory : IChatUserDirectory
         }
     }
 
+    /// <summary>Removes a user (their account was deleted): from then on they show as <see cref="ChatPrivacyOptions.DeletedUserName"/>.</summary>
+    public bool Remove(long userId)
+    {
+        lock (_lock)
+        {
+            if (!_byId.Remove(userId, out var user))
+            {
+                return false;
+            }
+
+            _byName.Remove(user.UserName);
+            return true;
+        }
+    }
+
     /// <inheritdoc />
     public Task<ChatUser?> FindByIdAsync(long userId, CancellationToken cancellationToken)
     {

@@ -250,6 +250,31 @@ public sealed class MessageChangeService
         return new MessageReactionResult(valid, count, on, changed?.Change);
     }
 
+    /// <summary>
+    /// Removes an erased user's reaction, with its event, whatever they may do in the chat now (a
+    /// muted or blocked user's data is erased all the same).
+    /// </summary>
+    internal async Task RemoveErasedReactionAsync(MessageReaction reaction, CancellationToken cancellationToken)
+    {
+        var store = Store;
+        var changed = await _units.RunAsync(reaction.ChatId, async token =>
+        {
+            if (!await store.RemoveReactionAsync(reaction.MessageId, reaction.UserId, reaction.Emoji, token).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            var left = (await store.GetReactionCountsAsync([reaction.MessageId], reaction.UserId, token).ConfigureAwait(false)).FirstOrDefault(r => r.Emoji == reaction.Emoji);
+            var change = new ChatChange
+            {
+                ChatId = reaction.ChatId, Kind = ChatChangeKind.ReactionChanged, Time = _time.GetUtcNow(), ByUserId = reaction.UserId, MessageId = reaction.MessageId,
+                Emoji = reaction.Emoji, On = false, Count = left?.Count ?? 0, Members = [new ChangedMember(reaction.UserId, ChatRole.Member)],
+            };
+            return (ChatChanged?)await RecordAsync(change, token).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        await PublishAsync(changed).ConfigureAwait(false);
+    }
+
     /// <summary>The users who reacted to a message with <paramref name="emoji"/>, in user id order, after <paramref name="afterUserId"/>.</summary>
     public async Task<ReactorsPage> GetReactorsAsync(long userId, long chatId, long messageId, string? emoji, long afterUserId = 0, int? limit = null, CancellationToken cancellationToken = default)
     {
