@@ -53,6 +53,7 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
         services.TryAddSingleton<AttachmentLinks>();
         services.TryAddSingleton<UploadRateLimiter>();
         services.TryAddSingleton<SyncRateLimiter>();
+        services.TryAddSingleton<ExportRateLimiter>();
         services.TryAddSingleton<UserStreams>();
 
         // Cursors are protected with the app's key ring: hosts that share it (as cookies need) share cursors too.
@@ -64,6 +65,7 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatWebhookOptions>, ChatWebhookOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Scoped<IChatChangeParticipant, WebhookOutboxWriter>());
         services.TryAddEnumerable(ServiceDescriptor.Scoped<IModerationSink, WebhookOutboxWriter>());
+        services.TryAddEnumerable(ServiceDescriptor.Scoped<IUserErasureParticipant, WebhookOutboxWriter>());
         services.AddHttpClient(WebhookDeliverer.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new System.Net.Http.SocketsHttpHandler { AllowAutoRedirect = false });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IOutboxDeliverer, WebhookDeliverer>());
         services.TryAddSingleton(sp => new ChatWebhooks(sp.GetRequiredService<IServiceScopeFactory>()));
@@ -82,6 +84,7 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
             Path.Combine(sp.GetService<IHostEnvironment>()?.ContentRootPath ?? Directory.GetCurrentDirectory(), "App_Data", "attachments")));
         services.TryAddSingleton<AttachmentSweeper>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AttachmentSweeper>(sp => sp.GetRequiredService<AttachmentSweeper>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MessageRetentionWorker>());
         services.TryAddSingleton<UnresolvedChatUsers>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IChatEventHandler, ChatEventFanOut>());
         services.AddProblemDetails();
@@ -93,6 +96,18 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
         // ChatHubFilter logs ChatHub's refusals at Information and its real failures at Error instead.
         services.Configure<LoggerFilterOptions>(o => o.AddFilter(HubDispatcherLogCategory, LogLevel.Critical));
         services.Configure<JsonOptions>(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ChatJsonContext.Default));
+        return builder;
+    }
+
+    /// <summary>
+    /// Lets users delete their account with <c>DELETE /me</c> (see <see cref="IAccountErasure"/>): the host's
+    /// re-authentication and account deletion, scoped. Without one, <c>DELETE /me</c> answers 404.
+    /// </summary>
+    public static ChatEngineBuilder AddAccountErasure<TErasure>(this ChatEngineBuilder builder)
+        where TErasure : class, IAccountErasure
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddScoped<IAccountErasure, TErasure>();
         return builder;
     }
 

@@ -143,6 +143,14 @@ public static class ChatEngineEndpointRouteBuilderExtensions
         api.MapDelete("/group/{id:long}/reports/{rid:long}", ModerationHandlers.ResolveReport).WithName("ResolveGroupReport").WithSummary("Resolves an open report (admins).")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
 
+        // Data rights (contract v2, section 6).
+        api.MapGet("/me/export", PrivacyHandlers.Export).WithName("ExportMyData")
+            .WithSummary("Everything ChatEngine holds about the caller, as a JSON file (their own messages only).")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        api.MapDelete("/me", PrivacyHandlers.DeleteMe).WithName("DeleteMe")
+            .WithSummary("Erases the caller's chat data, then the host deletes their account ({confirm: own username, and what the host asks}); 404 when the host deletes no accounts.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+
         api.MapGet("/search/", ChatApiHandlers.SearchUsers).WithName("SearchUsers").WithSummary("Users whose name contains q (case-insensitive), at most 20.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         api.MapPost("/group-join/", ChatApiHandlers.JoinGroup).WithName("JoinGroup").WithSummary("Joins a group by its code.")

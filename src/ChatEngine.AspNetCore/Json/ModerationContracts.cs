@@ -91,3 +91,6 @@ internal sealed record ReportResponse
         _ => "other",
     };
 }
+
+/// <summary>The <c>user_erased</c> webhook's data.</summary>
+internal sealed record UserErasedFrame([property: JsonPropertyName("user")] long User);

@@ -102,7 +102,7 @@ internal sealed partial class WebhookDeliverer(
     /// <summary>The body: the change as it is now (read from the log), with its chat; a chat deleted since gives what the reference says.</summary>
     private static async Task<string> MakeBodyAsync(string deliveryId, WebhookEventReference reference, IServiceProvider services, CancellationToken cancellationToken)
     {
-        var chat = await services.GetRequiredService<IChatStore>().FindByIdAsync(reference.ChatId, cancellationToken).ConfigureAwait(false);
+        var chat = reference.ChatId == 0 ? null : await services.GetRequiredService<IChatStore>().FindByIdAsync(reference.ChatId, cancellationToken).ConfigureAwait(false);
         ReadOnlyMemory<byte> data = reference.Data is { } carried ? JsonSerializer.SerializeToUtf8Bytes(carried, ChatJsonContext.Default.JsonElement) : default;
         if (chat is not null && data.IsEmpty)
         {
@@ -120,19 +120,15 @@ internal sealed partial class WebhookDeliverer(
             json.WriteString("delivery", deliveryId);
             json.WriteString("type", reference.Type);
             json.WriteString("time", reference.Time);
-            json.WriteStartObject("chat");
-            json.WriteNumber("id", reference.ChatId);
-            json.WriteString("kind", chat?.Kind == ChatKind.Private ? "private" : "group");
-            if (chat?.Kind == ChatKind.Group)
+            if (reference.ChatId == 0)
             {
-                json.WriteString("name", chat.Name);
+                json.WriteNull("chat"); // About no chat (user_erased).
             }
             else
             {
-                json.WriteNull("name");
+                WriteChat(json, reference.ChatId, chat);
             }
 
-            json.WriteEndObject();
             json.WritePropertyName("data");
             if (data.IsEmpty)
             {
@@ -148,6 +144,23 @@ internal sealed partial class WebhookDeliverer(
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteChat(Utf8JsonWriter json, long chatId, Chat? chat)
+    {
+        json.WriteStartObject("chat");
+        json.WriteNumber("id", chatId);
+        json.WriteString("kind", chat?.Kind == ChatKind.Private ? "private" : "group");
+        if (chat?.Kind == ChatKind.Group)
+        {
+            json.WriteString("name", chat.Name);
+        }
+        else
+        {
+            json.WriteNull("name");
+        }
+
+        json.WriteEndObject();
     }
 
     private OutboxMessage GiveUp(OutboxMessage message, string error)

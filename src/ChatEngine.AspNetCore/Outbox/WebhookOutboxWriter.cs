@@ -7,9 +7,10 @@ namespace ChatEngine.AspNetCore;
 /// Writes a webhook delivery to the outbox for each change and each endpoint that wants its type,
 /// in the change's own transaction (a change participant): a crash after the commit loses none. It
 /// writes what the change is, not its body: the worker makes the body at the first attempt and keeps it.
-/// A report is no change: its delivery is written once the report is stored (a moderation sink), with its event.
+/// A report or an erasure is no change: its delivery is written once it is done (as a moderation sink
+/// or an erasure participant), with its event.
 /// </summary>
-internal sealed class WebhookOutboxWriter(IOptions<ChatWebhookOptions> options, IChatOutboxStore outbox, TimeProvider time) : IChatChangeParticipant, IModerationSink
+internal sealed class WebhookOutboxWriter(IOptions<ChatWebhookOptions> options, IChatOutboxStore outbox, TimeProvider time) : IChatChangeParticipant, IModerationSink, IUserErasureParticipant
 {
     public const string Kind = "webhook";
 
@@ -21,6 +22,14 @@ internal sealed class WebhookOutboxWriter(IOptions<ChatWebhookOptions> options, 
         ArgumentNullException.ThrowIfNull(report);
         var data = JsonSerializer.SerializeToElement(ReportResponse.Frame(report), ChatJsonContext.Default.ReportResponse);
         var reference = new WebhookEventReference(report.Report.ChatId, 0, "report", WireTime.Format(report.Report.At), report.Report.ReporterId) { Data = data };
+        return WriteAsync([reference], cancellationToken);
+    }
+
+    /// <summary>The <c>user_erased</c> event, about no chat: <c>{"user": id}</c>.</summary>
+    public Task OnUserErasedAsync(long userId, CancellationToken cancellationToken)
+    {
+        var data = JsonSerializer.SerializeToElement(new UserErasedFrame(userId), ChatJsonContext.Default.UserErasedFrame);
+        var reference = new WebhookEventReference(0, 0, "user_erased", WireTime.Format(time.GetUtcNow()), userId) { Data = data };
         return WriteAsync([reference], cancellationToken);
     }
 

@@ -59,3 +59,7 @@ internal sealed class UploadRateLimiter(IOptions<ChatEngineOptions> options)
 /// <summary><c>/sync/</c> requests one user may make (<see cref="ChatSyncOptions.RequestsPerMinute"/>): each reads every chat of theirs.</summary>
 internal sealed class SyncRateLimiter(IOptions<ChatEngineOptions> options)
     : UserRateLimiter(options.Value.Sync.RequestsPerMinute, options.Value.Sync.RequestsPerMinute, TimeSpan.FromMinutes(1));
+
+/// <summary>Exports one user may download (<see cref="ChatPrivacyOptions.ExportsPerHour"/>): each reads everything of theirs.</summary>
+internal sealed class ExportRateLimiter(IOptions<ChatEngineOptions> options)
+    : UserRateLimiter(options.Value.Privacy.ExportsPerHour, options.Value.Privacy.ExportsPerHour, TimeSpan.FromHours(1));

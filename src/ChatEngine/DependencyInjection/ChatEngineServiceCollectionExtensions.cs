@@ -100,6 +100,8 @@ public static class ChatEngineServiceCollectionExtensions
             sp.GetRequiredService<AttachmentService>(), sp.GetRequiredService<ModerationService>(), sp.GetRequiredService<IServiceScopeFactory>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped<IUserErasure>(sp => sp.GetRequiredService<ChatUserData>());
+        services.TryAddScoped(sp => new ChatRetention(
+            sp.GetService<IMessageRetentionStore>(), sp.GetRequiredService<AttachmentService>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         return new ChatEngineBuilder(services);
     }
 }
