@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using ChatEngine.AspNetCore;
 using ChatEngine.EntityFrameworkCore;
 using ChatEngine.Redis;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -52,6 +53,19 @@ internal static class HostingExtensions
         }
 
         chat.AddEntityFrameworkStores<ReferenceHostDbContext>().AddUserDirectory<IdentityChatUserDirectory>();
+
+        // DELETE /me: ChatEngine erases the chat data, then this host deletes the account (password first).
+        chat.AddAccountErasure<AccountDeletion>();
+        builder.Services.AddScoped<AccountDeletion>(); // The account page's own way in (see AccountDeletion).
+        // The chat pages' header links to the account page (data download, account deletion).
+        builder.Services.PostConfigure<ChatTransportOptions>(o =>
+        {
+            if (o.Pages.HomeLink is null)
+            {
+                o.Pages.HomeLink = "/user/account/";
+                o.Pages.HomeLinkText = "Account";
+            }
+        });
 
         // Attachments: on disk (Attachments:Folder, by default App_Data/attachments), or in Azure Blob
         // Storage when ConnectionStrings:AttachmentBlobs is set (what several hosts need: one place for every file).

@@ -233,7 +233,7 @@ internal static class AccountEndpoints
     /// as a real one, so the answer's timing does not tell who has an account. Identity's lockout is
     /// not used: failures slow the guesser down (see <see cref="LoginThrottle"/>), they lock nobody out.
     /// </summary>
-    private static async Task<(ChatAccount? Account, TimeSpan RetryAfter)> CheckPasswordAsync(
+    internal static async Task<(ChatAccount? Account, TimeSpan RetryAfter)> CheckPasswordAsync(
         HttpContext context, string? userName, string? password, SignInManager<ChatAccount> signIn, LoginThrottle throttle)
     {
         var name = userName?.Trim() ?? string.Empty;

@@ -21,6 +21,9 @@ internal static class AccountErrors
     public const string InvalidUser = "invalid_user";
     public const string Throttled = "throttled";
     public const string Expired = "expired";
+    public const string WrongPassword = "wrong_password";
+    public const string ConfirmDeletion = "confirm_deletion";
+    public const string Deleted = "deleted";
 
     private static readonly Dictionary<string, string> Messages = new(StringComparer.Ordinal)
     {
@@ -36,6 +39,9 @@ internal static class AccountErrors
         [InvalidUser] = "Invalid user",
         [Throttled] = "Too many failed attempts: wait a moment, then try again.",
         [Expired] = "The form expired; please try again.",
+        [WrongPassword] = "That is not your password.",
+        [ConfirmDeletion] = "Type your username to confirm that the account should be deleted.",
+        [Deleted] = "Your account and your chat data were deleted.",
     };
 
     /// <summary>The message for a known code; null for anything else, which the pages then do not show.</summary>
