@@ -63,6 +63,19 @@ public sealed class ChatEngineOptions
 
     /// <summary>How long messages are kept (<c>ChatEngine:Retention</c>).</summary>
     public ChatRetentionOptions Retention { get; } = new();
+
+    /// <summary>Message search (<c>ChatEngine:Search</c>).</summary>
+    public ChatSearchOptions Search { get; } = new();
+}
+
+/// <summary>Limits of message search.</summary>
+public sealed class ChatSearchOptions
+{
+    /// <summary>Searches one user may make in a minute. Default 30.</summary>
+    public int PerMinute { get; set; } = 30;
+
+    /// <summary>Most results one page may ask for. Default 50.</summary>
+    public int MaxResults { get; set; } = 50;
 }
 
 /// <summary>What a user's export and erasure do (contract v2, section 6).</summary>
@@ -287,6 +300,8 @@ internal sealed class ChatEngineOptionsValidator : IValidateOptions<ChatEngineOp
         RequirePositive(failures, "Moderation:" + nameof(options.Moderation.ReportsPerHour), options.Moderation.ReportsPerHour);
         RequirePositive(failures, "Moderation:" + nameof(options.Moderation.MaxBlocks), options.Moderation.MaxBlocks);
         RequirePositive(failures, "Privacy:" + nameof(options.Privacy.ExportsPerHour), options.Privacy.ExportsPerHour);
+        RequirePositive(failures, "Search:" + nameof(options.Search.PerMinute), options.Search.PerMinute);
+        RequirePositive(failures, "Search:" + nameof(options.Search.MaxResults), options.Search.MaxResults);
         RequirePositive(failures, "Retention:" + nameof(options.Retention.BatchSize), options.Retention.BatchSize);
         if (options.Retention.MaxMessageAge is { } age && age <= TimeSpan.Zero)
         {

@@ -64,6 +64,26 @@ public sealed class PushTests
     }
 
     [Fact]
+    public async Task NobodyIsPushedAMessageBySomeoneTheyBlocked()
+    {
+        await using var pushService = await TestPushService.StartAsync();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await StartAsync(time);
+        using var bob = server.Client(Bob);
+        using var carol = server.Client(Carol);
+        (await bob.PostAsJsonAsync("/push/subscriptions/", pushService.NewDevice("bob-phone").Subscription)).EnsureSuccessStatusCode();
+        (await carol.PostAsJsonAsync("/push/subscriptions/", pushService.NewDevice("carol-phone").Subscription)).EnsureSuccessStatusCode();
+        var groupId = await server.CreateGroupAsync(Alice, "bob", "carol");
+        (await bob.PostAsJsonAsync("/me/blocks/", new { username = "alice" })).EnsureSuccessStatusCode();
+
+        using var alice = server.Client(Alice);
+        (await alice.PostAsJsonAsync($"/chat/{groupId}/messages", new { text = "hi both" })).EnsureSuccessStatusCode();
+        Assert.Equal("carol-phone", (await NextAdvancingAsync(pushService, time)).Device);
+        time.Advance(TimeSpan.FromMinutes(1));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pushService.NextAsync(TimeSpan.FromMilliseconds(500)));
+    }
+
+    [Fact]
     public async Task ABurst_PushesItsNewestMessageOnce_AndADeviceThatIsGone_IsUnsubscribed()
     {
         await using var pushService = await TestPushService.StartAsync();

@@ -48,6 +48,8 @@ public abstract partial class ChatEngineSpecificationTests
         // In a group they share, both still post; Bob's mention of Alice is not recorded, Carol's is.
         var mention = await SendAsync(Bob, group, "@alice @carol look");
         Assert.Equal([Carol], mention.MentionIds);
+        var committed = Events.OfType<MessageCommitted>().Single(e => e.Message.Id == mention.Id);
+        Assert.Equal([Carol], await Notifications.WhoToNotifyAsync(committed, ChatKind.Group)); // Alice is never notified of Bob.
         Assert.Equal([Bob], (await SendAsync(Alice, group, "@bob hi")).MentionIds);
 
         await AssertChatErrorAsync(ChatErrorKind.Validation, ChatErrorCodes.SelfTarget, () => Moderation.BlockAsync(Alice, "alice"));

@@ -54,6 +54,7 @@ public static class ChatEngineAspNetCoreServiceCollectionExtensions
         services.TryAddSingleton<UploadRateLimiter>();
         services.TryAddSingleton<SyncRateLimiter>();
         services.TryAddSingleton<ExportRateLimiter>();
+        services.TryAddSingleton<SearchRateLimiter>();
         services.TryAddSingleton<UserStreams>();
 
         // Cursors are protected with the app's key ring: hosts that share it (as cookies need) share cursors too.

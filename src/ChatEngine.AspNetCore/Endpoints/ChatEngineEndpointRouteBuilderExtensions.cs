@@ -151,6 +151,10 @@ public static class ChatEngineEndpointRouteBuilderExtensions
             .WithSummary("Erases the caller's chat data, then the host deletes their account ({confirm: own username, and what the host asks}); 404 when the host deletes no accounts.")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 
+        api.MapGet("/search/messages/", SearchHandlers.SearchMessages).WithName("SearchMessages")
+            .WithSummary("The caller's messages that match q (every word; \"phrases\"; the last word as a prefix), newest first or by relevance, with snippets and highlights.")
+            .Produces<MessageSearchResponse>()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapGet("/search/", ChatApiHandlers.SearchUsers).WithName("SearchUsers").WithSummary("Users whose name contains q (case-insensitive), at most 20.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         api.MapPost("/group-join/", ChatApiHandlers.JoinGroup).WithName("JoinGroup").WithSummary("Joins a group by its code.")

@@ -13,6 +13,7 @@ namespace ChatEngine.AspNetCore;
 [JsonSerializable(typeof(MemberMutedFrame))]
 [JsonSerializable(typeof(long[]))]
 [JsonSerializable(typeof(BlockRequest))]
+[JsonSerializable(typeof(MessageSearchResponse))]
 [JsonSerializable(typeof(UserErasedFrame))]
 [JsonSerializable(typeof(List<BlockResponse>))]
 [JsonSerializable(typeof(ModerationRequest))]

@@ -94,3 +94,27 @@ internal sealed record ReportResponse
 
 /// <summary>The <c>user_erased</c> webhook's data.</summary>
 internal sealed record UserErasedFrame([property: JsonPropertyName("user")] long User);
+
+/// <summary>An answer of <c>GET /search/messages/</c>.</summary>
+internal sealed record MessageSearchResponse(
+    [property: JsonPropertyName("results")] IReadOnlyList<MessageSearchResultResponse> Results,
+    [property: JsonPropertyName("has_more")] bool HasMore,
+    [property: JsonPropertyName("next")] string? Next);
+
+/// <summary>One search result: where the message is, who sent it, and the snippet with its highlights (offsets, never markup).</summary>
+internal sealed record MessageSearchResultResponse(
+    [property: JsonPropertyName("chat_id")] long ChatId,
+    [property: JsonPropertyName("chat_kind")] string ChatKind,
+    [property: JsonPropertyName("chat_name")] string ChatName,
+    [property: JsonPropertyName("id")] long Id,
+    [property: JsonPropertyName("sender")] long Sender,
+    [property: JsonPropertyName("sender_username")] string SenderUsername,
+    [property: JsonPropertyName("time")] string Time,
+    [property: JsonPropertyName("snippet")] string Snippet,
+    [property: JsonPropertyName("highlights")] IReadOnlyList<int[]> Highlights)
+{
+    public static MessageSearchResultResponse From(MessageSearchResult result) => new(
+        result.Chat.Id, result.Chat.Kind == ChatEngine.ChatKind.Group ? "group" : "private", result.ChatName, result.Hit.MessageId,
+        result.Sender.Id, result.Sender.UserName, WireTime.Format(result.Hit.SentAt), result.Snippet,
+        result.Highlights.Select(h => new[] { h.Start, h.End }).ToArray());
+}

@@ -63,3 +63,7 @@ internal sealed class SyncRateLimiter(IOptions<ChatEngineOptions> options)
 /// <summary>Exports one user may download (<see cref="ChatPrivacyOptions.ExportsPerHour"/>): each reads everything of theirs.</summary>
 internal sealed class ExportRateLimiter(IOptions<ChatEngineOptions> options)
     : UserRateLimiter(options.Value.Privacy.ExportsPerHour, options.Value.Privacy.ExportsPerHour, TimeSpan.FromHours(1));
+
+/// <summary>Message searches one user may make (<see cref="ChatSearchOptions.PerMinute"/>).</summary>
+internal sealed class SearchRateLimiter(IOptions<ChatEngineOptions> options)
+    : UserRateLimiter(options.Value.Search.PerMinute, options.Value.Search.PerMinute, TimeSpan.FromMinutes(1));

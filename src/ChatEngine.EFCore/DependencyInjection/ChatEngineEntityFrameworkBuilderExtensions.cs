@@ -44,6 +44,7 @@ public static class ChatEngineEntityFrameworkBuilderExtensions
         services.TryAddScoped(sp => new EntityFrameworkUserDataStore<TContext>(sp.GetRequiredService<TContext>));
         services.TryAddScoped<IChatUserDataStore>(sp => sp.GetRequiredService<EntityFrameworkUserDataStore<TContext>>());
         services.TryAddScoped<IMessageRetentionStore>(sp => sp.GetRequiredService<EntityFrameworkUserDataStore<TContext>>());
+        services.TryAddScoped<ISearchIndex>(sp => new EntityFrameworkSearchIndex<TContext>(sp.GetRequiredService<TContext>));
         services.TryAddScoped<IMessageStore>(sp => new EntityFrameworkMessageStore<TContext>(sp.GetRequiredService<TContext>, sp.GetRequiredService<GroupCommitWriter<TContext>>()));
         // A chat's membership changes run in one database transaction holding the chat's row.
         services.Replace(ServiceDescriptor.Scoped<IChatUnitOfWork>(sp => new EntityFrameworkChatUnitOfWork<TContext>(sp.GetRequiredService<TContext>)));

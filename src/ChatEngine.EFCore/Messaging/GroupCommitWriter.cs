@@ -245,6 +245,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
         var dialect = SendDialect.For(db);
         await dialect.PrepareAsync(db).ConfigureAwait(false);
+        await SearchIndexSql.EnsureAsync(db).ConfigureAwait(false);
 
         await using var transaction = await db.Database.BeginTransactionAsync().ConfigureAwait(false);
         var connection = db.Database.GetDbConnection();
@@ -263,6 +264,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         await SendStatements.AdvanceSenderReadPositionsAsync(connection, dbTransaction, rows).ConfigureAwait(false);
         await SendStatements.ClaimAttachmentsAsync(connection, dbTransaction, plan, dialect).ConfigureAwait(false);
         await SendStatements.InsertMentionsAsync(connection, dbTransaction, rows, dialect).ConfigureAwait(false);
+        await SearchIndexSql.IndexAsync(connection, dbTransaction, rows.Select(r => (r.Id, r.Text)).ToArray(), dialect is SqliteSendDialect).ConfigureAwait(false);
 
         // Participants write through this scope's context, which carries the batch's transaction.
         if (rows.Count > 0 && scope.ServiceProvider.GetServices<IChatChangeParticipant>().ToArray() is { Length: > 0 } participants)

@@ -34,6 +34,8 @@ internal sealed class DatabaseMigrator<TContext>(IServiceScopeFactory scopes) : 
                 // WAL lets readers run beside the single writer; the mode is stored in the file.
                 await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
             }
+
+            await SearchIndexSql.EnsureAsync(db).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is DbException or InvalidOperationException or TimeoutException or IOException)
         {

@@ -167,7 +167,19 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     /// <inheritdoc />
     public async Task DeleteAsync(long chatId, CancellationToken cancellationToken)
     {
+        if (Db.Database.CurrentTransaction is null)
+        {
+            await SearchIndexSql.EnsureAsync(Db).ConfigureAwait(false);
+        }
+
         await using var transaction = await BeginUnlessInUnitAsync(cancellationToken).ConfigureAwait(false);
+        if (Db.Database.IsSqlite())
+        {
+            // The FTS table has no key to the messages: their entries go first (PostgreSQL's go with the rows).
+            await Db.Database.ExecuteSqlRawAsync(
+                $"DELETE FROM \"{SearchIndexSql.Fts}\" WHERE rowid IN (SELECT \"Id\" FROM \"{ChatTables.Messages}\" WHERE \"ChatId\" = {{0}})", [chatId], cancellationToken).ConfigureAwait(false);
+        }
+
         await ReadMarks.Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Db.Set<ReactionEntity>().Where(r => r.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await Db.Set<MentionEntity>().Where(m => m.ChatId == chatId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);

@@ -23,6 +23,7 @@ internal sealed class EntityFrameworkChatUnitOfWork<TContext>(Func<TContext> con
             return await work(cancellationToken).ConfigureAwait(false); // Already inside a unit: part of it.
         }
 
+        await SearchIndexSql.EnsureAsync(db).ConfigureAwait(false); // Edits and deletions in the unit keep it current.
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await db.Database.ExecuteSqlRawAsync(db.Database.IsSqlite() ? TakeWriteLock : LockForUpdate, [chatId], cancellationToken).ConfigureAwait(false);
         var result = await work(cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace ChatEngine.EntityFrameworkCore;
 
@@ -15,6 +16,13 @@ internal sealed partial class EntityFrameworkMessageStore<TContext>(Func<TContex
     private IQueryable<MessageEntity> Messages => context().Set<MessageEntity>().AsNoTracking();
 
     private DbSet<MessageEntity> MessageRows => context().Set<MessageEntity>();
+
+    // The search index is written with the scope's connection, in the unit's transaction.
+    private System.Data.Common.DbConnection Connection => context().Database.GetDbConnection();
+
+    private System.Data.Common.DbTransaction? Transaction => context().Database.CurrentTransaction?.GetDbTransaction();
+
+    private bool IsSqlite => context().Database.IsSqlite();
 
     private DbSet<ReactionEntity> Reactions => context().Set<ReactionEntity>();
 
@@ -68,6 +76,8 @@ internal sealed partial class EntityFrameworkMessageStore<TContext>(Func<TContex
             .ConfigureAwait(false) > 0;
         if (updated)
         {
+            await SearchIndexSql.IndexAsync(Connection, Transaction, [(messageId, text)], IsSqlite).ConfigureAwait(false);
+
             // The message's place does not change: its new mentions count from the same sequence.
             await MentionRows.Where(m => m.MessageId == messageId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
             if (mentionIds.Count > 0)
@@ -102,6 +112,7 @@ internal sealed partial class EntityFrameworkMessageStore<TContext>(Func<TContex
             .ConfigureAwait(false) > 0;
         if (deleted)
         {
+            await SearchIndexSql.RemoveAsync(Connection, Transaction, [messageId], IsSqlite).ConfigureAwait(false);
             await Reactions.Where(r => r.MessageId == messageId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
             await MentionRows.Where(m => m.MessageId == messageId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         }

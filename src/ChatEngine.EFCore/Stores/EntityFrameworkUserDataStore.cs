@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace ChatEngine.EntityFrameworkCore;
 
@@ -27,6 +28,7 @@ internal sealed class EntityFrameworkUserDataStore<TContext>(Func<TContext> cont
     public async Task<(long LastId, IReadOnlyList<ChatAttachment> Files)> EraseMessagesAsync(long senderId, bool keepText, long afterId, int limit, CancellationToken cancellationToken)
     {
         var db = context();
+        await SearchIndexSql.EnsureAsync(db).ConfigureAwait(false);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var ids = await Messages.Where(m => m.SenderId == senderId && m.Id > afterId).OrderBy(m => m.Id).Select(m => m.Id).Take(limit)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
@@ -36,6 +38,8 @@ internal sealed class EntityFrameworkUserDataStore<TContext>(Func<TContext> cont
         }
 
         var files = await RemoveFilesOfAsync(db, ids, cancellationToken).ConfigureAwait(false);
+        // An erased user's messages leave the search index, their text kept or not.
+        await SearchIndexSql.RemoveAsync(db.Database.GetDbConnection(), transaction.GetDbTransaction(), ids, db.Database.IsSqlite()).ConfigureAwait(false);
         if (keepText)
         {
             await Messages.Where(m => ids.Contains(m.Id)).ExecuteUpdateAsync(set => set.SetProperty(m => m.AttachmentCount, 0), cancellationToken).ConfigureAwait(false);
@@ -85,8 +89,10 @@ internal sealed class EntityFrameworkUserDataStore<TContext>(Func<TContext> cont
             return (next, 0, []);
         }
 
+        await SearchIndexSql.EnsureAsync(db).ConfigureAwait(false);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var files = await RemoveFilesOfAsync(db, ids, cancellationToken).ConfigureAwait(false);
+        await SearchIndexSql.RemoveAsync(db.Database.GetDbConnection(), transaction.GetDbTransaction(), ids, db.Database.IsSqlite()).ConfigureAwait(false);
         await db.Set<ReactionEntity>().Where(r => ids.Contains(r.MessageId)).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         await db.Set<MentionEntity>().Where(r => ids.Contains(r.MessageId)).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);
         var deleted = await Messages.Where(m => ids.Contains(m.Id)).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false);

@@ -20,6 +20,7 @@ public static class ChatEngineBuilderExtensions
         builder.Services.TryAddSingleton<IChatHandleStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
         builder.Services.TryAddSingleton<IChatModerationStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
         builder.Services.TryAddSingleton<IChatUserDataStore>(sp => sp.GetRequiredService<InMemoryChatStore>());
+        builder.Services.TryAddSingleton<ISearchIndex>(sp => sp.GetRequiredService<InMemoryChatStore>());
         builder.Services.TryAddSingleton<IChatOutboxStore, InMemoryOutboxStore>();
         builder.Services.TryAddSingleton<IChatPushSubscriptionStore, InMemoryPushSubscriptionStore>();
         return builder;

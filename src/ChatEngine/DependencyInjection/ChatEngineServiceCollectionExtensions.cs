@@ -75,7 +75,7 @@ public static class ChatEngineServiceCollectionExtensions
         services.TryAddScoped(sp => new ChatPush(
             sp.GetService<IChatPushSubscriptionStore>(), sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(),
             sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<IChatUserDirectory>(), sp.GetServices<IChatPushSender>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+            sp.GetService<IChatModerationStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new ChatSync(
             sp.GetRequiredService<ChatService>(), sp.GetRequiredService<ChatChanges>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new GroupService(
@@ -100,6 +100,9 @@ public static class ChatEngineServiceCollectionExtensions
             sp.GetRequiredService<AttachmentService>(), sp.GetRequiredService<ModerationService>(), sp.GetRequiredService<IServiceScopeFactory>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped<IUserErasure>(sp => sp.GetRequiredService<ChatUserData>());
+        services.TryAddScoped(sp => new MessageSearch(
+            sp.GetService<ISearchIndex>(), sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<ChatAccess>(),
+            sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new ChatRetention(
             sp.GetService<IMessageRetentionStore>(), sp.GetRequiredService<AttachmentService>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         return new ChatEngineBuilder(services);

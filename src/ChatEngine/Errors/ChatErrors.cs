@@ -162,6 +162,9 @@ public static class ChatErrorCodes
     /// <summary>No open report with that id in the chat.</summary>
     public const string ReportNotFound = "report_not_found";
 
+    /// <summary>A message search that is too long, or has no word of 2 characters or more.</summary>
+    public const string InvalidQuery = "invalid_query";
+
     /// <summary><c>DELETE /me</c> without <c>confirm</c> set to the caller's own user name.</summary>
     public const string ConfirmationRequired = "confirmation_required";
 

@@ -71,10 +71,14 @@ public sealed class ChatNotifications
         var message = committed.Message;
         var now = _time.GetUtcNow();
         var members = await _members.GetMembersAsync(message.ChatId, cancellationToken).ConfigureAwait(false);
-        return members
+        var notified = members
             .Where(m => m.UserId != message.SenderId && Resolve(m).Notifies(chatKind, message.MentionIds.Contains(m.UserId), now))
             .Select(m => m.UserId)
             .ToArray();
+
+        // Nobody is notified of a message by someone they blocked.
+        var blockers = await _access.GetBlockersAsync(message.SenderId, notified, cancellationToken).ConfigureAwait(false);
+        return blockers.Count == 0 ? notified : notified.Except(blockers).ToArray();
     }
 
     private IChatNotificationStore Store => _members as IChatNotificationStore ?? throw new NotSupportedException(

@@ -31,14 +31,16 @@ public sealed class ChatPush
     private readonly IChatMemberStore _members;
     private readonly IMessageStore _messages;
     private readonly IChatUserDirectory _users;
+    private readonly IChatModerationStore? _moderation;
     private readonly HashSet<string> _hostKinds;
     private readonly TimeProvider _time;
     private readonly ChatEngineOptions _options;
 
     internal ChatPush(
         IChatPushSubscriptionStore? subscriptions, IChatStore chats, IChatMemberStore members, IMessageStore messages, IChatUserDirectory users,
-        IEnumerable<IChatPushSender> senders, TimeProvider time, IOptions<ChatEngineOptions> options)
+        IEnumerable<IChatPushSender> senders, IChatModerationStore? moderation, TimeProvider time, IOptions<ChatEngineOptions> options)
     {
+        _moderation = moderation;
         _subscriptions = subscriptions;
         _chats = chats;
         _members = members;
@@ -166,6 +168,13 @@ public sealed class ChatPush
             .Where(m => m.UserId != message.SenderId && m.LastReadSequence < message.Sequence)
             .Where(m => _options.Notifications.SettingsOf(m.NotifyLevel, m.MutedUntil, now).Notifies(chat.Kind, message.MentionIds.Contains(m.UserId), now))
             .ToArray();
+        if (_moderation is not null && recipients.Length > 0)
+        {
+            // Nobody is pushed a message by someone they blocked.
+            var blockers = await _moderation.GetBlockersAsync(message.SenderId, recipients.Select(m => m.UserId).ToArray(), cancellationToken).ConfigureAwait(false);
+            recipients = recipients.Where(m => !blockers.Contains(m.UserId)).ToArray();
+        }
+
         if (recipients.Length == 0)
         {
             return [];
