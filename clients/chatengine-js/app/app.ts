@@ -162,8 +162,11 @@ export class ChatApp {
   }
 
   /** Opens a chat beside the list (over it on a phone), and puts its address in the bar. */
-  async open(chatId: number, push = true): Promise<void> {
-    if (this.#conversation?.chatId === chatId && this.root.dataset.view === "chat") return;
+  async open(chatId: number, push = true, messageId?: number): Promise<void> {
+    if (this.#conversation?.chatId === chatId && this.root.dataset.view === "chat") {
+      if (messageId) this.#conversation.show(messageId);
+      return;
+    }
     if (push) history.pushState({ chatId }, "", `${this.api}/chat-web/${chatId}`);
     this.#conversation?.close();
     this.root.dataset.view = "chat";
@@ -172,7 +175,7 @@ export class ChatApp {
     await this.#listLoaded;
     if (!this.#entries.has(chatId)) await this.refreshList();
     const entry = this.#entries.get(chatId);
-    this.#conversation = new Conversation(this, chatId, entry?.kind ?? "private", entry?.title ?? "");
+    this.#conversation = new Conversation(this, chatId, entry?.kind ?? "private", entry?.title ?? "", messageId);
   }
 
   /** Back to the list (a phone's back action). */
@@ -273,12 +276,50 @@ export class ChatApp {
       }, 200);
     });
 
+    this.#wireMessageSearch();
+
     byId<HTMLFormElement>("ce-group-form").addEventListener("submit", (event) => this.#submit(event, async () => {
       const members = byId<HTMLInputElement>("ce-group-members").value.split(",").map((name) => name.trim()).filter(Boolean);
       return (await this.client.createGroup(byId<HTMLInputElement>("ce-group-name").value, members)).id;
     }));
     byId<HTMLFormElement>("ce-join-form").addEventListener("submit", (event) => this.#submit(event, async () =>
       (await this.client.joinGroup(byId<HTMLInputElement>("ce-join-code").value.trim())).id));
+  }
+
+  /** Message search: results newest first, each a snippet with its matches marked, opening the chat at the message. */
+  #wireMessageSearch(): void {
+    const form = byId<HTMLFormElement>("ce-message-search-form");
+    const input = byId<HTMLInputElement>("ce-message-query");
+    const results = byId<HTMLUListElement>("ce-message-results");
+    const error = form.querySelector<HTMLElement>(".ce-form-error")!;
+    let term = "";
+    const show = async (before?: string) => {
+      error.textContent = "";
+      try {
+        const page = await this.client.searchMessages(term, { before });
+        if (!before) results.replaceChildren();
+        results.querySelector(".ce-more")?.remove();
+        results.append(...page.results.map((result) => h("li", {},
+          h("button", {
+            class: "ce-message-hit", attrs: { type: "button" },
+            on: { click: () => { byId<HTMLDialogElement>("ce-message-search").close(); void this.open(result.chat_id, true, result.id); } },
+          },
+          h("span", { class: "ce-hit-head" }, h("strong", { text: result.chat_name }), ` · ${result.sender_username} · `, h("time", { attrs: { datetime: result.time }, text: listTime(result.time) })),
+          h("span", { class: "ce-hit-text" }, ...marked(result.snippet, result.highlights))))));
+        if (page.has_more && page.next) {
+          const next = page.next;
+          results.append(h("li", { class: "ce-more" }, h("button", { class: "ce-secondary", text: "More results", attrs: { type: "button" }, on: { click: () => void show(next) } })));
+        }
+        if (!before && page.results.length === 0) results.replaceChildren(h("li", { text: "No messages found." }));
+      } catch (failure) {
+        error.textContent = describe(failure);
+      }
+    };
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      term = input.value.trim();
+      if (term) void show();
+    });
   }
 
   async #startChat(username: string): Promise<void> {
@@ -333,4 +374,17 @@ function fromGroup(group: GroupListItem): ListEntry {
 
 function isQuiet(item: { notify_level?: string; muted_until?: string | null }): boolean {
   return item.notify_level === "none" || (item.muted_until != null && Date.parse(item.muted_until) > Date.now());
+}
+
+// A snippet with its matches in <mark>, as text nodes (never HTML from the server).
+function marked(snippet: string, highlights: [number, number][]): (string | HTMLElement)[] {
+  const parts: (string | HTMLElement)[] = [];
+  let from = 0;
+  for (const [start, end] of highlights) {
+    if (start < from || end > snippet.length) continue;
+    parts.push(snippet.slice(from, start), h("mark", { text: snippet.slice(start, end) }));
+    from = end;
+  }
+  parts.push(snippet.slice(from));
+  return parts.filter((part) => part !== "");
 }

@@ -71,6 +71,8 @@ export class Conversation implements MessageActions {
     readonly chatId: number,
     readonly kind: "private" | "group",
     title: string,
+    /** A message to show once the chat is there (a search result). */
+    readonly target?: number,
   ) {
     this.#list = new MessageList(this);
     this.#title.textContent = title;
@@ -159,6 +161,11 @@ export class Conversation implements MessageActions {
     this.#openReport(message);
   }
 
+  /** Shows a message of this chat (a search result in the chat already open). */
+  show(messageId: number): void {
+    void this.#jumpTo(messageId);
+  }
+
   /** A member reported a message here (this user is an admin): the open details list it. */
   reported(): void {
     if (!byId("ce-details").hidden) void this.#details?.refreshModeration();
@@ -192,6 +199,7 @@ export class Conversation implements MessageActions {
       if (this.#closed) return;
       this.#show(page);
       this.#connect(page.seq);
+      if (this.target) void this.#jumpTo(this.target);
       this.#files ??= this.app.client.connectFiles(this.chatId, { onFile: (file) => this.#onFile(file), onError: (code, detail) => this.#onFileError(code, detail) });
       void this.#loadPins();
       // Ready to type on a desktop; on a phone the keyboard would cover the chat before it is read.

@@ -181,6 +181,27 @@ export interface Group {
   [field: string]: unknown;
 }
 
+/** A message found by `GET /search/messages/`: where it is, and a snippet with the matches' [start, end) offsets. */
+export interface MessageSearchResult {
+  chat_id: number;
+  chat_kind: "private" | "group";
+  chat_name: string;
+  id: number;
+  sender: number;
+  sender_username: string;
+  time: string;
+  /** Plain text around the first match (… where cut): escape it, and wrap `highlights` yourself. */
+  snippet: string;
+  highlights: [number, number][];
+}
+
+/** A page of message search results; pass `next` back as `before` (newest first) or `cursor` (relevance). */
+export interface MessageSearchPage {
+  results: MessageSearchResult[];
+  has_more: boolean;
+  next: string | null;
+}
+
 /** Someone you blocked (`GET /me/blocks/`). */
 export interface BlockedUser {
   id: number;
@@ -442,6 +463,11 @@ export class ChatClient {
 
   joinGroup(code: string): Promise<{ id: number; name: string; detail?: string }> {
     return this.request("POST", "/group-join/", { code });
+  }
+
+  /** Searches the messages of your chats: every word must match (the last as a prefix too), `"a phrase"` in order. */
+  searchMessages(q: string, options: { chat?: number; from?: string; order?: "recent" | "relevance"; before?: string; cursor?: string; limit?: number } = {}): Promise<MessageSearchPage> {
+    return this.request("GET", `/search/messages/${query({ q, ...options })}`);
   }
 
   /** The users you blocked. */
