@@ -185,7 +185,7 @@ smoke() {
   fi
 }
 loadtest=benchmarks/ChatEngine.LoadTest/bin/Release/net10.0/ChatEngine.LoadTest.dll
-smoke "benchmarks (dry run)" dotnet run -c Release --no-build --project benchmarks/ChatEngine.Benchmarks -- --filter '*' --job Dry --inProcess
+CHATENGINE_SEARCH_MESSAGES=20000 smoke "benchmarks (dry run)" dotnet run -c Release --no-build --project benchmarks/ChatEngine.Benchmarks -- --filter '*' --job Dry --inProcess
 smoke "load test, chat on SQLite" dotnet "$loadtest" --duration 3 --groups 3 --members 3
 smoke "load test, chat on PostgreSQL" dotnet "$loadtest" --duration 3 --groups 3 --members 3 --database postgres
 smoke "load test, two hosts sharing PostgreSQL and Redis" dotnet "$loadtest" --duration 3 --groups 3 --members 3 --database postgres --hosts 2

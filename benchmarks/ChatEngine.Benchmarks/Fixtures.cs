@@ -20,7 +20,15 @@ internal sealed class ChatEngineFixture : IAsyncDisposable
 
     public ServiceProvider Services { get; }
 
-    public static async Task<ChatEngineFixture> CreateAsync(string store, int users, Action<IServiceCollection>? configure = null, int maxBatchSize = 256)
+    /// <param name="store">InMemory, Sqlite or PostgreSql.</param>
+    /// <param name="users">How many users the directory holds (user1, user2…).</param>
+    /// <param name="configure">More services.</param>
+    /// <param name="maxBatchSize">The group commit's batch size.</param>
+    /// <param name="keptDatabase">
+    /// A database kept between runs under this name (a SQLite file in the temp folder, or a PostgreSQL
+    /// database), so a large seed is made once for every benchmark process; <see cref="IsFresh"/> says whether it is new.
+    /// </param>
+    public static async Task<ChatEngineFixture> CreateAsync(string store, int users, Action<IServiceCollection>? configure = null, int maxBatchSize = 256, string? keptDatabase = null)
     {
         var directory = new InMemoryChatUserDirectory();
         for (var id = 1; id <= users; id++)
@@ -35,26 +43,47 @@ internal sealed class ChatEngineFixture : IAsyncDisposable
         configure?.Invoke(services);
         string? folder = null;
         string? database = null;
+        string? seededMarker = null;
+        var fresh = true;
         switch (store)
         {
             case "InMemory":
                 chat.AddInMemoryStores();
                 break;
             case "Sqlite":
-                folder = Directory.CreateTempSubdirectory("chatengine-bench-").FullName;
-                services.AddDbContext<ChatEngine.EntityFrameworkCore.SqliteChatDbContext>(o => o.UseSqlite($"Data Source={Path.Combine(folder, "chat.db")}"));
+                var file = keptDatabase is null
+                    ? Path.Combine(folder = Directory.CreateTempSubdirectory("chatengine-bench-").FullName, "chat.db")
+                    : Path.Combine(Path.GetTempPath(), $"{keptDatabase}.db");
+                fresh = keptDatabase is null || !File.Exists(file + ".seeded");
+                if (fresh && keptDatabase is not null)
+                {
+                    File.Delete(file);
+                }
+
+                seededMarker = keptDatabase is null ? null : file + ".seeded";
+                services.AddDbContext<ChatEngine.EntityFrameworkCore.SqliteChatDbContext>(o => o.UseSqlite($"Data Source={file}"));
                 chat.AddEntityFrameworkStores<ChatEngine.EntityFrameworkCore.SqliteChatDbContext>(o => o.MaxBatchSize = maxBatchSize);
                 break;
             case "PostgreSql":
                 var server = Environment.GetEnvironmentVariable("ConnectionStrings__PostgreSqlTests")
                     ?? throw new InvalidOperationException("PostgreSQL benchmarks need ConnectionStrings__PostgreSqlTests (scripts/test.sh prints how it is set).");
-                database = $"chatengine_bench_{Guid.NewGuid():N}";
+                database = keptDatabase ?? $"chatengine_bench_{Guid.NewGuid():N}";
                 await using (var admin = new NpgsqlConnection(server))
                 {
                     await admin.OpenAsync();
-                    await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", admin);
-                    await create.ExecuteNonQueryAsync();
+                    await using var exists = new NpgsqlCommand($"SELECT COUNT(*) FROM pg_database WHERE datname = '{database}'", admin);
+                    await using var seeded = new NpgsqlCommand($"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{database}'", admin);
+                    fresh = keptDatabase is null || (string?)(await seeded.ExecuteScalarAsync() as string) != "seeded";
+                    if (fresh)
+                    {
+                        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", admin);
+                        await drop.ExecuteNonQueryAsync();
+                        await using var create = new NpgsqlCommand($"CREATE DATABASE \"{database}\"", admin);
+                        await create.ExecuteNonQueryAsync();
+                    }
                 }
+
+                seededMarker = keptDatabase is null ? null : database;
 
                 var connection = new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString;
                 services.AddDbContext<ChatEngine.EntityFrameworkCore.PostgreSqlChatDbContext>(o => o.UseNpgsql(connection));
@@ -78,7 +107,33 @@ internal sealed class ChatEngineFixture : IAsyncDisposable
             }
         }
 
-        return new ChatEngineFixture(provider, folder, database);
+        return new ChatEngineFixture(provider, folder, keptDatabase is null ? database : null) { IsFresh = fresh, _seededMarker = seededMarker, _store = store };
+    }
+
+    /// <summary>Whether the database was made now (a kept one is reused once marked seeded).</summary>
+    public bool IsFresh { get; private init; }
+
+    private string? _seededMarker;
+    private string _store = "";
+
+    /// <summary>Marks a kept database seeded, so later benchmark processes reuse it.</summary>
+    public async Task MarkSeededAsync()
+    {
+        if (_seededMarker is null)
+        {
+            return;
+        }
+
+        if (_store == "Sqlite")
+        {
+            await File.WriteAllTextAsync(_seededMarker, "seeded");
+            return;
+        }
+
+        await using var admin = new NpgsqlConnection(Environment.GetEnvironmentVariable("ConnectionStrings__PostgreSqlTests"));
+        await admin.OpenAsync();
+        await using var comment = new NpgsqlCommand($"COMMENT ON DATABASE \"{_seededMarker}\" IS 'seeded'", admin);
+        await comment.ExecuteNonQueryAsync();
     }
 
     public async Task<T> InScopeAsync<T>(Func<IServiceProvider, Task<T>> work)

@@ -104,7 +104,11 @@ internal sealed class EntityFrameworkSearchIndex<TContext>(Func<TContext> contex
         return filters.ToString();
     }
 
-    /// <summary>Newest first straight off the index; by relevance, ranked, ties newest first, after the cursor.</summary>
+    /// <summary>
+    /// Newest first straight off the index. By relevance: the newest <see cref="MessageSearch.RelevanceWindow"/>
+    /// matches, ranked, ties newest first, after the cursor; so a word in half of all messages costs a
+    /// bounded ranking, not one of every message that has it.
+    /// </summary>
     private static string Page(MessageSearchQuery query, DbCommand command, string select, string idColumn)
     {
         Add(command, "@limit", query.Limit);
@@ -112,6 +116,9 @@ internal sealed class EntityFrameworkSearchIndex<TContext>(Func<TContext> contex
         {
             return $"{select} ORDER BY {idColumn} DESC LIMIT @limit";
         }
+
+        Add(command, "@window", MessageSearch.RelevanceWindow);
+        select = $"{select} ORDER BY {idColumn} DESC LIMIT @window";
 
         var after = "";
         if (query.After is { } cursor)

@@ -35,7 +35,7 @@ public sealed partial class InMemoryChatStore : ISearchIndex
             }
 
             IEnumerable<MessageSearchHit> ordered = query.Order == MessageSearchOrder.Relevance
-                ? hits.Where(h => query.After is not { } after || h.Rank < after.Rank || (h.Rank == after.Rank && h.MessageId < after.Id))
+                ? hits.OrderByDescending(h => h.MessageId).Take(MessageSearch.RelevanceWindow).Where(h => query.After is not { } after || h.Rank < after.Rank || (h.Rank == after.Rank && h.MessageId < after.Id))
                     .OrderByDescending(h => h.Rank).ThenByDescending(h => h.MessageId)
                 : hits.OrderByDescending(h => h.MessageId);
             IReadOnlyList<MessageSearchHit> page = ordered.Take(query.Limit).ToArray();

@@ -14,6 +14,12 @@ public sealed class MessageSearch
     /// <summary>Longest query.</summary>
     public const int MaxQueryLength = 200;
 
+    /// <summary>
+    /// How many of the newest matches a search by relevance ranks. Chats are read for what is recent;
+    /// ranking every message with a common word would cost as much as there are.
+    /// </summary>
+    public const int RelevanceWindow = 1000;
+
     /// <summary>Longest snippet, in UTF-16 code units, its ellipses included.</summary>
     public const int SnippetLength = 200;
 
