@@ -264,7 +264,10 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         await SendStatements.AdvanceSenderReadPositionsAsync(connection, dbTransaction, rows).ConfigureAwait(false);
         await SendStatements.ClaimAttachmentsAsync(connection, dbTransaction, plan, dialect).ConfigureAwait(false);
         await SendStatements.InsertMentionsAsync(connection, dbTransaction, rows, dialect).ConfigureAwait(false);
-        await SearchIndexSql.IndexAsync(connection, dbTransaction, rows.Select(r => (r.Id, r.Text)).ToArray(), dialect is SqliteSendDialect).ConfigureAwait(false);
+        if (dialect.IndexesSearchApart)
+        {
+            await SearchIndexSql.IndexAsync(connection, dbTransaction, rows.Select(r => (r.Id, r.Text)).ToArray(), sqlite: true).ConfigureAwait(false);
+        }
 
         // Participants write through this scope's context, which carries the batch's transaction.
         if (rows.Count > 0 && scope.ServiceProvider.GetServices<IChatChangeParticipant>().ToArray() is { Length: > 0 } participants)

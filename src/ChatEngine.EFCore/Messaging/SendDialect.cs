@@ -20,6 +20,9 @@ internal abstract class SendDialect
     /// <summary>Whether a batch locks its chats' rows in id order before reserving their sequences.</summary>
     public abstract bool LocksChatsInIdOrder { get; }
 
+    /// <summary>Whether new messages are indexed for search by a statement of their own (SQLite's FTS table) rather than by their INSERT.</summary>
+    public abstract bool IndexesSearchApart { get; }
+
     /// <summary>Settings of the write loop's connection, applied before each batch.</summary>
     public virtual Task PrepareAsync(DbContext db) => Task.CompletedTask;
 }
@@ -36,6 +39,8 @@ internal sealed class SqliteSendDialect : SendDialect
     public override int RowsPerStatement => 32;
 
     public override bool LocksChatsInIdOrder => false;
+
+    public override bool IndexesSearchApart => true;
 
     /// <summary>
     /// Settings of the write loop's SQLite connection (they last as long as the pooled connection, and
@@ -68,4 +73,6 @@ internal sealed class PostgreSqlSendDialect : SendDialect
     public override int RowsPerStatement => 100;
 
     public override bool LocksChatsInIdOrder => true;
+
+    public override bool IndexesSearchApart => false;
 }

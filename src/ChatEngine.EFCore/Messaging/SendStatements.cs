@@ -213,14 +213,22 @@ internal static class SendStatements
         {
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            var sql = new StringBuilder($"""INSERT INTO "{ChatTables.Messages}" ("ChatId", "Sequence", "Seq", "SenderId", "Text", "SentAt", "ClientId", "ReplyToId", "Deleted", "AttachmentCount", "Mentions") VALUES """);
+            // PostgreSQL indexes the text for search in the same statement (SQLite's FTS table is written after, see SearchIndexSql).
+            var indexed = !dialect.IndexesSearchApart;
+            var sql = new StringBuilder($"""INSERT INTO "{ChatTables.Messages}" ("ChatId", "Sequence", "Seq", "SenderId", "Text", "SentAt", "ClientId", "ReplyToId", "Deleted", "AttachmentCount", "Mentions"{(indexed ? $", \"{SearchIndexSql.Vector}\"" : "")}) VALUES """);
             for (var row = 0; row < chunk.Length; row++)
             {
                 var m = chunk[row];
                 // The quoted id was checked by the engine; a number, never user text.
                 var replyTo = m.ReplyToId is { } quoted ? quoted.ToString(CultureInfo.InvariantCulture) : "NULL";
-                sql.Append(row == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({m.ChatId}, {m.Sequence}, {m.Seq}, {m.SenderId}, @t{row}, @a{row}, @k{row}, {replyTo}, FALSE, {m.AttachmentCount}, {MentionsLiteral(m.Mentions)})");
+                sql.Append(row == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({m.ChatId}, {m.Sequence}, {m.Seq}, {m.SenderId}, @t{row}, @a{row}, @k{row}, {replyTo}, FALSE, {m.AttachmentCount}, {MentionsLiteral(m.Mentions)}")
+                    .Append(indexed ? $", to_tsvector('simple', @s{row}))" : ")");
                 AddParameter(command, $"@t{row}", m.Text);
+                if (indexed)
+                {
+                    AddParameter(command, $"@s{row}", SearchIndexSql.IndexedText(m.Text, sqlite: false));
+                }
+
                 AddParameter(command, $"@a{row}", m.SentAt);
                 AddParameter(command, $"@k{row}", (object?)m.ClientId ?? DBNull.Value);
             }
