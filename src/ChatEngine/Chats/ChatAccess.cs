@@ -73,6 +73,18 @@ internal sealed class ChatAccess(IChatStore chats, IChatMemberStore members, ICh
     public async Task<IReadOnlyList<long>> GetBlockersAsync(long blockedUserId, IReadOnlyCollection<long> userIds, CancellationToken cancellationToken) =>
         moderation is null || userIds.Count == 0 ? [] : await moderation.GetBlockersAsync(blockedUserId, userIds, cancellationToken).ConfigureAwait(false);
 
+    /// <summary>
+    /// The user a caller names (trimmed); null for none, and for a name no user can have (too long, or
+    /// unstorable), which never reaches the directory.
+    /// </summary>
+    public async Task<ChatUser?> FindUserByNameAsync(string? userName, int maxLength, CancellationToken cancellationToken)
+    {
+        var name = userName?.Trim() ?? string.Empty;
+        return name.Length == 0 || !ChatText.CanMatch(name, maxLength)
+            ? null
+            : await users.FindByUserNameAsync(name, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<ChatUser> RequireUserAsync(long userId, CancellationToken cancellationToken) =>
         await users.FindByIdAsync(userId, cancellationToken).ConfigureAwait(false) ?? throw ChatErrors.UserNotFound();
 

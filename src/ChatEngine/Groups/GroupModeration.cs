@@ -181,13 +181,8 @@ public sealed partial class GroupService
             ? await _members.FindAsync(chatId, user.Id, cancellationToken).ConfigureAwait(false)
             : null;
 
-    private async Task<ChatUser?> FindUserAsync(string? userName, CancellationToken cancellationToken)
-    {
-        var name = userName?.Trim() ?? string.Empty;
-        return name.Length == 0 || !ChatText.CanMatch(name, _options.MaxUserNameLength)
-            ? null
-            : await _users.FindByUserNameAsync(name, cancellationToken).ConfigureAwait(false);
-    }
+    private Task<ChatUser?> FindUserAsync(string? userName, CancellationToken cancellationToken) =>
+        _access.FindUserByNameAsync(userName, _options.MaxUserNameLength, cancellationToken);
 
     private static ChatException Banned(DateTimeOffset? until, IReadOnlyList<string> userNames) =>
         new(ChatErrorKind.Forbidden, ChatErrorCodes.Banned, userNames.Count > 0

@@ -381,11 +381,7 @@ public sealed partial class GroupService
 
     private async Task<ChatMember> RequireTargetMemberAsync(long chatId, string? userName, CancellationToken cancellationToken)
     {
-        var name = userName?.Trim() ?? string.Empty;
-        var user = name.Length == 0 || !ChatText.CanMatch(name, _options.MaxUserNameLength)
-            ? null
-            : await _users.FindByUserNameAsync(name, cancellationToken).ConfigureAwait(false);
-        var member = user is null ? null : await _members.FindAsync(chatId, user.Id, cancellationToken).ConfigureAwait(false);
+        var member = await FindTargetMemberAsync(chatId, userName, cancellationToken).ConfigureAwait(false);
         return member ?? throw new ChatException(ChatErrorKind.NotFound, ChatErrorCodes.UserNotFound, "That user is not a member of this group.");
     }
 

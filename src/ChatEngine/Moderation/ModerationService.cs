@@ -199,13 +199,8 @@ public sealed partial class ModerationService
         return reports.Select(r => new ChatReportView(r, UserOf(r.ReporterId), UserOf(r.MessageSenderId))).ToArray();
     }
 
-    private async Task<ChatUser> RequireUserAsync(string? userName, CancellationToken cancellationToken)
-    {
-        var name = userName?.Trim() ?? string.Empty;
-        return (name.Length > 0 && ChatText.CanMatch(name, _options.MaxUserNameLength)
-            ? await _users.FindByUserNameAsync(name, cancellationToken).ConfigureAwait(false)
-            : null) ?? throw ChatErrors.UserNotFound();
-    }
+    private async Task<ChatUser> RequireUserAsync(string? userName, CancellationToken cancellationToken) =>
+        await _access.FindUserByNameAsync(userName, _options.MaxUserNameLength, cancellationToken).ConfigureAwait(false) ?? throw ChatErrors.UserNotFound();
 
     // The blocks are stored: telling hosts must not be cancelled half-way.
     private Task PublishBlocksAsync(long userId, IReadOnlyList<long> blocked) =>

@@ -61,8 +61,7 @@ public sealed class MessageSearch
         long? senderId = null;
         if (!string.IsNullOrWhiteSpace(request.FromUserName))
         {
-            var name = request.FromUserName.Trim();
-            var sender = ChatText.CanMatch(name, _options.MaxUserNameLength) ? await _users.FindByUserNameAsync(name, cancellationToken).ConfigureAwait(false) : null;
+            var sender = await _access.FindUserByNameAsync(request.FromUserName, _options.MaxUserNameLength, cancellationToken).ConfigureAwait(false);
             if (sender is null)
             {
                 return new MessageSearchPage([], HasMore: false, Next: null); // Nobody by that name wrote anything.
