@@ -364,7 +364,7 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
     }
 
-    private async Task<long> CreateGroupAsync()
+    protected async Task<long> CreateGroupAsync()
     {
         await using var scope = Services.CreateAsyncScope();
         var group = await scope.ServiceProvider.GetRequiredService<GroupService>().CreateGroupAsync(1, "Team", ["user2", "user3", "user4"]);
@@ -416,6 +416,27 @@ public sealed class SqliteStoreTests : EntityFrameworkStoreTests<SqliteChatDbCon
             Assert.True(DateTime.UtcNow < deadline, "No checkpoint copied the messages into the database file.");
             await messaging.SendAsync(2, chatId, "later");
         }
+    }
+
+    [Fact]
+    public async Task ASearchIndexWithoutPrefixIndexes_IsMadeAgain_AndFilledWithTheMessagesBeforeIt()
+    {
+        var chatId = await CreateGroupAsync();
+        await using var scope = Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<MessagingService>().SendAsync(1, chatId, "quarterly figures attached");
+        var db = scope.ServiceProvider.GetRequiredService<SqliteChatDbContext>();
+
+        // The index as an earlier build made it, and empty: as a process of this build first finds it.
+        await db.Database.ExecuteSqlRawAsync("""
+            DROP TABLE "ChatEngineSearch";
+            CREATE VIRTUAL TABLE "ChatEngineSearch" USING fts5("Text", content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0');
+            """);
+        SearchIndexSql.Forget(db.Database.GetConnectionString()!);
+
+        var page = await scope.ServiceProvider.GetRequiredService<MessageSearch>().SearchAsync(2, new MessageSearchRequest("figures quar"));
+        Assert.Equal("quarterly figures attached", Assert.Single(page.Results).Hit.Text);
+        var definition = await db.Database.SqlQueryRaw<string>("""SELECT sql AS "Value" FROM sqlite_master WHERE name = 'ChatEngineSearch'""").SingleAsync();
+        Assert.Contains("prefix='2 3'", definition, StringComparison.Ordinal);
     }
 
     private static async Task<long> CountInDatabaseFileAsync(string file)

@@ -21,6 +21,13 @@ internal static class SearchIndexSql
 
     private const int BackfillBatch = 1000;
 
+    /// <summary>
+    /// FTS5 prefix indexes for the last word of a search, which matches as a prefix: without them a
+    /// prefix query reads every word that starts with it before the first result, and the short
+    /// prefixes of common words ("th", "the") cover most messages. Longer prefixes select few words.
+    /// </summary>
+    private const string FtsPrefixes = "prefix='2 3'";
+
     private static readonly ConcurrentDictionary<string, Task> Ensured = new(StringComparer.Ordinal);
 
     /// <summary>Creates the index where it is missing, once per process and database.</summary>
@@ -76,8 +83,15 @@ internal static class SearchIndexSql
         bool created;
         if (sqlite)
         {
-            created = await ScalarAsync(connection, $"SELECT COUNT(*) FROM sqlite_master WHERE name = '{Fts}'").ConfigureAwait(false) == 0;
-            await ExecuteAsync(connection, $"""CREATE VIRTUAL TABLE IF NOT EXISTS "{Fts}" USING fts5("Text", content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0')""").ConfigureAwait(false);
+            var definition = await TextAsync(connection, $"SELECT sql FROM sqlite_master WHERE name = '{Fts}'").ConfigureAwait(false);
+            created = definition?.Contains(FtsPrefixes, StringComparison.Ordinal) != true;
+            if (definition is not null && created)
+            {
+                // Made by a build without prefix indexes: made again, and filled again below.
+                await ExecuteAsync(connection, $"""DROP TABLE "{Fts}" """).ConfigureAwait(false);
+            }
+
+            await ExecuteAsync(connection, $"""CREATE VIRTUAL TABLE IF NOT EXISTS "{Fts}" USING fts5("Text", content='', contentless_delete=1, {FtsPrefixes}, tokenize='unicode61 remove_diacritics 0')""").ConfigureAwait(false);
         }
         else
         {
@@ -194,6 +208,13 @@ internal static class SearchIndexSql
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         return Convert.ToInt64(await command.ExecuteScalarAsync().ConfigureAwait(false), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<string?> TextAsync(DbConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync().ConfigureAwait(false) as string;
     }
 
     private static async Task ExecuteAsync(DbConnection connection, string sql)
