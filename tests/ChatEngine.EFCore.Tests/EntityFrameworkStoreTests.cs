@@ -436,7 +436,7 @@ public sealed class SqliteStoreTests : EntityFrameworkStoreTests<SqliteChatDbCon
         var page = await scope.ServiceProvider.GetRequiredService<MessageSearch>().SearchAsync(2, new MessageSearchRequest("figures quar"));
         Assert.Equal("quarterly figures attached", Assert.Single(page.Results).Hit.Text);
         var definition = await db.Database.SqlQueryRaw<string>("""SELECT sql AS "Value" FROM sqlite_master WHERE name = 'ChatEngineSearch'""").SingleAsync();
-        Assert.Contains("prefix='2 3'", definition, StringComparison.Ordinal);
+        Assert.Contains("prefix='3'", definition, StringComparison.Ordinal);
     }
 
     private static async Task<long> CountInDatabaseFileAsync(string file)

@@ -250,7 +250,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         await using var transaction = await db.Database.BeginTransactionAsync().ConfigureAwait(false);
         var connection = db.Database.GetDbConnection();
         var dbTransaction = transaction.GetDbTransaction();
-        var plan = new SendBatchPlan(batch.ConvertAll(p => p.Draft));
+        var plan = new SendBatchPlan(batch.ConvertAll(p => p.Draft), batch.ConvertAll(p => p.SearchText));
 
         // Only members send: checked here, in the transaction, with one query for the whole batch.
         var members = await SendStatements.FindMembersAsync(connection, dbTransaction, plan).ConfigureAwait(false);
@@ -266,7 +266,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         await SendStatements.InsertMentionsAsync(connection, dbTransaction, rows, dialect).ConfigureAwait(false);
         if (dialect.IndexesSearchApart)
         {
-            await SearchIndexSql.IndexAsync(connection, dbTransaction, rows.Select(r => (r.Id, r.Text)).ToArray(), sqlite: true).ConfigureAwait(false);
+            await SearchIndexSql.IndexNewAsync(connection, dbTransaction, rows.Select(r => (r.Id, r.SearchText!)).ToArray()).ConfigureAwait(false);
         }
 
         // Participants write through this scope's context, which carries the batch's transaction.

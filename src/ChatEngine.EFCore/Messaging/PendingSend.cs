@@ -14,6 +14,9 @@ internal sealed class PendingSend(MessageDraft draft)
 
     public MessageDraft Draft { get; } = draft;
 
+    /// <summary>The text as the search index takes it, worked out by the sender rather than on the write loop.</summary>
+    public string SearchText { get; } = ChatSearchText.Normalize(draft.Text);
+
     public Task<MessageAppendResult> Completion => _completion.Task;
 
     public void Complete(MessageAppendResult result) => _completion.TrySetResult(result);

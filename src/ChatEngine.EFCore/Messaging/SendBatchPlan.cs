@@ -29,6 +29,7 @@ internal enum PrivateChatClosure
 internal sealed class SendBatchPlan
 {
     private readonly IReadOnlyList<MessageDraft> _sends;
+    private readonly IReadOnlyList<string>? _searchTexts;
     private readonly SendOutcome?[] _outcomes;
 
     // Sends that insert a row, by chat, in send order; and for repeats, the send they repeat.
@@ -36,9 +37,12 @@ internal sealed class SendBatchPlan
     private readonly Dictionary<int, int> _repeats = [];
     private readonly Dictionary<int, MessageEntity> _rows = [];
 
-    public SendBatchPlan(IReadOnlyList<MessageDraft> sends)
+    /// <param name="sends">The batch's sends, in queue order.</param>
+    /// <param name="searchTexts">Each send's text as normalized for search, when its sender worked it out; otherwise done here.</param>
+    public SendBatchPlan(IReadOnlyList<MessageDraft> sends, IReadOnlyList<string>? searchTexts = null)
     {
         _sends = sends;
+        _searchTexts = searchTexts;
         _outcomes = new SendOutcome?[sends.Count];
     }
 
@@ -178,6 +182,7 @@ internal sealed class SendBatchPlan
                     ReplyToId = send.ReplyToId,
                     AttachmentCount = send.AttachmentIds.Count,
                     Mentions = MentionList.Format(send.MentionIds),
+                    SearchText = _searchTexts?[i] ?? ChatSearchText.Normalize(send.Text),
                 };
             }
         }

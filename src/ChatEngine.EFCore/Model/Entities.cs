@@ -141,6 +141,10 @@ internal sealed class MessageEntity
     /// <summary>Who the text mentions, as <c>3,7</c> (<see cref="MentionList"/>); null for nobody.</summary>
     public string? Mentions { get; set; }
 
+    /// <summary>A new message's text as normalized for the search index, by the send path (not a column).</summary>
+    [System.ComponentModel.DataAnnotations.Schema.NotMapped]
+    public string? SearchText { get; set; }
+
     public ChatMessage ToMessage() => new()
     {
         Id = Id,

@@ -22,11 +22,13 @@ internal static class SearchIndexSql
     private const int BackfillBatch = 1000;
 
     /// <summary>
-    /// FTS5 prefix indexes for the last word of a search, which matches as a prefix: without them a
-    /// prefix query reads every word that starts with it before the first result, and the short
-    /// prefixes of common words ("th", "the") cover most messages. Longer prefixes select few words.
+    /// An FTS5 prefix index of each word's first three characters, for the last word of a search,
+    /// which matches as a prefix: without it a prefix query reads every word that starts with it
+    /// before the first result, and three letters start the commonest words ("the", "and", "you").
+    /// Longer prefixes select few words; each length indexed costs every send (a third of the
+    /// index's writing for this one), so two letters are left to the scan.
     /// </summary>
-    private const string FtsPrefixes = "prefix='2 3'";
+    private const string FtsPrefixes = "prefix='3'";
 
     private static readonly ConcurrentDictionary<string, Task> Ensured = new(StringComparer.Ordinal);
 
@@ -130,14 +132,21 @@ internal static class SearchIndexSql
             }
 
             await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
-            await IndexAsync(connection, transaction, batch, sqlite).ConfigureAwait(false);
+            await WriteAsync(connection, transaction, batch.ConvertAll(m => (m.Id, IndexedText(m.Text, sqlite))), sqlite, fresh: true).ConfigureAwait(false);
             await transaction.CommitAsync().ConfigureAwait(false);
             after = batch[^1].Id;
         }
     }
 
     /// <summary>Indexes (or, for messages already there, indexes again) the messages' text, in the caller's transaction.</summary>
-    public static async Task IndexAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyCollection<(long Id, string Text)> messages, bool sqlite)
+    public static Task IndexAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyCollection<(long Id, string Text)> messages, bool sqlite) =>
+        WriteAsync(connection, transaction, messages.Select(m => (m.Id, IndexedText(m.Text, sqlite))).ToArray(), sqlite, fresh: false);
+
+    /// <summary>Indexes new messages on SQLite (never indexed before) from their normalized text, in the caller's transaction.</summary>
+    public static Task IndexNewAsync(DbConnection connection, DbTransaction transaction, IReadOnlyCollection<(long Id, string Normalized)> messages) =>
+        WriteAsync(connection, transaction, messages, sqlite: true, fresh: true);
+
+    private static async Task WriteAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyCollection<(long Id, string Indexed)> messages, bool sqlite, bool fresh)
     {
         foreach (var chunk in messages.Chunk(sqlite ? 32 : 100))
         {
@@ -149,13 +158,13 @@ internal static class SearchIndexSql
                 values.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({chunk[i].Id}, @s{i})");
                 var parameter = command.CreateParameter();
                 parameter.ParameterName = $"@s{i}";
-                parameter.Value = IndexedText(chunk[i].Text, sqlite);
+                parameter.Value = chunk[i].Indexed;
                 command.Parameters.Add(parameter);
             }
 
             var ids = string.Join(", ", chunk.Select(m => m.Id.ToString(CultureInfo.InvariantCulture)));
             command.CommandText = sqlite
-                ? $"""DELETE FROM "{Fts}" WHERE rowid IN ({ids}); INSERT INTO "{Fts}" (rowid, "Text") VALUES {values}"""
+                ? $"""{(fresh ? "" : $"DELETE FROM \"{Fts}\" WHERE rowid IN ({ids}); ")}INSERT INTO "{Fts}" (rowid, "Text") VALUES {values}"""
                 : $"""UPDATE "{ChatTables.Messages}" AS m SET "{Vector}" = to_tsvector('simple', v.column2) FROM (VALUES {values}) AS v WHERE m."Id" = v.column1""";
             await command.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
@@ -181,11 +190,13 @@ internal static class SearchIndexSql
     /// may not know letters outside ASCII (the C locale): a word with any is written as <c>x</c> and six
     /// hex digits per character, which keeps a prefix of the word a prefix of its form.
     /// </summary>
-    public static string IndexedText(string text, bool sqlite)
-    {
-        var normalized = ChatSearchText.Normalize(text);
-        return sqlite ? normalized : string.Join(' ', ChatSearchText.Words(normalized).Select(PostgreSqlWord));
-    }
+    public static string IndexedText(string text, bool sqlite) => IndexedForm(ChatSearchText.Normalize(text), sqlite);
+
+    /// <summary>The indexed form of text already normalized (<see cref="ChatSearchText.Normalize"/>).</summary>
+    public static string IndexedForm(string normalized, bool sqlite) =>
+        sqlite || normalized.All(c => c is ' ' or (>= 'a' and <= 'z') or (>= '0' and <= '9'))
+            ? normalized
+            : string.Join(' ', ChatSearchText.Words(normalized).Select(PostgreSqlWord));
 
     public static string PostgreSqlWord(string word)
     {
