@@ -20,8 +20,8 @@ interface PendingFile {
 
 const TypingShownMs = 3000;
 const TypingEveryMs = 2000;
-// How far back a jump to a quoted message reads before giving up.
-const MaxPagesToFind = 10;
+// Messages per page read around a message, or after the newest one shown.
+const PageAround = 50;
 
 export class Conversation implements MessageActions {
   readonly #section = byId("ce-conversation");
@@ -59,6 +59,12 @@ export class Conversation implements MessageActions {
   #composing: { kind: "reply" | "edit"; message: Shown } | undefined;
   #hasMore = false;
   #loadingOlder = false;
+  // Showing older history than the newest (a search hit, an old quote): live messages wait here,
+  // and the list reads on towards them as it is scrolled down, or all at once with the button.
+  #hasNewer = false;
+  #loadingNewer = false;
+  readonly #waiting = new Map<number, Shown>();
+  readonly #latest = h("button", { class: "ce-secondary ce-latest", text: "Show the latest messages", attrs: { type: "button", hidden: true } });
   #closed = false;
   #live = false;
   #stopped = false;
@@ -86,10 +92,14 @@ export class Conversation implements MessageActions {
     this.#section.replaceChildren(
       h("header", { class: "ce-chat-head" }, back, avatar(title), h("div", { class: "ce-chat-names" }, this.#title, this.#presence), notifications, details,
         kind === "private" ? this.#blockButton : null),
-      this.#pinned, this.#list.element, this.#typing, this.#blockedNote, this.#composer, this.#viewer, this.#notifications, this.#reportDialog);
+      this.#pinned, this.#list.element, this.#latest, this.#typing, this.#blockedNote, this.#composer, this.#viewer, this.#notifications, this.#reportDialog);
     this.#section.setAttribute("aria-label", title || "Open chat");
     this.#acceptDrops();
-    this.#list.element.addEventListener("scroll", () => void this.#loadOlder());
+    this.#list.element.addEventListener("scroll", () => {
+      void this.#loadOlder();
+      void this.#loadNewer();
+    });
+    this.#latest.addEventListener("click", () => void this.#showLatest());
     this.#list.element.addEventListener("ce-jump", (event) => void this.#jumpTo((event as CustomEvent<number>).detail));
     document.addEventListener("visibilitychange", this.#onVisible);
     document.addEventListener("keydown", this.#onKey);
@@ -223,6 +233,8 @@ export class Conversation implements MessageActions {
     this.#hasMore = page.has_more;
     this.#list.clear();
     for (const message of page.messages) this.#list.append(message);
+    this.#setNewer(false);
+    this.#appendWaiting();
     this.#scrollToEnd();
   }
 
@@ -274,6 +286,12 @@ export class Conversation implements MessageActions {
         this.#unsent.delete(String(message.client_id));
         this.#list.element.querySelector(`li[data-client-id="${CSS.escape(String(message.client_id))}"]`)?.remove();
         if (this.#list.has(message.id)) return this.#list.update(message.id, message); // A replay shows it as it is now.
+        if (this.#hasNewer) {
+          // Not next to what is shown: kept until the list reaches the newest; one's own send goes there.
+          this.#waiting.set(message.id, message);
+          if (message.sender === this.me.id) void this.#showLatest();
+          return;
+        }
         const atEnd = this.#atEnd();
         this.#list.append(message);
         if (message.sender !== this.me.id) {
@@ -393,11 +411,75 @@ export class Conversation implements MessageActions {
       h("span", { class: "ce-pinned-text", text: pin.text }), h("span", { class: "ce-visually-hidden", text: " (show it)" })));
   }
 
-  /** Shows a message, reading older history until it is there (a quote or a pin of an old message). */
+  /** Shows a message; one not loaded comes with the page around it (a search hit, a quote or a pin of an old message). */
   async #jumpTo(id: number): Promise<void> {
-    for (let pages = 0; !this.#list.jumpTo(id) && this.#hasMore && pages < MaxPagesToFind; pages++) {
-      await this.#loadOlder(true);
+    if (this.#list.jumpTo(id)) return;
+    try {
+      const page = await this.#read({ around: id, limit: PageAround, markRead: false });
+      if (this.#closed) return;
+      this.#list.clear();
+      for (const message of page.messages) this.#list.append(message);
+      this.#hasMore = page.has_more;
+      this.#setNewer(page.has_newer === true);
+      if (!this.#hasNewer) this.#appendWaiting();
+      this.#list.jumpTo(id);
+    } catch (error) {
+      this.app.status(describe(error), true); // Deleted meanwhile, or no longer a member: the banner says which.
     }
+  }
+
+  /** Back to the newest page, from older history shown by a jump. */
+  async #showLatest(): Promise<void> {
+    try {
+      const page = await this.#read({});
+      if (this.#closed) return;
+      this.#show(page);
+      this.#markRead();
+    } catch (error) {
+      this.app.status(describe(error), true);
+    }
+  }
+
+  /** Reads on from the newest message shown, when older history is shown and the list is scrolled to its end. */
+  async #loadNewer(): Promise<void> {
+    const last = this.#list.lastId();
+    if (!this.#hasNewer || this.#loadingNewer || !last || !this.#atEnd()) return;
+    this.#loadingNewer = true;
+    try {
+      const page = await this.#read({ around: last, limit: PageAround, markRead: false });
+      if (this.#closed) return;
+      for (const message of page.messages) {
+        if (message.id > this.#list.lastId()) this.#list.append(message);
+      }
+      this.#setNewer(page.has_newer === true);
+      if (!this.#hasNewer) {
+        this.#appendWaiting();
+        this.#markRead();
+      }
+    } catch (error) {
+      this.app.status(describe(error), true);
+    } finally {
+      this.#loadingNewer = false;
+    }
+  }
+
+  #read(page: { around?: number; limit?: number; markRead?: boolean }): Promise<ChatPage> {
+    return this.kind === "group" ? this.app.client.getGroup(this.chatId, page) : this.app.client.getChat(this.chatId, page);
+  }
+
+  #setNewer(hasNewer: boolean): void {
+    this.#hasNewer = hasNewer;
+    this.#latest.hidden = !hasNewer;
+    if (!hasNewer && this.#latest === document.activeElement) this.#text.focus();
+  }
+
+  /** Live messages that came while older history was shown, once the list has reached them. */
+  #appendWaiting(): void {
+    const last = this.#list.lastId();
+    for (const message of [...this.#waiting.values()].sort((a, b) => a.id - b.id)) {
+      if (message.id > last && !this.#list.has(message.id)) this.#list.append(message);
+    }
+    this.#waiting.clear();
   }
 
   #showPresence(online: boolean, lastseen: string | null, username: string | null): void {
@@ -426,7 +508,7 @@ export class Conversation implements MessageActions {
 
   #markRead(): void {
     const id = this.#list.lastId();
-    if (id && this.#live && document.visibilityState === "visible") this.#connection?.markRead(id);
+    if (id && !this.#hasNewer && this.#live && document.visibilityState === "visible") this.#connection?.markRead(id);
   }
 
   readonly #onVisible = (): void => this.#markRead();
@@ -437,9 +519,9 @@ export class Conversation implements MessageActions {
     else if (!byId("ce-details").hidden) this.toggleDetails(false);
   };
 
-  async #loadOlder(force = false): Promise<void> {
+  async #loadOlder(): Promise<void> {
     const first = this.#list.firstId();
-    if ((!force && this.#list.element.scrollTop > 40) || !this.#hasMore || this.#loadingOlder || !first) return;
+    if (this.#list.element.scrollTop > 40 || !this.#hasMore || this.#loadingOlder || !first) return;
     this.#loadingOlder = true;
     try {
       const page = await this.app.client.getChat(this.chatId, { before: first, limit: 50 });
