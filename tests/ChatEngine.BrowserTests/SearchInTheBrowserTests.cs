@@ -13,13 +13,7 @@ public sealed class SearchInTheBrowserTests(BrowserFixture fixture) : IClassFixt
     [Fact]
     public async Task ASearchResult_ShowsTheMatchMarked_AndOpensTheChatAtTheMessage()
     {
-        var desktop = new BrowserNewContextOptions { ViewportSize = new() { Width = 1280, Height = 800 } };
-        var kim = await fixture.SignUpAsync("kim", desktop);
-        var lee = await fixture.SignUpAsync("lee", desktop);
-        await kim.GetByRole(AriaRole.Button, new() { Name = "New chat" }).ClickAsync();
-        await kim.GetByLabel("Find people by username").FillAsync("lee");
-        await kim.GetByRole(AriaRole.Button, new() { Name = "Chat with lee" }).ClickAsync();
-        await kim.WaitForPageAsync("**/chat-web/*");
+        var (kim, lee) = await TwoPeopleInAPrivateChatAsync("kim", "lee");
         var box = kim.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
         foreach (var text in new[] { "The quarterly budget is ready for review", "Lunch?", "Also the slides", "See you at three" })
         {
@@ -48,13 +42,7 @@ public sealed class SearchInTheBrowserTests(BrowserFixture fixture) : IClassFixt
     [Fact]
     public async Task AHitOlderThanTheNewestPage_OpensThePageAroundIt_AndTheListReadsOnToTheLatest()
     {
-        var desktop = new BrowserNewContextOptions { ViewportSize = new() { Width = 1280, Height = 800 } };
-        var ann = await fixture.SignUpAsync("ann", desktop);
-        var bob = await fixture.SignUpAsync("bob", desktop);
-        await ann.GetByRole(AriaRole.Button, new() { Name = "New chat" }).ClickAsync();
-        await ann.GetByLabel("Find people by username").FillAsync("bob");
-        await ann.GetByRole(AriaRole.Button, new() { Name = "Chat with bob" }).ClickAsync();
-        await ann.WaitForPageAsync("**/chat-web/*");
+        var (ann, bob) = await TwoPeopleInAPrivateChatAsync("ann", "bob");
         var chatId = long.Parse(ann.Url.TrimEnd('/').Split('/')[^1], System.Globalization.CultureInfo.InvariantCulture);
         // The hit, then a page and a half after it (more than the newest page of 50 holds).
         Assert.Equal(81, await ann.EvaluateAsync<int>("""
@@ -103,5 +91,18 @@ public sealed class SearchInTheBrowserTests(BrowserFixture fixture) : IClassFixt
         await Expect(messages.Filter(new() { HasText = "Sent while bob reads old history" })).ToHaveCountAsync(1);
         await Expect(messages.Last).ToContainTextAsync("Sent while bob reads old history");
         await Expect(latest).ToBeHiddenAsync();
+    }
+
+    /// <summary>Two people on desktops; the first has opened a private chat with the second.</summary>
+    private async Task<(IPage First, IPage Second)> TwoPeopleInAPrivateChatAsync(string first, string second)
+    {
+        var desktop = new BrowserNewContextOptions { ViewportSize = new() { Width = 1280, Height = 800 } };
+        var opener = await fixture.SignUpAsync(first, desktop);
+        var other = await fixture.SignUpAsync(second, desktop);
+        await opener.GetByRole(AriaRole.Button, new() { Name = "New chat" }).ClickAsync();
+        await opener.GetByLabel("Find people by username").FillAsync(second);
+        await opener.GetByRole(AriaRole.Button, new() { Name = $"Chat with {second}" }).ClickAsync();
+        await opener.WaitForPageAsync("**/chat-web/*");
+        return (opener, other);
     }
 }

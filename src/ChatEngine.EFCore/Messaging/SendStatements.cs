@@ -226,7 +226,7 @@ internal static class SendStatements
                 AddParameter(command, $"@t{row}", m.Text);
                 if (indexed)
                 {
-                    AddParameter(command, $"@s{row}", SearchIndexSql.IndexedForm(m.SearchText ?? ChatSearchText.Normalize(m.Text), sqlite: false));
+                    AddParameter(command, $"@s{row}", SearchIndexSql.IndexedForm(m.SearchText!, sqlite: false));
                 }
 
                 AddParameter(command, $"@a{row}", m.SentAt);
