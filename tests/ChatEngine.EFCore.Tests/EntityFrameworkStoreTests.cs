@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ChatEngine.EntityFrameworkCore;
 using ChatEngine.InMemory;
 using ChatEngine.Specification.Tests;
@@ -41,6 +42,7 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
         services.AddChatEngineCore().AddEntityFrameworkStores<TContext>(o => o.MaxRetries = 1).AddUserDirectory(users)
             .AddChangeParticipant<OutboxParticipant<TContext>>();
         services.AddSingleton(Refusals);
+        services.AddSingleton(ParticipantThreads);
         services.AddSingleton<IChatEventHandler>(Events);
         _provider = services.BuildServiceProvider();
         await using var scope = _provider.CreateAsyncScope();
@@ -50,6 +52,8 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
     }
 
     protected ParticipantRefusals Refusals { get; } = new();
+
+    protected ParticipantThreads ParticipantThreads { get; } = new();
 
     [Fact]
     public async Task ChangeParticipants_WriteInTheChangesTransaction_AndTheirFailureUndoesTheChange()
@@ -395,6 +399,23 @@ public sealed class SqliteStoreTests : EntityFrameworkStoreTests<SqliteChatDbCon
         """);
 
     [Fact]
+    public async Task MessageBatches_AreWrittenOnTheWriteLoopsOwnThread_NeverOnTheThreadPool()
+    {
+        var chatId = await CreateGroupAsync();
+        await using var scope = Services.CreateAsyncScope();
+        var messaging = scope.ServiceProvider.GetRequiredService<MessagingService>();
+        for (var i = 0; i < 5; i++)
+        {
+            await messaging.SendAsync(1, chatId, $"thread-{i}");
+        }
+
+        // Each SQLite batch blocks its thread for the commit's fsync: on the pool's few threads, that
+        // held back the sockets' work. The participant runs inside the batch, on the batch's thread.
+        Assert.Equal(5, ParticipantThreads.MessageBatchesOnThreadPool.Count);
+        Assert.DoesNotContain(true, ParticipantThreads.MessageBatchesOnThreadPool);
+    }
+
+    [Fact]
     public async Task TheWriteAheadLog_IsCopiedIntoTheDatabase_BesideTheWriteLoop()
     {
         await using var scope = Services.CreateAsyncScope();
@@ -477,12 +498,23 @@ public sealed class ParticipantRefusals
     public long? MemberId { get; set; }
 }
 
+/// <summary>Whether each batch of messages reached <see cref="OutboxParticipant{TContext}"/> on a thread-pool thread.</summary>
+public sealed class ParticipantThreads
+{
+    public ConcurrentQueue<bool> MessageBatchesOnThreadPool { get; } = new();
+}
+
 /// <summary>Writes an outbox row per change through the scope's context, then refuses what the test says.</summary>
-public sealed class OutboxParticipant<TContext>(TContext db, ParticipantRefusals refusals) : IChatChangeParticipant
+public sealed class OutboxParticipant<TContext>(TContext db, ParticipantRefusals refusals, ParticipantThreads threads) : IChatChangeParticipant
     where TContext : DbContext
 {
     public async Task OnCommittingAsync(IReadOnlyList<ChatLogEntry> changes, CancellationToken cancellationToken)
     {
+        if (changes.Any(change => change.Message is not null))
+        {
+            threads.MessageBatchesOnThreadPool.Enqueue(Thread.CurrentThread.IsThreadPoolThread);
+        }
+
         foreach (var change in changes)
         {
             var chatId = change.Message?.ChatId ?? change.Change!.ChatId;

@@ -101,16 +101,25 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
 
         lock (_startLock)
         {
-            _loop ??= Task.WhenAll(Task.Run(RunAsync), Task.Run(AnswerAsync));
+            _loop ??= Task.WhenAll(
+                Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default),
+                Task.Run(AnswerAsync));
         }
     }
 
-    private async Task RunAsync()
+    /// <summary>
+    /// The write loop, on a thread of its own (<see cref="TaskCreationOptions.LongRunning"/>).
+    /// Microsoft.Data.Sqlite's async methods run synchronously, so each batch holds its thread for the
+    /// whole commit, fsync included. On the thread pool, which has as many threads as cores, a slow
+    /// fsync (with a checkpoint holding another thread) left the sockets' work queued behind it for
+    /// tens to hundreds of milliseconds. On PostgreSQL this thread only waits for each batch.
+    /// </summary>
+    private void Run()
     {
         var reader = _queue.Reader;
         try
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            while (Wait(reader.WaitToReadAsync()))
             {
                 var batch = new List<PendingSend>(Math.Min(reader.Count, _options.MaxBatchSize));
                 while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var pending))
@@ -118,12 +127,24 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
                     batch.Add(pending);
                 }
 
-                await _written.Writer.WriteAsync(new WrittenBatch(batch, await WriteWithRetriesAsync(batch).ConfigureAwait(false))).ConfigureAwait(false);
+                var outcomes = WriteWithRetriesAsync(batch).GetAwaiter().GetResult();
+                Wait(_written.Writer.WriteAsync(new WrittenBatch(batch, outcomes)));
             }
         }
         finally
         {
             _written.Writer.TryComplete();
+        }
+    }
+
+    private static bool Wait(ValueTask<bool> pending) =>
+        pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+
+    private static void Wait(ValueTask pending)
+    {
+        if (!pending.IsCompletedSuccessfully)
+        {
+            pending.AsTask().GetAwaiter().GetResult();
         }
     }
 

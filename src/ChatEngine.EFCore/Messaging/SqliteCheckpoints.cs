@@ -34,7 +34,9 @@ internal sealed partial class SqliteCheckpoints<TContext>(IServiceScopeFactory s
             }
 
             _startedAt = now;
-            _running = Task.Run(CheckpointAsync);
+            // A thread of its own: the copy and its fsync block for milliseconds to seconds, which on
+            // the thread pool would hold one of its few threads from the sockets' work.
+            _running = Task.Factory.StartNew(Checkpoint, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
     }
 
@@ -47,13 +49,13 @@ internal sealed partial class SqliteCheckpoints<TContext>(IServiceScopeFactory s
         }
     }
 
-    private async Task CheckpointAsync()
+    private void Checkpoint()
     {
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
+            using var scope = scopes.CreateScope();
             var db = scope.ServiceProvider.GetRequiredService<TContext>();
-            await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(PASSIVE);").ConfigureAwait(false);
+            db.Database.ExecuteSqlRaw("PRAGMA wal_checkpoint(PASSIVE);");
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
