@@ -34,9 +34,9 @@ internal sealed partial class SqliteCheckpoints<TContext>(IServiceScopeFactory s
             }
 
             _startedAt = now;
-            // A thread of its own: the copy and its fsync block for milliseconds to seconds, which on
-            // the thread pool would hold one of its few threads from the sockets' work.
-            _running = Task.Factory.StartNew(Checkpoint, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            // A thread of its own: Microsoft.Data.Sqlite's async calls block, here for the copy and its
+            // fsync, which on the thread pool would hold one of its few threads from the sockets' work.
+            _running = Task.Factory.StartNew(() => CheckpointAsync().GetAwaiter().GetResult(), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
     }
 
@@ -49,13 +49,13 @@ internal sealed partial class SqliteCheckpoints<TContext>(IServiceScopeFactory s
         }
     }
 
-    private void Checkpoint()
+    private async Task CheckpointAsync()
     {
         try
         {
-            using var scope = scopes.CreateScope();
+            await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<TContext>();
-            db.Database.ExecuteSqlRaw("PRAGMA wal_checkpoint(PASSIVE);");
+            await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(PASSIVE);").ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
