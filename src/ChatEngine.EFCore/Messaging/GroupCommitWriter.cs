@@ -110,9 +110,9 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     /// <summary>
     /// The write loop, on a thread of its own (<see cref="TaskCreationOptions.LongRunning"/>).
     /// Microsoft.Data.Sqlite's async methods run synchronously, so each batch holds its thread for the
-    /// whole commit, fsync included. On the thread pool, which has as many threads as cores, a slow
-    /// fsync (with a checkpoint holding another thread) left the sockets' work queued behind it for
-    /// tens to hundreds of milliseconds. On PostgreSQL this thread only waits for each batch.
+    /// whole commit, fsync included. On the thread pool, which keeps one thread per core and adds more
+    /// only slowly, a slow fsync (with a checkpoint holding another thread) left the sockets' work
+    /// queued for tens to hundreds of milliseconds. On PostgreSQL this thread only waits for each batch.
     /// </summary>
     private void Run()
     {
