@@ -119,7 +119,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         var reader = _queue.Reader;
         try
         {
-            while (Wait(reader.WaitToReadAsync()))
+            while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
             {
                 var batch = new List<PendingSend>(Math.Min(reader.Count, _options.MaxBatchSize));
                 while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var pending))
@@ -128,23 +128,12 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
                 }
 
                 var outcomes = WriteWithRetriesAsync(batch).GetAwaiter().GetResult();
-                Wait(_written.Writer.WriteAsync(new WrittenBatch(batch, outcomes)));
+                _written.Writer.WriteAsync(new WrittenBatch(batch, outcomes)).AsTask().GetAwaiter().GetResult();
             }
         }
         finally
         {
             _written.Writer.TryComplete();
-        }
-    }
-
-    private static bool Wait(ValueTask<bool> pending) =>
-        pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
-
-    private static void Wait(ValueTask pending)
-    {
-        if (!pending.IsCompletedSuccessfully)
-        {
-            pending.AsTask().GetAwaiter().GetResult();
         }
     }
 
