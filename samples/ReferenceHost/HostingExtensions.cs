@@ -32,7 +32,8 @@ internal static class HostingExtensions
             var sqlite = string.IsNullOrWhiteSpace(connectionString)
                 ? $"Data Source={Path.Combine(builder.Environment.ContentRootPath, "App_Data", "chat.db")}"
                 : connectionString;
-            builder.Services.AddDbContextPool<SqliteReferenceHostDbContext>(o => o.UseSqlite(sqlite));
+            // The stores' context is ReferenceHostDbContext, so this subclass's options add SQLite's busy wait themselves.
+            builder.Services.AddDbContextPool<SqliteReferenceHostDbContext>(o => o.UseSqlite(sqlite).AddInterceptors(SqliteBusyTimeoutInterceptor.Instance));
             builder.Services.AddScoped<ReferenceHostDbContext>(sp => sp.GetRequiredService<SqliteReferenceHostDbContext>());
             chat.AddDatabaseMigration<SqliteReferenceHostDbContext>();
         }

@@ -30,6 +30,9 @@ public static class ChatEngineEntityFrameworkBuilderExtensions
         }
 
         services.TryAddSingleton<GroupCommitWriter<TContext>>();
+        // Whoever registered the context (AddDbContext, AddDbContextPool): its SQLite connections wait
+        // for the write lock in SQLite, not in 150 ms sleeps. Other providers are left as they are.
+        services.ConfigureDbContext<TContext>(o => o.AddInterceptors(SqliteBusyTimeoutInterceptor.Instance));
         // The stores take the scope's context only when they query: a send (which only appends, through
         // the write loop) then rents no pooled context.
         services.TryAddScoped(sp => new EntityFrameworkChatStore<TContext>(sp.GetRequiredService<TContext>));
