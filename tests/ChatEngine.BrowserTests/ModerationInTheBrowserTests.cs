@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Xunit;
 using static Microsoft.Playwright.Assertions;
@@ -86,9 +87,22 @@ public sealed class ModerationInTheBrowserTests(BrowserFixture fixture) : IClass
         await hal.GetByRole(AriaRole.Button, new() { Name = "Chat with ida" }).ClickAsync();
         await hal.WaitForPageAsync("**/chat-web/*");
         await SendAsync(hal, "Hello?");
-        await ida.GotoAsync(hal.Url);
 
-        await ida.GetByRole(AriaRole.Button, new() { Name = "Block" }).ClickAsync();
+        // Until the chat's page says whether a block stands, Block cannot be pressed: a press then
+        // would be undone as that page, read before it, lands.
+        var pageHeld = new TaskCompletionSource();
+        await ida.RouteAsync(new Regex(@"/chat/\d+(\?|$)"), async route =>
+        {
+            if (route.Request.ResourceType == "fetch") await pageHeld.Task;
+            await route.ContinueAsync();
+        });
+        await ida.GotoAsync(hal.Url);
+        var block = ida.GetByRole(AriaRole.Button, new() { Name = "Block" });
+        await Expect(block).ToBeDisabledAsync();
+        pageHeld.SetResult();
+        await Expect(block).ToBeEnabledAsync();
+
+        await block.ClickAsync();
         await Expect(ida.Locator(".ce-blocked-note")).ToHaveTextAsync("You blocked hal: neither of you can write here until you unblock them.");
         await Expect(ida.GetByRole(AriaRole.Textbox, new() { Name = "Message" })).ToBeHiddenAsync();
         await ida.AssertAccessibleAsync("a private chat with a block, phone");

@@ -44,9 +44,13 @@ export class Conversation implements MessageActions {
   readonly #notifications = h("dialog", { attrs: { "aria-labelledby": "ce-notify-title" } });
   readonly #reportDialog = h("dialog", { attrs: { "aria-labelledby": "ce-report-title" } });
   // A private chat's block: the header's button and, while on, a note where the composer was.
-  readonly #blockButton = h("button", { class: "ce-secondary ce-block-button", text: "Block", attrs: { type: "button" } });
+  // Disabled until the chat's page says whether a block stands: before that, "Block" could be a lie.
+  readonly #blockButton = h("button", { class: "ce-secondary ce-block-button", text: "Block", attrs: { type: "button", disabled: true } });
   readonly #blockedNote = h("p", { class: "ce-blocked-note", attrs: { hidden: true } });
   #blocked = false;
+  // Counts blocks and unblocks made here, so a page read before one does not undo it when it lands.
+  #blockChanges = 0;
+  #blocking = false;
   readonly #unsent = new Map<string, { text: string; replyTo?: number; attachments?: string[] }>();
   // Files being uploaded or ready to go with the next message, in the order they were added.
   readonly #attached: PendingFile[] = [];
@@ -205,9 +209,10 @@ export class Conversation implements MessageActions {
   /** The newest page, then the socket from its `seq`. */
   async #load(): Promise<void> {
     try {
+      const blockChanges = this.#blockChanges;
       const page = this.kind === "group" ? await this.app.client.getGroup(this.chatId) : await this.app.client.getChat(this.chatId);
       if (this.#closed) return;
-      this.#show(page);
+      this.#show(page, blockChanges);
       this.#connect(page.seq);
       if (this.target) void this.#jumpTo(this.target);
       this.#files ??= this.app.client.connectFiles(this.chatId, { onFile: (file) => this.#onFile(file), onError: (code, detail) => this.#onFileError(code, detail) });
@@ -221,7 +226,8 @@ export class Conversation implements MessageActions {
     }
   }
 
-  #show(page: ChatPage): void {
+  /** Draws a page read after `blockChanges` blocks or unblocks made here (a later one stands over its `blocked`). */
+  #show(page: ChatPage, blockChanges: number): void {
     this.#title.textContent = page.chatname;
     this.#section.setAttribute("aria-label", page.chatname);
     if (this.kind === "group") {
@@ -229,7 +235,7 @@ export class Conversation implements MessageActions {
       if (!byId("ce-details").hidden) this.#details?.render(this.#group);
     }
     this.#showPresence(page.is_online, page.lastseen, null);
-    if (this.kind === "private") this.#showBlocked(Boolean(page.blocked));
+    if (this.kind === "private" && blockChanges === this.#blockChanges) this.#showBlocked(Boolean(page.blocked));
     this.#hasMore = page.has_more;
     this.#list.clear();
     for (const message of page.messages) this.#list.append(message);
@@ -431,9 +437,10 @@ export class Conversation implements MessageActions {
   /** Back to the newest page, from older history shown by a jump. */
   async #showLatest(): Promise<void> {
     try {
+      const blockChanges = this.#blockChanges;
       const page = await this.#read({});
       if (this.#closed) return;
-      this.#show(page);
+      this.#show(page, blockChanges);
       this.#markRead();
     } catch (error) {
       this.app.status(describe(error), true);
@@ -608,11 +615,15 @@ export class Conversation implements MessageActions {
     this.#blockedNote.hidden = !blocked;
     this.#blockedNote.textContent = blocked ? `You blocked ${this.#title.textContent}: neither of you can write here until you unblock them.` : "";
     this.#composer.hidden = blocked;
+    this.#blockButton.disabled = false;
   }
 
   async #toggleBlock(): Promise<void> {
     const name = this.#title.textContent ?? "";
+    if (this.#blocking) return; // One change at a time: a second click would race the first.
     if (!this.#blocked && !confirm(`Block ${name}? They will not be able to message you, add you to groups or see you online.`)) return;
+    this.#blockChanges++;
+    this.#blocking = true;
     try {
       if (this.#blocked) await this.app.client.unblock(name);
       else await this.app.client.block(name);
@@ -621,6 +632,8 @@ export class Conversation implements MessageActions {
       this.app.refreshSoon();
     } catch (error) {
       this.app.status(describe(error), true);
+    } finally {
+      this.#blocking = false;
     }
   }
 

@@ -37,9 +37,13 @@ export class GroupDetails {
     // Drawn again after each change: keep focus where it was, or on the heading if that control went.
     const active = document.activeElement as HTMLElement | null;
     const focused = active && this.#panel.contains(active) ? (active.id ? `#${CSS.escape(active.id)}` : active.dataset.key ? `[data-key="${CSS.escape(active.dataset.key)}"]` : "h2") : undefined;
-    // What someone is typing survives the redraw (changes by others redraw the panel at any time).
+    // What someone is typing survives the redraw (changes by others redraw the panel at any time),
+    // and so do the caret and selection: text selected to be replaced must still be replaced.
     const typed = new Map([...this.#panel.querySelectorAll<HTMLInputElement>("input[id]")]
       .filter((input) => input.value !== input.defaultValue).map((input) => [input.id, input.value]));
+    const selection = active instanceof HTMLInputElement && focused && active.selectionStart !== null
+      ? { start: active.selectionStart, end: active.selectionEnd ?? active.selectionStart, direction: active.selectionDirection ?? undefined }
+      : undefined;
     this.#error.textContent = "";
     this.#panel.replaceChildren(...[
       h("header", { class: "ce-details-head" },
@@ -64,7 +68,11 @@ export class GroupDetails {
       if (input && id !== this.#submitted) input.value = value;
     }
     this.#submitted = undefined;
-    if (focused) (this.#panel.querySelector<HTMLElement>(focused) ?? this.#panel.querySelector<HTMLElement>("h2"))?.focus();
+    if (focused) {
+      const target = this.#panel.querySelector<HTMLElement>(focused) ?? this.#panel.querySelector<HTMLElement>("h2");
+      target?.focus();
+      if (selection && target instanceof HTMLInputElement && target.id === active?.id) target.setSelectionRange(selection.start, selection.end, selection.direction);
+    }
     if (isAdmin && !this.#moderationRead) void this.refreshModeration();
   }
 
