@@ -42,6 +42,9 @@ internal sealed record LoadResult
     /// <summary>The fraction of the measured window the write loop spent writing (the mean over hosts).</summary>
     public double? WriteLoopBusyFraction { get; init; }
 
+    /// <summary>Messages per group-commit transaction over the measured window (all hosts).</summary>
+    public double? MeanBatchSize { get; init; }
+
     /// <summary>Nothing acknowledged was lost or repeated, in delivery or in the store.</summary>
     public bool Correct => LostDeliveries == 0 && DuplicateDeliveries == 0 && MissingFromStore == 0 && DuplicatedInStore == 0;
 
@@ -60,7 +63,7 @@ internal sealed record LoadResult
             ("lost / duplicate deliveries", $"{LostDeliveries} / {DuplicateDeliveries}"),
             ("missing / duplicated in store", $"{MissingFromStore} / {DuplicatedInStore}"),
             ("server CPU" + (Hosts > 1 ? " (all hosts)" : ""), ServerCpuSeconds is { } cpu ? $"{cpu} s" + (ServerCpuMicrosecondsPerMessage is { } perMessage ? $", {perMessage} µs per message" : "") : "n/a"),
-            ("write loop busy", WriteLoopBusyFraction is { } busy ? $"{busy:P0} of the time" + (Hosts > 1 ? " (mean over hosts)" : "") : "n/a"),
+            ("write loop busy", WriteLoopBusyFraction is { } busy ? $"{busy:P0} of the time" + (Hosts > 1 ? " (mean over hosts)" : "") + (MeanBatchSize is { } batch ? $", {batch} messages per batch" : "") : "n/a"),
             ("server peak memory" + (Hosts > 1 ? " (all hosts)" : ""), ServerPeakMemoryMiB is { } memory ? $"{memory} MiB" : "n/a"),
             ("verdict", Correct ? "OK: nothing lost, nothing repeated" : "FAILED: messages lost or repeated"),
         };

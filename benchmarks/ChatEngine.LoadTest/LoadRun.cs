@@ -75,8 +75,8 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
         var perSenderInterval = options.Rate > 0 ? TimeSpan.FromSeconds(members.Count / options.Rate) : TimeSpan.Zero;
         await Task.WhenAll(members.Select((member, index) => SendLoopAsync(member, index, perSenderInterval, sending.Token)));
         var sendSeconds = clock.Elapsed.TotalSeconds - warmup.TotalSeconds;
-        var busyAtSendEnd = process?.WriteLoopBusySeconds();
-        var (cpuBefore, busyBefore) = await cpuAtMeasureStart;
+        var loopAtSendEnd = process?.WriteLoopTotals();
+        var (cpuBefore, loopBefore) = await cpuAtMeasureStart;
 
         // Let in-flight messages land, then close.
         var expected = () => _sentAt.Count * (long)options.Members;
@@ -134,8 +134,11 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
             DuplicatedInStore = stored.Duplicated,
             ServerCpuSeconds = process is null ? null : Math.Round(cpu, 2),
             ServerCpuMicrosecondsPerMessage = process is null || MeasuredAccepted() == 0 ? null : Math.Round(cpu * 1e6 / MeasuredAccepted(), 1),
-            WriteLoopBusyFraction = busyAtSendEnd is { } end && busyBefore is { } start
-                ? Math.Round((end - start) / (sendSeconds * servers.Count), 3)
+            WriteLoopBusyFraction = loopAtSendEnd is { } end && loopBefore is { } start
+                ? Math.Round((end.BusySeconds - start.BusySeconds) / (sendSeconds * servers.Count), 3)
+                : null,
+            MeanBatchSize = loopAtSendEnd is { Batches: { } batchesAtEnd } last && loopBefore is { Batches: { } batchesBefore } first && batchesAtEnd > batchesBefore
+                ? Math.Round((double)(last.Messages - first.Messages) / (batchesAtEnd - batchesBefore), 1)
                 : null,
             ServerPeakMemoryMiB = process is null ? null : Math.Round(process.PeakMemoryMiB(), 1),
         };
@@ -365,15 +368,15 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
     /// <summary>Acknowledged messages sent after the warm-up.</summary>
     private long MeasuredAccepted() => _accepted.Keys.LongCount(id => _sentAt.TryGetValue(id, out var sent) && sent >= _measureFrom);
 
-    /// <summary>The server's CPU seconds and write-loop busy seconds once <paramref name="delay"/> has passed.</summary>
-    private static async Task<(double Cpu, double? WriteLoopBusy)> CpuAfterAsync(ServerProcesses? process, TimeSpan delay, CancellationToken cancellationToken)
+    /// <summary>The server's CPU seconds and write-loop totals once <paramref name="delay"/> has passed.</summary>
+    private static async Task<(double Cpu, WriteLoopTotals? WriteLoop)> CpuAfterAsync(ServerProcesses? process, TimeSpan delay, CancellationToken cancellationToken)
     {
         if (delay > TimeSpan.Zero)
         {
             await Task.Delay(delay, cancellationToken);
         }
 
-        return (process?.CpuSeconds() ?? 0, process?.WriteLoopBusySeconds());
+        return (process?.CpuSeconds() ?? 0, process?.WriteLoopTotals());
     }
 
     private static string TextKey(string clientId)

@@ -25,8 +25,8 @@ internal sealed partial class ServerProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
-    /// <summary>Seconds the server's write loop has spent writing, as last logged (none for the baseline).</summary>
-    public double? WriteLoopBusySeconds() => _writeLoop.BusySeconds;
+    /// <summary>The server's write-loop totals as last logged (none for the baseline).</summary>
+    public WriteLoopTotals? WriteLoopTotals() => _writeLoop.Totals;
 
     /// <summary>
     /// Starts the reference host, or <c>--hosts N</c> of them sharing one PostgreSQL database and
@@ -196,23 +196,27 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Keeps the newest "Write loop totals: busy N s" the server logged.</summary>
+    /// <summary>Keeps the newest "Write loop totals: busy N s, N messages, N batches" the server logged.</summary>
     private sealed partial class WriteLoopWatch
     {
-        private double _busySeconds = double.NaN;
+        private WriteLoopTotals? _totals;
 
-        public double? BusySeconds => Volatile.Read(ref _busySeconds) is var busy && double.IsNaN(busy) ? null : busy;
+        public WriteLoopTotals? Totals => Volatile.Read(ref _totals);
 
         public void Read(string? line)
         {
-            if (line is not null && BusyTotal().Match(line) is { Success: true } match)
+            if (line is not null && Logged().Match(line) is { Success: true } match)
             {
-                Volatile.Write(ref _busySeconds, double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture));
+                // A host built before batches were logged reports none: its mean batch size is unknown.
+                Volatile.Write(ref _totals, new WriteLoopTotals(
+                    double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture),
+                    long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture),
+                    match.Groups[3].Success ? long.Parse(match.Groups[3].Value, CultureInfo.InvariantCulture) : null));
             }
         }
 
-        [System.Text.RegularExpressions.GeneratedRegex(@"Write loop totals: busy ([0-9]+(?:\.[0-9]+)?) s")]
-        private static partial System.Text.RegularExpressions.Regex BusyTotal();
+        [System.Text.RegularExpressions.GeneratedRegex(@"Write loop totals: busy ([0-9]+(?:\.[0-9]+)?) s, ([0-9]+) messages(?:, ([0-9]+) batches)?")]
+        private static partial System.Text.RegularExpressions.Regex Logged();
     }
 
     private static int FreePort()
@@ -244,8 +248,14 @@ internal sealed class ServerProcesses(IReadOnlyList<ServerProcess> processes) : 
 
     public double CpuSeconds() => processes.Sum(p => p.CpuSeconds());
 
-    /// <summary>The write loops' busy seconds, summed over hosts; <see langword="null"/> if a host logs none.</summary>
-    public double? WriteLoopBusySeconds() => processes.All(p => p.WriteLoopBusySeconds() is not null) ? processes.Sum(p => p.WriteLoopBusySeconds()!.Value) : null;
+    /// <summary>The write loops' totals, summed over hosts; <see langword="null"/> if a host logs none.</summary>
+    public WriteLoopTotals? WriteLoopTotals()
+    {
+        var each = processes.Select(p => p.WriteLoopTotals()).ToArray();
+        return each.Any(t => t is null)
+            ? null
+            : new WriteLoopTotals(each.Sum(t => t!.BusySeconds), each.Sum(t => t!.Messages), each.All(t => t!.Batches is not null) ? each.Sum(t => t!.Batches) : null);
+    }
 
     public double PeakMemoryMiB() => processes.Sum(p => p.PeakMemoryMiB());
 
@@ -282,3 +292,6 @@ internal static class PostgresDatabase
         return value;
     }
 }
+
+/// <summary>What a write loop has done since its host started: seconds busy, messages and batches written.</summary>
+internal sealed record WriteLoopTotals(double BusySeconds, long Messages, long? Batches);
