@@ -297,6 +297,35 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AStoredMessage_ReadsBackAsItsSendWasAnswered_AndARepeatOfItsClientIdGetsItBack()
+    {
+        var chatId = await CreateGroupAsync();
+        await using var scope = Services.CreateAsyncScope();
+        var store = scope.ServiceProvider.GetRequiredService<IMessageStore>();
+        var first = await store.AppendAsync(new MessageDraft { ChatId = chatId, SenderId = 1, Text = "first", SentAt = DateTimeOffset.UtcNow }, CancellationToken.None);
+
+        // Every column the send path writes, a time below the millisecond included (to the microsecond, as PostgreSQL keeps it).
+        var sentAt = new DateTimeOffset(2026, 12, 2, 10, 11, 12, TimeSpan.Zero).AddTicks(3_456_780);
+        var draft = new MessageDraft { ChatId = chatId, SenderId = 2, Text = "Zebras at noon", SentAt = sentAt, ClientId = "c-1", ReplyToId = first.Message.Id, MentionIds = [1, 3] };
+        var sent = await store.AppendAsync(draft, CancellationToken.None);
+        var repeat = await store.AppendAsync(draft with { SentAt = sentAt.AddMinutes(1) }, CancellationToken.None);
+        var read = await store.FindByIdAsync(sent.Message.Id, CancellationToken.None);
+
+        Assert.True(sent.Created);
+        Assert.False(repeat.Created);
+        foreach (var message in new[] { sent.Message, repeat.Message, read! })
+        {
+            Assert.Equal((chatId, 2L, 2L, "Zebras at noon", sentAt), (message.ChatId, message.SenderId, message.Sequence, message.Text, message.SentAt));
+            Assert.Equal((sent.Message.Id, first.Message.Seq + 1, "c-1", (long?)first.Message.Id), (message.Id, message.Seq, message.ClientId, message.ReplyToId));
+            Assert.Equal([1L, 3L], message.MentionIds);
+        }
+
+        var hits = await scope.ServiceProvider.GetRequiredService<ISearchIndex>().SearchAsync(
+            new MessageSearchQuery { UserId = 3, Terms = [new MessageSearchTerm(["zebras"], Prefix: false)], Limit = 10 }, CancellationToken.None);
+        Assert.Equal(sent.Message.Id, Assert.Single(hits).MessageId);
+    }
+
+    [Fact]
     public async Task SendToAChatDeletedMeanwhile_FailsThatSendOnly()
     {
         var doomed = await CreateGroupAsync();
@@ -397,6 +426,20 @@ public sealed class SqliteStoreTests : EntityFrameworkStoreTests<SqliteChatDbCon
         CREATE TRIGGER refuse_text BEFORE INSERT ON "ChatEngineMessages" WHEN NEW."Text" = 'poison'
         BEGIN SELECT RAISE(ABORT, 'refused row'); END;
         """);
+
+    [Fact]
+    public async Task TheSendPath_StoresTimesInEfCoresTextForm_SoQueriesCompareThemAsText()
+    {
+        var chatId = await CreateGroupAsync();
+        await using var scope = Services.CreateAsyncScope();
+        var sentAt = new DateTimeOffset(2026, 12, 2, 10, 11, 12, TimeSpan.Zero).AddTicks(3_456_789);
+        var sent = await scope.ServiceProvider.GetRequiredService<IMessageStore>().AppendAsync(
+            new MessageDraft { ChatId = chatId, SenderId = 1, Text = "when", SentAt = sentAt }, CancellationToken.None);
+
+        var db = scope.ServiceProvider.GetRequiredService<SqliteChatDbContext>();
+        var stored = await db.Database.SqlQuery<string>($"""SELECT "SentAt" AS "Value" FROM "ChatEngineMessages" WHERE "Id" = {sent.Message.Id}""").SingleAsync();
+        Assert.Equal("2026-12-02 10:11:12.3456789", stored);
+    }
 
     [Fact]
     public async Task MessageBatches_AreWrittenOnTheWriteLoopsOwnThread_NeverOnTheThreadPool()

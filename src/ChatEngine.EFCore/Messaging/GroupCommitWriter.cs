@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,10 +29,12 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     private readonly Channel<WrittenBatch> _written;
     private readonly Lock _startLock = new();
     private readonly SqliteCheckpoints<TContext> _checkpoints;
+    private WriteSession? _session; // The write loop's alone.
     private Task? _loop;
 
     private static readonly TimeSpan TotalsInterval = TimeSpan.FromSeconds(1);
     private long _messagesWritten;
+    private long _batchesWritten;
     private long _totalsLoggedAt = System.Diagnostics.Stopwatch.GetTimestamp();
 
     public GroupCommitWriter(IServiceScopeFactory scopes, IOptions<GroupCommitOptions> options, ChatEngineMetrics metrics, ILogger<GroupCommitWriter<TContext>> logger)
@@ -90,6 +93,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         }
 
         await _checkpoints.StopAsync().ConfigureAwait(false);
+        await EndSessionAsync().ConfigureAwait(false);
     }
 
     private void EnsureStarted()
@@ -225,11 +229,12 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         var outcomes = await WriteBatchAsync(batch).ConfigureAwait(false);
         _metrics.BatchCommitted(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         _messagesWritten += batch.Count;
+        _batchesWritten++;
         if (_logger.IsEnabled(LogLevel.Debug) && System.Diagnostics.Stopwatch.GetElapsedTime(_totalsLoggedAt) >= TotalsInterval)
         {
             // For a load test reading the host's log; operators have chatengine.commit.busy_time.
             _totalsLoggedAt = System.Diagnostics.Stopwatch.GetTimestamp();
-            LogWriteLoopTotals(_logger, _metrics.CommitBusyTime.TotalSeconds, _messagesWritten);
+            LogWriteLoopTotals(_logger, _metrics.CommitBusyTime.TotalSeconds, _messagesWritten, _batchesWritten);
         }
 
         return outcomes;
@@ -246,41 +251,53 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     }
 
     /// <summary>
-    /// Writes one batch in one transaction: the plan decides, the statements ask the database, in a
-    /// constant number of round trips whatever the batch holds. Returns each send's outcome.
+    /// Writes one batch in one transaction: the plan decides, the statements ask the database (on
+    /// PostgreSQL in a constant number of round trips whatever the batch holds). Returns each send's
+    /// outcome. Batches share the write loop's session (<see cref="WriteSession"/>).
     /// </summary>
     private async Task<SendOutcome[]> WriteBatchAsync(List<PendingSend> batch)
     {
-        await using var scope = _scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<TContext>();
-        var dialect = SendDialect.For(db);
-        await dialect.PrepareAsync(db).ConfigureAwait(false);
-        await SearchIndexSql.EnsureAsync(db).ConfigureAwait(false);
+        var session = _session ??= await WriteSession.StartAsync(_scopes).ConfigureAwait(false);
+        try
+        {
+            var outcomes = await WriteBatchAsync(batch, session).ConfigureAwait(false);
+            session.Db.ChangeTracker.Clear(); // What participants saved is not kept for the next batch.
+            if (++session.Batches == WriteSession.MaxBatches)
+            {
+                await EndSessionAsync().ConfigureAwait(false);
+            }
 
+            return outcomes;
+        }
+        catch
+        {
+            await EndSessionAsync().ConfigureAwait(false); // A connection that failed is not used again.
+            throw;
+        }
+    }
+
+    private async Task<SendOutcome[]> WriteBatchAsync(List<PendingSend> batch, WriteSession session)
+    {
+        var (db, connection, prepared) = (session.Db, session.Db.Database.GetDbConnection(), session.SqliteStatements);
+        var dialect = SendDialect.For(db);
         await using var transaction = await db.Database.BeginTransactionAsync().ConfigureAwait(false);
-        var connection = db.Database.GetDbConnection();
         var dbTransaction = transaction.GetDbTransaction();
+        var statements = (ISendStatements?)prepared ?? new PostgreSqlSendStatements(connection, dbTransaction);
         var plan = new SendBatchPlan(batch.ConvertAll(p => p.Draft), batch.ConvertAll(p => p.SearchText));
 
-        // Only members send: checked here, in the transaction, with one query for the whole batch.
-        var members = await SendStatements.FindMembersAsync(connection, dbTransaction, plan).ConfigureAwait(false);
-        var stored = await SendStatements.FindStoredClientIdsAsync(connection, dbTransaction, plan, dialect).ConfigureAwait(false);
+        // Only members send: checked here, in the transaction, for the whole batch.
+        var members = await statements.FindMembersAsync(plan).ConfigureAwait(false);
+        var stored = await statements.FindStoredClientIdsAsync(plan).ConfigureAwait(false);
         var pendingAttachments = await SendStatements.FindPendingAttachmentsAsync(connection, dbTransaction, plan, dialect).ConfigureAwait(false);
         plan.Admit(members, stored, pendingAttachments);
 
-        var reserved = await SendStatements.ReserveSequencesAsync(connection, dbTransaction, plan.SequencesNeeded(), dialect).ConfigureAwait(false);
+        var reserved = await statements.ReserveSequencesAsync(plan.SequencesNeeded()).ConfigureAwait(false);
         var rows = plan.Number(reserved);
-        await SendStatements.InsertMessagesAsync(connection, dbTransaction, rows, dialect).ConfigureAwait(false);
-        await SendStatements.AdvanceSenderReadPositionsAsync(connection, dbTransaction, rows).ConfigureAwait(false);
+        await statements.InsertMessagesAsync(rows).ConfigureAwait(false);
         await SendStatements.ClaimAttachmentsAsync(connection, dbTransaction, plan, dialect).ConfigureAwait(false);
-        await SendStatements.InsertMentionsAsync(connection, dbTransaction, rows, dialect).ConfigureAwait(false);
-        if (dialect.IndexesSearchApart)
-        {
-            await SearchIndexSql.IndexNewAsync(connection, dbTransaction, rows.Select(r => (r.Id, r.SearchText!)).ToArray()).ConfigureAwait(false);
-        }
 
-        // Participants write through this scope's context, which carries the batch's transaction.
-        if (rows.Count > 0 && scope.ServiceProvider.GetServices<IChatChangeParticipant>().ToArray() is { Length: > 0 } participants)
+        // Participants write through the session's context, which carries the batch's transaction.
+        if (rows.Count > 0 && session.Participants is { Length: > 0 } participants)
         {
             var entries = rows.OrderBy(r => r.ChatId).ThenBy(r => r.Seq).Select(r => new ChatLogEntry(r.Seq, r.ToMessage(), null)).ToArray();
             foreach (var participant in participants)
@@ -290,12 +307,21 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         }
 
         await transaction.CommitAsync().ConfigureAwait(false);
-        if (dialect is SqliteSendDialect)
+        if (prepared is not null)
         {
             _checkpoints.AfterCommit();
         }
 
         return plan.Outcomes();
+    }
+
+    private async Task EndSessionAsync()
+    {
+        if (_session is { } session)
+        {
+            _session = null;
+            await session.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Writing a batch of {Count} messages failed (attempt {Attempt}); retrying.")]
@@ -307,8 +333,64 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Writing a batch of {Count} messages failed; its senders were told.")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
 
-    [LoggerMessage(EventId = 2004, Level = LogLevel.Debug, Message = "Write loop totals: busy {BusySeconds:F3} s, {Messages} messages.")]
-    private static partial void LogWriteLoopTotals(ILogger logger, double busySeconds, long messages);
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Debug, Message = "Write loop totals: busy {BusySeconds:F3} s, {Messages} messages, {Batches} batches.")]
+    private static partial void LogWriteLoopTotals(ILogger logger, double busySeconds, long messages, long batches);
 
     private readonly record struct WrittenBatch(List<PendingSend> Sends, SendOutcome[] Outcomes);
+
+    /// <summary>
+    /// The scope, context and open connection the write loop writes its batches through, kept from one
+    /// batch to the next. A connection opened for each batch was a pooled one made ready again each
+    /// time: Microsoft.Data.Sqlite registers the context's functions anew at every open, and SQLite
+    /// then discards every statement prepared on that connection, so each batch parsed all its
+    /// statements again. A session ends after a batch fails (its connection is not trusted again) and
+    /// after <see cref="MaxBatches"/>, so the scoped services a session holds are made afresh now and then.
+    /// </summary>
+    private sealed class WriteSession : IAsyncDisposable
+    {
+        public const int MaxBatches = 1000;
+
+        private readonly AsyncServiceScope _scope;
+
+        private WriteSession(AsyncServiceScope scope, TContext db, IChatChangeParticipant[] participants, SqliteSendStatements? sqliteStatements)
+        {
+            _scope = scope;
+            Db = db;
+            Participants = participants;
+            SqliteStatements = sqliteStatements;
+        }
+
+        public TContext Db { get; }
+
+        public IChatChangeParticipant[] Participants { get; }
+
+        /// <summary>The statements prepared on the session's connection, on SQLite.</summary>
+        public SqliteSendStatements? SqliteStatements { get; }
+
+        public int Batches { get; set; }
+
+        public static async Task<WriteSession> StartAsync(IServiceScopeFactory scopes)
+        {
+            var scope = scopes.CreateAsyncScope();
+            try
+            {
+                var db = scope.ServiceProvider.GetRequiredService<TContext>();
+                await db.Database.OpenConnectionAsync().ConfigureAwait(false);
+                await SearchIndexSql.EnsureAsync(db).ConfigureAwait(false);
+                var sqlite = db.Database.GetDbConnection() is SqliteConnection { Handle: { } handle } ? new SqliteSendStatements(handle) : null;
+                return new WriteSession(scope, db, scope.ServiceProvider.GetServices<IChatChangeParticipant>().ToArray(), sqlite);
+            }
+            catch
+            {
+                await scope.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            SqliteStatements?.Dispose(); // Finalized before the connection goes back to its pool.
+            await _scope.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 }

@@ -50,6 +50,9 @@ internal sealed class SendBatchPlan
 
     public IEnumerable<long> SenderIds => _sends.Select(s => s.SenderId).Distinct();
 
+    /// <summary>The (chat, sender) pairs whose membership decides the batch's sends.</summary>
+    public IEnumerable<(long ChatId, long SenderId)> MemberKeys() => _sends.Select(s => (s.ChatId, s.SenderId)).Distinct();
+
     /// <summary>The attachments the batch's sends name (most batches: none, and no query is made).</summary>
     public string[] AttachmentIds() => _sends.SelectMany(s => s.AttachmentIds).Distinct(StringComparer.Ordinal).ToArray();
 

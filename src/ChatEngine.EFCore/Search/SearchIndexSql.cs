@@ -142,10 +142,6 @@ internal static class SearchIndexSql
     public static Task IndexAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyCollection<(long Id, string Text)> messages, bool sqlite) =>
         WriteAsync(connection, transaction, messages.Select(m => (m.Id, IndexedText(m.Text, sqlite))).ToArray(), sqlite, fresh: false);
 
-    /// <summary>Indexes new messages on SQLite (never indexed before) from their normalized text, in the caller's transaction.</summary>
-    public static Task IndexNewAsync(DbConnection connection, DbTransaction transaction, IReadOnlyCollection<(long Id, string Normalized)> messages) =>
-        WriteAsync(connection, transaction, messages, sqlite: true, fresh: true);
-
     private static async Task WriteAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyCollection<(long Id, string Indexed)> messages, bool sqlite, bool fresh)
     {
         foreach (var chunk in messages.Chunk(sqlite ? 32 : 100))
