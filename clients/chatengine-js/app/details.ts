@@ -15,6 +15,8 @@ export class GroupDetails {
   #reports: MessageReport[] = [];
   #bans: GroupBan[] = [];
   #moderationRead = false;
+  // The code last copied: a redraw (any member or name change) keeps saying so.
+  #copiedCode?: string;
 
   constructor(
     readonly app: ChatApp,
@@ -136,8 +138,13 @@ export class GroupDetails {
       code ? h("p", {}, "Anyone with this code can join: ", value) : h("p", { text: "Joining by code is off." }),
       h("div", { class: "ce-actions" },
         code ? h("button", {
-          class: "ce-secondary", text: "Copy code", attrs: { type: "button", id: "ce-copy-code" },
-          on: { click: (event) => void navigator.clipboard?.writeText(code).then(() => ((event.target as HTMLElement).textContent = "Copied"), () => this.#fail("Copying is not allowed here; select the code instead.")) },
+          class: "ce-secondary", text: this.#copiedCode === code ? "Copied" : "Copy code", attrs: { type: "button", id: "ce-copy-code" },
+          on: {
+            click: (event) => void navigator.clipboard?.writeText(code).then(() => {
+              this.#copiedCode = code;
+              (event.target as HTMLElement).textContent = "Copied";
+            }, () => this.#fail("Copying is not allowed here; select the code instead.")),
+          },
         }) : null,
         this.#action(code ? "New code" : "Turn on", code ? "" : " joining by code", () => this.app.client.regenerateJoinCode(this.chatId)),
         code ? this.#action("Turn off", " joining by code", () => this.app.client.revokeJoinCode(this.chatId)) : null));
