@@ -17,6 +17,7 @@ internal sealed class SqliteSendStatements : ISendStatements, IDisposable
     // As Microsoft.Data.Sqlite binds a DateTime, and EF Core reads one back.
     private const string DateTimeFormat = @"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF";
 
+    private readonly sqlite3 _connection;
     private readonly Statement _member;
     private readonly Statement _storedClientId;
     private readonly Statement _reserve;
@@ -36,7 +37,7 @@ internal sealed class SqliteSendStatements : ISendStatements, IDisposable
     /// </summary>
     public SqliteSendStatements(sqlite3 connection)
     {
-        Connection = connection;
+        _connection = connection;
         Check(raw.sqlite3_exec(connection, "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0; PRAGMA busy_timeout = 5000;"));
         var statements = new List<Statement>();
         try
@@ -76,9 +77,6 @@ internal sealed class SqliteSendStatements : ISendStatements, IDisposable
             throw;
         }
     }
-
-    /// <summary>The connection the statements belong to.</summary>
-    public sqlite3 Connection { get; }
 
     public ValueTask<Dictionary<(long ChatId, long UserId), SenderStanding>> FindMembersAsync(SendBatchPlan plan)
     {
@@ -146,7 +144,7 @@ internal sealed class SqliteSendStatements : ISendStatements, IDisposable
             _insert.Bind(1, m.ChatId).Bind(2, m.Sequence).Bind(3, m.Seq).Bind(4, m.SenderId).Bind(5, m.Text)
                 .Bind(6, m.SentAt.ToString(DateTimeFormat, CultureInfo.InvariantCulture)).Bind(7, m.ClientId).Bind(8, m.ReplyToId)
                 .Bind(9, m.AttachmentCount).Bind(10, m.Mentions).Execute();
-            m.Id = raw.sqlite3_last_insert_rowid(Connection);
+            m.Id = raw.sqlite3_last_insert_rowid(_connection);
             _index.Bind(1, m.Id).Bind(2, m.SearchText).Execute();
             foreach (var user in MentionList.Parse(m.Mentions))
             {
@@ -172,13 +170,13 @@ internal sealed class SqliteSendStatements : ISendStatements, IDisposable
 
     private Statement Prepare(List<Statement> statements, string sql)
     {
-        Check(raw.sqlite3_prepare_v3(Connection, sql, raw.SQLITE_PREPARE_PERSISTENT, out var statement, out _));
-        var prepared = new Statement(Connection, statement);
+        Check(raw.sqlite3_prepare_v3(_connection, sql, raw.SQLITE_PREPARE_PERSISTENT, out var statement, out _));
+        var prepared = new Statement(_connection, statement);
         statements.Add(prepared);
         return prepared;
     }
 
-    private void Check(int rc) => SqliteException.ThrowExceptionForRC(rc, Connection);
+    private void Check(int rc) => SqliteException.ThrowExceptionForRC(rc, _connection);
 
     /// <summary>One prepared statement: its values are bound by position, then it runs.</summary>
     private sealed class Statement(sqlite3 connection, sqlite3_stmt statement) : IDisposable
