@@ -278,8 +278,8 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
 
     private async Task<SendOutcome[]> WriteBatchAsync(List<PendingSend> batch, WriteSession session)
     {
-        var (db, connection, prepared) = (session.Db, session.Db.Database.GetDbConnection(), session.SqliteStatements);
-        var dialect = SendDialect.For(db);
+        var (db, dialect, prepared) = (session.Db, session.Dialect, session.SqliteStatements);
+        var connection = db.Database.GetDbConnection();
         await using var transaction = await db.Database.BeginTransactionAsync().ConfigureAwait(false);
         var dbTransaction = transaction.GetDbTransaction();
         var statements = (ISendStatements?)prepared ?? new PostgreSqlSendStatements(connection, dbTransaction);
@@ -356,11 +356,14 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         {
             _scope = scope;
             Db = db;
+            Dialect = SendDialect.For(db);
             Participants = participants;
             SqliteStatements = sqliteStatements;
         }
 
         public TContext Db { get; }
+
+        public SendDialect Dialect { get; }
 
         public IChatChangeParticipant[] Participants { get; }
 

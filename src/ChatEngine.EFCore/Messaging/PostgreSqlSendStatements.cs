@@ -26,12 +26,7 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = $"""
-            SELECT m."ChatId", m."UserId", m."MuteAt", m."MuteUntil",
-                CASE WHEN c."PairLowUserId" IS NULL THEN 0
-                    WHEN (SELECT COUNT(*) FROM "{ChatTables.Members}" AS o WHERE o."ChatId" = c."Id") < 2 THEN 2
-                    WHEN EXISTS (SELECT 1 FROM "{ChatTables.Blocks}" AS b WHERE b."UserId" = c."PairLowUserId" AND b."BlockedUserId" = c."PairHighUserId")
-                        OR EXISTS (SELECT 1 FROM "{ChatTables.Blocks}" AS b WHERE b."UserId" = c."PairHighUserId" AND b."BlockedUserId" = c."PairLowUserId") THEN 1
-                    ELSE 0 END
+            SELECT m."ChatId", m."UserId", m."MuteAt", m."MuteUntil", {SendStatements.PrivateChatClosure}
             FROM "{ChatTables.Members}" AS m JOIN "{ChatTables.Chats}" AS c ON c."Id" = m."ChatId"
             WHERE m."ChatId" IN ({SendStatements.Numbers(chats)}) AND m."UserId" IN ({SendStatements.Numbers(senders)})
             """;

@@ -6,10 +6,24 @@ namespace ChatEngine.EntityFrameworkCore;
 
 /// <summary>
 /// The statements of a group-commit batch that every database runs alike, each for the whole batch at
-/// once: the files its sends attach (most batches attach none and ask nothing).
+/// once: the files its sends attach (most batches attach none and ask nothing); and the rule both
+/// dialects' member queries share.
 /// </summary>
 internal static class SendStatements
 {
+    /// <summary>
+    /// What closed a private chat <c>c</c> to its members, as a <see cref="EntityFrameworkCore.PrivateChatClosure"/>
+    /// value: the other member gone (erased), or a block either way between the pair (blocks are looked
+    /// up by their key); 0 for a group. The rule of both dialects' member queries.
+    /// </summary>
+    public const string PrivateChatClosure = $"""
+        CASE WHEN c."PairLowUserId" IS NULL THEN 0
+            WHEN (SELECT COUNT(*) FROM "{ChatTables.Members}" AS o WHERE o."ChatId" = c."Id") < 2 THEN 2
+            WHEN EXISTS (SELECT 1 FROM "{ChatTables.Blocks}" AS b WHERE b."UserId" = c."PairLowUserId" AND b."BlockedUserId" = c."PairHighUserId")
+                OR EXISTS (SELECT 1 FROM "{ChatTables.Blocks}" AS b WHERE b."UserId" = c."PairHighUserId" AND b."BlockedUserId" = c."PairLowUserId") THEN 1
+            ELSE 0 END
+        """;
+
     /// <summary>
     /// The pending uploads among those the batch names, with their chat and uploader. Dialects whose
     /// hosts share the database lock them, so two hosts' batches cannot both claim one.

@@ -18,6 +18,7 @@ internal sealed class SqliteSendStatements : ISendStatements, IDisposable
     private const string DateTimeFormat = @"yyyy\-MM\-dd HH\:mm\:ss.FFFFFFF";
 
     private readonly sqlite3 _connection;
+    private readonly List<Statement> _prepared = [];
     private readonly Statement _member;
     private readonly Statement _storedClientId;
     private readonly Statement _reserve;
@@ -39,41 +40,35 @@ internal sealed class SqliteSendStatements : ISendStatements, IDisposable
     {
         _connection = connection;
         Check(raw.sqlite3_exec(connection, "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0; PRAGMA busy_timeout = 5000;"));
-        var statements = new List<Statement>();
         try
         {
-            _member = Prepare(statements, $"""
-                SELECT m."MuteAt", m."MuteUntil",
-                    CASE WHEN c."PairLowUserId" IS NULL THEN 0
-                        WHEN (SELECT COUNT(*) FROM "{ChatTables.Members}" AS o WHERE o."ChatId" = c."Id") < 2 THEN 2
-                        WHEN EXISTS (SELECT 1 FROM "{ChatTables.Blocks}" AS b WHERE b."UserId" = c."PairLowUserId" AND b."BlockedUserId" = c."PairHighUserId")
-                            OR EXISTS (SELECT 1 FROM "{ChatTables.Blocks}" AS b WHERE b."UserId" = c."PairHighUserId" AND b."BlockedUserId" = c."PairLowUserId") THEN 1
-                        ELSE 0 END
+            _member = Prepare($"""
+                SELECT m."MuteAt", m."MuteUntil", {SendStatements.PrivateChatClosure}
                 FROM "{ChatTables.Members}" AS m JOIN "{ChatTables.Chats}" AS c ON c."Id" = m."ChatId"
                 WHERE m."ChatId" = ?1 AND m."UserId" = ?2
                 """);
-            _storedClientId = Prepare(statements, $"""
+            _storedClientId = Prepare($"""
                 SELECT "Id", "Sequence", "Text", "SentAt", "Seq", "ReplyToId", "AttachmentCount", "Mentions" FROM "{ChatTables.Messages}"
                 WHERE "ChatId" = ?1 AND "SenderId" = ?2 AND "ClientId" = ?3
                 """);
-            _reserve = Prepare(statements, $"""
+            _reserve = Prepare($"""
                 UPDATE "{ChatTables.Chats}" SET "LastSequence" = "LastSequence" + ?2, "Seq" = "Seq" + ?2
                 WHERE "Id" = ?1 RETURNING "LastSequence", "Seq"
                 """);
-            _insert = Prepare(statements, $"""
+            _insert = Prepare($"""
                 INSERT INTO "{ChatTables.Messages}" ("ChatId", "Sequence", "Seq", "SenderId", "Text", "SentAt", "ClientId", "ReplyToId", "Deleted", "AttachmentCount", "Mentions")
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10)
                 """);
-            _index = Prepare(statements, $"""INSERT INTO "{SearchIndexSql.Fts}" (rowid, "Text") VALUES (?1, ?2)""");
-            _mention = Prepare(statements, $"""INSERT INTO "{ChatTables.Mentions}" ("MessageId", "UserId", "ChatId", "Sequence") VALUES (?1, ?2, ?3, ?4)""");
-            _advanceRead = Prepare(statements, $"""
+            _index = Prepare($"""INSERT INTO "{SearchIndexSql.Fts}" (rowid, "Text") VALUES (?1, ?2)""");
+            _mention = Prepare($"""INSERT INTO "{ChatTables.Mentions}" ("MessageId", "UserId", "ChatId", "Sequence") VALUES (?1, ?2, ?3, ?4)""");
+            _advanceRead = Prepare($"""
                 UPDATE "{ChatTables.Members}" SET "LastReadSequence" = ?3
                 WHERE "ChatId" = ?1 AND "UserId" = ?2 AND "LastReadSequence" < ?3
                 """);
         }
         catch
         {
-            statements.ForEach(s => s.Dispose());
+            Dispose();
             throw;
         }
     }
@@ -160,19 +155,13 @@ internal sealed class SqliteSendStatements : ISendStatements, IDisposable
         return ValueTask.CompletedTask;
     }
 
-    public void Dispose()
-    {
-        foreach (var statement in new[] { _member, _storedClientId, _reserve, _insert, _index, _mention, _advanceRead })
-        {
-            statement.Dispose();
-        }
-    }
+    public void Dispose() => _prepared.ForEach(s => s.Dispose());
 
-    private Statement Prepare(List<Statement> statements, string sql)
+    private Statement Prepare(string sql)
     {
         Check(raw.sqlite3_prepare_v3(_connection, sql, raw.SQLITE_PREPARE_PERSISTENT, out var statement, out _));
         var prepared = new Statement(_connection, statement);
-        statements.Add(prepared);
+        _prepared.Add(prepared);
         return prepared;
     }
 
