@@ -16,6 +16,7 @@ internal sealed record LoadOptions
     public double Duration { get; init; } = 10;
     public double Warmup { get; init; }
     public string? JsonPath { get; init; }
+    public string? LatencyLogPath { get; init; }
     public int? ServePort { get; init; }
     public int IdleConnections { get; init; }
     public int Hosts { get; init; } = 1;
@@ -50,6 +51,9 @@ internal sealed record LoadOptions
           --warmup SECONDS     send this long first without measuring (JIT tiers, pools), still verified (default 0)
           --idle N             only open N idle WebSockets and report server memory (no sending)
           --json PATH          also write the results as JSON
+          --latency-log PATH   also write one line per measured delivery: when its message was sent (ms after the
+                               warm-up) and its latency (ms); the first line gives the warm-up's end on the
+                               monotonic clock (ns), to line the tail up with a profile of the same run
         """;
 
     public static LoadOptions Parse(string[] args)
@@ -71,6 +75,7 @@ internal sealed record LoadOptions
                 "--duration" => options with { Duration = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--warmup" => options with { Warmup = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--json" => options with { JsonPath = Next() },
+                "--latency-log" => options with { LatencyLogPath = Next() },
                 "--idle" => options with { IdleConnections = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--hosts" => options with { Hosts = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--redis" => options with { Redis = Next() },

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
@@ -19,6 +20,7 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
     private readonly ConcurrentDictionary<string, int> _deliveries = new();       // client_id -> deliveries seen
     private readonly ConcurrentDictionary<string, byte> _accepted = new();        // client_id acknowledged to its sender
     private readonly ConcurrentBag<double> _latencies = new();
+    private readonly ConcurrentBag<(double SentMs, double LatencyMs)> _latencyLog = new();   // with --latency-log only
     private readonly ConcurrentDictionary<string, int> _errorCodes = new();
     private long _errors;
     private long _duplicates;
@@ -103,6 +105,10 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
         var lostOnStreams = options.UserStreams ? _accepted.Keys.Sum(id => Math.Max(0, options.Members - _streamDeliveries.GetValueOrDefault(id))) : 0;
         var stored = options.Mode == "baseline" ? (Missing: 0L, Duplicated: 0L) : await VerifyStoredAsync(chatIds, tokens, cancellationToken);
         var sorted = _latencies.Order().ToArray();
+        if (options.LatencyLogPath is { } latencyLog)
+        {
+            await WriteLatencyLogAsync(latencyLog, cancellationToken);
+        }
         return new LoadResult
         {
             Mode = options.Mode,
@@ -271,7 +277,12 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
                 if (_sentAt.TryGetValue(clientId, out var sent) && sent >= _measureFrom)
                 {
                     Interlocked.Increment(ref _measuredDeliveries);
-                    _latencies.Add(Stopwatch.GetElapsedTime(sent, now).TotalMilliseconds);
+                    var latency = Stopwatch.GetElapsedTime(sent, now).TotalMilliseconds;
+                    _latencies.Add(latency);
+                    if (options.LatencyLogPath is not null)
+                    {
+                        _latencyLog.Add((Stopwatch.GetElapsedTime(_measureFrom, sent).TotalMilliseconds, latency));
+                    }
                 }
 
                 // The sender's own copy is its acknowledgement: committed (chat mode) and delivered.
@@ -363,6 +374,18 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
         var missing = _accepted.Keys.LongCount(id => !stored.ContainsKey(TextKey(id)));
         var duplicated = stored.Values.LongCount(count => count > 1);
         return (missing, duplicated);
+    }
+
+    /// <summary>
+    /// Each measured delivery in the order its message was sent. A tail made of a few stalls shows as
+    /// clusters; the header's timestamp is the monotonic clock's (as <c>perf record -k CLOCK_MONOTONIC</c>).
+    /// </summary>
+    private async Task WriteLatencyLogAsync(string path, CancellationToken cancellationToken)
+    {
+        var nanoseconds = (double)_measureFrom * 1e9 / Stopwatch.Frequency;
+        var lines = _latencyLog.OrderBy(entry => entry.SentMs)
+            .Select(entry => string.Create(CultureInfo.InvariantCulture, $"{entry.SentMs:F3} {entry.LatencyMs:F3}"));
+        await File.WriteAllLinesAsync(path, lines.Prepend(string.Create(CultureInfo.InvariantCulture, $"# measured from {nanoseconds:F0} ns; sent ms, latency ms")), cancellationToken);
     }
 
     /// <summary>Acknowledged messages sent after the warm-up.</summary>
