@@ -45,6 +45,11 @@ internal sealed record LoadResult
     /// <summary>Messages per group-commit transaction over the measured window (all hosts).</summary>
     public double? MeanBatchSize { get; init; }
 
+    /// <summary>The load generator's own garbage collections over the measured window, and how long they paused it.</summary>
+    public int GeneratorCollections { get; init; }
+
+    public double GeneratorGcPauseMs { get; init; }
+
     /// <summary>Nothing acknowledged was lost or repeated, in delivery or in the store.</summary>
     public bool Correct => LostDeliveries == 0 && DuplicateDeliveries == 0 && MissingFromStore == 0 && DuplicatedInStore == 0;
 
@@ -65,6 +70,7 @@ internal sealed record LoadResult
             ("server CPU" + (Hosts > 1 ? " (all hosts)" : ""), ServerCpuSeconds is { } cpu ? $"{cpu} s" + (ServerCpuMicrosecondsPerMessage is { } perMessage ? $", {perMessage} µs per message" : "") : "n/a"),
             ("write loop busy", WriteLoopBusyFraction is { } busy ? $"{busy:P0} of the time" + (Hosts > 1 ? " (mean over hosts)" : "") + (MeanBatchSize is { } batch ? $", {batch} messages per batch" : "") : "n/a"),
             ("server peak memory" + (Hosts > 1 ? " (all hosts)" : ""), ServerPeakMemoryMiB is { } memory ? $"{memory} MiB" : "n/a"),
+            ("load generator's GC", $"{GeneratorCollections} collections, {GeneratorGcPauseMs} ms paused"),
             ("verdict", Correct ? "OK: nothing lost, nothing repeated" : "FAILED: messages lost or repeated"),
         };
         var width = rows.Max(r => r.Name.Length);

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -16,20 +17,18 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
     // Set-up and verification go to the first host; with several, any host would do.
     private readonly Uri server = servers[0];
 
-    private readonly ConcurrentDictionary<string, long> _sentAt = new();          // client_id -> Stopwatch ticks
-    private readonly ConcurrentDictionary<string, int> _deliveries = new();       // client_id -> deliveries seen
-    private readonly ConcurrentDictionary<string, byte> _accepted = new();        // client_id acknowledged to its sender
-    private readonly ConcurrentBag<double> _latencies = new();
-    private readonly ConcurrentBag<(double SentMs, double LatencyMs)> _latencyLog = new();   // with --latency-log only
+    private readonly MessageLedger _ledger = new(options.Groups * options.Members);
+    private readonly AppendOnlyList<double> _latencies = new();
+    private readonly AppendOnlyList<(double SentMs, double LatencyMs)> _latencyLog = new();   // with --latency-log only
     private readonly ConcurrentDictionary<string, int> _errorCodes = new();
     private long _errors;
     private long _duplicates;
     private long _deliveryCount;
+    private long _acceptedCount;
     private long _measuredDeliveries;   // deliveries of messages sent after the warm-up
     private long _measureFrom;          // Stopwatch timestamp where the warm-up ends
 
     // The same again for the members' user streams (--user-streams): each message once more per member.
-    private readonly ConcurrentDictionary<string, int> _streamDeliveries = new();
     private long _streamDeliveryCount;
     private long _measuredStreamDeliveries;
     private long _streamDuplicates;
@@ -78,10 +77,11 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
         await Task.WhenAll(members.Select((member, index) => SendLoopAsync(member, index, perSenderInterval, sending.Token)));
         var sendSeconds = clock.Elapsed.TotalSeconds - warmup.TotalSeconds;
         var loopAtSendEnd = process?.WriteLoopTotals();
-        var (cpuBefore, loopBefore) = await cpuAtMeasureStart;
+        var generatorGc = GeneratorGc.Now();
+        var (cpuBefore, loopBefore, generatorGcBefore) = await cpuAtMeasureStart;
 
         // Let in-flight messages land, then close.
-        var expected = () => _sentAt.Count * (long)options.Members;
+        var expected = () => _ledger.Sent * options.Members;
         for (var wait = 0; wait < 100 && (Interlocked.Read(ref _deliveryCount) < expected() || (options.UserStreams && Interlocked.Read(ref _streamDeliveryCount) < expected())); wait++)
         {
             await Task.Delay(100, cancellationToken);
@@ -101,10 +101,12 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
 
         await progress;
         await Task.WhenAll(receivers);
-        var lost = _accepted.Keys.Sum(id => Math.Max(0, options.Members - _deliveries.GetValueOrDefault(id)));
-        var lostOnStreams = options.UserStreams ? _accepted.Keys.Sum(id => Math.Max(0, options.Members - _streamDeliveries.GetValueOrDefault(id))) : 0;
-        var stored = options.Mode == "baseline" ? (Missing: 0L, Duplicated: 0L) : await VerifyStoredAsync(chatIds, tokens, cancellationToken);
-        var sorted = _latencies.Order().ToArray();
+        var accepted = _ledger.All().Where(m => m.Entry.Accepted == 1).ToList();
+        var lost = accepted.Sum(m => Math.Max(0, options.Members - m.Entry.Deliveries));
+        var lostOnStreams = options.UserStreams ? accepted.Sum(m => Math.Max(0, options.Members - m.Entry.StreamDeliveries)) : 0;
+        var stored = options.Mode == "baseline" ? (Missing: 0L, Duplicated: 0L) : await VerifyStoredAsync(chatIds, tokens, accepted, cancellationToken);
+        var sorted = _latencies.ToArray();
+        Array.Sort(sorted);
         if (options.LatencyLogPath is { } latencyLog)
         {
             await WriteLatencyLogAsync(latencyLog, cancellationToken);
@@ -147,6 +149,8 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
                 ? Math.Round((double)(last.Messages - first.Messages) / (batchesAtEnd - batchesBefore), 1)
                 : null,
             ServerPeakMemoryMiB = process is null ? null : Math.Round(process.PeakMemoryMiB(), 1),
+            GeneratorCollections = generatorGc.Collections - generatorGcBefore.Collections,
+            GeneratorGcPauseMs = Math.Round((generatorGc.Paused - generatorGcBefore.Paused).TotalMilliseconds, 1),
         };
     }
 
@@ -216,7 +220,7 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
                 var frame = options.Mode == "baseline"
                     ? Encoding.UTF8.GetBytes($$"""{"type":"message","id":{{n}},"chat_id":{{index}},"sender":{{index}},"sender_username":"load_user_{{index}}","text":"load message {{n}} from {{index}}","time":"2026-12-01T00:00:00.000Z","read":false,"read_by":[],"client_id":"{{clientId}}","seq":{{n}},"edited_at":null,"deleted":false,"pinned":false,"mentions":[],"reply_to":null,"reply_preview":null,"reactions":[],"attachments":[]}""")
                     : Encoding.UTF8.GetBytes($$"""{"type":"message","text":"load message {{n}} from {{index}}","client_id":"{{clientId}}"}""");
-                _sentAt[clientId] = Stopwatch.GetTimestamp();
+                _ledger.Sending(index, n, Stopwatch.GetTimestamp());
                 await member.Socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
             }
             catch (OperationCanceledException)
@@ -234,7 +238,6 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
     private async Task ReceiveAsync(Member member, int index)
     {
         var buffer = new byte[64 * 1024];
-        var mine = $"{index}-";
         try
         {
             while (true)
@@ -252,42 +255,9 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
                     length += result.Count;
                 }
 
-                var now = Stopwatch.GetTimestamp();
-                using var json = JsonDocument.Parse(buffer.AsMemory(0, length));
-                var root = json.RootElement;
-                var type = root.TryGetProperty("type", out var t) ? t.GetString() : null;
-                if (type == "error")
+                if (Delivered(buffer.AsSpan(0, length), Stopwatch.GetTimestamp(), index))
                 {
-                    Interlocked.Increment(ref _errors);
-                    _errorCodes.AddOrUpdate(root.TryGetProperty("code", out var code) ? code.GetString() ?? "?" : "?", 1, (_, n) => n + 1);
-                    continue;
-                }
-
-                if (type != "message" || !root.TryGetProperty("client_id", out var idElement) || idElement.GetString() is not { } clientId)
-                {
-                    continue;
-                }
-
-                Interlocked.Increment(ref _deliveryCount);
-                if (_deliveries.AddOrUpdate(clientId, 1, (_, count) => count + 1) > options.Members)
-                {
-                    Interlocked.Increment(ref _duplicates);
-                }
-
-                if (_sentAt.TryGetValue(clientId, out var sent) && sent >= _measureFrom)
-                {
-                    Interlocked.Increment(ref _measuredDeliveries);
-                    var latency = Stopwatch.GetElapsedTime(sent, now).TotalMilliseconds;
-                    _latencies.Add(latency);
-                    if (options.LatencyLogPath is not null)
-                    {
-                        _latencyLog.Add((Stopwatch.GetElapsedTime(_measureFrom, sent).TotalMilliseconds, latency));
-                    }
-                }
-
-                // The sender's own copy is its acknowledgement: committed (chat mode) and delivered.
-                if (clientId.StartsWith(mine, StringComparison.Ordinal) && _accepted.TryAdd(clientId, 0))
-                {
+                    // The sender's own copy is its acknowledgement: committed (chat mode) and delivered.
                     member.Window.Release();
                 }
             }
@@ -295,6 +265,50 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
         catch (WebSocketException)
         {
         }
+    }
+
+    /// <summary>Counts a frame that reached member <paramref name="index"/>'s chat socket; true when it acknowledges one of its own sends.</summary>
+    private bool Delivered(ReadOnlySpan<byte> json, long now, int index)
+    {
+        var frame = ReceivedFrame.Read(json);
+        if (frame.Type == ReceivedFrame.Error)
+        {
+            Interlocked.Increment(ref _errors);
+            _errorCodes.AddOrUpdate(frame.ErrorCode ?? "?", 1, (_, n) => n + 1);
+            return false;
+        }
+
+        ref var message = ref frame.Type == ReceivedFrame.Message ? ref _ledger.Find(frame.Sender, frame.Number) : ref Unsafe.NullRef<MessageLedger.Entry>();
+        if (Unsafe.IsNullRef(ref message))
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _deliveryCount);
+        if (Interlocked.Increment(ref message.Deliveries) > options.Members)
+        {
+            Interlocked.Increment(ref _duplicates);
+        }
+
+        var sent = Volatile.Read(ref message.SentAt);
+        if (sent >= _measureFrom)
+        {
+            Interlocked.Increment(ref _measuredDeliveries);
+            var latency = Stopwatch.GetElapsedTime(sent, now).TotalMilliseconds;
+            _latencies.Add(latency);
+            if (options.LatencyLogPath is not null)
+            {
+                _latencyLog.Add((Stopwatch.GetElapsedTime(_measureFrom, sent).TotalMilliseconds, latency));
+            }
+        }
+
+        if (frame.Sender != index || Interlocked.Exchange(ref message.Accepted, 1) != 0)
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _acceptedCount);
+        return true;
     }
 
     /// <summary>A member's user stream: each message must come once, as on the chat socket.</summary>
@@ -318,24 +332,7 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
                     length += result.Count;
                 }
 
-                using var json = JsonDocument.Parse(buffer.AsMemory(0, length));
-                var root = json.RootElement;
-                if (!root.TryGetProperty("type", out var type) || type.GetString() != "message"
-                    || !root.TryGetProperty("client_id", out var idElement) || idElement.GetString() is not { } clientId)
-                {
-                    continue;
-                }
-
-                Interlocked.Increment(ref _streamDeliveryCount);
-                if (_streamDeliveries.AddOrUpdate(clientId, 1, (_, count) => count + 1) > options.Members)
-                {
-                    Interlocked.Increment(ref _streamDuplicates);
-                }
-
-                if (_sentAt.TryGetValue(clientId, out var sent) && sent >= _measureFrom)
-                {
-                    Interlocked.Increment(ref _measuredStreamDeliveries);
-                }
+                DeliveredOnStream(buffer.AsSpan(0, length));
             }
         }
         catch (WebSocketException)
@@ -343,7 +340,29 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
         }
     }
 
-    private async Task<(long Missing, long Duplicated)> VerifyStoredAsync(long[] chatIds, string[] tokens, CancellationToken cancellationToken)
+    private void DeliveredOnStream(ReadOnlySpan<byte> json)
+    {
+        var frame = ReceivedFrame.Read(json);
+        ref var message = ref frame.Type == ReceivedFrame.Message ? ref _ledger.Find(frame.Sender, frame.Number) : ref Unsafe.NullRef<MessageLedger.Entry>();
+        if (Unsafe.IsNullRef(ref message))
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _streamDeliveryCount);
+        if (Interlocked.Increment(ref message.StreamDeliveries) > options.Members)
+        {
+            Interlocked.Increment(ref _streamDuplicates);
+        }
+
+        if (Volatile.Read(ref message.SentAt) >= _measureFrom)
+        {
+            Interlocked.Increment(ref _measuredStreamDeliveries);
+        }
+    }
+
+    private async Task<(long Missing, long Duplicated)> VerifyStoredAsync(
+        long[] chatIds, string[] tokens, List<(int Sender, int Number, MessageLedger.Entry Entry)> accepted, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { BaseAddress = server };
         var stored = new Dictionary<string, int>();
@@ -371,7 +390,7 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
             }
         }
 
-        var missing = _accepted.Keys.LongCount(id => !stored.ContainsKey(TextKey(id)));
+        var missing = accepted.LongCount(m => !stored.ContainsKey($"{m.Number} from {m.Sender}"));
         var duplicated = stored.Values.LongCount(count => count > 1);
         return (missing, duplicated);
     }
@@ -383,29 +402,23 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
     private async Task WriteLatencyLogAsync(string path, CancellationToken cancellationToken)
     {
         var nanoseconds = (double)_measureFrom * 1e9 / Stopwatch.Frequency;
-        var lines = _latencyLog.OrderBy(entry => entry.SentMs)
+        var lines = _latencyLog.ToArray().OrderBy(entry => entry.SentMs)
             .Select(entry => string.Create(CultureInfo.InvariantCulture, $"{entry.SentMs:F3} {entry.LatencyMs:F3}"));
         await File.WriteAllLinesAsync(path, lines.Prepend(string.Create(CultureInfo.InvariantCulture, $"# measured from {nanoseconds:F0} ns; sent ms, latency ms")), cancellationToken);
     }
 
     /// <summary>Acknowledged messages sent after the warm-up.</summary>
-    private long MeasuredAccepted() => _accepted.Keys.LongCount(id => _sentAt.TryGetValue(id, out var sent) && sent >= _measureFrom);
+    private long MeasuredAccepted() => _ledger.All().LongCount(m => m.Entry.Accepted == 1 && m.Entry.SentAt >= _measureFrom);
 
-    /// <summary>The server's CPU seconds and write-loop totals once <paramref name="delay"/> has passed.</summary>
-    private static async Task<(double Cpu, WriteLoopTotals? WriteLoop)> CpuAfterAsync(ServerProcesses? process, TimeSpan delay, CancellationToken cancellationToken)
+    /// <summary>The server's CPU seconds and write-loop totals, and the generator's own collections, once <paramref name="delay"/> has passed.</summary>
+    private static async Task<(double Cpu, WriteLoopTotals? WriteLoop, GeneratorGc Gc)> CpuAfterAsync(ServerProcesses? process, TimeSpan delay, CancellationToken cancellationToken)
     {
         if (delay > TimeSpan.Zero)
         {
             await Task.Delay(delay, cancellationToken);
         }
 
-        return (process?.CpuSeconds() ?? 0, process?.WriteLoopTotals());
-    }
-
-    private static string TextKey(string clientId)
-    {
-        var dash = clientId.IndexOf('-');
-        return $"{clientId[(dash + 1)..]} from {clientId[..dash]}";
+        return (process?.CpuSeconds() ?? 0, process?.WriteLoopTotals(), GeneratorGc.Now());
     }
 
     private async Task ReportProgressAsync(Stopwatch clock, CancellationToken cancellationToken)
@@ -415,7 +428,7 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
             while (true)
             {
                 await Task.Delay(1000, cancellationToken);
-                Console.Error.Write($"\r  {clock.Elapsed.TotalSeconds,5:F1}s  accepted {_accepted.Count,9:N0}  deliveries {Interlocked.Read(ref _deliveryCount),10:N0}  errors {Interlocked.Read(ref _errors),5}   ");
+                Console.Error.Write($"\r  {clock.Elapsed.TotalSeconds,5:F1}s  accepted {Interlocked.Read(ref _acceptedCount),9:N0}  deliveries {Interlocked.Read(ref _deliveryCount),10:N0}  errors {Interlocked.Read(ref _errors),5}   ");
             }
         }
         catch (OperationCanceledException)
@@ -426,4 +439,13 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
 
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? 0 : Math.Round(sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)], 2);
+
+    /// <summary>
+    /// The generator's own collections so far. Each pauses its senders and receivers, which the run
+    /// measures as latency, so a run reports them beside the server's figures.
+    /// </summary>
+    private readonly record struct GeneratorGc(int Collections, TimeSpan Paused)
+    {
+        public static GeneratorGc Now() => new(GC.CollectionCount(0), GC.GetTotalPauseDuration());
+    }
 }
