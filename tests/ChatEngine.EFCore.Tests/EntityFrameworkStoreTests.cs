@@ -344,7 +344,7 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Outbox_EachDeliveryGoesToOneOfRacingClaimers_ALapsedLeaseLetsItGo_AndADeliveredOneStays()
+    public async Task Outbox_EachDeliveryGoesToOneOfRacingClaimers_ALapsedLeaseLetsItGo_AndOutcomesAreRecordedTogether()
     {
         var now = DateTimeOffset.UtcNow;
         await using (var scope = Services.CreateAsyncScope())
@@ -376,14 +376,23 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
 
         await using var later = Services.CreateAsyncScope();
         var store = later.ServiceProvider.GetRequiredService<IChatOutboxStore>();
-        await store.CompleteAsync(claimed[0] with { State = OutboxState.Delivered, Attempts = 1, DeliveredAt = now, Body = "{}" }, CancellationToken.None);
+        await store.CompleteAsync(
+            [
+                claimed[0] with { State = OutboxState.Delivered, Attempts = 1, DeliveredAt = now, Body = "{}" },
+                claimed[1] with { Attempts = 1, DueAt = now.AddSeconds(100), LastError = "HTTP 503" },
+            ],
+            CancellationToken.None);
         Assert.Empty(await store.ClaimDueAsync("test", now.AddSeconds(10), now.AddSeconds(40), 100, CancellationToken.None));
 
-        // The host holding the rest died: once their lease lapses, another takes them, ids unchanged.
+        // The host holding the rest died: once their lease lapses, another takes them, ids unchanged;
+        // the one due again waits for its time, its lease ended.
         var retaken = await store.ClaimDueAsync("test", now.AddSeconds(31), now.AddSeconds(60), 100, CancellationToken.None);
-        Assert.Equal(39, retaken.Count);
-        Assert.Equal(claimed.Skip(1).Select(c => c.DeliveryId).Order(), retaken.Select(c => c.DeliveryId).Order());
+        Assert.Equal(38, retaken.Count);
+        Assert.Equal(claimed.Skip(2).Select(c => c.DeliveryId).Order(), retaken.Select(c => c.DeliveryId).Order());
         var log = await store.GetRecentAsync("test", 100, CancellationToken.None);
+        var retried = Assert.Single(log, m => m.Id == claimed[1].Id);
+        Assert.Equal((OutboxState.Pending, 1, "HTTP 503"), (retried.State, retried.Attempts, retried.LastError));
+        Assert.Equal(now.AddSeconds(100), retried.DueAt, TimeSpan.FromMilliseconds(1));
         Assert.Equal(OutboxState.Delivered, Assert.Single(log, m => m.Id == claimed[0].Id).State);
         Assert.Equal(log.Select(m => m.Id).OrderDescending(), log.Select(m => m.Id));
     }

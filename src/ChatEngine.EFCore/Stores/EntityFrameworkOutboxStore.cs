@@ -55,7 +55,28 @@ internal sealed class EntityFrameworkOutboxStore<TContext>(Func<TContext> contex
         return claimed.ConvertAll(o => o.ToMessage());
     }
 
-    public async Task CompleteAsync(OutboxMessage message, CancellationToken cancellationToken)
+    public async Task CompleteAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
+    {
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
+        // One transaction (one sync) for a poll's outcomes: on SQLite each write takes the one write lock from the send path.
+        var db = context();
+        await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
+        foreach (var message in messages)
+        {
+            await CompleteAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task CompleteAsync(OutboxMessage message, CancellationToken cancellationToken)
     {
         var due = EntityTime.ToStored(message.DueAt);
         DateTime? delivered = message.DeliveredAt is { } at ? EntityTime.ToStored(at) : null;

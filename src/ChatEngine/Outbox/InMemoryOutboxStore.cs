@@ -43,15 +43,18 @@ public sealed class InMemoryOutboxStore : IChatOutboxStore
     }
 
     /// <inheritdoc />
-    public Task CompleteAsync(OutboxMessage message, CancellationToken cancellationToken)
+    public Task CompleteAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(messages);
         lock (_lock)
         {
-            var index = _messages.FindIndex(m => m.Message.Id == message.Id);
-            if (index >= 0)
+            foreach (var message in messages)
             {
-                _messages[index] = (message, DateTimeOffset.MinValue);
+                var index = _messages.FindIndex(m => m.Message.Id == message.Id);
+                if (index >= 0)
+                {
+                    _messages[index] = (message, DateTimeOffset.MinValue);
+                }
             }
         }
 

@@ -74,10 +74,11 @@ public interface IChatOutboxStore
     Task<IReadOnlyList<OutboxMessage>> ClaimDueAsync(string kind, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Records an attempt: delivered, failed for good, or due again at <see cref="OutboxMessage.DueAt"/>
-    /// (with its <see cref="OutboxMessage.Payload"/>, which a deliverer may move on); the lease ends.
+    /// Records attempts, in one transaction: each delivered, failed for good, or due again at
+    /// <see cref="OutboxMessage.DueAt"/> (with its <see cref="OutboxMessage.Payload"/>, which a deliverer
+    /// may move on); their leases end.
     /// </summary>
-    Task CompleteAsync(OutboxMessage message, CancellationToken cancellationToken);
+    Task CompleteAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken);
 
     /// <summary>Which of these targets have a pending delivery of the kind, and when the first is due (so a scheduler adds no second one).</summary>
     Task<IReadOnlyDictionary<string, DateTimeOffset>> FindPendingAsync(string kind, IReadOnlyCollection<string> targets, CancellationToken cancellationToken);

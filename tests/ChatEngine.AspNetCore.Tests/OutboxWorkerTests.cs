@@ -1,0 +1,102 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace ChatEngine.AspNetCore.Tests;
+
+/// <summary>The outbox worker against deliverers that block, as every store call does on SQLite.</summary>
+public sealed class OutboxWorkerTests
+{
+    [Fact]
+    public async Task DeliverersThatBlock_RunOnTheWorkersOwnThread_NotThePool_TheirOutcomesAreRecordedTogether_AndOneThatThrowsWaitsForItsLease()
+    {
+        var outbox = new RecordingOutboxStore();
+        var now = DateTimeOffset.UtcNow;
+        await outbox.AddAsync(
+            Enumerable.Range(0, 12).Select(i => new OutboxMessage
+            {
+                Kind = BlockingDeliverer.KindName, DeliveryId = $"d{i}", Target = "t", Payload = "{}", CreatedAt = now, DueAt = now,
+            }).ToArray(),
+            CancellationToken.None);
+        var services = new ServiceCollection().AddSingleton<IChatOutboxStore>(outbox).BuildServiceProvider();
+        var deliverer = new BlockingDeliverer();
+        using var worker = new OutboxWorker(services.GetRequiredService<IServiceScopeFactory>(), [deliverer], TimeProvider.System, NullLogger<OutboxWorker>.Instance);
+
+        await worker.StartAsync(CancellationToken.None);
+        var recorded = await outbox.Completed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await worker.StopAsync(CancellationToken.None);
+
+        // One thread, not one of the pool's: a deliverer that blocks holds only the worker's own.
+        Assert.Equal(12, deliverer.Threads.Count);
+        Assert.Single(deliverer.Threads.Distinct());
+        Assert.DoesNotContain(true, deliverer.OnPoolThread);
+        // Recorded in one call (one transaction in a database), each as its deliverer left it; the one
+        // that threw stays pending under its lease, to be tried again when that ends.
+        Assert.Equal(11, recorded.Count);
+        Assert.All(recorded, m => Assert.Equal((OutboxState.Delivered, 1), (m.State, m.Attempts)));
+        var stored = await outbox.GetRecentAsync(BlockingDeliverer.KindName, 100, CancellationToken.None);
+        var failed = Assert.Single(stored, m => m.DeliveryId == "d3");
+        Assert.Equal((OutboxState.Pending, 0), (failed.State, failed.Attempts));
+        Assert.Empty(await outbox.ClaimDueAsync(BlockingDeliverer.KindName, now.AddSeconds(59), now.AddSeconds(120), 100, CancellationToken.None));
+        Assert.Equal("d3", Assert.Single(await outbox.ClaimDueAsync(BlockingDeliverer.KindName, DateTimeOffset.UtcNow.AddMinutes(2), DateTimeOffset.UtcNow.AddMinutes(3), 100, CancellationToken.None)).DeliveryId);
+    }
+
+    private sealed class BlockingDeliverer : IOutboxDeliverer
+    {
+        public const string KindName = "blocking";
+
+        public List<int> Threads { get; } = [];
+
+        public List<bool> OnPoolThread { get; } = [];
+
+        public string Kind => KindName;
+
+        public bool IsEnabled => true;
+
+        public TimeSpan Lease => TimeSpan.FromMinutes(1);
+
+        public Task<OutboxMessage> DeliverAsync(OutboxMessage message, IServiceProvider services, CancellationToken cancellationToken)
+        {
+            lock (Threads)
+            {
+                Threads.Add(Environment.CurrentManagedThreadId);
+                OnPoolThread.Add(Thread.CurrentThread.IsThreadPoolThread);
+            }
+
+            // Done before it returns, as a store call on SQLite is (Microsoft.Data.Sqlite's async methods block).
+            if (message.DeliveryId == "d3")
+            {
+                throw new InvalidOperationException("The deliverer failed.");
+            }
+
+            return Task.FromResult(message with { State = OutboxState.Delivered, Attempts = message.Attempts + 1 });
+        }
+    }
+
+    private sealed class RecordingOutboxStore : IChatOutboxStore
+    {
+        private readonly InMemoryOutboxStore _inner = new();
+
+        public TaskCompletionSource<IReadOnlyList<OutboxMessage>> Completed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task CompleteAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
+        {
+            await _inner.CompleteAsync(messages, cancellationToken);
+            Completed.TrySetResult(messages);
+        }
+
+        public Task AddAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken) => _inner.AddAsync(messages, cancellationToken);
+
+        public Task<IReadOnlyList<OutboxMessage>> ClaimDueAsync(string kind, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken) =>
+            _inner.ClaimDueAsync(kind, now, leaseUntil, limit, cancellationToken);
+
+        public Task<IReadOnlyDictionary<string, DateTimeOffset>> FindPendingAsync(string kind, IReadOnlyCollection<string> targets, CancellationToken cancellationToken) =>
+            _inner.FindPendingAsync(kind, targets, cancellationToken);
+
+        public Task<IReadOnlySet<string>> FindExistingAsync(IReadOnlyCollection<string> deliveryIds, CancellationToken cancellationToken) =>
+            _inner.FindExistingAsync(deliveryIds, cancellationToken);
+
+        public Task<IReadOnlyList<OutboxMessage>> GetRecentAsync(string kind, int limit, CancellationToken cancellationToken) =>
+            _inner.GetRecentAsync(kind, limit, cancellationToken);
+    }
+}
