@@ -48,6 +48,7 @@ internal sealed record LoadResult
     /// <summary>The load generator's own garbage collections over the measured window, and how long they paused it.</summary>
     public int GeneratorCollections { get; init; }
 
+    /// <summary>Milliseconds the load generator's own collections paused it over the measured window.</summary>
     public double GeneratorGcPauseMs { get; init; }
 
     /// <summary>Nothing acknowledged was lost or repeated, in delivery or in the store.</summary>

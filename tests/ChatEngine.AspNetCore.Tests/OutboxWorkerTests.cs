@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
@@ -23,7 +24,7 @@ public sealed class OutboxWorkerTests
         using var worker = new OutboxWorker(services.GetRequiredService<IServiceScopeFactory>(), [deliverer], TimeProvider.System, NullLogger<OutboxWorker>.Instance);
 
         await worker.StartAsync(CancellationToken.None);
-        var recorded = await outbox.Completed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var recorded = await outbox.Recorded.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
         await worker.StopAsync(CancellationToken.None);
 
         // One thread, not one of the pool's: a deliverer that blocks holds only the worker's own.
@@ -39,6 +40,60 @@ public sealed class OutboxWorkerTests
         Assert.Equal((OutboxState.Pending, 0), (failed.State, failed.Attempts));
         Assert.Empty(await outbox.ClaimDueAsync(BlockingDeliverer.KindName, now.AddSeconds(59), now.AddSeconds(120), 100, CancellationToken.None));
         Assert.Equal("d3", Assert.Single(await outbox.ClaimDueAsync(BlockingDeliverer.KindName, DateTimeOffset.UtcNow.AddMinutes(2), DateTimeOffset.UtcNow.AddMinutes(3), 100, CancellationToken.None)).DeliveryId);
+    }
+
+    [Fact]
+    public async Task AnAttemptThatFinishesFirst_IsRecordedWithoutWaitingForASlowerOne()
+    {
+        var outbox = new RecordingOutboxStore();
+        var now = DateTimeOffset.UtcNow;
+        await outbox.AddAsync(
+            [
+                new OutboxMessage { Kind = WaitingDeliverer.KindName, DeliveryId = "slow", Target = "t", Payload = "{}", CreatedAt = now, DueAt = now },
+                new OutboxMessage { Kind = WaitingDeliverer.KindName, DeliveryId = "fast", Target = "t", Payload = "{}", CreatedAt = now, DueAt = now },
+            ],
+            CancellationToken.None);
+        var services = new ServiceCollection().AddSingleton<IChatOutboxStore>(outbox).BuildServiceProvider();
+        var deliverer = new WaitingDeliverer();
+        using var worker = new OutboxWorker(services.GetRequiredService<IServiceScopeFactory>(), [deliverer], TimeProvider.System, NullLogger<OutboxWorker>.Instance);
+
+        await worker.StartAsync(CancellationToken.None);
+        var first = await outbox.Recorded.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("fast", Assert.Single(first).DeliveryId);
+
+        // The slow one (a push service taking its time, say) is recorded when it is done.
+        deliverer.SlowOneMayFinish.SetResult();
+        var second = await outbox.Recorded.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("slow", Assert.Single(second).DeliveryId);
+        await worker.StopAsync(CancellationToken.None);
+        Assert.All(await outbox.GetRecentAsync(WaitingDeliverer.KindName, 10, CancellationToken.None), m => Assert.Equal(OutboxState.Delivered, m.State));
+    }
+
+    private sealed class WaitingDeliverer : IOutboxDeliverer
+    {
+        public const string KindName = "waiting";
+
+        public TaskCompletionSource SlowOneMayFinish { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string Kind => KindName;
+
+        public bool IsEnabled => true;
+
+        public TimeSpan Lease => TimeSpan.FromMinutes(1);
+
+        public async Task<OutboxMessage> DeliverAsync(OutboxMessage message, IServiceProvider services, CancellationToken cancellationToken)
+        {
+            if (message.DeliveryId == "slow")
+            {
+                await SlowOneMayFinish.Task.WaitAsync(cancellationToken);
+            }
+            else
+            {
+                await Task.Yield(); // Finishes on the pool, as an answer from the network does.
+            }
+
+            return message with { State = OutboxState.Delivered, Attempts = message.Attempts + 1 };
+        }
     }
 
     private sealed class BlockingDeliverer : IOutboxDeliverer
@@ -77,12 +132,13 @@ public sealed class OutboxWorkerTests
     {
         private readonly InMemoryOutboxStore _inner = new();
 
-        public TaskCompletionSource<IReadOnlyList<OutboxMessage>> Completed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>Each call's outcomes, in order.</summary>
+        public Channel<IReadOnlyList<OutboxMessage>> Recorded { get; } = Channel.CreateUnbounded<IReadOnlyList<OutboxMessage>>();
 
         public async Task CompleteAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
         {
             await _inner.CompleteAsync(messages, cancellationToken);
-            Completed.TrySetResult(messages);
+            Recorded.Writer.TryWrite(messages);
         }
 
         public Task AddAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken) => _inner.AddAsync(messages, cancellationToken);

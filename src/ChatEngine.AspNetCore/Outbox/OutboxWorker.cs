@@ -26,7 +26,7 @@ internal interface IOutboxDeliverer
 /// and records the outcomes. Polls every second on the app's <see cref="TimeProvider"/>, on a thread
 /// of its own: on SQLite the store's async calls block (each write for the database's write lock and
 /// its sync), and a push cycle's polls on the thread pool held its few threads from the sockets' work
-/// for 40 to 50 ms under load.
+/// for 27 to 70 ms under load.
 /// </summary>
 internal sealed partial class OutboxWorker(
     IServiceScopeFactory scopes, IEnumerable<IOutboxDeliverer> deliverers, TimeProvider time, ILogger<OutboxWorker> logger) : BackgroundService
@@ -94,8 +94,7 @@ internal sealed partial class OutboxWorker(
             var claimed = outbox.ClaimDueAsync(deliverer.Kind, now, now + deliverer.Lease, BatchSize, stoppingToken).GetAwaiter().GetResult();
             if (claimed.Count > 0)
             {
-                // Recorded together, on this thread: on SQLite every write takes the one write lock from the send path's write loop.
-                outbox.CompleteAsync(AttemptAll(deliverer, claimed, stoppingToken), CancellationToken.None).GetAwaiter().GetResult();
+                AttemptAndRecord(deliverer, claimed, outbox, stoppingToken);
             }
 
             return claimed.Count;
@@ -107,34 +106,39 @@ internal sealed partial class OutboxWorker(
     }
 
     /// <summary>
-    /// Attempts the claimed deliveries, at most <see cref="MaxConcurrentAttempts"/> at once, each started
-    /// on this thread: what a deliverer does before it first really waits (all of it, on SQLite, for one
-    /// that only reads and writes the database) runs here rather than on the thread pool.
+    /// Attempts the claimed deliveries, at most <see cref="MaxConcurrentAttempts"/> waiting at once, and
+    /// records outcomes as they come, each time all that are in (in one transaction). Both happen on
+    /// this thread: what a deliverer does before it first really waits (all of it, on SQLite, for one
+    /// that only touches the database) runs here rather than on the thread pool, and so does every
+    /// write, which on SQLite takes the one write lock from the send path's write loop.
     /// </summary>
-    private List<OutboxMessage> AttemptAll(IOutboxDeliverer deliverer, IReadOnlyList<OutboxMessage> claimed, CancellationToken stoppingToken)
+    private void AttemptAndRecord(IOutboxDeliverer deliverer, IReadOnlyList<OutboxMessage> claimed, IChatOutboxStore outbox, CancellationToken stoppingToken)
     {
-        using var slots = new SemaphoreSlim(MaxConcurrentAttempts);
-        var attempts = new List<Task<OutboxMessage?>>(claimed.Count);
-        foreach (var message in claimed)
+        var attempts = new List<Task<OutboxMessage?>>();
+        var next = 0;
+        while (next < claimed.Count || attempts.Count > 0)
         {
-            try
+            // Stopping: what is not yet attempted waits for its lease to end.
+            while (next < claimed.Count && !stoppingToken.IsCancellationRequested && attempts.Count(a => !a.IsCompleted) < MaxConcurrentAttempts)
             {
-                slots.Wait(stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                break; // Stopping: what is not attempted waits for its lease to end.
+                attempts.Add(AttemptAsync(deliverer, claimed[next++], stoppingToken));
             }
 
-            attempts.Add(AttemptAsync(deliverer, message, slots, stoppingToken));
+            if (attempts.Count == 0)
+            {
+                return;
+            }
+
+            // Finished attempts are recorded at once, so none waits for a slower one past its lease.
+            Task.WaitAny([.. attempts], CancellationToken.None);
+            var finished = attempts.Where(a => a.IsCompleted).ToList();
+            attempts.RemoveAll(a => a.IsCompleted);
+            outbox.CompleteAsync(finished.Select(a => a.Result).OfType<OutboxMessage>().ToList(), CancellationToken.None).GetAwaiter().GetResult();
         }
-
-        // Waited for even when stopping, so every finished attempt is recorded and none outlives its slots.
-        return Task.WhenAll(attempts).GetAwaiter().GetResult().OfType<OutboxMessage>().ToList();
     }
 
     /// <summary>One attempt; null when it threw, which leaves the delivery to be tried again once its lease ends.</summary>
-    private async Task<OutboxMessage?> AttemptAsync(IOutboxDeliverer deliverer, OutboxMessage message, SemaphoreSlim slots, CancellationToken stoppingToken)
+    private async Task<OutboxMessage?> AttemptAsync(IOutboxDeliverer deliverer, OutboxMessage message, CancellationToken stoppingToken)
     {
         try
         {
@@ -149,10 +153,6 @@ internal sealed partial class OutboxWorker(
         {
             LogAttemptFailed(logger, ex, message.DeliveryId);
             return null;
-        }
-        finally
-        {
-            slots.Release();
         }
     }
 
