@@ -62,7 +62,7 @@ internal sealed class EntityFrameworkOutboxStore<TContext>(Func<TContext> contex
             return;
         }
 
-        // One transaction (one sync) for a poll's outcomes: on SQLite each write takes the one write lock from the send path.
+        // One transaction (one sync) for the outcomes in hand: on SQLite each write takes the one write lock from the send path.
         var db = context();
         await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
         foreach (var message in messages)
