@@ -13,18 +13,12 @@ public sealed class OutboxWorkerTests
     {
         var outbox = new RecordingOutboxStore();
         var now = DateTimeOffset.UtcNow;
-        await outbox.AddAsync(
-            Enumerable.Range(0, 12).Select(i => new OutboxMessage
-            {
-                Kind = BlockingDeliverer.KindName, DeliveryId = $"d{i}", Target = "t", Payload = "{}", CreatedAt = now, DueAt = now,
-            }).ToArray(),
-            CancellationToken.None);
-        var services = new ServiceCollection().AddSingleton<IChatOutboxStore>(outbox).BuildServiceProvider();
+        await outbox.AddAsync(Enumerable.Range(0, 12).Select(i => Due(BlockingDeliverer.KindName, $"d{i}", now)).ToArray(), CancellationToken.None);
         var deliverer = new BlockingDeliverer();
-        using var worker = new OutboxWorker(services.GetRequiredService<IServiceScopeFactory>(), [deliverer], TimeProvider.System, NullLogger<OutboxWorker>.Instance);
+        using var worker = NewWorker(outbox, deliverer);
 
         await worker.StartAsync(CancellationToken.None);
-        var recorded = await outbox.Recorded.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        var recorded = await outbox.NextRecordedAsync();
         await worker.StopAsync(CancellationToken.None);
 
         // One thread, not one of the pool's: a deliverer that blocks holds only the worker's own.
@@ -47,26 +41,29 @@ public sealed class OutboxWorkerTests
     {
         var outbox = new RecordingOutboxStore();
         var now = DateTimeOffset.UtcNow;
-        await outbox.AddAsync(
-            [
-                new OutboxMessage { Kind = WaitingDeliverer.KindName, DeliveryId = "slow", Target = "t", Payload = "{}", CreatedAt = now, DueAt = now },
-                new OutboxMessage { Kind = WaitingDeliverer.KindName, DeliveryId = "fast", Target = "t", Payload = "{}", CreatedAt = now, DueAt = now },
-            ],
-            CancellationToken.None);
-        var services = new ServiceCollection().AddSingleton<IChatOutboxStore>(outbox).BuildServiceProvider();
+        await outbox.AddAsync([Due(WaitingDeliverer.KindName, "slow", now), Due(WaitingDeliverer.KindName, "fast", now)], CancellationToken.None);
         var deliverer = new WaitingDeliverer();
-        using var worker = new OutboxWorker(services.GetRequiredService<IServiceScopeFactory>(), [deliverer], TimeProvider.System, NullLogger<OutboxWorker>.Instance);
+        using var worker = NewWorker(outbox, deliverer);
 
         await worker.StartAsync(CancellationToken.None);
-        var first = await outbox.Recorded.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        var first = await outbox.NextRecordedAsync();
         Assert.Equal("fast", Assert.Single(first).DeliveryId);
 
         // The slow one (a push service taking its time, say) is recorded when it is done.
         deliverer.SlowOneMayFinish.SetResult();
-        var second = await outbox.Recorded.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        var second = await outbox.NextRecordedAsync();
         Assert.Equal("slow", Assert.Single(second).DeliveryId);
         await worker.StopAsync(CancellationToken.None);
         Assert.All(await outbox.GetRecentAsync(WaitingDeliverer.KindName, 10, CancellationToken.None), m => Assert.Equal(OutboxState.Delivered, m.State));
+    }
+
+    private static OutboxMessage Due(string kind, string deliveryId, DateTimeOffset now) =>
+        new() { Kind = kind, DeliveryId = deliveryId, Target = "t", Payload = "{}", CreatedAt = now, DueAt = now };
+
+    private static OutboxWorker NewWorker(IChatOutboxStore outbox, IOutboxDeliverer deliverer)
+    {
+        var services = new ServiceCollection().AddSingleton(outbox).BuildServiceProvider();
+        return new OutboxWorker(services.GetRequiredService<IServiceScopeFactory>(), [deliverer], TimeProvider.System, NullLogger<OutboxWorker>.Instance);
     }
 
     private sealed class WaitingDeliverer : IOutboxDeliverer
@@ -132,13 +129,15 @@ public sealed class OutboxWorkerTests
     {
         private readonly InMemoryOutboxStore _inner = new();
 
-        /// <summary>Each call's outcomes, in order.</summary>
-        public Channel<IReadOnlyList<OutboxMessage>> Recorded { get; } = Channel.CreateUnbounded<IReadOnlyList<OutboxMessage>>();
+        private readonly Channel<IReadOnlyList<OutboxMessage>> _recorded = Channel.CreateUnbounded<IReadOnlyList<OutboxMessage>>();
+
+        /// <summary>The outcomes of the next call to <see cref="CompleteAsync"/>, in call order.</summary>
+        public Task<IReadOnlyList<OutboxMessage>> NextRecordedAsync() => _recorded.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
 
         public async Task CompleteAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
         {
             await _inner.CompleteAsync(messages, cancellationToken);
-            Recorded.Writer.TryWrite(messages);
+            _recorded.Writer.TryWrite(messages);
         }
 
         public Task AddAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken) => _inner.AddAsync(messages, cancellationToken);
