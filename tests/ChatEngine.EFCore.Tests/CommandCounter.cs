@@ -36,7 +36,11 @@ public sealed class CommandCounter : DbCommandInterceptor, IDbTransactionInterce
         return base.NonQueryExecutingAsync(command, eventData, result, cancellationToken);
     }
 
-    public ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
+    public ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(TransactionCommitting(transaction, eventData, result));
+
+    // The send path's write loop commits synchronously, on its own thread.
+    public InterceptionResult TransactionCommitting(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result)
     {
         if (Interlocked.Decrement(ref _failNextCommits) >= 0)
         {
@@ -44,6 +48,6 @@ public sealed class CommandCounter : DbCommandInterceptor, IDbTransactionInterce
         }
 
         Interlocked.Increment(ref _commits);
-        return ValueTask.FromResult(result);
+        return result;
     }
 }

@@ -116,7 +116,9 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     /// Microsoft.Data.Sqlite's async methods run synchronously, so each batch holds its thread for the
     /// whole commit, fsync included. On the thread pool, which keeps one thread per core and adds more
     /// only slowly, a slow fsync (with a checkpoint holding another thread) left the sockets' work
-    /// queued for tens to hundreds of milliseconds. On PostgreSQL this thread only waits for each batch.
+    /// queued for tens to hundreds of milliseconds. A batch's statements and its transaction are
+    /// synchronous on PostgreSQL too: each of its round trips is waited for here, rather than its
+    /// continuation waiting for a turn behind the sockets' work on the pool.
     /// </summary>
     private void Run()
     {
@@ -280,21 +282,21 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     {
         var (db, dialect, prepared) = (session.Db, session.Dialect, session.SqliteStatements);
         var connection = db.Database.GetDbConnection();
-        await using var transaction = await db.Database.BeginTransactionAsync().ConfigureAwait(false);
+        using var transaction = db.Database.BeginTransaction();
         var dbTransaction = transaction.GetDbTransaction();
         var statements = (ISendStatements?)prepared ?? new PostgreSqlSendStatements(connection, dbTransaction);
         var plan = new SendBatchPlan(batch.ConvertAll(p => p.Draft), batch.ConvertAll(p => p.SearchText));
 
         // Only members send: checked here, in the transaction, for the whole batch.
-        var members = await statements.FindMembersAsync(plan).ConfigureAwait(false);
-        var stored = await statements.FindStoredClientIdsAsync(plan).ConfigureAwait(false);
-        var pendingAttachments = await SendStatements.FindPendingAttachmentsAsync(connection, dbTransaction, plan, dialect).ConfigureAwait(false);
+        var members = statements.FindMembers(plan);
+        var stored = statements.FindStoredClientIds(plan);
+        var pendingAttachments = SendStatements.FindPendingAttachments(connection, dbTransaction, plan, dialect);
         plan.Admit(members, stored, pendingAttachments);
 
-        var reserved = await statements.ReserveSequencesAsync(plan.SequencesNeeded()).ConfigureAwait(false);
+        var reserved = statements.ReserveSequences(plan.SequencesNeeded());
         var rows = plan.Number(reserved);
-        await statements.InsertMessagesAsync(rows).ConfigureAwait(false);
-        await SendStatements.ClaimAttachmentsAsync(connection, dbTransaction, plan, dialect).ConfigureAwait(false);
+        statements.InsertMessages(rows);
+        SendStatements.ClaimAttachments(connection, dbTransaction, plan, dialect);
 
         // Participants write through the session's context, which carries the batch's transaction.
         if (rows.Count > 0 && session.Participants is { Length: > 0 } participants)
@@ -306,7 +308,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
             }
         }
 
-        await transaction.CommitAsync().ConfigureAwait(false);
+        transaction.Commit();
         if (prepared is not null)
         {
             _checkpoints.AfterCommit();

@@ -3,7 +3,8 @@ namespace ChatEngine.EntityFrameworkCore;
 /// <summary>
 /// The statements of one group-commit batch, in its transaction, as one database runs them best:
 /// <see cref="SqliteSendStatements"/> prepared once per connection and run once per row,
-/// <see cref="PostgreSqlSendStatements"/> one statement for the whole batch, a round trip each.
+/// <see cref="PostgreSqlSendStatements"/> each statement for the whole batch, in as few round trips as it can.
+/// They are synchronous: they run on the write loop's own thread, which they may block.
 /// </summary>
 internal interface ISendStatements
 {
@@ -11,21 +12,21 @@ internal interface ISendStatements
     /// Which (chat, sender) pairs of the batch are memberships, with what may refuse the sender: an
     /// admin's mute; in a private chat, the other member gone (erased) or a block between the pair.
     /// </summary>
-    ValueTask<Dictionary<(long ChatId, long UserId), SenderStanding>> FindMembersAsync(SendBatchPlan plan);
+    Dictionary<(long ChatId, long UserId), SenderStanding> FindMembers(SendBatchPlan plan);
 
     /// <summary>The stored messages whose (chat, sender, client id) a send of the batch repeats.</summary>
-    ValueTask<Dictionary<(long, long, string), ChatMessage>> FindStoredClientIdsAsync(SendBatchPlan plan);
+    Dictionary<(long, long, string), ChatMessage> FindStoredClientIds(SendBatchPlan plan);
 
     /// <summary>
     /// Raises each chat's last sequence and last change number by its number of sends and returns the
     /// new values (a chat that is gone is missing). The row updates also serialize writers of one chat
     /// until commit, which keeps sequences gapless without blocking other chats.
     /// </summary>
-    ValueTask<Dictionary<long, ReservedNumbers>> ReserveSequencesAsync(IReadOnlyDictionary<long, int> needed);
+    Dictionary<long, ReservedNumbers> ReserveSequences(IReadOnlyDictionary<long, int> needed);
 
     /// <summary>
     /// Inserts the rows and sets their ids, with what goes with them: their search index, the rows
     /// that index who they mention, and each sender's read position moved up to their last message.
     /// </summary>
-    ValueTask InsertMessagesAsync(IReadOnlyCollection<MessageEntity> messages);
+    void InsertMessages(IReadOnlyCollection<MessageEntity> messages);
 }

@@ -1,38 +1,75 @@
 using System.Data.Common;
-using System.Globalization;
-using System.Text;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace ChatEngine.EntityFrameworkCore;
 
 /// <summary>
 /// The send path's statements on PostgreSQL, each for the whole batch at once: a statement is a round
-/// trip, and PostgreSQL binds by position, so large statements with the ids and sequences written in
-/// as numbers (server-made, never user input) and only text, times and client ids as parameters.
+/// trip. Each takes the batch as arrays (<c>unnest</c>), so its text is short and the same for every
+/// batch. Statements written out per batch, with their rows as a VALUES list of literals and
+/// parameters, cost PostgreSQL a parse and a plan of their whole text every time: a third of its time
+/// per message (pg_stat_statements, load test). They are not prepared: a plan made once, while a
+/// table was still small, kept scanning it whole long after it had grown.
 /// </summary>
 internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransaction transaction) : ISendStatements
 {
-    private const int RowsPerStatement = 100;
+    private static readonly string MembersSql = $"""
+        SELECT m."ChatId", m."UserId", m."MuteAt", m."MuteUntil", {SendStatements.PrivateChatClosure}
+        FROM "{ChatTables.Members}" AS m JOIN "{ChatTables.Chats}" AS c ON c."Id" = m."ChatId"
+        WHERE m."ChatId" = ANY(@chats) AND m."UserId" = ANY(@senders)
+        """;
+
+    // Each key is looked up exactly in the unique index: a looser filter (chats and client ids each
+    // in a list) would scan the chats' whole history on every batch.
+    private static readonly string StoredClientIdsSql = $"""
+        SELECT m."Id", m."ChatId", m."Sequence", m."SenderId", m."Text", m."SentAt", m."ClientId", m."Seq", m."ReplyToId", m."AttachmentCount", m."Mentions"
+        FROM unnest(@chats, @senders, @clientIds) AS v(chat, sender, client)
+        JOIN "{ChatTables.Messages}" AS m ON m."ChatId" = v.chat AND m."SenderId" = v.sender AND m."ClientId" = v.client
+        """;
+
+    private static readonly string LockChatsSql = $"""SELECT "Id" FROM "{ChatTables.Chats}" WHERE "Id" = ANY(@chats) ORDER BY "Id" FOR UPDATE""";
+
+    private static readonly string ReserveSql = $"""
+        UPDATE "{ChatTables.Chats}" AS c SET "LastSequence" = c."LastSequence" + v.count, "Seq" = c."Seq" + v.count
+        FROM unnest(@chats, @counts) AS v(chat, count) WHERE c."Id" = v.chat
+        RETURNING c."Id", c."LastSequence", c."Seq"
+        """;
+
+    private static readonly string InsertSql = $"""
+        INSERT INTO "{ChatTables.Messages}" ("ChatId", "Sequence", "Seq", "SenderId", "Text", "SentAt", "ClientId", "ReplyToId", "Deleted", "AttachmentCount", "Mentions", "{SearchIndexSql.Vector}")
+        SELECT v.chat, v.sequence, v.seq, v.sender, v.text, v.sent_at, v.client, v.reply_to, FALSE, v.attachments, v.mentions, to_tsvector('simple', v.search)
+        FROM unnest(@chats, @sequences, @seqs, @senders, @texts, @sentAt, @clientIds, @replyTo, @attachments, @mentions, @search)
+            AS v(chat, sequence, seq, sender, text, sent_at, client, reply_to, attachments, mentions, search)
+        RETURNING "Id", "ChatId", "Sequence"
+        """;
+
+    // Only members of chats whose rows this transaction has locked: the chat locks order these writers.
+    private static readonly string AdvanceReadSql = $"""
+        UPDATE "{ChatTables.Members}" AS m SET "LastReadSequence" = v.sequence
+        FROM unnest(@chats, @users, @sequences) AS v(chat, member, sequence)
+        WHERE m."ChatId" = v.chat AND m."UserId" = v.member AND m."LastReadSequence" < v.sequence
+        """;
+
+    private static readonly string MentionsSql = $"""
+        INSERT INTO "{ChatTables.Mentions}" ("MessageId", "UserId", "ChatId", "Sequence")
+        SELECT * FROM unnest(@messages, @users, @chats, @sequences)
+        """;
+
+    private readonly NpgsqlConnection _connection = (NpgsqlConnection)connection;
+    private readonly NpgsqlTransaction _transaction = (NpgsqlTransaction)transaction;
 
     /// <summary>
     /// Which (chat, sender) pairs among the batch's chats and senders are memberships, with what may
     /// refuse the sender: an admin's mute; in a private chat, the other member gone (erased) or a block
-    /// between the pair. One query (the members key is (chat, user), blocks are looked up by their
-    /// key, private chats only); the plan looks up only the pairs it has.
+    /// between the pair. One query; the plan looks up only the pairs it has.
     /// </summary>
-    public async ValueTask<Dictionary<(long ChatId, long UserId), SenderStanding>> FindMembersAsync(SendBatchPlan plan)
+    public Dictionary<(long ChatId, long UserId), SenderStanding> FindMembers(SendBatchPlan plan)
     {
-        var chats = plan.ChatIds.ToArray();
-        var senders = plan.SenderIds.ToArray();
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"""
-            SELECT m."ChatId", m."UserId", m."MuteAt", m."MuteUntil", {SendStatements.PrivateChatClosure}
-            FROM "{ChatTables.Members}" AS m JOIN "{ChatTables.Chats}" AS c ON c."Id" = m."ChatId"
-            WHERE m."ChatId" IN ({SendStatements.Numbers(chats)}) AND m."UserId" IN ({SendStatements.Numbers(senders)})
-            """;
+        using var command = Command(MembersSql, ("chats", plan.ChatIds.ToArray()), ("senders", plan.SenderIds.ToArray()));
         var members = new Dictionary<(long, long), SenderStanding>();
-        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
-        while (await reader.ReadAsync().ConfigureAwait(false))
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
         {
             MemberMute? mute = reader.IsDBNull(2)
                 ? null
@@ -43,61 +80,50 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
         return members;
     }
 
-    /// <summary>
-    /// The stored messages whose (chat, sender, client id) a send of this batch repeats. The keys are
-    /// joined as a VALUES list to the unique index, each looked up exactly: a looser filter (chats
-    /// IN ... AND client ids IN ...) would scan the chats' whole history on every batch, and OR-ed
-    /// conditions cost a planner far more than the lookups themselves.
-    /// </summary>
-    public async ValueTask<Dictionary<(long, long, string), ChatMessage>> FindStoredClientIdsAsync(SendBatchPlan plan)
+    /// <summary>The stored messages whose (chat, sender, client id) a send of this batch repeats.</summary>
+    public Dictionary<(long, long, string), ChatMessage> FindStoredClientIds(SendBatchPlan plan)
     {
         var found = new Dictionary<(long, long, string), ChatMessage>();
-        foreach (var chunk in plan.ClientIdKeys().Chunk(RowsPerStatement))
+        var keys = plan.ClientIdKeys().ToArray();
+        if (keys.Length == 0)
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            var sql = new StringBuilder("SELECT m.\"Id\", m.\"ChatId\", m.\"Sequence\", m.\"SenderId\", m.\"Text\", m.\"SentAt\", m.\"ClientId\", m.\"Seq\", m.\"ReplyToId\", m.\"AttachmentCount\", m.\"Mentions\" FROM (VALUES ");
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({chunk[i].ChatId}, {chunk[i].SenderId}, @k{i})");
-                SendStatements.AddParameter(command, $"@k{i}", chunk[i].ClientId);
-            }
+            return found;
+        }
 
-            sql.Append(CultureInfo.InvariantCulture, $"""
-                ) AS v JOIN "{ChatTables.Messages}" AS m
-                ON m."ChatId" = v.column1 AND m."SenderId" = v.column2 AND m."ClientId" = v.column3
-                """);
-            command.CommandText = sql.ToString();
-            await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
-            while (await reader.ReadAsync().ConfigureAwait(false))
+        using var command = Command(
+            StoredClientIdsSql,
+            ("chats", keys.Select(k => k.ChatId).ToArray()),
+            ("senders", keys.Select(k => k.SenderId).ToArray()),
+            ("clientIds", keys.Select(k => k.ClientId).ToArray()));
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var message = new MessageEntity
             {
-                var message = new MessageEntity
-                {
-                    Id = reader.GetInt64(0),
-                    ChatId = reader.GetInt64(1),
-                    Sequence = reader.GetInt64(2),
-                    SenderId = reader.GetInt64(3),
-                    Text = reader.GetString(4),
-                    SentAt = reader.GetFieldValue<DateTime>(5),
-                    ClientId = reader.GetString(6),
-                    Seq = reader.GetInt64(7),
-                    ReplyToId = reader.IsDBNull(8) ? null : reader.GetInt64(8),
-                    AttachmentCount = reader.GetInt32(9),
-                    Mentions = reader.IsDBNull(10) ? null : reader.GetString(10),
-                };
-                found[(message.ChatId, message.SenderId, message.ClientId)] = message.ToMessage();
-            }
+                Id = reader.GetInt64(0),
+                ChatId = reader.GetInt64(1),
+                Sequence = reader.GetInt64(2),
+                SenderId = reader.GetInt64(3),
+                Text = reader.GetString(4),
+                SentAt = reader.GetFieldValue<DateTime>(5),
+                ClientId = reader.GetString(6),
+                Seq = reader.GetInt64(7),
+                ReplyToId = reader.IsDBNull(8) ? null : reader.GetInt64(8),
+                AttachmentCount = reader.GetInt32(9),
+                Mentions = reader.IsDBNull(10) ? null : reader.GetString(10),
+            };
+            found[(message.ChatId, message.SenderId, message.ClientId)] = message.ToMessage();
         }
 
         return found;
     }
 
     /// <summary>
-    /// Locks the batch's chats in id order, then raises their numbers in one statement: hosts share
-    /// the database, so writers on several hosts wait for each other at worst and never deadlock (one
-    /// UPDATE locks rows in whatever order its plan visits them).
+    /// Locks the batch's chats in id order, then raises their numbers in one statement, both in one
+    /// round trip: hosts share the database, so writers on several hosts wait for each other at worst
+    /// and never deadlock (one UPDATE locks rows in whatever order its plan visits them).
     /// </summary>
-    public async ValueTask<Dictionary<long, ReservedNumbers>> ReserveSequencesAsync(IReadOnlyDictionary<long, int> needed)
+    public Dictionary<long, ReservedNumbers> ReserveSequences(IReadOnlyDictionary<long, int> needed)
     {
         var reserved = new Dictionary<long, ReservedNumbers>(needed.Count);
         if (needed.Count == 0)
@@ -105,28 +131,19 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
             return reserved;
         }
 
-        var chats = SendStatements.Numbers(needed.Keys.Order());
-        var sql = new StringBuilder();
-        sql.Append(CultureInfo.InvariantCulture, $"""SELECT "Id" FROM "{ChatTables.Chats}" WHERE "Id" IN ({chats}) ORDER BY "Id" FOR UPDATE; """);
-
-        var counts = new StringBuilder("CASE \"Id\"");
-        foreach (var (chatId, count) in needed)
+        var chats = needed.Keys.Order().ToArray();
+        using var batch = new NpgsqlBatch(_connection, _transaction)
         {
-            counts.Append(CultureInfo.InvariantCulture, $" WHEN {chatId} THEN {count}");
-        }
-
-        counts.Append(" END");
-        sql.Append(CultureInfo.InvariantCulture, $"""
-            UPDATE "{ChatTables.Chats}" SET "LastSequence" = "LastSequence" + {counts}, "Seq" = "Seq" + {counts}
-            WHERE "Id" IN ({chats}) RETURNING "Id", "LastSequence", "Seq"
-            """);
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql.ToString();
-        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
+            BatchCommands =
+            {
+                BatchCommand(LockChatsSql, ("chats", chats)),
+                BatchCommand(ReserveSql, ("chats", chats), ("counts", Array.ConvertAll(chats, chat => needed[chat]))),
+            },
+        };
+        using var reader = batch.ExecuteReader();
         do
         {
-            while (await reader.ReadAsync().ConfigureAwait(false))
+            while (reader.Read())
             {
                 if (reader.FieldCount == 3)
                 {
@@ -134,93 +151,119 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
                 }
             }
         }
-        while (await reader.NextResultAsync().ConfigureAwait(false));
+        while (reader.NextResult());
 
         return reserved;
     }
 
-    /// <summary>Inserts the rows, several per statement and indexed for search by the same statement, and sets their ids.</summary>
-    public async ValueTask InsertMessagesAsync(IReadOnlyCollection<MessageEntity> messages)
-    {
-        await InsertRowsAsync(messages).ConfigureAwait(false);
-        await AdvanceSenderReadPositionsAsync(messages).ConfigureAwait(false);
-        await InsertMentionsAsync(messages).ConfigureAwait(false);
-    }
-
-    private async Task InsertRowsAsync(IReadOnlyCollection<MessageEntity> messages)
-    {
-        foreach (var chunk in messages.Chunk(RowsPerStatement))
-        {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            var sql = new StringBuilder($"""INSERT INTO "{ChatTables.Messages}" ("ChatId", "Sequence", "Seq", "SenderId", "Text", "SentAt", "ClientId", "ReplyToId", "Deleted", "AttachmentCount", "Mentions", "{SearchIndexSql.Vector}") VALUES """);
-            for (var row = 0; row < chunk.Length; row++)
-            {
-                var m = chunk[row];
-                // The quoted id was checked by the engine; a number, never user text.
-                var replyTo = m.ReplyToId is { } quoted ? quoted.ToString(CultureInfo.InvariantCulture) : "NULL";
-                sql.Append(row == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"({m.ChatId}, {m.Sequence}, {m.Seq}, {m.SenderId}, @t{row}, @a{row}, @k{row}, {replyTo}, FALSE, {m.AttachmentCount}, {MentionsLiteral(m.Mentions)}, to_tsvector('simple', @s{row}))");
-                SendStatements.AddParameter(command, $"@t{row}", m.Text);
-                SendStatements.AddParameter(command, $"@s{row}", SearchIndexSql.IndexedForm(m.SearchText!, sqlite: false));
-                SendStatements.AddParameter(command, $"@a{row}", m.SentAt);
-                SendStatements.AddParameter(command, $"@k{row}", (object?)m.ClientId ?? DBNull.Value);
-            }
-
-            // Row order of RETURNING is not promised, so ids are matched back by (chat, sequence).
-            sql.Append(""" RETURNING "Id", "ChatId", "Sequence" """);
-            command.CommandText = sql.ToString();
-            var byKey = chunk.ToDictionary(m => (m.ChatId, m.Sequence));
-            await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
-            while (await reader.ReadAsync().ConfigureAwait(false))
-            {
-                byKey[(reader.GetInt64(1), reader.GetInt64(2))].Id = reader.GetInt64(0);
-            }
-        }
-    }
-
     /// <summary>
-    /// Moves each sender's read position up to their last message of the batch, in one statement.
-    /// Only members of chats whose rows this transaction has locked are updated, so the chat locks
-    /// already order these writers.
+    /// Inserts the rows, indexed for search by the same statement, and sets their ids; moves each
+    /// sender's read position up to their last message of the batch. Both in one round trip.
     /// </summary>
-    private async Task AdvanceSenderReadPositionsAsync(IEnumerable<MessageEntity> messages)
+    public void InsertMessages(IReadOnlyCollection<MessageEntity> messages)
     {
-        var positions = messages.GroupBy(m => (m.ChatId, m.SenderId))
-            .Select(g => string.Create(CultureInfo.InvariantCulture, $"({g.Key.ChatId}, {g.Key.SenderId}, {g.Max(m => m.Sequence)})"))
-            .ToList();
-        if (positions.Count == 0)
+        if (messages.Count == 0)
         {
             return;
         }
 
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"""
-            UPDATE "{ChatTables.Members}" AS m SET "LastReadSequence" = v.column3
-            FROM (VALUES {string.Join(", ", positions)}) AS v
-            WHERE m."ChatId" = v.column1 AND m."UserId" = v.column2 AND m."LastReadSequence" < v.column3
-            """;
-        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+        var rows = messages.ToArray();
+        var positions = rows.GroupBy(m => (m.ChatId, m.SenderId), m => m.Sequence).ToArray();
+        using var batch = new NpgsqlBatch(_connection, _transaction)
+        {
+            BatchCommands =
+            {
+                BatchCommand(
+                    InsertSql,
+                    ("chats", Array.ConvertAll(rows, m => m.ChatId)),
+                    ("sequences", Array.ConvertAll(rows, m => m.Sequence)),
+                    ("seqs", Array.ConvertAll(rows, m => m.Seq)),
+                    ("senders", Array.ConvertAll(rows, m => m.SenderId)),
+                    ("texts", Array.ConvertAll(rows, m => m.Text)),
+                    ("sentAt", Array.ConvertAll(rows, m => m.SentAt)),
+                    ("clientIds", Array.ConvertAll(rows, m => m.ClientId)),
+                    ("replyTo", Array.ConvertAll(rows, m => m.ReplyToId)),
+                    ("attachments", Array.ConvertAll(rows, m => m.AttachmentCount)),
+                    ("mentions", Array.ConvertAll(rows, m => m.Mentions)),
+                    ("search", Array.ConvertAll(rows, m => SearchIndexSql.IndexedForm(m.SearchText!, sqlite: false)))),
+                BatchCommand(
+                    AdvanceReadSql,
+                    ("chats", Array.ConvertAll(positions, p => p.Key.ChatId)),
+                    ("users", Array.ConvertAll(positions, p => p.Key.SenderId)),
+                    ("sequences", Array.ConvertAll(positions, p => p.Max()))),
+            },
+        };
+
+        // Row order of RETURNING is not promised, so ids are matched back by (chat, sequence).
+        var byKey = rows.ToDictionary(m => (m.ChatId, m.Sequence));
+        using (var reader = batch.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                byKey[(reader.GetInt64(1), reader.GetInt64(2))].Id = reader.GetInt64(0);
+            }
+
+            while (reader.NextResult())
+            {
+                // The update's outcome: read so that its error, if any, is thrown here.
+            }
+        }
+
+        InsertMentions(rows);
     }
 
     /// <summary>
-    /// The rows that index who the new messages mention (one per message and member), in one statement
-    /// per chunk; none at all for a batch whose messages mention nobody.
+    /// The rows that index who the new messages mention (one per message and member), in one
+    /// statement; none at all for a batch whose messages mention nobody.
     /// </summary>
-    private async Task InsertMentionsAsync(IEnumerable<MessageEntity> messages)
+    private void InsertMentions(IEnumerable<MessageEntity> messages)
     {
         var rows = messages.Where(m => m.Mentions is not null)
-            .SelectMany(m => MentionList.Parse(m.Mentions).Select(user => string.Create(CultureInfo.InvariantCulture, $"({m.Id}, {user}, {m.ChatId}, {m.Sequence})")))
+            .SelectMany(m => MentionList.Parse(m.Mentions).Select(user => (Message: m, User: user)))
             .ToArray();
-        foreach (var chunk in rows.Chunk(RowsPerStatement))
+        if (rows.Length == 0)
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = $"""INSERT INTO "{ChatTables.Mentions}" ("MessageId", "UserId", "ChatId", "Sequence") VALUES {string.Join(", ", chunk)}""";
-            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            return;
         }
+
+        using var command = Command(
+            MentionsSql,
+            ("messages", Array.ConvertAll(rows, r => r.Message.Id)),
+            ("users", Array.ConvertAll(rows, r => r.User)),
+            ("chats", Array.ConvertAll(rows, r => r.Message.ChatId)),
+            ("sequences", Array.ConvertAll(rows, r => r.Message.Sequence)));
+        command.ExecuteNonQuery();
     }
 
-    // Mentioned ids are numbers the engine found among members, never user text: written as a literal.
-    private static string MentionsLiteral(string? mentions) => mentions is null ? "NULL" : $"'{mentions}'";
+    /// <summary>A command in the batch's transaction, taking the batch as arrays.</summary>
+    private NpgsqlCommand Command(string sql, params ReadOnlySpan<(string Name, Array Values)> arrays)
+    {
+        var command = new NpgsqlCommand(sql, _connection, _transaction);
+        foreach (var (name, values) in arrays)
+        {
+            command.Parameters.Add(Parameter(name, values));
+        }
+
+        return command;
+    }
+
+    private static NpgsqlBatchCommand BatchCommand(string sql, params ReadOnlySpan<(string Name, Array Values)> arrays)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var (name, values) in arrays)
+        {
+            command.Parameters.Add(Parameter(name, values));
+        }
+
+        return command;
+    }
+
+    /// <summary>An array parameter typed explicitly: a DateTime could be either of PostgreSQL's timestamp types.</summary>
+    private static NpgsqlParameter Parameter(string name, Array values) => new(name, ArrayOf(values.GetType().GetElementType()!)) { Value = values };
+
+    private static NpgsqlDbType ArrayOf(Type element) => NpgsqlDbType.Array | (element == typeof(long) || element == typeof(long?) ? NpgsqlDbType.Bigint
+        : element == typeof(int) ? NpgsqlDbType.Integer
+        : element == typeof(DateTime) ? NpgsqlDbType.TimestampTz
+        : element == typeof(string) ? NpgsqlDbType.Text
+        : throw new ArgumentException($"No PostgreSQL array type for {element}.", nameof(element)));
 }

@@ -28,7 +28,7 @@ internal static class SendStatements
     /// The pending uploads among those the batch names, with their chat and uploader. Dialects whose
     /// hosts share the database lock them, so two hosts' batches cannot both claim one.
     /// </summary>
-    public static async Task<Dictionary<string, (long ChatId, long UploaderId)>?> FindPendingAttachmentsAsync(
+    public static Dictionary<string, (long ChatId, long UploaderId)>? FindPendingAttachments(
         DbConnection connection, DbTransaction transaction, SendBatchPlan plan, SendDialect dialect)
     {
         var ids = plan.AttachmentIds();
@@ -40,7 +40,7 @@ internal static class SendStatements
         var pending = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
         foreach (var chunk in ids.Chunk(dialect.RowsPerStatement))
         {
-            await using var command = connection.CreateCommand();
+            using var command = connection.CreateCommand();
             command.Transaction = transaction;
             var names = new string[chunk.Length];
             for (var i = 0; i < chunk.Length; i++)
@@ -53,8 +53,8 @@ internal static class SendStatements
                 SELECT "Id", "ChatId", "UploaderId" FROM "{ChatTables.Attachments}"
                 WHERE "Id" IN ({string.Join(", ", names)}) AND "MessageId" IS NULL{(dialect.LocksChatsInIdOrder ? " FOR UPDATE" : "")}
                 """;
-            await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
-            while (await reader.ReadAsync().ConfigureAwait(false))
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
             {
                 pending[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2));
             }
@@ -64,11 +64,11 @@ internal static class SendStatements
     }
 
     /// <summary>Gives the claimed files to their new messages, in one statement per chunk.</summary>
-    public static async Task ClaimAttachmentsAsync(DbConnection connection, DbTransaction transaction, SendBatchPlan plan, SendDialect dialect)
+    public static void ClaimAttachments(DbConnection connection, DbTransaction transaction, SendBatchPlan plan, SendDialect dialect)
     {
         foreach (var chunk in plan.Claims().Chunk(dialect.RowsPerStatement))
         {
-            await using var command = connection.CreateCommand();
+            using var command = connection.CreateCommand();
             command.Transaction = transaction;
             var values = new StringBuilder();
             for (var i = 0; i < chunk.Length; i++)
@@ -81,12 +81,9 @@ internal static class SendStatements
                 UPDATE "{ChatTables.Attachments}" AS a SET "MessageId" = v.column2, "Position" = v.column3
                 FROM (VALUES {values}) AS v WHERE a."Id" = v.column1
                 """;
-            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            command.ExecuteNonQuery();
         }
     }
-
-    /// <summary>Server-made numbers (ids, sequences) written into SQL: never user input.</summary>
-    public static string Numbers(IEnumerable<long> values) => string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
 
     public static void AddParameter(DbCommand command, string name, object value)
     {

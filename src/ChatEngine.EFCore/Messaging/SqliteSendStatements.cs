@@ -73,7 +73,7 @@ internal sealed class SqliteSendStatements : ISendStatements, IDisposable
         }
     }
 
-    public ValueTask<Dictionary<(long ChatId, long UserId), SenderStanding>> FindMembersAsync(SendBatchPlan plan)
+    public Dictionary<(long ChatId, long UserId), SenderStanding> FindMembers(SendBatchPlan plan)
     {
         var members = new Dictionary<(long, long), SenderStanding>();
         foreach (var (chatId, senderId) in plan.MemberKeys())
@@ -86,10 +86,10 @@ internal sealed class SqliteSendStatements : ISendStatements, IDisposable
             }
         }
 
-        return ValueTask.FromResult(members);
+        return members;
     }
 
-    public ValueTask<Dictionary<(long, long, string), ChatMessage>> FindStoredClientIdsAsync(SendBatchPlan plan)
+    public Dictionary<(long, long, string), ChatMessage> FindStoredClientIds(SendBatchPlan plan)
     {
         var found = new Dictionary<(long, long, string), ChatMessage>();
         foreach (var (chatId, senderId, clientId) in plan.ClientIdKeys())
@@ -114,10 +114,10 @@ internal sealed class SqliteSendStatements : ISendStatements, IDisposable
             }
         }
 
-        return ValueTask.FromResult(found);
+        return found;
     }
 
-    public ValueTask<Dictionary<long, ReservedNumbers>> ReserveSequencesAsync(IReadOnlyDictionary<long, int> needed)
+    public Dictionary<long, ReservedNumbers> ReserveSequences(IReadOnlyDictionary<long, int> needed)
     {
         var reserved = new Dictionary<long, ReservedNumbers>(needed.Count);
         foreach (var (chatId, count) in needed)
@@ -129,10 +129,10 @@ internal sealed class SqliteSendStatements : ISendStatements, IDisposable
             }
         }
 
-        return ValueTask.FromResult(reserved);
+        return reserved;
     }
 
-    public ValueTask InsertMessagesAsync(IReadOnlyCollection<MessageEntity> messages)
+    public void InsertMessages(IReadOnlyCollection<MessageEntity> messages)
     {
         foreach (var m in messages)
         {
@@ -151,8 +151,6 @@ internal sealed class SqliteSendStatements : ISendStatements, IDisposable
         {
             _advanceRead.Bind(1, last.Key.ChatId).Bind(2, last.Key.SenderId).Bind(3, last.Max()).Execute();
         }
-
-        return ValueTask.CompletedTask;
     }
 
     public void Dispose() => _prepared.ForEach(s => s.Dispose());
