@@ -31,6 +31,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     private readonly SqliteCheckpoints<TContext> _checkpoints;
     private WriteSession? _session; // The write loop's alone.
     private Task? _loop;
+    private int _loopThreadId;
 
     private static readonly TimeSpan TotalsInterval = TimeSpan.FromSeconds(1);
     private long _messagesWritten;
@@ -122,6 +123,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     /// </summary>
     private void Run()
     {
+        _loopThreadId = Environment.CurrentManagedThreadId;
         var reader = _queue.Reader;
         try
         {
@@ -308,7 +310,16 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
             }
         }
 
-        transaction.Commit();
+        if (Environment.CurrentManagedThreadId == _loopThreadId)
+        {
+            transaction.Commit();
+        }
+        else
+        {
+            // A participant's I/O finished on the thread pool, where blocking for the commit would hold a pool thread.
+            await transaction.CommitAsync().ConfigureAwait(false);
+        }
+
         if (prepared is not null)
         {
             _checkpoints.AfterCommit();
