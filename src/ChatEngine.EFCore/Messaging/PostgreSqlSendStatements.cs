@@ -239,23 +239,24 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
     private NpgsqlCommand Command(string sql, params ReadOnlySpan<(string Name, Array Values)> arrays)
     {
         var command = new NpgsqlCommand(sql, _connection, _transaction);
-        foreach (var (name, values) in arrays)
-        {
-            command.Parameters.Add(Parameter(name, values));
-        }
-
+        AddArrays(command.Parameters, arrays);
         return command;
     }
 
+    /// <summary>One statement of an <see cref="NpgsqlBatch"/> (which carries the transaction), taking the batch as arrays.</summary>
     private static NpgsqlBatchCommand BatchCommand(string sql, params ReadOnlySpan<(string Name, Array Values)> arrays)
     {
         var command = new NpgsqlBatchCommand(sql);
+        AddArrays(command.Parameters, arrays);
+        return command;
+    }
+
+    private static void AddArrays(NpgsqlParameterCollection parameters, ReadOnlySpan<(string Name, Array Values)> arrays)
+    {
         foreach (var (name, values) in arrays)
         {
-            command.Parameters.Add(Parameter(name, values));
+            parameters.Add(Parameter(name, values));
         }
-
-        return command;
     }
 
     /// <summary>An array parameter typed explicitly: a DateTime could be either of PostgreSQL's timestamp types.</summary>
