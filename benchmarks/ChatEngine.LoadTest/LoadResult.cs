@@ -45,6 +45,9 @@ internal sealed record LoadResult
     /// <summary>Messages per group-commit transaction over the measured window (all hosts).</summary>
     public double? MeanBatchSize { get; init; }
 
+    /// <summary>A small synced write's time on the database's disk over the measured window (<see cref="DiskSyncProbe"/>).</summary>
+    public DiskSyncFigures? DiskSync { get; init; }
+
     /// <summary>The load generator's own garbage collections over the measured window, and how long they paused it.</summary>
     public int GeneratorCollections { get; init; }
 
@@ -70,6 +73,7 @@ internal sealed record LoadResult
             ("missing / duplicated in store", $"{MissingFromStore} / {DuplicatedInStore}"),
             ("server CPU" + (Hosts > 1 ? " (all hosts)" : ""), ServerCpuSeconds is { } cpu ? $"{cpu} s" + (ServerCpuMicrosecondsPerMessage is { } perMessage ? $", {perMessage} µs per message" : "") : "n/a"),
             ("write loop busy", WriteLoopBusyFraction is { } busy ? $"{busy:P0} of the time" + (Hosts > 1 ? " (mean over hosts)" : "") + (MeanBatchSize is { } batch ? $", {batch} messages per batch" : "") : "n/a"),
+            ("disk sync p99/max (probe)", DiskSync is { Syncs: > 0 } sync ? $"{sync.P99Ms} / {sync.MaxMs} ms, {sync.Over10Ms} of {sync.Syncs} over 10 ms" : "n/a"),
             ("server peak memory" + (Hosts > 1 ? " (all hosts)" : ""), ServerPeakMemoryMiB is { } memory ? $"{memory} MiB" : "n/a"),
             ("load generator's GC", $"{GeneratorCollections} collections, {GeneratorGcPauseMs} ms paused"),
             ("verdict", Correct ? "OK: nothing lost, nothing repeated" : "FAILED: messages lost or repeated"),

@@ -64,6 +64,7 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
 
         var receivers = members.Select((member, index) => ReceiveAsync(member, index))
             .Concat(members.Where(m => m.Stream is not null).Select(ReceiveStreamAsync)).ToArray();
+        using var diskSync = process is not null && options.Mode == "chat" ? DiskSyncProbe.Start() : null;
         var clock = Stopwatch.StartNew();
         // The warm-up sends like the run but counts only towards correctness, so the figures are of a
         // server whose code is compiled (tiered JIT) and whose pools are full, as in production.
@@ -77,6 +78,7 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
         await Task.WhenAll(members.Select((member, index) => SendLoopAsync(member, index, perSenderInterval, sending.Token)));
         var sendSeconds = clock.Elapsed.TotalSeconds - warmup.TotalSeconds;
         var loopAtSendEnd = process?.WriteLoopTotals();
+        var diskSyncs = diskSync?.Stop(_measureFrom);
         var generatorGc = GeneratorGc.Now();
         var (cpuBefore, loopBefore, generatorGcBefore) = await cpuAtMeasureStart;
 
@@ -149,6 +151,7 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
                 ? Math.Round((double)(last.Messages - first.Messages) / (batchesAtEnd - batchesBefore), 1)
                 : null,
             ServerPeakMemoryMiB = process is null ? null : Math.Round(process.PeakMemoryMiB(), 1),
+            DiskSync = diskSyncs,
             GeneratorCollections = generatorGc.Collections - generatorGcBefore.Collections,
             GeneratorGcPauseMs = Math.Round((generatorGc.Paused - generatorGcBefore.Paused).TotalMilliseconds, 1),
         };
