@@ -440,7 +440,8 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
         }
     }
 
-    private static double Percentile(double[] sorted, double p) =>
+    /// <summary>The value at fraction <paramref name="p"/> of <paramref name="sorted"/> (ascending), rounded to 0.01; 0 if empty.</summary>
+    internal static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? 0 : Math.Round(sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)], 2);
 
     /// <summary>
