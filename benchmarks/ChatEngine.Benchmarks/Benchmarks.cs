@@ -82,6 +82,32 @@ public class CoreSendBenchmarks
 }
 
 /// <summary>
+/// What a transport pays for each send before anything is written: a scope of its own, the messaging
+/// service in it and the checks of a plain text send, with EF Core's stores (SQLite) registered.
+/// </summary>
+[MemoryDiagnoser]
+public class SendPreparationBenchmarks
+{
+    private readonly ChatUser _sender = new(1, "user1");
+    private ChatEngineFixture _fixture = null!;
+    private long _chatId;
+
+    [GlobalSetup]
+    public async Task SetupAsync()
+    {
+        _fixture = await ChatEngineFixture.CreateAsync("Sqlite", users: 2);
+        _chatId = (await _fixture.InScopeAsync(sp => sp.GetRequiredService<ChatService>().StartPrivateChatAsync(1, "user2"))).Chat.ChatId;
+    }
+
+    [Benchmark]
+    public Task<PreparedSend> PrepareInScope() => _fixture.InScopeAsync(sp =>
+        sp.GetRequiredService<MessagingService>().PrepareSendAsync(1, _chatId, new MessageContent("a message of ordinary length"), _sender, CancellationToken.None));
+
+    [GlobalCleanup]
+    public async Task CleanupAsync() => await _fixture.DisposeAsync();
+}
+
+/// <summary>
 /// The group-commit write path: <see cref="Concurrent"/> senders at once, written in batches of at
 /// most that size, each acknowledged after its commit. Time per operation covers all of them.
 /// </summary>

@@ -60,10 +60,8 @@ public static class ChatEngineServiceCollectionExtensions
             sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<PresenceTransitions>()));
         services.TryAddScoped(sp => new MessagingService(
-            sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<IChatUserDirectory>(),
-            sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<ChatAccess>(), sp.GetRequiredService<ChatMembershipCache>(),
-            sp.GetRequiredService<ChatEngineMetrics>(), sp.GetRequiredService<MessageDetails>(), sp.GetRequiredService<AttachmentService>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
+            sp, sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<ChatMembershipCache>(),
+            sp.GetRequiredService<ChatEngineMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new ChatService(
             sp.GetRequiredService<IChatStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IMessageStore>(),
             sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<IChatEventPublisher>(),
