@@ -9,7 +9,7 @@ import {
 import { avatar, type ChatApp } from "./app";
 import { GroupDetails } from "./details";
 import { byId, clockTime, describe, fileSize, h, listTime } from "./dom";
-import { MessageList, type MessageActions, type Shown } from "./messages";
+import { MessageList, senderName, type MessageActions, type Shown } from "./messages";
 
 /** A file attached to the next message: its upload id once uploaded, and its line in the tray. */
 interface PendingFile {
@@ -303,7 +303,7 @@ export class Conversation implements MessageActions {
         if (message.sender !== this.me.id) {
           this.#typing.textContent = "";
           const files = message.attachments?.length ? ` (${message.attachments.map((a) => a.name).join(", ")})` : "";
-          this.app.announce(`${message.sender_username}: ${message.text || "sent a file"}${files}`);
+          this.app.announce(`${senderName(message)}: ${message.text || "sent a file"}${files}`);
           this.#markRead();
         }
         if (atEnd || message.sender === this.me.id) this.#scrollToEnd();
@@ -643,7 +643,7 @@ export class Conversation implements MessageActions {
     const error = h("p", { class: "ce-form-error", attrs: { role: "alert" } });
     const form = h("form", { attrs: { method: "dialog" } },
       h("h2", { text: "Report message", attrs: { id: "ce-report-title" } }),
-      h("p", { class: "ce-report-quote", text: `${String(message.sender_username ?? "")}: ${message.text}` }),
+      h("p", { class: "ce-report-quote", text: `${senderName(message)}: ${message.text}` }),
       h("fieldset", {}, h("legend", { text: "Why?" }),
         ...reasons.map(([reason, label], i) => h("label", { class: "ce-choice" },
           h("input", { attrs: { type: "radio", name: "reason", value: reason, checked: i === 0 } }), ` ${label}`))),
@@ -782,7 +782,7 @@ export class Conversation implements MessageActions {
     this.#composing = mode;
     this.#mode.hidden = !mode;
     if (!mode) return this.#mode.replaceChildren();
-    const who = mode.message.sender === this.me.id ? "yourself" : (mode.message.sender_username ?? mode.message.sendername ?? "");
+    const who = mode.message.sender === this.me.id ? "yourself" : senderName(mode.message);
     this.#mode.replaceChildren(
       h("span", { class: "ce-compose-what", text: mode.kind === "edit" ? "Editing your message" : `Replying to ${who}: ${mode.message.text}` }),
       h("button", { class: "ce-secondary", text: "Cancel", attrs: { type: "button", "aria-label": mode.kind === "edit" ? "Cancel the edit" : "Cancel the reply" }, on: { click: () => this.#compose(undefined) } }));

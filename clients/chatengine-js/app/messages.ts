@@ -7,6 +7,11 @@ import { clockTime, dayKey, dayLabel, fileSize, h, listTime } from "./dom";
 /** A message as the list keeps it: from a page (`sendername`) or an event (`sender_username`). */
 export type Shown = ChatMessage & { sendername?: string; sender_username?: string; read_by?: unknown; client_id?: string };
 
+/** Who sent a message, whichever way it reached the list. */
+export function senderName(message: Shown): string {
+  return message.sender_username ?? message.sendername ?? "";
+}
+
 /** What the list asks its chat to do, and what the user may do there. */
 export interface MessageActions {
   readonly me: Me;
@@ -148,7 +153,7 @@ export class MessageList {
   #item(message: Shown, previous: HTMLElement | null): HTMLLIElement {
     this.#state.set(message.id, message);
     const mine = message.sender === this.actions.me.id;
-    const name = message.sender_username ?? message.sendername ?? "";
+    const name = senderName(message);
     const continues = previous?.dataset.sender === String(message.sender) && previous.dataset.day === dayKey(message.time)
       && Date.parse(message.time) - Number(previous.dataset.at) < GroupingMs;
     const deleted = message.deleted === true;
