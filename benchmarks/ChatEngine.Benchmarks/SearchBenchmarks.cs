@@ -10,16 +10,13 @@ namespace ChatEngine.Benchmarks;
 /// <summary>
 /// Message search over 1,000,000 messages in 1,000 groups (CHATENGINE_SEARCH_MESSAGES sets another
 /// size, as the test script's smoke run does), for a user in 50 of them: a rare word, the commonest
-/// word, two words, a prefix, and the commonest word by relevance. Words follow Zipf's law over a
-/// vocabulary of 5,000, as words in chats do.
+/// word, two words, a prefix, and the commonest word by relevance, over <see cref="ChatWords"/>.
 /// </summary>
 [MemoryDiagnoser]
 public class SearchBenchmarks
 {
     private const int Chats = 1000;
-    private const int Vocabulary = 5000;
     private ChatEngineFixture _fixture = null!;
-    private string[] _words = [];
 
     [Params("Sqlite", "PostgreSql")]
     public string Store { get; set; } = "Sqlite";
@@ -30,7 +27,6 @@ public class SearchBenchmarks
         var total = int.TryParse(Environment.GetEnvironmentVariable("CHATENGINE_SEARCH_MESSAGES"), CultureInfo.InvariantCulture, out var size) ? size : 1_000_000;
         // Seeded once, and kept for the next benchmark process (each runs its own setup).
         _fixture = await ChatEngineFixture.CreateAsync(Store, users: 20, keptDatabase: $"chatengine_bench_search_{total}");
-        _words = Enumerable.Range(0, Vocabulary).Select(Word).ToArray();
         if (_fixture.IsFresh)
         {
             await _fixture.InScopeAsync(async sp =>
@@ -44,19 +40,19 @@ public class SearchBenchmarks
     }
 
     [Benchmark]
-    public Task<MessageSearchPage> RareWord() => SearchAsync(_words[3000]);
+    public Task<MessageSearchPage> RareWord() => SearchAsync(ChatWords.Words[3000]);
 
     [Benchmark]
-    public Task<MessageSearchPage> CommonestWord() => SearchAsync(_words[0]);
+    public Task<MessageSearchPage> CommonestWord() => SearchAsync(ChatWords.Words[0]);
 
     [Benchmark]
-    public Task<MessageSearchPage> TwoWords() => SearchAsync($"{_words[10]} {_words[200]}");
+    public Task<MessageSearchPage> TwoWords() => SearchAsync($"{ChatWords.Words[10]} {ChatWords.Words[200]}");
 
     [Benchmark]
-    public Task<MessageSearchPage> Prefix() => SearchAsync(_words[150][..3]);
+    public Task<MessageSearchPage> Prefix() => SearchAsync(ChatWords.Words[150][..3]);
 
     [Benchmark]
-    public Task<MessageSearchPage> CommonestWordByRelevance() => SearchAsync(_words[0], MessageSearchOrder.Relevance);
+    public Task<MessageSearchPage> CommonestWordByRelevance() => SearchAsync(ChatWords.Words[0], MessageSearchOrder.Relevance);
 
     [GlobalCleanup]
     public async Task CleanupAsync() => await _fixture.DisposeAsync();
@@ -107,7 +103,7 @@ public class SearchBenchmarks
                     // Round robin over the chats, so every chat's messages spread over the whole id range.
                     var chatId = chatIds[n % Chats];
                     var sequence = (n / Chats) + 1;
-                    var text = Sentence(random);
+                    var text = ChatWords.Sentence(random);
                     texts.Add(text);
                     var parameter = command.CreateParameter();
                     parameter.ParameterName = $"@t{texts.Count}";
@@ -141,37 +137,5 @@ public class SearchBenchmarks
         }
 
         await db.Database.CloseConnectionAsync();
-    }
-
-    /// <summary>8 to 15 words, each drawn by Zipf's law (rank r with weight 1/r).</summary>
-    private string Sentence(Random random)
-    {
-        var count = random.Next(8, 16);
-        var words = new string[count];
-        for (var i = 0; i < count; i++)
-        {
-            // Inverse of the Zipf CDF, approximately: rank = V^u.
-            var rank = (int)Math.Pow(Vocabulary, random.NextDouble()) - 1;
-            words[i] = _words[Math.Clamp(rank, 0, Vocabulary - 1)];
-        }
-
-        return string.Join(' ', words);
-    }
-
-    /// <summary>A pronounceable made-up word per rank: "ka", "mori", "tesuna"…</summary>
-    private static string Word(int rank)
-    {
-        const string consonants = "kmstnrpldgbhvz";
-        const string vowels = "aeiou";
-        var word = new StringBuilder();
-        var n = rank + 14;
-        do
-        {
-            word.Append(consonants[n % consonants.Length]).Append(vowels[(n / consonants.Length) % vowels.Length]);
-            n /= consonants.Length * vowels.Length;
-        }
-        while (n > 0);
-
-        return word.Append(rank % 7 == 0 ? "n" : "").ToString();
     }
 }

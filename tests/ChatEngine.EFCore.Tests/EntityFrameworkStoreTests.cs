@@ -512,6 +512,34 @@ public sealed class SqliteStoreTests : EntityFrameworkStoreTests<SqliteChatDbCon
         Assert.Contains("prefix='3'", definition, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TheSearchIndex_MergesSixteenSegmentsAtATime_AndAnEarlierBuildsIndexIsSetSoToo()
+    {
+        var chatId = await CreateGroupAsync();
+        await using var scope = Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<MessagingService>().SendAsync(1, chatId, "quarterly figures attached");
+        var db = scope.ServiceProvider.GetRequiredService<SqliteChatDbContext>();
+        Assert.Equal(("16", "64"), await MergeSettingsAsync(db));
+
+        // FTS5's defaults, as an index made by an earlier build has them.
+        await db.Database.ExecuteSqlRawAsync("""
+            INSERT INTO "ChatEngineSearch" ("ChatEngineSearch", rank) VALUES ('automerge', 4);
+            INSERT INTO "ChatEngineSearch" ("ChatEngineSearch", rank) VALUES ('crisismerge', 16);
+            """);
+        SearchIndexSql.Forget(db.Database.GetConnectionString()!);
+
+        var page = await scope.ServiceProvider.GetRequiredService<MessageSearch>().SearchAsync(2, new MessageSearchRequest("figures quar"));
+        Assert.Equal("quarterly figures attached", Assert.Single(page.Results).Hit.Text);
+        Assert.Equal(("16", "64"), await MergeSettingsAsync(db));
+    }
+
+    private static async Task<(string? Automerge, string? Crisismerge)> MergeSettingsAsync(DbContext db)
+    {
+        var settings = await db.Database.SqlQueryRaw<string>("""SELECT k || '=' || v AS "Value" FROM "ChatEngineSearch_config" """).ToListAsync();
+        string? Setting(string name) => settings.FirstOrDefault(s => s.StartsWith(name + "=", StringComparison.Ordinal))?[(name.Length + 1)..];
+        return (Setting("automerge"), Setting("crisismerge"));
+    }
+
     private static async Task<long> CountInDatabaseFileAsync(string file)
     {
         await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source=file:{file}?immutable=1;Mode=ReadOnly;Pooling=False");

@@ -30,6 +30,17 @@ internal static class SearchIndexSql
     /// </summary>
     private const string FtsPrefixes = "prefix='3'";
 
+    /// <summary>
+    /// How FTS5 merges the index's segments (each commit writes one). By default it merges four of a
+    /// size a little at each commit, and at sixteen merges them all within one commit. Under group
+    /// commit the segments are small and many, and merging was the index's largest cost: a third of
+    /// SQLite's work per send. Merging sixteen at a time rewrites each entry half as often: 10 to 16%
+    /// less of SQLite's work per send, for about 3% more work per search. At 64 the merge of a whole
+    /// level within one commit, a pause of tens of milliseconds, comes only if incremental merging
+    /// falls far behind. Kept in the table itself, so every connection merges alike.
+    /// </summary>
+    private static readonly (string Name, int Value)[] FtsMergeSettings = [("automerge", 16), ("crisismerge", 64)];
+
     private static readonly ConcurrentDictionary<string, Task> Ensured = new(StringComparer.Ordinal);
 
     /// <summary>Creates the index where it is missing, once per process and database.</summary>
@@ -94,6 +105,7 @@ internal static class SearchIndexSql
             }
 
             await ExecuteAsync(connection, $"""CREATE VIRTUAL TABLE IF NOT EXISTS "{Fts}" USING fts5("Text", content='', contentless_delete=1, {FtsPrefixes}, tokenize='unicode61 remove_diacritics 0')""").ConfigureAwait(false);
+            await ApplyMergeSettingsAsync(connection).ConfigureAwait(false);
         }
         else
         {
@@ -107,6 +119,19 @@ internal static class SearchIndexSql
         if (created)
         {
             await BackfillAsync(connection, sqlite).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sets what differs from <see cref="FtsMergeSettings"/>: an index made before them gets them too.</summary>
+    private static async Task ApplyMergeSettingsAsync(DbConnection connection)
+    {
+        foreach (var (name, value) in FtsMergeSettings)
+        {
+            var current = await TextAsync(connection, $"""SELECT CAST(v AS TEXT) FROM "{Fts}_config" WHERE k = '{name}'""").ConfigureAwait(false);
+            if (current != value.ToString(CultureInfo.InvariantCulture))
+            {
+                await ExecuteAsync(connection, $"""INSERT INTO "{Fts}" ("{Fts}", rank) VALUES ('{name}', {value})""").ConfigureAwait(false);
+            }
         }
     }
 
