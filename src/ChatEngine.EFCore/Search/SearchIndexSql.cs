@@ -33,11 +33,11 @@ internal static class SearchIndexSql
     /// <summary>
     /// How FTS5 merges the index's segments (each commit writes one). By default it merges four of a
     /// size a little at each commit, and at sixteen merges them all within one commit. Under group
-    /// commit the segments are small and many, and merging was the index's largest cost: a third of
-    /// SQLite's work per send. Merging sixteen at a time rewrites each entry half as often: 10 to 16%
-    /// less of SQLite's work per send, for about 3% more work per search. At 64 the merge of a whole
-    /// level within one commit, a pause of tens of milliseconds, comes only if incremental merging
-    /// falls far behind. Kept in the table itself, so every connection merges alike.
+    /// commit the segments are small and many, and merging was the index's largest cost: a fifth to a
+    /// third of SQLite's work per send. Merging sixteen at a time rewrites each entry half as often:
+    /// 10 to 16% less of SQLite's work per send, for about 3% more work per search. At 64 the merge of
+    /// a whole level within one commit, a pause of tens of milliseconds, comes only if incremental
+    /// merging falls far behind. Kept in the table itself, so every connection merges alike.
     /// </summary>
     private static readonly (string Name, int Value)[] FtsMergeSettings = [("automerge", 16), ("crisismerge", 64)];
 
