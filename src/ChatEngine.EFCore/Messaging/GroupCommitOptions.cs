@@ -14,4 +14,10 @@ public sealed class GroupCommitOptions
 
     /// <summary>Times a failed batch is retried (for example after a transient conflict) before its senders get an error. Default 2.</summary>
     public int MaxRetries { get; set; } = 2;
+
+    /// <summary>
+    /// On SQLite, the pages the write-ahead log holds before the write loop makes it start over from
+    /// its beginning (see <see cref="SqliteCheckpoints{TContext}"/>): 16,384, 64 MiB of 4 KiB pages.
+    /// </summary>
+    internal int SqliteLogRestartPages { get; set; } = 16_384;
 }

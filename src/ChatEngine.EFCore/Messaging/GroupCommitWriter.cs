@@ -38,13 +38,13 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     private long _batchesWritten;
     private long _totalsLoggedAt = System.Diagnostics.Stopwatch.GetTimestamp();
 
-    public GroupCommitWriter(IServiceScopeFactory scopes, IOptions<GroupCommitOptions> options, ChatEngineMetrics metrics, ILogger<GroupCommitWriter<TContext>> logger)
+    public GroupCommitWriter(IServiceScopeFactory scopes, IOptions<GroupCommitOptions> options, ChatEngineMetrics metrics, TimeProvider time, ILogger<GroupCommitWriter<TContext>> logger)
     {
         _metrics = metrics;
         _scopes = scopes;
         _options = options.Value;
         _logger = logger;
-        _checkpoints = new SqliteCheckpoints<TContext>(scopes, logger);
+        _checkpoints = new SqliteCheckpoints<TContext>(scopes, _options, time, logger);
         _queue = Channel.CreateBounded<PendingSend>(new BoundedChannelOptions(_options.QueueCapacity)
         {
             SingleReader = true,
@@ -261,7 +261,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     /// </summary>
     private async Task<SendOutcome[]> WriteBatchAsync(List<PendingSend> batch)
     {
-        var session = _session ??= await WriteSession.StartAsync(_scopes).ConfigureAwait(false);
+        var session = _session ??= await WriteSession.StartAsync(_scopes, _options).ConfigureAwait(false);
         try
         {
             var outcomes = await WriteBatchAsync(batch, session).ConfigureAwait(false);
@@ -283,6 +283,11 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     private async Task<SendOutcome[]> WriteBatchAsync(List<PendingSend> batch, WriteSession session)
     {
         var (db, dialect, prepared) = (session.Db, session.Dialect, session.SqliteStatements);
+        if (prepared is not null)
+        {
+            _checkpoints.BeforeBatch(prepared.Connection);
+        }
+
         var connection = db.Database.GetDbConnection();
         using var transaction = db.Database.BeginTransaction();
         var dbTransaction = transaction.GetDbTransaction();
@@ -385,7 +390,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
 
         public int Batches { get; set; }
 
-        public static async Task<WriteSession> StartAsync(IServiceScopeFactory scopes)
+        public static async Task<WriteSession> StartAsync(IServiceScopeFactory scopes, GroupCommitOptions options)
         {
             var scope = scopes.CreateAsyncScope();
             try
@@ -393,7 +398,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
                 var db = scope.ServiceProvider.GetRequiredService<TContext>();
                 await db.Database.OpenConnectionAsync().ConfigureAwait(false);
                 await SearchIndexSql.EnsureAsync(db).ConfigureAwait(false);
-                var sqlite = db.Database.GetDbConnection() is SqliteConnection { Handle: { } handle } ? new SqliteSendStatements(handle) : null;
+                var sqlite = db.Database.GetDbConnection() is SqliteConnection { Handle: { } handle } ? new SqliteSendStatements(handle, options.SqliteLogRestartPages) : null;
                 return new WriteSession(scope, db, scope.ServiceProvider.GetServices<IChatChangeParticipant>().ToArray(), sqlite);
             }
             catch

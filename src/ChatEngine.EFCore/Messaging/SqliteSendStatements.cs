@@ -32,16 +32,25 @@ internal sealed class SqliteSendStatements : ISendStatements, IDisposable
     /// the statements. Outside any transaction: temporary storage cannot change inside one.
     /// A multi-statement transaction copies every page a statement touches to a statement journal,
     /// which spills to a temporary file past 64 KiB unless temporary storage is in memory. And this
-    /// connection never checkpoints: <see cref="SqliteCheckpoints{TContext}"/> copies the write-ahead
-    /// log into the database beside the loop instead of inside one of its commits. Neither changes
-    /// durability: every commit is still synced to the WAL before it is answered.
+    /// connection never checkpoints inside one of its commits: <see cref="SqliteCheckpoints{TContext}"/>
+    /// copies the write-ahead log into the database beside the loop. Neither changes durability: every
+    /// commit is still synced to the WAL before it is answered. A log that once grew long (a long read
+    /// holds back its start over) is cut back to twice <paramref name="logRestartPages"/> when it
+    /// starts over, rather than keeping its largest size for good.
     /// </summary>
-    public SqliteSendStatements(sqlite3 connection)
+    public SqliteSendStatements(sqlite3 connection, int logRestartPages)
     {
         _connection = connection;
         Check(raw.sqlite3_exec(connection, "PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0; PRAGMA busy_timeout = 5000;"));
         try
         {
+            using (var pageSize = Prepare("PRAGMA page_size").Run())
+            {
+                pageSize.Read();
+                var limit = 2L * logRestartPages * pageSize.Int64(0);
+                Check(raw.sqlite3_exec(connection, $"PRAGMA journal_size_limit = {limit.ToString(CultureInfo.InvariantCulture)};"));
+            }
+
             _member = Prepare($"""
                 SELECT m."MuteAt", m."MuteUntil", {SendStatements.PrivateChatClosure}
                 FROM "{ChatTables.Members}" AS m JOIN "{ChatTables.Chats}" AS c ON c."Id" = m."ChatId"
@@ -72,6 +81,9 @@ internal sealed class SqliteSendStatements : ISendStatements, IDisposable
             throw;
         }
     }
+
+    /// <summary>The write loop's connection, which these statements run on.</summary>
+    public sqlite3 Connection => _connection;
 
     public Dictionary<(long ChatId, long UserId), SenderStanding> FindMembers(SendBatchPlan plan)
     {
