@@ -11,7 +11,8 @@ namespace ChatEngine.EFCore.Tests;
 
 /// <summary>
 /// SQLite's write-ahead log starts over only when a transaction begins with all of it copied into the
-/// database, which a write loop that never pauses never sees: under steady load the log grew for good.
+/// database, which a write loop that commits while every checkpoint runs never sees: under steady load
+/// the log grew for good.
 /// </summary>
 public sealed class SqliteWriteAheadLogTests : IAsyncLifetime
 {
@@ -59,7 +60,7 @@ public sealed class SqliteWriteAheadLogTests : IAsyncLifetime
     public async Task UnderSendsThatNeverPause_TheLogStartsOverOnceLong()
     {
         // Senders that each send again as soon as they are answered: the write loop always has a batch,
-        // and commits while every checkpoint runs. A quarter second passes every 200 sends.
+        // and commits while every checkpoint runs. A quarter second passes every 50 sends.
         using var stop = new CancellationTokenSource();
         var sent = 0;
         var senders = Enumerable.Range(1, Senders).Select(sender => Task.Run(async () =>
@@ -70,7 +71,7 @@ public sealed class SqliteWriteAheadLogTests : IAsyncLifetime
             {
                 var number = Interlocked.Increment(ref sent);
                 await messaging.SendAsync(sender, _chatId, $"steady {number} from {sender}");
-                if (number % 200 == 0)
+                if (number % 50 == 0)
                 {
                     _clock.Advance(TimeSpan.FromSeconds(0.25));
                 }
@@ -92,7 +93,8 @@ public sealed class SqliteWriteAheadLogTests : IAsyncLifetime
 
         await stop.CancelAsync();
         await Task.WhenAll(senders);
-        Assert.True(longest < 32L * RestartPages * _pageSize, $"The log grew to {longest / _pageSize} pages between starts over.");
+        // Here the log grew to 800 to 1,300 pages at most; with the write loop leaving it to the checkpoints, 6,000 to 26,000.
+        Assert.True(longest < 48L * RestartPages * _pageSize, $"The log grew to {longest / _pageSize} pages between starts over.");
     }
 
     [Fact]
