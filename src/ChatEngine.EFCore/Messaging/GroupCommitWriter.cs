@@ -295,8 +295,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         var plan = new SendBatchPlan(batch.ConvertAll(p => p.Draft), batch.ConvertAll(p => p.SearchText));
 
         // Only members send: checked here, in the transaction, for the whole batch.
-        var members = statements.FindMembers(plan);
-        var stored = statements.FindStoredClientIds(plan);
+        var (members, stored) = statements.FindStanding(plan);
         var pendingAttachments = SendStatements.FindPendingAttachments(connection, dbTransaction, plan, dialect);
         plan.Admit(members, stored, pendingAttachments);
 

@@ -9,13 +9,12 @@ namespace ChatEngine.EntityFrameworkCore;
 internal interface ISendStatements
 {
     /// <summary>
-    /// Which (chat, sender) pairs of the batch are memberships, with what may refuse the sender: an
-    /// admin's mute; in a private chat, the other member gone (erased) or a block between the pair.
+    /// What admitting the batch's sends reads, in one go: which (chat, sender) pairs are memberships,
+    /// with what may refuse the sender (an admin's mute; in a private chat, the other member gone
+    /// (erased) or a block between the pair); and the stored messages whose (chat, sender, client id)
+    /// a send repeats.
     /// </summary>
-    Dictionary<(long ChatId, long UserId), SenderStanding> FindMembers(SendBatchPlan plan);
-
-    /// <summary>The stored messages whose (chat, sender, client id) a send of the batch repeats.</summary>
-    Dictionary<(long, long, string), ChatMessage> FindStoredClientIds(SendBatchPlan plan);
+    (Dictionary<(long ChatId, long UserId), SenderStanding> Members, Dictionary<(long, long, string), ChatMessage> Repeated) FindStanding(SendBatchPlan plan);
 
     /// <summary>
     /// Raises each chat's last sequence and last change number by its number of sends and returns the

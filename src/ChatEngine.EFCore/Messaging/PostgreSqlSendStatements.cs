@@ -60,15 +60,40 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
     private readonly NpgsqlTransaction _transaction = (NpgsqlTransaction)transaction;
 
     /// <summary>
-    /// Which (chat, sender) pairs among the batch's chats and senders are memberships, with what may
-    /// refuse the sender: an admin's mute; in a private chat, the other member gone (erased) or a block
-    /// between the pair. One query; the plan looks up only the pairs it has.
+    /// Which (chat, sender) pairs among the batch's chats and senders are memberships (the plan looks
+    /// up only the pairs it has), and which sends repeat a stored message's client id: both in one
+    /// round trip.
     /// </summary>
-    public Dictionary<(long ChatId, long UserId), SenderStanding> FindMembers(SendBatchPlan plan)
+    public (Dictionary<(long ChatId, long UserId), SenderStanding> Members, Dictionary<(long, long, string), ChatMessage> Repeated) FindStanding(SendBatchPlan plan)
     {
-        using var command = Command(MembersSql, ("chats", plan.ChatIds.ToArray()), ("senders", plan.SenderIds.ToArray()));
+        var keys = plan.ClientIdKeys().ToArray();
+        using var batch = new NpgsqlBatch(_connection, _transaction)
+        {
+            BatchCommands = { BatchCommand(MembersSql, ("chats", plan.ChatIds.ToArray()), ("senders", plan.SenderIds.ToArray())) },
+        };
+        if (keys.Length > 0)
+        {
+            batch.BatchCommands.Add(BatchCommand(
+                StoredClientIdsSql,
+                ("chats", keys.Select(k => k.ChatId).ToArray()),
+                ("senders", keys.Select(k => k.SenderId).ToArray()),
+                ("clientIds", keys.Select(k => k.ClientId).ToArray())));
+        }
+
+        using var reader = batch.ExecuteReader();
+        var members = ReadMembers(reader);
+        var repeated = new Dictionary<(long, long, string), ChatMessage>();
+        if (reader.NextResult())
+        {
+            ReadRepeated(reader, repeated);
+        }
+
+        return (members, repeated);
+    }
+
+    private static Dictionary<(long, long), SenderStanding> ReadMembers(NpgsqlDataReader reader)
+    {
         var members = new Dictionary<(long, long), SenderStanding>();
-        using var reader = command.ExecuteReader();
         while (reader.Read())
         {
             MemberMute? mute = reader.IsDBNull(2)
@@ -80,22 +105,8 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
         return members;
     }
 
-    /// <summary>The stored messages whose (chat, sender, client id) a send of this batch repeats.</summary>
-    public Dictionary<(long, long, string), ChatMessage> FindStoredClientIds(SendBatchPlan plan)
+    private static void ReadRepeated(NpgsqlDataReader reader, Dictionary<(long, long, string), ChatMessage> found)
     {
-        var found = new Dictionary<(long, long, string), ChatMessage>();
-        var keys = plan.ClientIdKeys().ToArray();
-        if (keys.Length == 0)
-        {
-            return found;
-        }
-
-        using var command = Command(
-            StoredClientIdsSql,
-            ("chats", keys.Select(k => k.ChatId).ToArray()),
-            ("senders", keys.Select(k => k.SenderId).ToArray()),
-            ("clientIds", keys.Select(k => k.ClientId).ToArray()));
-        using var reader = command.ExecuteReader();
         while (reader.Read())
         {
             var message = new MessageEntity
@@ -114,8 +125,6 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
             };
             found[(message.ChatId, message.SenderId, message.ClientId)] = message.ToMessage();
         }
-
-        return found;
     }
 
     /// <summary>

@@ -85,7 +85,10 @@ internal sealed class SqliteSendStatements : ISendStatements, IDisposable
     /// <summary>The write loop's connection, which these statements run on.</summary>
     public sqlite3 Connection => _connection;
 
-    public Dictionary<(long ChatId, long UserId), SenderStanding> FindMembers(SendBatchPlan plan)
+    public (Dictionary<(long ChatId, long UserId), SenderStanding> Members, Dictionary<(long, long, string), ChatMessage> Repeated) FindStanding(SendBatchPlan plan) =>
+        (FindMembers(plan), FindStoredClientIds(plan));
+
+    private Dictionary<(long ChatId, long UserId), SenderStanding> FindMembers(SendBatchPlan plan)
     {
         var members = new Dictionary<(long, long), SenderStanding>();
         foreach (var (chatId, senderId) in plan.MemberKeys())
@@ -101,7 +104,7 @@ internal sealed class SqliteSendStatements : ISendStatements, IDisposable
         return members;
     }
 
-    public Dictionary<(long, long, string), ChatMessage> FindStoredClientIds(SendBatchPlan plan)
+    private Dictionary<(long, long, string), ChatMessage> FindStoredClientIds(SendBatchPlan plan)
     {
         var found = new Dictionary<(long, long, string), ChatMessage>();
         foreach (var (chatId, senderId, clientId) in plan.ClientIdKeys())
