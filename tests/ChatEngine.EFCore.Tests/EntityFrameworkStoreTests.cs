@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using ChatEngine.EntityFrameworkCore;
 using ChatEngine.InMemory;
 using ChatEngine.Specification.Tests;
@@ -20,6 +21,8 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
     protected RecordingEventHandler Events { get; } = new();
 
     protected IServiceProvider Services => _provider!;
+
+    protected ITestDatabase Database => _database!;
 
     protected abstract Task<ITestDatabase> CreateDatabaseAsync();
 
@@ -617,6 +620,60 @@ public sealed class PostgreSqlStoreTests : EntityFrameworkStoreTests<PostgreSqlC
         BEGIN IF NEW."Text" = 'poison' THEN RAISE EXCEPTION 'refused row'; END IF; RETURN NEW; END $$;
         CREATE TRIGGER refuse_text BEFORE INSERT ON "ChatEngineMessages" FOR EACH ROW EXECUTE FUNCTION refuse_text();
         """);
+
+    /// <summary>
+    /// The write loop's own statements bypass EF Core, so they are counted as Npgsql's traced commands to
+    /// this test's database (the commit is not one) less those EF Core's interceptor saw.
+    /// </summary>
+    [Fact]
+    public async Task SendBatch_TakesTwoRoundTripsAndItsCommit_WithSeveralChatsMentionsAndClientIds()
+    {
+        var chats = new[] { await CreateGroupAsync(), await CreateGroupAsync(), await CreateGroupAsync() };
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(Database.ConnectionString).Database;
+        var commands = 0;
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Npgsql",
+            Sample = (ref _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                if (Equals(activity.GetTagItem("db.namespace"), database) && activity.GetTagItem("db.query.text") is not null)
+                {
+                    Interlocked.Increment(ref commands);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        var (commitsBefore, efCommandsBefore) = (Counter.Commits, Counter.Commands);
+        int WriteLoopRoundTrips() => Volatile.Read(ref commands) - (Counter.Commands - efCommandsBefore);
+
+        var sent = await Task.WhenAll(Enumerable.Range(0, 90).Select(async i =>
+        {
+            await using var scope = Services.CreateAsyncScope();
+            var text = i % 3 == 0 ? $"@user{2 + (i % 2)} look at {i}" : $"message {i}";
+            return await scope.ServiceProvider.GetRequiredService<MessagingService>().SendAsync(1 + (i % 4), chats[i % 3], text, i % 2 == 0 ? $"client-{i}" : null);
+        }));
+
+        var batches = Counter.Commits - commitsBefore;
+        Assert.Equal(2 * batches, WriteLoopRoundTrips());
+        Assert.True(batches < sent.Length, $"{batches} batches for {sent.Length} sends: sends were not grouped.");
+        Assert.Contains(sent, s => s.Message.MentionIds.Count == 1);
+        foreach (var chat in chats)
+        {
+            Assert.Equal(Enumerable.Range(1, 30).Select(i => (long)i), sent.Where(s => s.Message.ChatId == chat).Select(s => s.Message.Sequence).Order());
+        }
+
+        // A batch that only repeats stored messages stores nothing: its reads are its one round trip.
+        (commitsBefore, efCommandsBefore, commands) = (Counter.Commits, Counter.Commands, 0);
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            var repeat = await scope.ServiceProvider.GetRequiredService<MessagingService>().SendAsync(1, chats[0], "@user2 look at 0", "client-0");
+            Assert.Equal(sent[0].Message.Id, repeat.Message.Id);
+        }
+
+        Assert.Equal(1, Counter.Commits - commitsBefore);
+        Assert.Equal(1, WriteLoopRoundTrips());
+    }
 
     [Fact]
     public async Task Migration_WhenTheServerIsUnreachable_NamesTheDatabaseButNotThePassword()

@@ -9,7 +9,7 @@ namespace ChatEngine.EntityFrameworkCore;
 internal interface ISendStatements
 {
     /// <summary>
-    /// What admitting the batch's sends reads, in one go: which (chat, sender) pairs are memberships,
+    /// What admitting the batch's sends reads, in one go, first of the batch's statements: which (chat, sender) pairs are memberships,
     /// with what may refuse the sender (an admin's mute; in a private chat, the other member gone
     /// (erased) or a block between the pair); and the stored messages whose (chat, sender, client id)
     /// a send repeats.
@@ -18,8 +18,9 @@ internal interface ISendStatements
 
     /// <summary>
     /// Raises each chat's last sequence and last change number by its number of sends and returns the
-    /// new values (a chat that is gone is missing). The row updates also serialize writers of one chat
-    /// until commit, which keeps sequences gapless without blocking other chats.
+    /// new values (a chat that is gone is missing); the chats' rows hold them once
+    /// <see cref="InsertMessages"/> has returned. Writers of one chat are serialized until commit (by
+    /// the row locks, or SQLite's single writer), which keeps sequences gapless without blocking other chats.
     /// </summary>
     Dictionary<long, ReservedNumbers> ReserveSequences(IReadOnlyDictionary<long, int> needed);
 

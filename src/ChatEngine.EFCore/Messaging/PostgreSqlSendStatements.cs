@@ -5,8 +5,9 @@ using NpgsqlTypes;
 namespace ChatEngine.EntityFrameworkCore;
 
 /// <summary>
-/// The send path's statements on PostgreSQL, each for the whole batch at once: a statement is a round
-/// trip. Each takes the batch as arrays (<c>unnest</c>), so its text is short and the same for every
+/// The send path's statements on PostgreSQL, each for the whole batch at once, sent together in three
+/// round trips with the commit (a round trip costs about as much as a statement): lock the chats and
+/// read the senders' standing; store the numbers, the rows and the read positions; commit. Each takes the batch as arrays (<c>unnest</c>), so its text is short and the same for every
 /// batch. Statements written out per batch, with their rows as a VALUES list of literals and
 /// parameters, cost PostgreSQL a parse and a plan of their whole text every time: a third of its time
 /// per message (pg_stat_statements, load test). They are not prepared: a plan made once, while a
@@ -28,20 +29,32 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
         JOIN "{ChatTables.Messages}" AS m ON m."ChatId" = v.chat AND m."SenderId" = v.sender AND m."ClientId" = v.client
         """;
 
-    private static readonly string LockChatsSql = $"""SELECT "Id" FROM "{ChatTables.Chats}" WHERE "Id" = ANY(@chats) ORDER BY "Id" FOR UPDATE""";
-
-    private static readonly string ReserveSql = $"""
-        UPDATE "{ChatTables.Chats}" AS c SET "LastSequence" = c."LastSequence" + v.count, "Seq" = c."Seq" + v.count
-        FROM unnest(@chats, @counts) AS v(chat, count) WHERE c."Id" = v.chat
-        RETURNING c."Id", c."LastSequence", c."Seq"
+    // Locked in id order: hosts share the database, so writers on several hosts wait for each other at
+    // worst and never deadlock (one UPDATE locks rows in whatever order its plan visits them).
+    private static readonly string LockChatsSql = $"""
+        SELECT "Id", "LastSequence", "Seq" FROM "{ChatTables.Chats}" WHERE "Id" = ANY(@chats) ORDER BY "Id" FOR UPDATE
         """;
 
+    private static readonly string RaiseNumbersSql = $"""
+        UPDATE "{ChatTables.Chats}" AS c SET "LastSequence" = v.last_sequence, "Seq" = v.seq
+        FROM unnest(@chats, @lastSequences, @seqs) AS v(chat, last_sequence, seq) WHERE c."Id" = v.chat
+        """;
+
+    // The rows that index who the new messages mention go in by the same statement: they need the ids
+    // the insert makes, and a statement of their own would be a round trip.
     private static readonly string InsertSql = $"""
-        INSERT INTO "{ChatTables.Messages}" ("ChatId", "Sequence", "Seq", "SenderId", "Text", "SentAt", "ClientId", "ReplyToId", "Deleted", "AttachmentCount", "Mentions", "{SearchIndexSql.Vector}")
-        SELECT v.chat, v.sequence, v.seq, v.sender, v.text, v.sent_at, v.client, v.reply_to, FALSE, v.attachments, v.mentions, to_tsvector('simple', v.search)
-        FROM unnest(@chats, @sequences, @seqs, @senders, @texts, @sentAt, @clientIds, @replyTo, @attachments, @mentions, @search)
-            AS v(chat, sequence, seq, sender, text, sent_at, client, reply_to, attachments, mentions, search)
-        RETURNING "Id", "ChatId", "Sequence"
+        WITH inserted AS (
+            INSERT INTO "{ChatTables.Messages}" ("ChatId", "Sequence", "Seq", "SenderId", "Text", "SentAt", "ClientId", "ReplyToId", "Deleted", "AttachmentCount", "Mentions", "{SearchIndexSql.Vector}")
+            SELECT v.chat, v.sequence, v.seq, v.sender, v.text, v.sent_at, v.client, v.reply_to, FALSE, v.attachments, v.mentions, to_tsvector('simple', v.search)
+            FROM unnest(@chats, @sequences, @seqs, @senders, @texts, @sentAt, @clientIds, @replyTo, @attachments, @mentions, @search)
+                AS v(chat, sequence, seq, sender, text, sent_at, client, reply_to, attachments, mentions, search)
+            RETURNING "Id", "ChatId", "Sequence"),
+        mentioned AS (
+            INSERT INTO "{ChatTables.Mentions}" ("MessageId", "UserId", "ChatId", "Sequence")
+            SELECT i."Id", v.member, v.chat, v.sequence
+            FROM unnest(@mentionChats, @mentionSequences, @mentionUsers) AS v(chat, sequence, member)
+            JOIN inserted AS i ON i."ChatId" = v.chat AND i."Sequence" = v.sequence)
+        SELECT "Id", "ChatId", "Sequence" FROM inserted
         """;
 
     // Only members of chats whose rows this transaction has locked: the chat locks order these writers.
@@ -51,25 +64,30 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
         WHERE m."ChatId" = v.chat AND m."UserId" = v.member AND m."LastReadSequence" < v.sequence
         """;
 
-    private static readonly string MentionsSql = $"""
-        INSERT INTO "{ChatTables.Mentions}" ("MessageId", "UserId", "ChatId", "Sequence")
-        SELECT * FROM unnest(@messages, @users, @chats, @sequences)
-        """;
-
     private readonly NpgsqlConnection _connection = (NpgsqlConnection)connection;
     private readonly NpgsqlTransaction _transaction = (NpgsqlTransaction)transaction;
 
+    // The numbers of the batch's chats as locked, then those reserved, which the insert's round trip stores.
+    private Dictionary<long, ReservedNumbers>? _locked;
+    private Dictionary<long, ReservedNumbers>? _reserved;
+
     /// <summary>
-    /// Which (chat, sender) pairs among the batch's chats and senders are memberships (the plan looks
-    /// up only the pairs it has), and which sends repeat a stored message's client id: both in one
-    /// round trip.
+    /// Locks the batch's chats and reads their numbers; then which (chat, sender) pairs among the
+    /// batch's chats and senders are memberships (the plan looks up only the pairs it has), and which
+    /// sends repeat a stored message's client id: all in one round trip. Membership is read after the
+    /// lock, so a change to the chat that commits meanwhile is seen.
     /// </summary>
     public (Dictionary<(long ChatId, long UserId), SenderStanding> Members, Dictionary<(long, long, string), ChatMessage> Repeated) FindStanding(SendBatchPlan plan)
     {
         var keys = plan.ClientIdKeys().ToArray();
+        var chats = plan.ChatIds.Order().ToArray();
         using var batch = new NpgsqlBatch(_connection, _transaction)
         {
-            BatchCommands = { BatchCommand(MembersSql, ("chats", plan.ChatIds.ToArray()), ("senders", plan.SenderIds.ToArray())) },
+            BatchCommands =
+            {
+                BatchCommand(LockChatsSql, ("chats", chats)),
+                BatchCommand(MembersSql, ("chats", chats), ("senders", plan.SenderIds.ToArray())),
+            },
         };
         if (keys.Length > 0)
         {
@@ -81,6 +99,8 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
         }
 
         using var reader = batch.ExecuteReader();
+        _locked = ReadNumbers(reader);
+        reader.NextResult();
         var members = ReadMembers(reader);
         var repeated = new Dictionary<(long, long, string), ChatMessage>();
         if (reader.NextResult())
@@ -89,6 +109,17 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
         }
 
         return (members, repeated);
+    }
+
+    private static Dictionary<long, ReservedNumbers> ReadNumbers(NpgsqlDataReader reader)
+    {
+        var numbers = new Dictionary<long, ReservedNumbers>();
+        while (reader.Read())
+        {
+            numbers[reader.GetInt64(0)] = new ReservedNumbers(reader.GetInt64(1), reader.GetInt64(2));
+        }
+
+        return numbers;
     }
 
     private static Dictionary<(long, long), SenderStanding> ReadMembers(NpgsqlDataReader reader)
@@ -128,46 +159,29 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
     }
 
     /// <summary>
-    /// Locks the batch's chats in id order, then raises their numbers in one statement, both in one
-    /// round trip: hosts share the database, so writers on several hosts wait for each other at worst
-    /// and never deadlock (one UPDATE locks rows in whatever order its plan visits them).
+    /// Counts each chat's numbers on from those <see cref="FindStanding"/> read under the chat's lock;
+    /// the chats' rows are raised by the insert's round trip. No round trip of its own.
     /// </summary>
     public Dictionary<long, ReservedNumbers> ReserveSequences(IReadOnlyDictionary<long, int> needed)
     {
+        var locked = _locked ?? throw new InvalidOperationException("A batch finds its senders' standing, which locks its chats, before it reserves numbers.");
         var reserved = new Dictionary<long, ReservedNumbers>(needed.Count);
-        if (needed.Count == 0)
+        foreach (var (chatId, count) in needed)
         {
-            return reserved;
-        }
-
-        var chats = needed.Keys.Order().ToArray();
-        using var batch = new NpgsqlBatch(_connection, _transaction)
-        {
-            BatchCommands =
+            if (locked.TryGetValue(chatId, out var current))
             {
-                BatchCommand(LockChatsSql, ("chats", chats)),
-                BatchCommand(ReserveSql, ("chats", chats), ("counts", Array.ConvertAll(chats, chat => needed[chat]))),
-            },
-        };
-        using var reader = batch.ExecuteReader();
-        do
-        {
-            while (reader.Read())
-            {
-                if (reader.FieldCount == 3)
-                {
-                    reserved[reader.GetInt64(0)] = new ReservedNumbers(reader.GetInt64(1), reader.GetInt64(2));
-                }
+                reserved[chatId] = new ReservedNumbers(current.LastSequence + count, current.LastSeq + count);
             }
         }
-        while (reader.NextResult());
 
+        _reserved = reserved;
         return reserved;
     }
 
     /// <summary>
-    /// Inserts the rows, indexed for search by the same statement, and sets their ids; moves each
-    /// sender's read position up to their last message of the batch. Both in one round trip.
+    /// Stores the chats' reserved numbers; inserts the rows, indexed for search and for whom they
+    /// mention by the same statement, and sets their ids; moves each sender's read position up to their
+    /// last message of the batch. All in one round trip.
     /// </summary>
     public void InsertMessages(IReadOnlyCollection<MessageEntity> messages)
     {
@@ -176,12 +190,22 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
             return;
         }
 
+        var reserved = _reserved?.OrderBy(r => r.Key).ToArray()
+            ?? throw new InvalidOperationException("A batch reserves its numbers before it inserts its rows.");
         var rows = messages.ToArray();
         var positions = rows.GroupBy(m => (m.ChatId, m.SenderId), m => m.Sequence).ToArray();
+        var mentions = rows.Where(m => m.Mentions is not null)
+            .SelectMany(m => MentionList.Parse(m.Mentions).Select(user => (Message: m, User: user)))
+            .ToArray();
         using var batch = new NpgsqlBatch(_connection, _transaction)
         {
             BatchCommands =
             {
+                BatchCommand(
+                    RaiseNumbersSql,
+                    ("chats", Array.ConvertAll(reserved, r => r.Key)),
+                    ("lastSequences", Array.ConvertAll(reserved, r => r.Value.LastSequence)),
+                    ("seqs", Array.ConvertAll(reserved, r => r.Value.LastSeq))),
                 BatchCommand(
                     InsertSql,
                     ("chats", Array.ConvertAll(rows, m => m.ChatId)),
@@ -194,7 +218,10 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
                     ("replyTo", Array.ConvertAll(rows, m => m.ReplyToId)),
                     ("attachments", Array.ConvertAll(rows, m => m.AttachmentCount)),
                     ("mentions", Array.ConvertAll(rows, m => m.Mentions)),
-                    ("search", Array.ConvertAll(rows, m => SearchIndexSql.IndexedForm(m.SearchText!, sqlite: false)))),
+                    ("search", Array.ConvertAll(rows, m => SearchIndexSql.IndexedForm(m.SearchText!, sqlite: false))),
+                    ("mentionChats", Array.ConvertAll(mentions, r => r.Message.ChatId)),
+                    ("mentionSequences", Array.ConvertAll(mentions, r => r.Message.Sequence)),
+                    ("mentionUsers", Array.ConvertAll(mentions, r => r.User))),
                 BatchCommand(
                     AdvanceReadSql,
                     ("chats", Array.ConvertAll(positions, p => p.Key.ChatId)),
@@ -205,51 +232,16 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
 
         // Row order of RETURNING is not promised, so ids are matched back by (chat, sequence).
         var byKey = rows.ToDictionary(m => (m.ChatId, m.Sequence));
-        using (var reader = batch.ExecuteReader())
+        using var reader = batch.ExecuteReader();
+        do
         {
+            // The updates return no rows; they are read past so that their errors, if any, are thrown here.
             while (reader.Read())
             {
                 byKey[(reader.GetInt64(1), reader.GetInt64(2))].Id = reader.GetInt64(0);
             }
-
-            while (reader.NextResult())
-            {
-                // The update's outcome: read so that its error, if any, is thrown here.
-            }
         }
-
-        InsertMentions(rows);
-    }
-
-    /// <summary>
-    /// The rows that index who the new messages mention (one per message and member), in one
-    /// statement; none at all for a batch whose messages mention nobody.
-    /// </summary>
-    private void InsertMentions(IEnumerable<MessageEntity> messages)
-    {
-        var rows = messages.Where(m => m.Mentions is not null)
-            .SelectMany(m => MentionList.Parse(m.Mentions).Select(user => (Message: m, User: user)))
-            .ToArray();
-        if (rows.Length == 0)
-        {
-            return;
-        }
-
-        using var command = Command(
-            MentionsSql,
-            ("messages", Array.ConvertAll(rows, r => r.Message.Id)),
-            ("users", Array.ConvertAll(rows, r => r.User)),
-            ("chats", Array.ConvertAll(rows, r => r.Message.ChatId)),
-            ("sequences", Array.ConvertAll(rows, r => r.Message.Sequence)));
-        command.ExecuteNonQuery();
-    }
-
-    /// <summary>A command in the batch's transaction, taking the batch as arrays.</summary>
-    private NpgsqlCommand Command(string sql, params ReadOnlySpan<(string Name, Array Values)> arrays)
-    {
-        var command = new NpgsqlCommand(sql, _connection, _transaction);
-        AddArrays(command.Parameters, arrays);
-        return command;
+        while (reader.NextResult());
     }
 
     /// <summary>One statement of an <see cref="NpgsqlBatch"/> (which carries the transaction), taking the batch as arrays.</summary>
