@@ -48,6 +48,9 @@ internal sealed record LoadResult
     /// <summary>A small synced write's time on the database's disk over the measured window (<see cref="DiskSyncProbe"/>).</summary>
     public DiskSyncFigures? DiskSync { get; init; }
 
+    /// <summary>The servers' runtime pauses over the measured window (<see cref="RuntimePauseWatch"/>).</summary>
+    public RuntimePauseFigures? ServerPauses { get; init; }
+
     /// <summary>The load generator's own garbage collections over the measured window, and how long they paused it.</summary>
     public int GeneratorCollections { get; init; }
 
@@ -74,6 +77,12 @@ internal sealed record LoadResult
             ("server CPU" + (Hosts > 1 ? " (all hosts)" : ""), ServerCpuSeconds is { } cpu ? $"{cpu} s" + (ServerCpuMicrosecondsPerMessage is { } perMessage ? $", {perMessage} µs per message" : "") : "n/a"),
             ("write loop busy", WriteLoopBusyFraction is { } busy ? $"{busy:P0} of the time" + (Hosts > 1 ? " (mean over hosts)" : "") + (MeanBatchSize is { } batch ? $", {batch} messages per batch" : "") : "n/a"),
             ("disk sync p99/max (probe)", DiskSync is { Syncs: > 0 } sync ? $"{sync.P99Ms} / {sync.MaxMs} ms, {sync.Over10Ms} of {sync.Syncs} over 10 ms" : "n/a"),
+            ("server GC" + (Hosts > 1 ? " (all hosts)" : ""), ServerPauses is { } gc
+                ? $"{gc.Gen0}/{gc.Gen1}/{gc.Gen2} collections (gen0/1/2), {gc.CollectionPausesMs} ms paused, longest {gc.LongestCollectionPauseMs} ms"
+                : "n/a"),
+            ("other runtime suspensions", ServerPauses is { } other
+                ? $"{other.OtherSuspensions}, {other.OtherSuspensionsMs} ms, longest {other.LongestOtherSuspensionMs} ms"
+                : "n/a"),
             ("server peak memory" + (Hosts > 1 ? " (all hosts)" : ""), ServerPeakMemoryMiB is { } memory ? $"{memory} MiB" : "n/a"),
             ("load generator's GC", $"{GeneratorCollections} collections, {GeneratorGcPauseMs} ms paused"),
             ("verdict", Correct ? "OK: nothing lost, nothing repeated" : "FAILED: messages lost or repeated"),

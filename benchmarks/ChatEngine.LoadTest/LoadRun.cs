@@ -65,6 +65,7 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
         var receivers = members.Select((member, index) => ReceiveAsync(member, index))
             .Concat(members.Where(m => m.Stream is not null).Select(ReceiveStreamAsync)).ToArray();
         using var diskSync = process is not null && options.Mode == "chat" ? DiskSyncProbe.Start() : null;
+        using var pauseWatch = process is not null ? RuntimePauseWatch.TryStart(process.ProcessIds) : null;
         var clock = Stopwatch.StartNew();
         // The warm-up sends like the run but counts only towards correctness, so the figures are of a
         // server whose code is compiled (tiered JIT) and whose pools are full, as in production.
@@ -79,6 +80,7 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
         var sendSeconds = clock.Elapsed.TotalSeconds - warmup.TotalSeconds;
         var loopAtSendEnd = process?.WriteLoopTotals();
         var diskSyncs = diskSync?.Stop(_measureFrom);
+        var pauses = pauseWatch?.Stop(_measureFrom);
         var generatorGc = GeneratorGc.Now();
         var (cpuBefore, loopBefore, generatorGcBefore) = await cpuAtMeasureStart;
 
@@ -111,7 +113,7 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
         Array.Sort(sorted);
         if (options.LatencyLogPath is { } latencyLog)
         {
-            await WriteLatencyLogAsync(latencyLog, cancellationToken);
+            await WriteLatencyLogAsync(latencyLog, pauses, cancellationToken);
         }
         return new LoadResult
         {
@@ -152,6 +154,7 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
                 : null,
             ServerPeakMemoryMiB = process is null ? null : Math.Round(process.PeakMemoryMiB(), 1),
             DiskSync = diskSyncs,
+            ServerPauses = pauses?.Figures(),
             GeneratorCollections = generatorGc.Collections - generatorGcBefore.Collections,
             GeneratorGcPauseMs = Math.Round((generatorGc.Paused - generatorGcBefore.Paused).TotalMilliseconds, 1),
         };
@@ -401,13 +404,20 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
     /// <summary>
     /// Each measured delivery in the order its message was sent. A tail made of a few stalls shows as
     /// clusters; the header's timestamp is the monotonic clock's (as <c>perf record -k CLOCK_MONOTONIC</c>).
+    /// The servers' runtime pauses go beside it (<c>PATH.pauses</c>), on the same time axis.
     /// </summary>
-    private async Task WriteLatencyLogAsync(string path, CancellationToken cancellationToken)
+    private async Task WriteLatencyLogAsync(string path, RuntimePauses? pauses, CancellationToken cancellationToken)
     {
         var nanoseconds = (double)_measureFrom * 1e9 / Stopwatch.Frequency;
         var lines = _latencyLog.ToArray().OrderBy(entry => entry.SentMs)
             .Select(entry => string.Create(CultureInfo.InvariantCulture, $"{entry.SentMs:F3} {entry.LatencyMs:F3}"));
         await File.WriteAllLinesAsync(path, lines.Prepend(string.Create(CultureInfo.InvariantCulture, $"# measured from {nanoseconds:F0} ns; sent ms, latency ms")), cancellationToken);
+        if (pauses is not null)
+        {
+            var pauseLines = pauses.Pauses.Select(p => string.Create(
+                CultureInfo.InvariantCulture, $"{Stopwatch.GetElapsedTime(_measureFrom, p.At).TotalMilliseconds:F3} {p.Ms:F3} {p.Kind} {p.Host}"));
+            await File.WriteAllLinesAsync(path + ".pauses", pauseLines.Prepend("# began ms (as the log's sent ms), paused ms, why (gen0 to gen2, other), host"), cancellationToken);
+        }
     }
 
     /// <summary>Acknowledged messages sent after the warm-up.</summary>

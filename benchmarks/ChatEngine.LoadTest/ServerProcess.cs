@@ -25,6 +25,8 @@ internal sealed partial class ServerProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
+    public int ProcessId => _process.Id;
+
     /// <summary>The server's write-loop totals as last logged (none for the baseline).</summary>
     public WriteLoopTotals? WriteLoopTotals() => _writeLoop.Totals;
 
@@ -245,6 +247,8 @@ internal sealed partial class ServerProcess : IAsyncDisposable
 internal sealed class ServerProcesses(IReadOnlyList<ServerProcess> processes) : IAsyncDisposable
 {
     public IReadOnlyList<Uri> Addresses { get; } = processes.Select(p => p.Address).ToArray();
+
+    public IEnumerable<int> ProcessIds => processes.Select(p => p.ProcessId);
 
     public double CpuSeconds() => processes.Sum(p => p.CpuSeconds());
 
