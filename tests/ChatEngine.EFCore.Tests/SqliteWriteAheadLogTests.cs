@@ -18,6 +18,7 @@ public sealed class SqliteWriteAheadLogTests : IAsyncLifetime
 {
     private const int RestartPages = 64;
     private const int Senders = 8;
+    private static readonly TimeSpan CheckpointInterval = SqliteCheckpoints<SqliteChatDbContext>.Interval;
 
     private readonly SqliteTestDatabase _database = new();
     private readonly FakeTimeProvider _clock = new();
@@ -37,7 +38,7 @@ public sealed class SqliteWriteAheadLogTests : IAsyncLifetime
 
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddSingleton<TimeProvider>(_clock); // Checkpoints start at most every quarter second by it.
+        services.AddSingleton<TimeProvider>(_clock); // Checkpoints start at most once an interval by it.
         services.AddDbContext<SqliteChatDbContext>(_database.Configure);
         services.AddChatEngineCore().AddUserDirectory(users).AddEntityFrameworkStores<SqliteChatDbContext>(o => o.SqliteLogRestartPages = RestartPages);
         _provider = services.BuildServiceProvider();
@@ -60,7 +61,7 @@ public sealed class SqliteWriteAheadLogTests : IAsyncLifetime
     public async Task UnderSendsThatNeverPause_TheLogStartsOverOnceLong()
     {
         // Senders that each send again as soon as they are answered: the write loop always has a batch,
-        // and commits while every checkpoint runs. A quarter second passes every 50 sends.
+        // and commits while every checkpoint runs. A checkpoint interval passes every 50 sends.
         using var stop = new CancellationTokenSource();
         var sent = 0;
         var senders = Enumerable.Range(1, Senders).Select(sender => Task.Run(async () =>
@@ -73,7 +74,7 @@ public sealed class SqliteWriteAheadLogTests : IAsyncLifetime
                 await messaging.SendAsync(sender, _chatId, $"steady {number} from {sender}");
                 if (number % 50 == 0)
                 {
-                    _clock.Advance(TimeSpan.FromSeconds(0.25));
+                    _clock.Advance(CheckpointInterval);
                 }
             }
         })).ToArray();
@@ -114,7 +115,7 @@ public sealed class SqliteWriteAheadLogTests : IAsyncLifetime
             await count.ExecuteScalarAsync();
             for (var i = 0; new FileInfo(Log).Length <= 8L * RestartPages * _pageSize; i++)
             {
-                _clock.Advance(TimeSpan.FromSeconds(0.25));
+                _clock.Advance(CheckpointInterval);
                 await messaging.SendAsync(1, _chatId, $"while a read lasts {i}");
             }
         }
@@ -124,7 +125,7 @@ public sealed class SqliteWriteAheadLogTests : IAsyncLifetime
         while (await SaltAsync() == salt)
         {
             Assert.True(DateTime.UtcNow < deadline, "The log did not start over once the read ended.");
-            _clock.Advance(TimeSpan.FromSeconds(0.25));
+            _clock.Advance(CheckpointInterval);
             await messaging.SendAsync(2, _chatId, "after the read");
         }
 
