@@ -78,7 +78,7 @@ internal sealed record LoadResult
             ("write loop busy", WriteLoopBusyFraction is { } busy ? $"{busy:P0} of the time" + (Hosts > 1 ? " (mean over hosts)" : "") + (MeanBatchSize is { } batch ? $", {batch} messages per batch" : "") : "n/a"),
             ("disk sync p99/max (probe)", DiskSync is { Syncs: > 0 } sync ? $"{sync.P99Ms} / {sync.MaxMs} ms, {sync.Over10Ms} of {sync.Syncs} over 10 ms" : "n/a"),
             ("server GC" + (Hosts > 1 ? " (all hosts)" : ""), ServerPauses is { } gc
-                ? $"{gc.Gen0}/{gc.Gen1}/{gc.Gen2} collections (gen0/1/2), {gc.CollectionPausesMs} ms paused, longest {gc.LongestCollectionPauseMs} ms"
+                ? $"{gc.Gen0}/{gc.Gen1}/{gc.Gen2} collections (gen0/1/2), {gc.CollectionPausesMs} ms paused, longest {gc.LongestCollectionPauseMs} ms" + (gc.LongestCollectionPause.Length > 0 ? $" ({gc.LongestCollectionPause})" : "")
                 : "n/a"),
             ("other runtime suspensions", ServerPauses is { } other
                 ? $"{other.OtherSuspensions}, {other.OtherSuspensionsMs} ms, longest {other.LongestOtherSuspensionMs} ms"

@@ -415,8 +415,8 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
         if (pauses is not null)
         {
             var pauseLines = pauses.Pauses.Select(p => string.Create(
-                CultureInfo.InvariantCulture, $"{Stopwatch.GetElapsedTime(_measureFrom, p.At).TotalMilliseconds:F3} {p.Ms:F3} {p.Kind} {p.Host}"));
-            await File.WriteAllLinesAsync(path + ".pauses", pauseLines.Prepend("# began ms (as the log's sent ms), paused ms, why (gen0 to gen2, other), host"), cancellationToken);
+                CultureInfo.InvariantCulture, $"{Stopwatch.GetElapsedTime(_measureFrom, p.At).TotalMilliseconds:F3} {p.Ms:F3} {p.Kind} {p.Host} {p.Cause}"));
+            await File.WriteAllLinesAsync(path + ".pauses", pauseLines.Prepend("# began ms (as the log's sent ms), paused ms, what (gen0 to gen2, other), host, the collection's reason/type"), cancellationToken);
         }
     }
 

@@ -70,8 +70,9 @@ internal sealed class RuntimePauseWatch : IDisposable
         private readonly int _host;
         private long? _suspendedAt;
         private bool _suspendedForGc;
-        private int? _generationSinceSuspend;
-        private int _lastGeneration;
+        private bool _collectionSinceSuspend;
+        private string _lastCollection = "gen0";
+        private string _lastCause = "";
 
         private Watched(EventPipeSession session, int host)
         {
@@ -127,15 +128,16 @@ internal sealed class RuntimePauseWatch : IDisposable
         private void OnCollectionStart(GCStartTraceData data)
         {
             Collections.Add((Monotonic(data), data.Depth));
-            _lastGeneration = data.Depth;
-            _generationSinceSuspend = data.Depth;
+            _lastCollection = $"gen{data.Depth}";
+            _lastCause = $"{data.Reason}/{data.Type}";
+            _collectionSinceSuspend = true;
         }
 
         private void OnSuspend(GCSuspendEETraceData data)
         {
             _suspendedAt = Monotonic(data);
             _suspendedForGc = data.Reason is GCSuspendEEReason.SuspendForGC or GCSuspendEEReason.SuspendForGCPrep;
-            _generationSinceSuspend = null;
+            _collectionSinceSuspend = false;
         }
 
         private void OnRestarted(GCNoUserDataTraceData data)
@@ -146,8 +148,9 @@ internal sealed class RuntimePauseWatch : IDisposable
             }
 
             // A background collection's last suspension starts no collection: it is its gen2's.
-            var kind = !_suspendedForGc ? "other" : $"gen{_generationSinceSuspend ?? _lastGeneration}";
-            Pauses.Add(new RuntimePause(at, (Monotonic(data) - at) * 1e3 / System.Diagnostics.Stopwatch.Frequency, kind, _host));
+            var kind = !_suspendedForGc ? "other" : _lastCollection;
+            var cause = !_suspendedForGc ? "" : !_collectionSinceSuspend ? $"{_lastCause}, a later phase" : _lastCause;
+            Pauses.Add(new RuntimePause(at, (Monotonic(data) - at) * 1e3 / System.Diagnostics.Stopwatch.Frequency, kind, cause, _host));
             _suspendedAt = null;
         }
 
@@ -159,26 +162,31 @@ internal sealed class RuntimePauseWatch : IDisposable
     }
 }
 
-/// <summary>One time a server's runtime held every managed thread: when (a Stopwatch timestamp), for how long, why ("gen0" to "gen2", or "other"), and on which host.</summary>
-internal readonly record struct RuntimePause(long At, double Ms, string Kind, int Host);
+/// <summary>
+/// One time a server's runtime held every managed thread: when (a Stopwatch timestamp), for how long,
+/// why ("gen0" to "gen2", or "other"), the collection's reason and type as the runtime gives them,
+/// and on which host.
+/// </summary>
+internal readonly record struct RuntimePause(long At, double Ms, string Kind, string Cause, int Host);
 
 /// <summary>The servers' runtime pauses over the measured window, and the collections that began in it by generation.</summary>
 internal sealed record RuntimePauses(IReadOnlyList<RuntimePause> Pauses, int Gen0, int Gen1, int Gen2)
 {
     public RuntimePauseFigures Figures()
     {
-        var collections = Pauses.Where(p => p.Kind != "other").Select(p => p.Ms).ToArray();
+        var collections = Pauses.Where(p => p.Kind != "other").ToArray();
         var others = Pauses.Where(p => p.Kind == "other").Select(p => p.Ms).ToArray();
+        var longest = collections.OrderByDescending(p => p.Ms).FirstOrDefault();
         return new RuntimePauseFigures(
-            Gen0, Gen1, Gen2, Math.Round(collections.Sum(), 1), Math.Round(collections.DefaultIfEmpty().Max(), 2),
+            Gen0, Gen1, Gen2, Math.Round(collections.Sum(p => p.Ms), 1), Math.Round(longest.Ms, 2), longest.Kind is null ? "" : $"{longest.Kind}, {longest.Cause}",
             others.Length, Math.Round(others.Sum(), 1), Math.Round(others.DefaultIfEmpty().Max(), 2));
     }
 }
 
 /// <summary>
-/// Collections by generation and how long their pauses held the server in all and at most (ms); the
-/// other suspensions, their total and their longest (ms).
+/// Collections by generation and how long their pauses held the server in all and at most (ms), with
+/// the longest one's generation and cause; the other suspensions, their total and their longest (ms).
 /// </summary>
 internal readonly record struct RuntimePauseFigures(
-    int Gen0, int Gen1, int Gen2, double CollectionPausesMs, double LongestCollectionPauseMs,
+    int Gen0, int Gen1, int Gen2, double CollectionPausesMs, double LongestCollectionPauseMs, string LongestCollectionPause,
     int OtherSuspensions, double OtherSuspensionsMs, double LongestOtherSuspensionMs);
