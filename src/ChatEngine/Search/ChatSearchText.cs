@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 
@@ -17,7 +18,13 @@ public static class ChatSearchText
     {
         ArgumentNullException.ThrowIfNull(text);
         var folded = text.Normalize(NormalizationForm.FormKD);
-        var output = new StringBuilder(folded.Length);
+
+        // Each UTF-16 unit becomes at most a space and two units (a letter whose lower case lies
+        // outside the basic plane): written into one pooled buffer and copied once into the string,
+        // rather than a string per character into a builder (once the largest garbage of a send).
+        var buffer = ArrayPool<char>.Shared.Rent(folded.Length * 3);
+        var output = buffer.AsSpan();
+        var length = 0;
         var pendingSpace = false;
         foreach (var rune in folded.EnumerateRunes())
         {
@@ -29,21 +36,23 @@ public static class ChatSearchText
 
             if (!Rune.IsLetterOrDigit(rune))
             {
-                pendingSpace = output.Length > 0;
+                pendingSpace = length > 0;
                 continue;
             }
 
             var spaceless = IsWrittenWithoutSpaces(rune);
-            if ((pendingSpace || spaceless) && output.Length > 0 && output[^1] != ' ')
+            if ((pendingSpace || spaceless) && length > 0 && output[length - 1] != ' ')
             {
-                output.Append(' ');
+                output[length++] = ' ';
             }
 
-            output.Append(Rune.ToLowerInvariant(rune).ToString());
+            length += Rune.ToLowerInvariant(rune).EncodeToUtf16(output[length..]);
             pendingSpace = spaceless;
         }
 
-        return output.ToString();
+        var normalized = new string(output[..length]);
+        ArrayPool<char>.Shared.Return(buffer);
+        return normalized;
     }
 
     /// <summary>The words of normalized text.</summary>
