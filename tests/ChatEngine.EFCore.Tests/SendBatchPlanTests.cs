@@ -26,6 +26,23 @@ public sealed class SendBatchPlanTests
     }
 
     [Fact]
+    public void NewEntries_AreTheNewMessagesByChatAndNumber_TheOutcomesOwn()
+    {
+        var plan = new SendBatchPlan([Send(2, 20, "b"), Send(1, 10, "a"), Send(1, 10, "again", "x"), Send(1, 10, "repeat", "x")]);
+        plan.Admit(Members((1, 10), (2, 20)), NothingStored);
+        AssignIds(plan.Number(new Dictionary<long, ReservedNumbers> { [1] = new(4, 9), [2] = new(1, 3) }));
+
+        var entries = plan.NewEntries();
+        var outcomes = plan.Outcomes();
+
+        Assert.Equal([(1L, 8L, "a"), (1L, 9L, "again"), (2L, 3L, "b")], entries.Select(e => (e.Message!.ChatId, e.Seq, e.Message.Text)));
+        // One message per new row, the repeat's included: what participants saw is what the senders get.
+        Assert.Same(entries[0].Message, outcomes[1].Result!.Message);
+        Assert.Same(entries[1].Message, outcomes[3].Result!.Message);
+        Assert.Same(entries[2].Message, outcomes[0].Result!.Message);
+    }
+
+    [Fact]
     public void ASendByANonMember_FailsAlone()
     {
         var plan = new SendBatchPlan([Send(1, 10, "member"), Send(1, 99, "stranger")]);

@@ -307,7 +307,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         // Participants write through the session's context, which carries the batch's transaction.
         if (rows.Count > 0 && session.Participants is { Length: > 0 } participants)
         {
-            var entries = rows.OrderBy(r => r.ChatId).ThenBy(r => r.Seq).Select(r => new ChatLogEntry(r.Seq, r.ToMessage(), null)).ToArray();
+            var entries = plan.NewEntries();
             foreach (var participant in participants)
             {
                 await participant.OnCommittingAsync(entries, CancellationToken.None).ConfigureAwait(false);

@@ -36,6 +36,7 @@ internal sealed class SendBatchPlan
     private readonly Dictionary<long, List<int>> _freshByChat = [];
     private readonly Dictionary<int, int> _repeats = [];
     private readonly Dictionary<int, MessageEntity> _rows = [];
+    private Dictionary<int, ChatMessage>? _messages; // The rows as the core's messages, made once their ids are set.
 
     /// <param name="sends">The batch's sends, in queue order.</param>
     /// <param name="searchTexts">Each send's text as normalized for search, when its sender worked it out; otherwise done here.</param>
@@ -193,12 +194,16 @@ internal sealed class SendBatchPlan
         return _rows.Values;
     }
 
+    /// <summary>The batch's new messages as change-log entries, by chat and number, once the rows are inserted (their ids set).</summary>
+    public ChatLogEntry[] NewEntries() =>
+        Messages().Values.OrderBy(m => m.ChatId).ThenBy(m => m.Seq).Select(m => new ChatLogEntry(m.Seq, m, null)).ToArray();
+
     /// <summary>Each send's outcome, once the rows are inserted (their ids set) and committed.</summary>
     public SendOutcome[] Outcomes()
     {
-        foreach (var (i, row) in _rows)
+        foreach (var (i, message) in Messages())
         {
-            _outcomes[i] = new SendOutcome(new MessageAppendResult(row.ToMessage(), Created: true), null);
+            _outcomes[i] = new SendOutcome(new MessageAppendResult(message, Created: true), null);
         }
 
         var outcomes = new SendOutcome[_sends.Count];
@@ -209,6 +214,9 @@ internal sealed class SendBatchPlan
 
         return outcomes;
     }
+
+    // The change participants and the outcomes share one message per row, not a copy each.
+    private Dictionary<int, ChatMessage> Messages() => _messages ??= _rows.ToDictionary(r => r.Key, r => r.Value.ToMessage());
 
     // A repeat of a send in the same batch gets that send's message (not created by it), or its error.
     private static SendOutcome Repeat(SendOutcome first) =>
