@@ -31,7 +31,7 @@ public sealed class ChatSearchTextTests
     [Fact]
     public void Normalize_LongTexts_AsShortOnes()
     {
-        // Past what is normalized on the stack: every character of these becomes a word of its own.
+        // Kanji at their longest once normalized (a word per character), and words long enough for a larger buffer.
         var kanji = string.Concat(Enumerable.Repeat("東京", 1000));
         Assert.Equal(string.Join(' ', kanji.Select(c => c.ToString())), ChatSearchText.Normalize(kanji));
         var words = string.Join(", ", Enumerable.Repeat("Ärger", 500));
