@@ -676,9 +676,10 @@ public sealed class PostgreSqlStoreTests : EntityFrameworkStoreTests<PostgreSqlC
     }
 
     /// <summary>
-    /// A young database's statistics lag its tables: analyzed while nearly empty, then grown. Whatever
-    /// they say, each key of a batch is found through its index: the client-id lookup once answered a
-    /// batch by scanning and hashing every message, 40 times slower at 66,000 rows and growing with them.
+    /// A young database's statistics lag its tables: analyzed at a tenth of their rows, then grown.
+    /// Whatever they say, each key of a batch is found through its index: the client-id lookup once
+    /// answered a batch by scanning and hashing every message, 40 times slower at 66,000 rows and
+    /// growing with them.
     /// </summary>
     [Fact]
     public async Task SendStatements_LookUpEachKeyByIndex_WhenTheStatisticsPredateTheTablesGrowth()
@@ -689,7 +690,7 @@ public sealed class PostgreSqlStoreTests : EntityFrameworkStoreTests<PostgreSqlC
             await scope.ServiceProvider.GetRequiredService<MessagingService>().SendAsync(1, chatId, "the row the others copy", "client-0");
         }
 
-        // Twenty chats' history and 20,000 other chats, analyzed while young, then grown tenfold.
+        // 20,000 more chats with their members; twenty chats' messages, analyzed at 3,000, then grown tenfold.
         await using var connection = new Npgsql.NpgsqlConnection(Database.ConnectionString);
         await connection.OpenAsync();
         await ExecuteAsync(connection, $"""
