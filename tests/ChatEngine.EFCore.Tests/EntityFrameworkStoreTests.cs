@@ -706,10 +706,13 @@ public sealed class PostgreSqlStoreTests : EntityFrameworkStoreTests<PostgreSqlC
         // A batch as the load test makes them: hundreds of sends over its chats, each with a client id.
         var keys = Enumerable.Range(0, 400).Select(i => (Chat: chatId + (i % 20), Sender: 1L + (i % 4), Client: $"new-{i}")).ToArray();
         var chats = keys.Select(k => k.Chat).Distinct().ToArray();
+        var senders = keys.Select(k => k.Sender).Distinct().ToArray();
         var plans = new[]
         {
             await PlanAsync(connection, PostgreSqlSendStatements.StoredClientIdsSql,
                 ("chats", keys.Select(k => k.Chat).ToArray()), ("senders", keys.Select(k => k.Sender).ToArray()), ("clientIds", keys.Select(k => k.Client).ToArray())),
+            await PlanAsync(connection, PostgreSqlSendStatements.LockChatsSql, ("chats", chats)),
+            await PlanAsync(connection, PostgreSqlSendStatements.MembersSql, ("chats", chats), ("senders", senders)),
             await PlanAsync(connection, PostgreSqlSendStatements.RaiseNumbersSql,
                 ("chats", chats), ("lastSequences", chats.Select(_ => 1000L).ToArray()), ("seqs", chats.Select(_ => 1000L).ToArray())),
             await PlanAsync(connection, PostgreSqlSendStatements.AdvanceReadSql,

@@ -15,7 +15,7 @@ namespace ChatEngine.EntityFrameworkCore;
 /// </summary>
 internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransaction transaction) : ISendStatements
 {
-    private static readonly string MembersSql = $"""
+    internal static readonly string MembersSql = $"""
         SELECT m."ChatId", m."UserId", m."MuteAt", m."MuteUntil", {SendStatements.PrivateChatClosure}
         FROM "{ChatTables.Members}" AS m JOIN "{ChatTables.Chats}" AS c ON c."Id" = m."ChatId"
         WHERE m."ChatId" = ANY(@chats) AND m."UserId" = ANY(@senders)
@@ -36,7 +36,7 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
 
     // Locked in id order: hosts share the database, so writers on several hosts wait for each other at
     // worst and never deadlock (one UPDATE locks rows in whatever order its plan visits them).
-    private static readonly string LockChatsSql = $"""
+    internal static readonly string LockChatsSql = $"""
         SELECT "Id", "LastSequence", "Seq" FROM "{ChatTables.Chats}" WHERE "Id" = ANY(@chats) ORDER BY "Id" FOR UPDATE
         """;
 
