@@ -78,7 +78,7 @@ public sealed class OutboxWorkerTests
 
         public TimeSpan Lease => TimeSpan.FromMinutes(1);
 
-        public async Task<OutboxMessage> DeliverAsync(OutboxMessage message, IServiceProvider services, CancellationToken cancellationToken)
+        public async Task<OutboxMessage?> DeliverAsync(OutboxMessage message, IServiceProvider services, CancellationToken cancellationToken)
         {
             if (message.DeliveryId == "slow")
             {
@@ -107,7 +107,7 @@ public sealed class OutboxWorkerTests
 
         public TimeSpan Lease => TimeSpan.FromMinutes(1);
 
-        public Task<OutboxMessage> DeliverAsync(OutboxMessage message, IServiceProvider services, CancellationToken cancellationToken)
+        public Task<OutboxMessage?> DeliverAsync(OutboxMessage message, IServiceProvider services, CancellationToken cancellationToken)
         {
             lock (Threads)
             {
@@ -121,7 +121,7 @@ public sealed class OutboxWorkerTests
                 throw new InvalidOperationException("The deliverer failed.");
             }
 
-            return Task.FromResult(message with { State = OutboxState.Delivered, Attempts = message.Attempts + 1 });
+            return Task.FromResult<OutboxMessage?>(message with { State = OutboxState.Delivered, Attempts = message.Attempts + 1 });
         }
     }
 

@@ -16,8 +16,12 @@ internal interface IOutboxDeliverer
     /// <summary>How long a claim holds a delivery: longer than one attempt can take.</summary>
     TimeSpan Lease { get; }
 
-    /// <summary>Makes one attempt; returns the delivery as it stands after it (delivered, failed, or due again).</summary>
-    Task<OutboxMessage> DeliverAsync(OutboxMessage message, IServiceProvider services, CancellationToken cancellationToken);
+    /// <summary>
+    /// Makes one attempt; returns the delivery as it stands after it (delivered, failed, or due again)
+    /// for the worker to record, or <see langword="null"/> when it recorded that itself (in a transaction
+    /// of its own making).
+    /// </summary>
+    Task<OutboxMessage?> DeliverAsync(OutboxMessage message, IServiceProvider services, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -137,7 +141,10 @@ internal sealed partial class OutboxWorker(
         }
     }
 
-    /// <summary>One attempt; null when it threw, which leaves the delivery to be tried again once its lease ends.</summary>
+    /// <summary>
+    /// One attempt; null when the deliverer recorded its outcome itself, or when it threw, which leaves
+    /// the delivery to be tried again once its lease ends.
+    /// </summary>
     private async Task<OutboxMessage?> AttemptAsync(IOutboxDeliverer deliverer, OutboxMessage message, CancellationToken stoppingToken)
     {
         try

@@ -32,7 +32,7 @@ internal sealed partial class WebhookDeliverer(
 
     public TimeSpan Lease => (options.Value.Timeout * 2) + TimeSpan.FromSeconds(1);
 
-    public async Task<OutboxMessage> DeliverAsync(OutboxMessage message, IServiceProvider services, CancellationToken cancellationToken)
+    public async Task<OutboxMessage?> DeliverAsync(OutboxMessage message, IServiceProvider services, CancellationToken cancellationToken)
     {
         var endpoint = options.Value.Endpoints.FirstOrDefault(e => e.Url == message.Target);
         var attempts = message.Attempts + 1;

@@ -30,7 +30,7 @@ internal sealed partial class PushDeliverer(
 
     public TimeSpan Lease => (Timeout * 2) + TimeSpan.FromSeconds(1);
 
-    public async Task<OutboxMessage> DeliverAsync(OutboxMessage message, IServiceProvider services, CancellationToken cancellationToken)
+    public async Task<OutboxMessage?> DeliverAsync(OutboxMessage message, IServiceProvider services, CancellationToken cancellationToken)
     {
         var attempt = message with { Attempts = message.Attempts + 1 };
         var subscriptions = services.GetRequiredService<IChatPushSubscriptionStore>();

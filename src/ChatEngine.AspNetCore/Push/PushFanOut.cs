@@ -9,7 +9,9 @@ namespace ChatEngine.AspNetCore;
 /// When a chat's push is due: asks <see cref="ChatPush"/> who needs which message, and writes one
 /// outbox delivery per device of theirs, each retried on its own. Their ids come from the due entry's,
 /// the message's and the device's, so a fan-out repeated after a crash adds no second copy. When newer
-/// messages wait, the entry stays pending, moved on to the newest and to when it is due.
+/// messages wait, the entry stays pending, moved on to the newest and to when it is due. Otherwise it
+/// ends in the chat's unit of work, which first looks for a message sent since the plan: a send that
+/// found the entry pending added none, so the entry moves on to it instead.
 /// </summary>
 internal sealed class PushFanOut(PushAvailability availability, TimeProvider time) : IOutboxDeliverer
 {
@@ -19,11 +21,14 @@ internal sealed class PushFanOut(PushAvailability availability, TimeProvider tim
 
     public TimeSpan Lease => TimeSpan.FromMinutes(1);
 
-    public async Task<OutboxMessage> DeliverAsync(OutboxMessage message, IServiceProvider services, CancellationToken cancellationToken)
+    public async Task<OutboxMessage?> DeliverAsync(OutboxMessage message, IServiceProvider services, CancellationToken cancellationToken)
     {
         var due = JsonSerializer.Deserialize(message.Payload, ChatJsonContext.Default.PushDue)!;
-        var (notices, next) = await services.GetRequiredService<ChatPush>().PlanAsync(due.ChatId, due.MessageId, cancellationToken).ConfigureAwait(false);
+        var push = services.GetRequiredService<ChatPush>();
+        var plan = await push.PlanAsync(due.ChatId, due.MessageId, cancellationToken).ConfigureAwait(false);
+        var notices = plan.Notices;
         var now = time.GetUtcNow();
+        var outbox = services.GetRequiredService<IChatOutboxStore>();
         if (notices.Count > 0)
         {
             var byUser = notices.ToDictionary(n => n.UserId);
@@ -37,14 +42,31 @@ internal sealed class PushFanOut(PushAvailability availability, TimeProvider tim
                 CreatedAt = now,
                 DueAt = now,
             }).ToArray();
-            var outbox = services.GetRequiredService<IChatOutboxStore>();
             var stored = await outbox.FindExistingAsync(deliveries.Select(d => d.DeliveryId).ToArray(), cancellationToken).ConfigureAwait(false);
             await outbox.AddAsync(deliveries.Where(d => !stored.Contains(d.DeliveryId)).ToArray(), cancellationToken).ConfigureAwait(false);
         }
 
-        return next is { } later
-            ? message with { Attempts = message.Attempts + 1, DueAt = later.DueAt, Payload = JsonSerializer.Serialize(due with { MessageId = later.MessageId }, ChatJsonContext.Default.PushDue) }
-            : message with { Attempts = message.Attempts + 1, State = OutboxState.Delivered, DeliveredAt = now };
+        if (plan.Next is { } next)
+        {
+            return MovedOn(next); // Still pending: a send meanwhile found it so, and the next plan covers its message.
+        }
+
+        await services.GetRequiredService<IChatUnitOfWork>().RunAsync(due.ChatId, async token =>
+        {
+            var outcome = await push.NextAfterAsync(due.ChatId, plan, token).ConfigureAwait(false) is { } later
+                ? MovedOn(later)
+                : message with { Attempts = message.Attempts + 1, State = OutboxState.Delivered, DeliveredAt = now };
+            await outbox.CompleteAsync([outcome], token).ConfigureAwait(false);
+            return outcome;
+        }, cancellationToken).ConfigureAwait(false);
+        return null;
+
+        OutboxMessage MovedOn((long MessageId, DateTimeOffset DueAt) later) => message with
+        {
+            Attempts = message.Attempts + 1,
+            DueAt = later.DueAt,
+            Payload = JsonSerializer.Serialize(due with { MessageId = later.MessageId }, ChatJsonContext.Default.PushDue),
+        };
     }
 }
 

@@ -37,8 +37,8 @@ public sealed partial class InMemoryChatStore : IChatStore, IChatMemberStore, IC
     /// <summary>An empty store.</summary>
     /// <param name="scopes">
     /// Where to find <see cref="IChatChangeParticipant"/>s for new messages (none without it). This store
-    /// has no transactions: it calls them right after a message is stored, and a failure fails the send
-    /// but keeps the message.
+    /// has no transactions: it calls them right after a message is stored, in the chat's unit of work,
+    /// and a failure fails the send but keeps the message.
     /// </param>
     public InMemoryChatStore(IServiceScopeFactory? scopes = null) => _scopes = scopes;
 
@@ -379,13 +379,29 @@ public sealed partial class InMemoryChatStore : IChatStore, IChatMemberStore, IC
             await using var scope = _scopes.CreateAsyncScope();
             var participants = scope.ServiceProvider.GetServices<IChatChangeParticipant>().ToArray();
             _hasParticipants = participants.Length > 0; // Registrations do not change: no scope per send without any.
-            foreach (var participant in participants)
+            if (participants.Length > 0)
             {
-                await participant.OnCommittingAsync([new ChatLogEntry(result.Message.Seq, result.Message, null)], cancellationToken).ConfigureAwait(false);
+                // In the chat's unit, as the EF Core stores' batch holds the chat's lock: a unit that reads the
+                // chat and then writes (the push outbox's end) sees this message or runs after its participants.
+                var entry = new ChatLogEntry(result.Message.Seq, result.Message, null);
+                var units = scope.ServiceProvider.GetService<IChatUnitOfWork>();
+                _ = units is null
+                    ? await CommittingAsync(participants, entry, cancellationToken).ConfigureAwait(false)
+                    : await units.RunAsync(draft.ChatId, token => CommittingAsync(participants, entry, token), cancellationToken).ConfigureAwait(false);
             }
         }
 
         return result;
+    }
+
+    private static async Task<bool> CommittingAsync(IChatChangeParticipant[] participants, ChatLogEntry entry, CancellationToken cancellationToken)
+    {
+        foreach (var participant in participants)
+        {
+            await participant.OnCommittingAsync([entry], cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
     }
 
     private MessageAppendResult Append(MessageDraft draft)

@@ -11,7 +11,14 @@ public sealed record ChatPushNotice(long UserId, ChatPushMessage Message);
 /// <summary>What a chat's due push does now, and when it is due again.</summary>
 /// <param name="Notices">The pushes to send now.</param>
 /// <param name="Next">The message the chat's next push is about, and when it is due; <see langword="null"/> when nothing newer waits.</param>
-public sealed record ChatPushPlan(IReadOnlyList<ChatPushNotice> Notices, (long MessageId, DateTimeOffset DueAt)? Next);
+public sealed record ChatPushPlan(IReadOnlyList<ChatPushNotice> Notices, (long MessageId, DateTimeOffset DueAt)? Next)
+{
+    /// <summary>The chat's newest message sequence the plan took into account.</summary>
+    internal long ThroughSequence { get; init; }
+
+    /// <summary>How soon the chat's next push may be due (<see cref="ChatPushOptions.MinInterval"/> after one that pushed a message).</summary>
+    internal DateTimeOffset NextNotBefore { get; init; }
+}
 
 /// <summary>
 /// Push subscriptions and who gets a push (contract v2, section 5). Only new messages push, and only
@@ -137,26 +144,59 @@ public sealed class ChatPush
         }
 
         var now = _time.GetUtcNow();
-        var push = _options.Push;
         var message = await _messages.FindByIdAsync(messageId, cancellationToken).ConfigureAwait(false);
+        var through = chat.LastSequence;
         (long, DateTimeOffset)? next = null;
         if (message is null || chat.LastSequence > message.Sequence)
         {
             var newest = (await _messages.GetBeforeAsync(chatId, null, 1, cancellationToken).ConfigureAwait(false)).LastOrDefault();
-            if (newest is not null && newest.SentAt + push.Delay <= now)
+            through = Math.Max(through, newest?.Sequence ?? 0);
+            if (newest is not null && newest.SentAt + _options.Push.Delay <= now)
             {
                 message = newest;
             }
             else if (newest is not null)
             {
-                var due = newest.SentAt + push.Delay;
-                next = (newest.Id, message is null ? due : Max(due, now + push.MinInterval));
+                next = NextPush(newest, message is null ? DateTimeOffset.MinValue : now + _options.Push.MinInterval);
             }
         }
 
         var notices = message is null || message.IsDeleted || message.ChatId != chatId ? [] : await NoticesAsync(chat, message, now, cancellationToken).ConfigureAwait(false);
-        return new ChatPushPlan(notices, next);
+        return new ChatPushPlan(notices, next)
+        {
+            ThroughSequence = through,
+            NextNotBefore = message is null ? DateTimeOffset.MinValue : now + _options.Push.MinInterval,
+        };
     }
+
+    /// <summary>
+    /// Where a chat's push goes after <paramref name="plan"/>: its <see cref="ChatPushPlan.Next"/>, or,
+    /// when it said nothing newer waits, the newest message committed since it read the chat. Call it in
+    /// the chat's unit of work (<see cref="IChatUnitOfWork"/>) and record the push's outcome in the same
+    /// unit: a send that found the chat's push pending, and so scheduled none, then either committed
+    /// before (and is found here) or commits after the push is over (and schedules its own), so no
+    /// message goes unpushed for having come while the push was under way.
+    /// </summary>
+    public async Task<(long MessageId, DateTimeOffset DueAt)?> NextAfterAsync(long chatId, ChatPushPlan plan, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (plan.Next is not null)
+        {
+            return plan.Next;
+        }
+
+        var chat = await _chats.FindByIdAsync(chatId, cancellationToken).ConfigureAwait(false);
+        if (chat is null || chat.LastSequence <= plan.ThroughSequence)
+        {
+            return null;
+        }
+
+        var newest = (await _messages.GetBeforeAsync(chatId, null, 1, cancellationToken).ConfigureAwait(false)).LastOrDefault();
+        return newest is null || newest.Sequence <= plan.ThroughSequence ? null : NextPush(newest, plan.NextNotBefore);
+    }
+
+    private (long MessageId, DateTimeOffset DueAt) NextPush(ChatMessage newest, DateTimeOffset notBefore) =>
+        (newest.Id, Max(newest.SentAt + _options.Push.Delay, notBefore));
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 

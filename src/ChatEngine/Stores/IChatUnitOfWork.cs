@@ -6,7 +6,9 @@ namespace ChatEngine;
 /// (the member cap, who inherits ownership, deleting an emptied group) hold when requests race. A
 /// store that several hosts share implements it in the store (the EF Core stores lock the chat's row
 /// in a transaction); without one, <see cref="InProcessChatUnitOfWork"/> serializes a chat's changes
-/// within this process only.
+/// within this process only. Such a store's send transaction also waits for the units of the chats it
+/// writes to (the EF Core stores' batch locks their rows): a unit that reads a chat and then writes,
+/// as the end of a chat's push does, then sees every message committed before it.
 /// </summary>
 public interface IChatUnitOfWork
 {
