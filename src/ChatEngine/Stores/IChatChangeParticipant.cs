@@ -10,9 +10,9 @@ namespace ChatEngine;
 /// transaction) commits with them; if it throws, the changes it was given fail and nothing of them
 /// is kept. Two exceptions, said plainly: a chat's creation (its change 1) is handed over in a unit
 /// of its own right after the chat is created, and the in-memory store, which has no transactions,
-/// calls participants for messages right after storing them (in the chat's unit). The EF Core stores resolve the
-/// participants for messages once per write session (up to 1,000 batches), so keep nothing in a
-/// participant's fields from one call to the next.
+/// calls participants for messages right after storing them (in the chat's unit). The EF Core stores
+/// resolve the participants for messages once per write session (up to 1,000 batches), so keep
+/// nothing in a participant's fields from one call to the next.
 /// </summary>
 public interface IChatChangeParticipant
 {
