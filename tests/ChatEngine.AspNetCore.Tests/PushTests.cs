@@ -42,7 +42,7 @@ public sealed class PushTests
         await PushDueProcessedAsync(server, time); // Decided before the next message could stand in for it.
 
         (await alice.PostAsJsonAsync($"/chat/{groupId}/messages", new { text = "hello @bob, still there?" })).EnsureSuccessStatusCode();
-        var push = await NextAdvancingAsync(pushService, time);
+        var push = await pushService.NextAdvancingAsync(time);
         Assert.Equal("bob-phone", push.Device); // Carol chose "none".
         Assert.True(push.VapidValid);
         Assert.Equal("aes128gcm", push.ContentEncoding);
@@ -78,7 +78,7 @@ public sealed class PushTests
 
         using var alice = server.Client(Alice);
         (await alice.PostAsJsonAsync($"/chat/{groupId}/messages", new { text = "hi both" })).EnsureSuccessStatusCode();
-        Assert.Equal("carol-phone", (await NextAdvancingAsync(pushService, time)).Device);
+        Assert.Equal("carol-phone", (await pushService.NextAdvancingAsync(time)).Device);
         time.Advance(TimeSpan.FromMinutes(1));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pushService.NextAsync(TimeSpan.FromMilliseconds(500)));
     }
@@ -99,7 +99,7 @@ public sealed class PushTests
             (await eve.PostAsJsonAsync($"/chat/{chatId}/messages", new { text = $"burst {i}" })).EnsureSuccessStatusCode();
         }
 
-        var push = await NextAdvancingAsync(pushService, time);
+        var push = await pushService.NextAdvancingAsync(time);
         Assert.Equal("burst 5", (string?)push.Payload!["text"]);
         Assert.Equal("eve", (string?)push.Payload["chat_name"]); // A private chat is named after the sender.
         Assert.Equal(5L, (long)push.Payload["unread"]!);
@@ -108,7 +108,7 @@ public sealed class PushTests
         pushService.Answer("dave-old-phone", 410);
         time.Advance(TimeSpan.FromSeconds(11));
         (await eve.PostAsJsonAsync($"/chat/{chatId}/messages", new { text = "anyone?" })).EnsureSuccessStatusCode();
-        var gone = await NextAdvancingAsync(pushService, time);
+        var gone = await pushService.NextAdvancingAsync(time);
         Assert.Equal(410, gone.AnsweredWith);
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while ((await daveApi.GetFromJsonAsync<JsonArray>("/push/subscriptions/"))!.Count > 0)
@@ -236,22 +236,6 @@ public sealed class PushTests
             Assert.True(DateTime.UtcNow < deadline, "The due push was not looked at.");
             time.Advance(TimeSpan.FromSeconds(2));
             await Task.Delay(20);
-        }
-    }
-
-    private static async Task<ReceivedPush> NextAdvancingAsync(TestPushService service, FakeTimeProvider time)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            try
-            {
-                return await service.NextAsync(TimeSpan.FromMilliseconds(100));
-            }
-            catch (OperationCanceledException) when (DateTime.UtcNow < deadline)
-            {
-                time.Advance(TimeSpan.FromSeconds(2));
-            }
         }
     }
 }

@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ChatEngine.AspNetCore.Tests;
 
@@ -80,6 +81,23 @@ public sealed class TestPushService : IAsyncDisposable
     {
         using var cts = new CancellationTokenSource(timeout);
         return await _received.Reader.ReadAsync(cts.Token);
+    }
+
+    /// <summary>The next push, moving the server's clock on meanwhile (pushes wait their delay on it, the worker polls on it).</summary>
+    public async Task<ReceivedPush> NextAdvancingAsync(FakeTimeProvider time)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            try
+            {
+                return await NextAsync(TimeSpan.FromMilliseconds(100));
+            }
+            catch (OperationCanceledException) when (DateTime.UtcNow < deadline)
+            {
+                time.Advance(TimeSpan.FromSeconds(2));
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
