@@ -79,18 +79,20 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
         await Task.WhenAll(members.Select((member, index) => SendLoopAsync(member, index, perSenderInterval, sending.Token)));
         var sendSeconds = clock.Elapsed.TotalSeconds - warmup.TotalSeconds;
         var loopAtSendEnd = process?.WriteLoopTotals();
-        var diskSyncs = diskSync?.Stop(_measureFrom);
-        var pauses = pauseWatch?.Stop(_measureFrom);
         var generatorGc = GeneratorGc.Now();
         var (cpuBefore, loopBefore, generatorGcBefore) = await cpuAtMeasureStart;
 
-        // Let in-flight messages land, then close.
+        // Let in-flight messages land, then stop the probes and close. Stopping a probe blocks while
+        // the server ends its event session and the probe's thread ends: done before the last messages
+        // landed, with another tool also watching the server, it added up to 120 ms to their latency.
         var expected = () => _ledger.Sent * options.Members;
         for (var wait = 0; wait < 100 && (Interlocked.Read(ref _deliveryCount) < expected() || (options.UserStreams && Interlocked.Read(ref _streamDeliveryCount) < expected())); wait++)
         {
             await Task.Delay(100, cancellationToken);
         }
 
+        var diskSyncs = diskSync?.Stop(_measureFrom);
+        var pauses = pauseWatch?.Stop(_measureFrom);
         var cpu = (process?.CpuSeconds() ?? 0) - cpuBefore;
         foreach (var socket in members.SelectMany(m => m.Stream is null ? [m.Socket] : new[] { m.Socket, m.Stream }))
         {
