@@ -48,6 +48,9 @@ internal sealed record LoadResult
     /// <summary>A small synced write's time on the database's disk over the measured window (<see cref="DiskSyncProbe"/>).</summary>
     public DiskSyncFigures? DiskSync { get; init; }
 
+    /// <summary>How long a fixed unit of work took in CPU time over the measured window (<see cref="CpuSpeedProbe"/>): the machine's own speed.</summary>
+    public CpuSpeedFigures? CpuSpeed { get; init; }
+
     /// <summary>The servers' runtime pauses over the measured window (<see cref="RuntimePauseWatch"/>).</summary>
     public RuntimePauseFigures? ServerPauses { get; init; }
 
@@ -77,6 +80,7 @@ internal sealed record LoadResult
             ("server CPU" + (Hosts > 1 ? " (all hosts)" : ""), ServerCpuSeconds is { } cpu ? $"{cpu} s" + (ServerCpuMicrosecondsPerMessage is { } perMessage ? $", {perMessage} µs per message" : "") : "n/a"),
             ("write loop busy", WriteLoopBusyFraction is { } busy ? $"{busy:P0} of the time" + (Hosts > 1 ? " (mean over hosts)" : "") + (MeanBatchSize is { } batch ? $", {batch} messages per batch" : "") : "n/a"),
             ("disk sync p99/max (probe)", DiskSync is { Syncs: > 0 } sync ? $"{sync.P99Ms} / {sync.MaxMs} ms, {sync.Over10Ms} of {sync.Syncs} over 10 ms" : "n/a"),
+            ("CPU probe p10/p50/p90", CpuSpeed is { Samples: > 0 } speed ? $"{speed.P10Ms} / {speed.P50Ms} / {speed.P90Ms} ms of CPU for a fixed unit, {speed.Samples} samples" : "n/a"),
             ("server GC" + (Hosts > 1 ? " (all hosts)" : ""), ServerPauses is { } gc
                 ? $"{gc.Gen0}/{gc.Gen1}/{gc.Gen2} collections (gen0/1/2), {gc.CollectionPausesMs} ms paused, longest {gc.LongestCollectionPauseMs} ms" + (gc.LongestCollectionPause.Length > 0 ? $" ({gc.LongestCollectionPause})" : "")
                 : "n/a"),

@@ -66,6 +66,7 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
             .Concat(members.Where(m => m.Stream is not null).Select(ReceiveStreamAsync)).ToArray();
         using var diskSync = process is not null && options.Mode == "chat" ? DiskSyncProbe.Start() : null;
         using var pauseWatch = process is not null ? RuntimePauseWatch.TryStart(process.ProcessIds) : null;
+        using var cpuSpeed = CpuSpeedProbe.TryStart();
         var clock = Stopwatch.StartNew();
         // The warm-up sends like the run but counts only towards correctness, so the figures are of a
         // server whose code is compiled (tiered JIT) and whose pools are full, as in production.
@@ -93,6 +94,7 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
 
         var diskSyncs = diskSync?.Stop(_measureFrom);
         var pauses = pauseWatch?.Stop(_measureFrom);
+        var cpuSpeeds = cpuSpeed?.Stop(_measureFrom);
         var cpu = (process?.CpuSeconds() ?? 0) - cpuBefore;
         foreach (var socket in members.SelectMany(m => m.Stream is null ? [m.Socket] : new[] { m.Socket, m.Stream }))
         {
@@ -156,6 +158,7 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
                 : null,
             ServerPeakMemoryMiB = process is null ? null : Math.Round(process.PeakMemoryMiB(), 1),
             DiskSync = diskSyncs,
+            CpuSpeed = cpuSpeeds,
             ServerPauses = pauses?.Figures(),
             GeneratorCollections = generatorGc.Collections - generatorGcBefore.Collections,
             GeneratorGcPauseMs = Math.Round((generatorGc.Paused - generatorGcBefore.Paused).TotalMilliseconds, 1),
