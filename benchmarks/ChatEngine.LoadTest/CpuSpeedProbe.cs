@@ -11,20 +11,17 @@ namespace ChatEngine.LoadTest;
 /// for a core that the load itself causes, so the probe sees the machine's speed, not the run's
 /// contention. About 1% of one core. Linux only (the thread's CPU clock); elsewhere it reports nothing.
 /// </summary>
-internal sealed partial class CpuSpeedProbe : IDisposable
+internal sealed partial class CpuSpeedProbe : ProbeThread
 {
     private const int ClockThreadCpuTime = 3; // CLOCK_THREAD_CPUTIME_ID
     private const int UnitIterations = 400_000;
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
 
-    private readonly CancellationTokenSource _stop = new();
-    private readonly List<(long At, double Ms)> _samples = [];
-    private readonly Thread _thread;
     private ulong _sink;
 
     private CpuSpeedProbe()
+        : base("CPU speed probe")
     {
-        _thread = new Thread(Run) { IsBackground = true, Name = "CPU speed probe" };
     }
 
     public static CpuSpeedProbe? TryStart()
@@ -35,40 +32,27 @@ internal sealed partial class CpuSpeedProbe : IDisposable
         }
 
         var probe = new CpuSpeedProbe();
-        probe._thread.Start();
+        probe.StartThread();
         return probe;
     }
 
     /// <summary>The units that started at or after <paramref name="from"/> (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), once the probe has stopped.</summary>
     public CpuSpeedFigures Stop(long from)
     {
-        _stop.Cancel();
-        _thread.Join();
-        var measured = _samples.Where(s => s.At >= from).Select(s => s.Ms).Order().ToArray();
+        var measured = StopAndTakeFrom(from);
         return new CpuSpeedFigures(measured.Length, LoadRun.Percentile(measured, 0.1), LoadRun.Percentile(measured, 0.5), LoadRun.Percentile(measured, 0.9));
     }
 
-    public void Dispose()
-    {
-        if (!_stop.IsCancellationRequested)
-        {
-            _stop.Cancel();
-            _thread.Join();
-        }
-
-        _stop.Dispose();
-    }
-
-    private void Run()
+    protected override void Run(CancellationToken stop)
     {
         try
         {
-            while (!_stop.Token.WaitHandle.WaitOne(Interval))
+            while (!stop.WaitHandle.WaitOne(Interval))
             {
                 var at = System.Diagnostics.Stopwatch.GetTimestamp();
                 var started = ThreadCpuNanoseconds();
                 _sink += Unit(_sink | 1);
-                _samples.Add((at, (ThreadCpuNanoseconds() - started) / 1e6));
+                Add(at, (ThreadCpuNanoseconds() - started) / 1e6);
             }
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or InvalidOperationException)

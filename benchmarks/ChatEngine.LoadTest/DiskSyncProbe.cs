@@ -10,49 +10,33 @@ namespace ChatEngine.LoadTest;
 /// engine's own tails. It overwrites one block of a file it allocated up front, so it never grows a
 /// file; paired runs with and without it showed no slowdown of the host.
 /// </summary>
-internal sealed class DiskSyncProbe : IDisposable
+internal sealed class DiskSyncProbe : ProbeThread
 {
     private const int BlockSize = 4096;
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(10);
 
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"chatengine-load-sync-{Guid.NewGuid():N}");
-    private readonly CancellationTokenSource _stop = new();
-    private readonly List<(long At, double Ms)> _samples = [];
-    private readonly Thread _thread;
 
     private DiskSyncProbe()
+        : base("Disk sync probe")
     {
-        _thread = new Thread(Run) { IsBackground = true, Name = "Disk sync probe" };
     }
 
     public static DiskSyncProbe Start()
     {
         var probe = new DiskSyncProbe();
-        probe._thread.Start();
+        probe.StartThread();
         return probe;
     }
 
     /// <summary>The syncs that started at or after <paramref name="from"/> (a <see cref="Stopwatch"/> timestamp), once the probe has stopped.</summary>
     public DiskSyncFigures Stop(long from)
     {
-        _stop.Cancel();
-        _thread.Join();
-        var measured = _samples.Where(s => s.At >= from).Select(s => s.Ms).Order().ToArray();
+        var measured = StopAndTakeFrom(from);
         return new DiskSyncFigures(measured.Length, LoadRun.Percentile(measured, 0.99), LoadRun.Percentile(measured, 1), measured.Count(ms => ms > 10));
     }
 
-    public void Dispose()
-    {
-        if (!_stop.IsCancellationRequested)
-        {
-            _stop.Cancel();
-            _thread.Join();
-        }
-
-        _stop.Dispose();
-    }
-
-    private void Run()
+    protected override void Run(CancellationToken stop)
     {
         try
         {
@@ -60,14 +44,14 @@ internal sealed class DiskSyncProbe : IDisposable
             var block = new byte[BlockSize];
             file.Write(block);
             file.Flush(flushToDisk: true);
-            while (!_stop.Token.WaitHandle.WaitOne(Interval))
+            while (!stop.WaitHandle.WaitOne(Interval))
             {
                 block[0]++;
                 var started = Stopwatch.GetTimestamp();
                 file.Position = 0;
                 file.Write(block);
                 file.Flush(flushToDisk: true);
-                _samples.Add((started, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+                Add(started, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
         }
         catch (IOException ex)
