@@ -23,6 +23,38 @@ internal static class AppChecks
         Assert.True(found.Length == 0, $"axe-core on {screen}:\n{string.Join('\n', found)}");
     }
 
+    /// <summary>
+    /// Records every message a jump marks from now on (a search hit, a quote, a pin). The mark lasts
+    /// 1.5 seconds, which polling on a loaded machine can miss; the record cannot be missed.
+    /// </summary>
+    public static Task RecordJumpsAsync(this IPage page) => page.EvaluateAsync("""
+        () => {
+            window.ceJumpedTo = [];
+            new MutationObserver(records => {
+                for (const record of records) {
+                    if (record.target.classList.contains("ce-flash")) window.ceJumpedTo.push(record.target.dataset.id);
+                }
+            }).observe(document.body, { subtree: true, attributeFilter: ["class"] });
+        }
+        """);
+
+    /// <summary>Waits until a jump recorded since <see cref="RecordJumpsAsync"/> marked this message, and finds it scrolled into view.</summary>
+    public static async Task ExpectJumpedToAsync(this IPage page, ILocator message)
+    {
+        var id = await message.GetAttributeAsync("data-id");
+        Assert.NotNull(id);
+        try
+        {
+            await page.WaitForFunctionAsync("id => window.ceJumpedTo.includes(id)", id);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"No jump marked message {id}; marked: [{string.Join(", ", await page.EvaluateAsync<string[]>("() => window.ceJumpedTo"))}].");
+        }
+
+        await Assertions.Expect(message).ToBeInViewportAsync();
+    }
+
     public static Task ShotAsync(this IPage page, string name) =>
         page.ScreenshotAsync(new() { Path = Path.Combine(ChromiumFixture.ScreenshotFolder, name + ".png") });
 

@@ -52,8 +52,9 @@ public sealed class MessagesThatChangeInTheBrowserTests(BrowserFixture fixture) 
         await SendAsync(ben, "Yes, see you there");
         var reply = ann.Locator("#ce-messages li.ce-msg", new() { HasText = "Yes, see you there" });
         await Expect(reply.Locator(".ce-quote")).ToContainTextAsync("Lunch at noon?");
+        await ann.RecordJumpsAsync();
         await reply.Locator(".ce-quote").ClickAsync();
-        await Expect(annsMessage).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("ce-flash"));
+        await ann.ExpectJumpedToAsync(annsMessage);
 
         // Ann edits hers from the hover menu: Ben sees the new text marked "edited", and so does his quote.
         await annsMessage.HoverAsync();

@@ -33,10 +33,11 @@ public sealed class SearchInTheBrowserTests(BrowserFixture fixture) : IClassFixt
         await Expect(hit).ToContainTextAsync("kim · kim");
         await lee.AssertAccessibleAsync("message search results, desktop");
 
+        await lee.RecordJumpsAsync();
         await hit.ClickAsync();
         await Expect(dialog).ToBeHiddenAsync();
         await Expect(lee.Locator(".ce-chat-title")).ToHaveTextAsync("kim");
-        await Expect(lee.Locator("#ce-messages li.ce-msg", new() { HasText = "quarterly budget" })).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("ce-flash"));
+        await lee.ExpectJumpedToAsync(lee.Locator("#ce-messages li.ce-msg", new() { HasText = "quarterly budget" }));
     }
 
     [Fact]
@@ -67,10 +68,11 @@ public sealed class SearchInTheBrowserTests(BrowserFixture fixture) : IClassFixt
         var dialog = bob.GetByRole(AriaRole.Dialog, new() { Name = "Search messages" });
         await dialog.GetByLabel("Words or \"a phrase\", in all your chats").FillAsync("invoice");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
+        await bob.RecordJumpsAsync();
         await dialog.Locator(".ce-message-hit").ClickAsync();
 
         var messages = bob.Locator("#ce-messages li.ce-msg");
-        await Expect(messages.Filter(new() { HasText = "invoice number" })).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("ce-flash"));
+        await bob.ExpectJumpedToAsync(messages.Filter(new() { HasText = "invoice number" }));
         await Expect(messages.Filter(new() { HasText = "Later message 80." })).ToHaveCountAsync(0);
         var latest = bob.GetByRole(AriaRole.Button, new() { Name = "Show the latest messages" });
         await Expect(latest).ToBeVisibleAsync();
