@@ -21,7 +21,13 @@ public sealed class SqliteTestDatabase : ITestDatabase
 
     public ValueTask DisposeAsync()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        // This database's pool only: clearing every pool closed other tests' idle connections, and when
+        // one was a database's last, SQLite deleted its write-ahead log under a test that was watching it.
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection(ConnectionString))
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearPool(connection);
+        }
+
         Directory.Delete(_folder, recursive: true);
         return ValueTask.CompletedTask;
     }
