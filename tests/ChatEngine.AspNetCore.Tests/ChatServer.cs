@@ -36,7 +36,7 @@ public sealed class ChatServer : IAsyncDisposable
     private readonly SymmetricSecurityKey _key = new(RandomNumberGenerator.GetBytes(32));
     private readonly string _folder = Directory.CreateTempSubdirectory("chatengine-web-").FullName;
 
-    private ChatServer(Action<ChatTransportOptions>? transports, LogLevel logLevel, TimeProvider? time, Action<ChatEngineBuilder>? engine)
+    private ChatServer(Action<ChatTransportOptions>? transports, LogLevel logLevel, TimeProvider? time, Action<ChatEngineBuilder>? engine, Action<IServiceCollection>? services)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
@@ -66,6 +66,8 @@ public sealed class ChatServer : IAsyncDisposable
         {
             builder.Services.AddSingleton(time);
         }
+
+        services?.Invoke(builder.Services); // Last: a test may wrap what the engine registered.
 
         builder.Services.AddOpenApi();
         builder.Services.AddAuthentication("Chat")
@@ -121,9 +123,10 @@ public sealed class ChatServer : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     public static async Task<ChatServer> StartAsync(
-        Action<ChatTransportOptions>? transports = null, LogLevel logLevel = LogLevel.Warning, TimeProvider? time = null, Action<ChatEngineBuilder>? engine = null)
+        Action<ChatTransportOptions>? transports = null, LogLevel logLevel = LogLevel.Warning, TimeProvider? time = null, Action<ChatEngineBuilder>? engine = null,
+        Action<IServiceCollection>? services = null)
     {
-        var server = new ChatServer(transports, logLevel, time, engine);
+        var server = new ChatServer(transports, logLevel, time, engine, services);
         await server._app.StartAsync();
         var address = server._app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseAddress = new Uri(address);

@@ -158,6 +158,65 @@ public sealed class PushTests
     }
 
     [Fact]
+    public async Task ABusyChatsSends_KnowItsPushIsPendingFromTheirOwnCommits_WithoutReadingTheOutboxAgain_AndAMessageAfterItEnded_IsPushedToo()
+    {
+        await using var pushService = await TestPushService.StartAsync();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var reads = new PendingPushReads();
+        await using var server = await StartAsync(time, services: reads.Watch);
+        using var carol = server.Client(Carol);
+        (await carol.PostAsJsonAsync("/push/subscriptions/", pushService.NewDevice("carol-phone").Subscription)).EnsureSuccessStatusCode();
+        var chatId = await server.StartChatAsync(Dave, "carol");
+        using var dave = server.Client(Dave);
+
+        await SendAsync(dave, chatId, "one"); // Nothing pending: one read, and the chat's push added, due in 10 s.
+        time.Advance(TimeSpan.FromSeconds(5));
+        await SendAsync(dave, chatId, "two"); // Known from the first send's commit.
+        time.Advance(TimeSpan.FromSeconds(4.5));
+        await SendAsync(dave, chatId, "three"); // The push falls due within a second, but it cannot end before "two" is pushed.
+        Assert.Equal(1, reads.Count);
+
+        await PushDueProcessedAsync(server, time); // Every push of the chat went, and it ended: nothing newer waits.
+        var pushes = new List<string?>();
+        while (true)
+        {
+            try
+            {
+                pushes.Add((string?)(await pushService.NextAsync(TimeSpan.FromMilliseconds(500))).Payload!["text"]);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal("three", pushes[^1]);
+        Assert.Equal(pushes.Count, pushes.Distinct().Count());
+
+        await SendAsync(dave, chatId, "four"); // What was known ran out: read again, and pushed.
+        Assert.Equal(2, reads.Count);
+        Assert.Equal("four", (string?)(await pushService.NextAdvancingAsync(time)).Payload!["text"]);
+    }
+
+    [Fact]
+    public async Task WhenRetentionCouldDeleteAMessageBeforeItsPush_SendsReadTheOutboxAgain()
+    {
+        await using var pushService = await TestPushService.StartAsync();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var reads = new PendingPushReads();
+        await using var server = await StartAsync(time, o => o.Retention.MaxMessageAge = TimeSpan.FromSeconds(10), reads.Watch);
+        var chatId = await server.StartChatAsync(Dave, "carol");
+        using var dave = server.Client(Dave);
+
+        await SendAsync(dave, chatId, "one");
+        time.Advance(TimeSpan.FromSeconds(5));
+        await SendAsync(dave, chatId, "two"); // What the first send added is not known until read back.
+        time.Advance(TimeSpan.FromSeconds(4.5));
+        await SendAsync(dave, chatId, "three"); // Within a second of falling due: read again.
+        Assert.Equal(3, reads.Count);
+    }
+
+    [Fact]
     public async Task Subscriptions_RefuseOtherHosts_PlainHttp_BadKeys_UnknownKinds_AndOthersIds_AndKeepTheNewestTen()
     {
         await using var server = await ChatServer.StartAsync(engine: b => b.Services.Configure<ChatEngineOptions>(o => SetKeys(o, NewVapidKeys())));
@@ -190,13 +249,17 @@ public sealed class PushTests
         Assert.Equal("push_not_configured", await CodeAsync(await anyone.GetAsync("/push/vapid-key/")));
     }
 
-    private static Task<ChatServer> StartAsync(FakeTimeProvider time) =>
-        ChatServer.StartAsync(time: time, engine: b => b.Services.Configure<ChatEngineOptions>(o =>
+    private static Task<ChatServer> StartAsync(FakeTimeProvider time, Action<ChatEngineOptions>? options = null, Action<IServiceCollection>? services = null) =>
+        ChatServer.StartAsync(time: time, services: services, engine: b => b.Services.Configure<ChatEngineOptions>(o =>
         {
             SetKeys(o, NewVapidKeys());
             o.Push.AllowInsecureEndpoints = true; // The local push service speaks plain HTTP on loopback.
             o.Push.AllowedEndpointHosts.Add("127.0.0.1");
+            options?.Invoke(o);
         }));
+
+    private static async Task SendAsync(HttpClient client, long chatId, string text) =>
+        (await client.PostAsJsonAsync($"/chat/{chatId}/messages", new { text })).EnsureSuccessStatusCode();
 
     private static void SetKeys(ChatEngineOptions options, (string Public, string Private) keys)
     {
@@ -236,6 +299,46 @@ public sealed class PushTests
             Assert.True(DateTime.UtcNow < deadline, "The due push was not looked at.");
             time.Advance(TimeSpan.FromSeconds(2));
             await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Counts the push scheduler's reads of the outbox (which chats have a pending push), through the real store.</summary>
+    private sealed class PendingPushReads
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public void Watch(IServiceCollection services)
+        {
+            var store = services.Last(d => d.ServiceType == typeof(IChatOutboxStore));
+            services.Remove(store);
+            services.AddScoped<IChatOutboxStore>(sp => new Counting((IChatOutboxStore)store.ImplementationFactory!(sp), this));
+        }
+
+        private sealed class Counting(IChatOutboxStore inner, PendingPushReads reads) : IChatOutboxStore
+        {
+            public Task<IReadOnlyDictionary<string, DateTimeOffset>> FindPendingAsync(string kind, IReadOnlyCollection<string> targets, CancellationToken cancellationToken)
+            {
+                if (kind == "push")
+                {
+                    Interlocked.Increment(ref reads._count);
+                }
+
+                return inner.FindPendingAsync(kind, targets, cancellationToken);
+            }
+
+            public Task AddAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken) => inner.AddAsync(messages, cancellationToken);
+
+            public Task<IReadOnlyList<OutboxMessage>> ClaimDueAsync(string kind, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken) =>
+                inner.ClaimDueAsync(kind, now, leaseUntil, limit, cancellationToken);
+
+            public Task CompleteAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken) => inner.CompleteAsync(messages, cancellationToken);
+
+            public Task<IReadOnlySet<string>> FindExistingAsync(IReadOnlyCollection<string> deliveryIds, CancellationToken cancellationToken) =>
+                inner.FindExistingAsync(deliveryIds, cancellationToken);
+
+            public Task<IReadOnlyList<OutboxMessage>> GetRecentAsync(string kind, int limit, CancellationToken cancellationToken) => inner.GetRecentAsync(kind, limit, cancellationToken);
         }
     }
 }

@@ -46,6 +46,7 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
             .AddChangeParticipant<OutboxParticipant<TContext>>();
         services.AddSingleton(Refusals);
         services.AddSingleton(ParticipantThreads);
+        services.AddSingleton(ParticipantCommits);
         services.AddSingleton<IChatEventHandler>(Events);
         _provider = services.BuildServiceProvider();
         await using var scope = _provider.CreateAsyncScope();
@@ -57,6 +58,8 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
     protected ParticipantRefusals Refusals { get; } = new();
 
     protected ParticipantThreads ParticipantThreads { get; } = new();
+
+    protected ParticipantCommits ParticipantCommits { get; } = new();
 
     [Fact]
     public async Task ChangeParticipants_WriteInTheChangesTransaction_AndTheirFailureUndoesTheChange()
@@ -83,6 +86,24 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
         var outbox = await scope.ServiceProvider.GetRequiredService<TContext>().Database
             .SqlQueryRaw<long>("""SELECT "Seq" AS "Value" FROM "TestOutbox" WHERE "ChatId" = {0} ORDER BY "Seq" """, chatId).ToListAsync();
         Assert.Equal([1L, 2, 3, 4], outbox); // What the refused changes wrote was rolled back with them.
+    }
+
+    [Fact]
+    public async Task ChangeParticipants_HearOfCommittedMessagesOnly_AndOneFailingThen_LeavesTheMessageCommittedOnce()
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var messaging = scope.ServiceProvider.GetRequiredService<MessagingService>();
+        var chatId = (await scope.ServiceProvider.GetRequiredService<GroupService>().CreateGroupAsync(1, "Heard", ["user2"])).Chat.Id;
+        await messaging.SendAsync(1, chatId, "fine");
+        Refusals.Text = "poison";
+        await Assert.ThrowsAsync<ChatException>(() => messaging.SendAsync(1, chatId, "poison"));
+        Refusals.CommittedText = "loud";
+        var loud = await messaging.SendAsync(1, chatId, "loud"); // Its participant throws once it is committed: the send stands.
+
+        Assert.Equal(["fine", "loud"], ParticipantCommits.Texts);
+        var stored = await scope.ServiceProvider.GetRequiredService<IMessageStore>().GetBeforeAsync(chatId, null, 10, CancellationToken.None);
+        Assert.Equal(["fine", "loud"], stored.Select(m => m.Text));
+        Assert.Equal(loud.Message.Id, stored[^1].Id);
     }
 
     public async Task DisposeAsync()
@@ -579,6 +600,19 @@ public sealed class ParticipantRefusals
     public string? Text { get; set; }
 
     public long? MemberId { get; set; }
+
+    /// <summary>A message whose participant throws once it has committed.</summary>
+    public string? CommittedText { get; set; }
+}
+
+/// <summary>The messages <see cref="OutboxParticipant{TContext}"/> heard were committed, in order.</summary>
+public sealed class ParticipantCommits
+{
+    private readonly ConcurrentQueue<string> _texts = new();
+
+    public IReadOnlyList<string> Texts => [.. _texts];
+
+    public void Add(string text) => _texts.Enqueue(text);
 }
 
 /// <summary>Whether each batch of messages reached <see cref="OutboxParticipant{TContext}"/> on a thread-pool thread.</summary>
@@ -588,9 +622,21 @@ public sealed class ParticipantThreads
 }
 
 /// <summary>Writes an outbox row per change through the scope's context, then refuses what the test says.</summary>
-public sealed class OutboxParticipant<TContext>(TContext db, ParticipantRefusals refusals, ParticipantThreads threads) : IChatChangeParticipant
+public sealed class OutboxParticipant<TContext>(TContext db, ParticipantRefusals refusals, ParticipantThreads threads, ParticipantCommits commits) : IChatChangeParticipant
     where TContext : DbContext
 {
+    public void OnCommitted(IReadOnlyList<ChatLogEntry> changes)
+    {
+        foreach (var message in changes.Select(c => c.Message).OfType<ChatMessage>())
+        {
+            commits.Add(message.Text);
+            if (message.Text == refusals.CommittedText)
+            {
+                throw new InvalidOperationException("The participant failed after the commit.");
+            }
+        }
+    }
+
     public async Task OnCommittingAsync(IReadOnlyList<ChatLogEntry> changes, CancellationToken cancellationToken)
     {
         if (changes.Any(change => change.Message is not null))

@@ -8,8 +8,9 @@ namespace ChatEngine.AspNetCore;
 /// <see cref="ChatPushOptions.Delay"/> after the message that made it; while it waits, later messages
 /// add nothing. When it is due, <see cref="PushFanOut"/> pushes the newest message whose delay is over
 /// and moves the entry on to any newer one, so a busy chat costs one entry, not a row per message.
-/// Which chats have one is read from the outbox and remembered until that entry falls due (no worker
-/// touches an entry before then), so most batches ask nothing at all.
+/// Which chats have one is remembered (<see cref="PushSchedule"/>), so most batches ask nothing at all:
+/// read from the outbox, a chat's entry holds until it falls due (no worker touches it before then);
+/// once a batch has committed, until the delay of the chat's newest message in it is over.
 /// </summary>
 internal sealed class PushOutboxWriter(PushAvailability availability, PushSchedule schedule, IChatOutboxStore outbox, IOptions<ChatEngineOptions> options, TimeProvider time)
     : IChatChangeParticipant
@@ -50,34 +51,62 @@ internal sealed class PushOutboxWriter(PushAvailability availability, PushSchedu
         }).ToArray(), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Each chat with a message in <paramref name="changes"/> had a pending entry when they committed
+    /// (known, found or added above). That entry stays pending at least until the delay of the chat's
+    /// newest message here is over: it ends only once a push covers the chat's newest message, and a
+    /// push goes for a message no sooner than that. Without this a busy chat's batches read the outbox
+    /// again from a second before its entry fell due until a worker moved the entry on: hundreds of reads
+    /// in the write loop every <see cref="ChatPushOptions.Delay"/>. Unless retention could delete the
+    /// message before then (the entry would end with nothing to push).
+    /// </summary>
+    public void OnCommitted(IReadOnlyList<ChatLogEntry> changes)
+    {
+        var engine = options.Value;
+        if (!availability.IsOn || engine.Retention.MaxMessageAge <= engine.Push.Delay + PushSchedule.ClockMargin)
+        {
+            return;
+        }
+
+        foreach (var change in changes)
+        {
+            if (change.Message is { } message)
+            {
+                schedule.Remember(message.ChatId, message.SentAt + engine.Push.Delay);
+            }
+        }
+    }
+
     private static string Target(long chatId) => chatId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
-/// <summary>The chats known (on this host) to have a pending push, until it falls due.</summary>
+/// <summary>The chats known (on this host) to have a pending push, and until when that holds.</summary>
 internal sealed class PushSchedule
 {
-    // A worker may claim an entry once its time comes by its own clock: hosts' clocks may differ a little.
-    private static readonly TimeSpan ClockMargin = TimeSpan.FromSeconds(1);
+    /// <summary>A worker may claim an entry once its time comes by its own clock: hosts' clocks may differ a little.</summary>
+    public static readonly TimeSpan ClockMargin = TimeSpan.FromSeconds(1);
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, DateTimeOffset> _dueAt = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, DateTimeOffset> _pendingUntil = new();
 
     public bool IsPending(long chatId, DateTimeOffset now)
     {
-        if (!_dueAt.TryGetValue(chatId, out var due))
+        if (!_pendingUntil.TryGetValue(chatId, out var until))
         {
             return false;
         }
 
-        if (now < due - ClockMargin)
+        if (now < until - ClockMargin)
         {
             return true;
         }
 
-        _dueAt.TryRemove(KeyValuePair.Create(chatId, due)); // Read again next time: quiet chats leave no entry behind.
+        _pendingUntil.TryRemove(KeyValuePair.Create(chatId, until)); // Read again next time: quiet chats leave no entry behind.
         return false;
     }
 
-    public void Remember(long chatId, DateTimeOffset dueAt) => _dueAt[chatId] = dueAt;
+    /// <summary>Remembers that the chat's push is pending until <paramref name="until"/>, or later if that is known already.</summary>
+    public void Remember(long chatId, DateTimeOffset until) =>
+        _pendingUntil.AddOrUpdate(chatId, until, (_, known) => known > until ? known : until);
 }
 
 internal sealed record PushDue(

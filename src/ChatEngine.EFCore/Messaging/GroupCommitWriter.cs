@@ -305,13 +305,11 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         SendStatements.ClaimAttachments(connection, dbTransaction, plan, dialect);
 
         // Participants write through the session's context, which carries the batch's transaction.
-        if (rows.Count > 0 && session.Participants is { Length: > 0 } participants)
+        var participants = rows.Count > 0 ? session.Participants : [];
+        var entries = participants.Length > 0 ? plan.NewEntries() : [];
+        foreach (var participant in participants)
         {
-            var entries = plan.NewEntries();
-            foreach (var participant in participants)
-            {
-                await participant.OnCommittingAsync(entries, CancellationToken.None).ConfigureAwait(false);
-            }
+            await participant.OnCommittingAsync(entries, CancellationToken.None).ConfigureAwait(false);
         }
 
         if (Environment.CurrentManagedThreadId == _loopThreadId)
@@ -327,6 +325,19 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         if (prepared is not null)
         {
             _checkpoints.AfterCommit();
+        }
+
+        foreach (var participant in participants)
+        {
+            try
+            {
+                participant.OnCommitted(entries);
+            }
+            catch (Exception ex)
+            {
+                // The batch is committed: a failure here must not make it look failed and be written again.
+                LogCommittedHookFailed(_logger, ex, participant.GetType().Name);
+            }
         }
 
         return plan.Outcomes();
@@ -349,6 +360,9 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Writing a batch of {Count} messages failed; its senders were told.")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Error, Message = "The participant {Participant} failed after a batch committed; the batch stays committed.")]
+    private static partial void LogCommittedHookFailed(ILogger logger, Exception exception, string participant);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Debug, Message = "Write loop totals: busy {BusySeconds:F3} s, {Messages} messages, {Batches} batches.")]
     private static partial void LogWriteLoopTotals(ILogger logger, double busySeconds, long messages, long batches);

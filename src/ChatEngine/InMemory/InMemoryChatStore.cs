@@ -388,6 +388,10 @@ public sealed partial class InMemoryChatStore : IChatStore, IChatMemberStore, IC
                 _ = units is null
                     ? await CommittingAsync(participants, entry, cancellationToken).ConfigureAwait(false)
                     : await units.RunAsync(draft.ChatId, token => CommittingAsync(participants, entry, token), cancellationToken).ConfigureAwait(false);
+                foreach (var participant in participants)
+                {
+                    participant.OnCommitted([entry]);
+                }
             }
         }
 

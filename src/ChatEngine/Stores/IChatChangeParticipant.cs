@@ -18,4 +18,15 @@ public interface IChatChangeParticipant
 {
     /// <summary>Called before <paramref name="changes"/> commit, in their transaction.</summary>
     Task OnCommittingAsync(IReadOnlyList<ChatLogEntry> changes, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Called once <paramref name="changes"/> have committed, never when they failed: for what a
+    /// participant may now take as settled (what it remembers of the store, say), never for writes. The
+    /// EF Core stores call it after each send batch, the in-memory store after each message; changes
+    /// committed in a chat's unit of work do not come here. It must not throw: the changes stay
+    /// committed whatever it does.
+    /// </summary>
+    void OnCommitted(IReadOnlyList<ChatLogEntry> changes)
+    {
+    }
 }
