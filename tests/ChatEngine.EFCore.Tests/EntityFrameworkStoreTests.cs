@@ -422,6 +422,23 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Outbox_AnOutcomeRecordedInTheScopeThatAddedTheDelivery_IsStored()
+    {
+        var now = DateTimeOffset.UtcNow;
+        await using var scope = Services.CreateAsyncScope();
+        var store = scope.ServiceProvider.GetRequiredService<IChatOutboxStore>();
+        await store.AddAsync([new OutboxMessage { Kind = "same-scope", DeliveryId = $"d{Guid.NewGuid():N}", Target = "t", Payload = "{}", CreatedAt = now, DueAt = now }], CancellationToken.None);
+        var claimed = Assert.Single(await store.ClaimDueAsync("same-scope", now, now.AddSeconds(30), 10, CancellationToken.None));
+
+        await store.CompleteAsync([claimed with { State = OutboxState.Delivered, Attempts = 1, DeliveredAt = now, Payload = "{\"moved\":true}" }], CancellationToken.None);
+
+        await using var later = Services.CreateAsyncScope();
+        var stored = Assert.Single(await later.ServiceProvider.GetRequiredService<IChatOutboxStore>().GetRecentAsync("same-scope", 10, CancellationToken.None));
+        Assert.Equal((OutboxState.Delivered, 1, "{\"moved\":true}", claimed.DeliveryId), (stored.State, stored.Attempts, stored.Payload, stored.DeliveryId));
+        Assert.Empty(await later.ServiceProvider.GetRequiredService<IChatOutboxStore>().ClaimDueAsync("same-scope", now.AddMinutes(5), now.AddMinutes(6), 10, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Model_HasNoChangesMissingFromTheMigrations()
     {
         await using var scope = Services.CreateAsyncScope();
