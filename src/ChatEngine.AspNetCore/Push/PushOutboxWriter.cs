@@ -106,7 +106,7 @@ internal sealed class PushSchedule
 
     /// <summary>Remembers that the chat's push is pending until <paramref name="until"/>, or later if that is known already.</summary>
     public void Remember(long chatId, DateTimeOffset until) =>
-        _pendingUntil.AddOrUpdate(chatId, until, (_, known) => known > until ? known : until);
+        _pendingUntil.AddOrUpdate(chatId, static (_, until) => until, static (_, known, until) => known > until ? known : until, until); // No closure: called per message in the write loop.
 }
 
 internal sealed record PushDue(
