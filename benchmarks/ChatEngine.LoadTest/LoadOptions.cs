@@ -23,6 +23,7 @@ internal sealed record LoadOptions
     public string? Redis { get; init; }
     public bool UserStreams { get; init; }
     public int Missed { get; init; } = 100;
+    public double ReadEvery { get; init; }
 
     public const string Help = """
         ChatEngine load test: drives a chat server over its public contract (REST + WebSockets) and
@@ -42,6 +43,9 @@ internal sealed record LoadOptions
                                group, then all come back at once with their cursors (a reconnect storm)
           --user-streams       chat mode: every member also holds a user stream (ws/user/), which must get
                                each message once more, no more
+          --read-every MS      chat mode: each member marks its chat read up to the newest message it got from
+                               another member, at most once per MS milliseconds, as a client showing the chat
+                               does while messages arrive (default 0: never)
           --missed N           reconnect mode: messages each group gets while its members are away (default 100)
           --groups N           groups (default 20)
           --members N          members per group (default 10)
@@ -80,6 +84,7 @@ internal sealed record LoadOptions
                 "--hosts" => options with { Hosts = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--redis" => options with { Redis = Next() },
                 "--user-streams" => options with { UserStreams = true },
+                "--read-every" => options with { ReadEvery = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--missed" => options with { Missed = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--serve-baseline" => options with { ServePort = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Help}"),
@@ -94,6 +99,11 @@ internal sealed record LoadOptions
         if (options.Hosts < 1 || (options.Hosts > 1 && (options.Database != "postgres" || options.Mode != "chat" || options.Target is not null)))
         {
             throw new ArgumentException("--hosts N (N ≥ 1); several hosts need --database postgres, chat mode and no --target.");
+        }
+
+        if (options.ReadEvery < 0 || (options.ReadEvery > 0 && options.Mode != "chat"))
+        {
+            throw new ArgumentException("--read-every MS (MS ≥ 0) is for chat mode.");
         }
 
         return options.Groups < 1 || options.Members < 2 || options.Window < 1 || options.Duration <= 0 || options.Warmup < 0

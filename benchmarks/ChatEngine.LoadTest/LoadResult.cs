@@ -31,6 +31,8 @@ internal sealed record LoadResult
     public long MissingFromStore { get; init; }
     public long DuplicatedInStore { get; init; }
     public bool UserStreams { get; init; }
+    public double ReadEveryMs { get; init; }
+    public double ReadMarksPerSecond { get; init; }
     public long StreamDeliveries { get; init; }
     public double StreamDeliveriesPerSecond { get; init; }
     public double? ServerCpuSeconds { get; init; }
@@ -74,6 +76,7 @@ internal sealed record LoadResult
             ("accepted", $"{AcceptedMessages:N0} messages, {AcceptedPerSecond:N0} msg/s"),
             ("deliveries", $"{Deliveries:N0}, {DeliveriesPerSecond:N0} /s" + (UserStreams ? $" on chat sockets; {StreamDeliveries:N0}, {StreamDeliveriesPerSecond:N0} /s on user streams" : "")),
             ("latency p50/p95/p99/max", $"{LatencyP50Ms} / {LatencyP95Ms} / {LatencyP99Ms} / {LatencyMaxMs} ms"),
+            ("read marks", ReadEveryMs > 0 ? $"{ReadMarksPerSecond:N0} /s (each member at most once per {ReadEveryMs} ms)" : "none"),
             ("errors", Errors == 0 ? "0" : $"{Errors} ({ErrorCodes})"),
             ("lost / duplicate deliveries", $"{LostDeliveries} / {DuplicateDeliveries}"),
             ("missing / duplicated in store", $"{MissingFromStore} / {DuplicatedInStore}"),

@@ -16,6 +16,7 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
 {
     // Set-up and verification go to the first host; with several, any host would do.
     private readonly Uri server = servers[0];
+    private readonly long _readEvery = (long)(options.ReadEvery / 1000 * Stopwatch.Frequency);
 
     private readonly MessageLedger _ledger = new(options.Groups * options.Members);
     private readonly AppendOnlyList<double> _latencies = new();
@@ -33,9 +34,17 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
     private long _measuredStreamDeliveries;
     private long _streamDuplicates;
 
+    private long _measuredReadMarks;    // read frames sent after the warm-up (--read-every)
+
     private sealed record Member(int Group, long ChatId, string Token, ClientWebSocket Socket, SemaphoreSlim Window)
     {
         public ClientWebSocket? Stream { get; init; }
+
+        /// <summary>One send at a time on the socket, with read frames sent from the receive loop (--read-every).</summary>
+        public SemaphoreSlim Sending { get; } = new(1, 1);
+
+        /// <summary>When the member last marked its chat read (a Stopwatch timestamp).</summary>
+        public long LastReadMark { get; set; }
     }
 
     public async Task<LoadResult> RunAsync(ServerProcesses? process, CancellationToken cancellationToken)
@@ -144,6 +153,8 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
             LostDeliveries = lost + lostOnStreams,
             DuplicateDeliveries = Interlocked.Read(ref _duplicates) + Interlocked.Read(ref _streamDuplicates),
             UserStreams = options.UserStreams,
+            ReadEveryMs = options.ReadEvery,
+            ReadMarksPerSecond = Math.Round(Interlocked.Read(ref _measuredReadMarks) / sendSeconds),
             StreamDeliveries = Interlocked.Read(ref _measuredStreamDeliveries),
             StreamDeliveriesPerSecond = Math.Round(Interlocked.Read(ref _measuredStreamDeliveries) / sendSeconds),
             MissingFromStore = stored.Missing,
@@ -232,7 +243,7 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
                     ? Encoding.UTF8.GetBytes($$"""{"type":"message","id":{{n}},"chat_id":{{index}},"sender":{{index}},"sender_username":"load_user_{{index}}","text":"load message {{n}} from {{index}}","time":"2026-12-01T00:00:00.000Z","read":false,"read_by":[],"client_id":"{{clientId}}","seq":{{n}},"edited_at":null,"deleted":false,"pinned":false,"mentions":[],"reply_to":null,"reply_preview":null,"reactions":[],"attachments":[]}""")
                     : Encoding.UTF8.GetBytes($$"""{"type":"message","text":"load message {{n}} from {{index}}","client_id":"{{clientId}}"}""");
                 _ledger.Sending(index, n, Stopwatch.GetTimestamp());
-                await member.Socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
+                await SendFrameAsync(member, frame);
             }
             catch (OperationCanceledException)
             {
@@ -266,10 +277,22 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
                     length += result.Count;
                 }
 
-                if (Delivered(buffer.AsSpan(0, length), Stopwatch.GetTimestamp(), index))
+                var now = Stopwatch.GetTimestamp();
+                if (Delivered(buffer.AsSpan(0, length), now, index, out var messageId, out var own))
                 {
                     // The sender's own copy is its acknowledgement: committed (chat mode) and delivered.
                     member.Window.Release();
+                }
+
+                if (_readEvery > 0 && messageId > 0 && !own && now - member.LastReadMark >= _readEvery)
+                {
+                    member.LastReadMark = now;
+                    if (now >= _measureFrom)
+                    {
+                        Interlocked.Increment(ref _measuredReadMarks);
+                    }
+
+                    await SendFrameAsync(member, Encoding.UTF8.GetBytes($$"""{"type":"read","up_to":{{messageId}}}"""));
                 }
             }
         }
@@ -278,10 +301,34 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
         }
     }
 
-    /// <summary>Counts a frame that reached member <paramref name="index"/>'s chat socket; true when it acknowledges one of its own sends.</summary>
-    private bool Delivered(ReadOnlySpan<byte> json, long now, int index)
+    private async Task SendFrameAsync(Member member, byte[] frame)
+    {
+        if (_readEvery == 0)
+        {
+            await member.Socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
+            return;
+        }
+
+        await member.Sending.WaitAsync();
+        try
+        {
+            await member.Socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
+        }
+        finally
+        {
+            member.Sending.Release();
+        }
+    }
+
+    /// <summary>
+    /// Counts a frame that reached member <paramref name="index"/>'s chat socket; true when it
+    /// acknowledges one of its own sends. A message's id comes out, and whether it was the member's own.
+    /// </summary>
+    private bool Delivered(ReadOnlySpan<byte> json, long now, int index, out long messageId, out bool own)
     {
         var frame = ReceivedFrame.Read(json);
+        messageId = frame.Type == ReceivedFrame.Message ? frame.Id : 0;
+        own = frame.Sender == index;
         if (frame.Type == ReceivedFrame.Error)
         {
             Interlocked.Increment(ref _errors);

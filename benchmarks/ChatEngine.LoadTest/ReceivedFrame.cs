@@ -5,9 +5,9 @@ namespace ChatEngine.LoadTest;
 
 /// <summary>
 /// What the generator needs of a frame it received: its type, and for a message the sender's index
-/// and number from its client id ("index-number"), read without building the document or a string.
+/// and number from its client id ("index-number") and its id, read without building the document or a string.
 /// </summary>
-internal readonly record struct ReceivedFrame(int Type, int Sender, int Number, string? ErrorCode)
+internal readonly record struct ReceivedFrame(int Type, int Sender, int Number, string? ErrorCode, long Id = 0)
 {
     public const int Other = 0;
     public const int Message = 1;
@@ -22,6 +22,7 @@ internal readonly record struct ReceivedFrame(int Type, int Sender, int Number, 
         }
 
         int type = Other, sender = -1, number = -1;
+        long id = 0;
         string? code = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -38,6 +39,11 @@ internal readonly record struct ReceivedFrame(int Type, int Sender, int Number, 
                     (sender, number) = ClientId(reader.ValueSpan);
                 }
             }
+            else if (reader.ValueTextEquals("id"u8))
+            {
+                reader.Read();
+                id = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value) ? value : 0;
+            }
             else if (reader.ValueTextEquals("code"u8))
             {
                 reader.Read();
@@ -50,7 +56,7 @@ internal readonly record struct ReceivedFrame(int Type, int Sender, int Number, 
             }
         }
 
-        return type == Message && sender < 0 ? default : new ReceivedFrame(type, sender, number, code);
+        return type == Message && sender < 0 ? default : new ReceivedFrame(type, sender, number, code, id);
     }
 
     /// <summary>The two numbers of a client id the generator made, or (-1, -1) for any other.</summary>
