@@ -243,6 +243,88 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReadMarks_JoinTheWriteLoopsBatches_WithSendsAndEachOther_AndEachForwardMarkMovesOnce()
+    {
+        long chatId;
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            var members = Enumerable.Range(2, 39).Select(id => $"user{id}").ToArray();
+            chatId = (await scope.ServiceProvider.GetRequiredService<GroupService>().CreateGroupAsync(1, "Readers", members)).Chat.Id;
+        }
+
+        var first = await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
+        {
+            await using var scope = Services.CreateAsyncScope();
+            return (await scope.ServiceProvider.GetRequiredService<MessagingService>().SendAsync(1, chatId, $"first {i}")).Message;
+        }));
+        Array.Sort(first, (a, b) => a.Sequence.CompareTo(b.Sequence));
+        var commitsBefore = Counter.Commits;
+
+        // Members 2 to 40 each mark the chat read up to one of the first messages, as clients do while
+        // messages arrive, while member 1 sends 40 more. A transaction of each mark's own commits once per mark.
+        var readers = Enumerable.Range(2, 39).Select(id => (User: (long)id, UpTo: first[id % 20])).ToArray();
+        var marking = Task.WhenAll(readers.Select(async reader =>
+        {
+            await using var scope = Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<MessagingService>().MarkReadAsync(reader.User, chatId, reader.UpTo.Id);
+        }));
+        var sending = Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
+        {
+            await using var scope = Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<MessagingService>().SendAsync(1, chatId, $"more {i}");
+        }));
+        Assert.All(await marking, Assert.True);
+        await sending;
+
+        var commits = Counter.Commits - commitsBefore;
+        Assert.True(commits < readers.Length, $"{commits} commits for {readers.Length} read marks and 40 sends: the marks were not grouped.");
+        Assert.Equal(readers.Select(r => (r.User, r.UpTo.Id)).Order(), Events.OfType<MessagesRead>().Select(e => (e.Reader.Id, e.UpToMessageId)).Order());
+
+        // A mark behind one already made moves nothing, in a batch as alone.
+        var behind = await Task.WhenAll(readers.Where(r => r.UpTo.Sequence > 1).Select(async reader =>
+        {
+            await using var scope = Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<MessagingService>().MarkReadAsync(reader.User, chatId, first[reader.UpTo.Sequence - 2].Id);
+        }));
+        Assert.All(behind, Assert.False);
+        Assert.Equal(readers.Length, Events.OfType<MessagesRead>().Count);
+
+        await using var reads = Services.CreateAsyncScope();
+        var chats = reads.ServiceProvider.GetRequiredService<ChatService>();
+        foreach (var (user, upTo) in readers)
+        {
+            Assert.Equal(20 - upTo.Sequence + 40, Assert.Single(await chats.GetChatsAsync(user, ChatKind.Group)).Unread);
+        }
+    }
+
+    [Fact]
+    public async Task AReadMarkWhoseBatchFailsToCommit_FailsWithATypedError_AndMovesNothing()
+    {
+        var chatId = await CreateGroupAsync();
+        var message = (await SendConcurrentlyAsync(chatId, 1))[0].Message;
+
+        // The batch and its one retry both fail.
+        Counter.FailNextCommits(2);
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            var error = await Assert.ThrowsAsync<ChatException>(() =>
+                scope.ServiceProvider.GetRequiredService<MessagingService>().MarkReadAsync(2, chatId, message.Id));
+            Assert.Equal((ChatErrorKind.Unavailable, ChatErrorCodes.StoreUnavailable), (error.Kind, error.Code));
+        }
+
+        Assert.Empty(Events.OfType<MessagesRead>());
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            var chats = scope.ServiceProvider.GetRequiredService<ChatService>();
+            Assert.Equal(1, Assert.Single(await chats.GetChatsAsync(2, ChatKind.Group)).Unread);
+            Assert.True(await scope.ServiceProvider.GetRequiredService<MessagingService>().MarkReadAsync(2, chatId, message.Id));
+            Assert.Equal(0, Assert.Single(await chats.GetChatsAsync(2, ChatKind.Group)).Unread);
+        }
+
+        Assert.Single(Events.OfType<MessagesRead>());
+    }
+
+    [Fact]
     public async Task ARowTheDatabaseRefuses_FailsOnlyItsOwnSend_AndTheRestOfItsBatchCommits()
     {
         var chatId = await CreateGroupAsync();

@@ -34,8 +34,8 @@ public static class ChatEngineEntityFrameworkBuilderExtensions
         // for the write lock in SQLite, not in 150 ms sleeps. Other providers are left as they are.
         services.ConfigureDbContext<TContext>(o => o.AddInterceptors(SqliteBusyTimeoutInterceptor.Instance));
         // The stores take the scope's context only when they query: a send (which only appends, through
-        // the write loop) then rents no pooled context.
-        services.TryAddScoped(sp => new EntityFrameworkChatStore<TContext>(sp.GetRequiredService<TContext>));
+        // the write loop) then rents no pooled context. Read marks go through the write loop too.
+        services.TryAddScoped(sp => new EntityFrameworkChatStore<TContext>(sp.GetRequiredService<TContext>, sp.GetRequiredService<GroupCommitWriter<TContext>>()));
         services.TryAddScoped<IChatStore>(sp => sp.GetRequiredService<EntityFrameworkChatStore<TContext>>());
         services.TryAddScoped<IChatMemberStore>(sp => sp.GetRequiredService<EntityFrameworkChatStore<TContext>>());
         services.TryAddScoped<ILastSeenStore>(sp => sp.GetRequiredService<EntityFrameworkChatStore<TContext>>());

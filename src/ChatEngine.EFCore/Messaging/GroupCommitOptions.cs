@@ -1,14 +1,14 @@
 namespace ChatEngine.EntityFrameworkCore;
 
-/// <summary>How the EF Core send path batches messages into transactions.</summary>
+/// <summary>How the EF Core send path batches messages (and the read marks that join them) into transactions.</summary>
 public sealed class GroupCommitOptions
 {
-    /// <summary>Most messages written in one transaction. Default 1,024 (batches only grow this large under heavy load).</summary>
+    /// <summary>Most messages and read marks written in one transaction. Default 1,024 (batches only grow this large under heavy load).</summary>
     public int MaxBatchSize { get; set; } = 1024;
 
     /// <summary>
-    /// Sends waiting to be written before new ones wait for room (back-pressure instead of unbounded
-    /// memory). Default 10,000.
+    /// Sends and read marks waiting to be written before new ones wait for room (back-pressure instead
+    /// of unbounded memory). Default 10,000.
     /// </summary>
     public int QueueCapacity { get; set; } = 10_000;
 

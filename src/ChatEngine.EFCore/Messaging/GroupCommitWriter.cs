@@ -16,7 +16,8 @@ namespace ChatEngine.EntityFrameworkCore;
 /// the next one gathers. Each sender is answered only after its own batch commits; a batch that
 /// fails is retried and then fails its senders with a typed error, never silently. Senders are
 /// answered on a second loop, batch after batch in commit order, so the next batch is written while
-/// the last one's senders publish and fan out.
+/// the last one's senders publish and fan out. Read marks queue here too and join the batch in the
+/// queue with them, so a reading member costs no transaction (and no sync) of its own.
 /// </summary>
 internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     where TContext : DbContext
@@ -25,7 +26,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     private readonly GroupCommitOptions _options;
     private readonly ILogger _logger;
     private readonly ChatEngineMetrics _metrics;
-    private readonly Channel<PendingSend> _queue;
+    private readonly Channel<PendingWrite> _queue;
     private readonly Channel<WrittenBatch> _written;
     private readonly Lock _startLock = new();
     private readonly SqliteCheckpoints<TContext> _checkpoints;
@@ -45,7 +46,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         _options = options.Value;
         _logger = logger;
         _checkpoints = new SqliteCheckpoints<TContext>(scopes, _options, time, logger);
-        _queue = Channel.CreateBounded<PendingSend>(new BoundedChannelOptions(_options.QueueCapacity)
+        _queue = Channel.CreateBounded<PendingWrite>(new BoundedChannelOptions(_options.QueueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -76,6 +77,26 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
 
         // A sender that stops waiting does not un-send: a retry with the same client id finds the message.
         return await pending.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Moves a member's read position in the next batch's transaction (see
+    /// <see cref="EntityFrameworkChatStore{TContext}.MarkReadInAsync"/>); returns whether it moved.
+    /// </summary>
+    public async Task<bool> MarkReadAsync(long chatId, long userId, long upToSequence, DateTimeOffset readAt, CancellationToken cancellationToken)
+    {
+        EnsureStarted();
+        var pending = new PendingReadMark(chatId, userId, upToSequence, readAt);
+        try
+        {
+            await _queue.Writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException ex)
+        {
+            throw new ChatException(ChatErrorKind.Unavailable, ChatErrorCodes.StoreUnavailable, "The server is shutting down; the chat was not marked read.", ex);
+        }
+
+        return await pending.Moved.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stops taking sends and commits (or fails) every one already queued.</summary>
@@ -130,13 +151,24 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
             while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
             {
                 var batch = new List<PendingSend>(Math.Min(reader.Count, _options.MaxBatchSize));
-                while (batch.Count < _options.MaxBatchSize && reader.TryRead(out var pending))
+                var marks = new List<PendingReadMark>();
+                while (batch.Count + marks.Count < _options.MaxBatchSize && reader.TryRead(out var pending))
                 {
-                    batch.Add(pending);
+                    if (pending is PendingSend send)
+                    {
+                        batch.Add(send);
+                    }
+                    else
+                    {
+                        marks.Add((PendingReadMark)pending);
+                    }
                 }
 
-                var outcomes = WriteWithRetriesAsync(batch).GetAwaiter().GetResult();
-                _written.Writer.WriteAsync(new WrittenBatch(batch, outcomes)).AsTask().GetAwaiter().GetResult();
+                var outcomes = WriteWithRetriesAsync(batch, marks).GetAwaiter().GetResult();
+                if (batch.Count > 0)
+                {
+                    _written.Writer.WriteAsync(new WrittenBatch(batch, outcomes)).AsTask().GetAwaiter().GetResult();
+                }
             }
         }
         finally
@@ -168,17 +200,24 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     }
 
     /// <summary>
-    /// Writes a batch, retrying a failed transaction; returns, per send, its result or its error. A
-    /// batch that still fails for something other than a transient fault is split (see
-    /// <see cref="WriteHalvesAsync"/>), so one send that cannot be stored fails alone.
+    /// Writes a batch and the read marks that came with it, retrying a failed transaction; returns,
+    /// per send, its result or its error, and answers the marks. A batch that still fails for
+    /// something other than a transient fault fails its marks (one of them may be the cause) and is
+    /// split (see <see cref="WriteHalvesAsync"/>), so one send that cannot be stored fails alone.
     /// </summary>
-    private async Task<SendOutcome[]> WriteWithRetriesAsync(List<PendingSend> batch)
+    private async Task<SendOutcome[]> WriteWithRetriesAsync(List<PendingSend> batch, List<PendingReadMark> marks)
     {
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                return await WriteMeasuredAsync(batch).ConfigureAwait(false);
+                var (outcomes, moved) = await WriteMeasuredAsync(batch, marks).ConfigureAwait(false);
+                for (var i = 0; i < marks.Count; i++)
+                {
+                    marks[i].Complete(moved[i]);
+                }
+
+                return outcomes;
             }
             catch (Exception ex) when (attempt < _options.MaxRetries)
             {
@@ -186,14 +225,30 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
             }
             catch (Exception ex) when (batch.Count > 1 && !IsTransient(ex))
             {
+                FailMarks(marks, ex);
                 LogBatchSplit(_logger, ex, batch.Count);
                 return await WriteHalvesAsync(batch).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
+                FailMarks(marks, ex);
                 LogBatchFailed(_logger, ex, batch.Count);
                 return Failed(batch.Count, ex);
             }
+        }
+    }
+
+    private static void FailMarks(List<PendingReadMark> marks, Exception cause)
+    {
+        if (marks.Count == 0)
+        {
+            return;
+        }
+
+        var error = new ChatException(ChatErrorKind.Unavailable, ChatErrorCodes.StoreUnavailable, "The chat could not be marked read.", cause);
+        foreach (var mark in marks)
+        {
+            mark.Fail(error);
         }
     }
 
@@ -214,7 +269,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     {
         try
         {
-            return await WriteMeasuredAsync(part).ConfigureAwait(false);
+            return (await WriteMeasuredAsync(part, []).ConfigureAwait(false)).Outcomes;
         }
         catch (Exception ex) when (part.Count > 1 && !IsTransient(ex))
         {
@@ -227,10 +282,10 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         }
     }
 
-    private async Task<SendOutcome[]> WriteMeasuredAsync(List<PendingSend> batch)
+    private async Task<(SendOutcome[] Outcomes, bool[] Moved)> WriteMeasuredAsync(List<PendingSend> batch, List<PendingReadMark> marks)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var outcomes = await WriteBatchAsync(batch).ConfigureAwait(false);
+        var written = await WriteBatchAsync(batch, marks).ConfigureAwait(false);
         _metrics.BatchCommitted(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         _messagesWritten += batch.Count;
         _batchesWritten++;
@@ -241,7 +296,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
             LogWriteLoopTotals(_logger, _metrics.CommitBusyTime.TotalSeconds, _messagesWritten, _batchesWritten);
         }
 
-        return outcomes;
+        return written;
     }
 
     /// <summary>A fault of the connection or server rather than of the batch's data: splitting would not help.</summary>
@@ -256,22 +311,23 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
 
     /// <summary>
     /// Writes one batch in one transaction: the plan decides, the statements ask the database (on
-    /// PostgreSQL in a constant number of round trips whatever the batch holds). Returns each send's
-    /// outcome. Batches share the write loop's session (<see cref="WriteSession"/>).
+    /// PostgreSQL in a constant number of round trips whatever the batch holds), with the read marks
+    /// that came with it. Returns each send's outcome and which marks moved. Batches share the write
+    /// loop's session (<see cref="WriteSession"/>).
     /// </summary>
-    private async Task<SendOutcome[]> WriteBatchAsync(List<PendingSend> batch)
+    private async Task<(SendOutcome[] Outcomes, bool[] Moved)> WriteBatchAsync(List<PendingSend> batch, List<PendingReadMark> marks)
     {
         var session = _session ??= await WriteSession.StartAsync(_scopes, _options).ConfigureAwait(false);
         try
         {
-            var outcomes = await WriteBatchAsync(batch, session).ConfigureAwait(false);
+            var written = await WriteBatchAsync(batch, marks, session).ConfigureAwait(false);
             session.Db.ChangeTracker.Clear(); // What participants saved is not kept for the next batch.
             if (++session.Batches == WriteSession.MaxBatches)
             {
                 await EndSessionAsync().ConfigureAwait(false);
             }
 
-            return outcomes;
+            return written;
         }
         catch
         {
@@ -280,38 +336,19 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         }
     }
 
-    private async Task<SendOutcome[]> WriteBatchAsync(List<PendingSend> batch, WriteSession session)
+    private async Task<(SendOutcome[] Outcomes, bool[] Moved)> WriteBatchAsync(List<PendingSend> batch, List<PendingReadMark> marks, WriteSession session)
     {
-        var (db, dialect, prepared) = (session.Db, session.Dialect, session.SqliteStatements);
+        var (db, prepared) = (session.Db, session.SqliteStatements);
         if (prepared is not null)
         {
             _checkpoints.BeforeBatch(prepared.Connection);
         }
 
-        var connection = db.Database.GetDbConnection();
         using var transaction = db.Database.BeginTransaction();
-        var dbTransaction = transaction.GetDbTransaction();
-        var statements = (ISendStatements?)prepared ?? new PostgreSqlSendStatements(connection, dbTransaction);
-        var plan = new SendBatchPlan(batch.ConvertAll(p => p.Draft), batch.ConvertAll(p => p.SearchText));
-
-        // Only members send: checked here, in the transaction, for the whole batch.
-        var (members, stored) = statements.FindStanding(plan);
-        var pendingAttachments = SendStatements.FindPendingAttachments(connection, dbTransaction, plan, dialect);
-        plan.Admit(members, stored, pendingAttachments);
-
-        var reserved = statements.ReserveSequences(plan.SequencesNeeded());
-        var rows = plan.Number(reserved);
-        statements.InsertMessages(rows);
-        SendStatements.ClaimAttachments(connection, dbTransaction, plan, dialect);
-
-        // Participants write through the session's context, which carries the batch's transaction.
-        var participants = rows.Count > 0 ? session.Participants : [];
-        var entries = participants.Length > 0 ? plan.NewEntries() : [];
-        foreach (var participant in participants)
-        {
-            await participant.OnCommittingAsync(entries, CancellationToken.None).ConfigureAwait(false);
-        }
-
+        var (plan, entries, participants) = batch.Count > 0
+            ? await WriteSendsAsync(batch, session, transaction.GetDbTransaction()).ConfigureAwait(false)
+            : (null, [], []);
+        var moved = await WriteReadMarksAsync(db, marks).ConfigureAwait(false);
         if (Environment.CurrentManagedThreadId == _loopThreadId)
         {
             transaction.Commit();
@@ -340,7 +377,55 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
             }
         }
 
-        return plan.Outcomes();
+        return (plan?.Outcomes() ?? [], moved);
+    }
+
+    /// <summary>Writes the sends of a batch in its transaction: the plan decides, the statements ask the database.</summary>
+    private static async Task<(SendBatchPlan Plan, IReadOnlyList<ChatLogEntry> Entries, IChatChangeParticipant[] Participants)> WriteSendsAsync(
+        List<PendingSend> batch, WriteSession session, DbTransaction dbTransaction)
+    {
+        var (db, dialect, prepared) = (session.Db, session.Dialect, session.SqliteStatements);
+        var connection = db.Database.GetDbConnection();
+        var statements = (ISendStatements?)prepared ?? new PostgreSqlSendStatements(connection, dbTransaction);
+        var plan = new SendBatchPlan(batch.ConvertAll(p => p.Draft), batch.ConvertAll(p => p.SearchText));
+
+        // Only members send: checked here, in the transaction, for the whole batch.
+        var (members, stored) = statements.FindStanding(plan);
+        var pendingAttachments = SendStatements.FindPendingAttachments(connection, dbTransaction, plan, dialect);
+        plan.Admit(members, stored, pendingAttachments);
+
+        var reserved = statements.ReserveSequences(plan.SequencesNeeded());
+        var rows = plan.Number(reserved);
+        statements.InsertMessages(rows);
+        SendStatements.ClaimAttachments(connection, dbTransaction, plan, dialect);
+
+        // Participants write through the session's context, which carries the batch's transaction.
+        var participants = rows.Count > 0 ? session.Participants : [];
+        var entries = participants.Length > 0 ? plan.NewEntries() : [];
+        foreach (var participant in participants)
+        {
+            await participant.OnCommittingAsync(entries, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return (plan, entries, participants);
+    }
+
+    /// <summary>Moves the read positions of a batch's marks in its transaction, in the order they came; returns which moved.</summary>
+    private static async Task<bool[]> WriteReadMarksAsync(TContext db, List<PendingReadMark> marks)
+    {
+        var moved = new bool[marks.Count];
+        for (var i = 0; i < marks.Count; i++)
+        {
+            var mark = marks[i];
+            moved[i] = await EntityFrameworkChatStore<TContext>.MarkReadInAsync(db, mark.ChatId, mark.UserId, mark.UpToSequence, mark.ReadAt, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (moved.Contains(true))
+        {
+            await db.SaveChangesAsync().ConfigureAwait(false);
+        }
+
+        return moved;
     }
 
     private async Task EndSessionAsync()

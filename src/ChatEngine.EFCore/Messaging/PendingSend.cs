@@ -8,7 +8,7 @@ namespace ChatEngine.EntityFrameworkCore;
 /// host handlers run on loops of their own) and the sender then yields to the thread pool
 /// (<see cref="MessagingService.CommitAsync"/>), so no transport or host code runs here.
 /// </remarks>
-internal sealed class PendingSend(MessageDraft draft)
+internal sealed class PendingSend(MessageDraft draft) : PendingWrite
 {
     private readonly TaskCompletionSource<MessageAppendResult> _completion = new();
 

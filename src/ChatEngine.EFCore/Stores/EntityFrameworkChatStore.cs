@@ -8,6 +8,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     where TContext : DbContext
 {
     private readonly Lazy<TContext> _context;
+    private readonly GroupCommitWriter<TContext>? _writer;
 
     /// <summary>Creates the store over a context (scoped, one per request or connection).</summary>
     public EntityFrameworkChatStore(TContext context)
@@ -18,9 +19,14 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
 
     /// <summary>
     /// Takes the context only when a query needs it: resolving a service that depends on this store
-    /// (a send checks nothing here) then rents no pooled context.
+    /// (a send checks nothing here) then rents no pooled context. With <paramref name="writer"/>, read
+    /// marks outside a unit of work go through the write loop.
     /// </summary>
-    internal EntityFrameworkChatStore(Func<TContext> context) => _context = new Lazy<TContext>(context);
+    internal EntityFrameworkChatStore(Func<TContext> context, GroupCommitWriter<TContext>? writer = null)
+    {
+        _context = new Lazy<TContext>(context);
+        _writer = writer;
+    }
 
     private TContext Db => _context.Value;
 
@@ -395,11 +401,38 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Outside a chat's unit of work, a store made by <c>AddEntityFrameworkStores</c> hands the mark
+    /// to the write loop, which writes it in the transaction of the batch it joins: a transaction of
+    /// its own for each mark cost a sync each, and on SQLite waited for (and made wait) the loop's
+    /// write lock, so marks from members reading as messages arrive slowed every send.
+    /// </remarks>
     public async Task<bool> MarkReadAsync(long chatId, long userId, long upToSequence, DateTimeOffset readAt, CancellationToken cancellationToken)
     {
+        if (_writer is not null && Db.Database.CurrentTransaction is null)
+        {
+            return await _writer.MarkReadAsync(chatId, userId, upToSequence, readAt, cancellationToken).ConfigureAwait(false);
+        }
+
         await using var transaction = await BeginUnlessInUnitAsync(cancellationToken).ConfigureAwait(false);
-        // The conditional update is the atomic compare: of two racing marks, only a forward one logs.
-        var moved = await Members
+        var moved = await MarkReadInAsync(Db, chatId, userId, upToSequence, readAt, cancellationToken).ConfigureAwait(false);
+        if (moved)
+        {
+            await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await CommitIfOwnAsync(transaction, cancellationToken).ConfigureAwait(false);
+        }
+
+        return moved;
+    }
+
+    /// <summary>
+    /// Moves a member's read position in <paramref name="db"/>'s current transaction and adds the mark
+    /// to save (the caller saves). The conditional update is the atomic compare: of two racing marks,
+    /// only a forward one logs.
+    /// </summary>
+    internal static async Task<bool> MarkReadInAsync(DbContext db, long chatId, long userId, long upToSequence, DateTimeOffset readAt, CancellationToken cancellationToken)
+    {
+        var moved = await db.Set<ChatMemberEntity>()
             .Where(m => m.ChatId == chatId && m.UserId == userId && m.LastMarkedSequence < upToSequence)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.LastMarkedSequence, upToSequence)
@@ -411,9 +444,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
             return false;
         }
 
-        ReadMarks.Add(new ReadMarkEntity { ChatId = chatId, UserId = userId, UpToSequence = upToSequence, ReadAt = EntityTime.ToStored(readAt) });
-        await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        await CommitIfOwnAsync(transaction, cancellationToken).ConfigureAwait(false);
+        db.Set<ReadMarkEntity>().Add(new ReadMarkEntity { ChatId = chatId, UserId = userId, UpToSequence = upToSequence, ReadAt = EntityTime.ToStored(readAt) });
         return true;
     }
 
