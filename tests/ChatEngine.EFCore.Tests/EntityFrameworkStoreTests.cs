@@ -298,6 +298,24 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AStoreMadeOverAContext_WithoutTheWriteLoop_MarksReadInATransactionOfItsOwn()
+    {
+        var chatId = await CreateGroupAsync();
+        var sent = await SendConcurrentlyAsync(chatId, 4);
+        var (second, third) = (sent.Single(s => s.Message.Sequence == 2).Message, sent.Single(s => s.Message.Sequence == 3).Message);
+        await using var scope = Services.CreateAsyncScope();
+        var store = new EntityFrameworkChatStore<TContext>(scope.ServiceProvider.GetRequiredService<TContext>());
+        var at = DateTimeOffset.UnixEpoch.AddDays(1);
+
+        Assert.True(await store.MarkReadAsync(chatId, 1, third.Sequence, at, CancellationToken.None));
+        Assert.False(await store.MarkReadAsync(chatId, 1, second.Sequence, at, CancellationToken.None));
+        Assert.False(await store.MarkReadAsync(chatId, 1, third.Sequence, at, CancellationToken.None));
+
+        var mark = Assert.Single(await store.GetReadMarksAsync(chatId, 1, 4, CancellationToken.None), m => m.UserId == 1);
+        Assert.Equal((third.Sequence, at), (mark.UpToSequence, mark.ReadAt));
+    }
+
+    [Fact]
     public async Task AReadMarkWhoseBatchFailsToCommit_FailsWithATypedError_AndMovesNothing()
     {
         var chatId = await CreateGroupAsync();

@@ -345,10 +345,11 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         }
 
         using var transaction = db.Database.BeginTransaction();
+        var statements = (ISendStatements?)prepared ?? new PostgreSqlSendStatements(db.Database.GetDbConnection(), transaction.GetDbTransaction(), marks.ConvertAll(m => m.ChatId));
         var (plan, entries, participants) = batch.Count > 0
-            ? await WriteSendsAsync(batch, session, transaction.GetDbTransaction()).ConfigureAwait(false)
+            ? await WriteSendsAsync(batch, session, statements, transaction.GetDbTransaction()).ConfigureAwait(false)
             : (null, [], []);
-        var moved = await WriteReadMarksAsync(db, marks).ConfigureAwait(false);
+        var moved = statements.MarkRead(marks);
         if (Environment.CurrentManagedThreadId == _loopThreadId)
         {
             transaction.Commit();
@@ -382,11 +383,10 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
 
     /// <summary>Writes the sends of a batch in its transaction: the plan decides, the statements ask the database.</summary>
     private static async Task<(SendBatchPlan Plan, IReadOnlyList<ChatLogEntry> Entries, IChatChangeParticipant[] Participants)> WriteSendsAsync(
-        List<PendingSend> batch, WriteSession session, DbTransaction dbTransaction)
+        List<PendingSend> batch, WriteSession session, ISendStatements statements, DbTransaction dbTransaction)
     {
-        var (db, dialect, prepared) = (session.Db, session.Dialect, session.SqliteStatements);
+        var (db, dialect) = (session.Db, session.Dialect);
         var connection = db.Database.GetDbConnection();
-        var statements = (ISendStatements?)prepared ?? new PostgreSqlSendStatements(connection, dbTransaction);
         var plan = new SendBatchPlan(batch.ConvertAll(p => p.Draft), batch.ConvertAll(p => p.SearchText));
 
         // Only members send: checked here, in the transaction, for the whole batch.
@@ -408,24 +408,6 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         }
 
         return (plan, entries, participants);
-    }
-
-    /// <summary>Moves the read positions of a batch's marks in its transaction, in the order they came; returns which moved.</summary>
-    private static async Task<bool[]> WriteReadMarksAsync(TContext db, List<PendingReadMark> marks)
-    {
-        var moved = new bool[marks.Count];
-        for (var i = 0; i < marks.Count; i++)
-        {
-            var mark = marks[i];
-            moved[i] = await EntityFrameworkChatStore<TContext>.MarkReadInAsync(db, mark.ChatId, mark.UserId, mark.UpToSequence, mark.ReadAt, CancellationToken.None).ConfigureAwait(false);
-        }
-
-        if (moved.Contains(true))
-        {
-            await db.SaveChangesAsync().ConfigureAwait(false);
-        }
-
-        return moved;
     }
 
     private async Task EndSessionAsync()

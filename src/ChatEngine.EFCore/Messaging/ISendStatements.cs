@@ -1,7 +1,7 @@
 namespace ChatEngine.EntityFrameworkCore;
 
 /// <summary>
-/// The statements of one group-commit batch, in its transaction, as one database runs them best:
+/// The statements of one group-commit batch (its sends and read marks), in its transaction, as one database runs them best:
 /// <see cref="SqliteSendStatements"/> prepared once per connection and run once per row,
 /// <see cref="PostgreSqlSendStatements"/> each statement for the whole batch, in as few round trips as it can.
 /// They are synchronous: they run on the write loop's own thread, which they may block.
@@ -29,4 +29,11 @@ internal interface ISendStatements
     /// that index who they mention, and each sender's read position moved up to their last message.
     /// </summary>
     void InsertMessages(IReadOnlyCollection<MessageEntity> messages);
+
+    /// <summary>
+    /// Moves each mark's member's read position and logs the mark, in the order given, as
+    /// <see cref="EntityFrameworkChatStore{TContext}.MarkReadInAsync"/> does one: only a mark beyond
+    /// the member's last logged one moves. Returns which moved.
+    /// </summary>
+    bool[] MarkRead(IReadOnlyList<PendingReadMark> marks);
 }

@@ -13,7 +13,14 @@ namespace ChatEngine.EntityFrameworkCore;
 /// per message (pg_stat_statements, load test). They are not prepared: a plan made once, while a
 /// table was still small, kept scanning it whole long after it had grown.
 /// </summary>
-internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransaction transaction) : ISendStatements
+/// <param name="connection">The write loop's connection.</param>
+/// <param name="transaction">The batch's transaction.</param>
+/// <param name="markedChats">
+/// The chats of the batch's read marks, locked with the sends' chats in one statement in id order:
+/// every member row the write loops change then changes under its chat's lock, taken in that order,
+/// so the loops of several hosts never deadlock on each other's rows.
+/// </param>
+internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransaction transaction, IReadOnlyCollection<long> markedChats) : ISendStatements
 {
     internal static readonly string MembersSql = $"""
         SELECT m."ChatId", m."UserId", m."MuteAt", m."MuteUntil", {SendStatements.PrivateChatClosure}
@@ -69,6 +76,16 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
         WHERE m."ChatId" = v.chat AND m."UserId" = v.member AND m."LastReadSequence" < v.sequence
         """;
 
+    // A mark's update and its log row in one statement, so a batch's marks go in one round trip with
+    // each mark's own answer (the rows it inserted), in order.
+    internal static readonly string MarkReadSql = $"""
+        WITH moved AS (
+            UPDATE "{ChatTables.Members}" SET "LastMarkedSequence" = @upTo, "LastReadSequence" = GREATEST("LastReadSequence", @upTo)
+            WHERE "ChatId" = @chat AND "UserId" = @user AND "LastMarkedSequence" < @upTo
+            RETURNING 1)
+        INSERT INTO "{ChatTables.ReadMarks}" ("ChatId", "UserId", "UpToSequence", "ReadAt") SELECT @chat, @user, @upTo, @readAt FROM moved
+        """;
+
     private readonly NpgsqlConnection _connection = (NpgsqlConnection)connection;
     private readonly NpgsqlTransaction _transaction = (NpgsqlTransaction)transaction;
 
@@ -85,7 +102,7 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
     public (Dictionary<(long ChatId, long UserId), SenderStanding> Members, Dictionary<(long, long, string), ChatMessage> Repeated) FindStanding(SendBatchPlan plan)
     {
         var keys = plan.ClientIdKeys().ToArray();
-        var chats = plan.ChatIds.Order().ToArray();
+        var chats = plan.ChatIds.Union(markedChats).Order().ToArray();
         using var batch = new NpgsqlBatch(_connection, _transaction)
         {
             BatchCommands =
@@ -247,6 +264,44 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
             }
         }
         while (reader.NextResult());
+    }
+
+    /// <summary>
+    /// Moves the marks' read positions in one round trip, a statement per mark in their order; in a
+    /// batch of marks alone, it first locks their chats (see the class's <c>markedChats</c>).
+    /// </summary>
+    public bool[] MarkRead(IReadOnlyList<PendingReadMark> marks)
+    {
+        if (marks.Count == 0)
+        {
+            return [];
+        }
+
+        using var batch = new NpgsqlBatch(_connection, _transaction);
+        if (_locked is null)
+        {
+            batch.BatchCommands.Add(BatchCommand(LockChatsSql, ("chats", markedChats.Order().ToArray())));
+        }
+
+        var first = batch.BatchCommands.Count;
+        foreach (var mark in marks)
+        {
+            var command = new NpgsqlBatchCommand(MarkReadSql);
+            command.Parameters.Add(new NpgsqlParameter("chat", NpgsqlDbType.Bigint) { Value = mark.ChatId });
+            command.Parameters.Add(new NpgsqlParameter("user", NpgsqlDbType.Bigint) { Value = mark.UserId });
+            command.Parameters.Add(new NpgsqlParameter("upTo", NpgsqlDbType.Bigint) { Value = mark.UpToSequence });
+            command.Parameters.Add(new NpgsqlParameter("readAt", NpgsqlDbType.TimestampTz) { Value = EntityTime.ToStored(mark.ReadAt) });
+            batch.BatchCommands.Add(command);
+        }
+
+        batch.ExecuteNonQuery();
+        var moved = new bool[marks.Count];
+        for (var i = 0; i < moved.Length; i++)
+        {
+            moved[i] = batch.BatchCommands[first + i].RecordsAffected > 0;
+        }
+
+        return moved;
     }
 
     /// <summary>One statement of an <see cref="NpgsqlBatch"/> (which carries the transaction), taking the batch as arrays.</summary>

@@ -26,6 +26,8 @@ internal sealed class SqliteSendStatements : ISendStatements, IDisposable
     private readonly Statement _index;
     private readonly Statement _mention;
     private readonly Statement _advanceRead;
+    private readonly Statement _markRead;
+    private readonly Statement _logReadMark;
 
     /// <summary>
     /// Applies the write loop's settings to the connection (they last as long as it does) and prepares
@@ -74,6 +76,11 @@ internal sealed class SqliteSendStatements : ISendStatements, IDisposable
                 UPDATE "{ChatTables.Members}" SET "LastReadSequence" = ?3
                 WHERE "ChatId" = ?1 AND "UserId" = ?2 AND "LastReadSequence" < ?3
                 """);
+            _markRead = Prepare($"""
+                UPDATE "{ChatTables.Members}" SET "LastMarkedSequence" = ?3, "LastReadSequence" = MAX("LastReadSequence", ?3)
+                WHERE "ChatId" = ?1 AND "UserId" = ?2 AND "LastMarkedSequence" < ?3
+                """);
+            _logReadMark = Prepare($"""INSERT INTO "{ChatTables.ReadMarks}" ("ChatId", "UserId", "UpToSequence", "ReadAt") VALUES (?1, ?2, ?3, ?4)""");
         }
         catch
         {
@@ -166,6 +173,24 @@ internal sealed class SqliteSendStatements : ISendStatements, IDisposable
         {
             _advanceRead.Bind(1, last.Key.ChatId).Bind(2, last.Key.SenderId).Bind(3, last.Max()).Execute();
         }
+    }
+
+    public bool[] MarkRead(IReadOnlyList<PendingReadMark> marks)
+    {
+        var moved = new bool[marks.Count];
+        for (var i = 0; i < marks.Count; i++)
+        {
+            var mark = marks[i];
+            _markRead.Bind(1, mark.ChatId).Bind(2, mark.UserId).Bind(3, mark.UpToSequence).Execute();
+            moved[i] = raw.sqlite3_changes(_connection) > 0;
+            if (moved[i])
+            {
+                _logReadMark.Bind(1, mark.ChatId).Bind(2, mark.UserId).Bind(3, mark.UpToSequence)
+                    .Bind(4, EntityTime.ToStored(mark.ReadAt).ToString(DateTimeFormat, CultureInfo.InvariantCulture)).Execute();
+            }
+        }
+
+        return moved;
     }
 
     public void Dispose() => _prepared.ForEach(s => s.Dispose());
