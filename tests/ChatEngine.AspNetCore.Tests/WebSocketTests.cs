@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using static ChatEngine.AspNetCore.Tests.ChatServer;
 
@@ -245,6 +246,68 @@ public sealed class WebSocketTests(ChatServerFixture fixture) : IClassFixture<Ch
         Snapshot.Match("ws-read", read);
         Assert.Equal("carol", (string?)typing["username"]);
         Snapshot.Match("ws-typing", typing);
+    }
+
+    [Fact]
+    public async Task AReadFrameWaitingForItsCommit_DoesNotHoldTheSocketsNextFrames_AndItsEventFollows()
+    {
+        var gate = new WriteLoopGate();
+        await using var server = await ChatServer.StartAsync(engine: b => b.AddChangeParticipant<WriteLoopGate.Participant>(), services: s => s.AddSingleton(gate));
+        var chatId = await server.StartChatAsync(Alice, "carol");
+        using var alice = await server.ConnectAsync(Alice, chatId);
+        using var carol = await server.ConnectAsync(Carol, chatId);
+        await alice.SendAsync(new { type = "message", text = "read me" });
+        var messageId = (long)(await carol.ReceiveAsync("message"))["id"]!;
+
+        // Alice's next message holds the write loop in its batch; Carol's mark queues behind it.
+        gate.Close();
+        try
+        {
+            await alice.SendAsync(new { type = "message", text = "held" });
+            await gate.Entered;
+            await carol.SendAsync(new { type = "read", up_to = messageId });
+            await carol.SendAsync(new { type = "typing" });
+
+            // Her typing frame went on while the mark waited (it used to wait for the mark's commit).
+            while (await alice.ReceiveAsync() is var frame && (string?)frame["type"] != "typing")
+            {
+                Assert.NotEqual("read", (string?)frame["type"]);
+            }
+        }
+        finally
+        {
+            gate.Open(); // A failed run must not leave the write loop held: the server could not stop.
+        }
+
+        Assert.Equal(messageId, (long)(await alice.ReceiveAsync("read"))["up_to"]!);
+        using var http = server.Client(Carol);
+        var listed = (await http.GetFromJsonAsync<JsonArray>("/chat/"))!.Single(c => (long)c!["id"]! == chatId)!;
+        Assert.Equal(1, (int)listed["unread"]!); // "held" only: the mark committed after it
+    }
+
+    /// <summary>Holds the write loop inside a batch while closed (failure injection: a slow commit).</summary>
+    private sealed class WriteLoopGate
+    {
+        private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private TaskCompletionSource? _held;
+
+        public Task Entered => _entered.Task;
+
+        public void Close() => Volatile.Write(ref _held, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+        public void Open() => Volatile.Read(ref _held)?.TrySetResult();
+
+        public sealed class Participant(WriteLoopGate gate) : IChatChangeParticipant
+        {
+            public async Task OnCommittingAsync(IReadOnlyList<ChatLogEntry> changes, CancellationToken cancellationToken)
+            {
+                if (Volatile.Read(ref gate._held) is { } held)
+                {
+                    gate._entered.TrySetResult();
+                    await held.Task;
+                }
+            }
+        }
     }
 
     [Fact]

@@ -134,8 +134,9 @@ internal sealed partial class ChatSocketSession(
     ChatTransportOptions options,
     ILogger logger)
 {
-    // Sends of one socket still waiting for their commit. The socket keeps reading meanwhile, so one
-    // client is not limited to one commit at a time, and sends enter the write queue in frame order.
+    // Sends (and read marks) of one socket still waiting for their commit. The socket keeps reading
+    // meanwhile, so one client is not limited to one commit at a time, and sends enter the write queue
+    // in frame order.
     private const int PipelinedSends = 32;
 
     // Held while a frame is being handled, so a shutdown waits for an in-flight send to finish.
@@ -143,6 +144,7 @@ internal sealed partial class ChatSocketSession(
     private readonly SemaphoreSlim _inFlight = new(PipelinedSends, PipelinedSends);
     private readonly ChatConnectionUser _user = new(socket.UserId);
     private volatile bool _stopping;
+    private Task _marking = Task.CompletedTask; // The socket's last read mark (see MarkReadAfterAsync).
 
     /// <summary>
     /// Runs the socket: what it must send first (a catch-up, a sync), then its frames until the client
@@ -361,7 +363,8 @@ internal sealed partial class ChatSocketSession(
                         break;
                     }
 
-                    await commands.MarkReadAsync(scope.ServiceProvider, _user, chatId, upTo, CancellationToken.None);
+                    await _inFlight.WaitAsync(CancellationToken.None);
+                    _marking = MarkReadAfterAsync(_marking, chatId, upTo, frame.ClientId);
                     break;
                 case "typing":
                     await commands.TypingAsync(scope.ServiceProvider, _user, chatId, CancellationToken.None);
@@ -429,6 +432,35 @@ internal sealed partial class ChatSocketSession(
         {
             _inFlight.Release();
             await scope.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Marks the chat read once the socket's previous mark is done, so its marks apply (and their read
+    /// events go out) in frame order, while the socket reads on: a mark waits for a batch of the write
+    /// loop to commit, and a send behind it used to wait for that commit as well as its own. It holds
+    /// one of the socket's in-flight places meanwhile, so a shutdown waits for it too.
+    /// </summary>
+    private async Task MarkReadAfterAsync(Task previous, long chatId, long upTo, string? clientId)
+    {
+        try
+        {
+            await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await using var scope = scopes.CreateAsyncScope();
+            await commands.MarkReadAsync(scope.ServiceProvider, _user, chatId, upTo, CancellationToken.None);
+        }
+        catch (ChatException error)
+        {
+            SendError(error.Code, error.Message, clientId: clientId);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogFrameFailed(logger, ex, chatId);
+            SendError(ChatErrorCodes.StoreUnavailable, "The server could not process this frame; try again.");
+        }
+        finally
+        {
+            _inFlight.Release();
         }
     }
 
