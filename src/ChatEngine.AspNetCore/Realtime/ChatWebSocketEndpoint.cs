@@ -353,19 +353,22 @@ internal sealed partial class ChatSocketSession(
                 return;
             }
 
+            if (frame?.Type == "read")
+            {
+                if (frame.UpTo is not { } upTo)
+                {
+                    SendError(ChatErrorCodes.InvalidFrame, "A read frame needs up_to, a message id.");
+                    return;
+                }
+
+                await _inFlight.WaitAsync(CancellationToken.None);
+                _marking = MarkReadAfterAsync(_marking, chatId, upTo, frame.ClientId);
+                return;
+            }
+
             await using var scope = scopes.CreateAsyncScope();
             switch (frame?.Type)
             {
-                case "read":
-                    if (frame.UpTo is not { } upTo)
-                    {
-                        SendError(ChatErrorCodes.InvalidFrame, "A read frame needs up_to, a message id.");
-                        break;
-                    }
-
-                    await _inFlight.WaitAsync(CancellationToken.None);
-                    _marking = MarkReadAfterAsync(_marking, chatId, upTo, frame.ClientId);
-                    break;
                 case "typing":
                     await commands.TypingAsync(scope.ServiceProvider, _user, chatId, CancellationToken.None);
                     break;
