@@ -189,6 +189,7 @@ CHATENGINE_SEARCH_MESSAGES=20000 smoke "benchmarks (dry run)" dotnet run -c Rele
 smoke "load test, chat on SQLite" dotnet "$loadtest" --duration 3 --groups 3 --members 3
 smoke "load test, chat on PostgreSQL" dotnet "$loadtest" --duration 3 --groups 3 --members 3 --database postgres
 smoke "load test, two hosts sharing PostgreSQL and Redis" dotnet "$loadtest" --duration 3 --groups 3 --members 3 --database postgres --hosts 2
+smoke "load test, members marking read on two hosts" dotnet "$loadtest" --duration 3 --groups 3 --members 3 --database postgres --hosts 2 --read-every 50
 smoke "load test, baseline" dotnet "$loadtest" --mode baseline --duration 2 --groups 3 --members 3
 smoke "load test, user streams beside chat sockets" dotnet "$loadtest" --duration 3 --groups 3 --members 3 --user-streams
 smoke "load test, reconnect storm" dotnet "$loadtest" --mode reconnect --groups 3 --members 3 --missed 20
