@@ -81,7 +81,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
 
     /// <summary>
     /// Moves a member's read position in the next batch's transaction (see
-    /// <see cref="EntityFrameworkChatStore{TContext}.MarkReadInAsync"/>); returns whether it moved.
+    /// <see cref="IChatMemberStore.MarkReadAsync"/>); returns whether it moved.
     /// </summary>
     public async Task<bool> MarkReadAsync(long chatId, long userId, long upToSequence, DateTimeOffset readAt, CancellationToken cancellationToken)
     {

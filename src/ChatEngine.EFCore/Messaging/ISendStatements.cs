@@ -32,8 +32,8 @@ internal interface ISendStatements
 
     /// <summary>
     /// Moves each mark's member's read position and logs the mark, in the order given, as
-    /// <see cref="EntityFrameworkChatStore{TContext}.MarkReadInAsync"/> does one: only a mark beyond
-    /// the member's last logged one moves. Returns which moved.
+    /// <see cref="IChatMemberStore.MarkReadAsync"/> promises for one: only a mark beyond the member's
+    /// last logged one moves. Returns which moved.
     /// </summary>
     bool[] MarkRead(IReadOnlyList<PendingReadMark> marks);
 }

@@ -7,7 +7,8 @@ namespace ChatEngine.EntityFrameworkCore;
 /// <summary>
 /// The send path's statements on PostgreSQL, each for the whole batch at once, sent together in three
 /// round trips with the commit (a round trip costs about as much as a statement): lock the chats and
-/// read the senders' standing; store the numbers, the rows and the read positions; commit. Each takes
+/// read the senders' standing; store the numbers, the rows and the read positions; commit (a batch's
+/// read marks take one more, or go alone with their chats' lock). Each takes
 /// the batch as arrays (<c>unnest</c>), so its text is short and the same for every batch. Statements written out per batch, with their rows as a VALUES list of literals and
 /// parameters, cost PostgreSQL a parse and a plan of their whole text every time: a third of its time
 /// per message (pg_stat_statements, load test). They are not prepared: a plan made once, while a

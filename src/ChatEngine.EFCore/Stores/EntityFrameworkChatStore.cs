@@ -19,10 +19,10 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
 
     /// <summary>
     /// Takes the context only when a query needs it: resolving a service that depends on this store
-    /// (a send checks nothing here) then rents no pooled context. With <paramref name="writer"/>, read
-    /// marks outside a unit of work go through the write loop.
+    /// (a send checks nothing here) then rents no pooled context. Read marks outside a unit of work go
+    /// through <paramref name="writer"/>, the write loop.
     /// </summary>
-    internal EntityFrameworkChatStore(Func<TContext> context, GroupCommitWriter<TContext>? writer = null)
+    internal EntityFrameworkChatStore(Func<TContext> context, GroupCommitWriter<TContext> writer)
     {
         _context = new Lazy<TContext>(context);
         _writer = writer;
@@ -415,24 +415,8 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
         }
 
         await using var transaction = await BeginUnlessInUnitAsync(cancellationToken).ConfigureAwait(false);
-        var moved = await MarkReadInAsync(Db, chatId, userId, upToSequence, readAt, cancellationToken).ConfigureAwait(false);
-        if (moved)
-        {
-            await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            await CommitIfOwnAsync(transaction, cancellationToken).ConfigureAwait(false);
-        }
-
-        return moved;
-    }
-
-    /// <summary>
-    /// Moves a member's read position in <paramref name="db"/>'s current transaction and adds the mark
-    /// to save (the caller saves). The conditional update is the atomic compare: of two racing marks,
-    /// only a forward one logs.
-    /// </summary>
-    internal static async Task<bool> MarkReadInAsync(DbContext db, long chatId, long userId, long upToSequence, DateTimeOffset readAt, CancellationToken cancellationToken)
-    {
-        var moved = await db.Set<ChatMemberEntity>()
+        // The conditional update is the atomic compare: of two racing marks, only a forward one logs.
+        var moved = await Members
             .Where(m => m.ChatId == chatId && m.UserId == userId && m.LastMarkedSequence < upToSequence)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.LastMarkedSequence, upToSequence)
@@ -444,7 +428,9 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
             return false;
         }
 
-        db.Set<ReadMarkEntity>().Add(new ReadMarkEntity { ChatId = chatId, UserId = userId, UpToSequence = upToSequence, ReadAt = EntityTime.ToStored(readAt) });
+        ReadMarks.Add(new ReadMarkEntity { ChatId = chatId, UserId = userId, UpToSequence = upToSequence, ReadAt = EntityTime.ToStored(readAt) });
+        await Db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await CommitIfOwnAsync(transaction, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
