@@ -47,6 +47,7 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
         services.AddSingleton(Refusals);
         services.AddSingleton(ParticipantThreads);
         services.AddSingleton(ParticipantCommits);
+        services.AddSingleton(WriteLoopHold);
         services.AddSingleton<IChatEventHandler>(Events);
         _provider = services.BuildServiceProvider();
         await using var scope = _provider.CreateAsyncScope();
@@ -60,6 +61,8 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
     protected ParticipantThreads ParticipantThreads { get; } = new();
 
     protected ParticipantCommits ParticipantCommits { get; } = new();
+
+    protected WriteLoopHold WriteLoopHold { get; } = new();
 
     [Fact]
     public async Task ChangeParticipants_WriteInTheChangesTransaction_AndTheirFailureUndoesTheChange()
@@ -315,6 +318,65 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
         Assert.Equal((third.Sequence, at), (mark.UpToSequence, mark.ReadAt));
     }
 
+    /// <summary>
+    /// A member's marks that reach one batch (a client marking again while the last mark commits) are
+    /// applied in their order: each moves only beyond the member's last mark and every earlier one of
+    /// the batch, and only those that moved are logged.
+    /// </summary>
+    [Fact]
+    public async Task ReadMarksOfOneMemberInOneBatch_MoveInTheirOrder_EachOnlyBeyondAllBefore()
+    {
+        var chatId = await CreateGroupAsync();
+        for (var i = 1; i <= 5; i++)
+        {
+            await SendAsync(chatId, $"client-{i}", $"message {i}"); // Sequences 1 to 5, all from user 1.
+        }
+
+        var writer = Services.GetRequiredService<GroupCommitWriter<TContext>>();
+        var at = DateTimeOffset.UnixEpoch.AddDays(1);
+        Assert.True(await writer.MarkReadAsync(chatId, 3, 2, at, CancellationToken.None));
+
+        WriteLoopHold.Text = "hold";
+        Task held;
+        Task<bool>[] marks;
+        try
+        {
+            held = SendAsync(chatId, "hold-client", "hold");
+            await WriteLoopHold.Entered.WaitAsync(TimeSpan.FromSeconds(30));
+            var commitsBefore = Counter.Commits;
+            marks =
+            [
+                writer.MarkReadAsync(chatId, 2, 3, at, CancellationToken.None),
+                writer.MarkReadAsync(chatId, 3, 1, at, CancellationToken.None), // behind the stored mark
+                writer.MarkReadAsync(chatId, 2, 2, at, CancellationToken.None), // behind the batch's earlier one
+                writer.MarkReadAsync(chatId, 3, 4, at, CancellationToken.None),
+                writer.MarkReadAsync(chatId, 2, 5, at, CancellationToken.None),
+                writer.MarkReadAsync(chatId, 2, 4, at, CancellationToken.None),
+                writer.MarkReadAsync(chatId, 2, 5, at, CancellationToken.None), // the same as one before
+                writer.MarkReadAsync(chatId, 9, 5, at, CancellationToken.None), // not a member
+            ];
+            Assert.All(marks, mark => Assert.False(mark.IsCompleted));
+            WriteLoopHold.Release();
+            await held;
+            var moved = await Task.WhenAll(marks);
+            Assert.Equal([true, false, false, true, true, false, false, false], moved);
+            Assert.Equal(2, Counter.Commits - commitsBefore); // The held batch, then the marks' together.
+        }
+        finally
+        {
+            WriteLoopHold.Release(); // A failed run must not leave the write loop held: the provider could not stop.
+        }
+
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TContext>();
+        var logged = await db.Set<ReadMarkEntity>().Where(m => m.ChatId == chatId).OrderBy(m => m.UserId).ThenBy(m => m.UpToSequence)
+            .Select(m => new { m.UserId, m.UpToSequence }).ToListAsync();
+        Assert.Equal([(2L, 3L), (2, 5), (3, 2), (3, 4)], logged.Select(m => (m.UserId, m.UpToSequence)));
+        var positions = await db.Set<ChatMemberEntity>().Where(m => m.ChatId == chatId && (m.UserId == 2 || m.UserId == 3)).OrderBy(m => m.UserId)
+            .Select(m => new { m.LastMarkedSequence, m.LastReadSequence }).ToListAsync();
+        Assert.Equal([(5L, 5L), (4, 4)], positions.Select(p => (p.LastMarkedSequence, p.LastReadSequence)));
+    }
+
     [Fact]
     public async Task AReadMarkWhoseBatchFailsToCommit_FailsWithATypedError_AndMovesNothing()
     {
@@ -561,10 +623,10 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
             return await scope.ServiceProvider.GetRequiredService<MessagingService>().SendAsync(1 + (i % 4), chatId, $"message {i}");
         }));
 
-    private async Task<SentMessage> SendAsync(long chatId, string clientId)
+    private async Task<SentMessage> SendAsync(long chatId, string clientId, string text = "same text")
     {
         await using var scope = Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<MessagingService>().SendAsync(1, chatId, "same text", clientId);
+        return await scope.ServiceProvider.GetRequiredService<MessagingService>().SendAsync(1, chatId, text, clientId);
     }
 }
 
@@ -722,6 +784,28 @@ public sealed class ParticipantRefusals
     public string? CommittedText { get; set; }
 }
 
+/// <summary>
+/// Holds the write loop inside the batch of the message with <see cref="Text"/> until released
+/// (failure injection: a slow commit), so that what is queued meanwhile makes the next batch together.
+/// </summary>
+public sealed class WriteLoopHold
+{
+    private readonly TaskCompletionSource _entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public string? Text { get; set; }
+
+    public Task Entered => _entered.Task;
+
+    public void Release() => _released.TrySetResult();
+
+    public Task HoldAsync()
+    {
+        _entered.TrySetResult();
+        return _released.Task;
+    }
+}
+
 /// <summary>The messages <see cref="OutboxParticipant{TContext}"/> heard were committed, in order.</summary>
 public sealed class ParticipantCommits
 {
@@ -739,7 +823,7 @@ public sealed class ParticipantThreads
 }
 
 /// <summary>Writes an outbox row per change through the scope's context, then refuses what the test says.</summary>
-public sealed class OutboxParticipant<TContext>(TContext db, ParticipantRefusals refusals, ParticipantThreads threads, ParticipantCommits commits) : IChatChangeParticipant
+public sealed class OutboxParticipant<TContext>(TContext db, ParticipantRefusals refusals, ParticipantThreads threads, ParticipantCommits commits, WriteLoopHold hold) : IChatChangeParticipant
     where TContext : DbContext
 {
     public void OnCommitted(IReadOnlyList<ChatLogEntry> changes)
@@ -759,6 +843,11 @@ public sealed class OutboxParticipant<TContext>(TContext db, ParticipantRefusals
         if (changes.Any(change => change.Message is not null))
         {
             threads.MessageBatchesOnThreadPool.Enqueue(Thread.CurrentThread.IsThreadPoolThread);
+        }
+
+        if (changes.Any(change => change.Message?.Text is { } text && text == hold.Text))
+        {
+            await hold.HoldAsync();
         }
 
         foreach (var change in changes)
@@ -880,6 +969,9 @@ public sealed class PostgreSqlStoreTests : EntityFrameworkStoreTests<PostgreSqlC
                 ("chats", chats), ("lastSequences", chats.Select(_ => 1000L).ToArray()), ("seqs", chats.Select(_ => 1000L).ToArray())),
             await PlanAsync(connection, PostgreSqlSendStatements.AdvanceReadSql,
                 ("chats", keys.Select(k => k.Chat).ToArray()), ("users", keys.Select(k => k.Sender).ToArray()), ("sequences", keys.Select(_ => 1000L).ToArray())),
+            await PlanAsync(connection, PostgreSqlSendStatements.MarkReadSql,
+                ("chats", keys.Select(k => k.Chat).ToArray()), ("users", keys.Select(k => k.Sender).ToArray()), ("upTo", keys.Select(_ => 1000L).ToArray()),
+                ("readAt", keys.Select(_ => DateTime.UnixEpoch).ToArray())),
         };
 
         Assert.All(plans, plan => Assert.DoesNotContain("Seq Scan", plan, StringComparison.Ordinal));
@@ -905,7 +997,10 @@ public sealed class PostgreSqlStoreTests : EntityFrameworkStoreTests<PostgreSqlC
         await using var command = new Npgsql.NpgsqlCommand("EXPLAIN " + sql, connection);
         foreach (var (name, values) in arrays)
         {
-            var element = values.GetType().GetElementType() == typeof(string) ? NpgsqlTypes.NpgsqlDbType.Text : NpgsqlTypes.NpgsqlDbType.Bigint;
+            var type = values.GetType().GetElementType();
+            var element = type == typeof(string) ? NpgsqlTypes.NpgsqlDbType.Text
+                : type == typeof(DateTime) ? NpgsqlTypes.NpgsqlDbType.TimestampTz
+                : NpgsqlTypes.NpgsqlDbType.Bigint;
             command.Parameters.Add(new Npgsql.NpgsqlParameter(name, NpgsqlTypes.NpgsqlDbType.Array | element) { Value = values });
         }
 

@@ -8,7 +8,7 @@ namespace ChatEngine.EntityFrameworkCore;
 /// The send path's statements on PostgreSQL, each for the whole batch at once, sent together in three
 /// round trips with the commit (a round trip costs about as much as a statement): lock the chats and
 /// read the senders' standing; store the numbers, the rows and the read positions; commit (a batch's
-/// read marks take one more, or go alone with their chats' lock). Each takes
+/// read marks take one statement more, in a round trip of their own before the commit). Each takes
 /// the batch as arrays (<c>unnest</c>), so its text is short and the same for every batch. Statements written out per batch, with their rows as a VALUES list of literals and
 /// parameters, cost PostgreSQL a parse and a plan of their whole text every time: a third of its time
 /// per message (pg_stat_statements, load test). They are not prepared: a plan made once, while a
@@ -77,14 +77,28 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
         WHERE m."ChatId" = v.chat AND m."UserId" = v.member AND m."LastReadSequence" < v.sequence
         """;
 
-    // A mark's update and its log row in one statement, so a batch's marks go in one round trip with
-    // each mark's own answer (the rows it inserted), in order.
+    // The batch's marks in one statement, in their order (ordinality). A mark moves if it is beyond both
+    // its member's last mark and the batch's earlier marks of that member; the row then takes the
+    // highest, and each mark that moved is logged and returned. The rows are read in this statement's
+    // snapshot, which is current: every writer of a member's read position holds its chat's row lock
+    // (ChatRowLock), which this transaction took before.
     internal static readonly string MarkReadSql = $"""
-        WITH moved AS (
-            UPDATE "{ChatTables.Members}" SET "LastMarkedSequence" = @upTo, "LastReadSequence" = GREATEST("LastReadSequence", @upTo)
-            WHERE "ChatId" = @chat AND "UserId" = @user AND "LastMarkedSequence" < @upTo
-            RETURNING 1)
-        INSERT INTO "{ChatTables.ReadMarks}" ("ChatId", "UserId", "UpToSequence", "ReadAt") SELECT @chat, @user, @upTo, @readAt FROM moved
+        WITH marks AS (
+            SELECT v.ord, v.chat, v.member, v.up_to, v.read_at,
+                MAX(v.up_to) OVER (PARTITION BY v.chat, v.member ORDER BY v.ord ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier
+            FROM unnest(@chats, @users, @upTo, @readAt) WITH ORDINALITY AS v(chat, member, up_to, read_at, ord)),
+        moved AS (
+            SELECT k.ord, k.chat, k.member, k.up_to, k.read_at
+            FROM marks AS k JOIN "{ChatTables.Members}" AS m ON m."ChatId" = k.chat AND m."UserId" = k.member
+            WHERE k.up_to > m."LastMarkedSequence" AND k.up_to > COALESCE(k.earlier, 0)),
+        raised AS (
+            UPDATE "{ChatTables.Members}" AS m SET "LastMarkedSequence" = t.up_to, "LastReadSequence" = GREATEST(m."LastReadSequence", t.up_to)
+            FROM (SELECT chat, member, MAX(up_to) AS up_to FROM moved GROUP BY chat, member) AS t
+            WHERE m."ChatId" = t.chat AND m."UserId" = t.member AND m."LastMarkedSequence" < t.up_to),
+        logged AS (
+            INSERT INTO "{ChatTables.ReadMarks}" ("ChatId", "UserId", "UpToSequence", "ReadAt")
+            SELECT chat, member, up_to, read_at FROM moved)
+        SELECT ord FROM moved
         """;
 
     private readonly NpgsqlConnection _connection = (NpgsqlConnection)connection;
@@ -268,8 +282,8 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
     }
 
     /// <summary>
-    /// Moves the marks' read positions in one round trip, a statement per mark in their order; in a
-    /// batch of marks alone, it first locks their chats (see the class's <c>markedChats</c>).
+    /// Moves the marks' read positions by one statement for them all (<see cref="MarkReadSql"/>), in one
+    /// round trip; in a batch of marks alone, it first locks their chats (see the class's <c>markedChats</c>).
     /// </summary>
     public bool[] MarkRead(IReadOnlyList<PendingReadMark> marks)
     {
@@ -278,28 +292,31 @@ internal sealed class PostgreSqlSendStatements(DbConnection connection, DbTransa
             return [];
         }
 
+        var all = marks as PendingReadMark[] ?? [.. marks];
+        var marksAlone = _locked is null;
         using var batch = new NpgsqlBatch(_connection, _transaction);
-        if (_locked is null)
+        if (marksAlone)
         {
             batch.BatchCommands.Add(BatchCommand(LockChatsSql, ("chats", markedChats.Order().ToArray())));
         }
 
-        var first = batch.BatchCommands.Count;
-        foreach (var mark in marks)
+        batch.BatchCommands.Add(BatchCommand(
+            MarkReadSql,
+            ("chats", Array.ConvertAll(all, m => m.ChatId)),
+            ("users", Array.ConvertAll(all, m => m.UserId)),
+            ("upTo", Array.ConvertAll(all, m => m.UpToSequence)),
+            ("readAt", Array.ConvertAll(all, m => EntityTime.ToStored(m.ReadAt)))));
+
+        var moved = new bool[all.Length];
+        using var reader = batch.ExecuteReader();
+        if (marksAlone)
         {
-            var command = new NpgsqlBatchCommand(MarkReadSql);
-            command.Parameters.Add(new NpgsqlParameter("chat", NpgsqlDbType.Bigint) { Value = mark.ChatId });
-            command.Parameters.Add(new NpgsqlParameter("user", NpgsqlDbType.Bigint) { Value = mark.UserId });
-            command.Parameters.Add(new NpgsqlParameter("upTo", NpgsqlDbType.Bigint) { Value = mark.UpToSequence });
-            command.Parameters.Add(new NpgsqlParameter("readAt", NpgsqlDbType.TimestampTz) { Value = EntityTime.ToStored(mark.ReadAt) });
-            batch.BatchCommands.Add(command);
+            reader.NextResult(); // Past the locked chats' numbers, which marks do not use.
         }
 
-        batch.ExecuteNonQuery();
-        var moved = new bool[marks.Count];
-        for (var i = 0; i < moved.Length; i++)
+        while (reader.Read())
         {
-            moved[i] = batch.BatchCommands[first + i].RecordsAffected > 0;
+            moved[reader.GetInt64(0) - 1] = true; // Ordinality counts from 1.
         }
 
         return moved;

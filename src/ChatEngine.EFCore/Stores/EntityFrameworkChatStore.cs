@@ -415,6 +415,13 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
         }
 
         await using var transaction = await BeginUnlessInUnitAsync(cancellationToken).ConfigureAwait(false);
+        if (transaction is not null)
+        {
+            // A write loop marks a batch's members at once from what its statement reads, trusting the
+            // chat's lock to keep those rows still: a mark outside the loops and units takes it too.
+            await ChatRowLock.TakeAsync(Db, chatId, cancellationToken).ConfigureAwait(false);
+        }
+
         // The conditional update is the atomic compare: of two racing marks, only a forward one logs.
         var moved = await Members
             .Where(m => m.ChatId == chatId && m.UserId == userId && m.LastMarkedSequence < upToSequence)
