@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace ChatEngine.Specification.Tests;
@@ -77,6 +78,54 @@ public abstract partial class ChatEngineSpecificationTests
 
         await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.MessageNotFound, () => Messaging.MarkReadAsync(Alice, withBob, elsewhere.Id));
         await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, () => Messaging.MarkReadAsync(Bob, withCarol, elsewhere.Id));
+    }
+
+    [Fact]
+    public async Task MarkReadBy_AKnownReader_MarksAndIsRefused_AsMarkReadIs()
+    {
+        var chatId = await PrivateChatAsync(Alice, "bob");
+        var m1 = await SendAsync(Alice, chatId, "one");
+        var m2 = await SendAsync(Alice, chatId, "two");
+        var withCarol = await PrivateChatAsync(Alice, "carol");
+        var elsewhere = await SendAsync(Carol, withCarol, "hi");
+        var bob = (await Users.FindByIdAsync(Bob, CancellationToken.None))!;
+
+        Assert.True(await Messaging.MarkReadByAsync(bob, chatId, m2.Id));
+        Assert.False(await Messaging.MarkReadByAsync(bob, chatId, m1.Id));
+
+        Assert.Equal(0, (await Chats.GetChatsAsync(Bob, ChatKind.Private)).Single(c => c.ChatId == chatId).Unread);
+        var read = Assert.Single(Events.OfType<MessagesRead>());
+        Assert.Equal((chatId, "bob", m2.Id, true), (read.ChatId, read.Reader.UserName, read.UpToMessageId, read.InPrivateChat));
+        await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.MessageNotFound, () => Messaging.MarkReadByAsync(bob, chatId, elsewhere.Id));
+        await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, () => Messaging.MarkReadByAsync(bob, withCarol, elsewhere.Id));
+        await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, () => Messaging.MarkReadByAsync(bob, withCarol + 1000, elsewhere.Id));
+    }
+
+    /// <summary>
+    /// A transport's marks trust the membership the engine remembers; one that has just ended on
+    /// another host (here: in the store behind the engine's back) still marks nothing, since the store
+    /// moves members' positions only. Once the engine hears of a removal, the mark is refused.
+    /// </summary>
+    [Fact]
+    public async Task MarkReadBy_AFormerMember_MarksNothing_EvenWhileTheEngineStillThinksThemAMember()
+    {
+        var id = (await GroupAsync(Alice, "Team", "bob", "carol")).Chat.Id;
+        var m1 = await SendAsync(Alice, id, "one");
+        var m2 = await SendAsync(Alice, id, "two");
+        var carol = (await Users.FindByIdAsync(Carol, CancellationToken.None))!;
+        Assert.True(await Messaging.MarkReadByAsync(carol, id, m1.Id)); // Her membership is remembered from here.
+
+        await InScopeAsync(s => s.GetRequiredService<IChatMemberStore>().RemoveAsync(id, Carol, bar: false, CancellationToken.None));
+        Assert.False(await Messaging.MarkReadByAsync(carol, id, m2.Id));
+        Assert.Single(Events.OfType<MessagesRead>());
+        var marks = await InScopeAsync(s => s.GetRequiredService<IChatMemberStore>().GetReadMarksAsync(id, 1, 2, CancellationToken.None));
+        Assert.DoesNotContain(marks, m => m.UpToSequence == m2.Sequence);
+        Assert.False(await InScopeAsync(s => s.GetRequiredService<IChatMemberStore>().MarkReadAsync(id, Dave, m2.Sequence, Time.GetUtcNow(), CancellationToken.None)));
+
+        var bob = (await Users.FindByIdAsync(Bob, CancellationToken.None))!;
+        Assert.True(await Messaging.MarkReadByAsync(bob, id, m1.Id));
+        await Groups.RemoveMemberAsync(Alice, id, "bob");
+        await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.ChatNotFound, () => Messaging.MarkReadByAsync(bob, id, m2.Id));
     }
 
     [Fact]

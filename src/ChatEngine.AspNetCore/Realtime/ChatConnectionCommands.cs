@@ -82,8 +82,11 @@ internal sealed class ChatConnectionCommands(SendRateLimiter sendLimit, TypingGa
         }
     }
 
-    public Task<bool> MarkReadAsync(IServiceProvider services, ChatConnectionUser user, long chatId, long upTo, CancellationToken cancellationToken) =>
-        services.GetRequiredService<MessagingService>().MarkReadAsync(user.UserId, chatId, upTo, cancellationToken);
+    public async Task<bool> MarkReadAsync(IServiceProvider services, ChatConnectionUser user, long chatId, long upTo, CancellationToken cancellationToken)
+    {
+        var reader = await user.RequireAsync(services, cancellationToken).ConfigureAwait(false);
+        return await services.GetRequiredService<MessagingService>().MarkReadByAsync(reader, chatId, upTo, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Tells the chat the user is typing: a non-member is refused; past that, at most one per interval goes out.</summary>
     public async Task TypingAsync(IServiceProvider services, ChatConnectionUser user, long chatId, CancellationToken cancellationToken)

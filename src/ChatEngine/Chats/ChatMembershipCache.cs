@@ -3,11 +3,12 @@ using System.Collections.Concurrent;
 namespace ChatEngine;
 
 /// <summary>
-/// Who is a member of which chat, remembered in process for the hot, frequent checks (typing) that
-/// must not cost a database read each. A "member" answer stays until a membership change says
-/// otherwise: this host's changes arrive as events, other hosts' removals through
+/// Who is a member of which chat, remembered in process for the hot, frequent checks (typing, read
+/// marks) that must not cost a database read each. A "member" answer stays until a membership change
+/// says otherwise: this host's changes arrive as events, other hosts' removals through
 /// <see cref="Forget"/> (the scale-out relay calls it). A "not a member" answer is kept only briefly,
-/// since additions made on other hosts are not relayed.
+/// since additions made on other hosts are not relayed. Each chat's kind, which never changes, is
+/// kept too.
 /// </summary>
 public sealed class ChatMembershipCache : IChatEventHandler
 {
@@ -19,6 +20,8 @@ public sealed class ChatMembershipCache : IChatEventHandler
 
     // Bumped by every change of a chat's members: an answer read from the store while one happened is not kept.
     private readonly ConcurrentDictionary<long, long> _versions = new();
+
+    private readonly ConcurrentDictionary<long, ChatKind> _kinds = new();
 
     /// <summary>Creates an empty cache.</summary>
     public ChatMembershipCache(TimeProvider time) => _time = time;
@@ -50,6 +53,28 @@ public sealed class ChatMembershipCache : IChatEventHandler
         return (member is not null, member?.Mute?.IsActiveAt(now) == true);
     }
 
+    /// <summary>The chat's kind, or <see langword="null"/> if there is no such chat.</summary>
+    internal async ValueTask<ChatKind?> FindKindAsync(long chatId, IChatStore store, CancellationToken cancellationToken)
+    {
+        if (_kinds.TryGetValue(chatId, out var known))
+        {
+            return known;
+        }
+
+        if (await store.FindByIdAsync(chatId, cancellationToken).ConfigureAwait(false) is not { } chat)
+        {
+            return null;
+        }
+
+        if (_kinds.Count >= MaxEntries)
+        {
+            _kinds.Clear();
+        }
+
+        _kinds[chatId] = chat.Kind;
+        return chat.Kind;
+    }
+
     /// <summary>
     /// Forgets what is known about a chat's members (all of them when <paramref name="userId"/> is
     /// null): for a removal, mute or deletion made on another host, which reaches this one through a relay.
@@ -63,6 +88,7 @@ public sealed class ChatMembershipCache : IChatEventHandler
             return;
         }
 
+        _kinds.TryRemove(chatId, out _); // Every member forgotten: the chat was deleted, and its kind would only take room.
         foreach (var key in _entries.Keys)
         {
             if (key.ChatId == chatId)

@@ -14,6 +14,7 @@ public sealed class MessagingService
     private readonly TimeProvider _time;
     private readonly ChatEngineOptions _options;
     private IChatMemberStore? _members;
+    private IChatStore? _chats;
     private IChatUserDirectory? _users;
     private ChatAccess? _access;
     private MessageDetails? _details;
@@ -44,6 +45,8 @@ public sealed class MessagingService
     }
 
     private IChatMemberStore Members => _members ??= _services.GetRequiredService<IChatMemberStore>();
+
+    private IChatStore Chats => _chats ??= _services.GetRequiredService<IChatStore>();
 
     private IChatUserDirectory Users => _users ??= _services.GetRequiredService<IChatUserDirectory>();
 
@@ -155,6 +158,31 @@ public sealed class MessagingService
         return await MarkReadUpToAsync(chat, member, message, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Marks the chat read for <paramref name="reader"/> as <see cref="MarkReadAsync"/> does, for
+    /// transports that resolved their authenticated user once. Membership and the chat's kind are
+    /// answered from memory (see <see cref="ChatMembershipCache"/>), so a mark costs one read (its
+    /// message) besides its write, against four. A member removed on another host, before this one
+    /// hears of it, marks nothing: the store moves members' positions only.
+    /// </summary>
+    public async Task<bool> MarkReadByAsync(ChatUser reader, long chatId, long upToMessageId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        if (!await _memberships.IsMemberAsync(chatId, reader.Id, Members, cancellationToken).ConfigureAwait(false))
+        {
+            throw ChatErrors.ChatNotFound();
+        }
+
+        var message = await _messages.FindByIdAsync(upToMessageId, cancellationToken).ConfigureAwait(false);
+        if (message is null || message.ChatId != chatId)
+        {
+            throw ChatErrors.MessageNotFound();
+        }
+
+        var kind = await _memberships.FindKindAsync(chatId, Chats, cancellationToken).ConfigureAwait(false) ?? throw ChatErrors.ChatNotFound();
+        return await MarkReadUpToAsync(chatId, kind, reader.Id, reader, message, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Tells the chat's other connections that the caller is typing.</summary>
     public async Task NotifyTypingAsync(long userId, long chatId, CancellationToken cancellationToken = default)
     {
@@ -229,16 +257,19 @@ public sealed class MessagingService
         }).ToArray();
     }
 
-    internal async Task<bool> MarkReadUpToAsync(Chat chat, ChatMember member, ChatMessage message, CancellationToken cancellationToken)
+    internal Task<bool> MarkReadUpToAsync(Chat chat, ChatMember member, ChatMessage message, CancellationToken cancellationToken) =>
+        MarkReadUpToAsync(chat.Id, chat.Kind, member.UserId, knownReader: null, message, cancellationToken);
+
+    private async Task<bool> MarkReadUpToAsync(long chatId, ChatKind kind, long readerId, ChatUser? knownReader, ChatMessage message, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        if (!await Members.MarkReadAsync(chat.Id, member.UserId, message.Sequence, now, cancellationToken).ConfigureAwait(false))
+        if (!await Members.MarkReadAsync(chatId, readerId, message.Sequence, now, cancellationToken).ConfigureAwait(false))
         {
             return false;
         }
 
-        var reader = await Access.RequireUserAsync(member.UserId, cancellationToken).ConfigureAwait(false);
-        await _events.PublishAsync(new MessagesRead(chat.Id, reader, message.Id, message.Sequence, now) { InPrivateChat = chat.Kind == ChatKind.Private }, CancellationToken.None).ConfigureAwait(false);
+        var reader = knownReader ?? await Access.RequireUserAsync(readerId, cancellationToken).ConfigureAwait(false);
+        await _events.PublishAsync(new MessagesRead(chatId, reader, message.Id, message.Sequence, now) { InPrivateChat = kind == ChatKind.Private }, CancellationToken.None).ConfigureAwait(false);
         return true;
     }
 }

@@ -32,7 +32,8 @@ public interface IChatMemberStore
     /// <summary>
     /// Moves the member's read position forward to <paramref name="upToSequence"/> and logs a
     /// <see cref="ReadMark"/>, atomically and only if that is beyond the member's last logged mark.
-    /// Returns whether a mark was logged. Positions never move back.
+    /// Returns whether a mark was logged. Positions never move back. A user who is not a member marks
+    /// nothing (the engine may act on a remembered membership that has just ended).
     /// </summary>
     Task<bool> MarkReadAsync(long chatId, long userId, long upToSequence, DateTimeOffset readAt, CancellationToken cancellationToken);
 
