@@ -95,10 +95,19 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
         // Let in-flight messages land, then stop the probes and close. Stopping a probe blocks while
         // the server ends its event session and the probe's thread ends: done before the last messages
         // landed, with another tool also watching the server, it added up to 120 ms to their latency.
+        // An overloaded server may still be delivering long after the last send: waiting a fixed time
+        // counted late deliveries as lost. It waits while they keep coming; only a quiet spell ends it.
         var expected = () => _ledger.Sent * options.Members;
-        for (var wait = 0; wait < 100 && (Interlocked.Read(ref _deliveryCount) < expected() || (options.UserStreams && Interlocked.Read(ref _streamDeliveryCount) < expected())); wait++)
+        var landed = () => Interlocked.Read(ref _deliveryCount) + (options.UserStreams ? Interlocked.Read(ref _streamDeliveryCount) : 0);
+        var (lastLanded, quietSince) = (landed(), Stopwatch.StartNew());
+        while ((Interlocked.Read(ref _deliveryCount) < expected() || (options.UserStreams && Interlocked.Read(ref _streamDeliveryCount) < expected()))
+            && quietSince.Elapsed < TimeSpan.FromSeconds(10))
         {
             await Task.Delay(100, cancellationToken);
+            if (landed() != lastLanded)
+            {
+                (lastLanded, quietSince) = (landed(), Stopwatch.StartNew());
+            }
         }
 
         var diskSyncs = diskSync?.Stop(_measureFrom);
