@@ -417,8 +417,9 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
         await using var transaction = await BeginUnlessInUnitAsync(cancellationToken).ConfigureAwait(false);
         if (transaction is not null)
         {
-            // A write loop marks a batch's members at once from what its statement reads, trusting the
-            // chat's lock to keep those rows still: a mark outside the loops and units takes it too.
+            // On PostgreSQL a write loop marks a batch's members at once from what its statement reads,
+            // trusting the chat's lock to keep those rows still: a mark outside the loops and units takes
+            // it too (on SQLite it is the database's write lock, which the update would take anyway).
             await ChatRowLock.TakeAsync(Db, chatId, cancellationToken).ConfigureAwait(false);
         }
 
