@@ -13,7 +13,7 @@ public sealed class OutboxWorkerTests
     {
         var outbox = new RecordingOutboxStore();
         var now = DateTimeOffset.UtcNow;
-        await outbox.AddAsync(Enumerable.Range(0, 12).Select(i => Due(BlockingDeliverer.KindName, $"d{i}", now)).ToArray(), CancellationToken.None);
+        await outbox.AddAsync(Enumerable.Range(0, 8).Select(i => Due(BlockingDeliverer.KindName, $"d{i}", now)).ToArray(), CancellationToken.None);
         var deliverer = new BlockingDeliverer();
         using var worker = NewWorker(outbox, deliverer);
 
@@ -22,12 +22,12 @@ public sealed class OutboxWorkerTests
         await worker.StopAsync(CancellationToken.None);
 
         // One thread, not one of the pool's: a deliverer that blocks holds only the worker's own.
-        Assert.Equal(12, deliverer.Threads.Count);
+        Assert.Equal(8, deliverer.Threads.Count);
         Assert.Single(deliverer.Threads.Distinct());
         Assert.DoesNotContain(true, deliverer.OnPoolThread);
         // Recorded in one call (one transaction in a database), each as its deliverer left it; the one
         // that threw stays pending under its lease, to be tried again when that ends.
-        Assert.Equal(11, recorded.Count);
+        Assert.Equal(7, recorded.Count);
         Assert.All(recorded, m => Assert.Equal((OutboxState.Delivered, 1), (m.State, m.Attempts)));
         var stored = await outbox.GetRecentAsync(BlockingDeliverer.KindName, 100, CancellationToken.None);
         var failed = Assert.Single(stored, m => m.DeliveryId == "d3");
@@ -55,6 +55,40 @@ public sealed class OutboxWorkerTests
         Assert.Equal("slow", Assert.Single(second).DeliveryId);
         await worker.StopAsync(CancellationToken.None);
         Assert.All(await outbox.GetRecentAsync(WaitingDeliverer.KindName, 10, CancellationToken.None), m => Assert.Equal(OutboxState.Delivered, m.State));
+    }
+
+    /// <summary>
+    /// A lease is longer than one attempt, counted from the claim: a delivery claimed to wait behind
+    /// slow attempts could lose it before its own began, and another host would send it too. So a poll
+    /// claims only what it starts at once, and leaves the rest for other hosts.
+    /// </summary>
+    [Fact]
+    public async Task APoll_ClaimsOnlyWhatItStartsAtOnce_AndLeavesTheRestToOtherHosts()
+    {
+        var outbox = new RecordingOutboxStore();
+        var now = DateTimeOffset.UtcNow;
+        await outbox.AddAsync(Enumerable.Range(0, 20).Select(i => Due(HangingDeliverer.KindName, $"h{i}", now)).ToArray(), CancellationToken.None);
+        var deliverer = new HangingDeliverer();
+        using var worker = NewWorker(outbox, deliverer);
+
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            await deliverer.EightStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+            // Another host's poll, while these eight hang (a slow receiver): the other twelve are free.
+            var elsewhere = await outbox.ClaimDueAsync(HangingDeliverer.KindName, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddMinutes(1), 100, CancellationToken.None);
+            Assert.Equal(12, elsewhere.Count);
+            Assert.Empty(elsewhere.Select(m => m.DeliveryId).Intersect(deliverer.Started));
+        }
+        finally
+        {
+            deliverer.MayAnswer.TrySetResult();
+        }
+
+        Assert.Equal(8, (await outbox.NextRecordedAsync()).Count);
+        await worker.StopAsync(CancellationToken.None);
+        Assert.Equal(8, deliverer.Started.Count);
     }
 
     private static OutboxMessage Due(string kind, string deliveryId, DateTimeOffset now) =>
@@ -89,6 +123,39 @@ public sealed class OutboxWorkerTests
                 await Task.Yield(); // Finishes on the pool, as an answer from the network does.
             }
 
+            return message with { State = OutboxState.Delivered, Attempts = message.Attempts + 1 };
+        }
+    }
+
+    /// <summary>Every attempt waits for the receiver's answer until the test lets it come.</summary>
+    private sealed class HangingDeliverer : IOutboxDeliverer
+    {
+        public const string KindName = "hanging";
+
+        public TaskCompletionSource EightStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource MayAnswer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public List<string> Started { get; } = [];
+
+        public string Kind => KindName;
+
+        public bool IsEnabled => true;
+
+        public TimeSpan Lease => TimeSpan.FromMinutes(1);
+
+        public async Task<OutboxMessage?> DeliverAsync(OutboxMessage message, IServiceProvider services, CancellationToken cancellationToken)
+        {
+            lock (Started)
+            {
+                Started.Add(message.DeliveryId);
+                if (Started.Count == 8)
+                {
+                    EightStarted.TrySetResult();
+                }
+            }
+
+            await MayAnswer.Task;
             return message with { State = OutboxState.Delivered, Attempts = message.Attempts + 1 };
         }
     }

@@ -35,7 +35,9 @@ internal interface IOutboxDeliverer
 internal sealed partial class OutboxWorker(
     IServiceScopeFactory scopes, IEnumerable<IOutboxDeliverer> deliverers, TimeProvider time, ILogger<OutboxWorker> logger) : BackgroundService
 {
-    private const int BatchSize = 32;
+    // Also the most a poll claims: a lease is longer than one attempt, counted from the claim, so every
+    // delivery claimed must start at once. Claimed to wait behind others (32 a claim, 8 at a time), one
+    // behind slow receivers lost its lease before its attempt began, and another host sent it too.
     private const int MaxConcurrentAttempts = 8;
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
@@ -68,7 +70,7 @@ internal sealed partial class OutboxWorker(
                 LogPollFailed(logger, ex);
             }
 
-            if (sent < BatchSize && !WaitForNextPoll(stoppingToken))
+            if (sent < MaxConcurrentAttempts && !WaitForNextPoll(stoppingToken))
             {
                 return;
             }
@@ -95,7 +97,7 @@ internal sealed partial class OutboxWorker(
         {
             var outbox = scope.ServiceProvider.GetRequiredService<IChatOutboxStore>();
             var now = time.GetUtcNow();
-            var claimed = outbox.ClaimDueAsync(deliverer.Kind, now, now + deliverer.Lease, BatchSize, stoppingToken).GetAwaiter().GetResult();
+            var claimed = outbox.ClaimDueAsync(deliverer.Kind, now, now + deliverer.Lease, MaxConcurrentAttempts, stoppingToken).GetAwaiter().GetResult();
             if (claimed.Count > 0)
             {
                 AttemptAndRecord(deliverer, claimed, outbox, stoppingToken);
@@ -110,29 +112,24 @@ internal sealed partial class OutboxWorker(
     }
 
     /// <summary>
-    /// Attempts the claimed deliveries, at most <see cref="MaxConcurrentAttempts"/> waiting at once, and
-    /// records outcomes as they come, each time all that are in (in one transaction). Both happen on
-    /// this thread: what a deliverer does before it first really waits (all of it, on SQLite, for one
-    /// that only touches the database) runs here rather than on the thread pool, and so does every
-    /// write, which on SQLite takes the one write lock from the send path's write loop.
+    /// Attempts the claimed deliveries all at once (a claim takes no more than
+    /// <see cref="MaxConcurrentAttempts"/>), and records outcomes as they come, each time all that are in
+    /// (in one transaction). Both happen on this thread: what a deliverer does before it first really
+    /// waits (all of it, on SQLite, for one that only touches the database) runs here rather than on the
+    /// thread pool, and so does every write, which on SQLite takes the one write lock from the send
+    /// path's write loop.
     /// </summary>
     private void AttemptAndRecord(IOutboxDeliverer deliverer, IReadOnlyList<OutboxMessage> claimed, IChatOutboxStore outbox, CancellationToken stoppingToken)
     {
+        // Stopping: what is not yet attempted waits for its lease to end.
         var attempts = new List<Task<OutboxMessage?>>();
-        var next = 0;
-        while (next < claimed.Count || attempts.Count > 0)
+        for (var next = 0; next < claimed.Count && !stoppingToken.IsCancellationRequested; next++)
         {
-            // Stopping: what is not yet attempted waits for its lease to end.
-            while (next < claimed.Count && !stoppingToken.IsCancellationRequested && attempts.Count(a => !a.IsCompleted) < MaxConcurrentAttempts)
-            {
-                attempts.Add(AttemptAsync(deliverer, claimed[next++], stoppingToken));
-            }
+            attempts.Add(AttemptAsync(deliverer, claimed[next], stoppingToken));
+        }
 
-            if (attempts.Count == 0)
-            {
-                return;
-            }
-
+        while (attempts.Count > 0)
+        {
             // Finished attempts are recorded at once, so none waits for a slower one past its lease.
             Task.WaitAny([.. attempts], CancellationToken.None);
             var finished = attempts.Where(a => a.IsCompleted).ToList();
