@@ -32,11 +32,15 @@ internal sealed class SendBatchPlan
     private readonly IReadOnlyList<string>? _searchTexts;
     private readonly SendOutcome?[] _outcomes;
 
-    // Sends that insert a row, by chat, in send order; and for repeats, the send they repeat.
+    // Sends that insert a row, by chat, in send order; and for repeats (rare), the send they repeat.
     private readonly Dictionary<long, List<int>> _freshByChat = [];
-    private readonly Dictionary<int, int> _repeats = [];
-    private readonly Dictionary<int, MessageEntity> _rows = [];
-    private Dictionary<int, ChatMessage>? _messages; // The rows as the core's messages, made once their ids are set.
+    private Dictionary<int, int>? _repeats;
+
+    // The rows to insert, in order, and the send of each (lists side by side, not a dictionary by
+    // send: the write loop makes a plan for every batch).
+    private readonly List<MessageEntity> _rows;
+    private readonly List<int> _rowSends;
+    private ChatMessage[]? _messages; // The rows as the core's messages, made once their ids are set.
 
     /// <param name="sends">The batch's sends, in queue order.</param>
     /// <param name="searchTexts">Each send's text as normalized for search, when its sender worked it out; otherwise done here.</param>
@@ -45,6 +49,8 @@ internal sealed class SendBatchPlan
         _sends = sends;
         _searchTexts = searchTexts;
         _outcomes = new SendOutcome?[sends.Count];
+        _rows = new(sends.Count);
+        _rowSends = new(sends.Count);
     }
 
     public IEnumerable<long> ChatIds => _sends.Select(s => s.ChatId).Distinct();
@@ -55,7 +61,8 @@ internal sealed class SendBatchPlan
     public IEnumerable<(long ChatId, long SenderId)> MemberKeys() => _sends.Select(s => (s.ChatId, s.SenderId)).Distinct();
 
     /// <summary>The attachments the batch's sends name (most batches: none, and no query is made).</summary>
-    public string[] AttachmentIds() => _sends.SelectMany(s => s.AttachmentIds).Distinct(StringComparer.Ordinal).ToArray();
+    public string[] AttachmentIds() =>
+        _sends.Any(s => s.AttachmentIds.Count > 0) ? _sends.SelectMany(s => s.AttachmentIds).Distinct(StringComparer.Ordinal).ToArray() : [];
 
     /// <summary>The (chat, sender, client id) keys whose stored messages the batch may repeat.</summary>
     public (long ChatId, long SenderId, string ClientId)[] ClientIdKeys() =>
@@ -77,7 +84,7 @@ internal sealed class SendBatchPlan
         IReadOnlyDictionary<string, (long ChatId, long UploaderId)>? pendingAttachments = null)
     {
         var firstByClientId = new Dictionary<(long, long, string), int>();
-        var claimed = new HashSet<string>(StringComparer.Ordinal);
+        HashSet<string>? claimed = null; // Made for the first send with files: most batches have none.
         for (var i = 0; i < _sends.Count; i++)
         {
             var send = _sends[i];
@@ -98,7 +105,7 @@ internal sealed class SendBatchPlan
 
                 if (!firstByClientId.TryAdd(key, i))
                 {
-                    _repeats[i] = firstByClientId[key];
+                    (_repeats ??= [])[i] = firstByClientId[key];
                     continue;
                 }
             }
@@ -118,7 +125,7 @@ internal sealed class SendBatchPlan
                 continue;
             }
 
-            if (send.AttachmentIds.Count > 0 && !Claim(send, pendingAttachments, claimed))
+            if (send.AttachmentIds.Count > 0 && !Claim(send, pendingAttachments, claimed ??= new HashSet<string>(StringComparer.Ordinal)))
             {
                 _outcomes[i] = SendOutcome.Failed(new ChatException(
                     ChatErrorKind.Validation, ChatErrorCodes.InvalidAttachment, "An attachment of this message is no longer a pending upload of yours to this chat."));
@@ -145,7 +152,7 @@ internal sealed class SendBatchPlan
 
     /// <summary>The files to give to the new messages once their rows have ids: (attachment, message, position).</summary>
     public IEnumerable<(string AttachmentId, long MessageId, int Position)> Claims() =>
-        _rows.SelectMany(r => _sends[r.Key].AttachmentIds.Select((id, position) => (id, r.Value.Id, position)));
+        _rows.SelectMany((row, r) => _sends[_rowSends[r]].AttachmentIds.Select((id, position) => (id, row.Id, position)));
 
     /// <summary>How many sequence numbers each chat needs (chats with no new message are left out).</summary>
     public IReadOnlyDictionary<long, int> SequencesNeeded() => _freshByChat.ToDictionary(c => c.Key, c => c.Value.Count);
@@ -174,7 +181,8 @@ internal sealed class SendBatchPlan
             foreach (var i in sends)
             {
                 var send = _sends[i];
-                _rows[i] = new MessageEntity
+                _rowSends.Add(i);
+                _rows.Add(new MessageEntity
                 {
                     ChatId = send.ChatId,
                     Sequence = ++sequence,
@@ -187,36 +195,48 @@ internal sealed class SendBatchPlan
                     AttachmentCount = send.AttachmentIds.Count,
                     Mentions = MentionList.Format(send.MentionIds),
                     SearchText = _searchTexts?[i] ?? ChatSearchText.Normalize(send.Text),
-                };
+                });
             }
         }
 
-        return _rows.Values;
+        return _rows;
     }
 
     /// <summary>The batch's new messages as change-log entries, by chat and number, once the rows are inserted (their ids set).</summary>
-    public ChatLogEntry[] NewEntries() =>
-        Messages().Values.OrderBy(m => m.ChatId).ThenBy(m => m.Seq).Select(m => new ChatLogEntry(m.Seq, m, null)).ToArray();
+    public ChatLogEntry[] NewEntries()
+    {
+        var messages = Messages();
+        var entries = new ChatLogEntry[messages.Length];
+        for (var r = 0; r < entries.Length; r++)
+        {
+            entries[r] = new ChatLogEntry(messages[r].Seq, messages[r], null);
+        }
+
+        // The rows go chat by chat, each chat's in its order; the chats are put in order of their ids.
+        Array.Sort(entries, static (a, b) => a.Message!.ChatId != b.Message!.ChatId ? a.Message.ChatId.CompareTo(b.Message.ChatId) : a.Seq.CompareTo(b.Seq));
+        return entries;
+    }
 
     /// <summary>Each send's outcome, once the rows are inserted (their ids set) and committed.</summary>
     public SendOutcome[] Outcomes()
     {
-        foreach (var (i, message) in Messages())
+        var messages = Messages();
+        for (var r = 0; r < messages.Length; r++)
         {
-            _outcomes[i] = new SendOutcome(new MessageAppendResult(message, Created: true), null);
+            _outcomes[_rowSends[r]] = new SendOutcome(new MessageAppendResult(messages[r], Created: true), null);
         }
 
         var outcomes = new SendOutcome[_sends.Count];
         for (var i = 0; i < outcomes.Length; i++)
         {
-            outcomes[i] = _outcomes[i] ?? Repeat(_outcomes[_repeats[i]]!.Value);
+            outcomes[i] = _outcomes[i] ?? Repeat(_outcomes[_repeats![i]]!.Value);
         }
 
         return outcomes;
     }
 
     // The change participants and the outcomes share one message per row, not a copy each.
-    private Dictionary<int, ChatMessage> Messages() => _messages ??= _rows.ToDictionary(r => r.Key, r => r.Value.ToMessage());
+    private ChatMessage[] Messages() => _messages ??= _rows.Select(row => row.ToMessage()).ToArray();
 
     // A repeat of a send in the same batch gets that send's message (not created by it), or its error.
     private static SendOutcome Repeat(SendOutcome first) =>

@@ -169,9 +169,17 @@ internal sealed class SqliteSendStatements : ISendStatements, IDisposable
             }
         }
 
-        foreach (var last in messages.GroupBy(m => (m.ChatId, m.SenderId), m => m.Sequence))
+        // A sender has read their own messages: once per sender and chat, up to their last (a loop and
+        // one dictionary rather than LINQ's groups, since every batch comes here).
+        var lastBySender = new Dictionary<(long ChatId, long SenderId), long>();
+        foreach (var m in messages)
         {
-            _advanceRead.Bind(1, last.Key.ChatId).Bind(2, last.Key.SenderId).Bind(3, last.Max()).Execute();
+            lastBySender[(m.ChatId, m.SenderId)] = Math.Max(m.Sequence, lastBySender.GetValueOrDefault((m.ChatId, m.SenderId)));
+        }
+
+        foreach (var ((chatId, senderId), sequence) in lastBySender)
+        {
+            _advanceRead.Bind(1, chatId).Bind(2, senderId).Bind(3, sequence).Execute();
         }
     }
 
