@@ -10,14 +10,19 @@ internal class UserRateLimiter : IDisposable
 
     protected UserRateLimiter(int burst, int tokensPerPeriod, TimeSpan period)
     {
-        _limiter = PartitionedRateLimiter.Create<long, long>(userId => RateLimitPartition.GetTokenBucketLimiter(userId, _ => new TokenBucketRateLimiterOptions
+        var bucket = new TokenBucketRateLimiterOptions
         {
             TokenLimit = burst,
             TokensPerPeriod = tokensPerPeriod,
             ReplenishmentPeriod = period,
             QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
+            AutoReplenishment = false, // The partitioned limiter refills every bucket on one timer of its own.
+        };
+
+        // The limiter asks for a user's partition on every acquire: one factory for all, made once, so
+        // a send allocates no delegate (RateLimitPartition.GetTokenBucketLimiter makes two a call).
+        Func<long, RateLimiter> newBucket = _ => new TokenBucketRateLimiter(bucket);
+        _limiter = PartitionedRateLimiter.Create<long, long>(userId => new RateLimitPartition<long>(userId, newBucket));
     }
 
     public bool TryAcquire(long userId) => TryAcquire(userId, out _);
