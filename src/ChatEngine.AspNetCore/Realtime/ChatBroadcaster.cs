@@ -115,7 +115,7 @@ public sealed partial class ChatBroadcaster
         }
 
         var hubConnections = broadcast is { Kind: BroadcastKind.Status or BroadcastKind.Typing or BroadcastKind.Read, UserId: not null }
-            ? _hubConnections.InChatWhere(chatId, user => !_blocked.Hides(user, broadcast) && !(broadcast.Kind == BroadcastKind.Status && user == broadcast.UserId))
+            ? HubConnectionsShown(chatId, broadcast)
             : _hubConnections.InChat(chatId, userId: null);
 
         // A hub connection that subscribed gets the chat through its user stream (its joins are watches).
@@ -144,6 +144,11 @@ public sealed partial class ChatBroadcaster
                 break;
         }
     }
+
+    // A method of its own: its filter captures the broadcast, and a capture in DeliverNow would cost
+    // every delivery an allocation, this branch taken or not.
+    private IReadOnlyList<string> HubConnectionsShown(long chatId, ChatBroadcast broadcast) =>
+        _hubConnections.InChatWhere(chatId, user => !_blocked.Hides(user, broadcast) && !(broadcast.Kind == BroadcastKind.Status && user == broadcast.UserId));
 
     private void Disconnect(long chatId, long? userId)
     {

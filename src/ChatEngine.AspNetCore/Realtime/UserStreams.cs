@@ -77,13 +77,22 @@ internal sealed class UserStreams
 
         if (broadcast.EventName == "member_added" && !_byUser.IsEmpty)
         {
-            foreach (var userId in ChangeFrames.AddedUserIds(broadcast.Frame))
+            delivered += DeliverToAdded(chatId, broadcast, following);
+        }
+
+        return delivered;
+    }
+
+    // Apart, so its filter's capture costs an allocation only when members are added, not on every delivery.
+    private int DeliverToAdded(long chatId, ChatBroadcast broadcast, ImmutableArray<UserStream> following)
+    {
+        var delivered = 0;
+        foreach (var userId in ChangeFrames.AddedUserIds(broadcast.Frame))
+        {
+            foreach (var stream in _byUser.GetValueOrDefault(userId, []).Where(s => !following.Contains(s)))
             {
-                foreach (var stream in _byUser.GetValueOrDefault(userId, []).Where(s => !following.Contains(s)))
-                {
-                    stream.Deliver(chatId, broadcast);
-                    delivered++;
-                }
+                stream.Deliver(chatId, broadcast);
+                delivered++;
             }
         }
 
