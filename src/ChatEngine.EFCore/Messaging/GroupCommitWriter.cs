@@ -397,10 +397,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
         var reserved = statements.ReserveSequences(plan.SequencesNeeded());
         var rows = plan.Number(reserved);
         statements.InsertMessages(rows);
-        if (pendingAttachments is not null)
-        {
-            SendStatements.ClaimAttachments(connection, dbTransaction, plan, dialect);
-        }
+        SendStatements.ClaimAttachments(connection, dbTransaction, plan, dialect);
 
         // Participants write through the session's context, which carries the batch's transaction.
         var participants = rows.Count > 0 ? session.Participants : [];

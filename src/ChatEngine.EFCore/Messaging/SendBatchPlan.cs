@@ -60,9 +60,12 @@ internal sealed class SendBatchPlan
     /// <summary>The (chat, sender) pairs whose membership decides the batch's sends.</summary>
     public IEnumerable<(long ChatId, long SenderId)> MemberKeys() => _sends.Select(s => (s.ChatId, s.SenderId)).Distinct();
 
-    /// <summary>The attachments the batch's sends name (most batches: none, and no query is made).</summary>
+    /// <summary>Whether any of the batch's sends names a file (most batches: none, and no file query or claim is made).</summary>
+    public bool NamesFiles => _sends.Any(s => s.AttachmentIds.Count > 0);
+
+    /// <summary>The attachments the batch's sends name.</summary>
     public string[] AttachmentIds() =>
-        _sends.Any(s => s.AttachmentIds.Count > 0) ? _sends.SelectMany(s => s.AttachmentIds).Distinct(StringComparer.Ordinal).ToArray() : [];
+        NamesFiles ? _sends.SelectMany(s => s.AttachmentIds).Distinct(StringComparer.Ordinal).ToArray() : [];
 
     /// <summary>The (chat, sender, client id) keys whose stored messages the batch may repeat.</summary>
     public (long ChatId, long SenderId, string ClientId)[] ClientIdKeys() =>

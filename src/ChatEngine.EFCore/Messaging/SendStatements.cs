@@ -66,6 +66,11 @@ internal static class SendStatements
     /// <summary>Gives the claimed files to their new messages, in one statement per chunk.</summary>
     public static void ClaimAttachments(DbConnection connection, DbTransaction transaction, SendBatchPlan plan, SendDialect dialect)
     {
+        if (!plan.NamesFiles)
+        {
+            return;
+        }
+
         foreach (var chunk in plan.Claims().Chunk(dialect.RowsPerStatement))
         {
             using var command = connection.CreateCommand();
