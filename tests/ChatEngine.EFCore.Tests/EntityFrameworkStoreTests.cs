@@ -4,6 +4,8 @@ using ChatEngine.EntityFrameworkCore;
 using ChatEngine.InMemory;
 using ChatEngine.Specification.Tests;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
@@ -623,7 +625,7 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
             return await scope.ServiceProvider.GetRequiredService<MessagingService>().SendAsync(1 + (i % 4), chatId, $"message {i}");
         }));
 
-    private async Task<SentMessage> SendAsync(long chatId, string clientId, string text = "same text")
+    protected async Task<SentMessage> SendAsync(long chatId, string clientId, string text = "same text")
     {
         await using var scope = Services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<MessagingService>().SendAsync(1, chatId, text, clientId);
@@ -638,6 +640,39 @@ public sealed class SqliteStoreTests : EntityFrameworkStoreTests<SqliteChatDbCon
         CREATE TRIGGER refuse_text BEFORE INSERT ON "ChatEngineMessages" WHEN NEW."Text" = 'poison'
         BEGIN SELECT RAISE(ABORT, 'refused row'); END;
         """);
+
+    /// <summary>
+    /// SQLite drops the messages' foreign key by copying their table, which would start the ids' count
+    /// over from the highest id left: a message id must never be given twice, even after the newest
+    /// messages went with their chat.
+    /// </summary>
+    [Fact]
+    public async Task DroppingTheMessagesForeignKey_KeepsTheirRows_AndNeverGivesAnIdAgain()
+    {
+        await using var database = new SqliteTestDatabase();
+        await using var db = new SqliteChatDbContext(new DbContextOptionsBuilder<SqliteChatDbContext>().UseSqlite(database.ConnectionString).Options);
+        var migrator = db.GetService<IMigrator>();
+        var migrations = db.Database.GetMigrations().ToList();
+        await migrator.MigrateAsync(migrations[migrations.FindIndex(m => m.EndsWith("_MessagesWithoutChatForeignKey", StringComparison.Ordinal)) - 1]);
+        await db.Database.ExecuteSqlRawAsync("""
+            INSERT INTO "ChatEngineChats" ("Id", "Kind", "Name", "CreatedAt", "LastSequence", "Seq") VALUES (1, 1, 'kept', '2026-01-01 00:00:00', 2, 2), (2, 1, 'deleted', '2026-01-01 00:00:00', 1, 1);
+            INSERT INTO "ChatEngineMessages" ("ChatId", "Sequence", "Seq", "SenderId", "Text", "SentAt", "Deleted", "AttachmentCount")
+            VALUES (1, 1, 1, 1, 'one', '2026-01-01 00:00:00', 0, 0), (1, 2, 2, 1, 'two', '2026-01-01 00:00:00', 0, 0), (2, 1, 1, 1, 'gone', '2026-01-01 00:00:00', 0, 0);
+            DELETE FROM "ChatEngineChats" WHERE "Id" = 2;
+            """);
+        Assert.Equal(2, await db.Database.SqlQueryRaw<long>("""SELECT COUNT(*) AS "Value" FROM "ChatEngineMessages" """).SingleAsync()); // The key's cascade.
+
+        await migrator.MigrateAsync();
+
+        Assert.Empty(await db.Database.SqlQueryRaw<long>("""SELECT 1 AS "Value" FROM pragma_foreign_key_list('ChatEngineMessages')""").ToListAsync());
+        Assert.Equal(["one", "two"], await db.Database.SqlQueryRaw<string>("""SELECT "Text" AS "Value" FROM "ChatEngineMessages" ORDER BY "Id" """).ToListAsync());
+        Assert.Equal(0, await db.Database.SqlQueryRaw<long>("""SELECT COUNT(*) AS "Value" FROM sqlite_master WHERE name LIKE 'ef_keep%'""").SingleAsync());
+        await db.Database.ExecuteSqlRawAsync("""
+            INSERT INTO "ChatEngineMessages" ("ChatId", "Sequence", "Seq", "SenderId", "Text", "SentAt", "Deleted", "AttachmentCount")
+            VALUES (1, 3, 3, 1, 'three', '2026-01-01 00:00:00', 0, 0)
+            """);
+        Assert.Equal(4, await db.Database.SqlQueryRaw<long>("""SELECT "Id" AS "Value" FROM "ChatEngineMessages" WHERE "Text" = 'three'""").SingleAsync());
+    }
 
     [Fact]
     public async Task TheSendPath_StoresTimesInEfCoresTextForm_SoQueriesCompareThemAsText()
@@ -872,6 +907,57 @@ public sealed class PostgreSqlStoreTests : EntityFrameworkStoreTests<PostgreSqlC
         BEGIN IF NEW."Text" = 'poison' THEN RAISE EXCEPTION 'refused row'; END IF; RETURN NEW; END $$;
         CREATE TRIGGER refuse_text BEFORE INSERT ON "ChatEngineMessages" FOR EACH ROW EXECUTE FUNCTION refuse_text();
         """);
+
+    /// <summary>
+    /// Messages have no foreign key to their chat (it cost a quarter of the send path's insert): the
+    /// chat's row lock keeps them together. A deletion that began while the write loop held a send of
+    /// the chat, uncommitted, must still take that message with the chat.
+    /// </summary>
+    [Fact]
+    public async Task AChatDeletedWhileTheWriteLoopHoldsASendOfIt_KeepsNoneOfItsMessages()
+    {
+        var chatId = await CreateGroupAsync();
+        await SendAsync(chatId, "before", "before");
+        WriteLoopHold.Text = "hold";
+        try
+        {
+            var held = SendAsync(chatId, "held", "hold");
+            await WriteLoopHold.Entered.WaitAsync(TimeSpan.FromSeconds(30));
+            await using var scope = Services.CreateAsyncScope();
+            var deleted = scope.ServiceProvider.GetRequiredService<IChatStore>().DeleteAsync(chatId, CancellationToken.None);
+            await WaitForALockWaitAsync();
+            Assert.False(deleted.IsCompleted);
+
+            WriteLoopHold.Release();
+            Assert.Equal("hold", (await held).Message.Text); // Committed before the deletion went on.
+            await deleted;
+        }
+        finally
+        {
+            WriteLoopHold.Release();
+        }
+
+        await using var check = Services.CreateAsyncScope();
+        var db = check.ServiceProvider.GetRequiredService<PostgreSqlChatDbContext>();
+        Assert.Equal(0, await db.Set<MessageEntity>().CountAsync(m => m.ChatId == chatId));
+        Assert.False(await db.Set<ChatEntity>().AnyAsync(c => c.Id == chatId));
+    }
+
+    /// <summary>Returns once a session of this test's database waits for a lock another holds.</summary>
+    private async Task WaitForALockWaitAsync()
+    {
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(Database.ConnectionString).Database;
+        await using var connection = new Npgsql.NpgsqlConnection(Database.ConnectionString);
+        await connection.OpenAsync();
+        await using var waiting = new Npgsql.NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = @db AND wait_event_type = 'Lock'", connection);
+        waiting.Parameters.AddWithValue("db", database!);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((long)(await waiting.ExecuteScalarAsync())! == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The deletion never waited for the write loop's transaction.");
+            await Task.Delay(20);
+        }
+    }
 
     /// <summary>
     /// The write loop's own statements bypass EF Core, so they are counted as Npgsql's traced commands to

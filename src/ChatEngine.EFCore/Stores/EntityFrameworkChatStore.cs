@@ -179,6 +179,10 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
         }
 
         await using var transaction = await BeginUnlessInUnitAsync(cancellationToken).ConfigureAwait(false);
+        // Taken first (a unit holds it already), the chat's lock lets no write loop add a message after
+        // those below are deleted: the messages have no foreign key that would delete it with the chat.
+        await ChatRowLock.TakeAsync(Db, chatId, cancellationToken).ConfigureAwait(false);
+
         if (Db.Database.IsSqlite())
         {
             // The FTS table has no key to the messages: their entries go first (PostgreSQL's go with the rows).

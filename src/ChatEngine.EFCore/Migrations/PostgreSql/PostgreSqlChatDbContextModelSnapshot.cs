@@ -671,15 +671,6 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.PostgreSql
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.MessageEntity", b =>
-                {
-                    b.HasOne("ChatEngine.EntityFrameworkCore.ChatEntity", null)
-                        .WithMany()
-                        .HasForeignKey("ChatId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ReactionEntity", b =>
                 {
                     b.HasOne("ChatEngine.EntityFrameworkCore.MessageEntity", null)

@@ -650,15 +650,6 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.Sqlite
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.MessageEntity", b =>
-                {
-                    b.HasOne("ChatEngine.EntityFrameworkCore.ChatEntity", null)
-                        .WithMany()
-                        .HasForeignKey("ChatId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ReactionEntity", b =>
                 {
                     b.HasOne("ChatEngine.EntityFrameworkCore.MessageEntity", null)

@@ -963,15 +963,6 @@ namespace ReferenceHost.Data.Migrations.PostgreSql
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.MessageEntity", b =>
-                {
-                    b.HasOne("ChatEngine.EntityFrameworkCore.ChatEntity", null)
-                        .WithMany()
-                        .HasForeignKey("ChatId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ReactionEntity", b =>
                 {
                     b.HasOne("ChatEngine.EntityFrameworkCore.MessageEntity", null)

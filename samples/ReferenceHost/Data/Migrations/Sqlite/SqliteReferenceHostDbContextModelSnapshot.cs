@@ -930,15 +930,6 @@ namespace ReferenceHost.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("ChatEngine.EntityFrameworkCore.MessageEntity", b =>
-                {
-                    b.HasOne("ChatEngine.EntityFrameworkCore.ChatEntity", null)
-                        .WithMany()
-                        .HasForeignKey("ChatId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("ChatEngine.EntityFrameworkCore.ReactionEntity", b =>
                 {
                     b.HasOne("ChatEngine.EntityFrameworkCore.MessageEntity", null)
