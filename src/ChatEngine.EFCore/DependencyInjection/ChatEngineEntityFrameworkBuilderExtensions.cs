@@ -114,7 +114,13 @@ public static class ChatEngineEntityFrameworkBuilderExtensions
         where TContext : DbContext
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DatabaseMigrator<TContext>>());
+        if (!builder.Services.Any(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(DatabaseMigrator<TContext>)))
+        {
+            // First of the hosted services, which start in order: others read the database as they start
+            // (Data Protection's key ring, the outbox worker, the app's own), and on a fresh one failed.
+            builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, DatabaseMigrator<TContext>>());
+        }
+
         return builder;
     }
 
