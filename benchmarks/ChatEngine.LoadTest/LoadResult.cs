@@ -44,6 +44,15 @@ internal sealed record LoadResult
     /// <summary>The fraction of the measured window the write loop spent writing (the mean over hosts).</summary>
     public double? WriteLoopBusyFraction { get; init; }
 
+    /// <summary>
+    /// The fractions of the measured window the write loop's thread ran on a core and waited for one
+    /// (the mean over hosts): a loop that is busy but waiting is held back by the machine's cores.
+    /// </summary>
+    public double? WriteLoopOnCpuFraction { get; init; }
+
+    /// <inheritdoc cref="WriteLoopOnCpuFraction"/>
+    public double? WriteLoopWaitingFraction { get; init; }
+
     /// <summary>Messages per group-commit transaction over the measured window (all hosts).</summary>
     public double? MeanBatchSize { get; init; }
 
@@ -82,6 +91,7 @@ internal sealed record LoadResult
             ("missing / duplicated in store", $"{MissingFromStore} / {DuplicatedInStore}"),
             ("server CPU" + (Hosts > 1 ? " (all hosts)" : ""), ServerCpuSeconds is { } cpu ? $"{cpu} s" + (ServerCpuMicrosecondsPerMessage is { } perMessage ? $", {perMessage} µs per message" : "") : "n/a"),
             ("write loop busy", WriteLoopBusyFraction is { } busy ? $"{busy:P0} of the time" + (Hosts > 1 ? " (mean over hosts)" : "") + (MeanBatchSize is { } batch ? $", {batch} messages per batch" : "") : "n/a"),
+            ("write loop thread", WriteLoopOnCpuFraction is { } onCpu && WriteLoopWaitingFraction is { } waiting ? $"on a core {onCpu:P0} of the time, waiting for one {waiting:P0}" + (Hosts > 1 ? " (mean over hosts)" : "") : "n/a"),
             ("disk sync p99/max (probe)", DiskSync is { Syncs: > 0 } sync ? $"{sync.P99Ms} / {sync.MaxMs} ms, {sync.Over10Ms} of {sync.Syncs} over 10 ms" : "n/a"),
             ("CPU probe p10/p50/p90", CpuSpeed is { Samples: > 0 } speed ? $"{speed.P10Ms} / {speed.P50Ms} / {speed.P90Ms} ms of CPU for a fixed unit, {speed.Samples} samples" : "n/a"),
             ("server GC" + (Hosts > 1 ? " (all hosts)" : ""), ServerPauses is { } gc

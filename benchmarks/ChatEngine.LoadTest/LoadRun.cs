@@ -89,8 +89,9 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
         await Task.WhenAll(members.Select((member, index) => SendLoopAsync(member, index, perSenderInterval, sending.Token)));
         var sendSeconds = clock.Elapsed.TotalSeconds - warmup.TotalSeconds;
         var loopAtSendEnd = process?.WriteLoopTotals();
+        var loopThreadAtSendEnd = process?.WriteLoopThreadTimes();
         var generatorGc = GeneratorGc.Now();
-        var (cpuBefore, loopBefore, generatorGcBefore) = await cpuAtMeasureStart;
+        var (cpuBefore, loopBefore, loopThreadBefore, generatorGcBefore) = await cpuAtMeasureStart;
 
         // Let in-flight messages land, then stop the probes and close. Stopping a probe blocks while
         // the server ends its event session and the probe's thread ends: done before the last messages
@@ -172,6 +173,12 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
             ServerCpuMicrosecondsPerMessage = process is null || MeasuredAccepted() == 0 ? null : Math.Round(cpu * 1e6 / MeasuredAccepted(), 1),
             WriteLoopBusyFraction = loopAtSendEnd is { } end && loopBefore is { } start
                 ? Math.Round((end.BusySeconds - start.BusySeconds) / (sendSeconds * servers.Count), 3)
+                : null,
+            WriteLoopOnCpuFraction = loopThreadAtSendEnd is { } threadEnd && loopThreadBefore is { } threadStart
+                ? Math.Round((threadEnd.OnCpuSeconds - threadStart.OnCpuSeconds) / (sendSeconds * servers.Count), 3)
+                : null,
+            WriteLoopWaitingFraction = loopThreadAtSendEnd is { } waitEnd && loopThreadBefore is { } waitStart
+                ? Math.Round((waitEnd.WaitingSeconds - waitStart.WaitingSeconds) / (sendSeconds * servers.Count), 3)
                 : null,
             MeanBatchSize = loopAtSendEnd is { Batches: { } batchesAtEnd } last && loopBefore is { Batches: { } batchesBefore } first && batchesAtEnd > batchesBefore
                 ? Math.Round((double)(last.Messages - first.Messages) / (batchesAtEnd - batchesBefore), 1)
@@ -485,14 +492,14 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
     private long MeasuredAccepted() => _ledger.All().LongCount(m => m.Entry.Accepted == 1 && m.Entry.SentAt >= _measureFrom);
 
     /// <summary>The server's CPU seconds and write-loop totals, and the generator's own collections, once <paramref name="delay"/> has passed.</summary>
-    private static async Task<(double Cpu, WriteLoopTotals? WriteLoop, GeneratorGc Gc)> CpuAfterAsync(ServerProcesses? process, TimeSpan delay, CancellationToken cancellationToken)
+    private static async Task<(double Cpu, WriteLoopTotals? WriteLoop, ThreadTimes? WriteLoopThread, GeneratorGc Gc)> CpuAfterAsync(ServerProcesses? process, TimeSpan delay, CancellationToken cancellationToken)
     {
         if (delay > TimeSpan.Zero)
         {
             await Task.Delay(delay, cancellationToken);
         }
 
-        return (process?.CpuSeconds() ?? 0, process?.WriteLoopTotals(), GeneratorGc.Now());
+        return (process?.CpuSeconds() ?? 0, process?.WriteLoopTotals(), process?.WriteLoopThreadTimes(), GeneratorGc.Now());
     }
 
     private async Task ReportProgressAsync(Stopwatch clock, CancellationToken cancellationToken)

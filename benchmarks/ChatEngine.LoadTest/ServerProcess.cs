@@ -31,6 +31,32 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     public WriteLoopTotals? WriteLoopTotals() => _writeLoop.Totals;
 
     /// <summary>
+    /// The time the host's write loop thread (named "Chat write loop" by the group-commit writer) has
+    /// spent on a core and waiting for one (Linux's schedstat); <see langword="null"/> if it has none.
+    /// </summary>
+    public ThreadTimes? WriteLoopThreadTimes()
+    {
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{_process.Id}/task"))
+        {
+            try
+            {
+                if (File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n') == "Chat write loop")
+                {
+                    var fields = File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ');
+                    return new ThreadTimes(
+                        long.Parse(fields[0], CultureInfo.InvariantCulture) / 1e9, long.Parse(fields[1], CultureInfo.InvariantCulture) / 1e9);
+                }
+            }
+            catch (IOException)
+            {
+                // The thread ended while it was read.
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// Starts the reference host, or <c>--hosts N</c> of them sharing one PostgreSQL database and
     /// Redis (scale-out), one after the other so the first migrates the database alone.
     /// </summary>
@@ -261,6 +287,13 @@ internal sealed class ServerProcesses(IReadOnlyList<ServerProcess> processes) : 
             : new WriteLoopTotals(each.Sum(t => t!.BusySeconds), each.Sum(t => t!.Messages), each.All(t => t!.Batches is not null) ? each.Sum(t => t!.Batches) : null);
     }
 
+    /// <summary>The write loop threads' times, summed over hosts; <see langword="null"/> if a host has none.</summary>
+    public ThreadTimes? WriteLoopThreadTimes()
+    {
+        var each = processes.Select(p => p.WriteLoopThreadTimes()).ToArray();
+        return each.Any(t => t is null) ? null : new ThreadTimes(each.Sum(t => t!.OnCpuSeconds), each.Sum(t => t!.WaitingSeconds));
+    }
+
     public double PeakMemoryMiB() => processes.Sum(p => p.PeakMemoryMiB());
 
     public double MemoryMiB() => processes.Sum(p => p.MemoryMiB());
@@ -299,3 +332,6 @@ internal static class PostgresDatabase
 
 /// <summary>What a write loop has done since its host started: seconds busy, messages and batches written.</summary>
 internal sealed record WriteLoopTotals(double BusySeconds, long Messages, long? Batches);
+
+/// <summary>A thread's time running on a core, and runnable but waiting for one.</summary>
+internal sealed record ThreadTimes(double OnCpuSeconds, double WaitingSeconds);

@@ -703,6 +703,8 @@ public sealed class SqliteStoreTests : EntityFrameworkStoreTests<SqliteChatDbCon
         // held back the sockets' work. The participant runs inside the batch, on the batch's thread.
         Assert.Equal(5, ParticipantThreads.MessageBatchesOnThreadPool.Count);
         Assert.DoesNotContain(true, ParticipantThreads.MessageBatchesOnThreadPool);
+        // Named, so the load test (and top, perf or a debugger) can tell its time from the pool's.
+        Assert.All(ParticipantThreads.MessageBatchThreadNames, name => Assert.Equal("Chat write loop", name));
     }
 
     [Fact]
@@ -855,6 +857,9 @@ public sealed class ParticipantCommits
 public sealed class ParticipantThreads
 {
     public ConcurrentQueue<bool> MessageBatchesOnThreadPool { get; } = new();
+
+    /// <summary>The name the operating system gives each message batch's thread (what tools that list threads show).</summary>
+    public ConcurrentQueue<string> MessageBatchThreadNames { get; } = new();
 }
 
 /// <summary>Writes an outbox row per change through the scope's context, then refuses what the test says.</summary>
@@ -878,6 +883,7 @@ public sealed class OutboxParticipant<TContext>(TContext db, ParticipantRefusals
         if (changes.Any(change => change.Message is not null))
         {
             threads.MessageBatchesOnThreadPool.Enqueue(Thread.CurrentThread.IsThreadPoolThread);
+            threads.MessageBatchThreadNames.Enqueue(File.ReadAllText("/proc/thread-self/comm").TrimEnd('\n'));
         }
 
         if (changes.Any(change => change.Message?.Text is { } text && text == hold.Text))
