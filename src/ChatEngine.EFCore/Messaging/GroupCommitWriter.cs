@@ -41,6 +41,7 @@ internal sealed partial class GroupCommitWriter<TContext> : IAsyncDisposable
     /// characters): the load test reads this thread's time on a core, and waiting for one, from it.
     /// </summary>
     internal const string LoopThreadName = "Chat write loop";
+
     private long _messagesWritten;
     private long _batchesWritten;
     private long _totalsLoggedAt = System.Diagnostics.Stopwatch.GetTimestamp();
