@@ -92,6 +92,9 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
         var loopThreadAtSendEnd = process?.WriteLoopThreadTimes();
         var generatorGc = GeneratorGc.Now();
         var (cpuBefore, loopBefore, loopThreadBefore, generatorGcBefore) = await cpuAtMeasureStart;
+        var loopThread = loopThreadAtSendEnd is { } threadEnd && loopThreadBefore is { } threadStart
+            ? new ThreadTimes(threadEnd.OnCpuSeconds - threadStart.OnCpuSeconds, threadEnd.WaitingSeconds - threadStart.WaitingSeconds)
+            : null;
 
         // Let in-flight messages land, then stop the probes and close. Stopping a probe blocks while
         // the server ends its event session and the probe's thread ends: done before the last messages
@@ -174,12 +177,8 @@ internal sealed class LoadRun(LoadOptions options, IReadOnlyList<Uri> servers)
             WriteLoopBusyFraction = loopAtSendEnd is { } end && loopBefore is { } start
                 ? Math.Round((end.BusySeconds - start.BusySeconds) / (sendSeconds * servers.Count), 3)
                 : null,
-            WriteLoopOnCpuFraction = loopThreadAtSendEnd is { } threadEnd && loopThreadBefore is { } threadStart
-                ? Math.Round((threadEnd.OnCpuSeconds - threadStart.OnCpuSeconds) / (sendSeconds * servers.Count), 3)
-                : null,
-            WriteLoopWaitingFraction = loopThreadAtSendEnd is { } waitEnd && loopThreadBefore is { } waitStart
-                ? Math.Round((waitEnd.WaitingSeconds - waitStart.WaitingSeconds) / (sendSeconds * servers.Count), 3)
-                : null,
+            WriteLoopOnCpuFraction = loopThread is null ? null : Math.Round(loopThread.OnCpuSeconds / (sendSeconds * servers.Count), 3),
+            WriteLoopWaitingFraction = loopThread is null ? null : Math.Round(loopThread.WaitingSeconds / (sendSeconds * servers.Count), 3),
             MeanBatchSize = loopAtSendEnd is { Batches: { } batchesAtEnd } last && loopBefore is { Batches: { } batchesBefore } first && batchesAtEnd > batchesBefore
                 ? Math.Round((double)(last.Messages - first.Messages) / (batchesAtEnd - batchesBefore), 1)
                 : null,
