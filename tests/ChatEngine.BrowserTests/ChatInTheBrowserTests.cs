@@ -70,6 +70,13 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
         await Expect(bobBox).ToBeInViewportAsync();
         await Expect(bob.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeInViewportAsync();
 
+        // The phone's top bar is one row: "Sign out" sits level with the app's name, not under it; the
+        // words before the user's name are there for screen readers.
+        var brand = await bob.Locator(".ce-brand").BoundingBoxAsync();
+        var signOut = await bob.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).BoundingBoxAsync();
+        Assert.True(signOut!.Y < brand!.Y + brand.Height, $"Sign out is at y {signOut.Y}, under the app's name (y {brand.Y}, {brand.Height} high).");
+        await Expect(bob.Locator(".ce-whoami")).ToHaveTextAsync("Signed in as bob");
+
         // Light and dark, as the system is; no serious accessibility violation in either.
         foreach (var scheme in new[] { ColorScheme.Light, ColorScheme.Dark })
         {

@@ -58,7 +58,7 @@ public sealed class ConsumerAppTests(ConsumerApp app) : IClassFixture<ConsumerAp
         var page = await client.GetAsync("/chat/home/");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         var html = await page.Content.ReadAsStringAsync();
-        Assert.Contains("Signed in as <strong>carol</strong>", html, StringComparison.Ordinal);
+        Assert.Contains("Signed in as </span><strong>carol</strong>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("ce-logout", html, StringComparison.Ordinal);
 
         foreach (var asset in new[] { "chatengine.js", "chatengine.css", "chatengine-icon.svg" })
