@@ -358,6 +358,60 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
         await Expect(nina.GetByLabel("Find people by username")).ToBeFocusedAsync();
     }
 
+    /// <summary>
+    /// The list is read again now and then (a chat opened, the tab shown again) while the user stream
+    /// runs: what the stream brings during a read (a partner back online, their message) is newer
+    /// than that read's answer, and stays when the answer lands.
+    /// </summary>
+    [Fact]
+    public async Task TheListReadAgain_KeepsWhatTheStreamBroughtMeanwhile()
+    {
+        var uma = await SignUpAsync("uma", 1280, 800);
+        var victor = await SignUpAsync("victor", 1280, 800);
+        await uma.GetByRole(AriaRole.Button, new() { Name = "New chat" }).ClickAsync();
+        await uma.GetByLabel("Find people by username").FillAsync("victor");
+        await uma.GetByRole(AriaRole.Button, new() { Name = "Chat with victor" }).ClickAsync();
+        await uma.WaitForPageAsync("**/chat-web/*");
+        var chatUrl = uma.Url;
+        await uma.GotoAsync($"{BaseUrl}/home/"); // The list alone: no open chat reads it again meanwhile.
+        var list = uma.Locator("#ce-conversations");
+        var row = list.Locator("li").Filter(new() { HasText = "victor" });
+        var dot = row.Locator(".ce-dot");
+        await Expect(dot).ToHaveClassAsync(new Regex("ce-online"));
+
+        // Victor leaves; the stream says so.
+        await victor.GotoAsync("about:blank");
+        await Expect(dot).Not.ToHaveClassAsync(new Regex("ce-online"));
+
+        // Uma's list is read again, and the answer (Victor offline, no message yet) is held in transit...
+        var answered = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        await uma.RouteAsync("**/chat/", async route =>
+        {
+            var response = await route.FetchAsync();
+            answered.TrySetResult();
+            await release.Task;
+            await route.FulfillAsync(new() { Response = response });
+        });
+        await uma.EvaluateAsync("() => document.dispatchEvent(new Event('visibilitychange'))");
+        await answered.Task.WaitAsync(TimeSpan.FromSeconds(15));
+
+        // ...while Victor comes back and writes: the stream brings both.
+        await victor.GotoAsync(chatUrl);
+        var box = victor.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
+        await box.FillAsync("Back again");
+        await box.PressAsync("Enter");
+        await Expect(row).ToContainTextAsync("Back again");
+        await Expect(dot).ToHaveClassAsync(new Regex("ce-online"));
+
+        // The older answer lands and the list is drawn from it: the newer state stays.
+        release.SetResult();
+        await Expect(list).Not.ToHaveAttributeAsync("aria-busy", "true");
+        Assert.Contains("Back again", await row.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal("1", await row.Locator(".ce-badge").InnerTextAsync());
+        Assert.Contains("ce-online", await dot.GetAttributeAsync("class"), StringComparison.Ordinal);
+    }
+
     /// <summary>Keyboard only: Tab reaches every control in order, Enter acts, Escape closes.</summary>
     [Fact]
     public async Task WithTheKeyboardOnly_SomeoneStartsAChatAndSends()

@@ -16,6 +16,8 @@ export interface ListEntry {
   /** Nothing of it notifies: level "none", or muted now. */
   quiet: boolean;
   time: string;
+  /** The change number its message fields (last message, time, counts) reflect. */
+  seq: number;
   online: boolean;
 }
 
@@ -33,6 +35,10 @@ export class ChatApp {
   #conversation: Conversation | undefined;
   #soon: ReturnType<typeof setTimeout> | undefined;
   #listLoaded: Promise<void>;
+  #listReads = 0;
+  // Each user's last status frame, numbered in arrival order: a list read while one arrived may be staler than it.
+  readonly #presence = new Map<string, { online: boolean; number: number }>();
+  #statusFrames = 0;
 
   readonly stream: UserConnection;
 
@@ -82,16 +88,28 @@ export class ChatApp {
 
   /** Reads both lists again (after a change here, or when another member's change may show). */
   async refreshList(): Promise<void> {
+    const statusFramesBefore = this.#statusFrames;
+    this.#listReads++;
+    this.#list.setAttribute("aria-busy", "true");
     try {
       const [chats, groups] = await Promise.all([this.client.listChats(), this.client.listGroups()]);
+      const read = [...chats.map(fromChat), ...groups.map(fromGroup)];
+      // The stream ran while the lists were read: what it brought meanwhile is newer than they are.
+      for (const entry of read) {
+        const held = this.#entries.get(entry.id);
+        if (held && held.seq > entry.seq) Object.assign(entry, { lastMessage: held.lastMessage, time: held.time, unread: held.unread, mentions: held.mentions, seq: held.seq });
+        const status = this.#presence.get(entry.title);
+        if (entry.kind === "private" && status && status.number > statusFramesBefore) entry.online = status.online;
+      }
       this.#entries.clear();
-      for (const chat of chats) this.#entries.set(chat.id, fromChat(chat));
-      for (const group of groups) this.#entries.set(group.id, fromGroup(group));
+      for (const entry of read) this.#entries.set(entry.id, entry);
       this.#renderList();
       if (this.#banner.dataset.source === "list") this.status("");
     } catch (error) {
       this.status(`Could not refresh your chats: ${describe(error)}`, true);
       this.#banner.dataset.source = "list";
+    } finally {
+      if (--this.#listReads === 0) this.#list.removeAttribute("aria-busy");
     }
   }
 
@@ -113,6 +131,7 @@ export class ChatApp {
         const attachments = (event.attachments as unknown[] | undefined)?.length ?? 0;
         entry.lastMessage = String(event.text ?? "") || (attachments === 1 ? "📎 1 file" : attachments > 1 ? `📎 ${attachments} files` : "");
         entry.time = String(event.time);
+        entry.seq = Math.max(entry.seq, Number(event.seq ?? 0));
         if (event.sender !== this.me.id) {
           entry.unread++;
           if ((event.mentions as number[] | undefined)?.includes(this.me.id)) entry.mentions++;
@@ -123,8 +142,10 @@ export class ChatApp {
         if (!entry) return;
         entry.unread = Number(event.unread);
         entry.mentions = Number(event.mentions);
+        entry.seq = Math.max(entry.seq, Number(event.seq ?? 0));
         break;
       case "status":
+        this.#presence.set(String(event.username), { online: Boolean(event.is_online), number: ++this.#statusFrames });
         for (const row of this.#entries.values()) {
           if (row.kind === "private" && row.title === event.username) row.online = Boolean(event.is_online);
         }
@@ -365,11 +386,11 @@ function hue(name: string): number {
 }
 
 function fromChat(chat: ChatListItem): ListEntry {
-  return { id: chat.id, kind: "private", title: chat.username, lastMessage: chat.lastMessage, unread: chat.unread, mentions: chat.mentions ?? 0, quiet: isQuiet(chat), time: chat.time, online: chat.is_online === true };
+  return { id: chat.id, kind: "private", title: chat.username, lastMessage: chat.lastMessage, unread: chat.unread, mentions: chat.mentions ?? 0, quiet: isQuiet(chat), time: chat.time, seq: chat.seq, online: chat.is_online === true };
 }
 
 function fromGroup(group: GroupListItem): ListEntry {
-  return { id: group.id, kind: "group", title: group.name, lastMessage: group.lastMessage, unread: group.unread, mentions: group.mentions ?? 0, quiet: isQuiet(group), time: group.time, online: false };
+  return { id: group.id, kind: "group", title: group.name, lastMessage: group.lastMessage, unread: group.unread, mentions: group.mentions ?? 0, quiet: isQuiet(group), time: group.time, seq: group.seq, online: false };
 }
 
 function isQuiet(item: { notify_level?: string; muted_until?: string | null }): boolean {
