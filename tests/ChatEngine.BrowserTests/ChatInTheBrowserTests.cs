@@ -33,6 +33,7 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
         await alice.WaitForPageAsync("**/chat-web/*");
         var chatUrl = alice.Url;
         await Expect(alice.Locator("#ce-conversations a[aria-current]")).ToContainTextAsync("bob");
+        await WaitForEmptyChatTextAsync(alice, "No messages yet. Say hello to bob!"); // Not a blank panel.
 
         // Bob, on his phone, finds it in his list and opens it: the chat takes the screen, with a way back.
         await bob.ReloadAsync();
@@ -53,6 +54,7 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
         await Expect(bob.Locator("#ce-announce")).ToContainTextAsync("alice: Hello Bob!");
         await Expect(bob.Locator("#ce-messages li.ce-day")).ToHaveTextAsync("Today");
         await Expect(alice.Locator("#ce-messages li.ce-mine .ce-receipt").Last).ToContainTextAsync("Read by bob");
+        Assert.Equal("none", await alice.EvaluateAsync<string>(EmptyChatText)); // The first message replaced it.
 
         // A picture, attached and sent without a word, shows inline for the other member.
         await alice.Locator("#ce-file").SetInputFilesAsync(new FilePayload { Name = "dot.png", MimeType = "image/png", Buffer = OnePixelPng });
@@ -106,6 +108,7 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
         await alice.GetByLabel("Members (usernames, comma-separated)").FillAsync("bob");
         await alice.GetByRole(AriaRole.Button, new() { Name = "Create group" }).ClickAsync();
         await Expect(alice.Locator(".ce-chat-title")).ToHaveTextAsync("Project Team");
+        await WaitForEmptyChatTextAsync(alice, "No messages yet. Say hello to the group!");
         var groupUrl = alice.Url;
         Assert.NotEqual(chatUrl, groupUrl);
         await alice.GetByRole(AriaRole.Button, new() { Name = "Group details" }).ClickAsync();
@@ -477,6 +480,12 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Invalid user");
     }
+
+    // What the open chat's message list shows while it has nothing in it: drawn by the style sheet.
+    private const string EmptyChatText = "() => getComputedStyle(document.getElementById('ce-messages'), '::before').content";
+
+    private static Task WaitForEmptyChatTextAsync(IPage page, string text) =>
+        page.WaitForFunctionAsync($"text => ({EmptyChatText})() === JSON.stringify(text)", text);
 
     private Task<IPage> SignUpAsync(string name, int width, int height) =>
         fixture.SignUpAsync(name, new() { ViewportSize = new() { Width = width, Height = height } });

@@ -239,6 +239,8 @@ export class Conversation implements MessageActions {
     this.#hasMore = page.has_more;
     this.#list.clear();
     for (const message of page.messages) this.#list.append(message);
+    // What an empty chat says (drawn by the style sheet while the list has nothing in it), once it is known to be empty.
+    this.#list.element.dataset.empty = this.kind === "group" ? "No messages yet. Say hello to the group!" : `No messages yet. Say hello to ${page.chatname}!`;
     this.#setNewer(false);
     this.#appendWaiting();
     this.#scrollToEnd();
