@@ -363,8 +363,8 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
 
     /// <summary>
     /// The list is read again now and then (a chat opened, the tab shown again) while the user stream
-    /// runs: what the stream brings during a read (a partner back online, their message) is newer
-    /// than that read's answer, and stays when the answer lands.
+    /// runs: what the stream brings during a read (a partner back online, their message, a group
+    /// joined, a group gone) is newer than that read's answer, and stays when the answer lands.
     /// </summary>
     [Fact]
     public async Task TheListReadAgain_KeepsWhatTheStreamBroughtMeanwhile()
@@ -381,6 +381,8 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
         var row = list.Locator("li").Filter(new() { HasText = "victor" });
         var dot = row.Locator(".ce-dot");
         await Expect(dot).ToHaveClassAsync(new Regex("ce-online"));
+        var oldCrewUrl = await CreateGroupAsync(victor, "Old crew", "uma");
+        await Expect(list).ToContainTextAsync("Old crew");
 
         // Victor leaves; the stream says so.
         await victor.GotoAsync("about:blank");
@@ -399,7 +401,14 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
         await uma.EvaluateAsync("() => document.dispatchEvent(new Event('visibilitychange'))");
         await answered.Task.WaitAsync(TimeSpan.FromSeconds(15));
 
-        // ...while Victor comes back and writes: the stream brings both.
+        // ...while Victor comes back, deletes one group, makes another, and writes: the stream brings it all.
+        victor.Dialog += (_, dialog) => dialog.AcceptAsync();
+        await victor.GotoAsync(oldCrewUrl);
+        await victor.GetByRole(AriaRole.Button, new() { Name = "Group details" }).ClickAsync();
+        await victor.GetByRole(AriaRole.Button, new() { Name = "Delete group" }).ClickAsync();
+        await Expect(list).Not.ToContainTextAsync("Old crew");
+        await CreateGroupAsync(victor, "New crew", "uma");
+        await Expect(list).ToContainTextAsync("New crew");
         await victor.GotoAsync(chatUrl);
         var box = victor.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
         await box.FillAsync("Back again");
@@ -413,6 +422,20 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
         Assert.Contains("Back again", await row.InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal("1", await row.Locator(".ce-badge").InnerTextAsync());
         Assert.Contains("ce-online", await dot.GetAttributeAsync("class"), StringComparison.Ordinal);
+        var names = await list.InnerTextAsync();
+        Assert.Contains("New crew", names, StringComparison.Ordinal);
+        Assert.DoesNotContain("Old crew", names, StringComparison.Ordinal);
+    }
+
+    /// <summary>Makes a group from the list's dialog; returns its address.</summary>
+    private static async Task<string> CreateGroupAsync(IPage page, string name, string members)
+    {
+        await page.GetByRole(AriaRole.Button, new() { Name = "New group" }).ClickAsync();
+        await page.GetByLabel("Group name").FillAsync(name);
+        await page.GetByLabel("Members (usernames, comma-separated)").FillAsync(members);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create group" }).ClickAsync();
+        await Expect(page.Locator(".ce-chat-title")).ToHaveTextAsync(name);
+        return page.Url;
     }
 
     /// <summary>Keyboard only: Tab reaches every control in order, Enter acts, Escape closes.</summary>

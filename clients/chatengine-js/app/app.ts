@@ -36,9 +36,11 @@ export class ChatApp {
   #soon: ReturnType<typeof setTimeout> | undefined;
   #listLoaded: Promise<void>;
   #listReads = 0;
-  // Each user's last status frame, numbered in arrival order: a list read while one arrived may be staler than it.
+  // The stream's latest word on each partner's presence and on each chat joined or left, numbered in
+  // arrival order: a list read that began before it is staler than it.
+  #streamEvents = 0;
   readonly #presence = new Map<string, { online: boolean; number: number }>();
-  #statusFrames = 0;
+  readonly #membership = new Map<number, { added: ListEntry | null; number: number }>();
 
   readonly stream: UserConnection;
 
@@ -88,21 +90,26 @@ export class ChatApp {
 
   /** Reads both lists again (after a change here, or when another member's change may show). */
   async refreshList(): Promise<void> {
-    const statusFramesBefore = this.#statusFrames;
+    const before = this.#streamEvents;
     this.#listReads++;
     this.#list.setAttribute("aria-busy", "true");
     try {
       const [chats, groups] = await Promise.all([this.client.listChats(), this.client.listGroups()]);
-      const read = [...chats.map(fromChat), ...groups.map(fromGroup)];
+      const read = new Map([...chats.map(fromChat), ...groups.map(fromGroup)].map((entry) => [entry.id, entry]));
       // The stream ran while the lists were read: what it brought meanwhile is newer than they are.
-      for (const entry of read) {
+      for (const [id, change] of this.#membership) {
+        if (change.number <= before) continue;
+        if (!change.added) read.delete(id);
+        else if (!read.has(id)) read.set(id, this.#entries.get(id) ?? change.added);
+      }
+      for (const entry of read.values()) {
         const held = this.#entries.get(entry.id);
         if (held && held.seq > entry.seq) Object.assign(entry, { lastMessage: held.lastMessage, time: held.time, unread: held.unread, mentions: held.mentions, seq: held.seq });
         const status = this.#presence.get(entry.title);
-        if (entry.kind === "private" && status && status.number > statusFramesBefore) entry.online = status.online;
+        if (entry.kind === "private" && status && status.number > before) entry.online = status.online;
       }
       this.#entries.clear();
-      for (const entry of read) this.#entries.set(entry.id, entry);
+      for (const [id, entry] of read) this.#entries.set(id, entry);
       this.#renderList();
       if (this.#banner.dataset.source === "list") this.status("");
     } catch (error) {
@@ -120,11 +127,14 @@ export class ChatApp {
     switch (event.type) {
       case "chat_added": {
         const item = event.chat as ChatListItem & GroupListItem;
-        this.#entries.set(id, event.kind === "group" ? fromGroup(item) : fromChat(item));
+        const added = event.kind === "group" ? fromGroup(item) : fromChat(item);
+        this.#entries.set(id, added);
+        this.#membership.set(id, { added, number: ++this.#streamEvents });
         break;
       }
       case "chat_removed":
         this.#entries.delete(id);
+        this.#membership.set(id, { added: null, number: ++this.#streamEvents });
         break;
       case "message": {
         if (!entry) return this.refreshSoon();
@@ -145,7 +155,7 @@ export class ChatApp {
         entry.seq = Math.max(entry.seq, Number(event.seq ?? 0));
         break;
       case "status":
-        this.#presence.set(String(event.username), { online: Boolean(event.is_online), number: ++this.#statusFrames });
+        this.#presence.set(String(event.username), { online: Boolean(event.is_online), number: ++this.#streamEvents });
         for (const row of this.#entries.values()) {
           if (row.kind === "private" && row.title === event.username) row.online = Boolean(event.is_online);
         }
