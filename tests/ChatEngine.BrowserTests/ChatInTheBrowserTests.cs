@@ -222,11 +222,7 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
         var olga = await SignUpAsync("olga", 1280, 800);
         var pete = await SignUpAsync("pete", 1280, 800);
         await SignUpAsync("quinn", 390, 844);
-        await olga.GetByRole(AriaRole.Button, new() { Name = "New group" }).ClickAsync();
-        await olga.GetByLabel("Group name").FillAsync("Choir");
-        await olga.GetByLabel("Members (usernames, comma-separated)").FillAsync("pete, quinn");
-        await olga.GetByRole(AriaRole.Button, new() { Name = "Create group" }).ClickAsync();
-        await Expect(olga.Locator(".ce-chat-title")).ToHaveTextAsync("Choir");
+        await CreateGroupAsync(olga, "Choir", "pete, quinn");
         await olga.GetByRole(AriaRole.Button, new() { Name = "Group details" }).ClickAsync();
         await olga.GetByRole(AriaRole.Button, new() { Name = "Promote pete to admin" }).ClickAsync();
         await pete.GotoAsync(olga.Url);
