@@ -56,12 +56,12 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
         await Expect(alice.Locator("#ce-messages li.ce-mine .ce-receipt").Last).ToContainTextAsync("Read by bob");
         Assert.Equal("none", await alice.EvaluateAsync<string>(EmptyChatText)); // The first message replaced it.
 
-        // A picture, attached and sent without a word, shows inline for the other member.
-        await alice.Locator("#ce-file").SetInputFilesAsync(new FilePayload { Name = "dot.png", MimeType = "image/png", Buffer = OnePixelPng });
+        // A picture, attached and sent without a word, shows inline for the other member (its 320 px thumbnail).
+        await alice.Locator("#ce-file").SetInputFilesAsync(new FilePayload { Name = "harbour.png", MimeType = "image/png", Buffer = TestPictures.Landscape(480, 320) });
         await Expect(alice.GetByRole(AriaRole.List, new() { Name = "Files to send" })).ToContainTextAsync("Ready");
         await alice.GetByRole(AriaRole.Textbox, new() { Name = "Message" }).PressAsync("Enter");
-        await Expect(bob.GetByRole(AriaRole.Button, new() { Name = "View dot.png" })).ToBeVisibleAsync();
-        await Expect(bob.GetByRole(AriaRole.Img, new() { Name = "dot.png" })).ToHaveJSPropertyAsync("naturalWidth", 1);
+        await Expect(bob.GetByRole(AriaRole.Button, new() { Name = "View harbour.png" })).ToBeVisibleAsync();
+        await Expect(bob.GetByRole(AriaRole.Img, new() { Name = "harbour.png" })).ToHaveJSPropertyAsync("naturalWidth", 320);
 
         // Bob types: Alice sees it; his answer arrives.
         var bobBox = bob.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
@@ -187,6 +187,8 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
         await Expect(bob.Locator("#ce-rename, #ce-add-members, #ce-details .ce-code")).ToHaveCountAsync(0);
         await Expect(bob.Locator("#ce-details .ce-members button")).ToHaveCountAsync(0);
         await bob.AssertAccessibleAsync("group details, phone");
+        // It covers the whole screen, so no border line runs down its left edge.
+        Assert.Equal("0px", await bob.Locator("#ce-details").EvaluateAsync<string>("e => getComputedStyle(e).borderLeftWidth"));
         await bob.ShotAsync("app-phone-group-light");
         bob.Dialog += (_, dialog) => dialog.AcceptAsync();
         await bob.GetByRole(AriaRole.Button, new() { Name = "Leave group" }).ClickAsync();
@@ -508,7 +510,4 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
 
     private Task<IPage> SignUpAsync(string name, int width, int height) =>
         fixture.SignUpAsync(name, new() { ViewportSize = new() { Width = width, Height = height } });
-
-    private static readonly byte[] OnePixelPng = Convert.FromBase64String(
-        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
 }

@@ -24,7 +24,7 @@ public sealed class FilesInTheBrowserTests(BrowserFixture fixture) : IClassFixtu
         await cleo.WaitForPageAsync("**/chat-web/*");
 
         // The button: a photo.
-        await cleo.Locator("#ce-file").SetInputFilesAsync(new FilePayload { Name = "sunset.png", MimeType = "image/png", Buffer = Png(640, 480, SKColors.OrangeRed) });
+        await cleo.Locator("#ce-file").SetInputFilesAsync(new FilePayload { Name = "sunset.png", MimeType = "image/png", Buffer = TestPictures.Png(640, 480, SKColors.OrangeRed) });
         var tray = cleo.GetByRole(AriaRole.List, new() { Name = "Files to send" });
         await Expect(tray.Locator("li", new() { HasText = "sunset.png" })).ToContainTextAsync("Ready");
 
@@ -36,7 +36,7 @@ public sealed class FilesInTheBrowserTests(BrowserFixture fixture) : IClassFixtu
               document.getElementById("ce-conversation").dispatchEvent(new DragEvent("drop", { dataTransfer: files, bubbles: true, cancelable: true }));
             }
             """);
-        var screenshot = Convert.ToBase64String(Png(200, 100, SKColors.SeaGreen));
+        var screenshot = Convert.ToBase64String(TestPictures.Png(200, 100, SKColors.SeaGreen));
         await cleo.EvaluateAsync("""
             (base64) => {
               const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
@@ -79,18 +79,5 @@ public sealed class FilesInTheBrowserTests(BrowserFixture fixture) : IClassFixtu
         var download = await dan.RunAndWaitForDownloadAsync(() => chip.ClickAsync());
         Assert.Equal("agenda.txt", download.SuggestedFilename);
         Assert.Equal("Agenda: 1. budget 2. dates", await File.ReadAllTextAsync(await download.PathAsync()));
-    }
-
-    private static byte[] Png(int width, int height, SKColor color)
-    {
-        using var bitmap = new SKBitmap(width, height);
-        using (var canvas = new SKCanvas(bitmap))
-        {
-            canvas.Clear(color);
-        }
-
-        using var image = SKImage.FromBitmap(bitmap);
-        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
-        return data.ToArray();
     }
 }
