@@ -477,6 +477,30 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
         await Expect(erin.GetByRole(AriaRole.Link).Filter(new() { HasText = "frank" })).ToBeFocusedAsync();
     }
 
+    [Fact]
+    public async Task MessageTimes_ReadAsThePersonsClockDoes()
+    {
+        // Somewhere it is now between three and four in the morning: a time whose hour has one digit.
+        var offset = 3 - DateTime.UtcNow.Hour;
+        offset = offset < -12 ? offset + 24 : offset > 14 ? offset - 24 : offset;
+        var zone = offset == 0 ? "Etc/GMT" : $"Etc/GMT{(offset > 0 ? "-" : "+")}{Math.Abs(offset)}"; // Etc/ names count west.
+        var kai = await fixture.SignUpAsync("kai", new() { ViewportSize = new() { Width = 1280, Height = 800 }, Locale = "en-US", TimezoneId = zone });
+        await SignUpAsync("lea", 1280, 800);
+
+        await kai.GetByRole(AriaRole.Button, new() { Name = "New chat" }).ClickAsync();
+        await kai.GetByLabel("Find people by username").FillAsync("lea");
+        await kai.GetByRole(AriaRole.Button, new() { Name = "Chat with lea" }).ClickAsync();
+        await kai.WaitForPageAsync("**/chat-web/*");
+        var box = kai.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
+        await box.FillAsync("Still up?");
+        await box.PressAsync("Enter");
+
+        // "3:05 AM", as the phone's own clock writes it, not "03:05 AM".
+        var clock = new Regex(@"^[1-9]:[0-5]\d\s?AM$");
+        await Expect(kai.Locator("#ce-messages li.ce-msg time").Last).ToHaveTextAsync(clock);
+        await Expect(kai.Locator("#ce-conversations time").First).ToHaveTextAsync(clock);
+    }
+
     private static async Task TabToAsync(IPage page, string name)
     {
         for (var step = 0; step < 30; step++)

@@ -38,7 +38,8 @@ export function initials(name: string): string {
   return letters.map((word) => Array.from(word)[0] ?? "").join("").toUpperCase() || "?";
 }
 
-const clock = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit" });
+// "numeric" lets the locale decide the hour's padding: "3:05 AM" in the US, "03:05" in Britain.
+const clock = new Intl.DateTimeFormat([], { hour: "numeric", minute: "2-digit" });
 const shortDate = new Intl.DateTimeFormat([], { month: "short", day: "numeric" });
 const longDate = new Intl.DateTimeFormat([], { weekday: "long", month: "long", day: "numeric", year: "numeric" });
 
