@@ -495,7 +495,7 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
         await box.FillAsync("Still up?");
         await box.PressAsync("Enter");
 
-        // "3:05 AM", as the phone's own clock writes it, not "03:05 AM".
+        // "3:05 AM", as the person's own clock writes it, not "03:05 AM".
         var clock = new Regex(@"^[1-9]:[0-5]\d\s?AM$");
         await Expect(kai.Locator("#ce-messages li.ce-msg time").Last).ToHaveTextAsync(clock);
         await Expect(kai.Locator("#ce-conversations time").First).ToHaveTextAsync(clock);
