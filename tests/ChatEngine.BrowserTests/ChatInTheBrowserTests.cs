@@ -369,10 +369,7 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
     {
         var uma = await SignUpAsync("uma", 1280, 800);
         var victor = await SignUpAsync("victor", 1280, 800);
-        await uma.GetByRole(AriaRole.Button, new() { Name = "New chat" }).ClickAsync();
-        await uma.GetByLabel("Find people by username").FillAsync("victor");
-        await uma.GetByRole(AriaRole.Button, new() { Name = "Chat with victor" }).ClickAsync();
-        await uma.WaitForPageAsync("**/chat-web/*");
+        await uma.StartChatWithAsync("victor");
         var chatUrl = uma.Url;
         await uma.GotoAsync($"{BaseUrl}/home/"); // The list alone: no open chat reads it again meanwhile.
         var list = uma.Locator("#ce-conversations");
@@ -487,10 +484,7 @@ public sealed class ChatInTheBrowserTests(BrowserFixture fixture, ITestOutputHel
         var kai = await fixture.SignUpAsync("kai", new() { ViewportSize = new() { Width = 1280, Height = 800 }, Locale = "en-US", TimezoneId = zone });
         await SignUpAsync("lea", 1280, 800);
 
-        await kai.GetByRole(AriaRole.Button, new() { Name = "New chat" }).ClickAsync();
-        await kai.GetByLabel("Find people by username").FillAsync("lea");
-        await kai.GetByRole(AriaRole.Button, new() { Name = "Chat with lea" }).ClickAsync();
-        await kai.WaitForPageAsync("**/chat-web/*");
+        await kai.StartChatWithAsync("lea");
         var box = kai.GetByRole(AriaRole.Textbox, new() { Name = "Message" });
         await box.FillAsync("Still up?");
         await box.PressAsync("Enter");

@@ -18,10 +18,7 @@ public sealed class FilesInTheBrowserTests(BrowserFixture fixture) : IClassFixtu
         var cleo = await fixture.SignUpAsync("cleo", new() { ViewportSize = new() { Width = 1280, Height = 800 } });
         var dan = await fixture.SignUpAsync("dan", new() { ViewportSize = new() { Width = 390, Height = 844 }, HasTouch = true, IsMobile = true, AcceptDownloads = true });
 
-        await cleo.GetByRole(AriaRole.Button, new() { Name = "New chat" }).ClickAsync();
-        await cleo.GetByLabel("Find people by username").FillAsync("dan");
-        await cleo.GetByRole(AriaRole.Button, new() { Name = "Chat with dan" }).ClickAsync();
-        await cleo.WaitForPageAsync("**/chat-web/*");
+        await cleo.StartChatWithAsync("dan");
 
         // The button: a photo.
         await cleo.Locator("#ce-file").SetInputFilesAsync(new FilePayload { Name = "sunset.png", MimeType = "image/png", Buffer = TestPictures.Png(640, 480, SKColors.OrangeRed) });

@@ -18,10 +18,7 @@ public sealed class MessagesThatChangeInTheBrowserTests(BrowserFixture fixture) 
         var ann = await SignUpAsync("ann", new() { ViewportSize = new() { Width = 1280, Height = 800 } });
         var ben = await SignUpAsync("ben", new() { ViewportSize = new() { Width = 390, Height = 844 }, HasTouch = true, IsMobile = true });
 
-        await ann.GetByRole(AriaRole.Button, new() { Name = "New chat" }).ClickAsync();
-        await ann.GetByLabel("Find people by username").FillAsync("ben");
-        await ann.GetByRole(AriaRole.Button, new() { Name = "Chat with ben" }).ClickAsync();
-        await ann.WaitForPageAsync("**/chat-web/*");
+        await ann.StartChatWithAsync("ben");
         await ben.GotoAsync(ann.Url);
         await SendAsync(ann, "Lunch at noon?");
         await Expect(ben.Locator("#ce-messages li.ce-msg", new() { HasText = "Lunch at noon?" })).ToBeVisibleAsync();
@@ -109,10 +106,7 @@ public sealed class MessagesThatChangeInTheBrowserTests(BrowserFixture fixture) 
     {
         var cat = await SignUpAsync("cat", new() { ViewportSize = new() { Width = 1280, Height = 800 } });
         var dov = await SignUpAsync("dov", new() { ViewportSize = new() { Width = 1280, Height = 800 } });
-        await cat.GetByRole(AriaRole.Button, new() { Name = "New chat" }).ClickAsync();
-        await cat.GetByLabel("Find people by username").FillAsync("dov");
-        await cat.GetByRole(AriaRole.Button, new() { Name = "Chat with dov" }).ClickAsync();
-        await cat.WaitForPageAsync("**/chat-web/*");
+        await cat.StartChatWithAsync("dov");
 
         // "@d" offers dov; Enter takes the offer (and sends nothing yet).
         var box = cat.GetByRole(AriaRole.Textbox, new() { Name = "Message" });

@@ -84,10 +84,7 @@ public sealed class ModerationInTheBrowserTests(BrowserFixture fixture) : IClass
         var hal = await fixture.SignUpAsync("hal", phone);
         var ida = await fixture.SignUpAsync("ida", phone);
         ida.Dialog += (_, dialog) => dialog.AcceptAsync();
-        await hal.GetByRole(AriaRole.Button, new() { Name = "New chat" }).ClickAsync();
-        await hal.GetByLabel("Find people by username").FillAsync("ida");
-        await hal.GetByRole(AriaRole.Button, new() { Name = "Chat with ida" }).ClickAsync();
-        await hal.WaitForPageAsync("**/chat-web/*");
+        await hal.StartChatWithAsync("ida");
         await SendAsync(hal, "Hello?");
 
         // Until the chat's page says whether a block stands, Block cannot be pressed: a press then

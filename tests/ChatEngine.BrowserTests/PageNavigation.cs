@@ -18,6 +18,15 @@ internal static class PageNavigation
         await page.WaitForFunctionAsync("() => document.readyState === 'complete'");
     }
 
+    /// <summary>Starts a private chat with <paramref name="username"/> from the list's "New chat" dialog and waits for it to open.</summary>
+    public static async Task StartChatWithAsync(this IPage page, string username)
+    {
+        await page.GetByRole(AriaRole.Button, new() { Name = "New chat" }).ClickAsync();
+        await page.GetByLabel("Find people by username").FillAsync(username);
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Chat with {username}" }).ClickAsync();
+        await page.WaitForPageAsync("**/chat-web/*");
+    }
+
     private static Regex GlobToRegex(string glob) => new(
         "^" + Regex.Escape(glob).Replace(@"\*\*", ".*").Replace(@"\*", "[^/]*") + "$");
 }

@@ -101,10 +101,7 @@ public sealed class SearchInTheBrowserTests(BrowserFixture fixture) : IClassFixt
         var desktop = new BrowserNewContextOptions { ViewportSize = new() { Width = 1280, Height = 800 } };
         var opener = await fixture.SignUpAsync(first, desktop);
         var other = await fixture.SignUpAsync(second, desktop);
-        await opener.GetByRole(AriaRole.Button, new() { Name = "New chat" }).ClickAsync();
-        await opener.GetByLabel("Find people by username").FillAsync(second);
-        await opener.GetByRole(AriaRole.Button, new() { Name = $"Chat with {second}" }).ClickAsync();
-        await opener.WaitForPageAsync("**/chat-web/*");
+        await opener.StartChatWithAsync(second);
         return (opener, other);
     }
 }
