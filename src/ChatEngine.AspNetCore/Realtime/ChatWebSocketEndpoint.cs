@@ -83,7 +83,7 @@ internal static class ChatWebSocketEndpoint
     {
         var session = new ChatSocketSession(
             socket, webSocket, scopes, context.RequestServices.GetRequiredService<ChatConnectionCommands>(), options,
-            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger<ChatSocketSession>());
+            context.RequestServices.GetRequiredService<ILogger<ChatSocketSession>>());
 
         var metrics = context.RequestServices.GetRequiredService<ChatEngineMetrics>();
         await session.RunAsync("websocket", socket.RunWriterAsync(CancellationToken.None), metrics, stopping, context.RequestAborted, async () =>

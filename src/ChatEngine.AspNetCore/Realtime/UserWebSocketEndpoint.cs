@@ -59,7 +59,7 @@ internal static class UserWebSocketEndpoint
             stream.Attach(webSocket);
             var session = new ChatSocketSession(
                 stream, webSocket, scopes, services.GetRequiredService<ChatConnectionCommands>(), options,
-                services.GetRequiredService<ILoggerFactory>().CreateLogger<ChatSocketSession>());
+                services.GetRequiredService<ILogger<ChatSocketSession>>());
             var writer = stream.RunWriterAsync(scopes, cursors, services.GetRequiredService<AttachmentLinks>(), CancellationToken.None);
             await session.RunAsync("user", writer, metrics, stopping, context.RequestAborted, () => SyncAsync(stream, userId, since, hasSince, scopes, context.RequestAborted));
         }
