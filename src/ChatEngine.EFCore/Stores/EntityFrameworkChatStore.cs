@@ -273,13 +273,17 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     public async Task<IReadOnlyList<ChatSummary>> GetSummariesAsync(long userId, ChatKind kind, CancellationToken cancellationToken)
     {
         // One round trip however many chats: the last message is found by its (chat, sequence) key, and
-        // the unread mentions by an index seek on (user, chat, sequence).
+        // the unread mentions by an index seek on (user, chat, sequence). The sets the subqueries use are
+        // locals: EF Core reads a captured variable directly, but a call such as Db.Set<T>() inside
+        // the query it interprets as a lambda on every execution (a tenth of this query's CPU, profiled).
+        var messages = Messages;
+        var mentions = Db.Set<MentionEntity>();
         var rows = await (
                 from member in Members
                 where member.UserId == userId
                 join chat in Chats on member.ChatId equals chat.Id
                 where chat.Kind == kind
-                from last in Messages.Where(m => m.ChatId == chat.Id && m.Sequence == chat.LastSequence).DefaultIfEmpty()
+                from last in messages.Where(m => m.ChatId == chat.Id && m.Sequence == chat.LastSequence).DefaultIfEmpty()
                 select new
                 {
                     chat,
@@ -287,7 +291,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
                     member.NotifyLevel,
                     member.MutedUntil,
                     last,
-                    Mentions = Db.Set<MentionEntity>().LongCount(m => m.UserId == userId && m.ChatId == chat.Id && m.Sequence > member.LastReadSequence),
+                    Mentions = mentions.LongCount(m => m.UserId == userId && m.ChatId == chat.Id && m.Sequence > member.LastReadSequence),
                 })
             .AsNoTracking()
             .ToListAsync(cancellationToken)
