@@ -195,6 +195,7 @@ smoke "load test, members marking read on two hosts" dotnet "$loadtest" --durati
 smoke "load test, baseline" dotnet "$loadtest" --mode baseline --duration 2 --groups 3 --members 3
 smoke "load test, user streams beside chat sockets" dotnet "$loadtest" --duration 3 --groups 3 --members 3 --user-streams
 smoke "load test, reconnect storm" dotnet "$loadtest" --mode reconnect --groups 3 --members 3 --missed 20
+smoke "load test, REST reads" dotnet "$loadtest" --mode rest --duration 2 --groups 3 --members 3
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

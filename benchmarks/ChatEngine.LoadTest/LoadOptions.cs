@@ -40,7 +40,10 @@ internal sealed record LoadOptions
                                uploads: stored attachments (memory while a 100 MB file streams in, and ten
                                concurrent 20 MB uploads against copying the same bytes to the same disk);
                                reconnect: every member on a user stream drops, misses --missed messages per
-                               group, then all come back at once with their cursors (a reconnect storm)
+                               group, then all come back at once with their cursors (a reconnect storm);
+                               rest: every member asks, in turns and one at a time, for its chat list, its
+                               group list and its group's newest page, for --warmup then --duration seconds
+                               (requests/s, latency, server CPU per request)
           --user-streams       chat mode: every member also holds a user stream (ws/user/), which must get
                                each message once more, no more
           --read-every MS      chat mode: each member marks its chat read up to the newest message it got from
@@ -91,9 +94,9 @@ internal sealed record LoadOptions
             };
         }
 
-        if (options.Mode is not ("chat" or "baseline" or "uploads" or "reconnect"))
+        if (options.Mode is not ("chat" or "baseline" or "uploads" or "reconnect" or "rest"))
         {
-            throw new ArgumentException("--mode is chat, baseline, uploads or reconnect.");
+            throw new ArgumentException("--mode is chat, baseline, uploads, reconnect or rest.");
         }
 
         if (options.Hosts < 1 || (options.Hosts > 1 && (options.Database != "postgres" || options.Mode != "chat" || options.Target is not null)))

@@ -45,6 +45,12 @@ if (options.Mode == "reconnect")
     return storm.Contains("verdict                       OK", StringComparison.Ordinal) ? 0 : 1;
 }
 
+if (options.Mode == "rest")
+{
+    Console.WriteLine(await RestReads.RunAsync(options, servers[0], process));
+    return 0;
+}
+
 if (options.IdleConnections > 0)
 {
     var idle = await IdleConnections.RunAsync(options, servers[0], process);
