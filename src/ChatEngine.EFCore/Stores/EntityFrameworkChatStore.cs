@@ -142,7 +142,10 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
 
     /// <inheritdoc />
     public async Task<Chat?> FindByIdAsync(long chatId, CancellationToken cancellationToken) =>
-        (await Chats.AsNoTracking().FirstOrDefaultAsync(c => c.Id == chatId, cancellationToken).ConfigureAwait(false))?.ToChat();
+        (await ChatRow.For(Db)(Db, chatId, cancellationToken).ConfigureAwait(false))?.ToChat();
+
+    private static readonly CompiledPerModel<Func<TContext, long, CancellationToken, Task<ChatEntity?>>> ChatRow = new(() => EF.CompileAsyncQuery(
+        (TContext db, long chatId, CancellationToken cancellationToken) => db.Set<ChatEntity>().AsNoTracking().FirstOrDefault(c => c.Id == chatId)));
 
     /// <inheritdoc />
     public async Task<Chat?> FindByJoinCodeAsync(string joinCode, CancellationToken cancellationToken) =>
@@ -273,7 +276,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     public async Task<IReadOnlyList<ChatSummary>> GetSummariesAsync(long userId, ChatKind kind, CancellationToken cancellationToken)
     {
         var summaries = new List<ChatSummary>();
-        await foreach (var row in SummaryRows(Db, userId, kind).WithCancellation(cancellationToken).ConfigureAwait(false))
+        await foreach (var row in SummaryRows.For(Db)(Db, userId, kind).WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             summaries.Add(new ChatSummary
             {
@@ -288,11 +291,9 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     /// <summary>
     /// A user's chats of one kind in one round trip, however many: the last message is found by its
     /// (chat, sequence) key, and the unread mentions by an index seek on (user, chat, sequence).
-    /// Compiled once: every chat list asks it, and otherwise EF Core walks and hashes its whole
-    /// expression tree on each execution to find the translation it cached (a third of the
-    /// query's CPU, profiled).
+    /// Compiled (see <see cref="CompiledPerModel{TQuery}"/>): every chat list asks it.
     /// </summary>
-    private static readonly Func<TContext, long, ChatKind, IAsyncEnumerable<SummaryRow>> SummaryRows = EF.CompileAsyncQuery(
+    private static readonly CompiledPerModel<Func<TContext, long, ChatKind, IAsyncEnumerable<SummaryRow>>> SummaryRows = new(() => EF.CompileAsyncQuery(
         (TContext db, long userId, ChatKind kind) => (
                 from member in db.Set<ChatMemberEntity>()
                 where member.UserId == userId
@@ -306,7 +307,7 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
                     member.MutedUntil,
                     last,
                     db.Set<MentionEntity>().LongCount(m => m.UserId == userId && m.ChatId == chat.Id && m.Sequence > member.LastReadSequence)))
-            .AsNoTracking());
+            .AsNoTracking()));
 
     private sealed record SummaryRow(ChatEntity Chat, long LastReadSequence, NotifyLevel? NotifyLevel, DateTime? MutedUntil, MessageEntity? Last, long Mentions);
 
@@ -316,22 +317,29 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
 
     /// <inheritdoc />
     public async Task<ChatMember?> FindAsync(long chatId, long userId, CancellationToken cancellationToken) =>
-        (await MemberRow(Db, chatId, userId, cancellationToken).ConfigureAwait(false))?.ToMember();
+        (await MemberRow.For(Db)(Db, chatId, userId, cancellationToken).ConfigureAwait(false))?.ToMember();
 
-    // Compiled once, as the chat lists' query is: a chat's page and most commands look a member up.
-    private static readonly Func<TContext, long, long, CancellationToken, Task<ChatMemberEntity?>> MemberRow = EF.CompileAsyncQuery(
+    // Compiled (see CompiledPerModel): a chat's page and most commands look a member up.
+    private static readonly CompiledPerModel<Func<TContext, long, long, CancellationToken, Task<ChatMemberEntity?>>> MemberRow = new(() => EF.CompileAsyncQuery(
         (TContext db, long chatId, long userId, CancellationToken cancellationToken) =>
-            db.Set<ChatMemberEntity>().AsNoTracking().FirstOrDefault(m => m.ChatId == chatId && m.UserId == userId));
+            db.Set<ChatMemberEntity>().AsNoTracking().FirstOrDefault(m => m.ChatId == chatId && m.UserId == userId)));
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<ChatMember>> GetMembersAsync(long chatId, CancellationToken cancellationToken)
     {
-        var members = await Members.AsNoTracking()
-            .Where(m => m.ChatId == chatId)
-            .OrderBy(m => m.JoinedAt).ThenBy(m => m.UserId)
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
-        return members.Select(m => m.ToMember()).ToArray();
+        var members = new List<ChatMember>();
+        await foreach (var row in MemberRows.For(Db)(Db, chatId).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            members.Add(row.ToMember());
+        }
+
+        return members;
     }
+
+    private static readonly CompiledPerModel<Func<TContext, long, IAsyncEnumerable<ChatMemberEntity>>> MemberRows = new(() => EF.CompileAsyncQuery<TContext, long, ChatMemberEntity>(
+        (TContext db, long chatId) => db.Set<ChatMemberEntity>().AsNoTracking()
+            .Where(m => m.ChatId == chatId)
+            .OrderBy(m => m.JoinedAt).ThenBy(m => m.UserId)));
 
     /// <inheritdoc />
     public async Task<bool> AddAsync(long chatId, long userId, ChatRole role, DateTimeOffset joinedAt, CancellationToken cancellationToken)
@@ -464,14 +472,22 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     /// <inheritdoc />
     public async Task<IReadOnlyList<ReadMark>> GetReadMarksAsync(long chatId, long fromSequence, long toSequence, CancellationToken cancellationToken)
     {
-        var chatMarks = ReadMarks.AsNoTracking().Where(m => m.ChatId == chatId);
-        var marks = await chatMarks
-            .Where(m => m.UpToSequence >= fromSequence && (m.UpToSequence <= toSequence
-                || m.UpToSequence == chatMarks.Where(x => x.UserId == m.UserId && x.UpToSequence > toSequence).Min(x => x.UpToSequence)))
-            .ToListAsync(cancellationToken)
-            .ConfigureAwait(false);
-        return marks.Select(m => m.ToReadMark()).ToArray();
+        var marks = new List<ReadMark>();
+        await foreach (var row in ReadMarkRows.For(Db)(Db, chatId, fromSequence, toSequence).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            marks.Add(row.ToReadMark());
+        }
+
+        return marks;
     }
+
+    // The marks in the range, and each reader's first mark after it (which covers the range's end too).
+    private static readonly CompiledPerModel<Func<TContext, long, long, long, IAsyncEnumerable<ReadMarkEntity>>> ReadMarkRows = new(() => EF.CompileAsyncQuery(
+        (TContext db, long chatId, long fromSequence, long toSequence) => db.Set<ReadMarkEntity>().AsNoTracking()
+            .Where(m => m.ChatId == chatId && m.UpToSequence >= fromSequence && (m.UpToSequence <= toSequence
+                || m.UpToSequence == db.Set<ReadMarkEntity>()
+                    .Where(x => x.ChatId == chatId && x.UserId == m.UserId && x.UpToSequence > toSequence)
+                    .Min(x => x.UpToSequence)))));
 
     /// <inheritdoc />
     public async Task SetLastSeenAsync(long userId, DateTimeOffset lastSeenAt, CancellationToken cancellationToken)
@@ -499,10 +515,17 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     /// <inheritdoc />
     public async Task<IReadOnlyDictionary<long, DateTimeOffset>> GetLastSeenAsync(IReadOnlyCollection<long> userIds, CancellationToken cancellationToken)
     {
-        var ids = userIds.Distinct().ToArray();
-        var rows = await LastSeen.AsNoTracking().Where(l => ids.Contains(l.UserId)).ToListAsync(cancellationToken).ConfigureAwait(false);
-        return rows.ToDictionary(l => l.UserId, l => EntityTime.FromStored(l.LastSeenAt));
+        var seen = new Dictionary<long, DateTimeOffset>();
+        await foreach (var row in LastSeenRows.For(Db)(Db, userIds.Distinct().ToArray()).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            seen[row.UserId] = EntityTime.FromStored(row.LastSeenAt);
+        }
+
+        return seen;
     }
+
+    private static readonly CompiledPerModel<Func<TContext, long[], IAsyncEnumerable<LastSeenEntity>>> LastSeenRows = new(() => EF.CompileAsyncQuery(
+        (TContext db, long[] ids) => db.Set<LastSeenEntity>().AsNoTracking().Where(l => ids.Contains(l.UserId))));
 
     private Task<ChatEntity?> FindPrivateAsync(PrivatePair pair, CancellationToken cancellationToken) =>
         Chats.AsNoTracking().FirstOrDefaultAsync(c => c.PairLowUserId == pair.LowUserId && c.PairHighUserId == pair.HighUserId, cancellationToken);

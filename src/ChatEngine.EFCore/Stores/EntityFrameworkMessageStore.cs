@@ -33,21 +33,34 @@ internal sealed partial class EntityFrameworkMessageStore<TContext>(Func<TContex
     public Task<MessageAppendResult> AppendAsync(MessageDraft draft, CancellationToken cancellationToken) =>
         writer.AppendAsync(draft, cancellationToken);
 
-    public async Task<ChatMessage?> FindByIdAsync(long messageId, CancellationToken cancellationToken) =>
-        (await Messages.FirstOrDefaultAsync(m => m.Id == messageId, cancellationToken).ConfigureAwait(false))?.ToMessage();
+    public async Task<ChatMessage?> FindByIdAsync(long messageId, CancellationToken cancellationToken)
+    {
+        var db = context();
+        return (await MessageRow.For(db)(db, messageId, cancellationToken).ConfigureAwait(false))?.ToMessage();
+    }
+
+    private static readonly CompiledPerModel<Func<TContext, long, CancellationToken, Task<MessageEntity?>>> MessageRow = new(() => EF.CompileAsyncQuery(
+        (TContext db, long messageId, CancellationToken cancellationToken) => db.Set<MessageEntity>().AsNoTracking().FirstOrDefault(m => m.Id == messageId)));
 
     public async Task<IReadOnlyList<ChatMessage>> GetBeforeAsync(long chatId, long? beforeSequence, int limit, CancellationToken cancellationToken)
     {
-        var before = beforeSequence ?? long.MaxValue;
-        var page = await Messages
+        var db = context();
+        var page = new List<ChatMessage>(limit);
+        await foreach (var row in PageBefore.For(db)(db, chatId, beforeSequence ?? long.MaxValue, limit).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            page.Add(row.ToMessage());
+        }
+
+        page.Reverse();
+        return page;
+    }
+
+    // Compiled (see CompiledPerModel): every chat's page asks it.
+    private static readonly CompiledPerModel<Func<TContext, long, long, int, IAsyncEnumerable<MessageEntity>>> PageBefore = new(() => EF.CompileAsyncQuery(
+        (TContext db, long chatId, long before, int limit) => db.Set<MessageEntity>().AsNoTracking()
             .Where(m => m.ChatId == chatId && m.Sequence < before)
             .OrderByDescending(m => m.Sequence)
-            .Take(limit)
-            .ToListAsync(cancellationToken)
-            .ConfigureAwait(false);
-        page.Reverse();
-        return page.Select(m => m.ToMessage()).ToArray();
-    }
+            .Take(limit)));
 
     public async Task<IReadOnlyList<ChatMessage>> GetAfterAsync(long chatId, long afterSequence, int limit, CancellationToken cancellationToken)
     {
@@ -158,17 +171,26 @@ internal sealed partial class EntityFrameworkMessageStore<TContext>(Func<TContex
             return [];
         }
 
-        // Counted in the database: a message with a thousand reactions ships one row per emoji.
-        var counts = await Reactions.AsNoTracking()
-            .Where(r => ids.Contains(r.MessageId))
-            .GroupBy(r => new { r.MessageId, r.Emoji })
-            .Select(g => new { g.Key.MessageId, g.Key.Emoji, Count = g.Count(), First = g.Min(r => r.Id), Me = g.Max(r => r.UserId == viewerId ? 1 : 0) })
-            .ToListAsync(cancellationToken)
-            .ConfigureAwait(false);
+        var db = context();
+        var counts = new List<ReactionCountRow>();
+        await foreach (var row in ReactionCountRows.For(db)(db, ids, viewerId).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            counts.Add(row);
+        }
+
         return counts.OrderBy(c => c.MessageId).ThenBy(c => c.First)
             .Select(c => new ReactionCount(c.MessageId, c.Emoji, c.Count, c.Me == 1))
             .ToArray();
     }
+
+    // Counted in the database: a message with a thousand reactions ships one row per emoji.
+    private static readonly CompiledPerModel<Func<TContext, long[], long, IAsyncEnumerable<ReactionCountRow>>> ReactionCountRows = new(() => EF.CompileAsyncQuery(
+        (TContext db, long[] ids, long viewerId) => db.Set<ReactionEntity>().AsNoTracking()
+            .Where(r => ids.Contains(r.MessageId))
+            .GroupBy(r => new { r.MessageId, r.Emoji })
+            .Select(g => new ReactionCountRow(g.Key.MessageId, g.Key.Emoji, g.Count(), g.Min(r => r.Id), g.Max(r => r.UserId == viewerId ? 1 : 0)))));
+
+    private sealed record ReactionCountRow(long MessageId, string Emoji, int Count, long First, int Me);
 
     public async Task<IReadOnlyList<MessageReaction>> GetReactionsAsync(long messageId, string emoji, long afterUserId, int limit, CancellationToken cancellationToken)
     {

@@ -33,9 +33,21 @@ internal sealed class EntityFrameworkModerationStore<TContext>(Func<TContext> co
     public async Task<bool> RemoveBlockAsync(long userId, long blockedUserId, CancellationToken cancellationToken) =>
         await Blocks.Where(b => b.UserId == userId && b.BlockedUserId == blockedUserId).ExecuteDeleteAsync(cancellationToken).ConfigureAwait(false) > 0;
 
-    public async Task<IReadOnlyList<UserBlock>> GetBlocksAsync(long userId, CancellationToken cancellationToken) =>
-        (await Blocks.AsNoTracking().Where(b => b.UserId == userId).OrderBy(b => b.At).ThenBy(b => b.BlockedUserId).ToListAsync(cancellationToken).ConfigureAwait(false))
-            .Select(b => new UserBlock(b.UserId, b.BlockedUserId, EntityTime.FromStored(b.At))).ToArray();
+    public async Task<IReadOnlyList<UserBlock>> GetBlocksAsync(long userId, CancellationToken cancellationToken)
+    {
+        var db = context();
+        var blocks = new List<UserBlock>();
+        await foreach (var b in BlockRows.For(db)(db, userId).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            blocks.Add(new UserBlock(b.UserId, b.BlockedUserId, EntityTime.FromStored(b.At)));
+        }
+
+        return blocks;
+    }
+
+    // Compiled (see CompiledPerModel): every chat list and private chat's page asks it.
+    private static readonly CompiledPerModel<Func<TContext, long, IAsyncEnumerable<BlockEntity>>> BlockRows = new(() => EF.CompileAsyncQuery<TContext, long, BlockEntity>(
+        (TContext db, long userId) => db.Set<BlockEntity>().AsNoTracking().Where(b => b.UserId == userId).OrderBy(b => b.At).ThenBy(b => b.BlockedUserId)));
 
     public async Task<IReadOnlyList<long>> GetBlockersAsync(long blockedUserId, IReadOnlyCollection<long> userIds, CancellationToken cancellationToken)
     {
