@@ -21,6 +21,9 @@ internal sealed class CompiledPerModel<TQuery>(Func<TQuery> compile)
     // Models live as long as their context type's model cache, so a weak table lets a model go with it.
     private readonly ConditionalWeakTable<IModel, TQuery> _queries = new();
 
+    // Made once, so a lookup allocates nothing.
+    private readonly ConditionalWeakTable<IModel, TQuery>.CreateValueCallback _compile = _ => compile();
+
     /// <summary>The query compiled for <paramref name="context"/>'s model.</summary>
-    public TQuery For(DbContext context) => _queries.GetValue(context.Model, _ => compile());
+    public TQuery For(DbContext context) => _queries.GetValue(context.Model, _compile);
 }
