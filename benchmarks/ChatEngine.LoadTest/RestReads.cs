@@ -17,21 +17,20 @@ internal static class RestReads
     public static async Task<string> RunAsync(LoadOptions options, Uri server, ServerProcesses? process)
     {
         var (chatIds, tokens) = await LoadRun.SetUpAsync(options, server, CancellationToken.None);
-
-        // Each group gets a page of history, from its members in turn, so the page has readers to show.
-        await Parallel.ForEachAsync(Enumerable.Range(0, chatIds.Length), async (g, ct) =>
-        {
-            for (var i = 0; i < MessagesPerGroup; i++)
-            {
-                using var http = Client(server, tokens[(g * options.Members) + (i % options.Members)]);
-                using var sent = await http.PostAsJsonAsync($"/chat/{chatIds[g]}/messages", new { text = $"history {g}-{i}" }, ct);
-                sent.EnsureSuccessStatusCode();
-            }
-        });
-
         var clients = tokens.Select((token, i) => (Http: Client(server, token), Paths: new[] { "/chat/", "/group/", $"/group/{chatIds[i / options.Members]}" })).ToArray();
         try
         {
+            // Each group gets a page of history, from its members in turn, so the page has readers to show.
+            await Parallel.ForEachAsync(Enumerable.Range(0, chatIds.Length), async (g, ct) =>
+            {
+                for (var i = 0; i < MessagesPerGroup; i++)
+                {
+                    var member = clients[(g * options.Members) + (i % options.Members)].Http;
+                    using var sent = await member.PostAsJsonAsync($"/chat/{chatIds[g]}/messages", new { text = $"history {g}-{i}" }, ct);
+                    sent.EnsureSuccessStatusCode();
+                }
+            });
+
             // The warm-up asks like the run, so the figures are of compiled code and full pools.
             await ReadAsync(clients, TimeSpan.FromSeconds(options.Warmup), latencies: null);
             var cpuBefore = process?.CpuSeconds() ?? double.NaN;
