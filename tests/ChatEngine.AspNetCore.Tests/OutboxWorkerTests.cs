@@ -25,15 +25,18 @@ public sealed class OutboxWorkerTests
         Assert.Equal(8, deliverer.Threads.Count);
         Assert.Single(deliverer.Threads.Distinct());
         Assert.DoesNotContain(true, deliverer.OnPoolThread);
-        // Recorded in one call (one transaction in a database), each as its deliverer left it; the one
-        // that threw stays pending under its lease, to be tried again when that ends.
+        // Recorded in one call (one transaction in a database), each as its deliverer left it, with the
+        // attempt its claim counted; the one that threw stays pending under its lease, its attempt
+        // counted too, to be tried again when that ends.
         Assert.Equal(7, recorded.Count);
         Assert.All(recorded, m => Assert.Equal((OutboxState.Delivered, 1), (m.State, m.Attempts)));
         var stored = await outbox.GetRecentAsync(BlockingDeliverer.KindName, 100, CancellationToken.None);
+        Assert.All(stored, m => Assert.Equal(1, m.Attempts));
         var failed = Assert.Single(stored, m => m.DeliveryId == "d3");
-        Assert.Equal((OutboxState.Pending, 0), (failed.State, failed.Attempts));
+        Assert.Equal((OutboxState.Pending, 1), (failed.State, failed.Attempts));
         Assert.Empty(await outbox.ClaimDueAsync(BlockingDeliverer.KindName, now.AddSeconds(59), now.AddSeconds(120), 100, CancellationToken.None));
-        Assert.Equal("d3", Assert.Single(await outbox.ClaimDueAsync(BlockingDeliverer.KindName, DateTimeOffset.UtcNow.AddMinutes(2), DateTimeOffset.UtcNow.AddMinutes(3), 100, CancellationToken.None)).DeliveryId);
+        var again = Assert.Single(await outbox.ClaimDueAsync(BlockingDeliverer.KindName, DateTimeOffset.UtcNow.AddMinutes(2), DateTimeOffset.UtcNow.AddMinutes(3), 100, CancellationToken.None));
+        Assert.Equal(("d3", 2), (again.DeliveryId, again.Attempts));
     }
 
     [Fact]
@@ -130,7 +133,7 @@ public sealed class OutboxWorkerTests
                 await Task.Yield(); // Finishes on the pool, as an answer from the network does.
             }
 
-            return message with { State = OutboxState.Delivered, Attempts = message.Attempts + 1 };
+            return message with { State = OutboxState.Delivered };
         }
     }
 
@@ -163,7 +166,7 @@ public sealed class OutboxWorkerTests
             }
 
             await MayAnswer.Task;
-            return message with { State = OutboxState.Delivered, Attempts = message.Attempts + 1 };
+            return message with { State = OutboxState.Delivered };
         }
     }
 
@@ -195,7 +198,7 @@ public sealed class OutboxWorkerTests
                 throw new InvalidOperationException("The deliverer failed.");
             }
 
-            return Task.FromResult<OutboxMessage?>(message with { State = OutboxState.Delivered, Attempts = message.Attempts + 1 });
+            return Task.FromResult<OutboxMessage?>(message with { State = OutboxState.Delivered });
         }
     }
 

@@ -561,13 +561,14 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
         var claimed = claims.SelectMany(c => c).ToList();
         Assert.Equal(40, claimed.Count);
         Assert.Equal(40, claimed.Select(c => c.Id).Distinct().Count());
+        Assert.All(claimed, c => Assert.Equal(1, c.Attempts)); // Each claim counts its attempt.
 
         await using var later = Services.CreateAsyncScope();
         var store = later.ServiceProvider.GetRequiredService<IChatOutboxStore>();
         await store.CompleteAsync(
             [
-                claimed[0] with { State = OutboxState.Delivered, Attempts = 1, DeliveredAt = now, Body = "{}" },
-                claimed[1] with { Attempts = 1, DueAt = now.AddSeconds(100), LastError = "HTTP 503" },
+                claimed[0] with { State = OutboxState.Delivered, DeliveredAt = now, Body = "{}" },
+                claimed[1] with { DueAt = now.AddSeconds(100), LastError = "HTTP 503" },
             ],
             CancellationToken.None);
         Assert.Empty(await store.ClaimDueAsync("test", now.AddSeconds(10), now.AddSeconds(40), 100, CancellationToken.None));
@@ -577,12 +578,43 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
         var retaken = await store.ClaimDueAsync("test", now.AddSeconds(31), now.AddSeconds(60), 100, CancellationToken.None);
         Assert.Equal(38, retaken.Count);
         Assert.Equal(claimed.Skip(2).Select(c => c.DeliveryId).Order(), retaken.Select(c => c.DeliveryId).Order());
+        Assert.All(retaken, c => Assert.Equal(2, c.Attempts)); // The dead host's attempt counts.
         var log = await store.GetRecentAsync("test", 100, CancellationToken.None);
         var retried = Assert.Single(log, m => m.Id == claimed[1].Id);
         Assert.Equal((OutboxState.Pending, 1, "HTTP 503"), (retried.State, retried.Attempts, retried.LastError));
         Assert.Equal(now.AddSeconds(100), retried.DueAt, TimeSpan.FromMilliseconds(1));
         Assert.Equal(OutboxState.Delivered, Assert.Single(log, m => m.Id == claimed[0].Id).State);
         Assert.Equal(log.Select(m => m.Id).OrderDescending(), log.Select(m => m.Id));
+    }
+
+    [Fact]
+    public async Task Outbox_HostsThatBothSentADelivery_CountTwoAttempts_WhicheverRecordsLast()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var deliveryId = $"d{Guid.NewGuid():N}";
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IChatOutboxStore>().AddAsync(
+                [new OutboxMessage { Kind = "outlived", DeliveryId = deliveryId, Target = "t", Payload = "{}", CreatedAt = now, DueAt = now }], CancellationToken.None);
+        }
+
+        // A slow host claims it and sends; its lease lapses before it records the answer, so a second
+        // host claims it and sends it too. Each claim counted its own attempt.
+        await using var slowHost = Services.CreateAsyncScope();
+        await using var otherHost = Services.CreateAsyncScope();
+        var slow = Assert.Single(await slowHost.ServiceProvider.GetRequiredService<IChatOutboxStore>().ClaimDueAsync("outlived", now, now.AddSeconds(5), 10, CancellationToken.None));
+        var other = Assert.Single(await otherHost.ServiceProvider.GetRequiredService<IChatOutboxStore>().ClaimDueAsync("outlived", now.AddSeconds(6), now.AddSeconds(11), 10, CancellationToken.None));
+        Assert.Equal((deliveryId, 1, 2), (slow.DeliveryId, slow.Attempts, other.Attempts));
+
+        // The other host records first, the slow one last: the receiver had it twice, and the log says two.
+        await otherHost.ServiceProvider.GetRequiredService<IChatOutboxStore>().CompleteAsync(
+            [other with { State = OutboxState.Delivered, DeliveredAt = now.AddSeconds(7), Body = "{}" }], CancellationToken.None);
+        await slowHost.ServiceProvider.GetRequiredService<IChatOutboxStore>().CompleteAsync(
+            [slow with { State = OutboxState.Delivered, DeliveredAt = now.AddSeconds(8), Body = "{}" }], CancellationToken.None);
+
+        await using var later = Services.CreateAsyncScope();
+        var stored = Assert.Single(await later.ServiceProvider.GetRequiredService<IChatOutboxStore>().GetRecentAsync("outlived", 10, CancellationToken.None));
+        Assert.Equal((OutboxState.Delivered, 2), (stored.State, stored.Attempts));
     }
 
     [Fact]
@@ -594,7 +626,7 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
         await store.AddAsync([new OutboxMessage { Kind = "same-scope", DeliveryId = $"d{Guid.NewGuid():N}", Target = "t", Payload = "{}", CreatedAt = now, DueAt = now }], CancellationToken.None);
         var claimed = Assert.Single(await store.ClaimDueAsync("same-scope", now, now.AddSeconds(30), 10, CancellationToken.None));
 
-        await store.CompleteAsync([claimed with { State = OutboxState.Delivered, Attempts = 1, DeliveredAt = now, Payload = "{\"moved\":true}" }], CancellationToken.None);
+        await store.CompleteAsync([claimed with { State = OutboxState.Delivered, DeliveredAt = now, Payload = "{\"moved\":true}" }], CancellationToken.None);
 
         await using var later = Services.CreateAsyncScope();
         var stored = Assert.Single(await later.ServiceProvider.GetRequiredService<IChatOutboxStore>().GetRecentAsync("same-scope", 10, CancellationToken.None));

@@ -35,10 +35,17 @@ internal sealed partial class WebhookDeliverer(
     public async Task<OutboxMessage?> DeliverAsync(OutboxMessage message, IServiceProvider services, CancellationToken cancellationToken)
     {
         var endpoint = options.Value.Endpoints.FirstOrDefault(e => e.Url == message.Target);
-        var attempts = message.Attempts + 1;
+        var attempts = message.Attempts;
         if (endpoint is null)
         {
-            return GiveUp(message with { Attempts = attempts }, "The endpoint is no longer configured.");
+            return GiveUp(message, "The endpoint is no longer configured.");
+        }
+
+        if (attempts > options.Value.MaxAttempts)
+        {
+            // Its Attempts include this one (the claim counted it): the last ones began on hosts that
+            // stopped before they recorded them.
+            return GiveUp(message, message.LastError ?? "Every attempt ended with its host.");
         }
 
         var reference = JsonSerializer.Deserialize(message.Payload, ChatJsonContext.Default.WebhookEventReference)!;
@@ -62,13 +69,13 @@ internal sealed partial class WebhookDeliverer(
             using var response = await http.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
             {
-                return message with { Body = body, Attempts = attempts, State = OutboxState.Delivered, DeliveredAt = time.GetUtcNow(), LastError = null };
+                return message with { Body = body, State = OutboxState.Delivered, DeliveredAt = time.GetUtcNow(), LastError = null };
             }
 
             error = $"HTTP {(int)response.StatusCode}";
             if (response.StatusCode == HttpStatusCode.Gone)
             {
-                return GiveUp(message with { Body = body, Attempts = attempts }, error + ": the receiver is gone.");
+                return GiveUp(message with { Body = body }, error + ": the receiver is gone.");
             }
 
             retryAfter = response.Headers.RetryAfter switch
@@ -85,11 +92,11 @@ internal sealed partial class WebhookDeliverer(
 
         if (attempts >= options.Value.MaxAttempts)
         {
-            return GiveUp(message with { Body = body, Attempts = attempts }, error);
+            return GiveUp(message with { Body = body }, error);
         }
 
-        var wait = retryAfter is { } asked && asked > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Min(asked.Ticks, RetryAfter[^1].Ticks)) : RetryAfter[Math.Min(attempts, RetryAfter.Length) - 1];
-        return message with { Body = body, Attempts = attempts, DueAt = time.GetUtcNow() + wait, LastError = Truncate(error) };
+        var wait = retryAfter is { } asked && asked > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Min(asked.Ticks, RetryAfter[^1].Ticks)) : RetryAfter[Math.Clamp(attempts, 1, RetryAfter.Length) - 1];
+        return message with { Body = body, DueAt = time.GetUtcNow() + wait, LastError = Truncate(error) };
     }
 
     /// <summary>One <c>sha256=</c> per secret, so receivers can rotate secrets without missing a delivery.</summary>

@@ -32,12 +32,18 @@ internal sealed partial class PushDeliverer(
 
     public async Task<OutboxMessage?> DeliverAsync(OutboxMessage message, IServiceProvider services, CancellationToken cancellationToken)
     {
-        var attempt = message with { Attempts = message.Attempts + 1 };
+        // Its Attempts include this one: the claim counted it.
+        if (message.Attempts > MaxAttempts)
+        {
+            // Its last attempts began on hosts that stopped before they recorded them.
+            return message with { State = OutboxState.Failed, LastError = message.LastError ?? "Every attempt ended with its host." };
+        }
+
         var subscriptions = services.GetRequiredService<IChatPushSubscriptionStore>();
         var subscription = await subscriptions.FindAsync(long.Parse(message.Target, CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
         if (subscription is null)
         {
-            return attempt with { State = OutboxState.Failed, LastError = "The subscription was removed." };
+            return message with { State = OutboxState.Failed, LastError = "The subscription was removed." };
         }
 
         var payload = JsonSerializer.Deserialize(message.Payload, ChatJsonContext.Default.PushPayload)!;
@@ -47,16 +53,16 @@ internal sealed partial class PushDeliverer(
         switch (result)
         {
             case ChatPushResult.Delivered:
-                return attempt with { State = OutboxState.Delivered, DeliveredAt = time.GetUtcNow(), LastError = null };
+                return message with { State = OutboxState.Delivered, DeliveredAt = time.GetUtcNow(), LastError = null };
             case ChatPushResult.Gone:
                 await subscriptions.DeleteAsync(subscription.Id, userId: null, cancellationToken).ConfigureAwait(false);
                 LogSubscriptionGone(logger, subscription.Id, subscription.UserId);
-                return attempt with { State = OutboxState.Failed, LastError = error };
-            case ChatPushResult.RetryLater when attempt.Attempts < MaxAttempts:
-                var wait = retryAfter is { } asked && asked > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Min(asked.Ticks, TimeSpan.FromHours(1).Ticks)) : RetryAfter[attempt.Attempts - 1];
-                return attempt with { DueAt = time.GetUtcNow() + wait, LastError = error };
+                return message with { State = OutboxState.Failed, LastError = error };
+            case ChatPushResult.RetryLater when message.Attempts < MaxAttempts:
+                var wait = retryAfter is { } asked && asked > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Min(asked.Ticks, TimeSpan.FromHours(1).Ticks)) : RetryAfter[Math.Max(message.Attempts, 1) - 1];
+                return message with { DueAt = time.GetUtcNow() + wait, LastError = error };
             default:
-                return attempt with { State = OutboxState.Failed, LastError = error };
+                return message with { State = OutboxState.Failed, LastError = error };
         }
     }
 

@@ -55,7 +55,7 @@ internal sealed class PushFanOut(PushAvailability availability, TimeProvider tim
         {
             var outcome = await push.NextAfterAsync(due.ChatId, plan, token).ConfigureAwait(false) is { } later
                 ? MovedOn(later)
-                : message with { Attempts = message.Attempts + 1, State = OutboxState.Delivered, DeliveredAt = now };
+                : message with { State = OutboxState.Delivered, DeliveredAt = now };
             await outbox.CompleteAsync([outcome], token).ConfigureAwait(false);
             return outcome;
         }, cancellationToken).ConfigureAwait(false);
@@ -63,7 +63,6 @@ internal sealed class PushFanOut(PushAvailability availability, TimeProvider tim
 
         OutboxMessage MovedOn((long MessageId, DateTimeOffset DueAt) later) => message with
         {
-            Attempts = message.Attempts + 1,
             DueAt = later.DueAt,
             Payload = JsonSerializer.Serialize(due with { MessageId = later.MessageId }, ChatJsonContext.Default.PushDue),
         };

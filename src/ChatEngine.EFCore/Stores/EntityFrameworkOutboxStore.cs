@@ -5,16 +5,17 @@ namespace ChatEngine.EntityFrameworkCore;
 /// <summary>
 /// The outbox in the chat database. Added deliveries go through the scope's context, so they commit
 /// in the change's transaction (the send batch's, or the unit of work's). A claim is one conditional
-/// <c>UPDATE</c> that re-checks the lease on each row, so when hosts race for the same rows each row
-/// goes to one of them; the claim then reads back the rows its token won.
+/// <c>UPDATE</c> that re-checks the lease on each row and counts the attempt, so when hosts race for the
+/// same rows each row goes to one of them, and every send follows a counted claim; the claim then reads
+/// back the rows its token won.
 /// </summary>
 internal sealed class EntityFrameworkOutboxStore<TContext>(Func<TContext> context) : IChatOutboxStore
     where TContext : DbContext
 {
-    /// <summary>What recording an attempt changes: its outcome, and the end of its lease.</summary>
+    /// <summary>What recording an attempt changes: its outcome, and the end of its lease (the claim counted the attempt).</summary>
     private static readonly string[] RecordedProperties =
     [
-        nameof(OutboxEntity.State), nameof(OutboxEntity.Attempts), nameof(OutboxEntity.DueAt), nameof(OutboxEntity.DeliveredAt),
+        nameof(OutboxEntity.State), nameof(OutboxEntity.DueAt), nameof(OutboxEntity.DeliveredAt),
         nameof(OutboxEntity.LastError), nameof(OutboxEntity.Body), nameof(OutboxEntity.Payload),
         nameof(OutboxEntity.LeasedUntil), nameof(OutboxEntity.LeaseToken),
     ];
@@ -51,7 +52,9 @@ internal sealed class EntityFrameworkOutboxStore<TContext>(Func<TContext> contex
         var token = Guid.NewGuid();
         var won = await Outbox
             .Where(o => candidates.Contains(o.Id) && o.State == OutboxState.Pending && (o.LeasedUntil == null || o.LeasedUntil < at))
-            .ExecuteUpdateAsync(set => set.SetProperty(o => o.LeasedUntil, until).SetProperty(o => o.LeaseToken, token), cancellationToken)
+            .ExecuteUpdateAsync(
+                set => set.SetProperty(o => o.LeasedUntil, until).SetProperty(o => o.LeaseToken, token).SetProperty(o => o.Attempts, o => o.Attempts + 1),
+                cancellationToken)
             .ConfigureAwait(false);
         if (won == 0)
         {
@@ -106,7 +109,6 @@ internal sealed class EntityFrameworkOutboxStore<TContext>(Func<TContext> contex
     {
         Id = message.Id,
         State = message.State,
-        Attempts = message.Attempts,
         DueAt = EntityTime.ToStored(message.DueAt),
         DeliveredAt = message.DeliveredAt is { } at ? EntityTime.ToStored(at) : null,
         LastError = message.LastError,

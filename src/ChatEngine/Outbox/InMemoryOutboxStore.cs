@@ -33,8 +33,9 @@ public sealed class InMemoryOutboxStore : IChatOutboxStore
                 var (message, leasedUntil) = _messages[i];
                 if (message.Kind == kind && message.State == OutboxState.Pending && message.DueAt <= now && leasedUntil < now)
                 {
-                    _messages[i] = (message, leaseUntil);
-                    claimed.Add(message);
+                    var attempt = message with { Attempts = message.Attempts + 1 };
+                    _messages[i] = (attempt, leaseUntil);
+                    claimed.Add(attempt);
                 }
             }
 
@@ -53,7 +54,7 @@ public sealed class InMemoryOutboxStore : IChatOutboxStore
                 var index = _messages.FindIndex(m => m.Message.Id == message.Id);
                 if (index >= 0)
                 {
-                    _messages[index] = (message, DateTimeOffset.MinValue);
+                    _messages[index] = (message with { Attempts = _messages[index].Message.Attempts }, DateTimeOffset.MinValue);
                 }
             }
         }

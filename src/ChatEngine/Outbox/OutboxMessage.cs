@@ -41,7 +41,11 @@ public sealed record OutboxMessage
     /// <summary>Pending, delivered or failed.</summary>
     public OutboxState State { get; init; }
 
-    /// <summary>Attempts made so far.</summary>
+    /// <summary>
+    /// Attempts begun so far, this one included once claimed: the store counts each as it is claimed, so
+    /// one whose host died counts, and two hosts that both took a delivery (the first outlived its
+    /// lease) count two.
+    /// </summary>
     public int Attempts { get; init; }
 
     /// <summary>When the change it is about committed.</summary>
@@ -70,13 +74,16 @@ public interface IChatOutboxStore
     /// <summary>
     /// Claims up to <paramref name="limit"/> pending deliveries of a kind that are due and not leased,
     /// leasing them until <paramref name="leaseUntil"/>: a host that dies with them lets them go then.
+    /// Each claim counts an attempt, in the same atomic step: the deliveries come back with
+    /// <see cref="OutboxMessage.Attempts"/> one higher than before.
     /// </summary>
     Task<IReadOnlyList<OutboxMessage>> ClaimDueAsync(string kind, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken);
 
     /// <summary>
     /// Records attempts, in one transaction: each delivered, failed for good, or due again at
     /// <see cref="OutboxMessage.DueAt"/> (with its <see cref="OutboxMessage.Payload"/>, which a deliverer
-    /// may move on); their leases end.
+    /// may move on); their leases end. <see cref="OutboxMessage.Attempts"/> is left as the claims counted
+    /// it: an outcome recorded late, by a host that outlived its lease, must not count down another's.
     /// </summary>
     Task CompleteAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken);
 
