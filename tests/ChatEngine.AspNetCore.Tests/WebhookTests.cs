@@ -1,4 +1,6 @@
 using System.Net.Http.Json;
+using System.Reflection;
+using System.Runtime.ExceptionServices;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -113,6 +115,43 @@ public sealed class WebhookTests
     }
 
     [Fact]
+    public async Task AnAttemptWhoseBodyIsNotReadyWithinTheTimeout_SendsNothing_AndIsTriedAgain()
+    {
+        // The timeout holds the whole attempt, so one never outlives its lease (twice the timeout) and
+        // another host never claims a delivery this one is still sending.
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var reads = new HeldChatReads();
+        await using var server = await ChatServer.StartAsync(time: time, services: reads.Wrap, engine: b => b.Services.Configure<ChatWebhookOptions>(o =>
+        {
+            var endpoint = Endpoint(receiver.Url, receiver.Secret);
+            endpoint.Events.Add("message");
+            o.Endpoints.Add(endpoint);
+            o.Timeout = TimeSpan.FromSeconds(2); // Long enough for the attempt after the held one, on a busy machine.
+        }));
+        var groupId = await server.CreateGroupAsync(Alice, "bob");
+        using (var alice = server.Client(Alice))
+        {
+            (await alice.PostAsJsonAsync($"/chat/{groupId}/messages", new { text = "slow to describe" })).EnsureSuccessStatusCode();
+        }
+
+        // The worker polls on the app's clock, so nothing is claimed before the chat's next read is held.
+        var held = reads.HoldNext(groupId);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await held.WaitAsync(TimeSpan.FromSeconds(20));
+        var waiting = await WaitForDeliveryAsync(server, d => d.LastError is not null);
+        Assert.Equal((OutboxState.Pending, 1, null), (waiting.State, waiting.Attempts, waiting.Body));
+        Assert.Equal("Its body was not ready within 2 s.", waiting.LastError);
+        Assert.Empty(receiver.Drain());
+
+        var sent = await NextAdvancingAsync(receiver, time);
+        Assert.Equal(waiting.DeliveryId, sent.DeliveryId);
+        Assert.Equal("slow to describe", (string?)sent.Body["data"]!["text"]);
+        var delivered = await WaitForDeliveryAsync(server, d => d.State == OutboxState.Delivered);
+        Assert.Equal(2, delivered.Attempts);
+    }
+
+    [Fact]
     public void Endpoints_BindFromConfiguration_AndBadOnes_FailWithMessagesNamingTheSetting()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -163,6 +202,13 @@ public sealed class WebhookTests
         }
     }
 
+    private static async Task<OutboxMessage> WaitForDeliveryAsync(ChatServer server, Func<OutboxMessage, bool> condition)
+    {
+        OutboxMessage? found = null;
+        await WaitUntilAsync(async () => (found = (await server.Services.GetRequiredService<ChatWebhooks>().GetDeliveriesAsync()).SingleOrDefault(condition)) is not null);
+        return found!;
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
@@ -170,6 +216,97 @@ public sealed class WebhookTests
         {
             Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 20 s.");
             await Task.Delay(50);
+        }
+    }
+
+    /// <summary>
+    /// Wraps the chat store so a test can hold one read of a chat's row (the first a delivery's body
+    /// makes) until the reader gives up on it: a database that is slow to answer, injected.
+    /// </summary>
+    private sealed class HeldChatReads
+    {
+        private readonly Lock _lock = new();
+        private long _chatId;
+        private TaskCompletionSource? _held;
+
+        /// <summary>Holds the next read of the chat; the task completes when the reader gave up on it.</summary>
+        public Task HoldNext(long chatId)
+        {
+            lock (_lock)
+            {
+                _chatId = chatId;
+                _held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                return _held.Task;
+            }
+        }
+
+        public void Wrap(IServiceCollection services)
+        {
+            var store = services.Last(d => d.ServiceType == typeof(IChatStore));
+            services.Remove(store);
+            services.AddScoped<IChatStore>(sp =>
+            {
+                var proxy = DispatchProxy.Create<IChatStoreWithChangeLog, HoldingProxy>();
+                ((HoldingProxy)(object)proxy).Set((IChatStore)store.ImplementationFactory!(sp), this);
+                return proxy;
+            });
+        }
+
+        private TaskCompletionSource? Take(long chatId)
+        {
+            lock (_lock)
+            {
+                if (_held is null || chatId != _chatId)
+                {
+                    return null;
+                }
+
+                var held = _held;
+                _held = null;
+                return held;
+            }
+        }
+
+        /// <summary>The store's interfaces that the engine looks for on it (the change log is found by a cast).</summary>
+        public interface IChatStoreWithChangeLog : IChatStore, IChatChangeLog;
+
+        public class HoldingProxy : DispatchProxy
+        {
+            private IChatStore _inner = null!;
+            private HeldChatReads _reads = null!;
+
+            public void Set(IChatStore inner, HeldChatReads reads) => (_inner, _reads) = (inner, reads);
+
+            protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+            {
+                if (targetMethod!.Name == nameof(IChatStore.FindByIdAsync) && _reads.Take((long)args![0]!) is { } held)
+                {
+                    return HoldAsync(held, (CancellationToken)args[1]!);
+                }
+
+                try
+                {
+                    return targetMethod.Invoke(_inner, args);
+                }
+                catch (TargetInvocationException ex) when (ex.InnerException is { } inner)
+                {
+                    ExceptionDispatchInfo.Throw(inner);
+                    throw;
+                }
+            }
+
+            private static async Task<Chat?> HoldAsync(TaskCompletionSource held, CancellationToken cancellationToken)
+            {
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                    return null;
+                }
+                finally
+                {
+                    held.SetResult();
+                }
+            }
         }
     }
 }

@@ -9,7 +9,10 @@ public sealed class ChatWebhookOptions
     /// <summary>Where events go. None by default, which turns webhooks off.</summary>
     public IList<ChatWebhookEndpoint> Endpoints { get; } = [];
 
-    /// <summary>How long a receiver has to answer 2xx. Default 5 seconds.</summary>
+    /// <summary>
+    /// How long an attempt has, its body's making included, for the receiver to answer 2xx. Default 5
+    /// seconds. A worker's lease on a delivery is twice this and a second.
+    /// </summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Attempts before a delivery is given up. Default 6 (after about 10 s, 1 min, 10 min, 1 h and 6 h).</summary>

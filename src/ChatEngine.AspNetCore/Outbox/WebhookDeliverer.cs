@@ -35,21 +35,34 @@ internal sealed partial class WebhookDeliverer(
     public async Task<OutboxMessage?> DeliverAsync(OutboxMessage message, IServiceProvider services, CancellationToken cancellationToken)
     {
         var endpoint = options.Value.Endpoints.FirstOrDefault(e => e.Url == message.Target);
-        var attempts = message.Attempts;
         if (endpoint is null)
         {
             return GiveUp(message, "The endpoint is no longer configured.");
         }
 
-        if (attempts > options.Value.MaxAttempts)
+        if (message.Attempts > options.Value.MaxAttempts)
         {
             // Its Attempts include this one (the claim counted it): the last ones began on hosts that
             // stopped before they recorded them.
             return GiveUp(message, message.LastError ?? "Every attempt ended with its host.");
         }
 
+        // The timeout holds the whole attempt, its body's making included (database reads, which on a
+        // busy host just started can take seconds), so the lease, twice as long, lasts until the outcome
+        // is recorded: otherwise another host may claim the delivery while this one is still sending it.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.Timeout);
         var reference = JsonSerializer.Deserialize(message.Payload, ChatJsonContext.Default.WebhookEventReference)!;
-        var body = message.Body ?? await MakeBodyAsync(message.DeliveryId, reference, services, cancellationToken).ConfigureAwait(false);
+        string body;
+        try
+        {
+            body = message.Body ?? await MakeBodyAsync(message.DeliveryId, reference, services, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return AfterFailure(message, $"Its body was not ready within {options.Value.Timeout.TotalSeconds:0.#} s.", retryAfter: null);
+        }
+
         var timestamp = time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint.Url)
         {
@@ -64,8 +77,6 @@ internal sealed partial class WebhookDeliverer(
         TimeSpan? retryAfter = null;
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.Value.Timeout);
             using var response = await http.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
             {
@@ -90,13 +101,21 @@ internal sealed partial class WebhookDeliverer(
             error = ex is OperationCanceledException ? $"No answer within {options.Value.Timeout.TotalSeconds:0.#} s." : ex.Message;
         }
 
-        if (attempts >= options.Value.MaxAttempts)
+        return AfterFailure(message with { Body = body }, error, retryAfter);
+    }
+
+    /// <summary>Due again after a while (the receiver's <c>Retry-After</c>, or the next step of the schedule), or given up after the last attempt.</summary>
+    private OutboxMessage AfterFailure(OutboxMessage message, string error, TimeSpan? retryAfter)
+    {
+        if (message.Attempts >= options.Value.MaxAttempts)
         {
-            return GiveUp(message with { Body = body }, error);
+            return GiveUp(message, error);
         }
 
-        var wait = retryAfter is { } asked && asked > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Min(asked.Ticks, RetryAfter[^1].Ticks)) : RetryAfter[Math.Clamp(attempts, 1, RetryAfter.Length) - 1];
-        return message with { Body = body, DueAt = time.GetUtcNow() + wait, LastError = Truncate(error) };
+        var wait = retryAfter is { } asked && asked > TimeSpan.Zero
+            ? TimeSpan.FromTicks(Math.Min(asked.Ticks, RetryAfter[^1].Ticks))
+            : RetryAfter[Math.Clamp(message.Attempts, 1, RetryAfter.Length) - 1];
+        return message with { DueAt = time.GetUtcNow() + wait, LastError = Truncate(error) };
     }
 
     /// <summary>One <c>sha256=</c> per secret, so receivers can rotate secrets without missing a delivery.</summary>
