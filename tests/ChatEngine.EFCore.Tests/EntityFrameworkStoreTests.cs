@@ -588,33 +588,51 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Outbox_HostsThatBothSentADelivery_CountTwoAttempts_WhicheverRecordsLast()
+    public async Task Outbox_HostsThatBothSentADelivery_CountTwoAttempts_AndTheLateOutcomeOfTheReplacedClaim_IsDropped()
     {
         var now = DateTimeOffset.UtcNow;
         var deliveryId = $"d{Guid.NewGuid():N}";
+        var laterId = $"d{Guid.NewGuid():N}";
         await using (var scope = Services.CreateAsyncScope())
         {
             await scope.ServiceProvider.GetRequiredService<IChatOutboxStore>().AddAsync(
-                [new OutboxMessage { Kind = "outlived", DeliveryId = deliveryId, Target = "t", Payload = "{}", CreatedAt = now, DueAt = now }], CancellationToken.None);
+                [
+                    new OutboxMessage { Kind = "outlived", DeliveryId = deliveryId, Target = "t", Payload = "{}", CreatedAt = now, DueAt = now },
+                    new OutboxMessage { Kind = "outlived", DeliveryId = laterId, Target = "t", Payload = "{}", CreatedAt = now, DueAt = now.AddSeconds(6) },
+                ],
+                CancellationToken.None);
         }
 
-        // A slow host claims it and sends; its lease lapses before it records the answer, so a second
-        // host claims it and sends it too. Each claim counted its own attempt.
+        // A slow host claims the first and sends it; its lease lapses before it records the answer, so a
+        // second host claims it and sends it too. Each claim counted its own attempt.
         await using var slowHost = Services.CreateAsyncScope();
         await using var otherHost = Services.CreateAsyncScope();
-        var slow = Assert.Single(await slowHost.ServiceProvider.GetRequiredService<IChatOutboxStore>().ClaimDueAsync("outlived", now, now.AddSeconds(5), 10, CancellationToken.None));
-        var other = Assert.Single(await otherHost.ServiceProvider.GetRequiredService<IChatOutboxStore>().ClaimDueAsync("outlived", now.AddSeconds(6), now.AddSeconds(11), 10, CancellationToken.None));
-        Assert.Equal((deliveryId, 1, 2), (slow.DeliveryId, slow.Attempts, other.Attempts));
+        var slowStore = slowHost.ServiceProvider.GetRequiredService<IChatOutboxStore>();
+        var slow = Assert.Single(await slowStore.ClaimDueAsync("outlived", now, now.AddSeconds(5), 10, CancellationToken.None));
+        var other = Assert.Single(await otherHost.ServiceProvider.GetRequiredService<IChatOutboxStore>().ClaimDueAsync("outlived", now.AddSeconds(6), now.AddSeconds(11), 1, CancellationToken.None));
+        Assert.Equal((deliveryId, 1, deliveryId, 2), (slow.DeliveryId, slow.Attempts, other.DeliveryId, other.Attempts));
+        var later = Assert.Single(await slowStore.ClaimDueAsync("outlived", now.AddSeconds(6), now.AddSeconds(11), 10, CancellationToken.None));
+        Assert.Equal((laterId, 1), (later.DeliveryId, later.Attempts));
 
-        // The other host records first, the slow one last: the receiver had it twice, and the log says two.
+        // The second host records its success; then the slow host records a failure for its replaced
+        // claim, together with the outcome of a claim it still holds. The stale outcome is dropped (the
+        // delivery stays delivered, with both sends counted); the other is recorded.
         await otherHost.ServiceProvider.GetRequiredService<IChatOutboxStore>().CompleteAsync(
             [other with { State = OutboxState.Delivered, DeliveredAt = now.AddSeconds(7), Body = "{}" }], CancellationToken.None);
-        await slowHost.ServiceProvider.GetRequiredService<IChatOutboxStore>().CompleteAsync(
-            [slow with { State = OutboxState.Delivered, DeliveredAt = now.AddSeconds(8), Body = "{}" }], CancellationToken.None);
+        await slowStore.CompleteAsync(
+            [
+                slow with { DueAt = now.AddSeconds(20), LastError = "No answer within 2 s.", Body = "{}" },
+                later with { State = OutboxState.Delivered, DeliveredAt = now.AddSeconds(8), Body = "{}" },
+            ],
+            CancellationToken.None);
 
-        await using var later = Services.CreateAsyncScope();
-        var stored = Assert.Single(await later.ServiceProvider.GetRequiredService<IChatOutboxStore>().GetRecentAsync("outlived", 10, CancellationToken.None));
-        Assert.Equal((OutboxState.Delivered, 2), (stored.State, stored.Attempts));
+        await using var reader = Services.CreateAsyncScope();
+        var stored = await reader.ServiceProvider.GetRequiredService<IChatOutboxStore>().GetRecentAsync("outlived", 10, CancellationToken.None);
+        var both = Assert.Single(stored, m => m.DeliveryId == deliveryId);
+        Assert.Equal((OutboxState.Delivered, 2, null), (both.State, both.Attempts, both.LastError));
+        var alone = Assert.Single(stored, m => m.DeliveryId == laterId);
+        Assert.Equal((OutboxState.Delivered, 1), (alone.State, alone.Attempts));
+        Assert.Empty(await reader.ServiceProvider.GetRequiredService<IChatOutboxStore>().ClaimDueAsync("outlived", now.AddMinutes(5), now.AddMinutes(6), 10, CancellationToken.None));
     }
 
     [Fact]

@@ -124,6 +124,8 @@ public static class ChatEngineModelBuilderExtensions
             outbox.Property(o => o.DeliveryId).HasMaxLength(64);
             outbox.Property(o => o.Target).HasMaxLength(2048);
             outbox.Property(o => o.LastError).HasMaxLength(1024);
+            // Each claim adds one, so an outcome recorded for a claim that a later one replaced updates nothing.
+            outbox.Property(o => o.Attempts).IsConcurrencyToken();
             // Workers look for what is due of their kind; the delivery log reads the newest.
             outbox.HasIndex(o => new { o.Kind, o.State, o.DueAt });
             // A chat's pending push, found by the send batch that would schedule another.

@@ -12,7 +12,7 @@ namespace ChatEngine.EntityFrameworkCore;
 internal sealed class EntityFrameworkOutboxStore<TContext>(Func<TContext> context) : IChatOutboxStore
     where TContext : DbContext
 {
-    /// <summary>What recording an attempt changes: its outcome, and the end of its lease (the claim counted the attempt).</summary>
+    /// <summary>What recording an attempt changes: its outcome, and the end of its lease (the claim counted the attempt, and the count fences the outcome).</summary>
     private static readonly string[] RecordedProperties =
     [
         nameof(OutboxEntity.State), nameof(OutboxEntity.DueAt), nameof(OutboxEntity.DeliveredAt),
@@ -94,7 +94,24 @@ internal sealed class EntityFrameworkOutboxStore<TContext>(Func<TContext> contex
 
         try
         {
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            // Attempts is the rows' concurrency token: an outcome whose claim a later claim replaced (its
+            // host outlived the lease) matches no row. It is dropped, and the rest are saved again; the
+            // later claim's host records its own outcome.
+            for (var tries = 0; ; tries++)
+            {
+                try
+                {
+                    await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (DbUpdateConcurrencyException stale) when (tries < rows.Length)
+                {
+                    foreach (var entry in stale.Entries)
+                    {
+                        entry.State = EntityState.Detached;
+                    }
+                }
+            }
         }
         finally
         {
@@ -109,6 +126,7 @@ internal sealed class EntityFrameworkOutboxStore<TContext>(Func<TContext> contex
     {
         Id = message.Id,
         State = message.State,
+        Attempts = message.Attempts, // Not written: the claim's count, which the row must still have.
         DueAt = EntityTime.ToStored(message.DueAt),
         DeliveredAt = message.DeliveredAt is { } at ? EntityTime.ToStored(at) : null,
         LastError = message.LastError,

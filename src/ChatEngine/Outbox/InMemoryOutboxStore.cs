@@ -51,10 +51,11 @@ public sealed class InMemoryOutboxStore : IChatOutboxStore
         {
             foreach (var message in messages)
             {
-                var index = _messages.FindIndex(m => m.Message.Id == message.Id);
+                // Only the newest claim's outcome: an older one's host outlived its lease.
+                var index = _messages.FindIndex(m => m.Message.Id == message.Id && m.Message.Attempts == message.Attempts);
                 if (index >= 0)
                 {
-                    _messages[index] = (message with { Attempts = _messages[index].Message.Attempts }, DateTimeOffset.MinValue);
+                    _messages[index] = (message, DateTimeOffset.MinValue);
                 }
             }
         }

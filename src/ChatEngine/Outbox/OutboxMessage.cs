@@ -82,8 +82,9 @@ public interface IChatOutboxStore
     /// <summary>
     /// Records attempts, in one transaction: each delivered, failed for good, or due again at
     /// <see cref="OutboxMessage.DueAt"/> (with its <see cref="OutboxMessage.Payload"/>, which a deliverer
-    /// may move on); their leases end. <see cref="OutboxMessage.Attempts"/> is left as the claims counted
-    /// it: an outcome recorded late, by a host that outlived its lease, must not count down another's.
+    /// may move on); their leases end. <see cref="OutboxMessage.Attempts"/> is not written but checked:
+    /// an outcome is recorded only while the delivery's count is still its claim's, so one recorded late
+    /// by a host that outlived its lease, after another host claimed the delivery, is dropped.
     /// </summary>
     Task CompleteAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken);
 
