@@ -121,7 +121,8 @@ internal sealed partial class OutboxWorker(
     /// </summary>
     private void AttemptAndRecord(IOutboxDeliverer deliverer, IReadOnlyList<OutboxMessage> claimed, IChatOutboxStore outbox, CancellationToken stoppingToken)
     {
-        // Stopping: what is not yet attempted waits for its lease to end.
+        // Stopping: what is not yet attempted waits for its lease to end (its claim counted an attempt
+        // never made, which only repeated shutdowns during one delivery's claims could make matter).
         var attempts = new List<Task<OutboxMessage?>>();
         for (var next = 0; next < claimed.Count && !stoppingToken.IsCancellationRequested; next++)
         {
