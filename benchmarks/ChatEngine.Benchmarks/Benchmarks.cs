@@ -143,7 +143,10 @@ public class GroupCommitBenchmarks
     public async Task CleanupAsync() => await _fixture.DisposeAsync();
 }
 
-/// <summary>Reads: the chat list of a user with 50 chats, and a page of history, on SQLite.</summary>
+/// <summary>
+/// Reads, on SQLite: the chat list of a user with 50 chats, a page of history, a catch-up of 200
+/// changes (a client back with its cursor) and the one change a webhook's body is made of.
+/// </summary>
 [MemoryDiagnoser]
 public class ReadBenchmarks
 {
@@ -176,6 +179,14 @@ public class ReadBenchmarks
     [Benchmark]
     public Task<ChatDetail> HistoryPage() =>
         _fixture.InScopeAsync(sp => sp.GetRequiredService<ChatService>().GetChatAsync(2, _busyChat, beforeMessageId: null, limit: 50));
+
+    [Benchmark]
+    public Task<ChatChangesPage> CatchUpOf200Changes() =>
+        _fixture.InScopeAsync(sp => sp.GetRequiredService<ChatChanges>().GetChangesAsync(2, _busyChat, afterSeq: 300, limit: 200));
+
+    [Benchmark]
+    public Task<ChatChangesPage> OneChangeForAWebhook() =>
+        _fixture.InScopeAsync(sp => sp.GetRequiredService<ChatChanges>().ReadForDeliveryAsync(_busyChat, afterSeq: 250, limit: 1));
 
     [GlobalCleanup]
     public async Task CleanupAsync() => await _fixture.DisposeAsync();
