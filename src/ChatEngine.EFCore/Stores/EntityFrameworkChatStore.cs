@@ -232,16 +232,32 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     public async Task<IReadOnlyList<ChatLogEntry>> GetAfterAsync(long chatId, long afterSeq, int limit, CancellationToken cancellationToken)
     {
         // Both lists are read by their (chat, seq) keys; the first `limit` of their merge is the page.
-        var messages = await Messages.AsNoTracking().Where(m => m.ChatId == chatId && m.Seq > afterSeq)
-            .OrderBy(m => m.Seq).Take(limit).ToListAsync(cancellationToken).ConfigureAwait(false);
-        var changes = await Changes.AsNoTracking().Where(c => c.ChatId == chatId && c.Seq > afterSeq)
-            .OrderBy(c => c.Seq).Take(limit).ToListAsync(cancellationToken).ConfigureAwait(false);
-        return messages.Select(m => new ChatLogEntry(m.Seq, m.ToMessage(), null))
-            .Concat(changes.Select(c => new ChatLogEntry(c.Seq, null, ChangeData.FromEntity(c))))
-            .OrderBy(e => e.Seq)
-            .Take(limit)
-            .ToArray();
+        var entries = new List<ChatLogEntry>();
+        await foreach (var message in LoggedMessagesAfter.For(Db)(Db, chatId, afterSeq, limit).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            entries.Add(new ChatLogEntry(message.Seq, message.ToMessage(), null));
+        }
+
+        await foreach (var change in LoggedChangesAfter.For(Db)(Db, chatId, afterSeq, limit).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            entries.Add(new ChatLogEntry(change.Seq, null, ChangeData.FromEntity(change)));
+        }
+
+        return entries.OrderBy(e => e.Seq).Take(limit).ToArray();
     }
+
+    // Compiled (see CompiledPerModel): every catch-up, replay page and webhook body reads them.
+    private static readonly CompiledPerModel<Func<TContext, long, long, int, IAsyncEnumerable<MessageEntity>>> LoggedMessagesAfter = new(() => EF.CompileAsyncQuery(
+        (TContext db, long chatId, long afterSeq, int limit) => db.Set<MessageEntity>().AsNoTracking()
+            .Where(m => m.ChatId == chatId && m.Seq > afterSeq)
+            .OrderBy(m => m.Seq)
+            .Take(limit)));
+
+    private static readonly CompiledPerModel<Func<TContext, long, long, int, IAsyncEnumerable<ChangeEntity>>> LoggedChangesAfter = new(() => EF.CompileAsyncQuery(
+        (TContext db, long chatId, long afterSeq, int limit) => db.Set<ChangeEntity>().AsNoTracking()
+            .Where(c => c.ChatId == chatId && c.Seq > afterSeq)
+            .OrderBy(c => c.Seq)
+            .Take(limit)));
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<ReadPosition>> GetReadPositionsSinceAsync(long chatId, DateTimeOffset since, CancellationToken cancellationToken)

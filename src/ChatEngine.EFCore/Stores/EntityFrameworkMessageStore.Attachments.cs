@@ -33,10 +33,21 @@ internal sealed partial class EntityFrameworkMessageStore<TContext> : IAttachmen
     public async Task<IReadOnlyList<ChatAttachment>> GetByMessagesAsync(IReadOnlyCollection<long> messageIds, CancellationToken cancellationToken)
     {
         var ids = messageIds.Distinct().Select(id => (long?)id).ToArray();
-        var found = await Attachments.AsNoTracking().Where(a => ids.Contains(a.MessageId))
-            .OrderBy(a => a.MessageId).ThenBy(a => a.Position).ToListAsync(cancellationToken).ConfigureAwait(false);
-        return found.ConvertAll(a => a.ToAttachment());
+        var db = context();
+        var found = new List<ChatAttachment>();
+        await foreach (var row in AttachmentRows.For(db)(db, ids).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            found.Add(row.ToAttachment());
+        }
+
+        return found;
     }
+
+    // Compiled (see CompiledPerModel): every page and replay with files reads them.
+    private static readonly CompiledPerModel<Func<TContext, long?[], IAsyncEnumerable<AttachmentEntity>>> AttachmentRows = new(() => EF.CompileAsyncQuery<TContext, long?[], AttachmentEntity>(
+        (TContext db, long?[] ids) => db.Set<AttachmentEntity>().AsNoTracking()
+            .Where(a => ids.Contains(a.MessageId))
+            .OrderBy(a => a.MessageId).ThenBy(a => a.Position)));
 
     public async Task<AttachmentUsage> GetUsageAsync(long userId, CancellationToken cancellationToken)
     {

@@ -64,21 +64,39 @@ internal sealed partial class EntityFrameworkMessageStore<TContext>(Func<TContex
 
     public async Task<IReadOnlyList<ChatMessage>> GetAfterAsync(long chatId, long afterSequence, int limit, CancellationToken cancellationToken)
     {
-        var page = await Messages
-            .Where(m => m.ChatId == chatId && m.Sequence > afterSequence)
-            .OrderBy(m => m.Sequence)
-            .Take(limit)
-            .ToListAsync(cancellationToken)
-            .ConfigureAwait(false);
-        return page.Select(m => m.ToMessage()).ToArray();
+        var db = context();
+        var page = new List<ChatMessage>();
+        await foreach (var row in PageAfter.For(db)(db, chatId, afterSequence, limit).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            page.Add(row.ToMessage());
+        }
+
+        return page;
     }
+
+    // Compiled (see CompiledPerModel): a v1 catch-up (?after=) and a page with newer messages read it.
+    private static readonly CompiledPerModel<Func<TContext, long, long, int, IAsyncEnumerable<MessageEntity>>> PageAfter = new(() => EF.CompileAsyncQuery(
+        (TContext db, long chatId, long after, int limit) => db.Set<MessageEntity>().AsNoTracking()
+            .Where(m => m.ChatId == chatId && m.Sequence > after)
+            .OrderBy(m => m.Sequence)
+            .Take(limit)));
 
     public async Task<IReadOnlyList<ChatMessage>> FindByIdsAsync(IReadOnlyCollection<long> messageIds, CancellationToken cancellationToken)
     {
         var ids = messageIds.Distinct().ToArray();
-        var found = await Messages.Where(m => ids.Contains(m.Id)).ToListAsync(cancellationToken).ConfigureAwait(false);
-        return found.Select(m => m.ToMessage()).ToArray();
+        var db = context();
+        var found = new List<ChatMessage>(ids.Length);
+        await foreach (var row in MessagesById.For(db)(db, ids).WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            found.Add(row.ToMessage());
+        }
+
+        return found;
     }
+
+    // Compiled (see CompiledPerModel): a replay reads the messages its changes are about, and quotes.
+    private static readonly CompiledPerModel<Func<TContext, long[], IAsyncEnumerable<MessageEntity>>> MessagesById = new(() => EF.CompileAsyncQuery(
+        (TContext db, long[] ids) => db.Set<MessageEntity>().AsNoTracking().Where(m => ids.Contains(m.Id))));
 
     public async Task<bool> UpdateTextAsync(long messageId, string text, IReadOnlyList<long> mentionIds, DateTimeOffset editedAt, string? clientId, CancellationToken cancellationToken)
     {
