@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
@@ -249,6 +250,37 @@ public sealed class PushTests
         Assert.Equal("push_not_configured", await CodeAsync(await anyone.GetAsync("/push/vapid-key/")));
     }
 
+    [Fact]
+    public async Task AHostsOwnSender_PushesTheKindItSends_AndOneThatDoesNotAnswer_IsTriedAgainAfterTenSeconds()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var fcm = new FcmPushes();
+        await using var server = await ChatServer.StartAsync(time: time, services: s => s.AddSingleton(fcm), engine: b => b.AddPushSender<FcmSender>());
+        using var bob = server.Client(Bob);
+        using (var subscribed = await bob.PostAsJsonAsync("/push/subscriptions/", new { kind = "fcm", token = "bob-phone-token" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, subscribed.StatusCode);
+        }
+
+        var groupId = await server.CreateGroupAsync(Alice, "bob");
+        var givenUp = fcm.HangNext();
+        using (var alice = server.Client(Alice))
+        {
+            await SendAsync(alice, groupId, "anyone there?");
+        }
+
+        // The first send never answers: after 10 s the attempt gives up on it (before its lease ends).
+        await AdvanceUntilAsync(time, givenUp);
+        var waiting = await PushDeliveryAsync(server, d => d.LastError is not null);
+        Assert.Equal((OutboxState.Pending, 1, "The fcm sender did not answer within 10 s."), (waiting.State, waiting.Attempts, waiting.LastError));
+
+        var (token, push) = await fcm.NextAdvancingAsync(time);
+        Assert.Equal("bob-phone-token", token);
+        Assert.Equal((groupId, "Team", "alice", "anyone there?", 1L, false), (push.ChatId, push.ChatName, push.SenderUserName, push.Text, push.Unread, push.Mentioned));
+        var delivered = await PushDeliveryAsync(server, d => d.State == OutboxState.Delivered);
+        Assert.Equal(2, delivered.Attempts);
+    }
+
     private static Task<ChatServer> StartAsync(FakeTimeProvider time, Action<ChatEngineOptions>? options = null, Action<IServiceCollection>? services = null) =>
         ChatServer.StartAsync(time: time, services: services, engine: b => b.Services.Configure<ChatEngineOptions>(o =>
         {
@@ -280,6 +312,36 @@ public sealed class PushTests
         using (response)
         {
             return (string?)(await response.Content.ReadFromJsonAsync<JsonObject>())!["code"];
+        }
+    }
+
+    /// <summary>Moves the clock on (the push delay, the worker's polls) until <paramref name="done"/> completes.</summary>
+    private static async Task AdvanceUntilAsync(FakeTimeProvider time, Task done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(40);
+        while (!done.IsCompleted)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "It did not happen within 40 s.");
+            time.Advance(TimeSpan.FromSeconds(2));
+            await Task.WhenAny(done, Task.Delay(20));
+        }
+    }
+
+    /// <summary>The one push delivery to a device, once it is as <paramref name="condition"/> says.</summary>
+    private static async Task<OutboxMessage> PushDeliveryAsync(ChatServer server, Func<OutboxMessage, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            await using var scope = server.Services.CreateAsyncScope();
+            var deliveries = await scope.ServiceProvider.GetRequiredService<IChatOutboxStore>().GetRecentAsync(PushDeliverer.Kind, 10, CancellationToken.None);
+            if (deliveries is [var delivery] && condition(delivery))
+            {
+                return delivery;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "The push delivery did not get there within 20 s.");
+            await Task.Delay(50);
         }
     }
 
@@ -340,5 +402,54 @@ public sealed class PushTests
 
             public Task<IReadOnlyList<OutboxMessage>> GetRecentAsync(string kind, int limit, CancellationToken cancellationToken) => inner.GetRecentAsync(kind, limit, cancellationToken);
         }
+    }
+
+    /// <summary>What a host's FCM sender was given; the test can make its next send hang until it is given up on.</summary>
+    private sealed class FcmPushes
+    {
+        private readonly Channel<(string Token, ChatPushMessage Message)> _sent = Channel.CreateUnbounded<(string, ChatPushMessage)>();
+        private TaskCompletionSource? _hang;
+
+        /// <summary>The next send waits until its token is cancelled; the task completes then.</summary>
+        public Task HangNext()
+        {
+            var hang = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _hang, hang);
+            return hang.Task;
+        }
+
+        public async Task<ChatPushResult> SendAsync(ChatPushSubscription subscription, ChatPushMessage message, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Exchange(ref _hang, null) is { } hang)
+            {
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+                finally
+                {
+                    hang.SetResult();
+                }
+            }
+
+            _sent.Writer.TryWrite((subscription.Endpoint, message));
+            return ChatPushResult.Delivered;
+        }
+
+        public async Task<(string Token, ChatPushMessage Message)> NextAdvancingAsync(FakeTimeProvider time)
+        {
+            var next = _sent.Reader.ReadAsync().AsTask();
+            await AdvanceUntilAsync(time, next);
+            return await next;
+        }
+    }
+
+    /// <summary>A host's sender for FCM subscriptions, as <c>AddPushSender&lt;T&gt;()</c> adds one (scoped).</summary>
+    private sealed class FcmSender(FcmPushes pushes) : IChatPushSender
+    {
+        public string Kind => "fcm";
+
+        public Task<ChatPushResult> SendAsync(ChatPushSubscription subscription, ChatPushMessage message, CancellationToken cancellationToken) =>
+            pushes.SendAsync(subscription, message, cancellationToken);
     }
 }

@@ -13,6 +13,7 @@ namespace ChatEngine.AspNetCore;
 /// <c>TTL</c>, a <c>Topic</c> per chat so a newer push replaces one not yet delivered, and
 /// <c>Urgency: high</c> for a mention), other kinds through the host's <see cref="IChatPushSender"/>.
 /// A 404 or 410 removes the subscription; a 429 or 5xx is retried 3 times, honouring <c>Retry-After</c>.
+/// A push service, or a host's sender, that takes more than 10 s is tried again later too.
 /// </summary>
 internal sealed partial class PushDeliverer(
     IHttpClientFactory http, PushAvailability availability, IOptions<ChatEngineOptions> options, TimeProvider time, ILogger<PushDeliverer> logger) : IOutboxDeliverer
@@ -112,8 +113,19 @@ internal sealed partial class PushDeliverer(
             return (ChatPushResult.Failed, $"No sender for '{subscription.Kind}' pushes.", null);
         }
 
-        var result = await sender.SendAsync(subscription, payload.ToMessage(), cancellationToken).ConfigureAwait(false);
-        return (result, result == ChatPushResult.Delivered ? null : $"The {subscription.Kind} sender answered {result}.", null);
+        // The same time limit as a Web Push's request: a sender that hangs would otherwise outlive the
+        // lease, and another host would push the same message to the device again.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Timeout);
+        try
+        {
+            var result = await sender.SendAsync(subscription, payload.ToMessage(), timeout.Token).ConfigureAwait(false);
+            return (result, result == ChatPushResult.Delivered ? null : $"The {subscription.Kind} sender answered {result}.", null);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (ChatPushResult.RetryLater, $"The {subscription.Kind} sender did not answer within {Timeout.TotalSeconds:0} s.", null);
+        }
     }
 
     [LoggerMessage(EventId = 3111, Level = LogLevel.Information, Message = "Push subscription {SubscriptionId} of user {UserId} is gone; removed it.")]
