@@ -377,6 +377,7 @@ namespace ChatEngine.EntityFrameworkCore.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Attempts")
+                        .IsConcurrencyToken()
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Body")
