@@ -27,3 +27,19 @@ internal sealed class CompiledPerModel<TQuery>(Func<TQuery> compile)
     /// <summary>The query compiled for <paramref name="context"/>'s model.</summary>
     public TQuery For(DbContext context) => _queries.GetValue(context.Model, _compile);
 }
+
+/// <summary>Reading what a compiled query streams.</summary>
+internal static class CompiledQueryRows
+{
+    /// <summary>Every row, each made into what the store returns, in the order the query gives them.</summary>
+    public static async Task<List<T>> ReadAllAsync<TRow, T>(this IAsyncEnumerable<TRow> rows, Func<TRow, T> map, CancellationToken cancellationToken)
+    {
+        var all = new List<T>();
+        await foreach (var row in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            all.Add(map(row));
+        }
+
+        return all;
+    }
+}

@@ -232,18 +232,11 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     public async Task<IReadOnlyList<ChatLogEntry>> GetAfterAsync(long chatId, long afterSeq, int limit, CancellationToken cancellationToken)
     {
         // Both lists are read by their (chat, seq) keys; the first `limit` of their merge is the page.
-        var entries = new List<ChatLogEntry>();
-        await foreach (var message in LoggedMessagesAfter.For(Db)(Db, chatId, afterSeq, limit).WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            entries.Add(new ChatLogEntry(message.Seq, message.ToMessage(), null));
-        }
-
-        await foreach (var change in LoggedChangesAfter.For(Db)(Db, chatId, afterSeq, limit).WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            entries.Add(new ChatLogEntry(change.Seq, null, ChangeData.FromEntity(change)));
-        }
-
-        return entries.OrderBy(e => e.Seq).Take(limit).ToArray();
+        var messages = await LoggedMessagesAfter.For(Db)(Db, chatId, afterSeq, limit)
+            .ReadAllAsync(m => new ChatLogEntry(m.Seq, m.ToMessage(), null), cancellationToken).ConfigureAwait(false);
+        var changes = await LoggedChangesAfter.For(Db)(Db, chatId, afterSeq, limit)
+            .ReadAllAsync(c => new ChatLogEntry(c.Seq, null, ChangeData.FromEntity(c)), cancellationToken).ConfigureAwait(false);
+        return messages.Concat(changes).OrderBy(e => e.Seq).Take(limit).ToArray();
     }
 
     // Compiled (see CompiledPerModel): every catch-up, replay page and webhook body reads them.
@@ -289,20 +282,14 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
         seq: 1);
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<ChatSummary>> GetSummariesAsync(long userId, ChatKind kind, CancellationToken cancellationToken)
-    {
-        var summaries = new List<ChatSummary>();
-        await foreach (var row in SummaryRows.For(Db)(Db, userId, kind).WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            summaries.Add(new ChatSummary
+    public async Task<IReadOnlyList<ChatSummary>> GetSummariesAsync(long userId, ChatKind kind, CancellationToken cancellationToken) =>
+        await SummaryRows.For(Db)(Db, userId, kind).ReadAllAsync(
+            row => new ChatSummary
             {
                 Chat = row.Chat.ToChat(), LastMessage = row.Last?.ToMessage(), LastReadSequence = row.LastReadSequence, Mentions = row.Mentions,
                 NotifyLevel = row.NotifyLevel, MutedUntil = row.MutedUntil is { } until ? EntityTime.FromStored(until) : null,
-            });
-        }
-
-        return summaries;
-    }
+            },
+            cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// A user's chats of one kind in one round trip, however many: the last message is found by its
@@ -341,16 +328,8 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
             db.Set<ChatMemberEntity>().AsNoTracking().FirstOrDefault(m => m.ChatId == chatId && m.UserId == userId)));
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<ChatMember>> GetMembersAsync(long chatId, CancellationToken cancellationToken)
-    {
-        var members = new List<ChatMember>();
-        await foreach (var row in MemberRows.For(Db)(Db, chatId).WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            members.Add(row.ToMember());
-        }
-
-        return members;
-    }
+    public async Task<IReadOnlyList<ChatMember>> GetMembersAsync(long chatId, CancellationToken cancellationToken) =>
+        await MemberRows.For(Db)(Db, chatId).ReadAllAsync(row => row.ToMember(), cancellationToken).ConfigureAwait(false);
 
     private static readonly CompiledPerModel<Func<TContext, long, IAsyncEnumerable<ChatMemberEntity>>> MemberRows = new(() => EF.CompileAsyncQuery<TContext, long, ChatMemberEntity>(
         (TContext db, long chatId) => db.Set<ChatMemberEntity>().AsNoTracking()
@@ -486,16 +465,8 @@ public sealed class EntityFrameworkChatStore<TContext> : IChatStore, IChatMember
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<ReadMark>> GetReadMarksAsync(long chatId, long fromSequence, long toSequence, CancellationToken cancellationToken)
-    {
-        var marks = new List<ReadMark>();
-        await foreach (var row in ReadMarkRows.For(Db)(Db, chatId, fromSequence, toSequence).WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            marks.Add(row.ToReadMark());
-        }
-
-        return marks;
-    }
+    public async Task<IReadOnlyList<ReadMark>> GetReadMarksAsync(long chatId, long fromSequence, long toSequence, CancellationToken cancellationToken) =>
+        await ReadMarkRows.For(Db)(Db, chatId, fromSequence, toSequence).ReadAllAsync(row => row.ToReadMark(), cancellationToken).ConfigureAwait(false);
 
     // The marks in the range, and each reader's first mark after it (which covers the range's end too).
     private static readonly CompiledPerModel<Func<TContext, long, long, long, IAsyncEnumerable<ReadMarkEntity>>> ReadMarkRows = new(() => EF.CompileAsyncQuery(

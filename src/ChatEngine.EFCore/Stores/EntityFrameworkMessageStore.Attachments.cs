@@ -34,13 +34,7 @@ internal sealed partial class EntityFrameworkMessageStore<TContext> : IAttachmen
     {
         var ids = messageIds.Distinct().Select(id => (long?)id).ToArray();
         var db = context();
-        var found = new List<ChatAttachment>();
-        await foreach (var row in AttachmentRows.For(db)(db, ids).WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            found.Add(row.ToAttachment());
-        }
-
-        return found;
+        return await AttachmentRows.For(db)(db, ids).ReadAllAsync(row => row.ToAttachment(), cancellationToken).ConfigureAwait(false);
     }
 
     // Compiled (see CompiledPerModel): every page and replay with files reads them.

@@ -45,12 +45,7 @@ internal sealed partial class EntityFrameworkMessageStore<TContext>(Func<TContex
     public async Task<IReadOnlyList<ChatMessage>> GetBeforeAsync(long chatId, long? beforeSequence, int limit, CancellationToken cancellationToken)
     {
         var db = context();
-        var page = new List<ChatMessage>(limit);
-        await foreach (var row in PageBefore.For(db)(db, chatId, beforeSequence ?? long.MaxValue, limit).WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            page.Add(row.ToMessage());
-        }
-
+        var page = await PageBefore.For(db)(db, chatId, beforeSequence ?? long.MaxValue, limit).ReadAllAsync(row => row.ToMessage(), cancellationToken).ConfigureAwait(false);
         page.Reverse();
         return page;
     }
@@ -65,13 +60,7 @@ internal sealed partial class EntityFrameworkMessageStore<TContext>(Func<TContex
     public async Task<IReadOnlyList<ChatMessage>> GetAfterAsync(long chatId, long afterSequence, int limit, CancellationToken cancellationToken)
     {
         var db = context();
-        var page = new List<ChatMessage>();
-        await foreach (var row in PageAfter.For(db)(db, chatId, afterSequence, limit).WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            page.Add(row.ToMessage());
-        }
-
-        return page;
+        return await PageAfter.For(db)(db, chatId, afterSequence, limit).ReadAllAsync(row => row.ToMessage(), cancellationToken).ConfigureAwait(false);
     }
 
     // Compiled (see CompiledPerModel): a v1 catch-up (?after=) and a page with newer messages read it.
@@ -85,13 +74,7 @@ internal sealed partial class EntityFrameworkMessageStore<TContext>(Func<TContex
     {
         var ids = messageIds.Distinct().ToArray();
         var db = context();
-        var found = new List<ChatMessage>(ids.Length);
-        await foreach (var row in MessagesById.For(db)(db, ids).WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            found.Add(row.ToMessage());
-        }
-
-        return found;
+        return await MessagesById.For(db)(db, ids).ReadAllAsync(row => row.ToMessage(), cancellationToken).ConfigureAwait(false);
     }
 
     // Compiled (see CompiledPerModel): a replay reads the messages its changes are about, and quotes.
@@ -190,12 +173,7 @@ internal sealed partial class EntityFrameworkMessageStore<TContext>(Func<TContex
         }
 
         var db = context();
-        var counts = new List<ReactionCountRow>();
-        await foreach (var row in ReactionCountRows.For(db)(db, ids, viewerId).WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            counts.Add(row);
-        }
-
+        var counts = await ReactionCountRows.For(db)(db, ids, viewerId).ReadAllAsync(row => row, cancellationToken).ConfigureAwait(false);
         return counts.OrderBy(c => c.MessageId).ThenBy(c => c.First)
             .Select(c => new ReactionCount(c.MessageId, c.Emoji, c.Count, c.Me == 1))
             .ToArray();

@@ -36,13 +36,7 @@ internal sealed class EntityFrameworkModerationStore<TContext>(Func<TContext> co
     public async Task<IReadOnlyList<UserBlock>> GetBlocksAsync(long userId, CancellationToken cancellationToken)
     {
         var db = context();
-        var blocks = new List<UserBlock>();
-        await foreach (var b in BlockRows.For(db)(db, userId).WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            blocks.Add(new UserBlock(b.UserId, b.BlockedUserId, EntityTime.FromStored(b.At)));
-        }
-
-        return blocks;
+        return await BlockRows.For(db)(db, userId).ReadAllAsync(b => new UserBlock(b.UserId, b.BlockedUserId, EntityTime.FromStored(b.At)), cancellationToken).ConfigureAwait(false);
     }
 
     // Compiled (see CompiledPerModel): every chat list and private chat's page asks it.
