@@ -270,7 +270,7 @@ public sealed class PushTests
         }
 
         // The first send never answers: after 10 s the attempt gives up on it (before its lease ends).
-        await AdvanceUntilAsync(time, givenUp);
+        await time.AdvanceUntilAsync(givenUp, "It did not happen within 40 s.", withinSeconds: 40, pauseMilliseconds: 20);
         var waiting = await PushDeliveryAsync(server, d => d.LastError is not null);
         Assert.Equal((OutboxState.Pending, 1, "The fcm sender did not answer within 10 s."), (waiting.State, waiting.Attempts, waiting.LastError));
 
@@ -312,18 +312,6 @@ public sealed class PushTests
         using (response)
         {
             return (string?)(await response.Content.ReadFromJsonAsync<JsonObject>())!["code"];
-        }
-    }
-
-    /// <summary>Moves the clock on (the push delay, the worker's polls) until <paramref name="done"/> completes.</summary>
-    private static async Task AdvanceUntilAsync(FakeTimeProvider time, Task done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(40);
-        while (!done.IsCompleted)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "It did not happen within 40 s.");
-            time.Advance(TimeSpan.FromSeconds(2));
-            await Task.WhenAny(done, Task.Delay(20));
         }
     }
 
@@ -439,7 +427,7 @@ public sealed class PushTests
         public async Task<(string Token, ChatPushMessage Message)> NextAdvancingAsync(FakeTimeProvider time)
         {
             var next = _sent.Reader.ReadAsync().AsTask();
-            await AdvanceUntilAsync(time, next);
+            await time.AdvanceUntilAsync(next, "It did not happen within 40 s.", withinSeconds: 40, pauseMilliseconds: 20);
             return await next;
         }
     }

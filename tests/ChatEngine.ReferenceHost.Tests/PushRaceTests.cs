@@ -61,7 +61,7 @@ public sealed class PushRaceTests
 
                     worker.Arm();
                     (await annApi.PostAsJsonAsync($"/chat/{chatId}/messages", new { text = "first" })).EnsureSuccessStatusCode();
-                    await AdvanceUntilAsync(time, worker.Entered);
+                    await time.AdvanceUntilAsync(worker.Entered, "The chat's push was not planned.");
 
                     send.Arm();
                     var second = annApi.PostAsJsonAsync($"/chat/{chatId}/messages", new { text = "second" });
@@ -105,18 +105,6 @@ public sealed class PushRaceTests
         using var token = await api.PostAsJsonAsync("/api/token/", new { username = name, password = "Passw0rd!" });
         api.DefaultRequestHeaders.Authorization = new("Bearer", (string)(await token.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonObject>())!["access"]!);
         return api;
-    }
-
-    /// <summary>Moves the clock on (the worker polls on it, the push waits its delay on it) until <paramref name="reached"/>.</summary>
-    private static async Task AdvanceUntilAsync(FakeTimeProvider time, Task reached)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!reached.IsCompleted)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The chat's push was not planned.");
-            time.Advance(TimeSpan.FromSeconds(2));
-            await Task.WhenAny(reached, Task.Delay(100));
-        }
     }
 
     private static async Task WaitForALockWaitAsync(string connectionString, string database)
