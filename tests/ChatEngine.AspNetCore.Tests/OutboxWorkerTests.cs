@@ -60,6 +60,29 @@ public sealed class OutboxWorkerTests
         Assert.All(await outbox.GetRecentAsync(WaitingDeliverer.KindName, 10, CancellationToken.None), m => Assert.Equal(OutboxState.Delivered, m.State));
     }
 
+    [Fact]
+    public async Task AHostThatStops_HandsBackTheAttemptItCutShort_UncountedAndFreeForAnotherHostAtOnce()
+    {
+        var outbox = new RecordingOutboxStore();
+        var now = DateTimeOffset.UtcNow;
+        await outbox.AddAsync([Due(WaitingDeliverer.KindName, "slow", now), Due(WaitingDeliverer.KindName, "fast", now)], CancellationToken.None);
+        using var worker = NewWorker(outbox, new WaitingDeliverer());
+
+        await worker.StartAsync(CancellationToken.None);
+        Assert.Equal("fast", Assert.Single(await outbox.NextRecordedAsync()).DeliveryId);
+        await worker.StopAsync(CancellationToken.None); // The slow receiver has not answered yet.
+
+        var released = Assert.Single(await outbox.NextReleasedAsync());
+        Assert.Equal(("slow", 1), (released.DeliveryId, released.Attempts));
+        var stored = (await outbox.GetRecentAsync(WaitingDeliverer.KindName, 10, CancellationToken.None)).ToDictionary(m => m.DeliveryId);
+        Assert.Equal((OutboxState.Pending, 0), (stored["slow"].State, stored["slow"].Attempts));
+        Assert.Equal((OutboxState.Delivered, 1), (stored["fast"].State, stored["fast"].Attempts));
+
+        // Another host takes it now, not when the minute's lease ends, as its first attempt.
+        var retaken = Assert.Single(await outbox.ClaimDueAsync(WaitingDeliverer.KindName, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddMinutes(1), 10, CancellationToken.None));
+        Assert.Equal(("slow", 1), (retaken.DeliveryId, retaken.Attempts));
+    }
+
     /// <summary>
     /// A lease is longer than one attempt, counted from the claim: a delivery claimed to wait behind
     /// slow attempts could lose it before its own began, and another host would send it too. So a poll
@@ -208,13 +231,27 @@ public sealed class OutboxWorkerTests
 
         private readonly Channel<IReadOnlyList<OutboxMessage>> _recorded = Channel.CreateUnbounded<IReadOnlyList<OutboxMessage>>();
 
-        /// <summary>The outcomes of the next call to <see cref="CompleteAsync"/>, in call order.</summary>
+        private readonly Channel<IReadOnlyList<OutboxMessage>> _released = Channel.CreateUnbounded<IReadOnlyList<OutboxMessage>>();
+
+        /// <summary>The outcomes of the next call to <see cref="CompleteAsync"/> that has any, in call order.</summary>
         public Task<IReadOnlyList<OutboxMessage>> NextRecordedAsync() => _recorded.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        /// <summary>The deliveries of the next call to <see cref="ReleaseAsync"/>.</summary>
+        public Task<IReadOnlyList<OutboxMessage>> NextReleasedAsync() => _released.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
 
         public async Task CompleteAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
         {
             await _inner.CompleteAsync(messages, cancellationToken);
-            _recorded.Writer.TryWrite(messages);
+            if (messages.Count > 0)
+            {
+                _recorded.Writer.TryWrite(messages);
+            }
+        }
+
+        public async Task ReleaseAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
+        {
+            await _inner.ReleaseAsync(messages, cancellationToken);
+            _released.Writer.TryWrite(messages);
         }
 
         public Task AddAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken) => _inner.AddAsync(messages, cancellationToken);

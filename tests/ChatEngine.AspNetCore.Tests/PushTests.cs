@@ -385,6 +385,8 @@ public sealed class PushTests
 
             public Task CompleteAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken) => inner.CompleteAsync(messages, cancellationToken);
 
+            public Task ReleaseAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken) => inner.ReleaseAsync(messages, cancellationToken);
+
             public Task<IReadOnlySet<string>> FindExistingAsync(IReadOnlyCollection<string> deliveryIds, CancellationToken cancellationToken) =>
                 inner.FindExistingAsync(deliveryIds, cancellationToken);
 

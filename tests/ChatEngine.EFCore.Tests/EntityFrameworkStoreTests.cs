@@ -636,6 +636,40 @@ public abstract class EntityFrameworkStoreTests<TContext> : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Outbox_AClaimHandedBack_IsFreeAtOnceAndUncounted_UnlessItWasRecordedOrClaimedAgainMeanwhile()
+    {
+        var now = DateTimeOffset.UtcNow;
+        await using var stopping = Services.CreateAsyncScope();
+        await using var otherHost = Services.CreateAsyncScope();
+        var store = stopping.ServiceProvider.GetRequiredService<IChatOutboxStore>();
+        var other = otherHost.ServiceProvider.GetRequiredService<IChatOutboxStore>();
+        var ids = new[] { "a", "b", "c" }.ToDictionary(name => name, _ => $"d{Guid.NewGuid():N}");
+        await store.AddAsync(ids.Values.Select(id => new OutboxMessage { Kind = "handed-back", DeliveryId = id, Target = "t", Payload = "{}", CreatedAt = now, DueAt = now }).ToArray(), CancellationToken.None);
+        var claimed = (await store.ClaimDueAsync("handed-back", now, now.AddSeconds(5), 10, CancellationToken.None)).ToDictionary(m => m.DeliveryId);
+        var (a, b, c) = (claimed[ids["a"]], claimed[ids["b"]], claimed[ids["c"]]);
+        Assert.All(claimed.Values, m => Assert.Equal(1, m.Attempts));
+
+        // The host stops before attempting a: another host may take it at once, its first attempt.
+        await store.ReleaseAsync([a], CancellationToken.None);
+        var retaken = Assert.Single(await other.ClaimDueAsync("handed-back", now.AddSeconds(1), now.AddSeconds(60), 10, CancellationToken.None));
+        Assert.Equal((ids["a"], 1), (retaken.DeliveryId, retaken.Attempts));
+
+        // b was delivered and c's lease ran out and another host took it: handing them back changes
+        // neither (b stays delivered, c stays the other host's).
+        await store.CompleteAsync([b with { State = OutboxState.Delivered, DeliveredAt = now, Body = "{}" }], CancellationToken.None);
+        var otherC = Assert.Single(await other.ClaimDueAsync("handed-back", now.AddSeconds(6), now.AddSeconds(60), 10, CancellationToken.None));
+        Assert.Equal((ids["c"], 2), (otherC.DeliveryId, otherC.Attempts));
+        await store.ReleaseAsync([b, c], CancellationToken.None);
+
+        Assert.Empty(await other.ClaimDueAsync("handed-back", now.AddSeconds(7), now.AddSeconds(60), 10, CancellationToken.None));
+        await using var reader = Services.CreateAsyncScope();
+        var stored = (await reader.ServiceProvider.GetRequiredService<IChatOutboxStore>().GetRecentAsync("handed-back", 10, CancellationToken.None)).ToDictionary(m => m.DeliveryId);
+        Assert.Equal((OutboxState.Pending, 1), (stored[ids["a"]].State, stored[ids["a"]].Attempts));
+        Assert.Equal((OutboxState.Delivered, 1), (stored[ids["b"]].State, stored[ids["b"]].Attempts));
+        Assert.Equal((OutboxState.Pending, 2), (stored[ids["c"]].State, stored[ids["c"]].Attempts));
+    }
+
+    [Fact]
     public async Task Outbox_AnOutcomeRecordedInTheScopeThatAddedTheDelivery_IsStored()
     {
         var now = DateTimeOffset.UtcNow;

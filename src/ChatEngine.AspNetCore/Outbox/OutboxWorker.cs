@@ -117,53 +117,67 @@ internal sealed partial class OutboxWorker(
     /// (in one transaction). Both happen on this thread: what a deliverer does before it first really
     /// waits (all of it, on SQLite, for one that only touches the database) runs here rather than on the
     /// thread pool, and so does every write, which on SQLite takes the one write lock from the send
-    /// path's write loop.
+    /// path's write loop. When the host stops, what was not attempted or was cut short is handed back,
+    /// uncounted, so another host takes it at once rather than when the lease ends.
     /// </summary>
     private void AttemptAndRecord(IOutboxDeliverer deliverer, IReadOnlyList<OutboxMessage> claimed, IChatOutboxStore outbox, CancellationToken stoppingToken)
     {
-        // Stopping: what is not yet attempted waits for its lease to end (its claim counted an attempt
-        // never made, which only repeated shutdowns during one delivery's claims could make matter).
-        var attempts = new List<Task<OutboxMessage?>>();
-        for (var next = 0; next < claimed.Count && !stoppingToken.IsCancellationRequested; next++)
+        var attempts = new List<Task<Attempt>>();
+        var next = 0;
+        for (; next < claimed.Count && !stoppingToken.IsCancellationRequested; next++)
         {
             attempts.Add(AttemptAsync(deliverer, claimed[next], stoppingToken));
         }
 
+        var handBack = claimed.Skip(next).ToList();
         while (attempts.Count > 0)
         {
             // Finished attempts are recorded at once, so none waits for a slower one past its lease.
             Task.WaitAny([.. attempts], CancellationToken.None);
-            var finished = attempts.Where(a => a.IsCompleted).ToList();
+            var finished = attempts.Where(a => a.IsCompleted).Select(a => a.Result).ToList();
             attempts.RemoveAll(a => a.IsCompleted);
-            outbox.CompleteAsync(finished.Select(a => a.Result).OfType<OutboxMessage>().ToList(), CancellationToken.None).GetAwaiter().GetResult();
+            handBack.AddRange(finished.Where(a => a.CutShort).Select(a => a.Claimed));
+            outbox.CompleteAsync(finished.Select(a => a.Outcome).OfType<OutboxMessage>().ToList(), CancellationToken.None).GetAwaiter().GetResult();
+        }
+
+        if (handBack.Count > 0)
+        {
+            outbox.ReleaseAsync(handBack, CancellationToken.None).GetAwaiter().GetResult();
+            LogHandedBack(logger, handBack.Count, deliverer.Kind);
         }
     }
 
     /// <summary>
-    /// One attempt; null when the deliverer recorded its outcome itself, or when it threw, which leaves
-    /// the delivery to be tried again once its lease ends.
+    /// One attempt. Its outcome is null when the deliverer recorded it itself, or when it threw, which
+    /// leaves the delivery to be tried again once its lease ends; an attempt the host's stop cut short
+    /// has none either, and is handed back.
     /// </summary>
-    private async Task<OutboxMessage?> AttemptAsync(IOutboxDeliverer deliverer, OutboxMessage message, CancellationToken stoppingToken)
+    private async Task<Attempt> AttemptAsync(IOutboxDeliverer deliverer, OutboxMessage message, CancellationToken stoppingToken)
     {
         try
         {
             await using var scope = scopes.CreateAsyncScope();
-            return await deliverer.DeliverAsync(message, scope.ServiceProvider, stoppingToken).ConfigureAwait(false);
+            return new(message, await deliverer.DeliverAsync(message, scope.ServiceProvider, stoppingToken).ConfigureAwait(false), CutShort: false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            return null;
+            return new(message, null, CutShort: true);
         }
         catch (Exception ex)
         {
             LogAttemptFailed(logger, ex, message.DeliveryId);
-            return null;
+            return new(message, null, CutShort: false);
         }
     }
+
+    private readonly record struct Attempt(OutboxMessage Claimed, OutboxMessage? Outcome, bool CutShort);
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Reading the outbox failed; trying again shortly.")]
     private static partial void LogPollFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "Outbox delivery {DeliveryId} failed with an error; it is tried again when its lease ends.")]
     private static partial void LogAttemptFailed(ILogger logger, Exception exception, string deliveryId);
+
+    [LoggerMessage(EventId = 3104, Level = LogLevel.Information, Message = "Stopping: {Count} {Kind} deliveries not attempted or cut short were handed back for another host.")]
+    private static partial void LogHandedBack(ILogger logger, int count, string kind);
 }

@@ -122,6 +122,22 @@ internal sealed class EntityFrameworkOutboxStore<TContext>(Func<TContext> contex
         }
     }
 
+    public async Task ReleaseAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
+    {
+        // A statement per count the claims left (one, mostly): each row must still be its claim's.
+        foreach (var claim in messages.GroupBy(m => m.Attempts))
+        {
+            var ids = claim.Select(m => m.Id).ToArray();
+            var attempts = claim.Key;
+            await Outbox
+                .Where(o => ids.Contains(o.Id) && o.Attempts == attempts && o.State == OutboxState.Pending && o.LeasedUntil != null)
+                .ExecuteUpdateAsync(
+                    set => set.SetProperty(o => o.LeasedUntil, (DateTime?)null).SetProperty(o => o.LeaseToken, (Guid?)null).SetProperty(o => o.Attempts, o => o.Attempts - 1),
+                    cancellationToken)
+                .ConfigureAwait(false);
+        }
+    }
+
     private static OutboxEntity Outcome(OutboxMessage message) => new()
     {
         Id = message.Id,

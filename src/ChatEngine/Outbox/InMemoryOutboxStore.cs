@@ -64,6 +64,26 @@ public sealed class InMemoryOutboxStore : IChatOutboxStore
     }
 
     /// <inheritdoc />
+    public Task ReleaseAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        lock (_lock)
+        {
+            foreach (var message in messages)
+            {
+                var index = _messages.FindIndex(m => m.Message.Id == message.Id && m.Message.Attempts == message.Attempts
+                    && m.Message.State == OutboxState.Pending && m.LeasedUntil != DateTimeOffset.MinValue);
+                if (index >= 0)
+                {
+                    _messages[index] = (_messages[index].Message with { Attempts = message.Attempts - 1 }, DateTimeOffset.MinValue);
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyDictionary<string, DateTimeOffset>> FindPendingAsync(string kind, IReadOnlyCollection<string> targets, CancellationToken cancellationToken)
     {
         lock (_lock)

@@ -44,7 +44,8 @@ public sealed record OutboxMessage
     /// <summary>
     /// Attempts begun so far, this one included once claimed: the store counts each as it is claimed, so
     /// one whose host died counts, and two hosts that both took a delivery (the first outlived its
-    /// lease) count two.
+    /// lease) count two. One that a stopping host handed back (<see cref="IChatOutboxStore.ReleaseAsync"/>)
+    /// does not count.
     /// </summary>
     public int Attempts { get; init; }
 
@@ -87,6 +88,15 @@ public interface IChatOutboxStore
     /// by a host that outlived its lease, after another host claimed the delivery, is dropped.
     /// </summary>
     Task CompleteAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Hands back claimed deliveries whose attempts were not made or were cut short (the host is
+    /// stopping): each one still held by its claim (pending, leased, its count still the claim's) loses
+    /// its lease and the attempt its claim counted, so another host may take it at once instead of when
+    /// the lease ends. One that was recorded meanwhile, or claimed again after its lease ended, is left
+    /// as it is.
+    /// </summary>
+    Task ReleaseAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken);
 
     /// <summary>Which of these targets have a pending delivery of the kind, and when the first is due (so a scheduler adds no second one).</summary>
     Task<IReadOnlyDictionary<string, DateTimeOffset>> FindPendingAsync(string kind, IReadOnlyCollection<string> targets, CancellationToken cancellationToken);
