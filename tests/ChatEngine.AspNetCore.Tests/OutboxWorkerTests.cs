@@ -83,6 +83,26 @@ public sealed class OutboxWorkerTests
         Assert.Equal(("slow", 1), (retaken.DeliveryId, retaken.Attempts));
     }
 
+    [Fact]
+    public async Task AStopWhileAClaimIsBeingRead_HandsBackEverythingItTook()
+    {
+        var outbox = new RecordingOutboxStore { ClaimsWaitFor = new(TaskCreationOptions.RunContinuationsAsynchronously) };
+        var now = DateTimeOffset.UtcNow;
+        await outbox.AddAsync([Due(WaitingDeliverer.KindName, "a", now), Due(WaitingDeliverer.KindName, "b", now)], CancellationToken.None);
+        using var worker = NewWorker(outbox, new WaitingDeliverer());
+
+        // The claim has leased and counted both rows and is reading them back when the host stops.
+        await worker.StartAsync(CancellationToken.None);
+        await outbox.ClaimMade.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var stopping = worker.StopAsync(CancellationToken.None);
+        outbox.ClaimsWaitFor.SetResult();
+        await stopping;
+
+        Assert.Equal(["a", "b"], (await outbox.NextReleasedAsync()).Select(m => m.DeliveryId).Order());
+        var retaken = await outbox.ClaimDueAsync(WaitingDeliverer.KindName, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddMinutes(1), 10, CancellationToken.None);
+        Assert.Equal([("a", 1), ("b", 1)], retaken.Select(m => (m.DeliveryId, m.Attempts)).Order());
+    }
+
     /// <summary>
     /// A lease is longer than one attempt, counted from the claim: a delivery claimed to wait behind
     /// slow attempts could lose it before its own began, and another host would send it too. So a poll
@@ -256,8 +276,22 @@ public sealed class OutboxWorkerTests
 
         public Task AddAsync(IReadOnlyList<OutboxMessage> messages, CancellationToken cancellationToken) => _inner.AddAsync(messages, cancellationToken);
 
-        public Task<IReadOnlyList<OutboxMessage>> ClaimDueAsync(string kind, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken) =>
-            _inner.ClaimDueAsync(kind, now, leaseUntil, limit, cancellationToken);
+        /// <summary>When set, a claim that took rows waits for it before it answers (as reading them back does).</summary>
+        public TaskCompletionSource? ClaimsWaitFor { get; init; }
+
+        public TaskCompletionSource ClaimMade { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task<IReadOnlyList<OutboxMessage>> ClaimDueAsync(string kind, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken)
+        {
+            var claimed = await _inner.ClaimDueAsync(kind, now, leaseUntil, limit, cancellationToken);
+            if (claimed.Count > 0 && ClaimsWaitFor is { } wait)
+            {
+                ClaimMade.TrySetResult();
+                await wait.Task.WaitAsync(cancellationToken);
+            }
+
+            return claimed;
+        }
 
         public Task<IReadOnlyDictionary<string, DateTimeOffset>> FindPendingAsync(string kind, IReadOnlyCollection<string> targets, CancellationToken cancellationToken) =>
             _inner.FindPendingAsync(kind, targets, cancellationToken);

@@ -57,6 +57,11 @@ internal sealed partial class OutboxWorker(
             {
                 foreach (var deliverer in _deliverers.Where(d => d.IsEnabled))
                 {
+                    if (stoppingToken.IsCancellationRequested)
+                    {
+                        return; // Claim nothing more only to hand it back.
+                    }
+
                     sent += DeliverDue(deliverer, stoppingToken);
                 }
             }
@@ -97,7 +102,9 @@ internal sealed partial class OutboxWorker(
         {
             var outbox = scope.ServiceProvider.GetRequiredService<IChatOutboxStore>();
             var now = time.GetUtcNow();
-            var claimed = outbox.ClaimDueAsync(deliverer.Kind, now, now + deliverer.Lease, MaxConcurrentAttempts, stoppingToken).GetAwaiter().GetResult();
+            // Not cut short by a stop: a claim made but not read back would hold its deliveries, each
+            // counted, until the lease ends. It is two short statements, and a stop hands back its rows.
+            var claimed = outbox.ClaimDueAsync(deliverer.Kind, now, now + deliverer.Lease, MaxConcurrentAttempts, CancellationToken.None).GetAwaiter().GetResult();
             if (claimed.Count > 0)
             {
                 AttemptAndRecord(deliverer, claimed, outbox, stoppingToken);
