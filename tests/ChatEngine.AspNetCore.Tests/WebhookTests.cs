@@ -4,6 +4,7 @@ using System.Runtime.ExceptionServices;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 using static ChatEngine.AspNetCore.Tests.ChatServer;
@@ -149,6 +150,37 @@ public sealed class WebhookTests
         Assert.Equal("slow to describe", (string?)sent.Body["data"]!["text"]);
         var delivered = await WaitForDeliveryAsync(server, d => d.State == OutboxState.Delivered);
         Assert.Equal(2, delivered.Attempts);
+    }
+
+    [Fact]
+    public async Task AHostStoppedWhileTheReceiverIsAnswering_HandsTheDeliveryBack_FreeForAnotherHostAtOnce()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var server = await ChatServer.StartAsync(logLevel: LogLevel.Information, engine: b => b.Services.Configure<ChatWebhookOptions>(o =>
+        {
+            var endpoint = Endpoint(receiver.Url, receiver.Secret);
+            endpoint.Events.Add("message");
+            o.Endpoints.Add(endpoint);
+        }));
+        var groupId = await server.CreateGroupAsync(Alice, "bob");
+        receiver.AnswerNext(200, release: new TaskCompletionSource().Task); // It never answers.
+        using (var alice = server.Client(Alice))
+        {
+            (await alice.PostAsJsonAsync($"/chat/{groupId}/messages", new { text = "sent during a deploy" })).EnsureSuccessStatusCode();
+        }
+
+        var sent = await receiver.NextAsync();
+        await server.StopAsync(); // The host is stopped for a deploy while the receiver has not answered.
+
+        var handedBack = Assert.Single(await server.Services.GetRequiredService<ChatWebhooks>().GetDeliveriesAsync(), d => d.DeliveryId == sent.DeliveryId);
+        Assert.Equal((OutboxState.Pending, 0), (handedBack.State, handedBack.Attempts));
+        Assert.Contains(server.Logs.Entries, e => e.EventId.Id == 3104);
+
+        // Another host's worker takes it now, not when its lease would have ended, as a first attempt.
+        await using var otherHost = server.Services.CreateAsyncScope();
+        var now = DateTimeOffset.UtcNow;
+        var retaken = Assert.Single(await otherHost.ServiceProvider.GetRequiredService<IChatOutboxStore>().ClaimDueAsync(WebhookOutboxWriter.Kind, now, now.AddMinutes(1), 10, CancellationToken.None));
+        Assert.Equal((sent.DeliveryId, 1), (retaken.DeliveryId, retaken.Attempts));
     }
 
     [Fact]
