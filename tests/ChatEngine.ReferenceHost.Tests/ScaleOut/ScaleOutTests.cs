@@ -268,7 +268,7 @@ public sealed partial class ScaleOutTests(ScaleOutCluster cluster)
         while (seen.Count < 6)
         {
             var frame = await onB.NextAsync();
-            if (frame["seq"] is not null)
+            if (IsChangeAfterCreation(frame))
             {
                 seen.Add(((long)frame["seq"]!, (string?)frame["type"]));
             }
@@ -304,7 +304,7 @@ public sealed partial class ScaleOutTests(ScaleOutCluster cluster)
             while (seen.Count < expected.Length)
             {
                 var frame = await socket.NextAsync();
-                if (frame["seq"] is not null)
+                if (IsChangeAfterCreation(frame))
                 {
                     seen.Add(((long)frame["seq"]!, (string?)frame["type"]));
                 }
@@ -386,6 +386,14 @@ public sealed partial class ScaleOutTests(ScaleOutCluster cluster)
         await using var keys = new Npgsql.NpgsqlCommand("SELECT count(*) FROM \"DataProtectionKeys\"", database);
         Assert.True((long)(await keys.ExecuteScalarAsync())! > 0);
     }
+
+    /// <summary>
+    /// A numbered change after the group's creation (seq 1). The creation committed before the test's
+    /// sockets opened, but its broadcast may reach a socket after it opened (relayed from the host
+    /// that made it, or still on its way down the local lane), and a socket without a cursor gets what
+    /// its host delivers once it is open; so whether seq 1 shows up is timing, not what is tested.
+    /// </summary>
+    private static bool IsChangeAfterCreation(JsonObject frame) => frame["seq"] is { } seq && (long)seq > 1;
 
     [GeneratedRegex("<meta name=\"ce-antiforgery\" content=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryMeta();
