@@ -216,6 +216,26 @@ public sealed class ChatServer : IAsyncDisposable
         return (long)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
     }
 
+    /// <summary>The one outbox delivery of <paramref name="kind"/> that meets <paramref name="condition"/>, once there is one (within 20 s).</summary>
+    public async Task<OutboxMessage> OutboxDeliveryAsync(string kind, Func<OutboxMessage, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            await using (var scope = Services.CreateAsyncScope())
+            {
+                var deliveries = await scope.ServiceProvider.GetRequiredService<IChatOutboxStore>().GetRecentAsync(kind, 10, CancellationToken.None);
+                if (deliveries.SingleOrDefault(condition) is { } found)
+                {
+                    return found;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"No {kind} delivery got there within 20 s.");
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>A cookie session for the user, as the Cookie header a browser would send.</summary>
     public async Task<string> CookieForAsync(long userId)
     {

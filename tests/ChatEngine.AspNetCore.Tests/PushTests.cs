@@ -271,13 +271,13 @@ public sealed class PushTests
 
         // The first send never answers: after 10 s the attempt gives up on it (before its lease ends).
         await time.AdvanceUntilAsync(givenUp, "It did not happen within 40 s.", withinSeconds: 40, pauseMilliseconds: 20);
-        var waiting = await PushDeliveryAsync(server, d => d.LastError is not null);
+        var waiting = await server.OutboxDeliveryAsync(PushDeliverer.Kind, d => d.LastError is not null);
         Assert.Equal((OutboxState.Pending, 1, "The fcm sender did not answer within 10 s."), (waiting.State, waiting.Attempts, waiting.LastError));
 
         var (token, push) = await fcm.NextAdvancingAsync(time);
         Assert.Equal("bob-phone-token", token);
         Assert.Equal((groupId, "Team", "alice", "anyone there?", 1L, false), (push.ChatId, push.ChatName, push.SenderUserName, push.Text, push.Unread, push.Mentioned));
-        var delivered = await PushDeliveryAsync(server, d => d.State == OutboxState.Delivered);
+        var delivered = await server.OutboxDeliveryAsync(PushDeliverer.Kind, d => d.State == OutboxState.Delivered);
         Assert.Equal(2, delivered.Attempts);
     }
 
@@ -312,24 +312,6 @@ public sealed class PushTests
         using (response)
         {
             return (string?)(await response.Content.ReadFromJsonAsync<JsonObject>())!["code"];
-        }
-    }
-
-    /// <summary>The one push delivery to a device, once it is as <paramref name="condition"/> says.</summary>
-    private static async Task<OutboxMessage> PushDeliveryAsync(ChatServer server, Func<OutboxMessage, bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            await using var scope = server.Services.CreateAsyncScope();
-            var deliveries = await scope.ServiceProvider.GetRequiredService<IChatOutboxStore>().GetRecentAsync(PushDeliverer.Kind, 10, CancellationToken.None);
-            if (deliveries is [var delivery] && condition(delivery))
-            {
-                return delivery;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "The push delivery did not get there within 20 s.");
-            await Task.Delay(50);
         }
     }
 

@@ -140,7 +140,7 @@ public sealed class WebhookTests
         var held = reads.HoldNext(groupId);
         time.Advance(TimeSpan.FromSeconds(1));
         await held.WaitAsync(TimeSpan.FromSeconds(20));
-        var waiting = await WaitForDeliveryAsync(server, d => d.LastError is not null);
+        var waiting = await server.OutboxDeliveryAsync(WebhookOutboxWriter.Kind, d => d.LastError is not null);
         Assert.Equal((OutboxState.Pending, 1, null), (waiting.State, waiting.Attempts, waiting.Body));
         Assert.Equal("Its body was not ready within 2 s.", waiting.LastError);
         Assert.Empty(receiver.Drain());
@@ -148,7 +148,7 @@ public sealed class WebhookTests
         var sent = await NextAdvancingAsync(receiver, time);
         Assert.Equal(waiting.DeliveryId, sent.DeliveryId);
         Assert.Equal("slow to describe", (string?)sent.Body["data"]!["text"]);
-        var delivered = await WaitForDeliveryAsync(server, d => d.State == OutboxState.Delivered);
+        var delivered = await server.OutboxDeliveryAsync(WebhookOutboxWriter.Kind, d => d.State == OutboxState.Delivered);
         Assert.Equal(2, delivered.Attempts);
     }
 
@@ -232,13 +232,6 @@ public sealed class WebhookTests
                 time.Advance(TimeSpan.FromSeconds(5));
             }
         }
-    }
-
-    private static async Task<OutboxMessage> WaitForDeliveryAsync(ChatServer server, Func<OutboxMessage, bool> condition)
-    {
-        OutboxMessage? found = null;
-        await WaitUntilAsync(async () => (found = (await server.Services.GetRequiredService<ChatWebhooks>().GetDeliveriesAsync()).SingleOrDefault(condition)) is not null);
-        return found!;
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
