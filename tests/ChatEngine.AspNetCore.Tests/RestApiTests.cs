@@ -63,6 +63,39 @@ public sealed class RestApiTests(ChatServerFixture fixture) : IClassFixture<Chat
         Assert.Equal("self_chat", (string?)(await self.Content.ReadFromJsonAsync<JsonObject>())!["code"]);
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badJson.StatusCode);
+        Assert.Equal("invalid_json", (string?)(await badJson.Content.ReadFromJsonAsync<JsonObject>())!["code"]);
+    }
+
+    [Theory]
+    [InlineData("POST", "/chat/", "{not json", "application/json", HttpStatusCode.BadRequest, "invalid_json")]
+    [InlineData("POST", "/chat/", "{\"username\": 123}", "application/json", HttpStatusCode.BadRequest, "invalid_json")]
+    [InlineData("POST", "/chat/", "", "application/json", HttpStatusCode.BadRequest, "invalid_json")]
+    [InlineData("POST", "/group/", "{\"name\": \"g\", \"members\": \"bob\"}", "application/json", HttpStatusCode.BadRequest, "invalid_json")]
+    [InlineData("POST", "/group-join/", "{\"code\": 5}", "application/json", HttpStatusCode.BadRequest, "invalid_json")]
+    [InlineData("GET", "/chat/{chat}?before=abc", null, null, HttpStatusCode.BadRequest, "invalid_request")]
+    [InlineData("GET", "/chat/{chat}?limit=99999999999999", null, null, HttpStatusCode.BadRequest, "invalid_request")]
+    [InlineData("GET", "/chat/{chat}?mark_read=maybe", null, null, HttpStatusCode.BadRequest, "invalid_request")]
+    public async Task ARequestTheRouteCannotRead_IsProblemDetailsWithACode_And401WithoutAuthentication(
+        string method, string path, string? body, string? mediaType, HttpStatusCode status, string code)
+    {
+        var chatId = await Server.StartChatAsync(Alice, "bob");
+        HttpRequestMessage Request() => new(new HttpMethod(method), path.Replace("{chat}", chatId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal))
+        {
+            Content = body is null ? null : new StringContent(body, System.Text.Encoding.UTF8, mediaType!),
+        };
+        using var alice = Server.Client(Alice);
+        using var anonymous = Server.Client();
+
+        using var refused = await alice.SendAsync(Request());
+        using var anonymousRefused = await anonymous.SendAsync(Request());
+
+        Assert.Equal(status, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Equal(code, (string?)problem!["code"]);
+        Assert.False(string.IsNullOrWhiteSpace((string?)problem["detail"]));
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymousRefused.StatusCode);
+        Assert.Equal("application/problem+json", anonymousRefused.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]
@@ -114,7 +147,9 @@ public sealed class RestApiTests(ChatServerFixture fixture) : IClassFixture<Chat
         Assert.DoesNotContain("messages", await foreign.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badBefore.StatusCode);
+        Assert.Equal("invalid_request", (string?)(await badBefore.Content.ReadFromJsonAsync<JsonObject>())!["code"]);
         Assert.Equal(HttpStatusCode.BadRequest, badLimit.StatusCode);
+        Assert.Equal("invalid_paging", (string?)(await badLimit.Content.ReadFromJsonAsync<JsonObject>())!["code"]);
     }
 
     [Theory]

@@ -28,6 +28,7 @@ public static class ChatEngineEndpointRouteBuilderExtensions
         var group = endpoints.MapGroup("");
         var api = group.MapGroup("").AddEndpointFilter(ChatProblems.FilterAsync).WithTags("Chat")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
+        ((IEndpointConventionBuilder)api).Add(endpoint => endpoint.RequestDelegate = UnreadableRequests.Explain(endpoint.RequestDelegate!));
 
         api.MapGet("/chat/", ChatApiHandlers.ListChats).WithName("ListChats").WithSummary("The caller's private chats, newest activity first.");
         api.MapPost("/chat/", ChatApiHandlers.StartChat).WithName("StartChat").WithSummary("Starts (or returns) the private chat with a user.")

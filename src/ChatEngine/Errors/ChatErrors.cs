@@ -51,8 +51,10 @@ public static class ChatErrorCodes
     public const string Duplicate = "duplicate";
     /// <summary>The caller is going too fast; the operation was not done (HTTP 429).</summary>
     public const string RateLimited = "rate_limited";
-    /// <summary>A socket frame is not valid JSON.</summary>
+    /// <summary>A socket frame, or a request's body, is not valid JSON (or not of the shape it must have).</summary>
     public const string InvalidJson = "invalid_json";
+    /// <summary>A request's query value is not of its type (a number, say), so the route could not read it.</summary>
+    public const string InvalidRequest = "invalid_request";
     /// <summary>A socket frame lacks what its type needs.</summary>
     public const string InvalidFrame = "invalid_frame";
     /// <summary>A socket frame's type is not one the socket takes.</summary>
