@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using static ChatEngine.AspNetCore.Tests.ChatServer;
 
@@ -24,6 +25,24 @@ public sealed class RestApiTests(ChatServerFixture fixture) : IClassFixture<Chat
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task ARequestTheRouteCannotRead_GetsTheSameAnswer_WhereMinimalApisThrowOnBadRequests()
+    {
+        // Development's default: the framework throws where it would answer a bare 400.
+        await using var server = await ChatServer.StartAsync(services: s => s.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true));
+        var chatId = await server.StartChatAsync(Alice, "bob");
+        using var alice = server.Client(Alice);
+        using var anonymous = server.Client();
+
+        using var badBody = await alice.PostAsync("/chat/", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
+        using var badQuery = await alice.GetAsync($"/chat/{chatId}?before=abc");
+        using var anonymousBadBody = await anonymous.PostAsync("/chat/", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal((HttpStatusCode.BadRequest, "invalid_json"), (badBody.StatusCode, (string?)(await badBody.Content.ReadFromJsonAsync<JsonObject>())!["code"]));
+        Assert.Equal((HttpStatusCode.BadRequest, "invalid_request"), (badQuery.StatusCode, (string?)(await badQuery.Content.ReadFromJsonAsync<JsonObject>())!["code"]));
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymousBadBody.StatusCode);
     }
 
     [Fact]
@@ -327,6 +346,32 @@ public sealed class RestApiTests(ChatServerFixture fixture) : IClassFixture<Chat
     }
 
 
+
+    [Fact]
+    public async Task OpenApiDocument_EveryOperationThatReadsABodyOrATypedQueryValue_Declares400()
+    {
+        using var client = Server.Client();
+        var document = await client.GetFromJsonAsync<JsonObject>("/openapi/v1.json");
+        static bool IsTyped(JsonNode? parameter) =>
+            (string?)parameter!["in"] == "query" && parameter["schema"]?["type"]?.ToJsonString() is { } type
+            && (type.Contains("integer", StringComparison.Ordinal) || type.Contains("number", StringComparison.Ordinal) || type.Contains("boolean", StringComparison.Ordinal));
+
+        var undeclared = new List<string>();
+        foreach (var (path, item) in document!["paths"]!.AsObject())
+        {
+            // A path item also holds its shared "parameters" (an array): only operations are objects.
+            foreach (var (method, operation) in item!.AsObject().Where(o => o.Value is JsonObject))
+            {
+                var readsInput = operation!["requestBody"] is not null || (operation["parameters"] as JsonArray ?? []).Any(IsTyped);
+                if (readsInput && operation["responses"]?["400"] is null)
+                {
+                    undeclared.Add($"{method.ToUpperInvariant()} {path}");
+                }
+            }
+        }
+
+        Assert.Empty(undeclared);
+    }
 
     [Fact]
     public async Task OpenApiDocument_NamesEveryFieldOfTheContract()

@@ -85,19 +85,21 @@ public static class ChatEngineEndpointRouteBuilderExtensions
             .WithSummary("An image attachment's thumbnail.").ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/sync/", SyncHandlers.Get).WithName("Sync")
-            .WithSummary("Everything that changed across the caller's chats since a cursor, and the next cursor; without one, a first cursor (limited).");
+            .WithSummary("Everything that changed across the caller's chats since a cursor, and the next cursor; without one, a first cursor (limited).")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapPost("/sync/", SyncHandlers.Post).WithName("SyncByPost").WithMetadata(OwnRateLimitMetadata.Instance)
-            .WithSummary("As GET /sync/, for a cursor too long for a URL: {since, limit}.");
+            .WithSummary("As GET /sync/, for a cursor too long for a URL: {since, limit}.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapGet("/push/vapid-key/", PushHandlers.VapidKey).WithName("GetVapidKey").WithSummary("The key browsers subscribe to Web Push with (404 push_not_configured without one).");
         api.MapGet("/push/subscriptions/", PushHandlers.List).WithName("ListPushSubscriptions").WithSummary("The caller's push subscriptions.");
         api.MapPost("/push/subscriptions/", PushHandlers.Subscribe).WithName("SubscribeToPush")
-            .WithSummary("Adds a device to push to (the same endpoint again updates its keys).");
+            .WithSummary("Adds a device to push to (the same endpoint again updates its keys).").ProducesProblem(StatusCodes.Status400BadRequest);
         api.MapDelete("/push/subscriptions/{id:long}", PushHandlers.Unsubscribe).WithName("UnsubscribeFromPush").WithSummary("Removes one of the caller's push subscriptions.");
         api.MapGet("/group/", ChatApiHandlers.ListGroups).WithName("ListGroups").WithSummary("The caller's groups, newest activity first.");
         api.MapPost("/group/", ChatApiHandlers.CreateGroup).WithName("CreateGroup").WithSummary("Creates a group; the caller becomes its owner.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         api.MapGet("/group/{id:long}", ChatApiHandlers.GetGroup).WithName("GetGroup").WithSummary("A group's history page, members, admins and (for admins) join code.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPatch("/group/{id:long}", ChatApiHandlers.RenameGroup).WithName("RenameGroup").WithSummary("Renames a group (admins).")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapDelete("/group/{id:long}", ChatApiHandlers.DeleteGroup).WithName("DeleteGroup").WithSummary("Deletes a group and its history (its owner only).")
@@ -107,7 +109,7 @@ public static class ChatEngineEndpointRouteBuilderExtensions
         api.MapDelete("/group/{id:long}/members/{username}", ChatApiHandlers.RemoveMember).WithName("RemoveGroupMember").WithSummary("Removes a member (admins; not the owner).")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/group/{id:long}/admins", ChatApiHandlers.PromoteMember).WithName("PromoteGroupMember").WithSummary("Makes a member an admin (admins).")
-            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapDelete("/group/{id:long}/admins/{username}", ChatApiHandlers.DemoteAdmin).WithName("DemoteGroupAdmin").WithSummary("Makes an admin a plain member (admins; not the owner).")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/group/{id:long}/code", ChatApiHandlers.RegenerateJoinCode).WithName("RegenerateJoinCode").WithSummary("Replaces the join code (admins).")

@@ -16,7 +16,16 @@ internal static class UnreadableRequests
 {
     public static RequestDelegate Explain(RequestDelegate endpoint) => async context =>
     {
-        await endpoint(context);
+        try
+        {
+            await endpoint(context);
+        }
+        catch (BadHttpRequestException error) when (error.StatusCode == StatusCodes.Status400BadRequest && !context.Response.HasStarted)
+        {
+            // Where RouteHandlerOptions.ThrowOnBadRequest is on (Development's default) it throws instead: the same answer.
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        }
+
         if (context.Response.HasStarted || context.Response.StatusCode != StatusCodes.Status400BadRequest)
         {
             return;
