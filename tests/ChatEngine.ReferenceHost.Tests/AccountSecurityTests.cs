@@ -85,9 +85,13 @@ public sealed partial class AccountSecurityTests(ReferenceHostFactory sharedHost
         var tokens = await TokensAsync(sharedHost, name);
 
         using var wrongOld = await PostWithAntiforgeryAsync(here, "/user/password/", new { old_password = "not-it-at-all", new_password = "a brand new secret" });
+        using var noNew = await PostWithAntiforgeryAsync(here, "/user/password/", new { old_password = Password });
         using var changed = await PostWithAntiforgeryAsync(here, "/user/password/", new { old_password = Password, new_password = "a brand new secret" });
 
         Assert.Equal(HttpStatusCode.BadRequest, wrongOld.StatusCode);
+        Assert.Equal("That is not your password.", (string?)(await wrongOld.Content.ReadFromJsonAsync<JsonObject>())!["error"]);
+        Assert.Equal(HttpStatusCode.BadRequest, noNew.StatusCode);
+        Assert.Equal("Both the current password and the new one are required.", (string?)(await noNew.Content.ReadFromJsonAsync<JsonObject>())!["error"]);
         Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await here.GetAsync("/chat/")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await elsewhere.GetAsync("/chat/")).StatusCode);

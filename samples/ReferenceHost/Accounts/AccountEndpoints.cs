@@ -166,21 +166,26 @@ internal static class AccountEndpoints
         }
 
         var body = await ReadJsonAsync<ChangePasswordRequest>(context, cancellationToken);
-        var (checkedAccount, retryAfter) = await CheckPasswordAsync(context, account.UserName, body?.OldPassword, signIn, throttle);
+        if (string.IsNullOrEmpty(body?.OldPassword) || string.IsNullOrEmpty(body.NewPassword))
+        {
+            return PasswordNotChanged(AccountErrors.PasswordsRequired);
+        }
+
+        var (checkedAccount, retryAfter) = await CheckPasswordAsync(context, account.UserName, body.OldPassword, signIn, throttle);
         if (retryAfter > TimeSpan.Zero)
         {
             return Throttled(context, retryAfter);
         }
 
-        if (checkedAccount is null || string.IsNullOrEmpty(body?.NewPassword))
+        if (checkedAccount is null)
         {
-            return Results.Json(new SuccessResponse(false, AccountErrors.Message(AccountErrors.InvalidUser)), AccountJson.Default.SuccessResponse, statusCode: StatusCodes.Status400BadRequest);
+            return PasswordNotChanged(AccountErrors.WrongPassword);
         }
 
-        var changed = await users.ChangePasswordAsync(checkedAccount, body.OldPassword!, body.NewPassword);
+        var changed = await users.ChangePasswordAsync(checkedAccount, body.OldPassword, body.NewPassword);
         if (!changed.Succeeded)
         {
-            return Results.Json(new SuccessResponse(false, AccountErrors.Message(AccountErrors.FromIdentity(changed.Errors))), AccountJson.Default.SuccessResponse, statusCode: StatusCodes.Status400BadRequest);
+            return PasswordNotChanged(AccountErrors.FromIdentity(changed.Errors));
         }
 
         await SessionTicketStore.EndAllAsync(db, userId, keep: byCookie ? SessionTicketStore.CurrentKey(context.User) : null, cancellationToken);
@@ -192,6 +197,9 @@ internal static class AccountEndpoints
 
         return Results.Json(new SuccessResponse(true, null), AccountJson.Default.SuccessResponse);
     }
+
+    private static IResult PasswordNotChanged(string error) =>
+        Results.Json(new SuccessResponse(false, AccountErrors.Message(error)), AccountJson.Default.SuccessResponse, statusCode: StatusCodes.Status400BadRequest);
 
     private static async Task<string?> CreateAccountAsync(RegisterRequest? body, UserManager<ChatAccount> users, SignInManager<ChatAccount> signIn)
     {

@@ -22,6 +22,7 @@ internal static class AccountErrors
     public const string Throttled = "throttled";
     public const string Expired = "expired";
     public const string WrongPassword = "wrong_password";
+    public const string PasswordsRequired = "passwords_required";
     public const string ConfirmDeletion = "confirm_deletion";
     public const string Deleted = "deleted";
 
@@ -40,6 +41,7 @@ internal static class AccountErrors
         [Throttled] = "Too many failed attempts: wait a moment, then try again.",
         [Expired] = "The form expired; please try again.",
         [WrongPassword] = "That is not your password.",
+        [PasswordsRequired] = "Both the current password and the new one are required.",
         [ConfirmDeletion] = "Type your username to confirm that the account should be deleted.",
         [Deleted] = "Your account and your chat data were deleted.",
     };
