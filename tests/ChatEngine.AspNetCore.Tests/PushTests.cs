@@ -281,6 +281,32 @@ public sealed class PushTests
         Assert.Equal(2, delivered.Attempts);
     }
 
+    [Fact]
+    public async Task APushTheSenderRefuses_IsGivenUp_LoggedAndCounted()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await ChatServer.StartAsync(time: time, engine: b => b.AddPushSender<RefusingSender>());
+        using var meter = new ChatMeterRecorder(server);
+        using var bob = server.Client(Bob);
+        using (var subscribed = await bob.PostAsJsonAsync("/push/subscriptions/", new { kind = "apns", token = "bob-tablet-token" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, subscribed.StatusCode);
+        }
+
+        var groupId = await server.CreateGroupAsync(Alice, "bob");
+        using (var alice = server.Client(Alice))
+        {
+            await SendAsync(alice, groupId, "anyone there?");
+        }
+
+        var givenUp = server.OutboxDeliveryAsync(PushDeliverer.Kind, d => d.State == OutboxState.Failed);
+        await time.AdvanceUntilAsync(givenUp, "It was not given up within 40 s.", withinSeconds: 40, pauseMilliseconds: 20);
+
+        Assert.Equal((1, "The apns sender answered Failed."), ((await givenUp).Attempts, (await givenUp).LastError));
+        Assert.Contains(server.Logs.Entries, e => e.EventId.Id == 3112);
+        Assert.Equal(1, meter.Sum("chatengine.push.failed"));
+    }
+
     private static Task<ChatServer> StartAsync(FakeTimeProvider time, Action<ChatEngineOptions>? options = null, Action<IServiceCollection>? services = null) =>
         ChatServer.StartAsync(time: time, services: services, engine: b => b.Services.Configure<ChatEngineOptions>(o =>
         {
@@ -414,6 +440,15 @@ public sealed class PushTests
             await time.AdvanceUntilAsync(next, "It did not happen within 40 s.", withinSeconds: 40, pauseMilliseconds: 20);
             return await next;
         }
+    }
+
+    /// <summary>A host's sender whose service refuses every push (as one with a revoked key would).</summary>
+    private sealed class RefusingSender : IChatPushSender
+    {
+        public string Kind => "apns";
+
+        public Task<ChatPushResult> SendAsync(ChatPushSubscription subscription, ChatPushMessage message, CancellationToken cancellationToken) =>
+            Task.FromResult(ChatPushResult.Failed);
     }
 
     /// <summary>A host's sender for FCM subscriptions, as <c>AddPushSender&lt;T&gt;()</c> adds one (scoped).</summary>

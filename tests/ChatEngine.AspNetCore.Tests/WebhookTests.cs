@@ -95,6 +95,7 @@ public sealed class WebhookTests
             o.Endpoints.Add(Endpoint(receiver.Url, receiver.Secret));
             o.MaxAttempts = 3;
         }));
+        using var meter = new ChatMeterRecorder(server);
 
         for (var i = 0; i < 3; i++)
         {
@@ -113,6 +114,8 @@ public sealed class WebhookTests
         var failed = (await server.Services.GetRequiredService<ChatWebhooks>().GetDeliveriesAsync()).Single();
         Assert.Equal(3, failed.Attempts);
         Assert.Equal("HTTP 500", failed.LastError);
+        Assert.Contains(server.Logs.Entries, e => e.EventId.Id == 3102);
+        Assert.Equal(1, meter.Sum("chatengine.webhooks.failed"));
     }
 
     [Fact]

@@ -16,7 +16,8 @@ namespace ChatEngine.AspNetCore;
 /// A push service, or a host's sender, that takes more than 10 s is tried again later too.
 /// </summary>
 internal sealed partial class PushDeliverer(
-    IHttpClientFactory http, PushAvailability availability, IOptions<ChatEngineOptions> options, TimeProvider time, ILogger<PushDeliverer> logger) : IOutboxDeliverer
+    IHttpClientFactory http, PushAvailability availability, IOptions<ChatEngineOptions> options, TimeProvider time, ChatEngineMetrics metrics, ILogger<PushDeliverer> logger)
+    : IOutboxDeliverer
 {
     public const string Kind = "push_delivery";
     public const string HttpClientName = "ChatEngine.Push";
@@ -37,7 +38,7 @@ internal sealed partial class PushDeliverer(
         if (message.Attempts > MaxAttempts)
         {
             // Its last attempts began on hosts that stopped before they recorded them.
-            return message with { State = OutboxState.Failed, LastError = message.LastError ?? "Every attempt ended with its host." };
+            return GiveUp(message, message.LastError ?? "Every attempt ended with its host.");
         }
 
         var subscriptions = services.GetRequiredService<IChatPushSubscriptionStore>();
@@ -63,8 +64,19 @@ internal sealed partial class PushDeliverer(
                 var wait = retryAfter is { } asked && asked > TimeSpan.Zero ? TimeSpan.FromTicks(Math.Min(asked.Ticks, TimeSpan.FromHours(1).Ticks)) : RetryAfter[Math.Max(message.Attempts, 1) - 1];
                 return message with { DueAt = time.GetUtcNow() + wait, LastError = error };
             default:
-                return message with { State = OutboxState.Failed, LastError = error };
+                return GiveUp(message, error ?? $"The push was {result}.");
         }
+    }
+
+    /// <summary>
+    /// A push the service (or the host's sender) refused, or that failed every attempt. Logged and
+    /// counted, since a wrong VAPID key or a broken sender fails every push and nothing else says so.
+    /// </summary>
+    private OutboxMessage GiveUp(OutboxMessage message, string error)
+    {
+        metrics.PushFailed();
+        LogGaveUp(logger, message.Target, message.Attempts, error);
+        return message with { State = OutboxState.Failed, LastError = error };
     }
 
     private async Task<(ChatPushResult, string?, TimeSpan?)> SendWebPushAsync(
@@ -130,4 +142,7 @@ internal sealed partial class PushDeliverer(
 
     [LoggerMessage(EventId = 3111, Level = LogLevel.Information, Message = "Push subscription {SubscriptionId} of user {UserId} is gone; removed it.")]
     private static partial void LogSubscriptionGone(ILogger logger, long subscriptionId, long userId);
+
+    [LoggerMessage(EventId = 3112, Level = LogLevel.Warning, Message = "A push to subscription {SubscriptionId} was given up after {Attempts} attempts: {Error}")]
+    private static partial void LogGaveUp(ILogger logger, string subscriptionId, int attempts, string error);
 }

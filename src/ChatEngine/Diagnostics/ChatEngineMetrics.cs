@@ -25,6 +25,7 @@ public sealed class ChatEngineMetrics
         CommitDuration = meter.CreateHistogram<double>("chatengine.commit.duration", "s", "Time to write and commit one batch.");
         CatchUpSize = meter.CreateHistogram<int>("chatengine.catch_up.messages", "{message}", "Messages replayed to a reconnecting client.");
         WebhooksFailed = meter.CreateCounter<long>("chatengine.webhooks.failed", "{delivery}", "Webhook deliveries given up after every attempt failed (or the receiver answered 410).");
+        PushesFailed = meter.CreateCounter<long>("chatengine.push.failed", "{delivery}", "Pushes given up: refused by the push service or the host's sender, or failed every attempt.");
 
         // Cumulative, like process.cpu.time: its rate is the fraction of time the write loop is busy,
         // which says how close a host is to the single writer's ceiling.
@@ -52,8 +53,13 @@ public sealed class ChatEngineMetrics
 
     private Counter<long> WebhooksFailed { get; }
 
+    private Counter<long> PushesFailed { get; }
+
     /// <summary>A webhook delivery was given up.</summary>
     public void WebhookFailed() => WebhooksFailed.Add(1);
+
+    /// <summary>A push to one device was given up.</summary>
+    public void PushFailed() => PushesFailed.Add(1);
 
     /// <summary>A message was committed to the store.</summary>
     public void MessageCommitted() => MessagesCommitted.Add(1);
