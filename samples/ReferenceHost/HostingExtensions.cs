@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Security.Cryptography.X509Certificates;
 using ChatEngine.AspNetCore;
 using ChatEngine.EntityFrameworkCore;
 using ChatEngine.Redis;
@@ -89,9 +90,17 @@ internal static class HostingExtensions
         }
 
         // Cookie keys in the shared database, so a session started on one host is good on every other.
-        builder.Services.AddDataProtection()
+        var dataProtection = builder.Services.AddDataProtection()
             .SetApplicationName("ChatEngine.ReferenceHost")
             .PersistKeysToDbContext<ReferenceHostDbContext>();
+
+        // Linux has no DPAPI to encrypt them at rest: a certificate the operator names does (every host the same one).
+        if (builder.Configuration["DataProtection:CertificatePath"] is { Length: > 0 } certificatePath)
+        {
+            dataProtection.ProtectKeysWithCertificate(
+                X509CertificateLoader.LoadPkcs12FromFile(certificatePath, builder.Configuration["DataProtection:CertificatePassword"]));
+        }
+
         return builder;
     }
 
