@@ -150,6 +150,8 @@ public sealed class MessageChangeTransportTests(ChatServerFixture fixture) : ICl
         await AssertProblemAsync(HttpStatusCode.BadRequest, "invalid_emoji", bob.PostAsJsonAsync($"/chat/{chatId}/messages/{mine}/reactions", new { emoji = "not one" }));
         await AssertProblemAsync(HttpStatusCode.NotFound, "message_not_found", bob.PostAsJsonAsync($"/chat/{chatId}/messages", new { text = "quote", reply_to = inGroup }));
         await AssertProblemAsync(HttpStatusCode.Forbidden, "not_admin", bob.PostAsJsonAsync($"/chat/{groupId}/pins", new { id = inGroup }));
+        await AssertProblemAsync(HttpStatusCode.BadRequest, "message_not_found", alice.PostAsJsonAsync($"/chat/{groupId}/pins", new { message_id = inGroup }));
+        await AssertProblemAsync(HttpStatusCode.NotFound, "message_not_found", alice.PostAsJsonAsync($"/chat/{groupId}/pins", new { id = 999999 }));
         await AssertProblemAsync(HttpStatusCode.BadRequest, "invalid_attachment", bob.PostAsJsonAsync($"/chat/{chatId}/messages", new { text = "file", attachments = new[] { "nope" } }));
 
         (await alice.DeleteAsync($"/chat/{chatId}/messages/{mine}")).EnsureSuccessStatusCode();

@@ -198,7 +198,8 @@ internal static class ChatApiHandlers
     {
         if (request.Id is not { } messageId)
         {
-            throw new ChatException(ChatErrorKind.NotFound, ChatErrorCodes.MessageNotFound, "id, the message to pin, is required.");
+            // Naming no message is a malformed request (400, as POST /chat/ without a user name is); naming one not there is 404.
+            throw new ChatException(ChatErrorKind.Validation, ChatErrorCodes.MessageNotFound, "id, the message to pin, is required.");
         }
 
         await commands.PinAsync(context.RequestServices, new ChatConnectionUser(Me(context)), id, messageId, pinned: true, cancellationToken);
