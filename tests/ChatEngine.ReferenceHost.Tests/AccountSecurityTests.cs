@@ -104,6 +104,36 @@ public sealed partial class AccountSecurityTests(ReferenceHostFactory sharedHost
     }
 
     [Fact]
+    public async Task TheAccountPagesForm_ChangesThePassword_SayingWhatWentWrongOrThatItWasDone()
+    {
+        var name = Unique("form");
+        using var browser = sharedHost.NewClient();
+        await RegisterAsync(sharedHost, browser, name);
+        using var elsewhere = sharedHost.NewClient();
+        await LoginAsync(elsewhere, name);
+
+        var page = await browser.GetStringAsync("/user/account/");
+        Assert.Contains("action=\"/user/password/\"", page, StringComparison.Ordinal);
+        var token = WebUtility.HtmlDecode(FormTokenField().Match(page).Groups[1].Value);
+        FormUrlEncodedContent Form(string token, string oldPassword, string newPassword) =>
+            new(new Dictionary<string, string> { ["__RequestVerificationToken"] = token, ["old_password"] = oldPassword, ["new_password"] = newPassword });
+
+        using var wrongOld = await browser.PostAsync("/user/password/", Form(token, "not-it-at-all", "a brand new secret"));
+        using var forged = await browser.PostAsync("/user/password/", Form("forged", Password, "a brand new secret"));
+        using var changed = await browser.PostAsync("/user/password/", Form(token, Password, "a brand new secret"));
+
+        Assert.Equal("/user/account/?error=wrong_password", wrongOld.Headers.Location?.OriginalString);
+        Assert.Contains("That is not your password.", await browser.GetStringAsync("/user/account/?error=wrong_password"), StringComparison.Ordinal);
+        Assert.Equal("/user/account/?error=expired", forged.Headers.Location?.OriginalString);
+        Assert.Equal("/user/account/?done=password_changed", changed.Headers.Location?.OriginalString);
+        Assert.Contains("Your password was changed.", await browser.GetStringAsync("/user/account/?done=password_changed"), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/chat/")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await elsewhere.GetAsync("/chat/")).StatusCode);
+        using var newPassword = await sharedHost.NewClient().PostAsJsonAsync("/api/token/", new { username = name, password = "a brand new secret" });
+        Assert.Equal(HttpStatusCode.OK, newPassword.StatusCode);
+    }
+
+    [Fact]
     public async Task WrongPasswords_SlowTheGuesserWithGrowingDelays_ButLockNothing_AndRevokeNothing()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -456,6 +486,9 @@ public sealed partial class AccountSecurityTests(ReferenceHostFactory sharedHost
 
     [GeneratedRegex("<meta name=\"ce-antiforgery\" content=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryMeta();
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial Regex FormTokenField();
 
     private sealed class CountingHasher : IPasswordHasher<ChatAccount>
     {

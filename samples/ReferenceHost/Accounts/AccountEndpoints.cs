@@ -147,45 +147,53 @@ internal static class AccountEndpoints
     }
 
     /// <summary>
-    /// Changes the signed-in user's password. Every session and refresh token of theirs ends; a
-    /// browser that asked gets a new session, an app signs in again for new tokens.
+    /// Changes the signed-in user's password, for the API (JSON) and the account page's form. Every
+    /// session and refresh token of theirs ends; a browser that asked gets a new session, an app signs
+    /// in again for new tokens.
     /// </summary>
     private static async Task<IResult> ChangePasswordAsync(
         HttpContext context, UserManager<ChatAccount> users, SignInManager<ChatAccount> signIn, TokenService tokens, ReferenceHostDbContext db,
         IAntiforgery antiforgery, LoginThrottle throttle, CancellationToken cancellationToken)
     {
+        var isForm = context.Request.HasFormContentType;
         if (HostingExtensions.ChatUserId(context.User) is not { } userId || await users.FindByIdAsync(userId.ToString(System.Globalization.CultureInfo.InvariantCulture)) is not { } account)
         {
-            return Results.Problem(detail: "Changing a password needs a signed-in user.", statusCode: StatusCodes.Status401Unauthorized);
+            return isForm
+                ? Results.Redirect("/user/login/")
+                : Results.Problem(detail: "Changing a password needs a signed-in user.", statusCode: StatusCodes.Status401Unauthorized);
         }
 
+        IResult Refused(string error) => isForm ? FormFailed(AccountPages.AccountPath, error) : PasswordNotChanged(error);
         var byCookie = IsCookieSession(context);
         if (byCookie && !await antiforgery.IsRequestValidAsync(context))
         {
-            return AntiforgeryFailed();
+            return isForm ? Refused(AccountErrors.Expired) : AntiforgeryFailed();
         }
 
-        var body = await ReadJsonAsync<ChangePasswordRequest>(context, cancellationToken);
+        var form = isForm ? await context.Request.ReadFormAsync(cancellationToken) : null;
+        var body = form is not null
+            ? new ChangePasswordRequest(form["old_password"], form["new_password"])
+            : await ReadJsonAsync<ChangePasswordRequest>(context, cancellationToken);
         if (string.IsNullOrEmpty(body?.OldPassword) || string.IsNullOrEmpty(body.NewPassword))
         {
-            return PasswordNotChanged(AccountErrors.PasswordsRequired);
+            return Refused(AccountErrors.PasswordsRequired);
         }
 
         var (checkedAccount, retryAfter) = await CheckPasswordAsync(context, account.UserName, body.OldPassword, signIn, throttle);
         if (retryAfter > TimeSpan.Zero)
         {
-            return Throttled(context, retryAfter);
+            return isForm ? Refused(AccountErrors.Throttled) : Throttled(context, retryAfter);
         }
 
         if (checkedAccount is null)
         {
-            return PasswordNotChanged(AccountErrors.WrongPassword);
+            return Refused(AccountErrors.WrongPassword);
         }
 
         var changed = await users.ChangePasswordAsync(checkedAccount, body.OldPassword, body.NewPassword);
         if (!changed.Succeeded)
         {
-            return PasswordNotChanged(AccountErrors.FromIdentity(changed.Errors));
+            return Refused(AccountErrors.FromIdentity(changed.Errors));
         }
 
         await SessionTicketStore.EndAllAsync(db, userId, keep: byCookie ? SessionTicketStore.CurrentKey(context.User) : null, cancellationToken);
@@ -195,7 +203,9 @@ internal static class AccountEndpoints
             await signIn.SignInAsync(checkedAccount, isPersistent: true);
         }
 
-        return Results.Json(new SuccessResponse(true, null), AccountJson.Default.SuccessResponse);
+        return isForm
+            ? Results.Redirect($"{AccountPages.AccountPath}?done={AccountPages.PasswordChanged}")
+            : Results.Json(new SuccessResponse(true, null), AccountJson.Default.SuccessResponse);
     }
 
     private static IResult PasswordNotChanged(string error) =>

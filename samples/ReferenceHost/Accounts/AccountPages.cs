@@ -7,22 +7,27 @@ namespace ReferenceHost.Accounts;
 
 /// <summary>
 /// GET <c>/user/login/</c> and <c>/user/register/</c>: the forms (a signed-in visitor goes to <c>/home/</c>);
-/// GET <c>/user/account/</c>: the signed-in user's data download and account deletion.
+/// GET <c>/user/account/</c>: the signed-in user's password change, data download and account deletion.
 /// </summary>
 internal static class AccountPages
 {
+    public const string AccountPath = "/user/account/";
+
+    /// <summary>What a form on the account page did, as <c>?done=</c> says it (only known ones are shown).</summary>
+    public const string PasswordChanged = "password_changed";
+
     public static IEndpointRouteBuilder MapAccountPages(this IEndpointRouteBuilder app)
     {
         app.MapGet("/user/login/", (HttpContext context, IAntiforgery antiforgery, string? error) => Render(context, antiforgery, isRegister: false, error))
             .ExcludeFromDescription();
         app.MapGet("/user/register/", (HttpContext context, IAntiforgery antiforgery, string? error) => Render(context, antiforgery, isRegister: true, error))
             .ExcludeFromDescription();
-        app.MapGet("/user/account/", RenderAccountAsync).ExcludeFromDescription();
+        app.MapGet(AccountPath, RenderAccountAsync).ExcludeFromDescription();
         app.MapPost("/user/delete/", AccountDeletion.DeleteFromPageAsync).DisableAntiforgery().ExcludeFromDescription();
         return app;
     }
 
-    private static async Task<IResult> RenderAccountAsync(HttpContext context, IAntiforgery antiforgery, UserManager<ChatAccount> users, string? error)
+    private static async Task<IResult> RenderAccountAsync(HttpContext context, IAntiforgery antiforgery, UserManager<ChatAccount> users, string? error, string? done)
     {
         if (context.User.Identity?.IsAuthenticated != true || await users.GetUserAsync(context.User) is not { } account)
         {
@@ -30,7 +35,11 @@ internal static class AccountPages
         }
 
         var tokens = antiforgery.GetAndStoreTokens(context);
-        return new RazorComponentResult<AccountSettingsPage>(new { UserName = account.UserName ?? "", Error = AccountErrors.MessageFor(error), AntiforgeryToken = tokens.RequestToken ?? "" });
+        var notice = done == PasswordChanged ? "Your password was changed. Every other browser and app signed in as you was signed out." : null;
+        return new RazorComponentResult<AccountSettingsPage>(new
+        {
+            UserName = account.UserName ?? "", Error = AccountErrors.MessageFor(error), Notice = notice, AntiforgeryToken = tokens.RequestToken ?? "",
+        });
     }
 
     private static IResult Render(HttpContext context, IAntiforgery antiforgery, bool isRegister, string? error)
