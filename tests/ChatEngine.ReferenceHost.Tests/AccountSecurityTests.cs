@@ -134,6 +134,29 @@ public sealed partial class AccountSecurityTests(ReferenceHostFactory sharedHost
     }
 
     [Fact]
+    public async Task TheAccountPagesSignOutEverywhere_EndsEverySessionAndToken_ThisBrowsersToo()
+    {
+        var name = Unique("gone");
+        using var browser = sharedHost.NewClient();
+        await RegisterAsync(sharedHost, browser, name);
+        using var elsewhere = sharedHost.NewClient();
+        await LoginAsync(elsewhere, name);
+        var tokens = await TokensAsync(sharedHost, name);
+
+        var token = WebUtility.HtmlDecode(FormTokenField().Match(await browser.GetStringAsync("/user/account/")).Groups[1].Value);
+        using var signedOut = await browser.PostAsync("/user/logout/", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = token, ["everywhere"] = "true",
+        }));
+
+        Assert.Equal("/user/login/", signedOut.Headers.Location?.OriginalString);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("/chat/")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await elsewhere.GetAsync("/chat/")).StatusCode);
+        using var refresh = await sharedHost.NewClient().PostAsJsonAsync("/api/token/refresh/", new { refresh = (string)tokens["refresh"]! });
+        Assert.Equal(HttpStatusCode.Unauthorized, refresh.StatusCode);
+    }
+
+    [Fact]
     public async Task WrongPasswords_SlowTheGuesserWithGrowingDelays_ButLockNothing_AndRevokeNothing()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);

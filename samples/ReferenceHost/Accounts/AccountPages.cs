@@ -7,7 +7,7 @@ namespace ReferenceHost.Accounts;
 
 /// <summary>
 /// GET <c>/user/login/</c> and <c>/user/register/</c>: the forms (a signed-in visitor goes to <c>/home/</c>);
-/// GET <c>/user/account/</c>: the signed-in user's password change, data download and account deletion.
+/// GET <c>/user/account/</c>: the signed-in user's password change, signing out everywhere, data download and account deletion.
 /// </summary>
 internal static class AccountPages
 {
