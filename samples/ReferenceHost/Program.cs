@@ -14,9 +14,9 @@ builder.Services.AddOpenApi();
 builder.Services.AddHealthChecks().AddChatEngineDatabase<ReferenceHostDbContext>();
 
 var app = builder.Build();
-if (args is [CreateAdminCommand.Name, ..])
+if (HostCommands.Run(app, args) is { } command)
 {
-    return await CreateAdminCommand.RunAsync(app, args);
+    return await command;
 }
 
 app.UseForwardedHeaders();

@@ -20,28 +20,12 @@ internal static class CreateAdminCommand
             return 2;
         }
 
-        var password = Environment.GetEnvironmentVariable("CHATENGINE_ADMIN_PASSWORD");
-        if (string.IsNullOrEmpty(password))
+        if (TerminalPassword.Read("CHATENGINE_ADMIN_PASSWORD") is not { } password)
         {
-            if (Console.IsInputRedirected)
-            {
-                Console.Error.WriteLine("Set CHATENGINE_ADMIN_PASSWORD, or run in a terminal to type the password.");
-                return 2;
-            }
-
-            password = ReadHidden("Password: ");
-            if (password != ReadHidden("Password (again): "))
-            {
-                Console.Error.WriteLine("The passwords differ.");
-                return 1;
-            }
+            return 2;
         }
 
-        // Migrations and other start-up work run as they do for the server.
-        foreach (var hosted in app.Services.GetServices<IHostedService>())
-        {
-            await hosted.StartAsync(CancellationToken.None);
-        }
+        await HostCommands.StartAsync(app);
 
         await using var scope = app.Services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ChatAccount>>();
@@ -62,25 +46,5 @@ internal static class CreateAdminCommand
         await users.AddToRoleAsync(account, AdminRole);
         Console.WriteLine($"Administrator '{account.UserName}' created.");
         return 0;
-    }
-
-    private static string ReadHidden(string prompt)
-    {
-        Console.Write(prompt);
-        var password = new System.Text.StringBuilder();
-        while (Console.ReadKey(intercept: true) is var key && key.Key != ConsoleKey.Enter)
-        {
-            if (key.Key == ConsoleKey.Backspace && password.Length > 0)
-            {
-                password.Length--;
-            }
-            else if (!char.IsControl(key.KeyChar))
-            {
-                password.Append(key.KeyChar);
-            }
-        }
-
-        Console.WriteLine();
-        return password.ToString();
     }
 }
