@@ -64,7 +64,7 @@ internal static class HostingExtensions
         {
             if (o.Pages.HomeLink is null)
             {
-                o.Pages.HomeLink = "/user/account/";
+                o.Pages.HomeLink = AccountPages.AccountPath;
                 o.Pages.HomeLinkText = "Account";
             }
         });

@@ -51,13 +51,13 @@ internal sealed class AccountDeletion(
 
         if (!await antiforgery.IsRequestValidAsync(context))
         {
-            return Results.Redirect($"/user/account/?error={AccountErrors.Expired}");
+            return Results.Redirect($"{AccountPages.AccountPath}?error={AccountErrors.Expired}");
         }
 
         var form = await context.Request.ReadFormAsync(cancellationToken);
         if (!string.Equals(form["confirm"].ToString().Trim(), account.UserName, StringComparison.Ordinal))
         {
-            return Results.Redirect($"/user/account/?error={AccountErrors.ConfirmDeletion}");
+            return Results.Redirect($"{AccountPages.AccountPath}?error={AccountErrors.ConfirmDeletion}");
         }
 
         try
@@ -66,7 +66,7 @@ internal sealed class AccountDeletion(
         }
         catch (ChatException error)
         {
-            return Results.Redirect($"/user/account/?error={(error.Kind == ChatErrorKind.RateLimited ? AccountErrors.Throttled : AccountErrors.WrongPassword)}");
+            return Results.Redirect($"{AccountPages.AccountPath}?error={(error.Kind == ChatErrorKind.RateLimited ? AccountErrors.Throttled : AccountErrors.WrongPassword)}");
         }
 
         await erasure.EraseAsync(account.Id, CancellationToken.None);

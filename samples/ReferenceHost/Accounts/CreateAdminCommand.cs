@@ -10,32 +10,19 @@ namespace ReferenceHost.Accounts;
 internal static class CreateAdminCommand
 {
     public const string Name = "create-admin";
+    public const string PasswordVariable = "CHATENGINE_ADMIN_PASSWORD";
     private const string AdminRole = "Admin";
 
-    public static async Task<int> RunAsync(WebApplication app, string[] args)
+    public static async Task<int> RunAsync(IServiceProvider services, string userName, string password)
     {
-        if (args.Length < 2 || string.IsNullOrWhiteSpace(args[1]))
-        {
-            Console.Error.WriteLine("Usage: create-admin NAME   (password from CHATENGINE_ADMIN_PASSWORD or the terminal)");
-            return 2;
-        }
-
-        if (TerminalPassword.Read("CHATENGINE_ADMIN_PASSWORD") is not { } password)
-        {
-            return 2;
-        }
-
-        await HostCommands.StartAsync(app);
-
-        await using var scope = app.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<ChatAccount>>();
-        var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole<long>>>();
+        var users = services.GetRequiredService<UserManager<ChatAccount>>();
+        var roles = services.GetRequiredService<RoleManager<IdentityRole<long>>>();
         if (!await roles.RoleExistsAsync(AdminRole))
         {
             await roles.CreateAsync(new IdentityRole<long>(AdminRole));
         }
 
-        var account = new ChatAccount { UserName = args[1].Trim() };
+        var account = new ChatAccount { UserName = userName };
         var created = await users.CreateAsync(account, password);
         if (!created.Succeeded)
         {

@@ -1,22 +1,41 @@
 namespace ReferenceHost.Accounts;
 
-/// <summary>The host's account commands (<c>create-admin</c>, <c>set-password</c>), run instead of the server.</summary>
+/// <summary>
+/// The host's account commands (<c>create-admin NAME</c>, <c>set-password NAME</c>), run instead of the
+/// server. Each takes an account name and a password (from its environment variable, or typed), and
+/// runs after the host's start-up work (migrations) in a scope of its own.
+/// </summary>
 internal static class HostCommands
 {
     /// <summary>The command named by <paramref name="args"/>, or null when they name none (run the server).</summary>
     public static Task<int>? Run(WebApplication app, string[] args) => args switch
     {
-        [CreateAdminCommand.Name, ..] => CreateAdminCommand.RunAsync(app, args),
-        [SetPasswordCommand.Name, ..] => SetPasswordCommand.RunAsync(app, args),
+        [CreateAdminCommand.Name, ..] => RunAsync(app, args, CreateAdminCommand.PasswordVariable, CreateAdminCommand.RunAsync),
+        [SetPasswordCommand.Name, ..] => RunAsync(app, args, SetPasswordCommand.PasswordVariable, SetPasswordCommand.RunAsync),
         _ => null,
     };
 
-    /// <summary>Migrations and other start-up work, run as they are for the server.</summary>
-    public static async Task StartAsync(WebApplication app)
+    private static async Task<int> RunAsync(
+        WebApplication app, string[] args, string passwordVariable, Func<IServiceProvider, string, string, Task<int>> command)
     {
+        if (args is not [_, var userName, ..] || string.IsNullOrWhiteSpace(userName))
+        {
+            Console.Error.WriteLine($"Usage: {args[0]} NAME   (password from {passwordVariable} or the terminal)");
+            return 2;
+        }
+
+        if (TerminalPassword.Read(passwordVariable) is not { } password)
+        {
+            return 2;
+        }
+
+        // Migrations and other start-up work, run as they are for the server.
         foreach (var hosted in app.Services.GetServices<IHostedService>())
         {
             await hosted.StartAsync(CancellationToken.None);
         }
+
+        await using var scope = app.Services.CreateAsyncScope();
+        return await command(scope.ServiceProvider, userName.Trim(), password);
     }
 }

@@ -12,26 +12,14 @@ namespace ReferenceHost.Accounts;
 internal static class SetPasswordCommand
 {
     public const string Name = "set-password";
+    public const string PasswordVariable = "CHATENGINE_NEW_PASSWORD";
 
-    public static async Task<int> RunAsync(WebApplication app, string[] args)
+    public static async Task<int> RunAsync(IServiceProvider services, string userName, string password)
     {
-        if (args.Length < 2 || string.IsNullOrWhiteSpace(args[1]))
+        var users = services.GetRequiredService<UserManager<ChatAccount>>();
+        if (await users.FindByNameAsync(userName) is not { } account)
         {
-            Console.Error.WriteLine("Usage: set-password NAME   (password from CHATENGINE_NEW_PASSWORD or the terminal)");
-            return 2;
-        }
-
-        if (TerminalPassword.Read("CHATENGINE_NEW_PASSWORD") is not { } password)
-        {
-            return 2;
-        }
-
-        await HostCommands.StartAsync(app);
-        await using var scope = app.Services.CreateAsyncScope();
-        var users = scope.ServiceProvider.GetRequiredService<UserManager<ChatAccount>>();
-        if (await users.FindByNameAsync(args[1].Trim()) is not { } account)
-        {
-            Console.Error.WriteLine($"No account is named '{args[1].Trim()}'.");
+            Console.Error.WriteLine($"No account is named '{userName}'.");
             return 1;
         }
 
@@ -44,8 +32,8 @@ internal static class SetPasswordCommand
             return 1;
         }
 
-        await SessionTicketStore.EndAllAsync(scope.ServiceProvider.GetRequiredService<ReferenceHostDbContext>(), account.Id, keep: null, CancellationToken.None);
-        await scope.ServiceProvider.GetRequiredService<TokenService>().RevokeAllAsync(account.Id, CancellationToken.None);
+        await SessionTicketStore.EndAllAsync(services.GetRequiredService<ReferenceHostDbContext>(), account.Id, keep: null, CancellationToken.None);
+        await services.GetRequiredService<TokenService>().RevokeAllAsync(account.Id, CancellationToken.None);
         Console.WriteLine($"The password of '{account.UserName}' was changed; every session and token of theirs ended.");
         return 0;
     }
