@@ -32,6 +32,9 @@ public enum BroadcastKind : byte
 
     /// <summary>A report of a message in the chat, for one of its admins (<see cref="ChatBroadcast.UserId"/>): for that user's streams alone.</summary>
     Report = 11,
+
+    /// <summary>A user's sign-ins ended (<see cref="ChatBroadcast.UserId"/>): every connection of theirs closes; no connection gets a frame.</summary>
+    SessionsEnded = 12,
 }
 
 /// <summary>

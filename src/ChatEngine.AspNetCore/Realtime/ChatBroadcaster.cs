@@ -65,6 +65,12 @@ public sealed partial class ChatBroadcaster
             return;
         }
 
+        if (broadcast.Kind == BroadcastKind.SessionsEnded)
+        {
+            EndConnections(broadcast.UserId ?? 0);
+            return;
+        }
+
         if (broadcast.IsNumbered)
         {
             var chatId = broadcast.ChatIds[0];
@@ -161,6 +167,14 @@ public sealed partial class ChatBroadcaster
         {
             _hubConnections.Left(connectionId, chatId);
         }
+    }
+
+    /// <summary>Closes every connection of a user on this host: their sign-ins ended, and a connection is authenticated only when it opens.</summary>
+    private void EndConnections(long userId)
+    {
+        _sockets.CloseUser(userId);
+        _userStreams.AbortUser(userId);
+        _hubConnections.AbortUser(userId);
     }
 
     private async Task<IReadOnlyList<(long Sequence, Action Deliver)>> ReadMissedAsync(long chatId, long from, long until)

@@ -62,6 +62,20 @@ internal sealed class ChatConnectionRegistry
         }
     }
 
+    /// <summary>Closes every socket of a user, in every chat: their sign-ins ended. Rare, so a walk over every chat.</summary>
+    public void CloseUser(long userId)
+    {
+        foreach (var socket in _chatSockets.Values.SelectMany(list => list).Where(s => s.UserId == userId))
+        {
+            socket.CloseAfterQueued(ChatSocket.SignedOut);
+        }
+
+        foreach (var socket in _fileSockets.Values.SelectMany(list => list).Where(s => s.UserId == userId))
+        {
+            socket.Abort();
+        }
+    }
+
     private static void Remove<T>(ConcurrentDictionary<long, ImmutableArray<T>> map, long chatId, T item)
     {
         while (map.TryGetValue(chatId, out var list))

@@ -108,6 +108,7 @@ internal sealed partial class ChatEventFanOut : IChatEventHandler, IAsyncDisposa
             "notifications",
             UserId: settings.UserId),
         UserBlocksChanged blocks => new ChatBroadcast(BroadcastKind.Blocks, [], BlockedUsers.Frame(blocks), "blocks", UserId: blocks.UserId),
+        UserSessionsEnded ended => new ChatBroadcast(BroadcastKind.SessionsEnded, [], [], "sessions_ended", UserId: ended.UserId),
         _ => null,
     };
 
@@ -128,6 +129,7 @@ internal sealed partial class ChatEventFanOut : IChatEventHandler, IAsyncDisposa
         NotificationSettingsChanged settings => settings.ChatId,
         MessageReported reported => reported.Chat.Id,
         UserBlocksChanged blocks => blocks.UserId,
+        UserSessionsEnded ended => ended.UserId,
         _ => 0,
     };
 

@@ -60,7 +60,7 @@ public sealed class ChatHub : Hub
         }
 
         var userId = Me();
-        _connections.Connected(Context.ConnectionId, userId);
+        _connections.Connected(Context.ConnectionId, userId, Context.Abort);
         _metrics.ConnectionOpened("signalr");
         await _services.GetRequiredService<BlockedUsers>().LoadAsync(userId);
         // Never cancelled half-way by the client leaving at once (a page navigating on): the disconnect

@@ -8,10 +8,19 @@ namespace ChatEngine.AspNetCore;
 /// </summary>
 internal sealed class ChatHubConnections
 {
-    private readonly ConcurrentDictionary<string, (long UserId, ConcurrentDictionary<long, byte> Chats)> _connections = new();
+    private readonly ConcurrentDictionary<string, (long UserId, ConcurrentDictionary<long, byte> Chats, Action Abort)> _connections = new();
     private readonly ConcurrentDictionary<long, ConcurrentDictionary<string, long>> _byChat = new();
 
-    public void Connected(string connectionId, long userId) => _connections[connectionId] = (userId, new ConcurrentDictionary<long, byte>());
+    public void Connected(string connectionId, long userId, Action abort) => _connections[connectionId] = (userId, new ConcurrentDictionary<long, byte>(), abort);
+
+    /// <summary>Drops every connection of a user (their sign-ins ended); each leaves through the hub's disconnect as usual.</summary>
+    public void AbortUser(long userId)
+    {
+        foreach (var connection in _connections.Values.Where(c => c.UserId == userId))
+        {
+            connection.Abort();
+        }
+    }
 
     public bool Disconnected(string connectionId)
     {

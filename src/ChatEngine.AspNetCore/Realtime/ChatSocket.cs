@@ -20,6 +20,7 @@ internal sealed class ChatSocket : IChatFrameSink
     private readonly ChatEngineMetrics? _metrics;
     private volatile bool _sendingCompleted;
     private volatile bool _closeWhenSent;
+    private string _closeReason = NotAMember;
 
     // The last change number a replay sent: live changes up to it are repeats.
     private long _replayedUpTo;
@@ -140,12 +141,19 @@ internal sealed class ChatSocket : IChatFrameSink
         }
     }
 
+    /// <summary>The close reason when the user is no longer a member of the chat.</summary>
+    public const string NotAMember = "No longer a member of this chat";
+
+    /// <summary>The close reason when the user's sign-ins ended.</summary>
+    public const string SignedOut = "Signed out";
+
     /// <summary>
     /// Sends what is queued (the removal or deletion that ends it last), then closes with 1008: the
-    /// user is no longer a member, so a client must not reconnect.
+    /// user is no longer a member, or no longer signed in, so a client must not reconnect as it was.
     /// </summary>
-    public void CloseAfterQueued()
+    public void CloseAfterQueued(string reason = NotAMember)
     {
+        _closeReason = reason;
         _closeWhenSent = true;
         CompleteSending();
     }
@@ -170,7 +178,7 @@ internal sealed class ChatSocket : IChatFrameSink
             if (_closeWhenSent && !Overflowed && socket.State == WebSocketState.Open)
             {
                 using var timeout = new CancellationTokenSource(CloseHandshakeTimeout);
-                await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, "No longer a member of this chat", timeout.Token).ConfigureAwait(false);
+                await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, _closeReason, timeout.Token).ConfigureAwait(false);
                 _ = Task.Delay(CloseHandshakeTimeout, CancellationToken.None).ContinueWith(_ => socket.Abort(), TaskScheduler.Default);
             }
         }

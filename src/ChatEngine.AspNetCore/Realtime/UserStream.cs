@@ -301,6 +301,13 @@ internal abstract class UserStream
     /// <summary>Drops the connection (it did not keep up).</summary>
     protected abstract void Abort();
 
+    /// <summary>Stops taking events and drops the connection (the user's sign-ins ended).</summary>
+    public void End()
+    {
+        _items.Writer.TryComplete();
+        Abort();
+    }
+
     /// <summary>Sends what is queued, in order, reading from the store what a frame needs when its turn comes.</summary>
     public async Task RunWriterAsync(IServiceScopeFactory scopes, SyncCursors cursors, AttachmentLinks links, CancellationToken cancellationToken)
     {

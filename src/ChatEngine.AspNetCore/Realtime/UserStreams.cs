@@ -117,6 +117,15 @@ internal sealed class UserStreams
         return streams.Count;
     }
 
+    /// <summary>Drops every stream of a user (their sign-ins ended); what they missed, a new sign-in reads with the cursor.</summary>
+    public void AbortUser(long userId)
+    {
+        foreach (var stream in _byUser.GetValueOrDefault(userId, []))
+        {
+            stream.End();
+        }
+    }
+
     /// <summary>Ends every stream with a fresh cursor (the host is stopping).</summary>
     public void CompleteAllWithCursor()
     {

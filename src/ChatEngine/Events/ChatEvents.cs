@@ -35,6 +35,14 @@ public sealed record UserTyping(long ChatId, ChatUser User) : ChatEvent;
 /// <param name="ChatIds">Every chat the user is a member of: the chats that should hear of it.</param>
 public sealed record PresenceChanged(ChatUser User, bool IsOnline, DateTimeOffset? LastSeen, IReadOnlyList<long> ChatIds) : ChatEvent;
 
+/// <summary>
+/// The host ended a user's sign-ins (signed out everywhere, a new password, a suspended or deleted
+/// account): every live connection of theirs closes, on every host, so none outlives the credentials
+/// it was opened with.
+/// </summary>
+/// <param name="UserId">The user.</param>
+public sealed record UserSessionsEnded(long UserId) : ChatEvent;
+
 /// <summary>What changed about a chat's membership.</summary>
 public enum MembershipChange
 {

@@ -64,6 +64,15 @@ public sealed class PresenceService
         await AnnounceAsync(userId, isOnline: false, lastSeen, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Closes every live connection of the user, on every host: for a host that ended their sign-ins
+    /// (signed out everywhere, a new password, a suspended or deleted account). A connection is
+    /// authenticated once, when it opens, so without this one would outlive the session it came from.
+    /// Their clients reconnect, and are refused unless they sign in again.
+    /// </summary>
+    public Task EndConnectionsAsync(long userId, CancellationToken cancellationToken = default) =>
+        _events.PublishAsync(new UserSessionsEnded(userId), cancellationToken).AsTask();
+
     /// <summary>Which of the users are online now (no last-seen read, for lists that show a dot only).</summary>
     internal ValueTask<IReadOnlySet<long>> GetOnlineAsync(IReadOnlyCollection<long> userIds, CancellationToken cancellationToken) =>
         userIds.Count == 0 ? ValueTask.FromResult<IReadOnlySet<long>>(new HashSet<long>()) : _tracker.GetOnlineAsync(userIds, cancellationToken);
