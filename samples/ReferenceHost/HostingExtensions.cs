@@ -127,6 +127,7 @@ internal static class HostingExtensions
         var signingKey = SigningKeys.Load(jwt, builder.Environment.ContentRootPath);
         services.AddSingleton(signingKey);
         services.AddScoped<TokenService>();
+        services.AddScoped<AccountSignIns>();
 
         services.AddIdentityCore<ChatAccount>(o =>
             {
@@ -176,10 +177,16 @@ internal static class HostingExtensions
                 };
                 o.Events = new JwtBearerEvents
                 {
-                    OnTokenValidated = context =>
+                    OnTokenValidated = async context =>
                     {
+                        // A connection outlives its token: it may open only while the account's sign-ins last.
+                        if (AccessTokenStamp.OpensConnection(context.HttpContext) && !await AccessTokenStamp.IsCurrentAsync(context.Principal!, context.HttpContext))
+                        {
+                            context.Fail("This sign-in has ended: sign in again.");
+                            return;
+                        }
+
                         context.Principal = AccessTokenPrincipal(context.Principal!);
-                        return Task.CompletedTask;
                     },
                 };
             })

@@ -17,7 +17,7 @@ namespace ReferenceHost.Accounts;
 /// ChatEngine's <see cref="IUserErasure"/> first in the same order.
 /// </summary>
 internal sealed class AccountDeletion(
-    UserManager<ChatAccount> users, SignInManager<ChatAccount> signIn, LoginThrottle throttle, ReferenceHostDbContext db, TokenService tokens) : IAccountErasure
+    UserManager<ChatAccount> users, SignInManager<ChatAccount> signIn, LoginThrottle throttle, ReferenceHostDbContext db, AccountSignIns signIns) : IAccountErasure
 {
     public async Task VerifyAsync(HttpContext context, long userId, JsonElement body, CancellationToken cancellationToken)
     {
@@ -27,8 +27,7 @@ internal sealed class AccountDeletion(
 
     public async Task DeleteAccountAsync(long userId, CancellationToken cancellationToken)
     {
-        await SessionTicketStore.EndAllAsync(db, userId, keep: null, cancellationToken);
-        await tokens.RevokeAllAsync(userId, cancellationToken);
+        await signIns.EndAllAsync(userId, keepSession: null, cancellationToken);
         await db.RefreshTokens.Where(t => t.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         if (await users.FindByIdAsync(userId.ToString(System.Globalization.CultureInfo.InvariantCulture)) is { } account)
         {

@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Authentication;
-using ReferenceHost.Data;
 
 namespace ReferenceHost.Accounts;
 
@@ -114,7 +113,7 @@ internal static class AccountEndpoints
     /// refresh token of the signed-in user.
     /// </summary>
     private static async Task<IResult> LogoutAsync(
-        HttpContext context, SignInManager<ChatAccount> signIn, TokenService tokens, ReferenceHostDbContext db, IAntiforgery antiforgery, CancellationToken cancellationToken)
+        HttpContext context, SignInManager<ChatAccount> signIn, TokenService tokens, AccountSignIns signIns, IAntiforgery antiforgery, CancellationToken cancellationToken)
     {
         var isForm = context.Request.HasFormContentType;
         if (IsCookieSession(context) && !await antiforgery.IsRequestValidAsync(context))
@@ -134,8 +133,7 @@ internal static class AccountEndpoints
                 return Results.Problem(detail: "Signing out everywhere needs a signed-in user.", statusCode: StatusCodes.Status401Unauthorized);
             }
 
-            await SessionTicketStore.EndAllAsync(db, userId, keep: null, cancellationToken);
-            await tokens.RevokeAllAsync(userId, cancellationToken);
+            await signIns.EndAllAsync(userId, keepSession: null, cancellationToken);
         }
         else
         {
@@ -152,7 +150,7 @@ internal static class AccountEndpoints
     /// in again for new tokens.
     /// </summary>
     private static async Task<IResult> ChangePasswordAsync(
-        HttpContext context, UserManager<ChatAccount> users, SignInManager<ChatAccount> signIn, TokenService tokens, ReferenceHostDbContext db,
+        HttpContext context, UserManager<ChatAccount> users, SignInManager<ChatAccount> signIn, AccountSignIns signIns,
         IAntiforgery antiforgery, LoginThrottle throttle, CancellationToken cancellationToken)
     {
         var isForm = context.Request.HasFormContentType;
@@ -196,8 +194,7 @@ internal static class AccountEndpoints
             return Refused(AccountErrors.FromIdentity(changed.Errors));
         }
 
-        await SessionTicketStore.EndAllAsync(db, userId, keep: byCookie ? SessionTicketStore.CurrentKey(context.User) : null, cancellationToken);
-        await tokens.RevokeAllAsync(userId, cancellationToken);
+        await signIns.EndAllAsync(userId, keepSession: byCookie ? SessionTicketStore.CurrentKey(context.User) : null, cancellationToken);
         if (byCookie)
         {
             await signIn.SignInAsync(checkedAccount, isPersistent: true);

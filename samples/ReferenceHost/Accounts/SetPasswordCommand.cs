@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Identity;
-using ReferenceHost.Data;
 
 namespace ReferenceHost.Accounts;
 
@@ -32,8 +31,7 @@ internal static class SetPasswordCommand
             return 1;
         }
 
-        await SessionTicketStore.EndAllAsync(services.GetRequiredService<ReferenceHostDbContext>(), account.Id, keep: null, CancellationToken.None);
-        await services.GetRequiredService<TokenService>().RevokeAllAsync(account.Id, CancellationToken.None);
+        await services.GetRequiredService<AccountSignIns>().EndAllAsync(account.Id, keepSession: null, CancellationToken.None);
         Console.WriteLine($"The password of '{account.UserName}' was changed; every session and token of theirs ended.");
         return 0;
     }

@@ -29,6 +29,7 @@ internal sealed class TokenService(ReferenceHostDbContext db, SymmetricSecurityK
                 new Claim(JwtRegisteredClaimNames.Sub, account.Id.ToString(CultureInfo.InvariantCulture)),
                 new Claim(JwtRegisteredClaimNames.UniqueName, account.UserName!),
                 new Claim(JwtRegisteredClaimNames.Jti, Guid.NewGuid().ToString("N")),
+                new Claim(AccessTokenStamp.ClaimType, AccessTokenStamp.Digest(account.SecurityStamp)),
             ]),
             IssuedAt = now,
             NotBefore = now,

@@ -93,6 +93,13 @@ public sealed class LiveSocket : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until the server closes the socket, and returns why (null when it dropped it without a close).</summary>
+    public async Task<string?> ClosedAsync(TimeSpan? timeout = null)
+    {
+        await _reading.WaitAsync(timeout ?? DefaultTimeout);
+        return _socket.CloseStatusDescription;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_socket.State == WebSocketState.Open)

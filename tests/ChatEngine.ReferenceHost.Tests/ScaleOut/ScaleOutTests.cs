@@ -87,6 +87,33 @@ public sealed partial class ScaleOutTests(ScaleOutCluster cluster)
     }
 
     [Fact]
+    public async Task SigningOutEverywhereOnOneHost_ClosesTheConnectionsOnTheOther()
+    {
+        var erin = await cluster.UserAsync("erin");
+        var frank = await cluster.UserAsync("frank");
+        var chatId = await cluster.PrivateChatAsync(erin.Token, frank.Name);
+        await using var erinOnB = await LiveSocket.ConnectAsync(B.BaseAddress, chatId, erin.Token);
+        await using var hubOnB = HubOn(B, erin.Token);
+        var hubClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        hubOnB.Closed += _ =>
+        {
+            hubClosed.TrySetResult();
+            return Task.CompletedTask;
+        };
+        await hubOnB.StartAsync();
+        await using var frankOnB = await LiveSocket.ConnectAsync(B.BaseAddress, chatId, frank.Token);
+
+        using var api = ScaleOutCluster.Api(A, erin.Token);
+        (await api.PostAsJsonAsync("/user/logout/", new { everywhere = true })).EnsureSuccessStatusCode();
+
+        Assert.Equal("Signed out", await erinOnB.ClosedAsync());
+        await hubClosed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        using var frankApi = ScaleOutCluster.Api(A, frank.Token);
+        (await frankApi.PostAsJsonAsync($"/chat/{chatId}/messages", new { text = "still on" })).EnsureSuccessStatusCode();
+        Assert.Equal("still on", (string?)(await frankOnB.NextAsync("message"))["text"]);
+    }
+
+    [Fact]
     public async Task Presence_IsOnlineWhileAnyHostHoldsAConnection_AndOfflineAfterTheLast()
     {
         var erin = await cluster.UserAsync("erin");
