@@ -200,6 +200,34 @@ public abstract partial class ChatEngineSpecificationTests
     }
 
     [Fact]
+    public async Task EveryChatsReports_ReachTheHostsOwnList_NewestFirst_WithTheirChats()
+    {
+        var group = (await GroupAsync(Alice, "Team", "bob", "carol")).Chat.Id;
+        var chat = await PrivateChatAsync(Dave, "eve");
+        var first = await Moderation.ReportAsync(Bob, group, (await SendAsync(Carol, group, "rude")).Id, "abuse", null);
+        var second = await Moderation.ReportAsync(Dave, chat, (await SendAsync(Eve, chat, "buy now")).Id, "spam", "again");
+        var third = await Moderation.ReportAsync(Alice, group, (await SendAsync(Carol, group, "ruder")).Id, "inappropriate", null);
+        var ours = new[] { group, chat };
+
+        var all = (await Moderation.GetAllReportsAsync(limit: 100)).Where(r => ours.Contains(r.Chat.Id)).ToArray();
+        Assert.Equal([third, second, first], all.Select(r => r.Report.Report.Id));
+        Assert.Equal((ChatKind.Private, "eve", "dave", "buy now", "again"), (all[1].Chat.Kind, all[1].Report.Sender.UserName, all[1].Report.Reporter.UserName, all[1].Report.Report.MessageText, all[1].Report.Report.Note));
+        Assert.Equal((ChatKind.Group, "Team"), (all[0].Chat.Kind, all[0].Chat.Name));
+        Assert.Equal([first], (await Moderation.GetAllReportsAsync(beforeReportId: second, limit: 100)).Where(r => ours.Contains(r.Chat.Id)).Select(r => r.Report.Report.Id));
+        await AssertChatErrorAsync(ChatErrorKind.Validation, ChatErrorCodes.InvalidPaging, () => Moderation.GetAllReportsAsync(limit: 0));
+
+        await Moderation.ResolveAnyReportAsync(chat, second);
+        Assert.Equal([third, first], (await Moderation.GetAllReportsAsync(limit: 100)).Where(r => ours.Contains(r.Chat.Id)).Select(r => r.Report.Report.Id));
+        Assert.DoesNotContain(second, (await Moderation.GetReportsAsync(Alice, group)).Select(r => r.Report.Id));
+        await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.ReportNotFound, () => Moderation.ResolveAnyReportAsync(chat, second));
+        await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.ReportNotFound, () => Moderation.ResolveAnyReportAsync(chat, first)); // Not that chat's.
+
+        // A group deleted takes its reports with it.
+        await Groups.DeleteAsync(Alice, group);
+        Assert.DoesNotContain(await Moderation.GetAllReportsAsync(limit: 100), r => r.Chat.Id == group);
+    }
+
+    [Fact]
     public async Task Reports_AreLimitedPerHour()
     {
         var group = (await GroupAsync(Alice, "Team", "bob")).Chat.Id;

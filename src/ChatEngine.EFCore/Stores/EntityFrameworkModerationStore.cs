@@ -138,6 +138,17 @@ internal sealed class EntityFrameworkModerationStore<TContext>(Func<TContext> co
         return (await query.OrderByDescending(r => r.Id).Take(limit).ToListAsync(cancellationToken).ConfigureAwait(false)).Select(r => r.ToReport()).ToArray();
     }
 
+    public async Task<IReadOnlyList<ChatReport>> GetAllReportsAsync(long? beforeId, int limit, CancellationToken cancellationToken)
+    {
+        var query = Reports.AsNoTracking();
+        if (beforeId is { } before)
+        {
+            query = query.Where(r => r.Id < before);
+        }
+
+        return (await query.OrderByDescending(r => r.Id).Take(limit).ToListAsync(cancellationToken).ConfigureAwait(false)).Select(r => r.ToReport()).ToArray();
+    }
+
     public async Task<int> CountReportsByAsync(long reporterId, DateTimeOffset since, CancellationToken cancellationToken)
     {
         var from = EntityTime.ToStored(since);

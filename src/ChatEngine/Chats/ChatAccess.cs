@@ -98,5 +98,7 @@ internal sealed class ChatAccess(IChatStore chats, IChatMemberStore members, ICh
     /// Stands in for a user the host has deleted (an erased one included), so their old messages still
     /// render: the numeric id stays, the name is <see cref="ChatPrivacyOptions.DeletedUserName"/>.
     /// </summary>
+    public Task<Chat?> FindChatAsync(long chatId, CancellationToken cancellationToken) => chats.FindByIdAsync(chatId, cancellationToken);
+
     public static ChatUser UnknownUser(long userId) => new(userId, ChatPrivacyOptions.DeletedUserNameInUse);
 }

@@ -133,6 +133,17 @@ public sealed partial class InMemoryChatStore
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<ChatReport>> GetAllReportsAsync(long? beforeId, int limit, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<ChatReport> reports = _reports.Values.Where(r => beforeId is null || r.Id < beforeId)
+                .OrderByDescending(r => r.Id).Take(limit).ToArray();
+            return Task.FromResult(reports);
+        }
+    }
+
+    /// <inheritdoc />
     public Task<int> CountReportsByAsync(long reporterId, DateTimeOffset since, CancellationToken cancellationToken)
     {
         lock (_lock)

@@ -46,6 +46,12 @@ public interface IChatModerationStore
     /// <summary>A chat's open reports with ids below <paramref name="beforeId"/> (all when <see langword="null"/>), newest first.</summary>
     Task<IReadOnlyList<ChatReport>> GetReportsAsync(long chatId, long? beforeId, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Every chat's open reports with ids below <paramref name="beforeId"/> (all when <see langword="null"/>),
+    /// newest first: the list of the host's own moderators, the only ones a private chat's reports reach.
+    /// </summary>
+    Task<IReadOnlyList<ChatReport>> GetAllReportsAsync(long? beforeId, int limit, CancellationToken cancellationToken);
+
     /// <summary>How many reports the user filed since <paramref name="since"/> (the hourly limit).</summary>
     Task<int> CountReportsByAsync(long reporterId, DateTimeOffset since, CancellationToken cancellationToken);
 

@@ -32,6 +32,11 @@ public interface IModerationSink
 /// <param name="Sender">The message's author.</param>
 public sealed record ChatReportView(ChatReport Report, ChatUser Reporter, ChatUser Sender);
 
+/// <summary>A report as the host's own moderators see it: with its chat, whichever it is.</summary>
+/// <param name="Report">The report, with names.</param>
+/// <param name="Chat">The chat of the message.</param>
+public sealed record HostReportView(ChatReportView Report, Chat Chat);
+
 /// <summary>A user the caller blocked, and since when.</summary>
 /// <param name="User">The blocked user.</param>
 /// <param name="At">When they were blocked.</param>

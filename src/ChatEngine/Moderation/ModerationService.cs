@@ -182,6 +182,40 @@ public sealed partial class ModerationService
         }
     }
 
+    /// <summary>
+    /// Every chat's open reports, newest first, <paramref name="limit"/> at most, before
+    /// <paramref name="beforeReportId"/>, each with its chat: for the host's own moderators, the only
+    /// ones told of a private chat's reports. Nothing here checks who asks: the host decides who may.
+    /// </summary>
+    public async Task<IReadOnlyList<HostReportView>> GetAllReportsAsync(long? beforeReportId = null, int? limit = null, CancellationToken cancellationToken = default)
+    {
+        var store = Store;
+        var pageSize = limit ?? _options.DefaultPageSize;
+        if (pageSize < 1 || pageSize > _options.MaxPageSize)
+        {
+            throw ChatErrors.Validation(ChatErrorCodes.InvalidPaging, $"limit must be between 1 and {_options.MaxPageSize}.");
+        }
+
+        var views = await ViewsAsync(await store.GetAllReportsAsync(beforeReportId, pageSize, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        var chats = new Dictionary<long, Chat?>();
+        foreach (var chatId in views.Select(v => v.Report.ChatId).Distinct())
+        {
+            chats[chatId] = await _access.FindChatAsync(chatId, cancellationToken).ConfigureAwait(false);
+        }
+
+        // A chat's reports go with it; one deleted between the two reads is left out.
+        return views.Where(v => chats[v.Report.ChatId] is not null).Select(v => new HostReportView(v, chats[v.Report.ChatId]!)).ToArray();
+    }
+
+    /// <summary>Resolves an open report in any chat, for the host's own moderators (nothing here checks who asks).</summary>
+    public async Task ResolveAnyReportAsync(long chatId, long reportId, CancellationToken cancellationToken = default)
+    {
+        if (!await Store.ResolveReportAsync(chatId, reportId, cancellationToken).ConfigureAwait(false))
+        {
+            throw new ChatException(ChatErrorKind.NotFound, ChatErrorCodes.ReportNotFound, "No open report with that id in this chat.");
+        }
+    }
+
     private static ReportReason ParseReason(string? reason) => reason?.Trim().ToLowerInvariant() switch
     {
         "spam" => ReportReason.Spam,
