@@ -12,6 +12,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.IdentityModel.Tokens;
 using ReferenceHost.Accounts;
 using ReferenceHost.Data;
+using ReferenceHost.Moderation;
 
 namespace ReferenceHost;
 
@@ -128,6 +129,9 @@ internal static class HostingExtensions
         services.AddSingleton(signingKey);
         services.AddScoped<TokenService>();
         services.AddScoped<AccountSignIns>();
+        services.AddScoped<AccountSuspension>();
+        services.AddSingleton<SuspendedAccounts>();
+        services.AddHostedService<SuspendedAccountsRefresher>();
 
         services.AddIdentityCore<ChatAccount>(o =>
             {
@@ -179,6 +183,13 @@ internal static class HostingExtensions
                 {
                     OnTokenValidated = async context =>
                     {
+                        // A token cannot be revoked, but the account it names can be suspended.
+                        if (ChatUserId(context.Principal!) is { } userId && context.HttpContext.RequestServices.GetRequiredService<SuspendedAccounts>().Contains(userId))
+                        {
+                            context.Fail("This account is suspended.");
+                            return;
+                        }
+
                         // A connection outlives its token: it may open only while the account's sign-ins last.
                         if (AccessTokenStamp.OpensConnection(context.HttpContext) && !await AccessTokenStamp.IsCurrentAsync(context.Principal!, context.HttpContext))
                         {

@@ -1,6 +1,7 @@
 using ReferenceHost;
 using ReferenceHost.Accounts;
 using ReferenceHost.Data;
+using ReferenceHost.Moderation;
 using ReferenceHost.Push;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -30,6 +31,7 @@ app.MapHealthChecks("/health");
 app.MapOpenApi();
 app.MapAccountEndpoints();
 app.MapAccountPages();
+app.MapModerationPages();
 app.MapChatEndpoints();
 app.MapGet("/", () => Results.Redirect("/home/")).ExcludeFromDescription();
 await app.RunAsync();

@@ -77,7 +77,7 @@ internal sealed class AccountDeletion(
     private async Task RequirePasswordAsync(HttpContext context, long userId, string? password)
     {
         var account = await users.FindByIdAsync(userId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var (checkedAccount, retryAfter) = await AccountEndpoints.CheckPasswordAsync(context, account?.UserName, password, signIn, throttle);
+        var (checkedAccount, retryAfter, _) = await AccountEndpoints.CheckPasswordAsync(context, account?.UserName, password, signIn, throttle);
         if (retryAfter > TimeSpan.Zero)
         {
             throw new ChatException(ChatErrorKind.RateLimited, ChatErrorCodes.RateLimited, AccountErrors.Message(AccountErrors.Throttled));

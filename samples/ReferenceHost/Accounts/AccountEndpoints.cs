@@ -32,7 +32,7 @@ internal static class AccountEndpoints
         HttpContext context, SignInManager<ChatAccount> signIn, TokenService tokens, LoginThrottle throttle, CancellationToken cancellationToken)
     {
         var body = await ReadJsonAsync<CredentialsRequest>(context, cancellationToken);
-        var (account, retryAfter) = await CheckPasswordAsync(context, body?.Username, body?.Password, signIn, throttle);
+        var (account, retryAfter, suspended) = await CheckPasswordAsync(context, body?.Username, body?.Password, signIn, throttle);
         if (retryAfter > TimeSpan.Zero)
         {
             return Throttled(context, retryAfter);
@@ -40,7 +40,8 @@ internal static class AccountEndpoints
 
         if (account is null)
         {
-            return Results.Json(new DetailResponse(InvalidCredentials), AccountJson.Default.DetailResponse, statusCode: StatusCodes.Status401Unauthorized);
+            var detail = suspended ? AccountErrors.Message(AccountErrors.Suspended) : InvalidCredentials;
+            return Results.Json(new DetailResponse(detail), AccountJson.Default.DetailResponse, statusCode: StatusCodes.Status401Unauthorized);
         }
 
         var pair = await tokens.IssueAsync(account, family: null, cancellationToken);
@@ -86,7 +87,7 @@ internal static class AccountEndpoints
             return FormFailed("/user/login/", AccountErrors.Expired);
         }
 
-        var (account, retryAfter) = await CheckPasswordAsync(context, body?.Username, body?.Password, signIn, throttle);
+        var (account, retryAfter, suspended) = await CheckPasswordAsync(context, body?.Username, body?.Password, signIn, throttle);
         if (retryAfter > TimeSpan.Zero)
         {
             return isForm ? FormFailed("/user/login/", AccountErrors.Throttled) : Throttled(context, retryAfter);
@@ -97,13 +98,14 @@ internal static class AccountEndpoints
             await signIn.SignInAsync(account, isPersistent: true);
         }
 
+        var refusal = suspended ? AccountErrors.Suspended : AccountErrors.InvalidUser;
         if (isForm)
         {
-            return account is null ? FormFailed("/user/login/", AccountErrors.InvalidUser) : Results.Redirect("/home/");
+            return account is null ? FormFailed("/user/login/", refusal) : Results.Redirect("/home/");
         }
 
         return account is null
-            ? Results.Json(new SuccessResponse(false, AccountErrors.Message(AccountErrors.InvalidUser)), AccountJson.Default.SuccessResponse, statusCode: StatusCodes.Status401Unauthorized)
+            ? Results.Json(new SuccessResponse(false, AccountErrors.Message(refusal)), AccountJson.Default.SuccessResponse, statusCode: StatusCodes.Status401Unauthorized)
             : Results.Json(new SuccessResponse(true, null), AccountJson.Default.SuccessResponse);
     }
 
@@ -177,7 +179,7 @@ internal static class AccountEndpoints
             return Refused(AccountErrors.PasswordsRequired);
         }
 
-        var (checkedAccount, retryAfter) = await CheckPasswordAsync(context, account.UserName, body.OldPassword, signIn, throttle);
+        var (checkedAccount, retryAfter, _) = await CheckPasswordAsync(context, account.UserName, body.OldPassword, signIn, throttle);
         if (retryAfter > TimeSpan.Zero)
         {
             return isForm ? Refused(AccountErrors.Throttled) : Throttled(context, retryAfter);
@@ -248,13 +250,13 @@ internal static class AccountEndpoints
     /// as a real one, so the answer's timing does not tell who has an account. Identity's lockout is
     /// not used: failures slow the guesser down (see <see cref="LoginThrottle"/>), they lock nobody out.
     /// </summary>
-    internal static async Task<(ChatAccount? Account, TimeSpan RetryAfter)> CheckPasswordAsync(
+    internal static async Task<(ChatAccount? Account, TimeSpan RetryAfter, bool Suspended)> CheckPasswordAsync(
         HttpContext context, string? userName, string? password, SignInManager<ChatAccount> signIn, LoginThrottle throttle)
     {
         var name = userName?.Trim() ?? string.Empty;
         if (name.Length == 0 || string.IsNullOrEmpty(password))
         {
-            return (null, TimeSpan.Zero);
+            return (null, TimeSpan.Zero, false);
         }
 
         var users = signIn.UserManager;
@@ -263,7 +265,7 @@ internal static class AccountEndpoints
         var wait = throttle.RetryAfter(address, key);
         if (wait > TimeSpan.Zero)
         {
-            return (null, wait);
+            return (null, wait, false);
         }
 
         var account = key == "?" ? null : await users.FindByNameAsync(name);
@@ -271,18 +273,26 @@ internal static class AccountEndpoints
         {
             DecoyHash.Verify(users.PasswordHasher, password);
             throttle.Failed(address, key);
-            return (null, TimeSpan.Zero);
+            return (null, TimeSpan.Zero, false);
         }
 
         var result = await signIn.CheckPasswordSignInAsync(account, password, lockoutOnFailure: false);
+        if (result.IsLockedOut && await users.CheckPasswordAsync(account, password))
+        {
+            // Suspended by an administrator (Identity looks at the lockout before the password): said
+            // only to whoever gave the right password, so it tells a stranger nothing.
+            throttle.Succeeded(address, key);
+            return (null, TimeSpan.Zero, true);
+        }
+
         if (!result.Succeeded)
         {
             throttle.Failed(address, key);
-            return (null, TimeSpan.Zero);
+            return (null, TimeSpan.Zero, false);
         }
 
         throttle.Succeeded(address, key);
-        return (account, TimeSpan.Zero);
+        return (account, TimeSpan.Zero, false);
     }
 
     /// <summary>Whether Identity's session cookie (not a bearer token) authenticated the request.</summary>

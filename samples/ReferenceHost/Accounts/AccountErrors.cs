@@ -25,6 +25,7 @@ internal static class AccountErrors
     public const string PasswordsRequired = "passwords_required";
     public const string ConfirmDeletion = "confirm_deletion";
     public const string Deleted = "deleted";
+    public const string Suspended = "suspended";
 
     private static readonly Dictionary<string, string> Messages = new(StringComparer.Ordinal)
     {
@@ -44,6 +45,7 @@ internal static class AccountErrors
         [PasswordsRequired] = "Both the current password and the new one are required.",
         [ConfirmDeletion] = "Type your username to confirm that the account should be deleted.",
         [Deleted] = "Your account and your chat data were deleted.",
+        [Suspended] = "This account is suspended by the server's administrators.",
     };
 
     /// <summary>The message for a known code; null for anything else, which the pages then do not show.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
+using ReferenceHost.Moderation;
 using ReferenceHost.Pages;
 
 namespace ReferenceHost.Accounts;
@@ -39,6 +40,7 @@ internal static class AccountPages
         return new RazorComponentResult<AccountSettingsPage>(new
         {
             UserName = account.UserName ?? "", Error = AccountErrors.MessageFor(error), Notice = notice, AntiforgeryToken = tokens.RequestToken ?? "",
+            IsAdministrator = await users.IsInRoleAsync(account, Administrators.Role),
         });
     }
 

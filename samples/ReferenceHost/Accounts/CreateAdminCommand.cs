@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Identity;
+using ReferenceHost.Moderation;
 
 namespace ReferenceHost.Accounts;
 
@@ -11,15 +12,14 @@ internal static class CreateAdminCommand
 {
     public const string Name = "create-admin";
     public const string PasswordVariable = "CHATENGINE_ADMIN_PASSWORD";
-    private const string AdminRole = "Admin";
 
     public static async Task<int> RunAsync(IServiceProvider services, string userName, string password)
     {
         var users = services.GetRequiredService<UserManager<ChatAccount>>();
         var roles = services.GetRequiredService<RoleManager<IdentityRole<long>>>();
-        if (!await roles.RoleExistsAsync(AdminRole))
+        if (!await roles.RoleExistsAsync(Administrators.Role))
         {
-            await roles.CreateAsync(new IdentityRole<long>(AdminRole));
+            await roles.CreateAsync(new IdentityRole<long>(Administrators.Role));
         }
 
         var account = new ChatAccount { UserName = userName };
@@ -30,7 +30,7 @@ internal static class CreateAdminCommand
             return 1;
         }
 
-        await users.AddToRoleAsync(account, AdminRole);
+        await users.AddToRoleAsync(account, Administrators.Role);
         Console.WriteLine($"Administrator '{account.UserName}' created.");
         return 0;
     }

@@ -114,6 +114,28 @@ public sealed partial class ScaleOutTests(ScaleOutCluster cluster)
     }
 
     [Fact]
+    public async Task ASuspensionOnOneHost_ClosesTheConnectionsOnTheOther_WhichRefusesItsTokensOnceItReadsTheSuspensions()
+    {
+        var gina = await cluster.UserAsync("gina");
+        var hal = await cluster.UserAsync("hal");
+        var chatId = await cluster.PrivateChatAsync(gina.Token, hal.Name);
+        await using var ginaOnB = await LiveSocket.ConnectAsync(B.BaseAddress, chatId, gina.Token);
+        using var ginaApiOnB = ScaleOutCluster.Api(B, gina.Token);
+        Assert.Equal(HttpStatusCode.OK, (await ginaApiOnB.GetAsync("/chat/")).StatusCode);
+
+        await using (var scope = A.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<global::ReferenceHost.Accounts.ChatAccount>>();
+            var suspension = scope.ServiceProvider.GetRequiredService<global::ReferenceHost.Moderation.AccountSuspension>();
+            Assert.Equal(global::ReferenceHost.Moderation.SuspensionResult.Done, await suspension.SuspendAsync((await users.FindByNameAsync(hal.Name))!, gina.Name, CancellationToken.None));
+        }
+
+        Assert.Equal("Signed out", await ginaOnB.ClosedAsync());
+        await B.Services.GetRequiredService<global::ReferenceHost.Moderation.SuspendedAccounts>().RefreshAsync(CancellationToken.None); // What B does every 30 s.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await ginaApiOnB.GetAsync("/chat/")).StatusCode);
+    }
+
+    [Fact]
     public async Task Presence_IsOnlineWhileAnyHostHoldsAConnection_AndOfflineAfterTheLast()
     {
         var erin = await cluster.UserAsync("erin");

@@ -1,0 +1,81 @@
+using System.Collections.Frozen;
+using Microsoft.EntityFrameworkCore;
+using ReferenceHost.Data;
+
+namespace ReferenceHost.Moderation;
+
+/// <summary>
+/// The accounts an administrator suspended, known to every request without a database read. A bearer
+/// token cannot be revoked before it expires, so every one is checked against this set. The host
+/// that suspends knows at once; the others read the database every <see cref="RefreshInterval"/>.
+/// </summary>
+internal sealed class SuspendedAccounts(IServiceScopeFactory scopes, TimeProvider time)
+{
+    /// <summary>How often each host reads the suspended accounts, so one suspended elsewhere is refused here too.</summary>
+    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(30);
+
+    private readonly Lock _lock = new();
+    private FrozenSet<long> _ids = FrozenSet<long>.Empty;
+
+    // Bumped by each change made here: a read of the database begun before it must not undo it.
+    private long _version;
+
+    public bool Contains(long userId) => Volatile.Read(ref _ids).Contains(userId);
+
+    public void Set(long userId, bool suspended)
+    {
+        lock (_lock)
+        {
+            _version++;
+            var ids = new HashSet<long>(_ids);
+            if (suspended ? ids.Add(userId) : ids.Remove(userId))
+            {
+                Volatile.Write(ref _ids, ids.ToFrozenSet());
+            }
+        }
+    }
+
+    /// <summary>Reads the accounts suspended now from the database.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        var version = Volatile.Read(ref _version);
+        await using var scope = scopes.CreateAsyncScope();
+        var now = time.GetUtcNow();
+        // Few accounts are ever locked; SQLite cannot compare the times stored as text, so they are compared here.
+        var locked = await scope.ServiceProvider.GetRequiredService<ReferenceHostDbContext>().Users
+            .Where(a => a.LockoutEnd != null)
+            .Select(a => new { a.Id, a.LockoutEnd })
+            .ToListAsync(cancellationToken);
+        lock (_lock)
+        {
+            if (_version == version)
+            {
+                Volatile.Write(ref _ids, locked.Where(a => a.LockoutEnd > now).Select(a => a.Id).ToFrozenSet());
+            }
+        }
+    }
+}
+
+/// <summary>Reads <see cref="SuspendedAccounts"/> at start and every <see cref="SuspendedAccounts.RefreshInterval"/>.</summary>
+internal sealed partial class SuspendedAccountsRefresher(SuspendedAccounts accounts, TimeProvider time, ILogger<SuspendedAccountsRefresher> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(SuspendedAccounts.RefreshInterval, time);
+        do
+        {
+            try
+            {
+                await accounts.RefreshAsync(stoppingToken);
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                LogRefreshFailed(logger, error);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    [LoggerMessage(EventId = 9001, Level = LogLevel.Warning, Message = "Reading the suspended accounts failed; the last ones read still apply.")]
+    private static partial void LogRefreshFailed(ILogger logger, Exception exception);
+}
