@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Xunit;
 using static Microsoft.Playwright.Assertions;
@@ -115,6 +117,67 @@ public sealed class ModerationInTheBrowserTests(BrowserFixture fixture) : IClass
         await Expect(ida.Locator(".ce-blocked-note")).ToBeHiddenAsync();
         await SendAsync(ida, "Sorry, back now");
         await Expect(hal.Locator("#ce-messages li.ce-msg", new() { HasText = "Sorry, back now" })).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task APrivateChatsReport_ReachesTheServersAdministrator_WhoSuspendsItsAuthor_UntilLifted()
+    {
+        var desktop = new BrowserNewContextOptions { ViewportSize = new() { Width = 1280, Height = 800 } };
+        var jay = await fixture.SignUpAsync("jay", new() { ViewportSize = new() { Width = 390, Height = 844 }, HasTouch = true, IsMobile = true });
+        var lee = await fixture.SignUpAsync("lee", desktop);
+        var kit = await fixture.SignUpAsync("kit", desktop);
+        await MakeAdministratorAsync("kit");
+        await jay.StartChatWithAsync("lee");
+        await SendAsync(jay, "Free crypto at example.com");
+
+        await lee.GotoAsync(jay.Url);
+        var spam = lee.Locator("#ce-messages li.ce-msg", new() { HasText = "Free crypto" });
+        await spam.HoverAsync();
+        await spam.GetByRole(AriaRole.Button, new() { Name = "Actions for jay's message" }).ClickAsync();
+        await lee.GetByRole(AriaRole.Menuitem, new() { Name = "Report" }).ClickAsync();
+        var dialog = lee.GetByRole(AriaRole.Dialog, new() { Name = "Report message" });
+        await dialog.GetByLabel("Spam").CheckAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Report", Exact = true }).ClickAsync();
+        await Expect(lee.Locator("#ce-status")).ToHaveTextAsync("Reported. Thank you.");
+
+        // The administrator finds it from the account page, and suspends its author from there.
+        await kit.GetByRole(AriaRole.Link, new() { Name = "Account" }).ClickAsync();
+        await kit.GetByRole(AriaRole.Link, new() { Name = "Moderation" }).ClickAsync();
+        var report = kit.Locator("li[data-report]", new() { HasText = "Free crypto at example.com" });
+        await Expect(report).ToContainTextAsync("Spam, reported by lee in a private chat, ");
+        await kit.AssertAccessibleAsync("the moderation page, desktop");
+        await kit.ShotAsync("moderation-desktop");
+        await report.GetByRole(AriaRole.Button, new() { Name = "Suspend jay" }).ClickAsync();
+        await Expect(kit.GetByRole(AriaRole.Status)).ToContainTextAsync("The account was suspended");
+        await Expect(kit.Locator("li[data-report]", new() { HasText = "Free crypto" })).ToHaveCountAsync(0);
+
+        // Jay's open chat stops at once, and signing in again says why.
+        await Expect(jay.Locator("#ce-status")).ToHaveTextAsync("You are signed out. Sign in again to keep chatting.");
+        await jay.GotoAsync($"{fixture.Host.BaseAddress.ToString().TrimEnd('/')}/user/login/");
+        await jay.GetByLabel("Username").FillAsync("jay");
+        await jay.GetByLabel("Password", new() { Exact = true }).FillAsync("Passw0rd!");
+        await jay.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(jay.GetByRole(AriaRole.Alert)).ToHaveTextAsync("This account is suspended by the server's administrators.");
+
+        await kit.GetByRole(AriaRole.Button, new() { Name = "Lift the suspension of jay" }).ClickAsync();
+        await Expect(kit.GetByRole(AriaRole.Status)).ToContainTextAsync("The suspension was lifted");
+        await jay.GetByLabel("Username").FillAsync("jay");
+        await jay.GetByLabel("Password", new() { Exact = true }).FillAsync("Passw0rd!");
+        await jay.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await jay.WaitForPageAsync("**/home/");
+    }
+
+    private async Task MakeAdministratorAsync(string name)
+    {
+        await using var scope = fixture.Host.Services.CreateAsyncScope();
+        var roles = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole<long>>>();
+        if (!await roles.RoleExistsAsync("Admin"))
+        {
+            await roles.CreateAsync(new IdentityRole<long>("Admin"));
+        }
+
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<global::ReferenceHost.Accounts.ChatAccount>>();
+        await users.AddToRoleAsync((await users.FindByNameAsync(name))!, "Admin");
     }
 
     private static async Task SendAsync(IPage page, string text)
