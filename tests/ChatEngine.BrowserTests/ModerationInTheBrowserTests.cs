@@ -147,6 +147,9 @@ public sealed class ModerationInTheBrowserTests(BrowserFixture fixture) : IClass
         await Expect(report).ToContainTextAsync("Spam, reported by lee in a private chat, ");
         await kit.AssertAccessibleAsync("the moderation page, desktop");
         await kit.ShotAsync("moderation-desktop");
+        await kit.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
+        await kit.AssertAccessibleAsync("the moderation page, desktop, dark");
+        await kit.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Light });
         await report.GetByRole(AriaRole.Button, new() { Name = "Suspend jay" }).ClickAsync();
         await Expect(kit.GetByRole(AriaRole.Status)).ToContainTextAsync("The account was suspended");
         await Expect(kit.Locator("li[data-report]", new() { HasText = "Free crypto" })).ToHaveCountAsync(0);
