@@ -50,7 +50,7 @@ public enum BroadcastKind : byte
 /// <param name="MessageId">For a message, its id.</param>
 /// <param name="UserId">
 /// For a removal, the member removed; for a status, the user it is about (who is not sent their own);
-/// for a read, the reader; for notification settings, whose they are.
+/// for a read, the reader; for notification settings, whose they are; for sessions ended, whose.
 /// </param>
 #pragma warning disable CA1819 // The frame's bytes are handed on as they are, never copied.
 public sealed record ChatBroadcast(BroadcastKind Kind, long[] ChatIds, byte[] Frame, string EventName, long Seq = 0, long MessageId = 0, long? UserId = null)
