@@ -54,6 +54,19 @@ public sealed class ChatSocketClient(ClientWebSocket socket) : IDisposable
         }
     }
 
+    /// <summary>The next <c>status</c> frame about <paramref name="username"/>, skipping others.</summary>
+    public async Task<JsonObject> ReceiveStatusOfAsync(string username)
+    {
+        while (true)
+        {
+            var status = await ReceiveAsync("status");
+            if ((string?)status["username"] == username)
+            {
+                return status;
+            }
+        }
+    }
+
     /// <summary>Waits until the server closes the socket, and returns how.</summary>
     public async Task<WebSocketCloseStatus?> WaitForCloseAsync(TimeSpan? timeout = null)
     {

@@ -55,7 +55,7 @@ public sealed class SessionEndTests
         await aliceHubClosed.Task.WaitAsync(HubEvents.Timeout());
 
         // Bob's connections stay, see Alice go offline, and carry on.
-        Assert.False((bool)(await ReceiveStatusOfAsync(bobChat, "alice"))["is_online"]!);
+        Assert.False((bool)(await bobChat.ReceiveStatusOfAsync("alice"))["is_online"]!);
         using var bob = server.Client(Bob);
         (await bob.PostAsJsonAsync($"/chat/{privateChat}/messages", new { text = "still here" })).EnsureSuccessStatusCode();
         Assert.Equal("still here", (string?)(await bobChat.ReceiveAsync("message"))["text"]);
@@ -68,17 +68,5 @@ public sealed class SessionEndTests
     {
         await client.WaitForCloseAsync();
         return client.Socket.State;
-    }
-
-    private static async Task<System.Text.Json.Nodes.JsonObject> ReceiveStatusOfAsync(ChatSocketClient socket, string username)
-    {
-        while (true)
-        {
-            var status = await socket.ReceiveAsync("status");
-            if ((string?)status["username"] == username)
-            {
-                return status;
-            }
-        }
     }
 }

@@ -316,7 +316,7 @@ public sealed class WebSocketTests(ChatServerFixture fixture) : IClassFixture<Ch
         var chatId = await Server.StartChatAsync(Alice, "dave");
         using var alice = await Server.ConnectAsync(Alice, chatId);
         var daveTab1 = await Server.ConnectAsync(Dave, chatId);
-        var online = await ReceiveStatusOfAsync(alice, "dave");
+        var online = await alice.ReceiveStatusOfAsync("dave");
         var daveTab2 = await Server.ConnectAsync(Dave, chatId);
 
         await daveTab1.Socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
@@ -331,24 +331,12 @@ public sealed class WebSocketTests(ChatServerFixture fixture) : IClassFixture<Ch
 
         await daveTab2.Socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
         daveTab2.Dispose();
-        var offline = await ReceiveStatusOfAsync(alice, "dave");
+        var offline = await alice.ReceiveStatusOfAsync("dave");
 
         Assert.True((bool)online["is_online"]!);
         Assert.False((bool)offline["is_online"]!);
         Assert.NotNull((string?)offline["lastseen"]);
         Snapshot.Match("ws-status", offline);
-    }
-
-    private static async Task<JsonObject> ReceiveStatusOfAsync(ChatSocketClient socket, string username)
-    {
-        while (true)
-        {
-            var status = await socket.ReceiveAsync("status");
-            if ((string?)status["username"] == username)
-            {
-                return status;
-            }
-        }
     }
 
     [Fact]
