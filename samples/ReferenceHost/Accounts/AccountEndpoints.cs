@@ -247,8 +247,9 @@ internal static class AccountEndpoints
 
     /// <summary>
     /// Checks a password under the throttle. An unknown or impossible user name costs the same hash
-    /// as a real one, so the answer's timing does not tell who has an account. Identity's lockout is
-    /// not used: failures slow the guesser down (see <see cref="LoginThrottle"/>), they lock nobody out.
+    /// as a real one, so the answer's timing does not tell who has an account. Failures slow the
+    /// guesser down (see <see cref="LoginThrottle"/>), they lock nobody out: Identity's lockout holds
+    /// only an administrator's suspension, which <c>Suspended</c> reports to whoever gave the right password.
     /// </summary>
     internal static async Task<(ChatAccount? Account, TimeSpan RetryAfter, bool Suspended)> CheckPasswordAsync(
         HttpContext context, string? userName, string? password, SignInManager<ChatAccount> signIn, LoginThrottle throttle)
