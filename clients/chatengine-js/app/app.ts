@@ -2,7 +2,7 @@
 // dialogs that start a chat or a group or join one, and the address bar kept in step.
 import { ChatClient, type ChatEvent, type ChatListItem, type GroupListItem, type UserConnection } from "../src/index";
 import { Conversation } from "./conversation";
-import { byId, describe, h, initials, listTime } from "./dom";
+import { byId, describe, h, initials, listTime, signedOut, signedOutText } from "./dom";
 import { offerPush } from "./push";
 
 /** A row of the list: a private chat or a group. */
@@ -65,6 +65,8 @@ export class ChatApp {
     this.stream = client.connectUser({
       onEvent: (event) => this.#onStreamEvent(event),
       onSynced: (limited, limitedChats) => (limited || limitedChats.length > 0) && this.refreshSoon(0),
+      // Signed out elsewhere (everywhere, a new password, a suspension): said at once, whatever is open.
+      onState: (state) => state.state === "stopped" && state.reason === "signed_out" && this.status(signedOutText, true),
     });
     this.#listLoaded = this.refreshList();
     void offerPush(client, api, (text, isError) => this.status(text, isError));
@@ -113,7 +115,8 @@ export class ChatApp {
       this.#renderList();
       if (this.#banner.dataset.source === "list") this.status("");
     } catch (error) {
-      this.status(`Could not refresh your chats: ${describe(error)}`, true);
+      // Signed out is the whole story, not a refresh that failed.
+      this.status(signedOut(error) ? describe(error) : `Could not refresh your chats: ${describe(error)}`, true);
       this.#banner.dataset.source = "list";
     } finally {
       if (--this.#listReads === 0) this.#list.removeAttribute("aria-busy");

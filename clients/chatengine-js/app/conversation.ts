@@ -8,7 +8,7 @@ import {
 } from "../src/index";
 import { avatar, type ChatApp } from "./app";
 import { GroupDetails } from "./details";
-import { byId, clockTime, describe, fileSize, h, listTime } from "./dom";
+import { byId, clockTime, describe, fileSize, h, listTime, signedOut, signedOutText } from "./dom";
 import { MessageList, senderName, type MessageActions, type Shown } from "./messages";
 
 /** A file attached to the next message: its upload id once uploaded, and its line in the tray. */
@@ -222,7 +222,7 @@ export class Conversation implements MessageActions {
       this.app.refreshSoon(); // Opening it read it: the badge goes.
     } catch (error) {
       this.app.status(describe(error), true);
-      this.#stop(describe(error));
+      this.#stop(describe(error), signedOut(error));
     }
   }
 
@@ -268,7 +268,7 @@ export class Conversation implements MessageActions {
             void this.#load();
             break;
           case "stopped":
-            if (state.reason === "signed_out") this.#stop("You are signed out. Sign in again to keep chatting.");
+            if (state.reason === "signed_out") this.#stop(signedOutText, true);
             else if (state.reason === "not_member") this.#stop("You are no longer a member of this chat.");
             break;
         }
@@ -277,14 +277,15 @@ export class Conversation implements MessageActions {
   }
 
   /** Stops for good; the first reason is the one shown (the event that said why comes before the socket's close). */
-  #stop(reason: string): void {
+  #stop(reason: string, isSignedOut = false): void {
     if (this.#stopped) return;
     this.#stopped = true;
     this.app.status(reason, true);
     this.#text.disabled = true;
     this.#composer.querySelectorAll<HTMLButtonElement | HTMLInputElement>("button, input").forEach((control) => (control.disabled = true));
     this.#files?.close();
-    this.app.refreshSoon();
+    // The list drops a chat its user left; signed out, there is no list to read.
+    if (!isSignedOut) this.app.refreshSoon();
   }
 
   #onEvent(event: ChatEvent): void {

@@ -71,10 +71,18 @@ function isToday(date: Date): boolean {
   return date.toDateString() === new Date().toDateString();
 }
 
+/** What the app says once the server no longer knows who this is. */
+export const signedOutText = "You are signed out. Sign in again to keep chatting.";
+
+/** Whether the server refused the call for want of a sign-in (signed out, a session ended elsewhere). */
+export function signedOut(error: unknown): boolean {
+  return error instanceof ChatError && error.status === 401;
+}
+
 /** The API's own words for a refusal, so people read why, not a status code. */
 export function describe(error: unknown): string {
   if (error instanceof ChatError) {
-    if (error.status === 401) return "You are signed out. Sign in again to keep chatting.";
+    if (signedOut(error)) return signedOutText;
     if (error.status === 429) return "You are doing that too fast; wait a moment.";
     return error.message;
   }
