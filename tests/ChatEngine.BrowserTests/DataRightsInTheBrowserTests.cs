@@ -43,4 +43,24 @@ public sealed class DataRightsInTheBrowserTests(BrowserFixture fixture) : IClass
         await Expect(jon.GetByRole(AriaRole.Alert)).ToHaveTextAsync("Your account and your chat data were deleted.");
         await Expect(jon).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/user/login/"));
     }
+
+    [Fact]
+    public async Task SigningOutEverywhere_TellsTheOtherBrowserAtOnce()
+    {
+        var phone = await fixture.SignUpAsync("kim", new() { ViewportSize = new() { Width = 390, Height = 844 }, HasTouch = true, IsMobile = true });
+        var laptop = await (await fixture.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } })).NewPageAsync();
+        await laptop.GotoAsync($"{fixture.Host.BaseAddress.ToString().TrimEnd('/')}/user/login/");
+        await laptop.GetByLabel("Username").FillAsync("kim");
+        await laptop.GetByLabel("Password", new() { Exact = true }).FillAsync("Passw0rd!");
+        await laptop.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await laptop.WaitForPageAsync("**/home/");
+        await Expect(laptop.Locator("#ce-list-empty")).ToBeVisibleAsync(); // The list is read.
+
+        await phone.GetByRole(AriaRole.Link, new() { Name = "Account" }).ClickAsync();
+        await phone.GetByRole(AriaRole.Button, new() { Name = "Sign out everywhere" }).ClickAsync();
+
+        await Expect(phone).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/user/login/"));
+        await Expect(laptop.Locator("#ce-status")).ToHaveTextAsync("You are signed out. Sign in again to keep chatting.");
+    }
+
 }
