@@ -33,8 +33,10 @@ internal static class AccessTokenStamp
             return false;
         }
 
-        var db = context.RequestServices.GetRequiredService<ReferenceHostDbContext>();
-        var account = await db.Users.AsNoTracking()
+        // A scope of its own: a WebSocket's request scope lasts as long as the socket, and a context
+        // rented in it would stay out of the pool, with its memory, that long.
+        await using var scope = context.RequestServices.GetRequiredService<IServiceScopeFactory>().CreateAsyncScope();
+        var account = await scope.ServiceProvider.GetRequiredService<ReferenceHostDbContext>().Users.AsNoTracking()
             .Where(a => a.Id == userId)
             .Select(a => new { a.SecurityStamp, a.LockoutEnd })
             .FirstOrDefaultAsync(context.RequestAborted);
