@@ -5,11 +5,11 @@ using ReferenceHost.Data;
 namespace ReferenceHost.Accounts;
 
 /// <summary>
-/// Ends every sign-in of an account at once (signing out everywhere, a new password, a deleted
-/// account): its browser sessions but, if asked, the one that asked; its refresh tokens; what its
-/// access tokens may still open (they carry a digest of the security stamp, which changes here); and
-/// every live connection of theirs on every host, since a connection is authenticated only when it
-/// opens.
+/// Ends every sign-in of an account at once (signing out everywhere, a new password, a suspension,
+/// a deleted account): its browser sessions but, if asked, the one that asked; its refresh tokens;
+/// what its access tokens may still open (they carry a digest of the security stamp, which changes
+/// here); and every live connection of theirs on every host, since a connection is authenticated
+/// only when it opens.
 /// </summary>
 internal sealed class AccountSignIns(ReferenceHostDbContext db, TokenService tokens, UserManager<ChatAccount> users, PresenceService presence)
 {
