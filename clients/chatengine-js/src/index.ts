@@ -740,9 +740,17 @@ export class ChatConnection {
     };
     socket.onmessage = (message) => this.#receive(JSON.parse(String(message.data)) as ChatEvent);
     socket.onclose = (close) => {
-      if (this.#socket === socket && !this.#stopped) {
-        void this.#afterDrop(!opened || close.code === 1008);
+      if (this.#socket !== socket || this.#stopped) {
+        return;
       }
+
+      // The server ended the user's sign-ins and says so: the REST API cannot tell, since an access
+      // token outlives the sign-in for plain calls until it expires.
+      if (close.code === 1008 && close.reason === "Signed out") {
+        return this.#stop("signed_out");
+      }
+
+      void this.#afterDrop(!opened || close.code === 1008);
     };
   }
 

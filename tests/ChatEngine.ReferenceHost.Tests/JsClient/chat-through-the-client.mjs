@@ -101,5 +101,16 @@ try {
   assert(error instanceof ChatError && (error.status === 403 || error.status === 404), `refusal: ${error}`);
 }
 
+// Alice signs out everywhere: her connection stops at once, saying why, though her access token
+// still reads the REST API until it expires.
+const [aliceAgain, aliceAgainHandlers] = recorder();
 aliceConnection.close();
+const aliceNow = alice.connect(group.id, 0, aliceAgainHandlers);
+await until("Alice live again", () => aliceAgain.states.some((s) => s.state === "live"));
+await alice.request("POST", "/user/logout/", { everywhere: true });
+await until("Alice's connection stops", () => aliceAgain.states.some((s) => s.state === "stopped"));
+assert(aliceAgain.states.at(-1).reason === "signed_out", `stopped because: ${JSON.stringify(aliceAgain.states.at(-1))}`);
+assert(!aliceAgain.states.some((s) => s.state === "reconnecting"), "Alice's connection stopped without trying again");
+assert((await alice.getGroup(group.id, { markRead: false })).id === group.id, "Alice's token still reads REST");
+aliceNow.close();
 console.log(`ok: ${seqs.length} changes to Bob, ${aliceSeen.events.length} events to Alice`);
