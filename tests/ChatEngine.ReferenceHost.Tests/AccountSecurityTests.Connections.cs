@@ -6,6 +6,7 @@ using ChatEngine.AspNetCore;
 using ChatEngine.ReferenceHost.Tests.ScaleOut;
 using Microsoft.AspNetCore.SignalR.Client;
 using Xunit;
+using static ChatEngine.ReferenceHost.Tests.TestAccounts;
 
 namespace ChatEngine.ReferenceHost.Tests;
 
@@ -23,8 +24,8 @@ public sealed partial class AccountSecurityTests
         var name = Unique("live");
         var other = Unique("peer");
         using var laptop = sharedHost.NewClient();
-        await RegisterAsync(sharedHost, laptop, name);
-        await RegisterAsync(sharedHost, sharedHost.NewClient(), other);
+        await RegisterAsync(laptop, name);
+        await RegisterAsync(sharedHost.NewClient(), other);
         var access = (string)(await TokensAsync(sharedHost, name))["access"]!;
         using var phone = ScaleOutCluster.Api(sharedHost, access);
         using var started = await phone.PostAsJsonAsync("/chat/", new { username = other });
@@ -64,7 +65,7 @@ public sealed partial class AccountSecurityTests
     public async Task ALockedAccountsAccessToken_OpensNoConnection()
     {
         var name = Unique("lock");
-        await RegisterAsync(sharedHost, sharedHost.NewClient(), name);
+        await RegisterAsync(sharedHost.NewClient(), name);
         var access = (string)(await TokensAsync(sharedHost, name))["access"]!;
         await using (var before = Hub(access))
         {

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using ReferenceHost.Accounts;
 using Xunit;
+using static ChatEngine.ReferenceHost.Tests.TestAccounts;
 
 namespace ChatEngine.ReferenceHost.Tests;
 
@@ -22,14 +23,12 @@ namespace ChatEngine.ReferenceHost.Tests;
 /// </summary>
 public sealed partial class AccountSecurityTests(ReferenceHostFactory sharedHost) : IClassFixture<ReferenceHostFactory>
 {
-    private const string Password = "Passw0rd!";
-
     [Fact]
     public async Task Logout_EndsTheSession_SoACopiedCookieStopsWorkingAtOnce()
     {
         var cookies = new CookieContainer();
         using var browser = sharedHost.NewClient(cookies);
-        await RegisterAsync(sharedHost, browser, Unique("out"));
+        await RegisterAsync(browser, Unique("out"));
         var copied = cookies.GetCookieHeader(sharedHost.BaseAddress);
         Assert.Equal(HttpStatusCode.OK, await GetWithCookieAsync(sharedHost, copied, "/chat/"));
 
@@ -45,7 +44,7 @@ public sealed partial class AccountSecurityTests(ReferenceHostFactory sharedHost
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = new ReferenceHostFactory { TestServices = services => services.AddSingleton<TimeProvider>(time) };
         var name = Unique("old");
-        await RegisterAsync(host, host.NewClient(), name);
+        await RegisterAsync(host.NewClient(), name);
         await LoginAsync(host.NewClient(), name);
         Assert.Equal(2, await SessionCountAsync(host, name));
 
@@ -62,14 +61,14 @@ public sealed partial class AccountSecurityTests(ReferenceHostFactory sharedHost
     {
         var name = Unique("all");
         using var laptop = sharedHost.NewClient();
-        await RegisterAsync(sharedHost, laptop, name);
+        await RegisterAsync(laptop, name);
         using var phoneBrowser = sharedHost.NewClient();
         await LoginAsync(phoneBrowser, name);
         var tokens = await TokensAsync(sharedHost, name);
 
         if (byTheAccountPagesForm)
         {
-            var token = WebUtility.HtmlDecode(FormTokenField().Match(await laptop.GetStringAsync("/user/account/")).Groups[1].Value);
+            var token = FormToken(await laptop.GetStringAsync("/user/account/"));
             using var signedOut = await laptop.PostAsync("/user/logout/", new FormUrlEncodedContent(new Dictionary<string, string>
             {
                 ["__RequestVerificationToken"] = token, ["everywhere"] = "true",
@@ -93,7 +92,7 @@ public sealed partial class AccountSecurityTests(ReferenceHostFactory sharedHost
     {
         var name = Unique("pwd");
         using var here = sharedHost.NewClient();
-        await RegisterAsync(sharedHost, here, name);
+        await RegisterAsync(here, name);
         using var elsewhere = sharedHost.NewClient();
         await LoginAsync(elsewhere, name);
         var tokens = await TokensAsync(sharedHost, name);
@@ -122,13 +121,13 @@ public sealed partial class AccountSecurityTests(ReferenceHostFactory sharedHost
     {
         var name = Unique("form");
         using var browser = sharedHost.NewClient();
-        await RegisterAsync(sharedHost, browser, name);
+        await RegisterAsync(browser, name);
         using var elsewhere = sharedHost.NewClient();
         await LoginAsync(elsewhere, name);
 
         var page = await browser.GetStringAsync("/user/account/");
         Assert.Contains("action=\"/user/password/\"", page, StringComparison.Ordinal);
-        var token = WebUtility.HtmlDecode(FormTokenField().Match(page).Groups[1].Value);
+        var token = FormToken(page);
         FormUrlEncodedContent Form(string token, string oldPassword, string newPassword) =>
             new(new Dictionary<string, string> { ["__RequestVerificationToken"] = token, ["old_password"] = oldPassword, ["new_password"] = newPassword });
 
@@ -153,7 +152,7 @@ public sealed partial class AccountSecurityTests(ReferenceHostFactory sharedHost
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = new ReferenceHostFactory { TestServices = services => services.AddSingleton<TimeProvider>(time) };
         var name = Unique("slow");
-        await RegisterAsync(host, host.NewClient(), name);
+        await RegisterAsync(host.NewClient(), name);
         var tokens = await TokensAsync(host, name);
         using var guesser = host.NewClient();
 
@@ -213,7 +212,7 @@ public sealed partial class AccountSecurityTests(ReferenceHostFactory sharedHost
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var host = new ReferenceHostFactory { TestServices = services => services.AddSingleton<TimeProvider>(time) };
         var name = Unique("rot");
-        await RegisterAsync(host, host.NewClient(), name);
+        await RegisterAsync(host.NewClient(), name);
         var first = await TokensAsync(host, name);
         using var client = host.NewClient();
 
@@ -237,7 +236,7 @@ public sealed partial class AccountSecurityTests(ReferenceHostFactory sharedHost
     public async Task RefreshForALockedAccount_IsRefused_WithoutCostingTheToken()
     {
         var name = Unique("lck");
-        await RegisterAsync(sharedHost, sharedHost.NewClient(), name);
+        await RegisterAsync(sharedHost.NewClient(), name);
         var tokens = await TokensAsync(sharedHost, name);
         await SetLockoutAsync(sharedHost, name, DateTimeOffset.UtcNow.AddHours(1));
 
@@ -321,7 +320,7 @@ public sealed partial class AccountSecurityTests(ReferenceHostFactory sharedHost
     public async Task OldPasswordHashes_AreRedoneWithTodaysIterationsAtTheNextSignIn()
     {
         var name = Unique("old");
-        await RegisterAsync(sharedHost, sharedHost.NewClient(), name);
+        await RegisterAsync(sharedHost.NewClient(), name);
         await using (var scope = sharedHost.Services.CreateAsyncScope())
         {
             var users = scope.ServiceProvider.GetRequiredService<UserManager<ChatAccount>>();
@@ -346,7 +345,7 @@ public sealed partial class AccountSecurityTests(ReferenceHostFactory sharedHost
         var hasher = new CountingHasher();
         await using var host = new ReferenceHostFactory { TestServices = services => services.AddSingleton<IPasswordHasher<ChatAccount>>(hasher) };
         var name = Unique("known");
-        await RegisterAsync(host, host.NewClient(), name);
+        await RegisterAsync(host.NewClient(), name);
 
         var before = hasher.Verifications;
         await host.NewClient().PostAsJsonAsync("/api/token/", new { username = name, password = "wrong password" });
@@ -367,7 +366,7 @@ public sealed partial class AccountSecurityTests(ReferenceHostFactory sharedHost
     public async Task EveryPage_CarriesTheSecurityHeaders()
     {
         using var browser = sharedHost.NewClient();
-        await RegisterAsync(sharedHost, browser, Unique("hdr"));
+        await RegisterAsync(browser, Unique("hdr"));
 
         foreach (var path in new[] { "/user/login/", "/home/", "/chat/" })
         {
@@ -459,23 +458,10 @@ public sealed partial class AccountSecurityTests(ReferenceHostFactory sharedHost
         return response.StatusCode;
     }
 
-    private static async Task RegisterAsync(ReferenceHostFactory host, HttpClient client, string name)
-    {
-        using var response = await client.PostAsJsonAsync("/user/register/", new { username = name, password = Password });
-        response.EnsureSuccessStatusCode();
-    }
-
     private static async Task LoginAsync(HttpClient client, string name)
     {
         using var response = await client.PostAsJsonAsync("/user/login/", new { username = name, password = Password });
         response.EnsureSuccessStatusCode();
-    }
-
-    private static async Task<JsonObject> TokensAsync(ReferenceHostFactory host, string name)
-    {
-        using var response = await host.NewClient().PostAsJsonAsync("/api/token/", new { username = name, password = Password });
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
     }
 
     /// <summary>A cookie-authenticated JSON post as the pages make it: with the anti-forgery token from /home/.</summary>
@@ -496,13 +482,8 @@ public sealed partial class AccountSecurityTests(ReferenceHostFactory sharedHost
         return response.StatusCode;
     }
 
-    private static string Unique(string prefix) => $"{prefix}{Guid.NewGuid():N}"[..20];
-
     [GeneratedRegex("<meta name=\"ce-antiforgery\" content=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryMeta();
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
-    private static partial Regex FormTokenField();
 
     private sealed class CountingHasher : IPasswordHasher<ChatAccount>
     {

@@ -6,6 +6,7 @@ using ChatEngine.ReferenceHost.Tests.ScaleOut;
 using Microsoft.Extensions.DependencyInjection;
 using ReferenceHost.Accounts;
 using Xunit;
+using static ChatEngine.ReferenceHost.Tests.TestAccounts;
 
 namespace ChatEngine.ReferenceHost.Tests;
 
@@ -16,8 +17,6 @@ namespace ChatEngine.ReferenceHost.Tests;
 /// </summary>
 public sealed partial class ModerationPageTests(ReferenceHostFactory host) : IClassFixture<ReferenceHostFactory>
 {
-    private const string Password = "Passw0rd!";
-
     [Fact]
     public async Task ThePage_IsForAdministratorsOnly()
     {
@@ -43,9 +42,9 @@ public sealed partial class ModerationPageTests(ReferenceHostFactory host) : ICl
         var victim = Unique("victim");
         await RegisterAsync(host.NewClient(), spammer);
         await RegisterAsync(host.NewClient(), victim);
-        var spammerTokens = await TokensAsync(spammer);
+        var spammerTokens = await TokensAsync(host, spammer);
         using var spammerApi = ScaleOutCluster.Api(host, (string)spammerTokens["access"]!);
-        using var victimApi = ScaleOutCluster.Api(host, (string)(await TokensAsync(victim))["access"]!);
+        using var victimApi = ScaleOutCluster.Api(host, (string)(await TokensAsync(host, victim))["access"]!);
         var chatId = await IdOfAsync(await spammerApi.PostAsJsonAsync("/chat/", new { username = victim }));
         var messageId = await IdOfAsync(await spammerApi.PostAsJsonAsync($"/chat/{chatId}/messages", new { text = "cheap watches, click here" }));
         var reportId = await IdOfAsync(await victimApi.PostAsJsonAsync($"/chat/{chatId}/messages/{messageId}/report", new { reason = "spam", note = "every day" }));
@@ -106,7 +105,7 @@ public sealed partial class ModerationPageTests(ReferenceHostFactory host) : ICl
         using var lifted = await PostFormAsync(admin, "/admin/suspensions/lift", ("username", spammer));
         Assert.Equal("/admin/?done=lifted", lifted.Headers.Location?.OriginalString);
         Assert.DoesNotContain($"Lift the suspension of {spammer}", await admin.GetStringAsync("/admin/"), StringComparison.Ordinal);
-        using var back = ScaleOutCluster.Api(host, (string)(await TokensAsync(spammer))["access"]!);
+        using var back = ScaleOutCluster.Api(host, (string)(await TokensAsync(host, spammer))["access"]!);
         Assert.Equal(HttpStatusCode.Created, (await back.PostAsJsonAsync($"/chat/{chatId}/messages", new { text = "sorry" })).StatusCode);
 
         // Administrators, oneself included, and names of nobody are refused.
@@ -123,8 +122,8 @@ public sealed partial class ModerationPageTests(ReferenceHostFactory host) : ICl
         var rude = Unique("rude");
         await RegisterAsync(host.NewClient(), owner);
         await RegisterAsync(host.NewClient(), rude);
-        using var ownerApi = ScaleOutCluster.Api(host, (string)(await TokensAsync(owner))["access"]!);
-        using var rudeApi = ScaleOutCluster.Api(host, (string)(await TokensAsync(rude))["access"]!);
+        using var ownerApi = ScaleOutCluster.Api(host, (string)(await TokensAsync(host, owner))["access"]!);
+        using var rudeApi = ScaleOutCluster.Api(host, (string)(await TokensAsync(host, rude))["access"]!);
         var groupId = await IdOfAsync(await ownerApi.PostAsJsonAsync("/group/", new { name = "Book club", members = new[] { rude } }));
         var messageId = await IdOfAsync(await rudeApi.PostAsJsonAsync($"/chat/{groupId}/messages", new { text = "you all <b>stink</b>" }));
         var reportId = await IdOfAsync(await ownerApi.PostAsJsonAsync($"/chat/{groupId}/messages/{messageId}/report", new { reason = "abuse" }));
@@ -158,16 +157,6 @@ public sealed partial class ModerationPageTests(ReferenceHostFactory host) : ICl
         return (browser, name);
     }
 
-    private async Task RegisterAsync(HttpClient client, string name) =>
-        (await client.PostAsJsonAsync("/user/register/", new { username = name, password = Password })).EnsureSuccessStatusCode();
-
-    private async Task<JsonObject> TokensAsync(string name)
-    {
-        using var response = await host.NewClient().PostAsJsonAsync("/api/token/", new { username = name, password = Password });
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
-    }
-
     private static async Task<long> IdOfAsync(HttpResponseMessage response)
     {
         using (response)
@@ -180,7 +169,7 @@ public sealed partial class ModerationPageTests(ReferenceHostFactory host) : ICl
     /// <summary>Posts one of the page's forms as a browser does: with the token the page gave.</summary>
     private static async Task<HttpResponseMessage> PostFormAsync(HttpClient browser, string path, params (string Name, string Value)[] fields)
     {
-        var token = WebUtility.HtmlDecode(FormTokenField().Match(await browser.GetStringAsync("/admin/")).Groups[1].Value);
+        var token = FormToken(await browser.GetStringAsync("/admin/"));
         return await browser.PostAsync(path, Form([("__RequestVerificationToken", token), .. fields]));
     }
 
@@ -190,11 +179,6 @@ public sealed partial class ModerationPageTests(ReferenceHostFactory host) : ICl
     /// <summary>A report's item on the page, its white space as a browser shows it (one space).</summary>
     private static string ListedReport(string page, long reportId) => Regex.Replace(
         ReportItem().Matches(page).Select(m => m.Value).Single(item => item.Contains($"data-report=\"{reportId}\"", StringComparison.Ordinal)), @"\s+", " ");
-
-    private static string Unique(string prefix) => $"{prefix}{Guid.NewGuid():N}"[..20];
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
-    private static partial Regex FormTokenField();
 
     [GeneratedRegex("<li data-report=\"\\d+\">.*?</li>", RegexOptions.Singleline)]
     private static partial Regex ReportItem();

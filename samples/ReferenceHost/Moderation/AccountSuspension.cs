@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
 using ReferenceHost.Accounts;
 
 namespace ReferenceHost.Moderation;
@@ -49,13 +48,8 @@ internal sealed class AccountSuspension(UserManager<ChatAccount> users, AccountS
     /// <summary>The suspended accounts' names, in order.</summary>
     public async Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken)
     {
-        // Few accounts are ever locked; SQLite cannot compare the times stored as text, so they are compared here.
-        var now = time.GetUtcNow();
-        var locked = await users.Users.AsNoTracking()
-            .Where(a => a.LockoutEnd != null)
-            .Select(a => new { a.UserName, a.LockoutEnd })
-            .ToListAsync(cancellationToken);
-        return locked.Where(a => a.LockoutEnd > now).Select(a => a.UserName!).Order(StringComparer.OrdinalIgnoreCase).ToArray();
+        var suspended = await SuspendedAccounts.ReadAsync(users.Users, time.GetUtcNow(), cancellationToken);
+        return suspended.Select(a => a.UserName).Order(StringComparer.OrdinalIgnoreCase).ToArray();
     }
 
     private static void Require(IdentityResult result)

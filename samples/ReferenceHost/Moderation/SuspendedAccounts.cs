@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Microsoft.EntityFrameworkCore;
+using ReferenceHost.Accounts;
 using ReferenceHost.Data;
 
 namespace ReferenceHost.Moderation;
@@ -41,18 +42,25 @@ internal sealed class SuspendedAccounts(IServiceScopeFactory scopes, TimeProvide
         var version = Volatile.Read(ref _version);
         await using var scope = scopes.CreateAsyncScope();
         var now = time.GetUtcNow();
-        // Few accounts are ever locked; SQLite cannot compare the times stored as text, so they are compared here.
-        var locked = await scope.ServiceProvider.GetRequiredService<ReferenceHostDbContext>().Users
-            .Where(a => a.LockoutEnd != null)
-            .Select(a => new { a.Id, a.LockoutEnd })
-            .ToListAsync(cancellationToken);
+        var suspended = await ReadAsync(scope.ServiceProvider.GetRequiredService<ReferenceHostDbContext>().Users, now, cancellationToken);
         lock (_lock)
         {
             if (_version == version)
             {
-                Volatile.Write(ref _ids, locked.Where(a => a.LockoutEnd > now).Select(a => a.Id).ToFrozenSet());
+                Volatile.Write(ref _ids, suspended.Select(a => a.Id).ToFrozenSet());
             }
         }
+    }
+
+    /// <summary>The accounts suspended at <paramref name="now"/>, by name.</summary>
+    public static async Task<IReadOnlyList<(long Id, string UserName)>> ReadAsync(IQueryable<ChatAccount> accounts, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // Few accounts are ever locked; SQLite cannot compare the times stored as text, so they are compared here.
+        var locked = await accounts.AsNoTracking()
+            .Where(a => a.LockoutEnd != null)
+            .Select(a => new { a.Id, a.UserName, a.LockoutEnd })
+            .ToListAsync(cancellationToken);
+        return locked.Where(a => a.LockoutEnd > now).Select(a => (a.Id, a.UserName!)).ToArray();
     }
 }
 
