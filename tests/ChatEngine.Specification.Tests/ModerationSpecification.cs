@@ -228,6 +228,46 @@ public abstract partial class ChatEngineSpecificationTests
     }
 
     [Fact]
+    public async Task AReportedMessage_DeletedForTheHost_IsATombstoneForItsChat_AndTheReportIsAnswered()
+    {
+        // The users' rules do not bind the host's moderators, who need not be members either.
+        Options.Messages.AllowDelete = false;
+        Options.Messages.DeleteWindow = TimeSpan.FromMinutes(5);
+        var chat = await PrivateChatAsync(Dave, "eve");
+        var spam = await SendAsync(Eve, chat, "buy now");
+        var report = await Moderation.ReportAsync(Dave, chat, spam.Id, "spam", null);
+        Time.Advance(TimeSpan.FromMinutes(6));
+
+        Assert.True(await Moderation.DeleteReportedMessageAsync(Alice, chat, report));
+
+        Assert.True((await MessageChanges.GetMessageAsync(Dave, chat, spam.Id)).Message.IsDeleted);
+        var deleted = Assert.Single(Events.OfType<ChatChanged>(), e => e.Change.Kind == ChatChangeKind.MessageDeleted);
+        Assert.Equal((chat, spam.Id, (long?)Alice), (deleted.Change.ChatId, deleted.Change.MessageId, deleted.Change.ByUserId));
+        Assert.DoesNotContain(await Moderation.GetAllReportsAsync(limit: 100), r => r.Report.Report.Id == report);
+        await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.ReportNotFound, () => Moderation.DeleteReportedMessageAsync(Alice, chat, report));
+
+        // Another chat's report, or none, is not found; nothing else is deleted.
+        var group = (await GroupAsync(Alice, "Team", "bob", "carol")).Chat.Id;
+        var rude = await SendAsync(Carol, group, "rude");
+        var bobs = await Moderation.ReportAsync(Bob, group, rude.Id, "abuse", null);
+        var alices = await Moderation.ReportAsync(Alice, group, rude.Id, "abuse", null);
+        await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.ReportNotFound, () => Moderation.DeleteReportedMessageAsync(Dave, chat, bobs));
+        await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.ReportNotFound, () => Moderation.DeleteReportedMessageAsync(Dave, group, 0));
+        await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.ReportNotFound, () => Moderation.DeleteReportedMessageAsync(Dave, group, long.MaxValue));
+        Assert.False((await MessageChanges.GetMessageAsync(Bob, group, rude.Id)).Message.IsDeleted);
+
+        // The older of two reports of one message: it is answered, the other stays open.
+        Assert.True(await Moderation.DeleteReportedMessageAsync(Dave, group, bobs));
+        Assert.Equal([alices], (await Moderation.GetReportsAsync(Alice, group)).Select(r => r.Report.Id));
+
+        // A message deleted already: nothing changes, and the report is answered all the same.
+        var changes = Events.OfType<ChatChanged>().Count();
+        Assert.False(await Moderation.DeleteReportedMessageAsync(Dave, group, alices));
+        Assert.Equal(changes, Events.OfType<ChatChanged>().Count());
+        Assert.Empty(await Moderation.GetReportsAsync(Alice, group));
+    }
+
+    [Fact]
     public async Task Reports_AreLimitedPerHour()
     {
         var group = (await GroupAsync(Alice, "Team", "bob")).Chat.Id;

@@ -87,7 +87,7 @@ public static class ChatEngineServiceCollectionExtensions
             sp.GetRequiredService<ChatChangeRecorder>(), sp.GetRequiredService<MessageDetails>(), sp.GetRequiredService<AttachmentService>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>()));
         services.TryAddScoped(sp => new ModerationService(
-            sp.GetService<IChatModerationStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IMessageStore>(),
+            sp.GetService<IChatModerationStore>(), sp.GetRequiredService<IChatMemberStore>(), sp.GetRequiredService<IMessageStore>(), sp.GetRequiredService<MessageChangeService>(),
             sp.GetRequiredService<IChatUserDirectory>(), sp.GetRequiredService<IChatEventPublisher>(), sp.GetRequiredService<ChatAccess>(),
             sp.GetServices<IModerationSink>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<ChatEngineOptions>>(),
             sp.GetService<ILogger<ModerationService>>() ?? NullLogger<ModerationService>.Instance));

@@ -135,36 +135,36 @@ public sealed class MessageChangeService
     /// tombstone. Deleting a deleted message changes nothing.
     /// </summary>
     /// <returns>Whether this call deleted it.</returns>
-    public async Task<bool> DeleteAsync(long userId, long chatId, long messageId, CancellationToken cancellationToken = default)
+    public Task<bool> DeleteAsync(long userId, long chatId, long messageId, CancellationToken cancellationToken = default) =>
+        DeleteAsync(userId, chatId, messageId, forHost: false, cancellationToken);
+
+    /// <summary>
+    /// Deletes a message of any chat, private ones included, for the host's own moderators: nothing here
+    /// checks who asks (the host decides who may), and the users' rules (<see cref="ChatMessageOptions.AllowDelete"/>,
+    /// the delete window) do not apply. Members see a <c>message_deleted</c> change whose <c>by</c> is
+    /// <paramref name="moderatorId"/>. Deleting a deleted message changes nothing.
+    /// </summary>
+    /// <returns>Whether this call deleted it.</returns>
+    public Task<bool> DeleteForHostAsync(long moderatorId, long chatId, long messageId, CancellationToken cancellationToken = default) =>
+        DeleteAsync(moderatorId, chatId, messageId, forHost: true, cancellationToken);
+
+    private async Task<bool> DeleteAsync(long byUserId, long chatId, long messageId, bool forHost, CancellationToken cancellationToken)
     {
         var store = Store;
         IReadOnlyList<ChatAttachment> removedFiles = [];
         var changed = await _units.RunAsync(chatId, async token =>
         {
-            var (chat, member) = await _access.RequireMemberAsync(userId, chatId, token).ConfigureAwait(false);
+            // Membership first: whether a message exists is for the chat's members to know.
+            var membership = forHost ? default : await _access.RequireMemberAsync(byUserId, chatId, token).ConfigureAwait(false);
             var message = await RequireMessageAsync(chatId, messageId, token).ConfigureAwait(false);
             if (message.IsDeleted)
             {
                 return null;
             }
 
-            if (!_options.Messages.AllowDelete)
+            if (!forHost)
             {
-                throw ChatErrors.Forbidden(ChatErrorCodes.DeletingDisabled, "Deleting messages is turned off.");
-            }
-
-            var now = _time.GetUtcNow();
-            var asAdmin = chat.Kind == ChatKind.Group && member.IsAdmin && _options.Messages.AdminsMayDeleteAny;
-            if (!asAdmin && message.SenderId != userId)
-            {
-                throw ChatErrors.Forbidden(ChatErrorCodes.NotAuthor, chat.Kind == ChatKind.Group && _options.Messages.AdminsMayDeleteAny
-                    ? "Only the author of a message, or an admin of the group, can delete it."
-                    : "Only the author of a message can delete it.");
-            }
-
-            if (!asAdmin && _options.Messages.DeleteWindow is { } window && now - message.SentAt > window)
-            {
-                throw ChatErrors.Forbidden(ChatErrorCodes.DeleteWindowClosed, $"Messages can be deleted for {Describe(window)} after they are sent.");
+                RequireMayDelete(membership.Chat, membership.Member, message);
             }
 
             if (!await store.MarkDeletedAsync(messageId, token).ConfigureAwait(false))
@@ -179,7 +179,7 @@ public sealed class MessageChangeService
 
             var change = new ChatChange
             {
-                ChatId = chatId, Kind = ChatChangeKind.MessageDeleted, Time = now, ByUserId = userId, MessageId = messageId, Message = Tombstone(message),
+                ChatId = chatId, Kind = ChatChangeKind.MessageDeleted, Time = _time.GetUtcNow(), ByUserId = byUserId, MessageId = messageId, Message = Tombstone(message),
             };
             return await RecordAsync(change, token).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
@@ -188,6 +188,28 @@ public sealed class MessageChangeService
         await _attachments.DeleteFilesAsync(removedFiles).ConfigureAwait(false);
         await PublishAsync(changed).ConfigureAwait(false);
         return changed is not null;
+    }
+
+    /// <summary>The users' rules: the author within the window, or a group's admin when admins may.</summary>
+    private void RequireMayDelete(Chat chat, ChatMember member, ChatMessage message)
+    {
+        if (!_options.Messages.AllowDelete)
+        {
+            throw ChatErrors.Forbidden(ChatErrorCodes.DeletingDisabled, "Deleting messages is turned off.");
+        }
+
+        var asAdmin = chat.Kind == ChatKind.Group && member.IsAdmin && _options.Messages.AdminsMayDeleteAny;
+        if (!asAdmin && message.SenderId != member.UserId)
+        {
+            throw ChatErrors.Forbidden(ChatErrorCodes.NotAuthor, chat.Kind == ChatKind.Group && _options.Messages.AdminsMayDeleteAny
+                ? "Only the author of a message, or an admin of the group, can delete it."
+                : "Only the author of a message can delete it.");
+        }
+
+        if (!asAdmin && _options.Messages.DeleteWindow is { } window && _time.GetUtcNow() - message.SentAt > window)
+        {
+            throw ChatErrors.Forbidden(ChatErrorCodes.DeleteWindowClosed, $"Messages can be deleted for {Describe(window)} after they are sent.");
+        }
     }
 
     /// <summary>

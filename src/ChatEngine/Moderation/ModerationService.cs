@@ -17,6 +17,7 @@ public sealed partial class ModerationService
     private readonly IChatModerationStore? _store;
     private readonly IChatMemberStore _members;
     private readonly IMessageStore _messages;
+    private readonly MessageChangeService _messageChanges;
     private readonly IChatUserDirectory _users;
     private readonly IChatEventPublisher _events;
     private readonly ChatAccess _access;
@@ -29,6 +30,7 @@ public sealed partial class ModerationService
         IChatModerationStore? store,
         IChatMemberStore members,
         IMessageStore messages,
+        MessageChangeService messageChanges,
         IChatUserDirectory users,
         IChatEventPublisher events,
         ChatAccess access,
@@ -40,6 +42,7 @@ public sealed partial class ModerationService
         _store = store;
         _members = members;
         _messages = messages;
+        _messageChanges = messageChanges;
         _users = users;
         _events = events;
         _access = access;
@@ -212,9 +215,36 @@ public sealed partial class ModerationService
     {
         if (!await Store.ResolveReportAsync(chatId, reportId, cancellationToken).ConfigureAwait(false))
         {
-            throw new ChatException(ChatErrorKind.NotFound, ChatErrorCodes.ReportNotFound, "No open report with that id in this chat.");
+            throw ReportNotFound();
         }
     }
+
+    /// <summary>
+    /// Answers an open report in any chat by deleting its message for everyone (see
+    /// <see cref="MessageChangeService.DeleteForHostAsync"/>) and resolving the report, for the host's
+    /// own moderators (nothing here checks who asks). The chat's other reports of that message stay
+    /// open until resolved.
+    /// </summary>
+    /// <returns>Whether this call deleted the message (false when it was deleted already).</returns>
+    public async Task<bool> DeleteReportedMessageAsync(long moderatorId, long chatId, long reportId, CancellationToken cancellationToken = default)
+    {
+        var store = Store;
+
+        // The newest open report at or below the id is the one, if it is open.
+        var found = reportId is > 0 and < long.MaxValue
+            ? await store.GetReportsAsync(chatId, reportId + 1, 1, cancellationToken).ConfigureAwait(false)
+            : [];
+        if (found is not [{ } report] || report.Id != reportId)
+        {
+            throw ReportNotFound();
+        }
+
+        var deleted = await _messageChanges.DeleteForHostAsync(moderatorId, chatId, report.MessageId, cancellationToken).ConfigureAwait(false);
+        await store.ResolveReportAsync(chatId, reportId, cancellationToken).ConfigureAwait(false);
+        return deleted;
+    }
+
+    private static ChatException ReportNotFound() => new(ChatErrorKind.NotFound, ChatErrorCodes.ReportNotFound, "No open report with that id in this chat.");
 
     private static ReportReason ParseReason(string? reason) => reason?.Trim().ToLowerInvariant() switch
     {
