@@ -120,7 +120,7 @@ public sealed class ModerationInTheBrowserTests(BrowserFixture fixture) : IClass
     }
 
     [Fact]
-    public async Task APrivateChatsReport_ReachesTheServersAdministrator_WhoSuspendsItsAuthor_UntilLifted()
+    public async Task APrivateChatsReports_ReachTheServersAdministrator_WhoDeletesTheMessage_AndSuspendsItsAuthor_UntilLifted()
     {
         var desktop = new BrowserNewContextOptions { ViewportSize = new() { Width = 1280, Height = 800 } };
         var jay = await fixture.SignUpAsync("jay", new() { ViewportSize = new() { Width = 390, Height = 844 }, HasTouch = true, IsMobile = true });
@@ -129,30 +129,48 @@ public sealed class ModerationInTheBrowserTests(BrowserFixture fixture) : IClass
         await MakeAdministratorAsync("kit");
         await jay.StartChatWithAsync("lee");
         await SendAsync(jay, "Free crypto at example.com");
+        await SendAsync(jay, "Last chance for free crypto");
 
         await lee.GotoAsync(jay.Url);
-        var spam = lee.Locator("#ce-messages li.ce-msg", new() { HasText = "Free crypto" });
-        await spam.HoverAsync();
-        await spam.GetByRole(AriaRole.Button, new() { Name = "Actions for jay's message" }).ClickAsync();
-        await lee.GetByRole(AriaRole.Menuitem, new() { Name = "Report" }).ClickAsync();
-        var dialog = lee.GetByRole(AriaRole.Dialog, new() { Name = "Report message" });
-        await dialog.GetByLabel("Spam").CheckAsync();
-        await dialog.GetByRole(AriaRole.Button, new() { Name = "Report", Exact = true }).ClickAsync();
-        await Expect(lee.Locator("#ce-status")).ToHaveTextAsync("Reported. Thank you.");
+        foreach (var text in new[] { "Free crypto at", "Last chance" })
+        {
+            var spam = lee.Locator("#ce-messages li.ce-msg", new() { HasText = text });
+            await spam.HoverAsync();
+            await spam.GetByRole(AriaRole.Button, new() { Name = "Actions for jay's message" }).ClickAsync();
+            await lee.GetByRole(AriaRole.Menuitem, new() { Name = "Report" }).ClickAsync();
+            var dialog = lee.GetByRole(AriaRole.Dialog, new() { Name = "Report message" });
+            await dialog.GetByLabel("Spam").CheckAsync();
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Report", Exact = true }).ClickAsync();
+            await Expect(dialog).ToBeHiddenAsync();
+            await Expect(lee.Locator("#ce-status")).ToHaveTextAsync("Reported. Thank you.");
+        }
 
-        // The administrator finds it from the account page, and suspends its author from there.
+        // The administrator finds them from the account page.
         await kit.GetByRole(AriaRole.Link, new() { Name = "Account" }).ClickAsync();
         await kit.GetByRole(AriaRole.Link, new() { Name = "Moderation" }).ClickAsync();
-        var report = kit.Locator("li[data-report]", new() { HasText = "Free crypto at example.com" });
-        await Expect(report).ToContainTextAsync("Spam, reported by lee in a private chat, ");
+        var first = kit.Locator("li[data-report]", new() { HasText = "Free crypto at example.com" });
+        await Expect(first).ToContainTextAsync("Spam, reported by lee in a private chat, ");
         await kit.AssertAccessibleAsync("the moderation page, desktop");
         await kit.ShotAsync("moderation-desktop");
         await kit.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
         await kit.AssertAccessibleAsync("the moderation page, desktop, dark");
         await kit.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Light });
-        await report.GetByRole(AriaRole.Button, new() { Name = "Suspend jay" }).ClickAsync();
+
+        // Deleting the first message: it goes from both members' open chat at once.
+        await first.GetByRole(AriaRole.Button, new() { Name = "Delete the message of jay for everyone" }).ClickAsync();
+        await Expect(kit.GetByRole(AriaRole.Status)).ToContainTextAsync("The message was deleted for everyone in its chat");
+        await Expect(kit.Locator("li[data-report]", new() { HasText = "Free crypto at" })).ToHaveCountAsync(0);
+        foreach (var member in new[] { lee, jay })
+        {
+            await Expect(member.Locator("#ce-messages li.ce-deleted")).ToHaveCountAsync(1);
+            await Expect(member.Locator("#ce-messages li.ce-msg", new() { HasText = "Free crypto at" })).ToHaveCountAsync(0);
+        }
+
+        // Suspending its author from the second.
+        var second = kit.Locator("li[data-report]", new() { HasText = "Last chance for free crypto" });
+        await second.GetByRole(AriaRole.Button, new() { Name = "Suspend jay" }).ClickAsync();
         await Expect(kit.GetByRole(AriaRole.Status)).ToContainTextAsync("The account was suspended");
-        await Expect(kit.Locator("li[data-report]", new() { HasText = "Free crypto" })).ToHaveCountAsync(0);
+        await Expect(kit.Locator("li[data-report]", new() { HasText = "Last chance" })).ToHaveCountAsync(0);
 
         // Jay's open chat stops at once, and signing in again says why.
         await Expect(jay.Locator("#ce-status")).ToHaveTextAsync("You are signed out. Sign in again to keep chatting.");

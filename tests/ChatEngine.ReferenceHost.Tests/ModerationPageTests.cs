@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ChatEngine.ReferenceHost.Tests.ScaleOut;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using ReferenceHost.Accounts;
 using Xunit;
@@ -12,7 +13,7 @@ namespace ChatEngine.ReferenceHost.Tests;
 
 /// <summary>
 /// The host's administrators' page (<c>/admin/</c>): every chat's reports, a private chat's included,
-/// which reach nobody else; dismissing them; suspending an author, who is signed out everywhere at
+/// which reach nobody else; dismissing them; deleting the message; suspending an author, who is signed out everywhere at
 /// once and cannot sign in until the suspension is lifted.
 /// </summary>
 public sealed partial class ModerationPageTests(ReferenceHostFactory host) : IClassFixture<ReferenceHostFactory>
@@ -143,6 +144,54 @@ public sealed partial class ModerationPageTests(ReferenceHostFactory host) : ICl
         Assert.Empty((await ownerApi.GetFromJsonAsync<JsonArray>($"/group/{groupId}/reports"))!); // The group's admins see it gone too.
     }
 
+    [Fact]
+    public async Task AReportedMessage_IsDeletedForBothMembersOfAPrivateChat_AndItsReportAnswered()
+    {
+        var spammer = Unique("spam");
+        var victim = Unique("victim");
+        await RegisterAsync(host.NewClient(), spammer);
+        await RegisterAsync(host.NewClient(), victim);
+        using var spammerApi = ScaleOutCluster.Api(host, (string)(await TokensAsync(host, spammer))["access"]!);
+        var victimToken = (string)(await TokensAsync(host, victim))["access"]!;
+        using var victimApi = ScaleOutCluster.Api(host, victimToken);
+        var chatId = await IdOfAsync(await spammerApi.PostAsJsonAsync("/chat/", new { username = victim }));
+        var messageId = await IdOfAsync(await spammerApi.PostAsJsonAsync($"/chat/{chatId}/messages", new { text = "cheap watches, click here" }));
+        var reportId = await IdOfAsync(await victimApi.PostAsJsonAsync($"/chat/{chatId}/messages/{messageId}/report", new { reason = "spam" }));
+        await using var victimSocket = await LiveSocket.ConnectAsync(host.BaseAddress, chatId, victimToken, query: "v=2");
+        var (admin, adminName) = await AdministratorAsync();
+        Assert.Contains(">Delete the message</button>", ListedReport(await admin.GetStringAsync("/admin/"), reportId), StringComparison.Ordinal);
+
+        using (var forged = await admin.PostAsync("/admin/reports/delete-message", Form(("chat", chatId.ToString()), ("report", reportId.ToString()))))
+        {
+            Assert.Equal("/admin/?error=expired", forged.Headers.Location?.OriginalString);
+        }
+
+        using var deleted = await PostFormAsync(admin, "/admin/reports/delete-message", ("chat", chatId.ToString()), ("report", reportId.ToString()));
+        using var again = await PostFormAsync(admin, "/admin/reports/delete-message", ("chat", chatId.ToString()), ("report", reportId.ToString()));
+
+        Assert.Equal("/admin/?done=deleted", deleted.Headers.Location?.OriginalString);
+        Assert.Equal("/admin/?error=report_gone", again.Headers.Location?.OriginalString);
+        var live = await victimSocket.NextAsync("message_deleted");
+        Assert.Equal((messageId, await AccountIdAsync(adminName)), ((long)live["id"]!, (long)live["by"]!));
+        foreach (var member in new[] { spammerApi, victimApi })
+        {
+            var message = (await member.GetFromJsonAsync<JsonObject>($"/chat/{chatId}/messages/{messageId}"))!;
+            Assert.Equal((true, ""), ((bool)message["deleted"]!, (string?)message["text"]));
+        }
+
+        var page = await admin.GetStringAsync("/admin/?done=deleted");
+        Assert.DoesNotContain($"data-report=\"{reportId}\"", page, StringComparison.Ordinal);
+        Assert.Contains("The message was deleted for everyone in its chat", page, StringComparison.Ordinal);
+
+        // A report of a message its author deleted meanwhile is answered all the same.
+        var second = await IdOfAsync(await spammerApi.PostAsJsonAsync($"/chat/{chatId}/messages", new { text = "buy more" }));
+        var secondReport = await IdOfAsync(await victimApi.PostAsJsonAsync($"/chat/{chatId}/messages/{second}/report", new { reason = "spam" }));
+        Assert.Equal(HttpStatusCode.NoContent, (await spammerApi.DeleteAsync($"/chat/{chatId}/messages/{second}")).StatusCode);
+        using var late = await PostFormAsync(admin, "/admin/reports/delete-message", ("chat", chatId.ToString()), ("report", secondReport.ToString()));
+        Assert.Equal("/admin/?done=already_deleted", late.Headers.Location?.OriginalString);
+        Assert.DoesNotContain($"data-report=\"{secondReport}\"", await admin.GetStringAsync("/admin/"), StringComparison.Ordinal);
+    }
+
     /// <summary>An administrator as <c>create-admin</c> makes one, signed in by the login form's JSON.</summary>
     private async Task<(HttpClient Browser, string Name)> AdministratorAsync()
     {
@@ -155,6 +204,12 @@ public sealed partial class ModerationPageTests(ReferenceHostFactory host) : ICl
         var browser = host.NewClient();
         (await browser.PostAsJsonAsync("/user/login/", new { username = name, password = Password })).EnsureSuccessStatusCode();
         return (browser, name);
+    }
+
+    private async Task<long> AccountIdAsync(string name)
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        return (await scope.ServiceProvider.GetRequiredService<UserManager<ChatAccount>>().FindByNameAsync(name))!.Id;
     }
 
     private static async Task<long> IdOfAsync(HttpResponseMessage response)

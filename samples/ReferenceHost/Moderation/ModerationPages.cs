@@ -9,7 +9,7 @@ namespace ReferenceHost.Moderation;
 
 /// <summary>
 /// <c>/admin/</c>: the host's administrators' page. Every chat's open reports, newest first (a private
-/// chat's reach nobody else), to dismiss or to answer by suspending the author; the suspended accounts,
+/// chat's reach nobody else), to dismiss or to answer by deleting the message or suspending its author; the suspended accounts,
 /// to lift; and a suspension by name. Anyone else gets 404: the page is not advertised.
 /// </summary>
 internal static class ModerationPages
@@ -21,6 +21,8 @@ internal static class ModerationPages
     private static readonly Dictionary<string, string> Messages = new(StringComparer.Ordinal)
     {
         ["dismissed"] = "The report was dismissed.",
+        ["deleted"] = "The message was deleted for everyone in its chat, and the report answered.",
+        ["already_deleted"] = "The message had been deleted already; the report was answered.",
         ["suspended"] = "The account was suspended: it was signed out everywhere and cannot sign in.",
         ["lifted"] = "The suspension was lifted: the account can sign in again.",
         ["report_gone"] = "That report is no longer open.",
@@ -34,6 +36,7 @@ internal static class ModerationPages
         app.MapGet(Path, RenderAsync).ExcludeFromDescription();
         var forms = app.MapGroup(Path).DisableAntiforgery().ExcludeFromDescription();
         forms.MapPost("reports/dismiss", DismissAsync);
+        forms.MapPost("reports/delete-message", DeleteMessageAsync);
         forms.MapPost("suspensions", SuspendAsync);
         forms.MapPost("suspensions/lift", LiftAsync);
         return app;
@@ -70,6 +73,26 @@ internal static class ModerationPages
     private static Task<IResult> DismissAsync(HttpContext context, UserManager<ChatAccount> users, IAntiforgery antiforgery, ModerationService moderation) =>
         WithAdministratorAsync(context, users, antiforgery, async (_, form) =>
             await ResolveAsync(moderation, form) ? "done=dismissed" : "error=report_gone");
+
+    private static Task<IResult> DeleteMessageAsync(HttpContext context, UserManager<ChatAccount> users, IAntiforgery antiforgery, ModerationService moderation) =>
+        WithAdministratorAsync(context, users, antiforgery, async (administrator, form) =>
+        {
+            if (!long.TryParse(form["chat"], out var chatId) || !long.TryParse(form["report"], out var reportId))
+            {
+                return "error=report_gone";
+            }
+
+            try
+            {
+                return await moderation.DeleteReportedMessageAsync(administrator.Id, chatId, reportId, CancellationToken.None)
+                    ? "done=deleted"
+                    : "done=already_deleted";
+            }
+            catch (ChatException error) when (error.Kind == ChatErrorKind.NotFound)
+            {
+                return "error=report_gone";
+            }
+        });
 
     private static Task<IResult> SuspendAsync(
         HttpContext context, UserManager<ChatAccount> users, IAntiforgery antiforgery, AccountSuspension suspension, ModerationService moderation) =>
