@@ -51,7 +51,11 @@ public sealed class SessionEndTests
         Assert.Equal("Signed out", aliceChat.Socket.CloseStatusDescription);
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, await aliceGroup.WaitForCloseAsync());
         Assert.NotEqual(WebSocketState.Open, await ClosedStateAsync(aliceFiles));
-        Assert.NotEqual(WebSocketState.Open, await ClosedStateAsync(aliceStream));
+
+        // The user stream too, after a last cursor to resume from once signed in again.
+        Assert.NotEmpty((string?)(await aliceStream.ReceiveAsync("cursor"))["next"] ?? "");
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, await aliceStream.WaitForCloseAsync());
+        Assert.Equal("Signed out", aliceStream.Socket.CloseStatusDescription);
         await aliceHubClosed.Task.WaitAsync(HubEvents.Timeout());
 
         // Bob's connections stay, see Alice go offline, and carry on.

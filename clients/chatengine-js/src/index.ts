@@ -960,11 +960,23 @@ export class UserConnection {
       this.#attempt = 0;
     };
     socket.onmessage = (message) => this.#receive(JSON.parse(String(message.data)) as ChatEvent);
-    socket.onclose = () => {
-      if (this.#socket === socket && !this.#stopped) {
-        void this.#afterDrop(!opened);
+    socket.onclose = (close) => {
+      if (this.#socket !== socket || this.#stopped) {
+        return;
       }
+
+      // As on a chat socket: the server ended the user's sign-ins, which the REST API cannot tell.
+      if (close.code === 1008 && close.reason === "Signed out") {
+        return this.#signedOut();
+      }
+
+      void this.#afterDrop(!opened);
     };
+  }
+
+  #signedOut(): void {
+    this.#stopped = true;
+    this.handlers.onState?.({ state: "stopped", reason: "signed_out" });
   }
 
   async #afterDrop(ask: boolean): Promise<void> {
@@ -973,9 +985,7 @@ export class UserConnection {
         await this.client.listChats();
       } catch (error) {
         if (error instanceof ChatError && error.status === 401) {
-          this.#stopped = true;
-          this.handlers.onState?.({ state: "stopped", reason: "signed_out" });
-          return;
+          return this.#signedOut();
         }
 
         if (error instanceof ChatError && error.status === 400) {

@@ -173,7 +173,7 @@ public sealed partial class ChatBroadcaster
     private void EndConnections(long userId)
     {
         _sockets.CloseUser(userId);
-        _userStreams.AbortUser(userId);
+        _userStreams.EndUser(userId);
         _hubConnections.AbortUser(userId);
     }
 

@@ -175,16 +175,28 @@ internal sealed class ChatSocket : IChatFrameSink
                 await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
             }
 
-            if (_closeWhenSent && !Overflowed && socket.State == WebSocketState.Open)
+            if (_closeWhenSent && !Overflowed)
             {
-                using var timeout = new CancellationTokenSource(CloseHandshakeTimeout);
-                await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, _closeReason, timeout.Token).ConfigureAwait(false);
-                _ = Task.Delay(CloseHandshakeTimeout, CancellationToken.None).ContinueWith(_ => socket.Abort(), TaskScheduler.Default);
+                await CloseForPolicyAsync(socket, _closeReason).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
             // The peer went away or the server is stopping; the reader loop sees it too and cleans up.
+        }
+    }
+
+    /// <summary>
+    /// Closes with 1008 and <paramref name="reason"/>, which tells a client not to reconnect as it was;
+    /// a peer that never answers the close is dropped.
+    /// </summary>
+    internal static async Task CloseForPolicyAsync(WebSocket socket, string reason)
+    {
+        if (socket.State == WebSocketState.Open)
+        {
+            using var timeout = new CancellationTokenSource(CloseHandshakeTimeout);
+            await socket.CloseOutputAsync(WebSocketCloseStatus.PolicyViolation, reason, timeout.Token).ConfigureAwait(false);
+            _ = Task.Delay(CloseHandshakeTimeout, CancellationToken.None).ContinueWith(_ => socket.Abort(), TaskScheduler.Default);
         }
     }
 

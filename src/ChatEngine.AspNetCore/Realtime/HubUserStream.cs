@@ -19,5 +19,12 @@ internal sealed class HubUserStream(
         await hub.Clients.Client(ConnectionId).SendAsync(eventName, element, cancellationToken).ConfigureAwait(false);
     }
 
+    // SignalR gives a server no close reason to send: the client learns why when it reconnects.
+    protected override Task EndSignedOutAsync()
+    {
+        abortConnection();
+        return Task.CompletedTask;
+    }
+
     protected override void Abort() => abortConnection();
 }

@@ -36,6 +36,9 @@ internal sealed class UserSocket(long userId, UserStreams registry, int queueCap
         await socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Closes as a signed-out chat socket does (1008, <see cref="ChatSocket.SignedOut"/>), so a client stops rather than reconnects.</summary>
+    protected override async Task EndSignedOutAsync() => await ChatSocket.CloseForPolicyAsync(await _socket.Task.ConfigureAwait(false), ChatSocket.SignedOut).ConfigureAwait(false);
+
     protected override void Abort() =>
         _ = _socket.Task.ContinueWith(t => t.Result.Abort(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 }

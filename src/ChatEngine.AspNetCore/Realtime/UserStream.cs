@@ -33,6 +33,9 @@ internal abstract class UserStream
     // Dropped for not keeping up: the client reconnects with its cursor.
     private volatile bool _overflowed;
 
+    // The user's sign-ins ended: once the last cursor is out, the connection ends saying so.
+    private volatile bool _signedOut;
+
     // The writer's alone: what has been sent, which is what a cursor may promise.
     private Dictionary<long, SyncChatPosition>? _sent;
     private long _lastCursorAt;
@@ -301,11 +304,14 @@ internal abstract class UserStream
     /// <summary>Drops the connection (it did not keep up).</summary>
     protected abstract void Abort();
 
-    /// <summary>Stops taking events and drops the connection (the user's sign-ins ended).</summary>
+    /// <summary>Ends the connection once what is queued is sent (the user's sign-ins ended).</summary>
+    protected abstract Task EndSignedOutAsync();
+
+    /// <summary>Stops taking events: a last cursor goes out, then the connection ends as signed out.</summary>
     public void End()
     {
-        _items.Writer.TryComplete();
-        Abort();
+        _signedOut = true;
+        CompleteWithCursor();
     }
 
     /// <summary>Sends what is queued, in order, reading from the store what a frame needs when its turn comes.</summary>
@@ -314,6 +320,10 @@ internal abstract class UserStream
         try
         {
             await WriteAllAsync(scopes, cursors, links, cancellationToken).ConfigureAwait(false);
+            if (_signedOut && !_overflowed)
+            {
+                await EndSignedOutAsync().ConfigureAwait(false);
+            }
         }
 #pragma warning disable CA1031 // The peer went away, or the store failed a read: the client reconnects with its cursor.
         catch (Exception)

@@ -117,8 +117,8 @@ internal sealed class UserStreams
         return streams.Count;
     }
 
-    /// <summary>Drops every stream of a user (their sign-ins ended); what they missed, a new sign-in reads with the cursor.</summary>
-    public void AbortUser(long userId)
+    /// <summary>Ends every stream of a user (their sign-ins ended) with a last cursor, from which a new sign-in reads what it missed.</summary>
+    public void EndUser(long userId)
     {
         foreach (var stream in _byUser.GetValueOrDefault(userId, []))
         {

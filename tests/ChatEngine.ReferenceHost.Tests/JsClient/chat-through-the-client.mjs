@@ -101,16 +101,21 @@ try {
   assert(error instanceof ChatError && (error.status === 403 || error.status === 404), `refusal: ${error}`);
 }
 
-// Alice signs out everywhere: her connection stops at once, saying why, though her access token
-// still reads the REST API until it expires.
+// Alice signs out everywhere: her chat connection and her user stream stop at once, saying why,
+// though her access token still reads the REST API until it expires.
 const [aliceAgain, aliceAgainHandlers] = recorder();
+const [aliceStream, aliceStreamHandlers] = recorder();
 aliceConnection.close();
 const aliceNow = alice.connect(group.id, 0, aliceAgainHandlers);
-await until("Alice live again", () => aliceAgain.states.some((s) => s.state === "live"));
+const aliceUser = alice.connectUser(aliceStreamHandlers);
+await until("Alice live again", () => [aliceAgain, aliceStream].every((seen) => seen.states.some((s) => s.state === "live")));
 await alice.request("POST", "/user/logout/", { everywhere: true });
-await until("Alice's connection stops", () => aliceAgain.states.some((s) => s.state === "stopped"));
-assert(aliceAgain.states.at(-1).reason === "signed_out", `stopped because: ${JSON.stringify(aliceAgain.states.at(-1))}`);
-assert(!aliceAgain.states.some((s) => s.state === "reconnecting"), "Alice's connection stopped without trying again");
+for (const [what, seen] of [["connection", aliceAgain], ["user stream", aliceStream]]) {
+  await until(`Alice's ${what} stops`, () => seen.states.some((s) => s.state === "stopped"));
+  assert(seen.states.at(-1).reason === "signed_out", `${what} stopped because: ${JSON.stringify(seen.states.at(-1))}`);
+  assert(!seen.states.some((s) => s.state === "reconnecting"), `Alice's ${what} stopped without trying again`);
+}
 assert((await alice.getGroup(group.id, { markRead: false })).id === group.id, "Alice's token still reads REST");
 aliceNow.close();
+aliceUser.close();
 console.log(`ok: ${seqs.length} changes to Bob, ${aliceSeen.events.length} events to Alice`);
