@@ -131,7 +131,8 @@ internal static class HostingExtensions
         services.AddScoped<AccountSignIns>();
         services.AddScoped<AccountSuspension>();
         services.AddSingleton<SuspendedAccounts>();
-        services.AddHostedService<SuspendedAccountsRefresher>();
+        services.AddSingleton<EndedSignIns>();
+        services.AddHostedService<AccessRevocationsRefresher>();
 
         services.AddIdentityCore<ChatAccount>(o =>
             {
@@ -183,11 +184,21 @@ internal static class HostingExtensions
                 {
                     OnTokenValidated = async context =>
                     {
-                        // A token cannot be revoked, but the account it names can be suspended.
-                        if (ChatUserId(context.Principal!) is { } userId && context.HttpContext.RequestServices.GetRequiredService<SuspendedAccounts>().Contains(userId))
+                        // A token cannot be revoked, but the account it names can be suspended, or its sign-ins ended since it was made.
+                        if (ChatUserId(context.Principal!) is { } userId)
                         {
-                            context.Fail("This account is suspended.");
-                            return;
+                            var services = context.HttpContext.RequestServices;
+                            if (services.GetRequiredService<SuspendedAccounts>().Contains(userId))
+                            {
+                                context.Fail("This account is suspended.");
+                                return;
+                            }
+
+                            if (services.GetRequiredService<EndedSignIns>().Refuses(userId, context.Principal!.FindFirstValue(AccessTokenStamp.ClaimType)))
+                            {
+                                context.Fail("This sign-in has ended: sign in again.");
+                                return;
+                            }
                         }
 
                         // A connection outlives its token: it may open only while the account's sign-ins last.

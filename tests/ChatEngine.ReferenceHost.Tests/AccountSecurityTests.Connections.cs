@@ -12,14 +12,15 @@ namespace ChatEngine.ReferenceHost.Tests;
 
 /// <summary>
 /// A live connection is authenticated once, when it opens: ending an account's sign-ins must close
-/// the ones already open, and an access token that has not yet expired must open no new one.
+/// the ones already open, and an access token that has not yet expired must open no new one, nor
+/// be taken by the API.
 /// </summary>
 public sealed partial class AccountSecurityTests
 {
     [Theory]
     [InlineData("everywhere")]
     [InlineData("password")]
-    public async Task EndingSignIns_ClosesTheAccountsLiveConnections_AndItsAccessTokensOpenNoMore(string how)
+    public async Task EndingSignIns_ClosesTheAccountsLiveConnections_AndItsAccessTokensAreRefused(string how)
     {
         var name = Unique("live");
         var other = Unique("peer");
@@ -52,10 +53,13 @@ public sealed partial class AccountSecurityTests
         await using var hubAgain = Hub(access);
         var negotiation = await Assert.ThrowsAsync<HttpRequestException>(() => hubAgain.StartAsync());
         Assert.Equal(HttpStatusCode.Unauthorized, negotiation.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await phone.GetAsync("/chat/")).StatusCode); // Nor reads on until it expires.
 
         // Signing in again opens connections as before.
         using var login = await sharedHost.NewClient().PostAsJsonAsync("/api/token/", new { username = name, password = how == "everywhere" ? Password : "a brand new secret" });
         var fresh = (string)(await login.Content.ReadFromJsonAsync<JsonObject>())!["access"]!;
+        using var phoneAgain = ScaleOutCluster.Api(sharedHost, fresh);
+        Assert.Equal(HttpStatusCode.OK, (await phoneAgain.GetAsync("/chat/")).StatusCode);
         await using var reopened = await LiveSocket.ConnectAsync(sharedHost.BaseAddress, chatId, fresh);
         await reopened.SendMessageAsync("back");
         Assert.Equal("back", (string?)(await reopened.NextAsync("message"))["text"]);

@@ -8,6 +8,9 @@ public sealed class ChatAccount : IdentityUser<long>
     public string? FirstName { get; set; }
 
     public string? LastName { get; set; }
+
+    /// <summary>When every sign-in of the account last ended (UTC): each host refuses the access tokens made before, until they expire.</summary>
+    public DateTime? SignInsEndedAt { get; set; }
 }
 
 /// <summary>

@@ -27,6 +27,7 @@ public class ReferenceHostDbContext(DbContextOptions options) : IdentityDbContex
         {
             account.Property(a => a.FirstName).HasMaxLength(150);
             account.Property(a => a.LastName).HasMaxLength(150);
+            account.HasIndex(a => a.SignInsEndedAt); // Each host reads the recent ones every 30 s.
         });
         builder.Entity<RefreshToken>(token =>
         {

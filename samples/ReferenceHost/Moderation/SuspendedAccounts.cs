@@ -8,13 +8,10 @@ namespace ReferenceHost.Moderation;
 /// <summary>
 /// The accounts an administrator suspended, known to every request without a database read. A bearer
 /// token cannot be revoked before it expires, so every one is checked against this set. The host
-/// that suspends knows at once; the others read the database every <see cref="RefreshInterval"/>.
+/// that suspends knows at once; the others read the database every <see cref="AccessRevocationsRefresher.RefreshInterval"/>.
 /// </summary>
 internal sealed class SuspendedAccounts(IServiceScopeFactory scopes, TimeProvider time)
 {
-    /// <summary>How often each host reads the suspended accounts, so one suspended elsewhere is refused here too.</summary>
-    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(30);
-
     private readonly Lock _lock = new();
     private FrozenSet<long> _ids = FrozenSet<long>.Empty;
 
@@ -62,28 +59,4 @@ internal sealed class SuspendedAccounts(IServiceScopeFactory scopes, TimeProvide
             .ToListAsync(cancellationToken);
         return locked.Where(a => a.LockoutEnd > now).Select(a => (a.Id, a.UserName!)).ToArray();
     }
-}
-
-/// <summary>Reads <see cref="SuspendedAccounts"/> at start and every <see cref="SuspendedAccounts.RefreshInterval"/>.</summary>
-internal sealed partial class SuspendedAccountsRefresher(SuspendedAccounts accounts, TimeProvider time, ILogger<SuspendedAccountsRefresher> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(SuspendedAccounts.RefreshInterval, time);
-        do
-        {
-            try
-            {
-                await accounts.RefreshAsync(stoppingToken);
-            }
-            catch (Exception error) when (error is not OperationCanceledException)
-            {
-                LogRefreshFailed(logger, error);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
-
-    [LoggerMessage(EventId = 9001, Level = LogLevel.Warning, Message = "Reading the suspended accounts failed; the last ones read still apply.")]
-    private static partial void LogRefreshFailed(ILogger logger, Exception exception);
 }

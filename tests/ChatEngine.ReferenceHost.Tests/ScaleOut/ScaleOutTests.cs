@@ -87,7 +87,7 @@ public sealed partial class ScaleOutTests(ScaleOutCluster cluster)
     }
 
     [Fact]
-    public async Task SigningOutEverywhereOnOneHost_ClosesTheConnectionsOnTheOther()
+    public async Task SigningOutEverywhereOnOneHost_ClosesTheConnectionsOnTheOther_WhichRefusesItsTokensOnceItReadsTheEndedSignIns()
     {
         var erin = await cluster.UserAsync("erin");
         var frank = await cluster.UserAsync("frank");
@@ -103,11 +103,18 @@ public sealed partial class ScaleOutTests(ScaleOutCluster cluster)
         await hubOnB.StartAsync();
         await using var frankOnB = await LiveSocket.ConnectAsync(B.BaseAddress, chatId, frank.Token);
 
+        using var erinApiOnB = ScaleOutCluster.Api(B, erin.Token);
+        await B.Services.GetRequiredService<global::ReferenceHost.Accounts.EndedSignIns>().RefreshAsync(CancellationToken.None);
+        Assert.Equal(HttpStatusCode.OK, (await erinApiOnB.GetAsync("/chat/")).StatusCode);
+
         using var api = ScaleOutCluster.Api(A, erin.Token);
         (await api.PostAsJsonAsync("/user/logout/", new { everywhere = true })).EnsureSuccessStatusCode();
 
         Assert.Equal("Signed out", await erinOnB.ClosedAsync());
         await hubClosed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/chat/")).StatusCode); // At once on the host that ended them.
+        await B.Services.GetRequiredService<global::ReferenceHost.Accounts.EndedSignIns>().RefreshAsync(CancellationToken.None); // What B does every 30 s.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await erinApiOnB.GetAsync("/chat/")).StatusCode);
         using var frankApi = ScaleOutCluster.Api(A, frank.Token);
         (await frankApi.PostAsJsonAsync($"/chat/{chatId}/messages", new { text = "still on" })).EnsureSuccessStatusCode();
         Assert.Equal("still on", (string?)(await frankOnB.NextAsync("message"))["text"]);

@@ -1,0 +1,38 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace ReferenceHost.Data.Migrations.PostgreSql
+{
+    /// <inheritdoc />
+    public partial class AccountSignInsEndedAt : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<DateTime>(
+                name: "SignInsEndedAt",
+                table: "AspNetUsers",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AspNetUsers_SignInsEndedAt",
+                table: "AspNetUsers",
+                column: "SignInsEndedAt");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "IX_AspNetUsers_SignInsEndedAt",
+                table: "AspNetUsers");
+
+            migrationBuilder.DropColumn(
+                name: "SignInsEndedAt",
+                table: "AspNetUsers");
+        }
+    }
+}
