@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using ReferenceHost.Accounts;
 using Xunit;
 
 namespace ChatEngine.ReferenceHost.Tests;
@@ -30,6 +32,11 @@ public sealed partial class AccountDeletionTests(ReferenceHostFactory host) : IC
 
         using var login = await host.NewClient().PostAsJsonAsync("/api/token/", new { username = name, password = "Passw0rd!" });
         Assert.Equal(HttpStatusCode.Unauthorized, login.StatusCode);
+
+        // The account's access token is refused, also once the host has read the ended sign-ins (which no longer hold its row).
+        await host.Services.GetRequiredService<EndedSignIns>().RefreshAsync(CancellationToken.None);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/chat/")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.PostAsJsonAsync("/chat/", new { username = peer })).StatusCode);
         var page = (await peerApi.GetFromJsonAsync<JsonObject>($"/group/{groupId}?mark_read=false"))!;
         var message = Assert.Single(page["messages"]!.AsArray())!;
         Assert.Equal(("Deleted user", true), ((string?)message["sendername"], (bool)message["deleted"]!));

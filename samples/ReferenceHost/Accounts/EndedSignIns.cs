@@ -18,6 +18,9 @@ internal sealed class EndedSignIns(IServiceScopeFactory scopes, TimeProvider tim
     private readonly Lock _lock = new();
     private FrozenDictionary<long, string> _stamps = FrozenDictionary<long, string>.Empty;
 
+    // Under _lock: those ended here, kept for a token's lifetime, since a deleted account has no row to read back.
+    private readonly Dictionary<long, (string Digest, DateTime At)> _endedHere = [];
+
     // Bumped by each change made here: a read of the database begun before it must not undo it.
     private long _version;
 
@@ -28,10 +31,12 @@ internal sealed class EndedSignIns(IServiceScopeFactory scopes, TimeProvider tim
     /// <summary>The account's sign-ins ended here: tokens without its current stamp are refused at once.</summary>
     public void Ended(long userId, string? securityStamp)
     {
+        var digest = AccessTokenStamp.Digest(securityStamp);
         lock (_lock)
         {
             _version++;
-            var stamps = new Dictionary<long, string>(_stamps) { [userId] = AccessTokenStamp.Digest(securityStamp) };
+            _endedHere[userId] = (digest, time.GetUtcNow().UtcDateTime);
+            var stamps = new Dictionary<long, string>(_stamps) { [userId] = digest };
             Volatile.Write(ref _stamps, stamps.ToFrozenDictionary());
         }
     }
@@ -48,10 +53,25 @@ internal sealed class EndedSignIns(IServiceScopeFactory scopes, TimeProvider tim
             .ToListAsync(cancellationToken);
         lock (_lock)
         {
-            if (_version == version)
+            if (_version != version)
             {
-                Volatile.Write(ref _stamps, ended.ToFrozenDictionary(a => a.Id, a => AccessTokenStamp.Digest(a.SecurityStamp)));
+                return;
             }
+
+            var stamps = ended.ToDictionary(a => a.Id, a => AccessTokenStamp.Digest(a.SecurityStamp));
+            foreach (var (userId, (digest, at)) in _endedHere.ToArray())
+            {
+                if (at <= since)
+                {
+                    _endedHere.Remove(userId);
+                }
+                else
+                {
+                    stamps.TryAdd(userId, digest); // The database's is newer, when it has one.
+                }
+            }
+
+            Volatile.Write(ref _stamps, stamps.ToFrozenDictionary());
         }
     }
 }
