@@ -40,6 +40,15 @@ public abstract partial class ChatEngineSpecificationTests
         await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.UserNotFound, () => Chats.StartPrivateChatAsync(Alice, "nobody"));
 
     [Fact]
+    public async Task StartPrivateChat_ByACallerTheDirectoryDoesNotKnow_MakesNoChat()
+    {
+        // An account deleted while its access token still lives.
+        await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.UserNotFound, () => Chats.StartPrivateChatAsync(987_654_321, "bob"));
+
+        Assert.Empty(await Chats.GetChatsAsync(Bob, ChatKind.Private));
+    }
+
+    [Fact]
     public async Task StartPrivateChat_WhenRacing_CreatesExactlyOneChat()
     {
         var attempts = Enumerable.Range(0, 16).Select(i => InScopeAsync(sp =>

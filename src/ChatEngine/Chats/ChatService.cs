@@ -72,11 +72,13 @@ public sealed class ChatService
             throw ChatErrors.Blocked();
         }
 
+        // Before the chat is made: a caller the directory no longer knows (an account deleted while its
+        // token lives) would leave the other user a chat with nobody.
+        var me = await _access.RequireUserAsync(userId, cancellationToken).ConfigureAwait(false);
         var (chat, created) = await _chats.GetOrCreatePrivateChatAsync(new PrivatePair(userId, other.Id), _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         if (created)
         {
             // The store logged the creation as change 1 (see IChatChangeLog); this is that change.
-            var me = await _access.RequireUserAsync(userId, cancellationToken).ConfigureAwait(false);
             var members = new[] { me, other }.OrderBy(u => u.Id).Select(u => new ChangedMember(u.Id, ChatRole.Member) { UserName = u.UserName }).ToArray();
             var change = ChatChanges.Creation(_chats, chat.Id, chat.CreatedAt, byUserId: null, members);
             await _participation.OnChatCreatedAsync(change, cancellationToken).ConfigureAwait(false);
