@@ -39,16 +39,9 @@ public sealed partial class ModerationPageTests(ReferenceHostFactory host) : ICl
     [Fact]
     public async Task APrivateChatsReport_ReachesTheAdministrators_WhoSuspendItsAuthor_UntilTheyLiftIt()
     {
-        var spammer = Unique("spam");
-        var victim = Unique("victim");
-        await RegisterAsync(host.NewClient(), spammer);
-        await RegisterAsync(host.NewClient(), victim);
-        var spammerTokens = await TokensAsync(host, spammer);
+        var (spammer, victim, spammerTokens, victimToken, chatId, messageId, reportId) = await PrivateChatReportAsync("every day");
         using var spammerApi = ScaleOutCluster.Api(host, (string)spammerTokens["access"]!);
-        using var victimApi = ScaleOutCluster.Api(host, (string)(await TokensAsync(host, victim))["access"]!);
-        var chatId = await IdOfAsync(await spammerApi.PostAsJsonAsync("/chat/", new { username = victim }));
-        var messageId = await IdOfAsync(await spammerApi.PostAsJsonAsync($"/chat/{chatId}/messages", new { text = "cheap watches, click here" }));
-        var reportId = await IdOfAsync(await victimApi.PostAsJsonAsync($"/chat/{chatId}/messages/{messageId}/report", new { reason = "spam", note = "every day" }));
+        using var victimApi = ScaleOutCluster.Api(host, victimToken);
         await using var spammerSocket = await LiveSocket.ConnectAsync(host.BaseAddress, chatId, (string)spammerTokens["access"]!);
         var (admin, adminName) = await AdministratorAsync();
 
@@ -147,16 +140,9 @@ public sealed partial class ModerationPageTests(ReferenceHostFactory host) : ICl
     [Fact]
     public async Task AReportedMessage_IsDeletedForBothMembersOfAPrivateChat_AndItsReportAnswered()
     {
-        var spammer = Unique("spam");
-        var victim = Unique("victim");
-        await RegisterAsync(host.NewClient(), spammer);
-        await RegisterAsync(host.NewClient(), victim);
-        using var spammerApi = ScaleOutCluster.Api(host, (string)(await TokensAsync(host, spammer))["access"]!);
-        var victimToken = (string)(await TokensAsync(host, victim))["access"]!;
+        var (_, _, spammerTokens, victimToken, chatId, messageId, reportId) = await PrivateChatReportAsync(note: null);
+        using var spammerApi = ScaleOutCluster.Api(host, (string)spammerTokens["access"]!);
         using var victimApi = ScaleOutCluster.Api(host, victimToken);
-        var chatId = await IdOfAsync(await spammerApi.PostAsJsonAsync("/chat/", new { username = victim }));
-        var messageId = await IdOfAsync(await spammerApi.PostAsJsonAsync($"/chat/{chatId}/messages", new { text = "cheap watches, click here" }));
-        var reportId = await IdOfAsync(await victimApi.PostAsJsonAsync($"/chat/{chatId}/messages/{messageId}/report", new { reason = "spam" }));
         await using var victimSocket = await LiveSocket.ConnectAsync(host.BaseAddress, chatId, victimToken, query: "v=2");
         var (admin, adminName) = await AdministratorAsync();
         Assert.Contains(">Delete the message</button>", ListedReport(await admin.GetStringAsync("/admin/"), reportId), StringComparison.Ordinal);
@@ -190,6 +176,23 @@ public sealed partial class ModerationPageTests(ReferenceHostFactory host) : ICl
         using var late = await PostFormAsync(admin, "/admin/reports/delete-message", ("chat", chatId.ToString()), ("report", secondReport.ToString()));
         Assert.Equal("/admin/?done=already_deleted", late.Headers.Location?.OriginalString);
         Assert.DoesNotContain($"data-report=\"{secondReport}\"", await admin.GetStringAsync("/admin/"), StringComparison.Ordinal);
+    }
+
+    /// <summary>A spammer's message in a private chat, reported as spam by the other member.</summary>
+    private async Task<(string Spammer, string Victim, JsonObject SpammerTokens, string VictimToken, long ChatId, long MessageId, long ReportId)> PrivateChatReportAsync(string? note)
+    {
+        var spammer = Unique("spam");
+        var victim = Unique("victim");
+        await RegisterAsync(host.NewClient(), spammer);
+        await RegisterAsync(host.NewClient(), victim);
+        var spammerTokens = await TokensAsync(host, spammer);
+        var victimToken = (string)(await TokensAsync(host, victim))["access"]!;
+        using var spammerApi = ScaleOutCluster.Api(host, (string)spammerTokens["access"]!);
+        using var victimApi = ScaleOutCluster.Api(host, victimToken);
+        var chatId = await IdOfAsync(await spammerApi.PostAsJsonAsync("/chat/", new { username = victim }));
+        var messageId = await IdOfAsync(await spammerApi.PostAsJsonAsync($"/chat/{chatId}/messages", new { text = "cheap watches, click here" }));
+        var reportId = await IdOfAsync(await victimApi.PostAsJsonAsync($"/chat/{chatId}/messages/{messageId}/report", new { reason = "spam", note }));
+        return (spammer, victim, spammerTokens, victimToken, chatId, messageId, reportId);
     }
 
     /// <summary>An administrator as <c>create-admin</c> makes one, signed in by the login form's JSON.</summary>
