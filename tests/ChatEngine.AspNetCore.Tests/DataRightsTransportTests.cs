@@ -104,6 +104,8 @@ public sealed class DataRightsTransportTests
         var pinned = await SendAsync(server, Alice, groupId, "the rules");
         using var alice = server.Client(Alice);
         (await alice.PostAsJsonAsync($"/chat/{groupId}/pins", new { id = pinned })).EnsureSuccessStatusCode();
+        using var reported = await server.Client(Bob).PostAsJsonAsync($"/chat/{groupId}/messages/{old}/report", new { reason = "other" });
+        var reportId = (long)(await reported.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
         time.Advance(TimeSpan.FromDays(31));
         var fresh = await SendAsync(server, Alice, groupId, "today");
 
@@ -118,6 +120,14 @@ public sealed class DataRightsTransportTests
         Assert.DoesNotContain(old, page["messages"]!.AsArray().Select(m => (long)m!["id"]!));
         var replay = (await alice.GetFromJsonAsync<JsonObject>($"/chat/{groupId}/changes?after_seq=1"))!;
         Assert.True((bool)replay["limited"]!);
+
+        // A report of a message gone this way can still be answered by deleting it: there is nothing left to delete.
+        await using (var scope = server.Services.CreateAsyncScope())
+        {
+            var moderation = scope.ServiceProvider.GetRequiredService<ModerationService>();
+            Assert.False(await moderation.DeleteReportedMessageAsync(Alice, groupId, reportId));
+            Assert.Empty(await moderation.GetReportsAsync(Alice, groupId));
+        }
     }
 
     private static async Task<HttpResponseMessage> DeleteMeAsync(HttpClient client, object body) =>

@@ -225,7 +225,7 @@ public sealed partial class ModerationService
     /// own moderators (nothing here checks who asks). The chat's other reports of that message stay
     /// open until resolved.
     /// </summary>
-    /// <returns>Whether this call deleted the message (false when it was deleted already).</returns>
+    /// <returns>Whether this call deleted the message (false when it was deleted, or removed, already).</returns>
     public async Task<bool> DeleteReportedMessageAsync(long moderatorId, long chatId, long reportId, CancellationToken cancellationToken = default)
     {
         var store = Store;
@@ -239,7 +239,16 @@ public sealed partial class ModerationService
             throw ReportNotFound();
         }
 
-        var deleted = await _messageChanges.DeleteForHostAsync(moderatorId, chatId, report.MessageId, cancellationToken).ConfigureAwait(false);
+        bool deleted;
+        try
+        {
+            deleted = await _messageChanges.DeleteForHostAsync(moderatorId, chatId, report.MessageId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChatException error) when (error.Code == ChatErrorCodes.MessageNotFound)
+        {
+            deleted = false; // Gone already (retention removes old messages): the report is answered all the same.
+        }
+
         await store.ResolveReportAsync(chatId, reportId, cancellationToken).ConfigureAwait(false);
         return deleted;
     }
