@@ -29,13 +29,27 @@ internal static class HostCommands
             return 2;
         }
 
-        // Migrations and other start-up work, run as they are for the server.
-        foreach (var hosted in app.Services.GetServices<IHostedService>())
+        // Migrations and other start-up work, run as they are for the server (the Redis relay included).
+        var hostedServices = app.Services.GetServices<IHostedService>().ToArray();
+        foreach (var hosted in hostedServices)
         {
             await hosted.StartAsync(CancellationToken.None);
         }
 
-        await using var scope = app.Services.CreateAsyncScope();
-        return await command(scope.ServiceProvider, userName.Trim(), password);
+        int exitCode;
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            exitCode = await command(scope.ServiceProvider, userName.Trim(), password);
+        }
+
+        // Stopped as a server stops: what the command published (its account's connections to end on
+        // every running host) leaves through the relay before the process does.
+        foreach (var hosted in hostedServices.Reverse())
+        {
+            await hosted.StopAsync(CancellationToken.None);
+        }
+
+        await app.DisposeAsync();
+        return exitCode;
     }
 }

@@ -81,16 +81,8 @@ public sealed class ScaleOutCluster : IAsyncLifetime
     public async Task<(Process Process, Uri Address)> StartProcessHostAsync(IReadOnlyDictionary<string, string?>? extraSettings = null)
     {
         var port = PrivateRedis.FreePort();
-        var folder = Path.GetDirectoryName(typeof(Program).Assembly.Location)!;
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(folder, "ReferenceHost.dll"));
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        var start = ProcessStart([], extraSettings);
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        foreach (var (key, value) in Settings().Concat(extraSettings ?? new Dictionary<string, string?>()))
-        {
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        }
-
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
@@ -118,6 +110,39 @@ public sealed class ScaleOutCluster : IAsyncLifetime
 
         process.Kill(entireProcessTree: true);
         throw new TimeoutException("The third host did not answer /health within 60 s.");
+    }
+
+    /// <summary>Runs one of the host's commands (<c>set-password NAME</c>, say) in a process of its own, as an operator does, and returns its exit code.</summary>
+    public async Task<int> RunCommandAsync(string[] arguments, IReadOnlyDictionary<string, string?> environment)
+    {
+        var start = ProcessStart(arguments, environment);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, $"{string.Join(' ', arguments)} exited with {process.ExitCode}: {await output}{await errors}");
+        return process.ExitCode;
+    }
+
+    /// <summary>The reference host's build, run with dotnet, configured as the cluster's hosts are.</summary>
+    private ProcessStartInfo ProcessStart(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? extraSettings)
+    {
+        var folder = Path.GetDirectoryName(typeof(Program).Assembly.Location)!;
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(folder, "ReferenceHost.dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in Settings().Concat(extraSettings ?? new Dictionary<string, string?>()))
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        return start;
     }
 
     /// <summary>Registers a user (on host A; accounts are shared) and returns their name and an access token.</summary>

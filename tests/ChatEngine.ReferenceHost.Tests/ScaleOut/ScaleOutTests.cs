@@ -121,6 +121,32 @@ public sealed partial class ScaleOutTests(ScaleOutCluster cluster)
     }
 
     [Fact]
+    public async Task SetPassword_RunInAProcessOfItsOwn_ClosesTheConnectionsOnTheRunningHosts_WhichRefuseTheOldTokens()
+    {
+        var ivy = await cluster.UserAsync("ivy");
+        var jon = await cluster.UserAsync("jon");
+        var chatId = await cluster.PrivateChatAsync(ivy.Token, jon.Name);
+        await using var ivyOnA = await LiveSocket.ConnectAsync(A.BaseAddress, chatId, ivy.Token);
+        await using var ivyOnB = await LiveSocket.ConnectAsync(B.BaseAddress, chatId, ivy.Token);
+        await using var jonOnB = await LiveSocket.ConnectAsync(B.BaseAddress, chatId, jon.Token);
+
+        await cluster.RunCommandAsync(["set-password", ivy.Name], new Dictionary<string, string?> { ["CHATENGINE_NEW_PASSWORD"] = "a brand new secret" });
+
+        Assert.Equal("Signed out", await ivyOnA.ClosedAsync());
+        Assert.Equal("Signed out", await ivyOnB.ClosedAsync());
+        foreach (var host in new[] { A, B })
+        {
+            await host.Services.GetRequiredService<global::ReferenceHost.Accounts.EndedSignIns>().RefreshAsync(CancellationToken.None); // What each does every 30 s.
+            using var api = ScaleOutCluster.Api(host, ivy.Token);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/chat/")).StatusCode);
+        }
+
+        using var jonApi = ScaleOutCluster.Api(A, jon.Token);
+        (await jonApi.PostAsJsonAsync($"/chat/{chatId}/messages", new { text = "still on" })).EnsureSuccessStatusCode();
+        Assert.Equal("still on", (string?)(await jonOnB.NextAsync("message"))["text"]);
+    }
+
+    [Fact]
     public async Task ASuspensionOnOneHost_ClosesTheConnectionsOnTheOther_WhichRefusesItsTokensOnceItReadsTheSuspensions()
     {
         var gina = await cluster.UserAsync("gina");
