@@ -173,6 +173,9 @@ public sealed partial class ModerationPageTests(ReferenceHostFactory host) : ICl
         var second = await IdOfAsync(await spammerApi.PostAsJsonAsync($"/chat/{chatId}/messages", new { text = "buy more" }));
         var secondReport = await IdOfAsync(await victimApi.PostAsJsonAsync($"/chat/{chatId}/messages/{second}/report", new { reason = "spam" }));
         Assert.Equal(HttpStatusCode.NoContent, (await spammerApi.DeleteAsync($"/chat/{chatId}/messages/{second}")).StatusCode);
+        var listed = ListedReport(await admin.GetStringAsync("/admin/"), secondReport);
+        Assert.Contains("The message has been deleted since", listed, StringComparison.Ordinal);
+        Assert.DoesNotContain("Delete the message", listed, StringComparison.Ordinal);
         using var late = await PostFormAsync(admin, "/admin/reports/delete-message", ("chat", chatId.ToString()), ("report", secondReport.ToString()));
         Assert.Equal("/admin/?done=already_deleted", late.Headers.Location?.OriginalString);
         Assert.DoesNotContain($"data-report=\"{secondReport}\"", await admin.GetStringAsync("/admin/"), StringComparison.Ordinal);

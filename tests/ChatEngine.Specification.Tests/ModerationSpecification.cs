@@ -204,7 +204,8 @@ public abstract partial class ChatEngineSpecificationTests
     {
         var group = (await GroupAsync(Alice, "Team", "bob", "carol")).Chat.Id;
         var chat = await PrivateChatAsync(Dave, "eve");
-        var first = await Moderation.ReportAsync(Bob, group, (await SendAsync(Carol, group, "rude")).Id, "abuse", null);
+        var rude = await SendAsync(Carol, group, "rude");
+        var first = await Moderation.ReportAsync(Bob, group, rude.Id, "abuse", null);
         var second = await Moderation.ReportAsync(Dave, chat, (await SendAsync(Eve, chat, "buy now")).Id, "spam", "again");
         var third = await Moderation.ReportAsync(Alice, group, (await SendAsync(Carol, group, "ruder")).Id, "inappropriate", null);
         var ours = new[] { group, chat };
@@ -215,6 +216,11 @@ public abstract partial class ChatEngineSpecificationTests
         Assert.Equal((ChatKind.Group, "Team"), (all[0].Chat.Kind, all[0].Chat.Name));
         Assert.Equal([first], (await Moderation.GetAllReportsAsync(beforeReportId: second, limit: 100)).Where(r => ours.Contains(r.Chat.Id)).Select(r => r.Report.Report.Id));
         await AssertChatErrorAsync(ChatErrorKind.Validation, ChatErrorCodes.InvalidPaging, () => Moderation.GetAllReportsAsync(limit: 0));
+        Assert.All(all, r => Assert.False(r.MessageGone));
+
+        // A message deleted since keeps its report, which says so.
+        await MessageChanges.DeleteAsync(Carol, group, rude.Id);
+        Assert.Equal([false, false, true], (await Moderation.GetAllReportsAsync(limit: 100)).Where(r => ours.Contains(r.Chat.Id)).Select(r => r.MessageGone));
 
         await Moderation.ResolveAnyReportAsync(chat, second);
         Assert.Equal([third, first], (await Moderation.GetAllReportsAsync(limit: 100)).Where(r => ours.Contains(r.Chat.Id)).Select(r => r.Report.Report.Id));

@@ -35,7 +35,8 @@ public sealed record ChatReportView(ChatReport Report, ChatUser Reporter, ChatUs
 /// <summary>A report as the host's own moderators see it: with its chat, whichever it is.</summary>
 /// <param name="Report">The report, with names.</param>
 /// <param name="Chat">The chat of the message.</param>
-public sealed record HostReportView(ChatReportView Report, Chat Chat);
+/// <param name="MessageGone">Whether the message was deleted (or removed by retention) since: only its snapshot is left.</param>
+public sealed record HostReportView(ChatReportView Report, Chat Chat, bool MessageGone);
 
 /// <summary>A user the caller blocked, and since when.</summary>
 /// <param name="User">The blocked user.</param>

@@ -187,8 +187,9 @@ public sealed partial class ModerationService
 
     /// <summary>
     /// Every chat's open reports, newest first, <paramref name="limit"/> at most, before
-    /// <paramref name="beforeReportId"/>, each with its chat: for the host's own moderators, the only
-    /// ones told of a private chat's reports. Nothing here checks who asks: the host decides who may.
+    /// <paramref name="beforeReportId"/>, each with its chat and whether its message is gone since:
+    /// for the host's own moderators, the only ones told of a private chat's reports. Nothing here
+    /// checks who asks: the host decides who may.
     /// </summary>
     public async Task<IReadOnlyList<HostReportView>> GetAllReportsAsync(long? beforeReportId = null, int? limit = null, CancellationToken cancellationToken = default)
     {
@@ -206,8 +207,18 @@ public sealed partial class ModerationService
             chats[chatId] = await _access.FindChatAsync(chatId, cancellationToken).ConfigureAwait(false);
         }
 
-        // A chat's reports go with it; one deleted between the two reads is left out.
-        return views.Where(v => chats[v.Report.ChatId] is not null).Select(v => new HostReportView(v, chats[v.Report.ChatId]!)).ToArray();
+        // A chat's reports go with it; one deleted between the reads is left out.
+        var listed = new List<HostReportView>(views.Count);
+        foreach (var view in views)
+        {
+            if (chats[view.Report.ChatId] is { } chat)
+            {
+                var message = await _messages.FindByIdAsync(view.Report.MessageId, cancellationToken).ConfigureAwait(false);
+                listed.Add(new HostReportView(view, chat, MessageGone: message is null || message.IsDeleted));
+            }
+        }
+
+        return listed;
     }
 
     /// <summary>Resolves an open report in any chat, for the host's own moderators (nothing here checks who asks).</summary>
