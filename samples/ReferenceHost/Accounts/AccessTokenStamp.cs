@@ -8,11 +8,12 @@ using ReferenceHost.Data;
 namespace ReferenceHost.Accounts;
 
 /// <summary>
-/// An access token cannot be revoked before it expires, but what it may open can be checked: it
-/// carries a digest of the account's security stamp (never the stamp, which Identity's code tokens are
-/// made from), and a request that opens a live connection is refused once the stamp changed (signing
-/// out everywhere, a new password) or the account is gone or locked. Only those requests pay the
-/// lookup: a connection lasts for hours, while a plain API call ends with its token's short life.
+/// An access token cannot be revoked before it expires, but what it may do can be checked: it carries
+/// a digest of the account's security stamp (never the stamp, which Identity's code tokens are made
+/// from), and a request that opens a live connection is refused once the stamp changed (signing out
+/// everywhere, a new password) or the account is gone or locked. Only those requests pay the lookup,
+/// since a connection lasts for hours; every other request is checked against
+/// <see cref="EndedSignIns"/>, which this host holds in memory.
 /// </summary>
 internal static class AccessTokenStamp
 {

@@ -8,8 +8,8 @@ namespace ReferenceHost.Accounts;
 /// Ends every sign-in of an account at once (signing out everywhere, a new password, a suspension,
 /// a deleted account): its browser sessions but, if asked, the one that asked; its refresh tokens;
 /// its access tokens (they carry a digest of the security stamp, which changes here: see
-/// <see cref="EndedSignIns"/> and <see cref="AccessTokenStamp"/>); and every live connection of theirs on every host, since a connection is authenticated
-/// only when it opens.
+/// <see cref="EndedSignIns"/> and <see cref="AccessTokenStamp"/>); and every live connection of
+/// theirs on every host, since a connection is authenticated only when it opens.
 /// </summary>
 internal sealed class AccountSignIns(
     ReferenceHostDbContext db, TokenService tokens, UserManager<ChatAccount> users, EndedSignIns ended, PresenceService presence, TimeProvider time)

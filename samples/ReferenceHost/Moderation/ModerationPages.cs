@@ -9,8 +9,9 @@ namespace ReferenceHost.Moderation;
 
 /// <summary>
 /// <c>/admin/</c>: the host's administrators' page. Every chat's open reports, newest first (a private
-/// chat's reach nobody else), to dismiss or to answer by deleting the message or suspending its author; the suspended accounts,
-/// to lift; and a suspension by name. Anyone else gets 404: the page is not advertised.
+/// chat's reach nobody else), to dismiss or to answer by deleting the message or suspending its
+/// author; the suspended accounts, to lift; and a suspension by name. Anyone else gets 404: the page
+/// is not advertised.
 /// </summary>
 internal static class ModerationPages
 {
@@ -77,7 +78,7 @@ internal static class ModerationPages
     private static Task<IResult> DeleteMessageAsync(HttpContext context, UserManager<ChatAccount> users, IAntiforgery antiforgery, ModerationService moderation) =>
         WithAdministratorAsync(context, users, antiforgery, async (administrator, form) =>
         {
-            if (!long.TryParse(form["chat"], out var chatId) || !long.TryParse(form["report"], out var reportId))
+            if (!TryReadReport(form, out var chatId, out var reportId))
             {
                 return "error=report_gone";
             }
@@ -135,9 +136,16 @@ internal static class ModerationPages
         return Results.Redirect($"{Path}?{await act(administrator, await context.Request.ReadFormAsync())}");
     }
 
+    /// <summary>The report a form names: its chat and its id, as the page wrote them.</summary>
+    private static bool TryReadReport(IFormCollection form, out long chatId, out long reportId)
+    {
+        reportId = 0;
+        return long.TryParse(form["chat"], out chatId) && long.TryParse(form["report"], out reportId);
+    }
+
     private static async Task<bool> ResolveAsync(ModerationService moderation, IFormCollection form)
     {
-        if (!long.TryParse(form["chat"], out var chatId) || !long.TryParse(form["report"], out var reportId))
+        if (!TryReadReport(form, out var chatId, out var reportId))
         {
             return false;
         }
