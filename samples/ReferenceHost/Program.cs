@@ -10,6 +10,7 @@ builder.AddReferenceHostDatabase();     // accounts and chat in one database: SQ
 builder.AddReferenceHostAccounts();     // Identity, JWT for the API, the session cookie for the pages
 builder.AddReverseProxySupport();       // X-Forwarded-For/Proto from ReverseProxy:KnownProxies only
 builder.AddReferenceHostPush();         // Web Push's VAPID keys: configured, or made at first start
+builder.AddHostCommands(args);          // create-admin and set-password run instead of the server, on no port
 builder.Services.AddRazorComponents();
 builder.Services.AddOpenApi();
 builder.Services.AddHealthChecks().AddChatEngineDatabase<ReferenceHostDbContext>();

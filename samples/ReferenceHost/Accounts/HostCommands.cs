@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Http.Features;
+
 namespace ReferenceHost.Accounts;
 
 /// <summary>
@@ -7,6 +10,20 @@ namespace ReferenceHost.Accounts;
 /// </summary>
 internal static class HostCommands
 {
+    /// <summary>
+    /// When the arguments name a command, the host is built with a server that listens nowhere: the
+    /// running server (beside which <c>set-password</c> is usually run) holds the port.
+    /// </summary>
+    public static WebApplicationBuilder AddHostCommands(this WebApplicationBuilder builder, string[] args)
+    {
+        if (args is [CreateAdminCommand.Name or SetPasswordCommand.Name, ..])
+        {
+            builder.Services.AddSingleton<IServer, NoServer>();
+        }
+
+        return builder;
+    }
+
     /// <summary>The command named by <paramref name="args"/>, or null when they name none (run the server).</summary>
     public static Task<int>? Run(WebApplication app, string[] args) => args switch
     {
@@ -51,5 +68,20 @@ internal static class HostCommands
 
         await app.DisposeAsync();
         return exitCode;
+    }
+}
+
+/// <summary>The server of a command's host: it serves nothing, so it takes no port.</summary>
+internal sealed class NoServer : IServer
+{
+    public IFeatureCollection Features { get; } = new FeatureCollection();
+
+    public Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
+        where TContext : notnull => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void Dispose()
+    {
     }
 }

@@ -130,7 +130,10 @@ public sealed partial class ScaleOutTests(ScaleOutCluster cluster)
         await using var ivyOnB = await LiveSocket.ConnectAsync(B.BaseAddress, chatId, ivy.Token);
         await using var jonOnB = await LiveSocket.ConnectAsync(B.BaseAddress, chatId, jon.Token);
 
-        await cluster.RunCommandAsync(["set-password", ivy.Name], new Dictionary<string, string?> { ["CHATENGINE_NEW_PASSWORD"] = "a brand new secret" });
+        // Run as an operator does, beside a running host: with the same settings, its address included.
+        await cluster.RunCommandAsync(
+            ["set-password", ivy.Name],
+            new Dictionary<string, string?> { ["CHATENGINE_NEW_PASSWORD"] = "a brand new secret", ["ASPNETCORE_URLS"] = A.BaseAddress.ToString() });
 
         Assert.Equal("Signed out", await ivyOnA.ClosedAsync());
         Assert.Equal("Signed out", await ivyOnB.ClosedAsync());
