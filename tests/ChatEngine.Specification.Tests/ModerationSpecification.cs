@@ -262,13 +262,16 @@ public abstract partial class ChatEngineSpecificationTests
         await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.ReportNotFound, () => Moderation.DeleteReportedMessageAsync(Dave, group, long.MaxValue));
         Assert.False((await MessageChanges.GetMessageAsync(Bob, group, rude.Id)).Message.IsDeleted);
 
-        // The older of two reports of one message: it is answered, the other stays open.
+        // Two reports of one message, and one of another: deleting from the older answers both of the first.
+        var other = await Moderation.ReportAsync(Bob, group, (await SendAsync(Carol, group, "ruder")).Id, "abuse", null);
         Assert.True(await Moderation.DeleteReportedMessageAsync(Dave, group, bobs));
-        Assert.Equal([alices], (await Moderation.GetReportsAsync(Alice, group)).Select(r => r.Report.Id));
+        Assert.Equal([other], (await Moderation.GetReportsAsync(Alice, group)).Select(r => r.Report.Id));
+        await AssertChatErrorAsync(ChatErrorKind.NotFound, ChatErrorCodes.ReportNotFound, () => Moderation.DeleteReportedMessageAsync(Dave, group, alices));
 
         // A message deleted already: nothing changes, and the report is answered all the same.
+        await MessageChanges.DeleteForHostAsync(Dave, group, (await Moderation.GetReportsAsync(Alice, group))[0].Report.MessageId);
         var changes = Events.OfType<ChatChanged>().Count();
-        Assert.False(await Moderation.DeleteReportedMessageAsync(Dave, group, alices));
+        Assert.False(await Moderation.DeleteReportedMessageAsync(Dave, group, other));
         Assert.Equal(changes, Events.OfType<ChatChanged>().Count());
         Assert.Empty(await Moderation.GetReportsAsync(Alice, group));
     }

@@ -232,9 +232,9 @@ public sealed partial class ModerationService
 
     /// <summary>
     /// Answers an open report in any chat by deleting its message for everyone (see
-    /// <see cref="MessageChangeService.DeleteForHostAsync"/>) and resolving the report, for the host's
-    /// own moderators (nothing here checks who asks). The chat's other reports of that message stay
-    /// open until resolved.
+    /// <see cref="MessageChangeService.DeleteForHostAsync"/>) and resolving every open report of that
+    /// message (other reporters' included: acting on it answers them all), for the host's own
+    /// moderators (nothing here checks who asks).
     /// </summary>
     /// <returns>Whether this call deleted the message (false when it was deleted, or removed, already).</returns>
     public async Task<bool> DeleteReportedMessageAsync(long moderatorId, long chatId, long reportId, CancellationToken cancellationToken = default)
@@ -260,8 +260,22 @@ public sealed partial class ModerationService
             deleted = false; // Gone already (retention removes old messages): the report is answered all the same.
         }
 
-        await store.ResolveReportAsync(chatId, reportId, cancellationToken).ConfigureAwait(false);
-        return deleted;
+        // A chat's open reports are few (each reporter files at most ReportsPerHour): read them all.
+        for (long? before = null; ;)
+        {
+            var page = await store.GetReportsAsync(chatId, before, _options.MaxPageSize, cancellationToken).ConfigureAwait(false);
+            foreach (var same in page.Where(r => r.MessageId == report.MessageId))
+            {
+                await store.ResolveReportAsync(chatId, same.Id, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (page.Count < _options.MaxPageSize)
+            {
+                return deleted;
+            }
+
+            before = page[^1].Id;
+        }
     }
 
     private static ChatException ReportNotFound() => new(ChatErrorKind.NotFound, ChatErrorCodes.ReportNotFound, "No open report with that id in this chat.");
