@@ -194,7 +194,7 @@ internal static class HostingExtensions
                                 return;
                             }
 
-                            if (services.GetRequiredService<EndedSignIns>().Refuses(userId, context.Principal!.FindFirstValue(AccessTokenStamp.ClaimType)))
+                            if (services.GetRequiredService<EndedSignIns>().Refuses(userId, context.Principal!))
                             {
                                 context.Fail("This sign-in has ended: sign in again.");
                                 return;

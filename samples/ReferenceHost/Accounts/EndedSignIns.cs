@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ReferenceHost.Data;
@@ -24,9 +25,10 @@ internal sealed class EndedSignIns(IServiceScopeFactory scopes, TimeProvider tim
     // Bumped by each change made here: a read of the database begun before it must not undo it.
     private long _version;
 
-    /// <summary>Whether a token of the account, carrying <paramref name="stampDigest"/>, was made before its sign-ins last ended.</summary>
-    public bool Refuses(long userId, string? stampDigest) =>
-        Volatile.Read(ref _stamps).TryGetValue(userId, out var current) && current != stampDigest;
+    /// <summary>Whether the account's <paramref name="token"/> was made before its sign-ins last ended (its stamp digest is another).</summary>
+    /// <remarks>Every API request asks: the token's claim is read only for an account listed here.</remarks>
+    public bool Refuses(long userId, ClaimsPrincipal token) =>
+        Volatile.Read(ref _stamps).TryGetValue(userId, out var current) && current != token.FindFirstValue(AccessTokenStamp.ClaimType);
 
     /// <summary>The account's sign-ins ended here: tokens without its current stamp are refused at once.</summary>
     public void Ended(long userId, string? securityStamp)
